@@ -1,0 +1,1 @@
+"""Platform adapters: translate platform events to Commands and Replies to messages."""

@@ -1,0 +1,1 @@
+"""papers-bot core: platform-neutral behaviour."""

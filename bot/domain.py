@@ -1,0 +1,186 @@
+"""The neutral vocabulary of papers-bot: papers, channels, subscriptions, digests."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import datetime, time
+
+from bot.errors import BadChannel
+
+ARXIV_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.I)
+PLATFORMS = ("terminal", "slack", "discord")
+
+
+def strip_version(arxiv_id: str) -> str:
+    """`2401.01234v3` -> `2401.01234`: a new version is the same paper."""
+    return re.sub(r"v\d+$", "", arxiv_id.strip())
+
+
+def normalise_title(title: str) -> str:
+    """A title key that ignores case, accents, punctuation and spacing."""
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+def paper_key(arxiv_id: str | None, title: str) -> str:
+    """The identity of a paper across sources: its arXiv id, else its normalised title."""
+    if arxiv_id:
+        return strip_version(arxiv_id)
+    return "title:" + normalise_title(title)[:200]
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One research paper as every source and renderer sees it."""
+
+    title: str
+    abstract: str
+    arxiv_id: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None
+    categories: tuple[str, ...] = ()
+    upvotes: int | None = None
+    url: str | None = None
+    code_url: str | None = None
+    project_url: str | None = None
+    thumbnail_url: str | None = None
+    ai_summary: str | None = None
+    ai_keywords: tuple[str, ...] = ()
+    on_hf: bool = False
+    source: str = "file"
+
+    @property
+    def key(self) -> str:
+        return paper_key(self.arxiv_id, self.title)
+
+    @property
+    def abs_url(self) -> str | None:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else self.url
+
+    @property
+    def pdf_url(self) -> str | None:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else None
+
+    @property
+    def hf_url(self) -> str | None:
+        return f"https://huggingface.co/papers/{self.arxiv_id}" if self.arxiv_id and self.on_hf else None
+
+    def with_changes(self, **changes: object) -> Paper:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, order=True)
+class ChannelRef:
+    """Where a conversation happens: `terminal:lab`, `slack:T1:C1`, `discord:G1:C1`."""
+
+    platform: str
+    workspace: str
+    channel: str
+
+    @classmethod
+    def parse(cls, text: str) -> ChannelRef:
+        parts = text.strip().split(":")
+        if parts[0] == "terminal" and len(parts) == 2 and parts[1]:
+            return cls("terminal", "local", parts[1])
+        if parts[0] in ("slack", "discord") and len(parts) == 3 and all(parts):
+            return cls(parts[0], parts[1], parts[2])
+        raise BadChannel(text)
+
+    def __str__(self) -> str:
+        if self.platform == "terminal":
+            return f"terminal:{self.channel}"
+        return f"{self.platform}:{self.workspace}:{self.channel}"
+
+
+CADENCES = ("daily", "weekdays", "weekly")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a channel gets its digest, in its own time zone."""
+
+    at: time = time(9, 0)
+    tz: str = "UTC"
+    cadence: str = "weekdays"
+    weekday: int = 0  # Monday; used only when cadence is weekly
+
+    def describe(self) -> str:
+        days = {"daily": "every day", "weekdays": "on weekdays"}.get(self.cadence)
+        if days is None:
+            days = "every " + WEEKDAYS[self.weekday].capitalize()
+        return f"{days} at {self.at:%H:%M} {self.tz}"
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A channel's standing query: what it wants to hear about."""
+
+    channel: ChannelRef
+    query: str
+    min_upvotes: int = 0
+    id: int | None = None
+    created_by: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """Why one paper belongs in one subscription's feed, and how strongly."""
+
+    paper: Paper
+    score: float
+    why: tuple[str, ...]
+    subscription: str = ""
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What one channel's next post holds: matches best first, and how many were left out."""
+
+    channel: ChannelRef
+    matches: tuple[Match, ...]
+    more: int = 0
+    title: str = ""
+    created_at: datetime | None = None
+
+    @property
+    def papers(self) -> tuple[Paper, ...]:
+        return tuple(m.paper for m in self.matches)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One digest as recorded in the outbox, and what the platform said about it."""
+
+    id: int
+    channel: ChannelRef
+    paper_keys: tuple[str, ...]
+    status: str = "pending"  # pending -> sent | failed
+    message_ids: tuple[str, ...] = ()
+    mark: str = ""
+    attempts: int = 0
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who typed a command: a platform user id and a display name, plus what they may do."""
+
+    id: str = "local"
+    name: str = "you"
+    is_admin: bool = True
+
+
+@dataclass(frozen=True)
+class Found:
+    """One result of `find`: a paper and how well it matched the text."""
+
+    paper: Paper
+    score: float
+    how: str = ""
+

@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, engine, repositories, full-text search."""
