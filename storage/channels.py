@@ -1,0 +1,111 @@
+"""Repositories for channels, their subscriptions and their audit trail."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from sqlalchemy import delete, func, select
+from sqlmodel import Session
+
+from bot.domain import ChannelRef, Schedule, Subscription
+from storage.tables import AuditRow, ChannelRow, SubscriptionRow
+
+
+class ChannelRepository:
+    """Channel settings: schedule and pause state, created on first use with the defaults."""
+
+    def __init__(self, session: Session, default: Schedule) -> None:
+        self.session = session
+        self.default = default
+
+    def row(self, channel: ChannelRef) -> ChannelRow:
+        row = self.session.get(ChannelRow, str(channel))
+        if row is None:
+            row = ChannelRow(
+                ref=str(channel), platform=channel.platform, at=f"{self.default.at:%H:%M}",
+                tz=self.default.tz, cadence=self.default.cadence, weekday=self.default.weekday,
+            )
+            self.session.add(row)
+            self.session.flush()
+        return row
+
+    def schedule(self, channel: ChannelRef) -> Schedule:
+        row = self.session.get(ChannelRow, str(channel))
+        if row is None:
+            return self.default
+        return schedule_of(row)
+
+    def set_schedule(self, channel: ChannelRef, schedule: Schedule) -> None:
+        row = self.row(channel)
+        row.at, row.tz, row.cadence, row.weekday = f"{schedule.at:%H:%M}", schedule.tz, schedule.cadence, schedule.weekday
+        self.session.add(row)
+
+    def pause(self, channel: ChannelRef, reason: str | None) -> None:
+        row = self.row(channel)
+        row.paused_reason = reason
+        self.session.add(row)
+
+    def all(self) -> list[ChannelRow]:
+        return list(self.session.execute(select(ChannelRow).order_by(ChannelRow.ref)).scalars())
+
+
+def schedule_of(row: ChannelRow) -> Schedule:
+    hours, minutes = (int(part) for part in row.at.split(":"))
+    return Schedule(at=time(hours, minutes), tz=row.tz, cadence=row.cadence, weekday=row.weekday)
+
+
+class SubscriptionRepository:
+    """A channel's subscriptions, in the order they were made."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, sub: Subscription) -> Subscription:
+        row = SubscriptionRow(channel=str(sub.channel), query=sub.query, min_upvotes=sub.min_upvotes, created_by=sub.created_by)
+        self.session.add(row)
+        self.session.flush()
+        return _subscription(row)
+
+    def find(self, channel: ChannelRef, query: str) -> Subscription | None:
+        row = self.session.execute(
+            select(SubscriptionRow).where(SubscriptionRow.channel == str(channel), SubscriptionRow.query == query)
+        ).scalar_one_or_none()
+        return _subscription(row) if row else None
+
+    def for_channel(self, channel: ChannelRef) -> list[Subscription]:
+        rows = self.session.execute(
+            select(SubscriptionRow).where(SubscriptionRow.channel == str(channel)).order_by(SubscriptionRow.id)
+        ).scalars()
+        return [_subscription(row) for row in rows]
+
+    def count(self, channel: ChannelRef) -> int:
+        query = select(func.count()).select_from(SubscriptionRow).where(SubscriptionRow.channel == str(channel))
+        return int(self.session.execute(query).scalar_one())
+
+    def remove(self, sub_id: int) -> None:
+        self.session.execute(delete(SubscriptionRow).where(SubscriptionRow.id == sub_id))
+
+    def channels(self) -> list[ChannelRef]:
+        rows = self.session.execute(select(SubscriptionRow.channel).distinct().order_by(SubscriptionRow.channel))
+        return [ChannelRef.parse(row[0]) for row in rows]
+
+
+def _subscription(row: SubscriptionRow) -> Subscription:
+    return Subscription(
+        channel=ChannelRef.parse(row.channel), query=row.query, min_upvotes=row.min_upvotes,
+        id=row.id, created_by=row.created_by, created_at=row.created_at,
+    )
+
+
+class AuditRepository:
+    """Who changed what in a channel: appended by every changing command."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, channel: ChannelRef, actor: str, action: str) -> None:
+        self.session.add(AuditRow(channel=str(channel), actor=actor[:200], action=action[:400]))
+
+    def recent(self, channel: ChannelRef, limit: int = 5) -> list[AuditRow]:
+        query = select(AuditRow).where(AuditRow.channel == str(channel)).order_by(AuditRow.id.desc()).limit(limit)  # type: ignore[union-attr]
+        return list(self.session.execute(query).scalars())

@@ -1,0 +1,128 @@
+"""SQLModel tables: papers, channels, subscriptions, the delivery outbox, source runs, audit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class PaperRow(SQLModel, table=True):
+    """One paper; `key` is its arXiv id without version, else `title:<normalised title>`."""
+
+    __tablename__ = "paper"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=256, unique=True)
+    arxiv_id: str | None = Field(default=None, max_length=64)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    abstract: str = Field(sa_column=Column(Text, nullable=False))
+    authors: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # "A; B; C"
+    keywords: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # "k1; k2"
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    published_at: datetime | None = Field(default=None, index=True)
+    upvotes: int | None = None
+    url: str | None = None
+    code_url: str | None = None
+    project_url: str | None = None
+    thumbnail_url: str | None = None
+    ai_summary: str | None = Field(default=None, sa_column=Column(Text))
+    on_hf: bool = False
+    source: str = Field(default="file", max_length=32)
+    added_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ChannelRow(SQLModel, table=True):
+    """A channel the bot serves: its schedule, and whether delivery is paused there."""
+
+    __tablename__ = "channel"
+
+    ref: str = Field(primary_key=True, max_length=200)
+    platform: str = Field(max_length=16)
+    at: str = Field(default="09:00", max_length=5)
+    tz: str = Field(default="UTC", max_length=64)
+    cadence: str = Field(default="weekdays", max_length=16)
+    weekday: int = 0
+    paused_reason: str | None = None
+    last_post_at: datetime | None = None
+    last_slot_at: datetime | None = None  # the scheduled slot last handled (posted or quiet)
+    claimed_until: datetime | None = None  # a delivery pass holds the channel until then
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SubscriptionRow(SQLModel, table=True):
+    """A channel's standing query, as typed."""
+
+    __tablename__ = "subscription"
+    __table_args__ = (UniqueConstraint("channel", "query"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=200, index=True)
+    query: str = Field(max_length=400)
+    min_upvotes: int = 0
+    created_by: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DeliveryRow(SQLModel, table=True):
+    """One digest recorded before it is sent (the outbox), then the platform's answer."""
+
+    __tablename__ = "delivery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=200, index=True)
+    mark: str = Field(max_length=64, unique=True)
+    status: str = Field(default="pending", max_length=16, index=True)
+    title: str = ""
+    message_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class DeliveredRow(SQLModel, table=True):
+    """Each (channel, paper) at most once, enforced by the primary key."""
+
+    __tablename__ = "delivered"
+
+    channel: str = Field(primary_key=True, max_length=200)
+    paper_key: str = Field(primary_key=True, max_length=256)
+    delivery_id: int = Field(foreign_key="delivery.id", index=True)
+    position: int = 0
+    score: float = 0.0
+    why: str = ""
+
+
+class SourceRunRow(SQLModel, table=True):
+    """What each source did last: for `/papers status` and for marking a source failing."""
+
+    __tablename__ = "source_run"
+
+    source: str = Field(primary_key=True, max_length=32)
+    last_success_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    last_added: int = 0
+    last_updated: int = 0
+    last_error: str | None = None
+    failures: int = 0
+
+
+class AuditRow(SQLModel, table=True):
+    """Who changed what in a channel, and when."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_channel_at", "channel", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=200)
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=400)
+    at: datetime = Field(default_factory=utcnow)

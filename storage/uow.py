@@ -1,0 +1,46 @@
+"""Unit of work: one session, every repository on it, commit or roll back together."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.domain import Schedule
+from storage.channels import AuditRepository, ChannelRepository, SubscriptionRepository
+from storage.outbox import OutboxRepository
+from storage.papers import PaperRepository
+from storage.sources import SourceRunRepository
+
+
+class UnitOfWork:
+    """`with uow: ...; uow.commit()`; leaving the block without commit rolls back."""
+
+    def __init__(self, engine: Engine, default_schedule: Schedule | None = None) -> None:
+        self.engine = engine
+        self.default_schedule = default_schedule or Schedule()
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = Session(self.engine, expire_on_commit=False)
+        self.papers = PaperRepository(self.session)
+        self.subscriptions = SubscriptionRepository(self.session)
+        self.channels = ChannelRepository(self.session, self.default_schedule)
+        self.outbox = OutboxRepository(self.session)
+        self.sources = SourceRunRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
