@@ -29,6 +29,9 @@ class ChannelRepository:
             self.session.flush()
         return row
 
+    def get(self, channel: ChannelRef) -> ChannelRow | None:
+        return self.session.get(ChannelRow, str(channel))
+
     def schedule(self, channel: ChannelRef) -> Schedule:
         row = self.session.get(ChannelRow, str(channel))
         if row is None:

@@ -1,0 +1,140 @@
+"""Plain-text rendering of replies and digests for the terminal channel and `papers-bot say`."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot import replies as r
+from bot.domain import Digest, Found, Match, Paper
+
+WIDTH = 100
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%a %d %b %Y %H:%M} UTC" if moment else "never"
+
+
+def _authors(paper: Paper) -> str:
+    if not paper.authors:
+        return ""
+    names = ", ".join(paper.authors[:3])
+    return names + (" et al." if len(paper.authors) > 3 else "")
+
+
+def _summary(paper: Paper, lines: int = 2) -> str:
+    text = paper.ai_summary or paper.abstract
+    return "\n".join(textwrap.wrap(text, WIDTH - 6, max_lines=lines, placeholder=" …"))
+
+
+def paper_block(paper: Paper, number: int, extra: str = "") -> str:
+    head = f"{number}. {paper.title}"
+    facts = " · ".join(x for x in (_authors(paper), f"▲ {paper.upvotes}" if paper.upvotes else "") if x)
+    links = "  ".join(f"{name}: {url}" for name, url in (
+        ("arXiv", paper.abs_url), ("PDF", paper.pdf_url), ("HF", paper.hf_url), ("code", paper.code_url)) if url)
+    parts = [head, facts, textwrap.indent(_summary(paper), "   "), links, extra]
+    return "\n".join("   " + p if i and p and not p.startswith("   ") else p for i, p in enumerate(parts) if p)
+
+
+def match_block(match: Match, number: int) -> str:
+    return paper_block(match.paper, number, "why: " + "; ".join(match.why))
+
+
+def render_digest(digest: Digest) -> str:
+    if not digest.matches:
+        return "Nothing new matches this channel's subscriptions yet."
+    blocks = [digest.title, ""] + [match_block(m, i) + "\n" for i, m in enumerate(digest.matches, 1)]
+    if digest.more:
+        blocks.append(f"… and {digest.more} more: /papers digest shows them.")
+    return "\n".join(blocks).rstrip()
+
+
+def _problem(reply: r.Problem) -> str:
+    return "\n".join(x for x in (reply.message, reply.usage) if x)
+
+
+def _help(reply: r.HelpText) -> str:
+    width = max(len(usage) for usage, _ in reply.commands)
+    return "\n".join(f"{usage.ljust(width)}  {what}" for usage, what in reply.commands)
+
+
+def _subscribed(reply: r.Subscribed) -> str:
+    lines = [f"{reply.actor} subscribed this channel to {reply.query} ({reply.understood}).",
+             f"Over the last {reply.days} days that would have been about {reply.per_day:.1f} papers a day."]
+    if reply.warning:
+        lines.append(reply.warning)
+    if reply.top:
+        lines.append("Top matches:")
+        lines += [match_block(m, i) for i, m in enumerate(reply.top, 1)]
+    return "\n".join(lines)
+
+
+def _unsubscribed(reply: r.Unsubscribed) -> str:
+    if not reply.queries:
+        return "This channel had no subscriptions."
+    return f"{reply.actor} unsubscribed this channel from " + ", ".join(reply.queries) + "."
+
+
+def _list(reply: r.SubscriptionList) -> str:
+    if not reply.subscriptions:
+        return "This channel has no subscriptions yet. Try /papers subscribe reinforcement-learning."
+    lines = [f"{i}. {query}  ({understood})" for i, (query, understood) in enumerate(reply.subscriptions, 1)]
+    lines.append(f"Posts {reply.schedule.describe()}; next {_when(reply.next_post)}.")
+    if reply.paused:
+        lines.append(f"Delivery is paused: {reply.paused}")
+    return "\n".join(lines)
+
+
+def _found(reply: r.FindResults) -> str:
+    if not reply.results:
+        return reply.note or "Nothing found."
+    return "\n\n".join(paper_block(f.paper, i, f.how) for i, f in enumerate(reply.results, 1))
+
+
+def _preview(reply: r.DigestPreview) -> str:
+    if not reply.has_subscriptions:
+        return "This channel has no subscriptions, so its digest is empty. Try /papers subscribe reinforcement-learning."
+    return render_digest(reply.digest)
+
+
+def _schedule(reply: r.ScheduleSet) -> str:
+    return f"{reply.actor} set this channel's post to {reply.schedule.describe()}; next {_when(reply.next_post)}."
+
+
+def _topics(reply: r.TopicList) -> str:
+    lines = [("  " * depth) + f"{slug}  {name}" for slug, name, depth in reply.topics]
+    return "\n".join(lines + [f"({len(reply.topics)} of {reply.total} topics)"])
+
+
+def _status(reply: r.StatusReport) -> str:
+    lines = [f"{reply.papers:,} papers stored."]
+    for s in reply.sources:
+        error = f"; last error: {s.last_error}" if s.last_error else ""
+        lines.append(f"{s.source}: last fetch {_when(s.last_success)}, {s.added} added{error}")
+    if reply.subscriptions:
+        lines.append("Subscriptions: " + ", ".join(reply.subscriptions))
+        lines.append(f"Posts {reply.schedule.describe()}; last {_when(reply.last_post)}; next {_when(reply.next_post)}.")
+    else:
+        lines.append("This channel has no subscriptions.")
+    if reply.paused:
+        lines.append(f"Delivery is paused: {reply.paused}")
+    lines += ["Recent changes:"] + ["  " + c for c in reply.changes] if reply.changes else []
+    return "\n".join(lines)
+
+
+RENDERERS: dict[type, Callable[[Any], str]] = {
+    r.Problem: _problem, r.HelpText: _help, r.Subscribed: _subscribed, r.Unsubscribed: _unsubscribed,
+    r.SubscriptionList: _list, r.FindResults: _found, r.DigestPreview: _preview, r.ScheduleSet: _schedule,
+    r.TopicList: _topics, r.StatusReport: _status,
+}
+
+
+def render(reply: r.Reply) -> str:
+    """The text of any reply, chosen by its type."""
+    return RENDERERS[type(reply)](reply)
+
+
+def found_line(found: Found) -> str:
+    return f"{found.score:6.1f}  {found.paper.arxiv_id or '-':<12} {found.paper.title}"

@@ -1,0 +1,225 @@
+"""The `papers-bot` command line: the stable contract of DESIGN.md, each command a thin shell."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot import json_output as jo
+from bot.app import App, build_app
+from bot.domain import Actor, ChannelRef
+from bot.errors import PapersError
+
+cli = typer.Typer(add_completion=False, no_args_is_help=True, help="papers-bot: new research papers in chat channels.")
+db_cli = typer.Typer(no_args_is_help=True, help="Database schema commands.")
+cli.add_typer(db_cli, name="db")
+err = Console(stderr=True)
+out = Console(highlight=False, soft_wrap=True)
+log = logging.getLogger(__name__)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _app(seed: bool = True) -> App:
+    return build_app(seed=seed)
+
+
+def _emit(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    raise typer.Exit(2)
+
+
+def _channel(text: str) -> ChannelRef:
+    try:
+        return ChannelRef.parse(text)
+    except PapersError as error:
+        _fail(error.message)
+        raise
+
+
+def _since(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), timezone.utc)
+    except ValueError:
+        _fail(f"`{text}` is not a date; use YYYY-MM-DD.")
+        raise
+
+
+@cli.callback()
+def main_options(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+def run() -> None:
+    """Start every adapter whose credentials are set, plus the scheduler; else a terminal channel."""
+    from bot.app import run_everything
+
+    run_everything(_app())
+
+
+@cli.command()
+def ingest(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="JSONL, saved HF daily JSON, arXiv Atom/RSS files.")] = None,
+    source: Annotated[Optional[str], typer.Option(help="Fetch from a source: hf or arxiv.")] = None,
+    on: Annotated[Optional[str], typer.Option("--date", help="One day, YYYY-MM-DD.")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Every day from YYYY-MM-DD to today.")] = None,
+    category: Annotated[Optional[list[str]], typer.Option(help="arXiv category, e.g. cs.LG (repeatable).")] = None,
+) -> None:
+    """Put papers in from files or from a source; a summary line at the end."""
+    from bot.ingest import ingest_files
+    from bot.fetching import ingest_from_source
+
+    if bool(paths) == bool(source):
+        _fail("Give either files to ingest or --source hf|arxiv.")
+    app = _app(seed=False)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("ingesting", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            if source:
+                summary = ingest_from_source(app, source, _since(on), _since(since), category or [], progress)
+            else:
+                summary = ingest_files(app.engine, paths or [], progress)
+        except PapersError as error:
+            _fail(error.message)
+            raise
+    for problem in summary.problems:
+        err.print(f"skipped: {problem}", markup=False, highlight=False)
+    err.print(summary.line(), markup=False, highlight=False)
+
+
+@cli.command()
+def find(
+    query: Annotated[Optional[str], typer.Argument(help="A half-remembered title, an arXiv id or URL.")] = None,
+    limit: Annotated[int, typer.Option(help="How many results.")] = 5,
+    stdin: Annotated[bool, typer.Option("--stdin", help="One query per input line, one answer per output line.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Fuzzy lookup of stored papers, best first."""
+    from adapters.terminal_render import found_line
+
+    app = _app()
+    if stdin:
+        for line in sys.stdin:
+            _emit([jo.found_json(f) for f in app.finder.find(line.strip(), limit=limit)])
+        return
+    if not query:
+        _fail("Give some text to find, or --stdin.")
+    results = app.finder.find(query or "", limit=limit)
+    if as_json:
+        _emit([jo.found_json(f) for f in results])
+        return
+    for found in results:
+        out.print(found_line(found), markup=False)
+    if not results:
+        err.print("Nothing stored matches that.")
+
+
+@cli.command()
+def match(
+    query: Annotated[str, typer.Argument(help="A subscription query, e.g. reinforcement-learning -survey.")],
+    since: Annotated[Optional[str], typer.Option(help="Only papers published or stored since YYYY-MM-DD.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Every stored paper the subscription would get, best first, each with why."""
+    from adapters.terminal_render import match_block
+    from bot.query import parse_query
+    from storage.uow import UnitOfWork
+
+    app = _app()
+    try:
+        parsed = parse_query(query, app.taxonomy)
+    except PapersError as error:
+        _fail(error.message)
+        raise
+    with UnitOfWork(app.engine) as uow:
+        moment = _since(since)
+        papers = uow.papers.recent(moment) if moment else uow.papers.recent(datetime.min.replace(tzinfo=timezone.utc))
+    found = [m for m in app.matcher.match_many(parsed, papers) if (m.paper.upvotes or 0) >= parsed.min_upvotes]
+    if as_json:
+        _emit([jo.match_json(m) for m in found])
+        return
+    out.print("\n\n".join(match_block(m, i) for i, m in enumerate(found, 1)) or "No stored paper matches.", markup=False)
+
+
+@cli.command()
+def say(
+    channel: Annotated[str, typer.Argument(help="terminal:NAME, slack:TEAM:CHANNEL or discord:GUILD:CHANNEL")],
+    text: Annotated[str, typer.Argument(help='The chat command, e.g. "/papers list".')],
+    user: Annotated[str, typer.Option("--as", help="Who types it.")] = "cli",
+    as_json: JsonFlag = False,
+) -> None:
+    """Run one chat command as that channel and print the reply (never calls the platform)."""
+    from adapters.terminal_render import render
+
+    ref = _channel(channel)
+    reply = _app().service.answer(ref, Actor(user, user), text)
+    if as_json:
+        _emit(jo.reply_json(reply))
+    else:
+        out.print(render(reply), markup=False)
+
+
+@cli.command()
+def digest(channel: Annotated[str, typer.Argument(help="The channel to preview.")], as_json: JsonFlag = False) -> None:
+    """Preview the channel's next digest (sends nothing, records nothing)."""
+    from adapters.terminal_render import render_digest
+    from bot.digest import build_digest
+    from storage.uow import UnitOfWork
+
+    ref = _channel(channel)
+    app = _app()
+    with UnitOfWork(app.engine, app.default_schedule) as uow:
+        preview = build_digest(uow, app.matcher, ref, app.service.clock(), app.settings.digest_cap)
+    if as_json:
+        _emit(jo.digest_json(preview))
+    else:
+        out.print(render_digest(preview), markup=False)
+
+
+@cli.command()
+def deliver(now: Annotated[bool, typer.Option("--now", help="Every channel, due or not.")] = False) -> None:
+    """One delivery pass: every channel that is due (all with --now) gets its digest."""
+    from bot.app import delivery_pass
+
+    report = delivery_pass(_app(seed=False), force=now)
+    err.print(report.summary(), markup=False, highlight=False)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date."""
+    from bot.config import Settings
+    from storage.migrations import upgrade
+
+    upgrade(Settings().database_url)
+    err.print("database is up to date")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()
