@@ -51,17 +51,22 @@ class Service:
 
     def answer(self, channel: ChannelRef, actor: Actor, text: str) -> r.Reply:
         """Parse and handle chat text; never raises: bad input becomes a Problem reply."""
-        command: c.Command | None = None
         try:
             command = c.parse_command(text)
+        except PapersError as error:
+            return r.Problem(error.message, c.usage_line(error.usage))
+        return self.run(channel, actor, command)
+
+    def run(self, channel: ChannelRef, actor: Actor, command: c.Command) -> r.Reply:
+        """Handle a Command an adapter built itself (typed options); never raises."""
+        try:
             return self.handle(channel, actor, command)
         except PapersError as error:
-            usage = error.usage or (command.name if command else None)
-            return r.Problem(error.message, c.usage_line(usage))
+            return r.Problem(error.message, c.usage_line(error.usage or command.name))
         except Exception:
             ref = uuid.uuid4().hex[:8]
             log.exception("command failed (ref %s) in %s", ref, channel)
-            return r.Problem(f"Something went wrong on my side; it is logged as ref {ref}.", c.usage_line(command.name if command else None))
+            return r.Problem(f"Something went wrong on my side; it is logged as ref {ref}.", c.usage_line(command.name))
 
     def handle(self, channel: ChannelRef, actor: Actor, command: c.Command) -> r.Reply:
         if isinstance(command, CHANGING) and not actor.is_admin:

@@ -1,12 +1,34 @@
-"""The delivery outbox: digests recorded before they are sent, each (channel, paper) once."""
+"""The delivery outbox: digests recorded before they are sent, each (channel, paper) once; delivery locks."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import fcntl
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+from sqlalchemy import Connection, Engine, or_, select, text, update
 from sqlmodel import Session
 
-from bot.domain import ChannelRef
-from storage.tables import DeliveredRow
+from bot.domain import ChannelRef, Delivery
+from storage.tables import ChannelRow, DeliveredRow, DeliveryRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One paper of a recorded delivery, in the order it was shown."""
+
+    paper_key: str
+    position: int
+    score: float
+    why: tuple[str, ...]
 
 
 class OutboxRepository:
@@ -18,3 +40,164 @@ class OutboxRepository:
     def delivered_keys(self, channel: ChannelRef) -> set[str]:
         query = select(DeliveredRow.paper_key).where(DeliveredRow.channel == str(channel))
         return {row[0] for row in self.session.execute(query)}
+
+    def record(self, channel: ChannelRef, mark: str, title: str, papers: Iterable[tuple[str, float, tuple[str, ...]]]) -> int:
+        """Insert a pending delivery and its (channel, paper) rows; a paper already delivered raises IntegrityError."""
+        row = DeliveryRow(channel=str(channel), mark=mark, title=title)
+        self.session.add(row)
+        self.session.flush()
+        assert row.id is not None
+        for position, (key, score, why) in enumerate(papers):
+            self.session.add(DeliveredRow(
+                channel=str(channel), paper_key=key, delivery_id=row.id, position=position,
+                score=score, why="\n".join(why),
+            ))
+        self.session.flush()
+        return row.id
+
+    def pending(self, channel: ChannelRef, now: datetime | None = None) -> list[DeliveryRow]:
+        """Recorded but unconfirmed deliveries, oldest first; `now` skips those still backing off."""
+        query = select(DeliveryRow).where(DeliveryRow.channel == str(channel), DeliveryRow.status == "pending")
+        if now is not None:
+            query = query.where(or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now))  # type: ignore[union-attr]
+        return list(self.session.execute(query.order_by(DeliveryRow.id)).scalars())  # type: ignore[arg-type]
+
+    def channels_with_pending(self) -> dict[str, datetime | None]:
+        """Channel ref -> the earliest next attempt of its pending deliveries (None: retry now)."""
+        query = select(DeliveryRow.channel, DeliveryRow.next_attempt_at).where(DeliveryRow.status == "pending")
+        found: dict[str, datetime | None] = {}
+        for ref, when in self.session.execute(query):
+            if ref not in found or when is None or (found[ref] is not None and when < found[ref]):
+                found[ref] = when
+        return found
+
+    def papers_of(self, delivery_id: int) -> list[Recorded]:
+        query = select(DeliveredRow).where(DeliveredRow.delivery_id == delivery_id).order_by(DeliveredRow.position)
+        return [
+            Recorded(r.paper_key, r.position, r.score, tuple(w for w in r.why.split("\n") if w))
+            for r in self.session.execute(query).scalars()
+        ]
+
+    def sent(self, delivery_id: int, message_ids: list[str], now: datetime) -> None:
+        row = self.session.get(DeliveryRow, delivery_id)
+        assert row is not None
+        row.status, row.message_ids, row.sent_at, row.last_error = "sent", list(message_ids), now, None
+        row.attempts += 1
+        self.session.execute(update(ChannelRow).where(ChannelRow.ref == row.channel).values(last_post_at=now))
+
+    def attempt_failed(self, delivery_id: int, error: str, next_attempt_at: datetime | None) -> int:
+        """Count a failed attempt; the delivery stays pending. Returns the attempts so far."""
+        row = self.session.get(DeliveryRow, delivery_id)
+        assert row is not None
+        row.attempts += 1
+        row.last_error, row.next_attempt_at = error[:500], next_attempt_at
+        return row.attempts
+
+    def handled_slot(self, channel: ChannelRef, slot: datetime) -> None:
+        """The scheduled slot is dealt with (posted or quiet): it is never due again."""
+        self.session.execute(update(ChannelRow).where(ChannelRow.ref == str(channel)).values(last_slot_at=slot))
+
+    def recent(self, channel: ChannelRef, limit: int = 5) -> list[Delivery]:
+        """The channel's latest deliveries, newest first (for `/papers status`)."""
+        query = select(DeliveryRow).where(DeliveryRow.channel == str(channel)).order_by(DeliveryRow.id.desc()).limit(limit)  # type: ignore[union-attr]
+        rows = list(self.session.execute(query).scalars())
+        return [
+            Delivery(
+                id=row.id or 0, channel=channel, paper_keys=tuple(r.paper_key for r in self.papers_of(row.id or 0)),
+                status=row.status, message_ids=tuple(row.message_ids or ()), mark=row.mark,
+                attempts=row.attempts, last_error=row.last_error,
+            )
+            for row in rows
+        ]
+
+
+# --- locks that die with their holder: PostgreSQL advisory locks, SQLite byte-range file locks --
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+_held: set[tuple[str, str]] = set()  # (database, name) held by a thread of this process
+_held_guard = threading.Lock()
+_lock_files: dict[str, BinaryIO] = {}  # one descriptor per file for the process's life (closing any drops every fcntl lock)
+
+
+class Lock:
+    """An exclusive named lock held until `release()`, or until the holding process dies.
+
+    A lease (`claimed_until`) would block a channel for the lease after a SIGKILL and could
+    let a hung-then-woken process send alongside its successor; these locks cannot.
+    """
+
+    def __init__(self, database: str, name: str, conn: Connection | None = None, file: BinaryIO | None = None) -> None:
+        self.database, self.name, self.conn, self.file = database, name, conn, file
+
+    def release(self) -> None:
+        try:
+            if self.conn is not None:
+                try:
+                    self.conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _lock_key(self.name)})
+                    self.conn.commit()
+                except Exception:  # a broken connection has already dropped the lock
+                    self.conn.invalidate()
+                self.conn.close()
+            if self.file is not None:
+                fcntl.lockf(self.file, fcntl.LOCK_UN, 1, _offset(self.name))
+        finally:
+            with _held_guard:
+                _held.discard((self.database, self.name))
+
+    def __enter__(self) -> Lock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _offset(name: str) -> int:
+    return abs(_lock_key(name)) % (1 << 62)
+
+
+def try_lock(engine: Engine, name: str) -> Lock | None:
+    """Take the named lock without waiting; None when another thread or process holds it."""
+    database = str(engine.url)
+    with _held_guard:
+        if (database, name) in _held:
+            return None
+        _held.add((database, name))
+    try:
+        if engine.dialect.name == "postgresql":
+            conn = engine.connect()
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _lock_key(name)}).scalar()
+            conn.commit()
+            if got:
+                return Lock(database, name, conn=conn)
+            conn.close()
+        else:
+            file = _lock_file(engine)
+            if file is None:  # an in-memory database lives in this process only
+                return Lock(database, name)
+            try:
+                fcntl.lockf(file, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _offset(name))
+                return Lock(database, name, file=file)
+            except OSError:
+                pass
+    except BaseException:
+        with _held_guard:
+            _held.discard((database, name))
+        raise
+    with _held_guard:
+        _held.discard((database, name))
+    return None
+
+
+def _lock_file(engine: Engine) -> BinaryIO | None:
+    path = engine.url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    path = os.path.abspath(path) + ".locks"
+    with _held_guard:
+        if path not in _lock_files:
+            _lock_files[path] = open(path, "a+b")  # noqa: SIM115 (kept open on purpose)
+        return _lock_files[path]
