@@ -1,0 +1,217 @@
+"""The one delivery pass: due channels get their digest through the outbox, each (channel, paper) once."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain import ChannelRef, Digest, Match, Schedule
+from bot.errors import SendFailed
+from bot.schedule import due_slot
+from bot.senders import ResumingSender, Sender, layout, sender_for
+from storage.channels import schedule_of
+from storage.outbox import try_lock
+from storage.tables import DeliveryRow
+from storage.uow import UnitOfWork
+
+__all__ = ["PassReport", "deliver_due", "layout"]
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=1)
+Build = Callable[..., Digest]
+
+
+@dataclass
+class PassReport:
+    """What one pass did: counts per outcome, and one line per channel that was looked at."""
+
+    channels_due: int = 0
+    posted: int = 0
+    quiet: int = 0
+    failed: int = 0
+    paused: int = 0
+    details: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"{self.channels_due} due: {self.posted} posted, {self.quiet} quiet, "
+                 f"{self.failed} failed, {self.paused} paused"]
+        return "\n".join(lines + [f"  {line}" for line in self.details])
+
+
+@dataclass(frozen=True)
+class _Job:
+    channel: ChannelRef
+    slot: datetime | None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
+def _default_build() -> Build:
+    from bot.digest import build_digest  # the lead's module; imported late so that tests can pass their own
+
+    return build_digest
+
+
+def deliver_due(
+    engine: Engine, matcher: object, senders: Mapping[str, Sender], now: datetime, force: bool = False,
+    cap: int = 10, concurrency: int = 4, build: Build | None = None, default_schedule: Schedule | None = None,
+) -> PassReport:
+    """Deliver every due channel (every subscribed one with `force`); safe to run in several processes at once."""
+    now = _aware(now) or datetime.now(timezone.utc)
+    pass_ = _Pass(engine, matcher, senders, now, force, cap, build or _default_build(), default_schedule)
+    jobs, report = pass_.due()
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="deliver") as pool:
+        for outcome, detail in pool.map(pass_.channel, jobs):
+            if outcome != "skipped":
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            report.details.append(detail)
+    log.info("delivery pass: %d due, %d posted, %d quiet, %d failed, %d paused",
+             report.channels_due, report.posted, report.quiet, report.failed, report.paused)
+    return report
+
+
+@dataclass
+class _Pass:
+    engine: Engine
+    matcher: object
+    senders: Mapping[str, Sender]
+    now: datetime
+    force: bool
+    cap: int
+    build: Build
+    default_schedule: Schedule | None
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.default_schedule)
+
+    def _slot(self, schedule: Schedule, last: datetime | None, created: datetime | None) -> datetime | None:
+        # A channel never handled counts from its creation: its first post is at its next slot.
+        return due_slot(schedule, _aware(last) or _aware(created), self.now)
+
+    def due(self) -> tuple[list[_Job], PassReport]:
+        report = PassReport()
+        jobs: list[_Job] = []
+        with self.uow() as uow:
+            refs = uow.subscriptions.channels()
+            rows = {row.ref: row for row in uow.channels.all()}
+            pending = uow.outbox.channels_with_pending()
+            for channel in refs:
+                row = rows.get(str(channel)) or uow.channels.row(channel)
+                if row.paused_reason:
+                    report.paused += 1
+                    report.details.append(f"{channel}: paused ({row.paused_reason})")
+                    continue
+                slot = self._slot(schedule_of(row), row.last_slot_at, row.created_at)
+                retry_at = _aware(pending.get(str(channel)))
+                retry = str(channel) in pending and (self.force or retry_at is None or retry_at <= self.now)
+                if self.force or slot is not None or retry:
+                    jobs.append(_Job(channel, slot))
+            uow.commit()  # rows created for subscribed channels that had none
+        report.channels_due = len(jobs)
+        return jobs, report
+
+    def channel(self, job: _Job) -> tuple[str, str]:
+        """Deliver one channel under its lock; returns (report field, detail line)."""
+        channel = job.channel
+        sender = sender_for(self.senders, channel)
+        if sender is None:
+            return "failed", f"{channel}: no sender for {channel.platform}"
+        lock = try_lock(self.engine, f"deliver:{channel}")
+        if lock is None:
+            return "skipped", f"{channel}: another pass is delivering it"
+        try:
+            with lock:
+                return self._deliver(channel, sender)
+        except Exception as exc:  # one channel's bug must not stop the others
+            log.exception("delivery to %s failed", channel)
+            return "failed", f"{channel}: {type(exc).__name__}: {exc}"
+
+    def _deliver(self, channel: ChannelRef, sender: Sender) -> tuple[str, str]:
+        # Read everything again under the lock: another pass may have just handled this channel.
+        with self.uow() as uow:
+            row = uow.channels.row(channel)
+            if row.paused_reason:
+                return "paused", f"{channel}: paused ({row.paused_reason})"
+            slot = self._slot(schedule_of(row), row.last_slot_at, row.created_at)
+            pending = uow.outbox.pending(channel, None if self.force else self.now)
+            resend = [(d.id, d.mark, self._recorded_digest(uow, channel, d)) for d in pending]
+        sent_before = 0
+        for delivery_id, mark, digest in resend:
+            outcome = self._send(sender, channel, delivery_id, mark, digest, resume=True)
+            if outcome is not None:
+                return outcome
+            sent_before += 1
+        if slot is None and not self.force:
+            return ("posted", f"{channel}: resent {sent_before} unconfirmed") if sent_before else ("skipped", f"{channel}: not due")
+        with self.uow() as uow:
+            digest = self.build(uow, self.matcher, channel, self.now, cap=self.cap)
+            if not digest.matches:
+                if slot is not None:
+                    uow.outbox.handled_slot(channel, slot)
+                uow.commit()
+                return ("posted", f"{channel}: resent {sent_before}") if sent_before else ("quiet", f"{channel}: nothing new")
+            mark = uuid.uuid4().hex
+            try:
+                papers = [(m.paper.key, m.score, tuple(m.why)) for m in digest.matches]
+                delivery_id = uow.outbox.record(channel, mark, digest.title, papers)
+                if slot is not None:
+                    uow.outbox.handled_slot(channel, slot)
+                uow.commit()
+            except IntegrityError:  # the primary key refused a (channel, paper) already delivered
+                log.warning("digest for %s holds papers already delivered; skipped", channel)
+                return "failed", f"{channel}: papers already delivered by another pass"
+        outcome = self._send(sender, channel, delivery_id, mark, digest, resume=False)
+        return outcome or ("posted", f"{channel}: {len(digest.matches)} papers ({layout(digest)})")
+
+    def _recorded_digest(self, uow: UnitOfWork, channel: ChannelRef, delivery: DeliveryRow) -> Digest:
+        """The digest exactly as recorded: same papers, same order, so that its parts line up with a partial post."""
+        matches = []
+        for item in uow.outbox.papers_of(delivery.id or 0):
+            paper = uow.papers.get(item.paper_key)
+            if paper is not None:
+                matches.append(Match(paper=paper, score=item.score, why=item.why))
+        return Digest(channel=channel, matches=tuple(matches), title=delivery.title, created_at=delivery.created_at)
+
+    def _send(self, sender: Sender, channel: ChannelRef, delivery_id: int, mark: str, digest: Digest, resume: bool) -> tuple[str, str] | None:
+        """Send (or confirm) one recorded delivery; None when it is now sent, else the channel's outcome."""
+        try:
+            ids = sender.find_sent(channel, mark) if resume else None
+            if ids is None and resume and isinstance(sender, ResumingSender):
+                ids = sender.resume(channel, digest, mark)  # a thread cut short: post only what is missing
+            elif ids is None:
+                ids = sender.send(channel, digest, mark)
+        except SendFailed as exc:
+            return self._failed(channel, delivery_id, exc)
+        with self.uow() as uow:
+            uow.outbox.sent(delivery_id, ids, self.now)
+            uow.commit()
+        return None
+
+    def _failed(self, channel: ChannelRef, delivery_id: int, exc: SendFailed) -> tuple[str, str]:
+        with self.uow() as uow:
+            row = uow.session.get(DeliveryRow, delivery_id)
+            attempts = (row.attempts if row else 0) + 1
+            wait = BACKOFF_FIRST * 2 ** min(attempts - 1, 10)
+            if exc.retry_after:
+                wait = max(wait, timedelta(seconds=exc.retry_after))
+            uow.outbox.attempt_failed(delivery_id, exc.message, None if exc.permanent else self.now + min(wait, BACKOFF_MAX))
+            if exc.permanent:
+                uow.channels.pause(channel, exc.message)
+            uow.commit()
+        if exc.permanent:
+            # Logged once: a paused channel is skipped quietly until /papers schedule or subscribe.
+            log.warning("paused delivery to %s: %s", channel, exc.message)
+            return "paused", f"{channel}: paused ({exc.message})"
+        log.info("delivery to %s failed (attempt %d), retrying later: %s", channel, attempts, exc.message)
+        return "failed", f"{channel}: {exc.message} (attempt {attempts}, kept for the next pass)"
