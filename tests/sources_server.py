@@ -29,8 +29,8 @@ class Request:
 
 
 class SourcesServer:
-    """`server.script("/api/daily_papers", Reply(429, ...), Reply(200, body))`: replies in order per path,
-    the last one repeating; every request is kept in `server.requests`."""
+    """`server.script("/api/daily_papers", Reply(429, ...), Reply(200, body))`: replies in order per
+    path, the last one repeating; every request is kept in `server.requests` (header names lower-case)."""
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
@@ -39,7 +39,7 @@ class SourcesServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False  # a handler still sleeping past a timeout must not hold up close
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
 
     @property
     def url(self) -> str:
@@ -47,8 +47,9 @@ class SourcesServer:
         return f"http://{host}:{port}"
 
     def script(self, path: str, *replies: Reply) -> None:
+        """From now on `path` answers these replies in order, the last one repeating."""
         with self._lock:
-            self._replies[path].extend(replies)
+            self._replies[path] = deque(replies)
 
     def paths(self) -> list[str]:
         return [request.path for request in self.requests]
@@ -70,7 +71,7 @@ class SourcesServer:
                 parts = urlsplit(self.path)
                 query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
                 with server._lock:
-                    server.requests.append(Request(parts.path, query, dict(self.headers)))
+                    server.requests.append(Request(parts.path, query, {k.lower(): v for k, v in self.headers.items()}))
                 reply = server._next(parts.path)
                 if reply.delay:
                     time.sleep(reply.delay)

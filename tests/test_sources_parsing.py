@@ -206,7 +206,7 @@ def test_jsonl_without_suffix_is_detected_and_bad_bytes_are_a_line_problem(tmp_p
 
 
 @given(st.lists(st.text(max_size=80) | st.from_regex(r'\{"title": ".{0,10}", "(abstract|summary|id|upvotes)": .{0,12}\}', fullmatch=True), max_size=12))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 def test_parse_jsonl_never_raises_on_arbitrary_text(lines: list[str]) -> None:
     parsed = parse_jsonl(lines)
 
