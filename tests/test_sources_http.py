@@ -8,11 +8,19 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
-from sources_server import Reply, SourcesServer
 
 from bot.errors import BadInput
-from bot.sources import ArxivClient, HFClient, PoliteHTTP, SourceFailing, announces_today, last_announcement
+from bot.sources import (
+    ArxivClient,
+    HFClient,
+    PoliteHTTP,
+    SourceFailing,
+    announces_today,
+    last_announcement,
+    rss_has_announcements,
+)
 from bot.sources.http import server_wait
+from tests.sources_server import Reply, SourcesServer
 
 DATA = Path(__file__).parent / "data" / "sources"
 HF_DAY = (DATA / "hf-2026-08-21.json").read_bytes()
@@ -230,3 +238,9 @@ def test_server_wait_reads_retry_after_dates_and_ignores_ratelimit_on_5xx() -> N
     assert server_wait(httpx.Headers({"RateLimit-Reset": "12"})) == 12.0
     assert server_wait(httpx.Headers({"RateLimit": "limit=10, remaining=0, reset=5"})) == 5.0
     assert server_wait(httpx.Headers({"RateLimit": '"api";r=0;t=9'}), rate_limited=False) is None
+
+
+def test_rss_feeds_carry_announcements_monday_to_friday_us_eastern() -> None:
+    assert rss_has_announcements(datetime(2026, 8, 24, 5, 30, tzinfo=timezone.utc))  # Mon 01:30 EDT
+    assert not rss_has_announcements(datetime(2026, 8, 24, 3, 30, tzinfo=timezone.utc))  # still Sun 23:30 EDT
+    assert not rss_has_announcements(datetime(2026, 8, 22, 12, 0, tzinfo=timezone.utc))  # Saturday

@@ -122,6 +122,7 @@ def test_rss_xml_announce_types_replacements_update_but_never_notify() -> None:
     assert new.categories == ("cs.LG", "cs.AI")
     assert new.published_at == datetime(2025, 8, 7, 4, 0, tzinfo=timezone.utc)
     assert parsed.papers[1].authors[:2] == ("Md Zesun Ahmed Mia", "Malyaban Bal")
+    assert parsed.papers[2].published_at is None  # a replacement's date is not the paper's
     assert parse_file(DATA / "rss-empty-weekend.synthetic.xml").papers == []
 
 

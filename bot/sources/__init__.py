@@ -1,7 +1,7 @@
 """Where papers come from: files, Hugging Face daily papers and arXiv, parsed into `Paper`s."""
 
 from bot.sources.arxiv import parse_arxiv_atom, parse_arxiv_rss
-from bot.sources.arxiv_client import ArxivClient, announces_today, last_announcement
+from bot.sources.arxiv_client import ArxivClient, announces_today, last_announcement, rss_has_announcements
 from bot.sources.files import parse_file
 from bot.sources.hf import HFClient, parse_hf_daily
 from bot.sources.http import PoliteHTTP, SourceFailing
@@ -21,4 +21,5 @@ __all__ = [
     "parse_file",
     "parse_hf_daily",
     "parse_jsonl",
+    "rss_has_announcements",
 ]

@@ -99,9 +99,12 @@ def parse_arxiv_rss(xml_or_feed: str | bytes | Mapping) -> Parsed:
             if isinstance(paper, str):
                 parsed.problems.append(f"entry {number}: {paper}")
                 continue
-            parsed.papers.append(paper)
             if _announce_type(entry) not in NOTIFY_TYPES:
                 parsed.replaced.add(paper.arxiv_id)  # type: ignore[arg-type]
+                # The item's date is the replacement's announcement, not the paper's: leave it
+                # unknown so that a merge never makes an old paper look new.
+                paper = paper.with_changes(published_at=None)
+            parsed.papers.append(paper)
     return parsed
 
 

@@ -7,6 +7,8 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import httpx
+
 from bot.errors import BadInput
 from bot.sources.arxiv import parse_arxiv_rss, parse_atom_page
 from bot.sources.http import PoliteHTTP, SourceFailing
@@ -30,6 +32,12 @@ def announces_today(now: datetime) -> bool:
     return local.weekday() not in NO_ANNOUNCEMENT and local.time() >= ANNOUNCED_AT
 
 
+def rss_has_announcements(now: datetime) -> bool:
+    """Whether today's RSS feed (rebuilt at midnight US Eastern) carries last night's announcement:
+    Monday to Friday; on Saturday and Sunday the feeds are empty."""
+    return _eastern(now).weekday() < 5
+
+
 def last_announcement(now: datetime) -> datetime:
     """The moment (aware UTC) of the latest announcement at or before `now`; ignores arXiv holidays."""
     local = _eastern(now)
@@ -51,7 +59,16 @@ class ArxivClient:
         self.rss_url = rss_url.rstrip("/")
         self.http = http or PoliteHTTP(contact)
 
-    def _get(self, url: str, params: dict | None = None):
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> ArxivClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _get(self, url: str, params: dict | None = None) -> httpx.Response:
         return self.http.get(url, params=params, pace="arxiv", min_interval=PACE_SECONDS, source="arxiv")
 
     def fetch_rss(self, categories: list[str]) -> Parsed:

@@ -83,6 +83,15 @@ class HFClient:
         self.url = base_url.rstrip("/") + "/api/daily_papers"
         self.http = http or PoliteHTTP()
 
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> HFClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def fetch_day(self, day: date) -> Parsed:
         """Every entry listed for `day`, paging while pages come back full; raises SourceFailing."""
         result = Parsed()
