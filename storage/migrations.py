@@ -1,12 +1,101 @@
-"""Schema version checks at start: create a fresh database, refuse (or upgrade) one that is behind."""
+"""Schema versions with Alembic: create a fresh database, upgrade (or refuse) one that is behind."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-from storage.engine import create_schema
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
+
+from storage.engine import create_schema, make_engine
+
+log = logging.getLogger(__name__)
+
+SCRIPTS = Path(__file__).parent / "alembic"
+SCHEMA_LOCK = 0x70617065  # "pape": one process at a time changes the schema on PostgreSQL
+
+
+class SchemaBehind(RuntimeError):
+    """The database is older than this code and automatic upgrades are off."""
+
+
+def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPTS))
+    if url:
+        config.set_main_option("sqlalchemy.url", url)
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[Connection]:
+    """A connection holding the schema lock, so that processes starting together don't race."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK})
+        try:
+            yield connection
+        finally:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK})
+            connection.commit()
 
 
 def ensure_schema(engine: Engine, upgrade: bool = True) -> None:
-    """Make the schema current; `upgrade=False` refuses to touch a database that is behind."""
-    create_schema(engine)
+    """A fresh database gets the whole schema at head; one behind is upgraded, or refused."""
+    head = head_revision()
+    with schema_lock(engine) as connection:
+        if not inspect(connection).has_table("paper"):
+            connection.commit()
+            create_schema(engine)
+            _stamp(connection, head)
+            return
+        current = current_revision(connection)
+        if current == head or head is None:
+            return
+        if current is None:  # made by create_all before migrations existed: it matches the first revision
+            _stamp(connection, _base_revision())
+            current = _base_revision()
+        if current == head:
+            return
+        if not upgrade:
+            raise SchemaBehind(f"The database schema is at {current}, this code needs {head}: run `papers-bot db upgrade`.")
+        log.info("upgrading the database schema from %s to %s", current, head)
+        command.upgrade(alembic_config(connection), "head")
+        connection.commit()
+
+
+def upgrade(url: str) -> None:
+    """`papers-bot db upgrade`: create or upgrade, whatever state the database is in."""
+    engine = make_engine(url)
+    try:
+        ensure_schema(engine, upgrade=True)
+    finally:
+        engine.dispose()
+
+
+def _stamp(connection: Connection, revision: str | None) -> None:
+    if revision:
+        command.stamp(alembic_config(connection), revision)
+        connection.commit()
+
+
+def _base_revision() -> str | None:
+    script = ScriptDirectory.from_config(alembic_config())
+    bases = script.get_bases()
+    return bases[0] if bases else None

@@ -77,8 +77,8 @@ def to_paper(row: PaperRow) -> Paper:
 def merged(old: dict[str, object], new: dict[str, object]) -> dict[str, object]:
     """The fields of `old` that `new` changes: a source fills gaps and refreshes what it owns.
 
-    Upvotes, links and AI fields take the newer non-empty value; categories are the union with
-    arXiv's order first; a paper once seen on Hugging Face stays so; text only grows.
+    Upvotes, links and AI fields take the newer non-empty value; categories are a union; a paper
+    once seen on Hugging Face stays so; arXiv's text replaces other sources' text.
     """
     changes: dict[str, object] = {}
     for name in ("upvotes", "url", "code_url", "project_url", "thumbnail_url", "ai_summary", "arxiv_id"):
@@ -89,8 +89,9 @@ def merged(old: dict[str, object], new: dict[str, object]) -> dict[str, object]:
     for name in ("title", "abstract", "authors"):
         if new[name] and (not old[name] or (new["source"] == "arxiv" and new[name] != old[name])):
             changes[name] = new[name]
-    first, second = (new, old) if new["source"] == "arxiv" else (old, new)
-    categories = list(dict.fromkeys([*first["categories"], *second["categories"]]))  # type: ignore[misc]
+    # Keep the stored order (its first is the primary category) and append what is new: stable
+    # under re-ingest, whatever order the sources come in.
+    categories = list(dict.fromkeys([*old["categories"], *new["categories"]]))  # type: ignore[misc]
     if categories != list(old["categories"]):  # type: ignore[arg-type]
         changes["categories"] = categories
     if old["published_at"] is None and new["published_at"] is not None:

@@ -56,3 +56,27 @@ def engine(database_url: str) -> Iterator[Engine]:
     create_schema(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> "Settings":
+    from bot.config import Settings
+
+    return Settings(_env_file=None, database_url=database_url, slack_bot_token=None, discord_token=None)
+
+
+@pytest.fixture
+def app(settings: "Settings") -> Iterator["App"]:
+    """The real wiring on a fresh database holding the 74 bundled papers."""
+    from bot.app import build_app
+
+    built = build_app(settings)
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture
+def chat(app: "App") -> "Chat":
+    from tests.chat import Chat
+
+    return Chat(app)

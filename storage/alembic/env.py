@@ -1,0 +1,41 @@
+"""Alembic environment: the project's SQLModel metadata, with the search index kept out of autogenerate."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+from storage import tables  # noqa: F401  (registers the tables on the metadata)
+from storage.engine import make_engine
+
+# Made by search DDL or by slack_sdk's stores, not by SQLModel: autogenerate must not drop them.
+FOREIGN = ("paper_fts", "slack_", "alembic_version")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    if type_ == "table" and name and (name.startswith(FOREIGN) or name not in SQLModel.metadata.tables):
+        return False
+    if type_ == "column" and name == "search":
+        return False
+    return not (type_ == "index" and name in ("ix_paper_search", "ix_paper_title_trgm"))
+
+
+def run() -> None:
+    config = context.config
+    connection = config.attributes.get("connection")
+    if connection is None:
+        engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+        with engine.connect() as connection:
+            _run_with(connection)
+        return
+    _run_with(connection)
+
+
+def _run_with(connection: object) -> None:
+    context.configure(connection=connection, target_metadata=SQLModel.metadata, include_name=include_name,
+                      render_as_batch=True, compare_type=False)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run()

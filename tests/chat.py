@@ -1,0 +1,25 @@
+"""A chat session against the real service: `say("/papers list")` returns what the channel would read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapters.terminal_render import render
+from bot.app import App
+from bot.domain import Actor, ChannelRef
+from bot.replies import Reply
+
+
+@dataclass
+class Chat:
+    """One channel and one person typing in it."""
+
+    app: App
+    channel: ChannelRef = ChannelRef("terminal", "local", "lab")
+    actor: Actor = Actor("U1", "ana")
+
+    def reply(self, text: str) -> Reply:
+        return self.app.service.answer(self.channel, self.actor, text)
+
+    def say(self, text: str) -> str:
+        return render(self.reply(text))

@@ -1,0 +1,45 @@
+"""Ingest from files: every shared data variant goes in, twice changes nothing, bad lines are reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bot.ingest import ingest_files
+from storage.uow import UnitOfWork
+
+SOURCES = Path(__file__).parent / "data" / "sources"
+EVERY_VARIANT = sorted(p for p in SOURCES.iterdir() if p.suffix in (".json", ".jsonl", ".xml") and "anomaly" not in p.name)
+
+
+def test_every_saved_variant_goes_in_and_twice_is_once(engine: Engine) -> None:
+    first = ingest_files(engine, EVERY_VARIANT)
+    assert first.result.added > 40
+    with UnitOfWork(engine) as uow:
+        stored = uow.papers.count()
+    second = ingest_files(engine, EVERY_VARIANT)
+    assert (second.result.added, second.result.updated) == (0, 0)
+    with UnitOfWork(engine) as uow:
+        assert uow.papers.count() == stored
+
+
+def test_the_malformed_hf_archive_is_refused_with_a_reason(engine: Engine) -> None:
+    summary = ingest_files(engine, [SOURCES / "hf-anomaly-python-repr-strings.json"])
+    assert summary.result.added == 0
+    assert "Python repr() strings" in summary.problems[0]
+
+
+def test_a_bad_line_is_skipped_by_number_and_the_rest_goes_in(engine: Engine, tmp_path: Path) -> None:
+    papers = tmp_path / "papers.jsonl"
+    papers.write_text(
+        '{"title": "A", "abstract": "first"}\n'
+        "{not json\n"
+        '{"abstract": "no title"}\n'
+        '{"title": "B", "summary": "second", "id": "2401.00002v2", "upvotes": 3}\n'
+    )
+    summary = ingest_files(engine, [papers, tmp_path / "missing.jsonl"])
+    assert summary.result.added == 2
+    assert [p.split(": ")[1] for p in summary.problems[:2]] == ["line 2", "line 3"]
+    assert "missing.jsonl" in summary.problems[-1]
+    assert summary.line() == "2 new, 0 updated, 0 unchanged, 3 skipped (see above)"
