@@ -225,3 +225,10 @@ def test_every_shared_hf_daily_file_parses_and_the_anomaly_is_rejected() -> None
     assert total == 1038
     with pytest.raises(BadInput, match="repr"):
         parse_file(SHARED / "hf-daily" / "anomalies" / "2025-01-06.python-repr-strings.json")
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab |\n\u202e\x00"), max_size=6), max_size=5))
+def test_names_fast_path_agrees_with_cleaning_each_name(names: list[str]) -> None:
+    from bot.sources.parsed import clean_names, clean_text
+
+    assert clean_names(names) == tuple(n for n in (clean_text(name) for name in names) if n)

@@ -49,6 +49,15 @@ def clean_names(values: object) -> tuple[str, ...]:
         values = values.split(",")
     if not isinstance(values, list | tuple):
         return ()
+    if values and all(type(value) is str for value in values):
+        # Fast path (most files): one check over all the names joined instead of one per name.
+        joined = "|".join(values)
+        if (
+            joined.isprintable() and "  " not in joined and " |" not in joined and "| " not in joined
+            and "||" not in joined and joined[:1] not in " |" and joined[-1:] not in " |"
+            and max(map(len, values)) <= MAX_NAME
+        ):
+            return tuple(values)
     names = []
     for value in values:
         if isinstance(value, dict):
@@ -65,7 +74,7 @@ def arxiv_id(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     match = _ARXIV_ID_EXACT.match(value.strip())
-    return strip_version(match.group("id")) if match else None
+    return match.group("id") if match else None  # the group holds no version
 
 
 def arxiv_id_in(text: str) -> str | None:
