@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot.errors import BadInput
 from bot.sources import parse_arxiv_atom, parse_arxiv_rss, parse_file, parse_hf_daily, parse_jsonl
+from bot.sources.parsed import clean_names, clean_text
 
 DATA = Path(__file__).parent / "data" / "sources"
 SHARED = Path("/work/shared/data")
@@ -229,6 +230,4 @@ def test_every_shared_hf_daily_file_parses_and_the_anomaly_is_rejected() -> None
 
 @given(st.lists(st.text(alphabet=st.sampled_from("ab |\n\u202e\x00"), max_size=6), max_size=5))
 def test_names_fast_path_agrees_with_cleaning_each_name(names: list[str]) -> None:
-    from bot.sources.parsed import clean_names, clean_text
-
     assert clean_names(names) == tuple(n for n in (clean_text(name) for name in names) if n)

@@ -27,6 +27,7 @@ class Parsed:
     replaced: set[str] = field(default_factory=set)  # arXiv ids announced as replacements
 
     def extend(self, other: Parsed) -> None:
+        """Add what another page or day of the same fetch found."""
         self.papers.extend(other.papers)
         self.problems.extend(other.problems)
         self.replaced |= other.replaced
