@@ -244,3 +244,13 @@ def test_rss_feeds_carry_announcements_monday_to_friday_us_eastern() -> None:
     assert rss_has_announcements(datetime(2026, 8, 24, 5, 30, tzinfo=timezone.utc))  # Mon 01:30 EDT
     assert not rss_has_announcements(datetime(2026, 8, 24, 3, 30, tzinfo=timezone.utc))  # still Sun 23:30 EDT
     assert not rss_has_announcements(datetime(2026, 8, 22, 12, 0, tzinfo=timezone.utc))  # Saturday
+
+
+def test_arxiv_backfill_asks_again_for_a_page_that_came_back_empty(server: SourcesServer, http: PoliteHTTP) -> None:
+    full = (DATA / "atom-new-testing-10.xml").read_text().replace("totalResults>214881", "totalResults>10")
+    empty = (DATA / "atom-empty.xml").read_text().replace("totalResults>0", "totalResults>10")
+    server.script("/api/query", Reply(body=empty), Reply(body=full))
+    parsed = arxiv(server, http).fetch_since(date(2022, 1, 1), ["cs.LG"], until=date(2022, 12, 31))
+
+    assert len(parsed.papers) == 10 and parsed.problems == []
+    assert [r.query["start"] for r in server.requests] == ["0", "0"]

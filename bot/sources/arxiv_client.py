@@ -111,12 +111,13 @@ class ArxivClient:
             page, total = self._atom(params)
             result.extend(page)
             seen = len(page.papers) + len(page.problems)
-            if seen == 0 and total is not None and start < total and empty_pages < EMPTY_PAGE_RETRIES:
-                empty_pages += 1
-                continue
             if seen == 0 and total is not None and start < total:
+                if empty_pages < EMPTY_PAGE_RETRIES:
+                    empty_pages += 1
+                    continue
                 result.problems.append(f"arXiv gave no entries at {start} of {total}; backfill stopped there")
-            if seen < params["max_results"] or total is None or start + seen >= total:
+            # Short pages happen mid-result on arXiv: the total, not the page size, says when to stop.
+            if seen == 0 or total is None or start + seen >= total:
                 break
             start, empty_pages = start + seen, 0
         log.info("arXiv backfill since %s: %d papers", since, len(result.papers))
