@@ -1,0 +1,198 @@
+"""The topic taxonomy: loading `bot/data/topics.toml`, browsing it, and reading topic phrases."""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from bot.errors import UnknownTopic
+
+log = logging.getLogger(__name__)
+
+BUNDLED = Path(__file__).parent / "data" / "topics.toml"
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_LIST_KEYS = ("aliases", "acronyms", "categories", "exclude", "supporting")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One subject a channel can follow, with the words that show a paper is about it."""
+
+    slug: str
+    name: str
+    aliases: tuple[str, ...]
+    acronyms: tuple[str, ...]  # matched case-sensitively: "RL" is not "rl"
+    categories: tuple[str, ...]
+    exclude: tuple[str, ...]  # phrases that are another sense of the words, never the topic
+    parent: str | None
+    description: str = ""
+    supporting: tuple[str, ...] = ()  # hints that count only together with other evidence
+
+
+# ---------------------------------------------------------------- reading phrases
+# Topic phrases and paper text go through the same steps, so that "Q-learning", "Q learning"
+# and "q-Learning" meet, and "rewards"/"reward", "exploring"/"explore" do too.
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: the spelling-insensitive form of a text."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def stem(word: str) -> str:
+    """A deliberately small stemmer: plurals, -ing, -ed and a final -e (researchers' plurals, not Porter)."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]  # planning -> plann -> plan
+            break
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """The stemmed words of a text, hyphens and punctuation read as spaces."""
+    return [stem(w) for w in _WORD.findall(fold(text))]
+
+
+def phrase_keys(phrase: str) -> set[str]:
+    """The spellings of a phrase as ` w1 w2 ` strings: hyphenated words also joined (pre-training, pretraining)."""
+    keys = {" " + " ".join(words(phrase)) + " "}
+    if "-" in phrase:
+        keys.add(" " + " ".join(words(phrase.replace("-", ""))) + " ")
+    return {k for k in keys if k.strip()}
+
+
+# ---------------------------------------------------------------- the taxonomy
+
+
+def _topic(slug: str, table: dict) -> Topic:
+    if not SLUG.match(slug):
+        raise ValueError(f"topic slug {slug!r} must be lower-case words joined by hyphens")
+    if "name" not in table:
+        raise ValueError(f"topic {slug!r} has no name")
+    values = {key: tuple(str(v) for v in table.get(key, ())) for key in _LIST_KEYS}
+    return Topic(
+        slug=slug,
+        name=str(table["name"]),
+        parent=table.get("parent") or None,
+        description=str(table.get("description", "")),
+        **values,
+    )
+
+
+class Taxonomy:
+    """All topics by slug, with their hierarchy; immutable once loaded."""
+
+    def __init__(self, topics: dict[str, Topic]) -> None:
+        self._topics = dict(sorted(topics.items()))
+        self._children: dict[str, list[str]] = {slug: [] for slug in self._topics}
+        for topic in self._topics.values():
+            if topic.parent is not None:
+                if topic.parent not in self._topics:
+                    raise ValueError(f"topic {topic.slug!r} has unknown parent {topic.parent!r}")
+                self._children[topic.parent].append(topic.slug)
+        for slug in self._topics:
+            self._ancestors(slug)  # raises on a cycle
+
+    @classmethod
+    def load(cls, extra: Path | None = None) -> Taxonomy:
+        """The bundled taxonomy, with a deployment's own file merged over it (its keys win, per topic)."""
+        tables = tomllib.loads(BUNDLED.read_text(encoding="utf-8"))
+        if extra is not None:
+            for slug, table in tomllib.loads(Path(extra).read_text(encoding="utf-8")).items():
+                tables[slug] = {**tables.get(slug, {}), **table}
+            log.info("merged %s over the bundled taxonomy", extra)
+        return cls({slug: _topic(slug, table) for slug, table in tables.items()})
+
+    def __len__(self) -> int:
+        return len(self._topics)
+
+    def __iter__(self):
+        return iter(self._topics.values())
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._topics
+
+    def get(self, slug: str) -> Topic | None:
+        return self._topics.get(slug)
+
+    def require(self, slug: str) -> Topic:
+        """The topic with this slug, or UnknownTopic carrying the closest slugs."""
+        topic = self._topics.get(slug)
+        if topic is None:
+            raise UnknownTopic(slug, self.suggest(slug))
+        return topic
+
+    def suggest(self, text: str, limit: int = 3) -> list[str]:
+        """Slugs a user probably meant: exact acronym or name first, then the closest spellings."""
+        folded = fold(text).strip()
+        exact = [t.slug for t in self if text.strip() in t.acronyms or folded == fold(t.name)]
+        as_slug = "-".join(_WORD.findall(folded))
+        choices = {t.slug: t.slug for t in self}
+        fuzzy = process.extract(as_slug, choices, scorer=fuzz.WRatio, limit=limit + len(exact), score_cutoff=75)
+        found = exact + [slug for _, score, slug in fuzzy if slug not in exact]
+        return found[:limit]
+
+    def browse(self, prefix: str = "") -> list[Topic]:
+        """Topics whose slug starts with `prefix`, or whose name or an alias contains it; sorted by slug."""
+        needle = fold(prefix).strip()
+        if not needle:
+            return list(self)
+        return [
+            t
+            for t in self
+            if t.slug.startswith(needle)
+            or needle in fold(t.name)
+            or any(needle in fold(alias) for alias in t.aliases)
+        ]
+
+    def children(self, slug: str) -> list[Topic]:
+        return [self._topics[child] for child in self._children.get(slug, [])]
+
+    def subtree(self, slug: str) -> list[Topic]:
+        """The topic and all its descendants: what a subscription to it covers."""
+        found, todo = [], [slug]
+        while todo:
+            current = todo.pop()
+            found.append(self._topics[current])
+            todo.extend(self._children[current])
+        return found
+
+    def _ancestors(self, slug: str) -> list[str]:
+        seen: list[str] = []
+        parent = self._topics[slug].parent
+        while parent is not None:
+            if parent in seen or parent == slug:
+                raise ValueError(f"topic {slug!r} is its own ancestor")
+            seen.append(parent)
+            parent = self._topics[parent].parent
+        return seen
+
+
+@lru_cache(maxsize=1)
+def default_taxonomy() -> Taxonomy:
+    """The bundled taxonomy, loaded once per process."""
+    return Taxonomy.load()
+
+
+__all__ = ["Taxonomy", "Topic", "default_taxonomy", "fold", "phrase_keys", "stem", "words"]
