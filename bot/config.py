@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     arxiv_categories: str = "cs.LG,cs.AI,cs.CL,cs.CV,cs.RO"
     contact_email: str = "papers-bot@example.org"
     ingest_hf_at: str = "06:30"  # UTC
-    ingest_arxiv_at: str = "01:30"  # UTC, after the 20:00 US Eastern announcement
+    ingest_arxiv_at: str = "05:30"  # UTC, after the RSS feeds are rebuilt at midnight US Eastern
 
     topics_file: Path | None = None  # a deployment's extra topics (TOML), merged over the bundled ones
 

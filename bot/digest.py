@@ -12,7 +12,8 @@ from bot.topics import Taxonomy
 from storage.uow import UnitOfWork
 
 NEW_FOR = timedelta(days=7)  # a paper stored within this window is "new" to a channel
-TOO_OLD = timedelta(days=45)  # a paper published before this is an archive import, not news
+# Published before this, it is an archive import or an old paper's replacement, not news.
+TOO_OLD = timedelta(days=45)
 
 
 def rank_key(match: Match) -> tuple[float, int, float]:
@@ -26,7 +27,7 @@ def candidates(uow: UnitOfWork, channel: ChannelRef, now: datetime) -> list[Pape
     sent = uow.outbox.delivered_keys(channel)
     return [
         paper for paper in uow.papers.added_since(now - NEW_FOR)
-        if paper.key not in sent and (paper.published_at is None or paper.published_at >= now - TOO_OLD)
+        if paper.key not in sent and (paper.dated is None or paper.dated >= now - TOO_OLD)
     ]
 
 

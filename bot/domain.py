@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import datetime, time, timezone
 
 from bot.errors import BadChannel
 
@@ -66,6 +66,16 @@ class Paper:
     @property
     def hf_url(self) -> str | None:
         return f"https://huggingface.co/papers/{self.arxiv_id}" if self.arxiv_id and self.on_hf else None
+
+    @property
+    def dated(self) -> datetime | None:
+        """When it was published, or (lacking that) the month its arXiv id was issued."""
+        if self.published_at or not self.arxiv_id:
+            return self.published_at
+        found = re.match(r"(\d{2})(\d{2})\.\d{4,5}$", self.arxiv_id)
+        if not found or not 1 <= int(found[2]) <= 12:
+            return None
+        return datetime(2000 + int(found[1]), int(found[2]), 1, tzinfo=timezone.utc)
 
     def with_changes(self, **changes: object) -> Paper:
         return replace(self, **changes)

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from bot.errors import BadCommand, PapersError
 from bot.ingest import IngestSummary, Progress, ingest_parsed
-from bot.sources import ArxivClient, HFClient, Parsed, announces_today
+from bot.sources import ArxivClient, HFClient, Parsed, PoliteHTTP
+from bot.sources.arxiv_client import rss_has_announcements
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -25,20 +26,21 @@ def fetch(app: App, source: str, on: datetime | None, since: datetime | None, ca
     """What `source` has for one day, a range of days, or (neither given) its latest announcements."""
     settings = app.settings
     today = app.service.clock().date()
-    if source == "hf":
-        client = HFClient(settings.hf_api_url)
-        if on:
-            return client.fetch_day(on.date())
-        start = since.date() if since else today - timedelta(days=HF_REFRESH_DAYS - 1)
-        return client.fetch_range(start, today)
-    if source == "arxiv":
-        client = ArxivClient(settings.arxiv_api_url, settings.arxiv_rss_url, settings.contact_email)
+    if source not in SOURCES:
+        raise BadCommand(f"I know the sources {' and '.join(SOURCES)}, not `{source[:20]}`.")
+    with PoliteHTTP(settings.contact_email) as http:
+        if source == "hf":
+            hf = HFClient(settings.hf_api_url, http)
+            if on:
+                return hf.fetch_day(on.date())
+            start = since.date() if since else today - timedelta(days=HF_REFRESH_DAYS - 1)
+            return hf.fetch_range(start, today)
+        arxiv = ArxivClient(settings.arxiv_api_url, settings.arxiv_rss_url, settings.contact_email, http)
         cats = list(categories) or [c.strip() for c in settings.arxiv_categories.split(",") if c.strip()]
         if on or since:
-            start: date = (on or since).date()  # type: ignore[union-attr]
-            return client.fetch_since(start, cats, until=on.date() if on else None)
-        return client.fetch_rss(cats)
-    raise BadCommand(f"I know the sources {' and '.join(SOURCES)}, not `{source[:20]}`.")
+            first: date = (on or since).date()  # type: ignore[union-attr]
+            return arxiv.fetch_since(first, cats, until=on.date() if on else None)
+        return arxiv.fetch_rss(cats)
 
 
 def ingest_from_source(
@@ -54,6 +56,8 @@ def ingest_from_source(
             uow.commit()
         raise
     summary = ingest_parsed(app.engine, parsed, progress)
+    for problem in summary.problems:
+        log.warning("%s: skipped %s", source, problem)
     with UnitOfWork(app.engine) as uow:
         uow.sources.succeeded(source, summary.result.added, summary.result.updated)
         uow.commit()
@@ -64,8 +68,8 @@ def ingest_from_source(
 def scheduled_ingest(app: App, source: str) -> None:
     """The scheduler's job: the same path as `papers-bot ingest --source`, never raising."""
     now = datetime.now(timezone.utc)
-    if source == "arxiv" and not announces_today(now):
-        log.info("arXiv made no announcement today; not fetching")
+    if source == "arxiv" and not rss_has_announcements(now):
+        log.info("arXiv's feeds hold no announcement today; not fetching")
         return
     try:
         ingest_from_source(app, source)
