@@ -1,0 +1,277 @@
+"""Discord embeds for every reply and for digests: escaped, inside Discord's limits, mentions inert."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import discord
+
+from bot import replies as r
+from bot.domain import Digest, Found, Match, Paper
+from bot.senders import Part
+
+TITLE, DESCRIPTION, FIELD, FOOTER, AUTHOR, CONTENT, TOTAL, EMBEDS = 256, 4096, 1024, 2048, 256, 2000, 6000, 10
+SUMMARY = 400  # per paper: with the caps below, three paper embeds always fit the 6,000 total
+PAGE = 3  # papers per page of find results and digest previews
+COLOUR = discord.Colour(0xFFD21E)
+NO_MENTIONS = discord.AllowedMentions.none()
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_MENTION_OPENER = re.compile(r"<(?=[@#:/a-zA-Z])")  # <@id> <@&id> <#id> </cmd:id> <t:..> <a:emoji:id>
+_BRACKET = re.compile(r"(\\*)([\[\]])")
+
+
+@dataclass
+class Message:
+    """What one Discord message (or interaction answer) holds; `pages` > 1 means it wants paging buttons."""
+
+    content: str = ""
+    embeds: list[discord.Embed] = field(default_factory=list)
+    ephemeral: bool = True
+    page: int = 0
+    pages: int = 1
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"content": self.content or None, "embeds": self.embeds, "allowed_mentions": NO_MENTIONS}
+
+
+# --- untrusted text ---------------------------------------------------------------------------
+
+
+def plain(text: str | None) -> str:
+    """Control and bidi characters out, lines kept: for footers and author names (no markdown there)."""
+    return _CONTROL.sub("", text or "").replace("\r", "")
+
+
+def escape(text: str | None) -> str:
+    """Markdown shown as typed, and no `@`/`<@&id>`/`<#id>` form that Discord could turn into a mention."""
+    text = discord.utils.escape_markdown(plain(text))
+    # escape_markdown escapes only the `[` of a whole `[text](url)`; a lone `]` could still close a link we
+    # build around the text. Escape every bracket not already escaped (an odd run of backslashes before it).
+    text = _BRACKET.sub(lambda m: m.group(1) + ("" if len(m.group(1)) % 2 else "\\") + m.group(2), text)
+    text = re.sub(r"(?m)^(\s*\d+)\.", r"\1\\.", text)  # "1. " would start a list
+    return _MENTION_OPENER.sub("<\u200b", text.replace("@", "@\u200b"))
+
+
+def code(text: str | None) -> str:
+    """User input shown as inline code: nothing inside renders; a backtick could end it, so it is replaced."""
+    inner = plain(text).replace("`", "ˋ").replace("\n", " ").strip()
+    return f"`{inner}`" if inner else "` `"
+
+
+def core_text(text: str | None) -> str:
+    """A sentence from the core, whose `spans` are meant as code: escape the rest, keep the spans as code."""
+    pieces = re.split(r"`([^`\n]*)`", text or "")
+    return "".join(code(p) if i % 2 else escape(p) for i, p in enumerate(pieces))
+
+
+def fit(text: str | None, limit: int, render: Callable[[str], str] = escape) -> str:
+    """Render, then cut the *raw* text until the rendered form fits: an escape is never cut in half."""
+    raw = text or ""
+    out = render(raw)
+    cut = len(raw)
+    while len(out) > limit:
+        cut = max(0, min(cut - 1, cut * (limit - 1) // len(out)))  # escapes make the rendered form longer
+        out = render(raw[:cut].rstrip()) + "…"
+    return out
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links with a host; characters that could end a markdown link are percent-encoded."""
+    if not url or len(url) > 1000 or _CONTROL.search(url):
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(url.strip(), safe=":/?#[]@!$&'*+,;=%~")
+
+
+def when(moment: datetime | None) -> str:
+    """A Discord timestamp: every reader sees it in their own time zone."""
+    return f"<t:{int(moment.timestamp())}:f>" if moment else "never"
+
+
+# --- papers -----------------------------------------------------------------------------------
+
+
+def authors(paper: Paper) -> str:
+    names = ", ".join(paper.authors[:3])
+    return names + (" et al." if len(paper.authors) > 3 else "")
+
+
+def links(paper: Paper) -> str:
+    named = (("arXiv", paper.abs_url), ("PDF", paper.pdf_url), ("HF", paper.hf_url), ("code", paper.code_url),
+             ("project", paper.project_url))
+    return " · ".join(f"[{name}]({url})" for name, raw in named if (url := safe_url(raw)))
+
+
+def paper_embed(paper: Paper, why: str = "", footer: str = "") -> discord.Embed:
+    embed = discord.Embed(title=fit(" ".join(plain(paper.title).split()), TITLE), url=safe_url(paper.abs_url),
+                          description=fit(paper.ai_summary or paper.abstract, SUMMARY), colour=COLOUR,
+                          timestamp=paper.published_at)
+    if paper.authors:
+        embed.add_field(name="Authors", value=fit(authors(paper), 200), inline=True)
+    if paper.upvotes:
+        embed.add_field(name="Upvotes", value=f"▲ {paper.upvotes}", inline=True)
+    if text := links(paper):
+        embed.add_field(name="Links", value=text, inline=False)  # five URLs of at most ~100 chars each
+    if thumbnail := safe_url(paper.thumbnail_url):
+        embed.set_thumbnail(url=thumbnail)
+    lines = [fit(why, 300, plain)] if why else []
+    embed.set_footer(text="\n".join(lines + ([footer] if footer else [])) or None)
+    return embed
+
+
+def match_embed(match: Match, footer: str = "") -> discord.Embed:
+    return paper_embed(match.paper, "Why: " + "; ".join(match.why) if match.why else "", footer)
+
+
+def found_embed(found: Found) -> discord.Embed:
+    return paper_embed(found.paper, found.how)
+
+
+def size(embeds: Sequence[discord.Embed]) -> int:
+    """What counts against the 6,000 characters of one message."""
+    return sum(len(e) for e in embeds)
+
+
+def pages_of(count: int) -> int:
+    return max(1, -(-count // PAGE))
+
+
+def fit_lines(lines: Sequence[str], limit: int) -> str:
+    """Whole lines only, as many as fit, then an ellipsis line."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > limit - 2:
+            kept.append("…")
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join(kept)
+
+
+def paged(embeds: list[discord.Embed], page: int) -> tuple[list[discord.Embed], int, int]:
+    """The embeds of one page, the page shown (clamped) and the number of pages."""
+    pages = pages_of(len(embeds))
+    page = min(max(page, 0), pages - 1)
+    return embeds[page * PAGE:(page + 1) * PAGE], page, pages
+
+
+# --- replies, one renderer per type -----------------------------------------------------------
+
+
+def _problem(reply: r.Problem, page: int) -> Message:
+    usage = f"\n{code(reply.usage)}" if reply.usage else ""
+    return Message(fit(reply.message, 1500, core_text) + usage, ephemeral=reply.ephemeral)
+
+
+def _help(reply: r.HelpText, page: int) -> Message:
+    lines = [f"{code(usage)} {escape(what)}" for usage, what in reply.commands]
+    embed = discord.Embed(title="papers-bot", description=fit_lines(lines, DESCRIPTION), colour=COLOUR)
+    return Message(embeds=[embed], ephemeral=reply.ephemeral)
+
+
+def _subscribed(reply: r.Subscribed, page: int) -> Message:
+    lines = [f"**{fit(reply.actor, 100)}** subscribed this channel to {code(reply.query[:300])} "
+             f"({fit(reply.understood, 300, core_text)}).",
+             f"Over the last {reply.days} days that would have been about {reply.per_day:.1f} papers a day."]
+    if reply.warning:
+        lines.append(fit(reply.warning, 400, core_text))
+    return Message("\n".join(lines), [match_embed(m) for m in reply.top[:PAGE]], ephemeral=reply.ephemeral)
+
+
+def _unsubscribed(reply: r.Unsubscribed, page: int) -> Message:
+    if not reply.queries:
+        return Message("This channel had no subscriptions.", ephemeral=reply.ephemeral)
+    what = fit_lines([code(q[:200]) for q in reply.queries], 1500).replace("\n", ", ")
+    return Message(f"**{fit(reply.actor, 100)}** unsubscribed this channel from {what}.", ephemeral=reply.ephemeral)
+
+
+def _list(reply: r.SubscriptionList, page: int) -> Message:
+    if not reply.subscriptions:
+        return Message("This channel has no subscriptions yet. Try `/papers subscribe reinforcement-learning`.",
+                       ephemeral=reply.ephemeral)
+    lines = [f"{i}\\. {code(q[:300])} {fit(understood, 300, core_text)}" for i, (q, understood) in enumerate(reply.subscriptions, 1)]
+    embed = discord.Embed(title="This channel follows", description=fit_lines(lines, DESCRIPTION), colour=COLOUR)
+    embed.add_field(name="Posts", value=f"{escape(reply.schedule.describe())}; next {when(reply.next_post)}", inline=False)
+    if reply.paused:
+        embed.add_field(name="Paused", value=fit(reply.paused, FIELD, core_text), inline=False)
+    return Message(embeds=[embed], ephemeral=reply.ephemeral)
+
+
+def _found(reply: r.FindResults, page: int) -> Message:
+    if not reply.results:
+        return Message(fit(reply.note or "Nothing found.", 1500, core_text), ephemeral=reply.ephemeral)
+    embeds, page, pages = paged([found_embed(f) for f in reply.results], page)
+    # The query rides in the first embed's author line (plain text, never rendered), so that the
+    # paging buttons can run it again after a restart; see discord_views.FindPage.
+    embeds[0].set_author(name=fit(FIND_PREFIX + reply.text, AUTHOR, plain))
+    note = f" · page {page + 1}/{pages}" if pages > 1 else ""
+    return Message(f"Results for {code(reply.text[:200])}{note}", embeds, reply.ephemeral, page, pages)
+
+
+FIND_PREFIX = "find: "
+
+
+def _preview(reply: r.DigestPreview, page: int) -> Message:
+    digest = reply.digest
+    if not reply.has_subscriptions:
+        return Message("This channel has no subscriptions, so its digest is empty. "
+                       "Try `/papers subscribe reinforcement-learning`.", ephemeral=reply.ephemeral)
+    if not digest.matches:
+        return Message("Nothing new matches this channel's subscriptions yet.", ephemeral=reply.ephemeral)
+    embeds, page, pages = paged([match_embed(m) for m in digest.matches], page)
+    note = f" · page {page + 1}/{pages}" if pages > 1 else ""
+    more = f"\n… and {digest.more} more after these." if digest.more and page == pages - 1 else ""
+    return Message(f"**Preview: {fit(digest.title, 300)}**{note}{more}", embeds, reply.ephemeral, page, pages)
+
+
+def _schedule(reply: r.ScheduleSet, page: int) -> Message:
+    return Message(f"**{fit(reply.actor, 100)}** set this channel's post to {escape(reply.schedule.describe())}; "
+                   f"next {when(reply.next_post)}.", ephemeral=reply.ephemeral)
+
+
+def _topics(reply: r.TopicList, page: int) -> Message:
+    lines = ["\u2003" * depth + f"{code(slug)} {escape(name)}" for slug, name, depth in reply.topics]
+    embed = discord.Embed(title="Topics" + (f" starting with {fit(reply.prefix, 60)}" if reply.prefix else ""),
+                          description=fit_lines(lines, DESCRIPTION), colour=COLOUR)
+    embed.set_footer(text=f"{len(reply.topics)} of {reply.total} topics · /papers subscribe <slug>")
+    return Message(embeds=[embed], ephemeral=reply.ephemeral)
+
+
+def _status(reply: r.StatusReport, page: int) -> Message:
+    embed = discord.Embed(title="papers-bot status", description=f"{reply.papers:,} papers stored.", colour=COLOUR)
+    sources = [f"**{escape(s.source)}**: last fetch {when(s.last_success)}, {s.added} added"
+               + (f"; last error: {fit(s.last_error, 200)}" if s.last_error else "") for s in reply.sources]
+    if sources:
+        embed.add_field(name="Sources", value=fit_lines(sources, FIELD), inline=False)
+    follows = fit_lines([code(q[:200]) for q in reply.subscriptions], FIELD) or "nothing yet"
+    embed.add_field(name="Subscriptions", value=follows, inline=False)
+    embed.add_field(name="Posts", value=f"{escape(reply.schedule.describe())}; last {when(reply.last_post)}; "
+                                        f"next {when(reply.next_post)}", inline=False)
+    if reply.paused:
+        embed.add_field(name="Paused", value=fit(reply.paused, FIELD, core_text), inline=False)
+    if reply.changes:
+        embed.add_field(name="Recent changes", value=fit_lines([escape(c) for c in reply.changes], FIELD), inline=False)
+    return Message(embeds=[embed], ephemeral=reply.ephemeral)
+
+
+RENDERERS: dict[type, Callable[[Any, int], Message]] = {
+    r.Problem: _problem, r.HelpText: _help, r.Subscribed: _subscribed, r.Unsubscribed: _unsubscribed,
+    r.SubscriptionList: _list, r.FindResults: _found, r.DigestPreview: _preview, r.ScheduleSet: _schedule,
+    r.TopicList: _topics, r.StatusReport: _status,
+}
+
+
+def render(reply: r.Reply, page: int = 0) -> Message:
+    """The Discord message for any reply, chosen by its type; `page` picks a page of paged replies."""
+    message = RENDERERS[type(reply)](reply, page)
+    message.content = fit(message.content, CONTENT, lambda text: text)  # already escaped; a last guard
+    return message

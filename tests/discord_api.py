@@ -1,0 +1,170 @@
+"""A local stand-in of Discord's REST API (aiohttp on 127.0.0.1) that records every call and answers like Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import discord.http
+from aiohttp import web
+
+BOT_ID = "900000000000000001"
+APP_ID = "900000000000000002"
+OWNER = {"id": "900000000000000003", "username": "owner", "discriminator": "0", "avatar": None}
+BOT = {"id": BOT_ID, "username": "papers-bot", "discriminator": "0", "avatar": None, "bot": True}
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    body: Any
+    query: dict[str, str]
+    status: int = 200
+
+
+@dataclass
+class DiscordStandIn:
+    """Start with `with DiscordStandIn() as api:`; discord.py's Route.BASE points here until the block ends.
+
+    `channels` are the channel ids that exist (others answer 404 Unknown Channel); `forbidden` answer
+    403 Missing Access; `rate_limit_next(n)` makes the next n message posts answer 429 with retry_after.
+    """
+
+    channels: set[str] = field(default_factory=lambda: {"200", "201"})
+    forbidden: set[str] = field(default_factory=set)
+    guild_count: int = 3
+    retry_after: float = 0.05
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel or thread id -> oldest first
+    _rate_limits: int = 0
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1_000_000_000_000_000_000))
+
+    def __enter__(self) -> DiscordStandIn:
+        self._loop = asyncio.new_event_loop()
+        self._server = threading.Thread(target=self._loop.run_forever, name="discord-stand-in", daemon=True)
+        self._server.start()
+        self.port = asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(5)
+        self._old_base = discord.http.Route.BASE
+        discord.http.Route.BASE = f"http://127.0.0.1:{self.port}/api/v10"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        discord.http.Route.BASE = self._old_base
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(5)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._server.join(5)
+
+    async def _start(self) -> int:
+        app = web.Application()
+        app.router.add_route("*", "/api/v10/{path:.*}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        return site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    # --- what tests read ------------------------------------------------------------------
+
+    def rate_limit_next(self, times: int = 1) -> None:
+        self._rate_limits += times
+
+    def posts(self, path_part: str = "") -> list[Call]:
+        return [c for c in self.calls if c.method in ("POST", "PATCH") and path_part in c.path]
+
+    def statuses(self, path_part: str = "") -> list[int]:
+        return [c.status for c in self.calls if path_part in c.path]
+
+    # --- answering ------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        body = json.loads(raw) if raw and request.content_type == "application/json" else raw.decode() or None
+        path = "/" + request.match_info["path"]
+        call = Call(request.method, path, body, dict(request.query))
+        self.calls.append(call)
+        parts = path.strip("/").split("/")
+        route = (request.method, *[p if not p.isdigit() else "#" for p in parts])
+        if route == ("GET", "users", "@me"):
+            return answer(BOT)
+        if route == ("GET", "oauth2", "applications", "@me"):
+            return answer(application(self.guild_count))
+        if parts[0] == "channels":
+            return self._channel(request.method, parts, body, call)
+        if parts[0] == "interactions":
+            return answer(callback(parts[1], body, self._message(parts[1], body.get("data") or {})))
+        if parts[0] == "webhooks":
+            if request.method == "DELETE":
+                return web.Response(status=204)
+            return answer(self._message(parts[2], body or {}))
+        return answer({"message": "404: Not Found", "code": 0}, 404)
+
+    def _channel(self, method: str, parts: list[str], body: Any, call: Call) -> web.Response:
+        channel = parts[1]
+        if channel in self.forbidden:
+            return answer({"message": "Missing Access", "code": 50001}, 403)
+        if channel not in self.channels and channel not in self.messages:
+            return answer({"message": "Unknown Channel", "code": 10003}, 404)
+        if method == "GET":
+            limit = int(call.query.get("limit", 50))
+            return answer(list(reversed(self.messages.get(channel, [])))[:limit])
+        if len(parts) == 5 and parts[4] == "threads":
+            return self._thread(channel, parts[3], body)
+        if self._rate_limits:
+            self._rate_limits -= 1
+            call.status = 429
+            return answer({"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False},
+                          429, {"Retry-After": "1", "Via": "1.1 google", "X-RateLimit-Limit": "5",
+                                "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": str(self.retry_after),
+                                "X-RateLimit-Bucket": "messages", "X-RateLimit-Scope": "user"})
+        same = [m for m in self.messages.get(channel, []) if body.get("enforce_nonce") and m.get("nonce") == body.get("nonce")]
+        if same:  # Discord answers the earlier message instead of posting the same one twice
+            return answer(same[0])
+        message = self._message(channel, body)
+        self.messages.setdefault(channel, []).append(message)
+        return answer(message)
+
+    def _thread(self, channel: str, message_id: str, body: dict[str, Any]) -> web.Response:
+        if message_id in self.messages:
+            return answer({"message": "A thread has already been created for this message", "code": 160004}, 400)
+        parent = next(m for m in self.messages[channel] if m["id"] == message_id)
+        thread = {"id": message_id, "type": 11, "name": body["name"], "parent_id": channel, "guild_id": "100"}
+        parent["thread"] = thread
+        self.messages[message_id] = []
+        return answer(thread, 201)
+
+    def _message(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": str(next(self._ids)), "channel_id": channel, "author": BOT, "type": 0, "tts": False,
+            "content": body.get("content") or "", "embeds": body.get("embeds") or [], "components": body.get("components") or [],
+            "attachments": [], "mentions": [], "mention_roles": [], "mention_everyone": False, "pinned": False,
+            "timestamp": datetime.now(timezone.utc).isoformat(), "edited_timestamp": None, "flags": body.get("flags", 0),
+            "nonce": body.get("nonce"), "allowed_mentions": body.get("allowed_mentions"),
+        }
+
+
+def answer(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # discord.py parses JSON only when the content type is exactly application/json (no charset)
+    return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json", headers=headers)
+
+
+def application(guilds: int) -> dict[str, Any]:
+    return {"id": APP_ID, "name": "papers-bot", "icon": None, "description": "", "bot_public": True,
+            "bot_require_code_grant": False, "owner": OWNER, "verify_key": "0" * 64, "flags": 0,
+            "approximate_guild_count": guilds}
+
+
+def callback(interaction_id: str, body: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
+    kind = body["type"]
+    flags = (body.get("data") or {}).get("flags", 0)
+    resource: dict[str, Any] = {"type": kind}
+    if kind in (4, 7):
+        resource["message"] = message
+    return {"interaction": {"id": interaction_id, "type": 2, "response_message_id": message["id"],
+                            "response_message_loading": kind == 5, "response_message_ephemeral": bool(flags & 64)},
+            "resource": resource}
