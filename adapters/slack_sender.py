@@ -72,7 +72,7 @@ def make_client(token: str, api_url: str, timeout: int = 15) -> WebClient:
 class SlackSender:
     """The Sender for `slack:TEAM:CHANNEL`: one client per workspace token."""
 
-    def __init__(self, client_for: Callable[[str], WebClient], attempts: int = 4, backoff: float = 0.5) -> None:
+    def __init__(self, client_for: Callable[[str], WebClient], attempts: int = 6, backoff: float = 0.5) -> None:
         self.client_for = client_for
         self.attempts = attempts
         self.backoff = backoff
@@ -128,8 +128,21 @@ class SlackSender:
     def _post(self, client: WebClient, channel: ChannelRef, digest: Digest, mark: str, part: Part, parent: str | None) -> str:
         text, blocks = render_part(digest, part)
         metadata = {"event_type": MARK_EVENT, "event_payload": mark_payload(mark, part)}
-        joined, problem = False, "no attempt"
+        joined, problem, unsure = False, "no attempt", False
         for attempt in range(self.attempts):
+            if attempt:
+                time.sleep(min(8.0, self.backoff * 2 ** (attempt - 1)) * (0.5 + random.random()))
+            if unsure:  # a 5xx or a timeout does not prove that nothing was posted: look before posting again
+                try:
+                    landed = self._find_parts(channel, mark).get(part.index)
+                except SendFailed as exc:
+                    if exc.permanent:
+                        raise
+                    problem = exc.message
+                    continue
+                if landed:
+                    return landed[0]
+                unsure = False
             try:
                 answer = client.chat_postMessage(channel=channel.channel, text=text, blocks=blocks, metadata=metadata,
                                                  thread_ts=parent, unfurl_links=False, unfurl_media=False)
@@ -146,15 +159,10 @@ class SlackSender:
                     raise SendFailed("ratelimited", retry_after=_retry_after_of(exc)) from exc
                 if status < 500 and error not in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
                     raise SendFailed(f"chat.postMessage: {error}") from exc
-                problem = f"{status} {error}"
+                problem, unsure = f"{status} {error}", True
             except Exception as exc:  # timeouts, resets: the post may or may not have landed
-                problem = f"{type(exc).__name__}: {exc}"
-            # Before trying again, look: a 5xx or a timeout does not prove that nothing was posted.
-            time.sleep(self.backoff * 2 ** attempt * (0.5 + random.random()))
-            landed = self._find_parts(channel, mark).get(part.index)
-            if landed:
-                return landed[0]
-            log.info("retrying a post to %s after %s", channel, problem)
+                problem, unsure = f"{type(exc).__name__}: {exc}", True
+            log.info("post to %s failed (%s); trying again", channel, problem)
         raise SendFailed(f"Slack failed {self.attempts} times: {problem}")
 
     def _join(self, client: WebClient, channel: ChannelRef) -> bool:
