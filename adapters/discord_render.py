@@ -60,7 +60,7 @@ def escape(text: str | None) -> str:
 
 def code(text: str | None) -> str:
     """User input shown as inline code: nothing inside renders; a backtick could end it, so it is replaced."""
-    inner = plain(text).replace("`", "ˋ").replace("\n", " ").strip()
+    inner = plain(text).replace("`", "ˋ").replace("\n", " ").replace("@", "@\u200b").strip()
     return f"`{inner}`" if inner else "` `"
 
 

@@ -77,6 +77,14 @@ class DiscordStandIn:
     def posts(self, path_part: str = "") -> list[Call]:
         return [c for c in self.calls if c.method in ("POST", "PATCH") and path_part in c.path]
 
+    def message_from(self, call: Call) -> dict[str, Any]:
+        """The message an interaction answer made, as a later interaction on it would carry it."""
+        return self._message("200", call.body.get("data", call.body) if isinstance(call.body, dict) else {})
+
+    def answers(self) -> list[Call]:
+        """What the bot said to interactions: callbacks, follow-ups, edits and deletions, in order."""
+        return [c for c in self.calls if c.path.startswith(("/interactions/", "/webhooks/"))]
+
     def statuses(self, path_part: str = "") -> list[int]:
         return [c.status for c in self.calls if path_part in c.path]
 
@@ -96,12 +104,14 @@ class DiscordStandIn:
             return answer(application(self.guild_count))
         if parts[0] == "channels":
             return self._channel(request.method, parts, body, call)
+        if parts[0] == "applications" and request.method == "PUT":  # command sync: echo with ids
+            return answer([cmd | {"id": str(next(self._ids)), "application_id": APP_ID, "version": "1"} for cmd in body])
         if parts[0] == "interactions":
-            return answer(callback(parts[1], body, self._message(parts[1], body.get("data") or {})))
+            return answer(callback(parts[1], body, self._message("200", body.get("data") or {})))
         if parts[0] == "webhooks":
             if request.method == "DELETE":
                 return web.Response(status=204)
-            return answer(self._message(parts[2], body or {}))
+            return answer(self._message("200", body if isinstance(body, dict) else {}))
         return answer({"message": "404: Not Found", "code": 0}, 404)
 
     def _channel(self, method: str, parts: list[str], body: Any, call: Call) -> web.Response:

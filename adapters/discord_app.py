@@ -1,0 +1,237 @@
+"""The Discord bot: the /papers app-command group with autocomplete, and starting a (sharded) client."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+import zoneinfo
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.app_commands import Choice, Range
+
+from adapters.discord_render import NO_MENTIONS, Message, fit, plain
+from adapters.discord_views import PAGE_ITEMS, actor_of, ask, channel_of, pager, query_hash, respond
+from bot import commands as c
+from bot import replies as r
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+SUGGEST_BUDGET = 0.8  # seconds for an autocomplete answer (Discord allows 3; typing goes on meanwhile)
+CHOICES = 25
+TIME_ZONES = sorted(zoneinfo.available_timezones())
+NEEDS_MANAGE_CHANNELS = "You need the Manage Channels permission to change this channel's papers."
+
+
+def choice(name: str, value: str) -> Choice[str]:
+    return Choice(name=fit(name, 100, plain), value=value[:100])
+
+
+async def within_budget(work: Callable[[], list[Choice[str]]]) -> list[Choice[str]]:
+    """Autocomplete must be quick: a suggestion that comes late is no suggestion."""
+    try:
+        return (await asyncio.wait_for(asyncio.to_thread(work), SUGGEST_BUDGET))[:CHOICES]
+    except TimeoutError:
+        log.info("autocomplete ran over its %.1f s budget", SUGGEST_BUDGET)
+    except Exception:  # a suggestion is a nicety: never let it show an error
+        log.exception("autocomplete failed")
+    return []
+
+
+def topic_choices(app: App, current: str) -> list[Choice[str]]:
+    """Complete the last word of a query with topic slugs: prefix matches first, then likely typos."""
+    head, _, last = current.rpartition(" ")
+    slugs = [t.slug for t in app.taxonomy.browse(last)][:CHOICES]
+    if last and len(slugs) < CHOICES:
+        slugs += [s for s in app.taxonomy.suggest(last, limit=CHOICES) if s not in slugs]
+    found = []
+    for slug in slugs[:CHOICES]:
+        value = f"{head} {slug}".strip()
+        topic = app.taxonomy.get(slug)
+        if len(value) <= 100:
+            found.append(choice(f"{value} — {topic.name}" if topic else value, value))
+    return found
+
+
+class Papers(app_commands.Group):
+    """`/papers …`: every word of the chat grammar as a subcommand with typed options."""
+
+    def __init__(self, app: App) -> None:
+        # guild_only sets the older dm_permission; allowed_contexts is what Discord reads now
+        super().__init__(name="papers", description="Research papers for this channel", guild_only=True,
+                         allowed_contexts=app_commands.AppCommandContext(guild=True),
+                         allowed_installs=app_commands.AppInstallationType(guild=True))
+        self.app = app
+
+    async def run(self, interaction: discord.Interaction, command: c.Command, public: bool = False) -> None:
+        message = await ask(interaction, command, public)
+        view = None
+        if isinstance(command, c.Find):
+            view = pager("find", query_hash(command.text), message.page, message.pages)
+        elif isinstance(command, c.PreviewDigest):
+            view = pager("digest", str(interaction.channel_id), message.page, message.pages)
+        await respond(interaction, message, view)
+
+    @app_commands.command(description="Follow a topic slug, \"a phrase\", cat:cs.LG or author:\"Name\"; -word excludes")
+    @app_commands.describe(query="for example reinforcement-learning min-upvotes=5")
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def subscribe(self, interaction: discord.Interaction, query: Range[str, 1, 500]) -> None:
+        await self.run(interaction, c.Subscribe(query), public=True)
+
+    @subscribe.autocomplete("query")
+    async def _subscribe_query(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        return await within_budget(lambda: topic_choices(self.app, current))
+
+    @app_commands.command(description="Stop following a subscription")
+    @app_commands.describe(target="the query as listed, its number from /papers list, or all")
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def unsubscribe(self, interaction: discord.Interaction, target: Range[str, 1, 500]) -> None:
+        await self.run(interaction, c.Unsubscribe(target), public=True)
+
+    @unsubscribe.autocomplete("target")
+    async def _unsubscribe_target(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        def following() -> list[Choice[str]]:
+            reply = self.app.service.run(channel_of(interaction), actor_of(interaction), c.ListSubscriptions())
+            queries = [q for q, _ in reply.subscriptions] if isinstance(reply, r.SubscriptionList) else []
+            return [choice(q, q) for q in queries + ["all"] if current.lower() in q.lower() and len(q) <= 100]
+
+        return await within_budget(following)
+
+    @app_commands.command(name="list", description="This channel's subscriptions and schedule")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, c.ListSubscriptions())
+
+    @app_commands.command(description="Look a paper up by a half-remembered title, an arXiv id or URL")
+    @app_commands.describe(text="a few words of the title, an arXiv id or an arXiv URL")
+    async def find(self, interaction: discord.Interaction, text: Range[str, 1, 200]) -> None:
+        await self.run(interaction, c.Find(text))
+
+    @find.autocomplete("text")
+    async def _find_text(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        if len(current.strip()) < 3:
+            return []
+
+        def titles() -> list[Choice[str]]:
+            found = self.app.finder.suggest(current, limit=CHOICES)
+            # The value is what /papers find runs: an arXiv id finds exactly that paper.
+            return [choice(f.paper.title, f.paper.arxiv_id or f.paper.title) for f in found]
+
+        return await within_budget(titles)
+
+    @app_commands.command(description="Preview what this channel's next post would hold")
+    async def digest(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, c.PreviewDigest())
+
+    @app_commands.command(description="When this channel gets its post")
+    @app_commands.describe(time="HH:MM, for example 09:00", tz="a time zone such as Europe/Berlin",
+                           cadence="daily, weekdays or weekly", day="the day, when weekly")
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def schedule(self, interaction: discord.Interaction, time: Range[str, 1, 5], tz: Range[str, 1, 64] | None = None,
+                       cadence: Literal["daily", "weekdays", "weekly"] | None = None,
+                       day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None = None) -> None:
+        await self.run(interaction, c.SetSchedule(" ".join(x for x in (time, tz, cadence, day) if x)), public=True)
+
+    @schedule.autocomplete("tz")
+    async def _schedule_tz(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        needle = current.lower().replace(" ", "_")
+        return [choice(z, z) for z in TIME_ZONES if needle in z.lower()][:CHOICES]
+
+    @app_commands.command(description="Browse the topics you can subscribe to")
+    @app_commands.describe(prefix="the start of a topic slug or a word of its name")
+    async def topics(self, interaction: discord.Interaction, prefix: Range[str, 0, 100] = "") -> None:
+        await self.run(interaction, c.BrowseTopics(prefix))
+
+    @topics.autocomplete("prefix")
+    async def _topics_prefix(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        return await within_budget(lambda: topic_choices(self.app, current.strip().split(" ")[-1]))
+
+    @app_commands.command(description="Sources, schedule, last and next post, recent changes")
+    async def status(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, c.Status())
+
+    @app_commands.command(description="What papers-bot can do")
+    @app_commands.choices(command=[Choice(name=name, value=name) for name in c.USAGE])
+    async def help(self, interaction: discord.Interaction, command: Choice[str] | None = None) -> None:
+        await self.run(interaction, c.Help(command.value if command else ""))
+
+
+async def on_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    """Permission refusals get one sentence; anything else is logged with a reference the user sees."""
+    if isinstance(error, app_commands.MissingPermissions):
+        text = NEEDS_MANAGE_CHANNELS
+    elif isinstance(error, app_commands.NoPrivateMessage):
+        text = "papers-bot works in server channels, not in direct messages."
+    else:
+        ref = uuid.uuid4().hex[:8]
+        log.error("discord command failed (ref %s)", ref, exc_info=error)
+        text = f"Something went wrong on my side; it is logged as ref {ref}."
+    try:
+        await respond(interaction, Message(text))
+    except discord.HTTPException:  # the interaction expired or was answered already: the log has it
+        log.warning("could not tell the user about a failed command", exc_info=True)
+
+
+def build_client(app: App, sharded: bool = False) -> discord.Client:
+    """The client with the command tree and the paging buttons; no privileged intents."""
+    kind = discord.AutoShardedClient if sharded else discord.Client
+    client = kind(intents=discord.Intents(guilds=True), allowed_mentions=NO_MENTIONS)
+    client.papers_app = app  # type: ignore[attr-defined]  # read by discord_views.app_of
+    tree = app_commands.CommandTree(client)
+    tree.add_command(Papers(app))
+    tree.error(on_command_error)
+    client.tree = tree  # type: ignore[attr-defined]
+    client.add_dynamic_items(*PAGE_ITEMS)
+    return client
+
+
+async def sync_commands(client: discord.Client, guild_id: int | None) -> None:
+    """To one guild in development (instant), else globally (Discord may take a while to show them)."""
+    tree: app_commands.CommandTree = client.tree  # type: ignore[attr-defined]
+    if guild_id:
+        guild = discord.Object(id=guild_id)
+        tree.copy_global_to(guild=guild)
+        synced = await tree.sync(guild=guild)
+    else:
+        synced = await tree.sync()
+    log.info("synced %d command(s) %s", len(synced), f"to guild {guild_id}" if guild_id else "globally")
+
+
+async def guild_count(token: str) -> int:
+    """The application's approximate guild count, asked before choosing the client class."""
+    http = discord.http.HTTPClient(asyncio.get_running_loop())
+    try:
+        await http.static_login(token)
+        return int((await http.application_info()).get("approximate_guild_count", 0))
+    finally:
+        await http.close()
+
+
+async def start(app: App) -> None:
+    """Log in, sync the commands and stay connected until cancelled."""
+    settings = app.settings
+    if settings.discord_token is None:
+        raise ValueError("DISCORD_TOKEN is not set")
+    if settings.discord_api_url:
+        discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
+    token = settings.discord_token.get_secret_value()
+    guilds = await guild_count(token)
+    client = build_client(app, sharded=guilds > settings.discord_shard_above)
+    log.info("starting the Discord client for about %d guild(s)%s", guilds, " (sharded)" if guilds > settings.discord_shard_above else "")
+    async with client:
+        await client.login(token)
+        await sync_commands(client, settings.discord_guild_id)
+        await client.connect()
+
+
+def run(app: App) -> None:
+    """Blocking: the Discord bot until Ctrl-C; call it from the main thread or its own thread."""
+    try:
+        asyncio.run(start(app))
+    except KeyboardInterrupt:
+        log.info("Discord client stopped")

@@ -1,0 +1,133 @@
+"""Paging buttons that survive a restart: each custom_id carries what its page needs; plus the shared answer path."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from adapters.discord_render import FIND_PREFIX, NO_MENTIONS, Message, render
+from bot import commands as c
+from bot.domain import Actor, ChannelRef
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+QUICK = 2.0  # seconds: a core this fast answers at once; slower ones are deferred (Discord allows 3 s)
+
+
+def app_of(interaction: discord.Interaction) -> App:
+    return interaction.client.papers_app  # type: ignore[attr-defined]  # set by discord_app.build_client
+
+
+def channel_of(interaction: discord.Interaction) -> ChannelRef:
+    return ChannelRef("discord", str(interaction.guild_id), str(interaction.channel_id))
+
+
+def actor_of(interaction: discord.Interaction) -> Actor:
+    user = interaction.user
+    return Actor(str(user.id), user.display_name, is_admin=interaction.permissions.manage_channels)
+
+
+async def ask(interaction: discord.Interaction, command: c.Command, public: bool = False, page: int = 0,
+              update: bool = False) -> Message:
+    """Run a command in the synchronous core; defer when it is slow, so that it never times out.
+
+    `public` is how the command usually answers (a "thinking…" shows to everyone or not); `update`
+    is for buttons, whose deferral edits the message they sit on.
+    """
+    app = app_of(interaction)
+    work = asyncio.ensure_future(asyncio.to_thread(app.service.run, channel_of(interaction), actor_of(interaction), command))
+    done, _ = await asyncio.wait({work}, timeout=QUICK)
+    if not done:
+        log.info("/papers %s is slow; deferring", command.name)
+        if update:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(thinking=True, ephemeral=not public)
+            interaction.extras["thinking_in_public"] = public
+    return render(await work, page)
+
+
+async def respond(interaction: discord.Interaction, message: Message, view: discord.ui.View | None = None) -> None:
+    """Send a rendered reply as the interaction's answer, whether it was deferred or not."""
+    kwargs: dict[str, Any] = message.kwargs() | ({"view": view} if view else {})
+    if not interaction.response.is_done():
+        await interaction.response.send_message(**kwargs, ephemeral=message.ephemeral)
+        return
+    if message.ephemeral and interaction.extras.get("thinking_in_public"):
+        # The first follow-up replaces the public "thinking…" and would be public too:
+        # remove it, so that the follow-up is a new, private message.
+        await interaction.delete_original_response()
+    await interaction.followup.send(**kwargs, ephemeral=message.ephemeral)
+
+
+def query_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=5).hexdigest()
+
+
+def pager(kind: str, key: str, page: int, pages: int) -> discord.ui.View | None:
+    """◀ ▶ buttons; custom_ids differ in their page number, so both fit in one message."""
+    if pages <= 1:
+        return None
+    view = discord.ui.View(timeout=None)
+    item = FindPage if kind == "find" else DigestPage
+    view.add_item(item(key, max(page - 1, 0), "◀ Previous", disabled=page == 0))
+    view.add_item(item(key, min(page + 1, pages - 1), "Next ▶", disabled=page >= pages - 1))
+    return view
+
+
+class _Page(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"^$"):
+    kind = ""
+
+    def __init__(self, key: str, page: int, label: str = "…", disabled: bool = False) -> None:
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, disabled=disabled,
+                                           custom_id=f"papers:{self.kind}:{key}:{page}"))
+        self.key, self.page = key, page
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str]) -> _Page:
+        return cls(match["key"], int(match["page"]))
+
+    async def turn(self, interaction: discord.Interaction, command: c.Command | None, key: str) -> None:
+        if command is None or key != self.key:
+            await interaction.response.send_message("That list is out of date; run the command again.",
+                                                    ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        message = await ask(interaction, command, page=self.page, update=True)
+        view = pager(self.kind, self.key, message.page, message.pages)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(**message.kwargs(), view=view)
+        else:
+            await interaction.response.edit_message(**message.kwargs(), view=view)
+
+
+class FindPage(_Page, template=r"papers:find:(?P<key>[0-9a-f]{10}):(?P<page>\d{1,2})"):
+    """`papers:find:<hash of the query>:<page>`; the query itself is in the first embed's author line."""
+
+    kind = "find"
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        embeds = interaction.message.embeds if interaction.message else []
+        author = (embeds[0].author.name or "") if embeds else ""
+        text = author[len(FIND_PREFIX):] if author.startswith(FIND_PREFIX) else ""
+        await self.turn(interaction, c.Find(text) if text else None, query_hash(text))
+
+
+class DigestPage(_Page, template=r"papers:digest:(?P<key>\d{1,20}):(?P<page>\d{1,2})"):
+    """`papers:digest:<channel id>:<page>`: the preview of that channel's next digest, page by page."""
+
+    kind = "digest"
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await self.turn(interaction, c.PreviewDigest(), str(interaction.channel_id))
+
+
+PAGE_ITEMS = (FindPage, DigestPage)

@@ -1,0 +1,254 @@
+"""/papers on Discord: real interaction payloads through discord.py's CommandTree, answers seen by the REST stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from adapters import discord_app, discord_views
+from adapters.discord_app import NEEDS_MANAGE_CHANNELS, build_client, guild_count, sync_commands
+from bot import commands as c
+from bot import replies as r
+from bot.domain import ChannelRef, Digest, Found, Match, Paper, Schedule
+from bot.topics import Taxonomy
+from tests.discord_api import APP_ID, Call, DiscordStandIn
+
+MANAGE_CHANNELS, EVERYONE = 1 << 4 | 1 << 10 | 1 << 11, 1 << 10 | 1 << 11
+HOSTILE = "@everyone **free** [click](https://x)"
+EPHEMERAL = 64
+_ids = itertools.count(700)
+
+
+def paper(n: int, title: str = "") -> Paper:
+    return Paper(title or f"Go-Explore: a new approach for hard-exploration problems, part {n}", "We explore.",
+                 arxiv_id=f"1901.{10995 + n}", authors=("Adrien Ecoffet",), upvotes=n)
+
+
+@dataclass
+class Core:
+    """The bot's core as the adapter sees it: records each command, answers what the test scripted."""
+
+    taxonomy: Taxonomy = field(default_factory=Taxonomy.load)
+    seen: list[tuple[ChannelRef, Any, c.Command]] = field(default_factory=list)
+    replies: dict[type, r.Reply] = field(default_factory=dict)
+    delay: float = 0.0
+    suggested: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def service(self) -> Core:
+        return self
+
+    @property
+    def finder(self) -> Core:
+        return self
+
+    def run(self, channel: ChannelRef, actor: Any, command: c.Command) -> r.Reply:
+        self.seen.append((channel, actor, command))
+        time.sleep(self.delay)
+        return self.replies.get(type(command), r.Problem("scripted nothing", "Usage: /papers help"))
+
+    def suggest(self, text: str, limit: int) -> list[Found]:
+        self.suggested.append((text, limit))
+        return [Found(paper(1), 90.0, "title")]
+
+
+def options(values: dict[str, Any], focused: str | None) -> list[dict[str, Any]]:
+    return [{"type": 3, "name": k, "value": v} | ({"focused": True} if k == focused else {}) for k, v in values.items()]
+
+
+def interaction(kind: int, data: dict[str, Any], perms: int, message: dict[str, Any] | None = None) -> dict[str, Any]:
+    user = {"id": "300", "username": "ada", "global_name": "Ada", "discriminator": "0", "avatar": None}
+    return {
+        "id": str(next(_ids)), "application_id": APP_ID, "type": kind, "token": f"tok{next(_ids)}", "version": 1,
+        "guild_id": "100", "channel_id": "200", "attachment_size_limit": 10_485_760, "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
+        "channel": {"id": "200", "type": 0, "guild_id": "100", "name": "papers", "position": 0,
+                    "permission_overwrites": [], "nsfw": False, "parent_id": None, "flags": 0},
+        "member": {"user": user, "roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False,
+                   "permissions": str(perms), "flags": 0},
+        "app_permissions": str(MANAGE_CHANNELS), "authorizing_integration_owners": {"0": "100"}, "context": 0,
+        "data": data, **({"message": message} if message else {}),
+    }
+
+
+class Chat:
+    """One Discord channel: `say` and `type_ahead` inject what Discord would send, then wait for the bot."""
+
+    def __init__(self, api: DiscordStandIn, core: Core) -> None:
+        self.api, self.core = api, core
+        self.client = build_client(core)  # type: ignore[arg-type]
+
+    async def _inject(self, payload: dict[str, Any]) -> list[Call]:
+        before = len(self.api.answers())
+        self.client._connection.parse_interaction_create(payload)
+        await asyncio.sleep(0)
+        pending = [t for t in asyncio.all_tasks() if t.get_name().startswith(("CommandTree", "discord-ui"))]
+        await asyncio.gather(*pending)
+        return self.api.answers()[before:]
+
+    async def say(self, sub: str, perms: int = MANAGE_CHANNELS, **values: Any) -> list[Call]:
+        data = {"id": "1", "name": "papers", "type": 1, "options": [{"type": 1, "name": sub, "options": options(values, None)}]}
+        return await self._inject(interaction(2, data, perms))
+
+    async def type_ahead(self, sub: str, option: str, text: str) -> list[dict[str, Any]]:
+        data = {"id": "1", "name": "papers", "type": 1,
+                "options": [{"type": 1, "name": sub, "options": options({option: text}, option)}]}
+        [answer] = await self._inject(interaction(4, data, EVERYONE))
+        assert answer.body["type"] == 8
+        return answer.body["data"]["choices"]
+
+    async def click(self, message: dict[str, Any], label: str) -> list[Call]:
+        button = next(b for row in message["components"] for b in row["components"] if b["label"] == label)
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        return await self._inject(interaction(3, data, EVERYONE, message))
+
+
+@pytest.fixture
+def api() -> Iterator[DiscordStandIn]:
+    with DiscordStandIn() as api:
+        yield api
+
+
+def chat_test(body: Callable[[Chat], Awaitable[None]]) -> Callable[[DiscordStandIn], None]:
+    """Each test is a coroutine run against a logged-in client on a fresh loop."""
+    def test(api: DiscordStandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(discord_views, "QUICK", 0.2)
+
+        async def go() -> None:
+            chat = Chat(api, Core())
+            async with chat.client:
+                await chat.client.login("test-token")
+                await body(chat)
+
+        asyncio.run(go())
+
+    test.__name__ = body.__name__
+    return test
+
+
+def sent(call: Call) -> dict[str, Any]:
+    return call.body.get("data", call.body) if isinstance(call.body, dict) else {}
+
+
+@chat_test
+async def test_a_moderator_subscribes_and_the_channel_sees_it(chat: Chat) -> None:
+    chat.core.replies[c.Subscribe] = r.Subscribed("reinforcement-learning", "topic Reinforcement learning", "Ada",
+                                                  2.3, 7, (Match(paper(1), 0.9, ("topic (title)",)),))
+    [answer] = await chat.say("subscribe", query="reinforcement-learning")
+
+    channel, actor, command = chat.core.seen[0]
+    assert command == c.Subscribe("reinforcement-learning")
+    assert channel == ChannelRef("discord", "100", "200") and actor.name == "Ada" and actor.is_admin
+    assert answer.body["type"] == 4 and not sent(answer).get("flags", 0) & EPHEMERAL
+    assert sent(answer)["content"].startswith("**Ada** subscribed this channel to `reinforcement-learning`")
+    assert sent(answer)["allowed_mentions"] == {"parse": []}
+
+
+@chat_test
+async def test_a_member_without_manage_channels_is_refused_privately(chat: Chat) -> None:
+    [answer] = await chat.say("unsubscribe", perms=EVERYONE, target="all")
+
+    assert chat.core.seen == []
+    assert sent(answer)["content"] == NEEDS_MANAGE_CHANNELS and sent(answer)["flags"] & EPHEMERAL
+
+
+@chat_test
+async def test_schedule_options_become_one_schedule_line(chat: Chat) -> None:
+    chat.core.replies[c.SetSchedule] = r.ScheduleSet(Schedule(), "Ada", None)
+    await chat.say("schedule", time="08:30", tz="Europe/Berlin", cadence="weekly", day="friday")
+
+    assert chat.core.seen[0][2] == c.SetSchedule("08:30 Europe/Berlin weekly friday")
+
+
+@chat_test
+async def test_typing_a_topic_suggests_slugs(chat: Chat) -> None:
+    choices = await chat.type_ahead("subscribe", "query", "reinforc")
+
+    assert "reinforcement-learning" in [ch["value"] for ch in choices]
+    assert len(choices) <= 25 and all(len(ch["name"]) <= 100 for ch in choices)
+    assert chat.core.seen == []
+
+
+@chat_test
+async def test_typing_a_title_suggests_papers_by_arxiv_id(chat: Chat) -> None:
+    choices = await chat.type_ahead("find", "text", "go explor")
+
+    assert chat.core.suggested == [("go explor", 25)]
+    assert choices == [{"name": paper(1).title, "value": "1901.10996"}]
+
+
+@chat_test
+async def test_a_slow_find_is_deferred_then_followed_up_with_pages(chat: Chat) -> None:
+    chat.core.delay = 0.4
+    chat.core.replies[c.Find] = r.FindResults("go explor", tuple(Found(paper(n), 90 - n, "title") for n in range(5)))
+    defer, follow_up = await chat.say("find", text="go explor")
+
+    assert defer.body == {"type": 5, "data": {"flags": EPHEMERAL}}
+    assert follow_up.path == f"/webhooks/{APP_ID}/{defer.path.split('/')[3]}"
+    assert len(sent(follow_up)["embeds"]) == 3 and sent(follow_up)["flags"] & EPHEMERAL
+    assert [b["label"] for b in sent(follow_up)["components"][0]["components"]] == ["◀ Previous", "Next ▶"]
+
+
+@chat_test
+async def test_next_page_of_find_results_works_from_the_message_alone(chat: Chat) -> None:
+    chat.core.replies[c.Find] = r.FindResults("go explor", tuple(Found(paper(n), 90 - n, "title") for n in range(5)))
+    [first] = await chat.say("find", text="go explor")
+    [turned] = await chat.click(chat.api.message_from(first), "Next ▶")
+
+    assert chat.core.seen[-1][2] == c.Find("go explor")
+    assert turned.body["type"] == 7 and "page 2/2" in sent(turned)["content"]
+    assert len(sent(turned)["embeds"]) == 2
+
+
+@chat_test
+async def test_digest_preview_pages_through_the_rest(chat: Chat) -> None:
+    matches = tuple(Match(paper(n), 1.0, ("topic (title)",)) for n in range(7))
+    chat.core.replies[c.PreviewDigest] = r.DigestPreview(Digest(ChannelRef("discord", "100", "200"), matches, 2, "7 new papers"))
+    [first] = await chat.say("digest")
+    [second] = await chat.click(chat.api.message_from(first), "Next ▶")
+
+    assert "page 1/3" in sent(first)["content"]
+    assert "page 2/3" in sent(second)["content"] and len(sent(second)["embeds"]) == 3
+
+
+@chat_test
+async def test_a_slow_refusal_after_a_public_thinking_stays_private(chat: Chat) -> None:
+    chat.core.delay = 0.4  # scripted reply is a Problem: private, though subscribe usually answers in public
+    defer, delete, follow_up = await chat.say("subscribe", query="reinforcment-learning")
+
+    assert defer.body == {"type": 5}  # public thinking: no ephemeral flag
+    assert delete.method == "DELETE" and delete.path.endswith("/messages/@original")
+    assert sent(follow_up)["flags"] & EPHEMERAL and "scripted nothing" in sent(follow_up)["content"]
+
+
+@chat_test
+async def test_a_hostile_title_in_find_results_is_harmless(chat: Chat) -> None:
+    chat.core.replies[c.Find] = r.FindResults(HOSTILE, (Found(paper(1, HOSTILE), 99.0, HOSTILE),))
+    [answer] = await chat.say("find", text=HOSTILE)
+
+    assert sent(answer)["allowed_mentions"] == {"parse": []}
+    assert sent(answer)["embeds"][0]["title"] == "@\u200beveryone \\*\\*free\\*\\* \\[click\\](https://x)"
+    assert "@everyone" not in sent(answer)["content"]
+
+
+@chat_test
+async def test_commands_sync_to_the_development_guild(chat: Chat) -> None:
+    await sync_commands(chat.client, 100)
+
+    [put] = [call for call in chat.api.calls if call.method == "PUT"]
+    assert put.path == f"/applications/{APP_ID}/guilds/100/commands"
+    [group] = put.body
+    assert group["name"] == "papers" and group["contexts"] == [0] and group["dm_permission"] is False
+    assert {o["name"] for o in group["options"]} == set(c.USAGE)
+
+
+def test_the_client_is_sharded_above_the_configured_guild_count(api: DiscordStandIn) -> None:
+    api.guild_count = 1500
+    assert asyncio.run(guild_count("test-token")) == 1500
+    assert type(build_client(Core(), sharded=True)).__name__ == "AutoShardedClient"  # type: ignore[arg-type]
+    assert discord_app.CHOICES == 25
