@@ -1,0 +1,214 @@
+"""The slack-bolt App: `/papers` and mentions translated into core commands, OAuth stores in our database."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any
+
+import slack_bolt
+from slack_bolt import Ack, Respond, Say
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Engine
+
+from adapters.slack_replies import render
+from bot import commands as c
+from bot.config import Settings
+from bot.domain import Actor, ChannelRef
+from bot.errors import PapersError
+from bot.replies import Problem, Reply
+from bot.service import CHANGING
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+SCOPES = ("commands", "chat:write", "chat:write.public", "channels:history", "groups:history", "users:read",
+          "app_mentions:read")
+# Commands whose answer may take longer than Slack's 3 seconds: a dry run, a search, a digest, and
+# the changing ones, whose permission check may call users.info.
+SLOW = (c.Find, c.PreviewDigest, *CHANGING)
+ADMIN_TTL_SECONDS = 300.0
+OAUTH_STATE_SECONDS = 600
+COMMAND = re.compile(r"^/papers[\w-]*$")  # `/papers`, and `/papers-dev` for a second app in development
+MENTION = re.compile(r"^\s*(<@[A-Z0-9]+>\s*)+")
+
+
+def web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """Every WebClient this adapter makes: SLACK_API_URL, and rate limits waited out."""
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    retries = [ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)]
+    return WebClient(token=token, base_url=base_url, retry_handlers=retries)
+
+
+def installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstallationStore:
+    """Installations (bot tokens per workspace) in the project's database, tables created if missing."""
+    store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id or "", engine=engine, logger=log)
+    store.create_tables()
+    return store
+
+
+def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
+    """The install flow; its state lives in the database so that any web process can finish it."""
+    state_store = SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=engine, logger=log)
+    state_store.create_tables()
+    secret = settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else ""
+    return OAuthSettings(
+        client_id=settings.slack_client_id, client_secret=secret, scopes=list(SCOPES),
+        installation_store=installation_store(settings, engine), state_store=state_store,
+        state_expiration_seconds=OAUTH_STATE_SECONDS,
+        install_page_rendering_enabled=False,  # /slack/install redirects straight to Slack's consent page
+    )
+
+
+class Permissions:
+    """Who may change a channel's subscriptions and schedule: anyone, or admins, owners and a list."""
+
+    def __init__(self, changes_by: str, admins: Iterable[str], ttl: float = ADMIN_TTL_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if changes_by not in ("anyone", "admins"):
+            log.warning("SLACK_CHANGES_BY=%r is neither anyone nor admins; treating it as admins", changes_by)
+        self.anyone = changes_by == "anyone"
+        self.admins = frozenset(a.strip() for a in admins if a.strip())
+        self.ttl, self.clock = ttl, clock
+        self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Permissions:
+        return cls(settings.slack_changes_by.strip().lower(), settings.slack_admins.split(","))
+
+    def may_change(self, client: WebClient, team_id: str, user_id: str) -> bool:
+        if self.anyone or user_id in self.admins:
+            return True
+        key = (team_id, user_id)
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached and cached[0] > self.clock():
+            return cached[1]
+        if not client.token:
+            return False  # no bot token (response_url-only mode): only the configured list may change
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as error:
+            # Not cached: a transient failure should not lock an admin out for the whole TTL.
+            log.warning("users.info failed for %s in %s: %s", user_id, team_id, error.response.get("error"))
+            return False
+        allowed = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        with self._lock:
+            self._cache[key] = (self.clock() + self.ttl, allowed)
+        return allowed
+
+
+def _parsed(text: str) -> c.Command | None:
+    try:
+        return c.parse_command(text)
+    except PapersError:
+        return None  # the service answers the same text again and explains the problem
+
+
+def is_slow(text: str) -> bool:
+    return isinstance(_parsed(text), SLOW)
+
+
+class Translator:
+    """Platform request in, core Reply out: the only place that knows both."""
+
+    def __init__(self, app: App, permissions: Permissions) -> None:
+        self.app, self.permissions = app, permissions
+
+    def answer(self, client: WebClient, team_id: str, channel_id: str, user_id: str, user_name: str, text: str) -> Reply:
+        command = _parsed(text)
+        allowed = isinstance(command, CHANGING) and self.permissions.may_change(client, team_id, user_id)
+        actor = Actor(id=user_id, name=user_name or user_id, is_admin=allowed)
+        return self.app.service.answer(ChannelRef("slack", team_id, channel_id), actor, text)
+
+    def from_command(self, body: dict[str, Any], client: WebClient) -> Reply:
+        return self.answer(client, body.get("team_id", ""), body.get("channel_id", ""), body.get("user_id", ""),
+                           body.get("user_name", ""), body.get("text", ""))
+
+
+def _failed(error: Exception) -> Problem:
+    ref = uuid.uuid4().hex[:8]
+    log.error("slack reply failed (ref %s): %s", ref, error, exc_info=error)
+    return Problem(f"Something went wrong on my side; it is logged as ref {ref}.")
+
+
+def _token_less(enterprise_id: str | None, team_id: str | None, **_: Any) -> AuthorizeResult:
+    # No bot token and no OAuth: commands can still be answered through their response_url.
+    return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id)
+
+
+def build_slack_app(app: App, *, client: WebClient | None = None, process_before_response: bool = False,
+                    permissions: Permissions | None = None, executor: Executor | None = None) -> slack_bolt.App:
+    """The bolt App for these settings: OAuth when a client id and secret are set, else one bot token.
+
+    `executor` runs the lazy listeners (bolt's thread pool by default); tests pass one that runs
+    them at once, so that `dispatch` returns with every reply already posted.
+    """
+    settings = app.settings
+    use_oauth = bool(settings.slack_client_id and settings.slack_client_secret)
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token and not use_oauth else None
+    if use_oauth and settings.slack_bot_token:
+        log.info("SLACK_CLIENT_ID is set: tokens come from installations, SLACK_BOT_TOKEN is not used for commands")
+    client = client or web_client(settings, token)
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    bolt = slack_bolt.App(
+        client=client, signing_secret=secret, process_before_response=process_before_response,
+        oauth_settings=oauth_settings(settings, app.engine) if use_oauth else None,
+        authorize=None if (use_oauth or client.token) else _token_less,
+        token_verification_enabled=False,  # no auth.test at start: the app must start while Slack is away
+        listener_executor=executor, logger=log,
+    )
+    register(bolt, Translator(app, permissions or Permissions.from_settings(settings)))
+    return bolt
+
+
+def register(bolt: slack_bolt.App, translator: Translator) -> None:
+    """The listeners: fast commands answered in the ack, slow ones acked at once and answered lazily."""
+
+    def ack_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        text = body.get("text", "")
+        if is_slow(text):
+            # A search or preview says it is working; a change shows up in the channel when it is done.
+            looking = isinstance(_parsed(text), (c.Find, c.PreviewDigest))
+            ack(text="Looking…", response_type="ephemeral") if looking else ack()
+            return
+        try:
+            ack(**render(translator.from_command(body, client), body.get("user_id")))
+        except Exception as error:  # a rendering bug must still answer within 3 s
+            ack(**render(_failed(error)))
+
+    def answer_later(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        if not is_slow(body.get("text", "")):
+            return
+        try:
+            respond(**render(translator.from_command(body, client), body.get("user_id")))
+        except Exception as error:
+            respond(**render(_failed(error)))
+
+    bolt.command(COMMAND)(ack=ack_command, lazy=[answer_later])
+
+    @bolt.event("app_mention")
+    def on_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, say: Say) -> None:
+        text = MENTION.sub("", event.get("text", "")).strip() or "help"
+        team, channel, user = body.get("team_id", ""), event.get("channel", ""), event.get("user", "")
+        reply = translator.answer(client, team, channel, user, user, text)
+        message = render(reply, user)
+        message.pop("response_type", None)
+        if reply.ephemeral:
+            client.chat_postEphemeral(channel=channel, user=user, **message)
+        else:
+            say(thread_ts=event.get("thread_ts") or event.get("ts"), **message)

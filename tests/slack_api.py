@@ -1,0 +1,104 @@
+"""The Web API stand-in of tests/slack_server.py, extended with what the app side needs.
+
+Adds `users.info`, `chat.postEphemeral`, `oauth.v2.access` (answers with an installation),
+response URLs (`POST /respond/<id>`, recorded as `responses`), and bot tokens of installed
+workspaces next to the stand-in's single `xoxb-test`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+from tests.slack_server import TOKEN, SlackServer, SlackState, _Handler
+
+
+@dataclass
+class SlackAppState(SlackState):
+    admins: set[str] = field(default_factory=set)  # user ids users.info reports as workspace admins
+    install_team: str = "T9"  # the workspace oauth.v2.access installs
+    installed: dict[str, str] = field(default_factory=dict)  # bot token -> team id, filled by oauth.v2.access
+    responses: list[dict[str, Any]] = field(default_factory=list)  # every message posted to a response_url
+    tokens_seen: list[tuple[str, str]] = field(default_factory=list)  # (method, bearer token)
+
+    def token_for(self, method: str) -> list[str]:
+        with self.lock:
+            return [token for name, token in self.tokens_seen if name == method]
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [params for name, params in self.calls if name == method]
+
+
+class _AppHandler(_Handler):
+    state: SlackAppState
+
+    def do_POST(self) -> None:  # noqa: N802
+        path = urlparse(self.path).path.strip("/")
+        if path.startswith("respond/"):
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            with self.state.lock:
+                self.state.responses.append({"url": path, **json.loads(raw or "{}")})
+            return self._plain(200, "ok")
+        if path == "oauth.v2.access":
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            return self._answer(200, self._installation(dict(parse_qsl(raw))))
+        self._note_token(path)
+        super().do_POST()
+
+    def _note_token(self, method: str) -> None:
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        with self.state.lock:
+            self.state.tokens_seen.append((method, token))
+            installed = token in self.state.installed
+        if installed:
+            # The base stand-in knows one token; an installed workspace's token counts as valid too.
+            del self.headers["Authorization"]
+            self.headers["Authorization"] = f"Bearer {TOKEN}"
+
+    def _plain(self, status: int, text: str) -> None:
+        data = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _installation(self, params: dict[str, str]) -> dict[str, Any]:
+        team = self.state.install_team
+        token = f"xoxb-installed-{team}"
+        with self.state.lock:
+            self.state.calls.append(("oauth.v2.access", params))
+            self.state.installed[token] = team
+        return {"ok": True, "app_id": "A1", "authed_user": {"id": "U1"}, "scope": "commands,chat:write",
+                "token_type": "bot", "access_token": token, "bot_user_id": "UBOT9",
+                "team": {"id": team, "name": "Nine"}, "enterprise": None, "is_enterprise_install": False}
+
+    def _users_info(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        user = str(params.get("user", ""))
+        admin = user in self.state.admins
+        return 200, {"ok": True, "user": {"id": user, "name": user.lower(), "is_admin": admin, "is_owner": False}}
+
+    def _chat_postEphemeral(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:  # noqa: N802
+        return 200, {"ok": True, "message_ts": "1764000000.000001"}
+
+
+class SlackAPI(SlackServer):
+    """`with SlackAPI() as slack:`: `slack.url` for WebClient, `slack.response_url(id)` for commands."""
+
+    state: SlackAppState
+
+    def __init__(self, state: SlackAppState | None = None) -> None:
+        super().__init__(state or SlackAppState())
+        self.httpd.RequestHandlerClass = type("Handler", (_AppHandler,), {"state": self.state})
+
+    def reset(self) -> SlackAppState:
+        """A fresh workspace for the next test, on the same running server."""
+        self.state = SlackAppState()
+        self.httpd.RequestHandlerClass.state = self.state  # type: ignore[attr-defined]
+        return self.state
+
+    def response_url(self, name: str = "1") -> str:
+        return f"{self.url}respond/{name}"

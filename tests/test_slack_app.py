@@ -1,0 +1,214 @@
+"""/papers through the real slack-bolt App and WebClient, against the local Web API stand-in."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+import slack_bolt
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
+
+from adapters.slack_app import Permissions, build_slack_app
+from bot.app import App, build_app
+from bot.config import Settings
+from bot.domain import Paper
+from bot.ingest import merge_papers
+from tests.slack_api import SlackAPI
+
+SECRET = "test-signing-secret"
+HOSTILE = "<!channel> Attention <https://x|click> & *bold* world-model agents"
+
+
+def signed_headers(body: str, secret: str = SECRET, timestamp: int | None = None,
+                   content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    return {"content-type": content_type, "x-slack-request-timestamp": ts,
+            "x-slack-signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)}
+
+
+def slack_settings(database_url: str, slack: SlackAPI, **extra: Any) -> Settings:
+    values: dict[str, Any] = dict(database_url=database_url, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
+                                  slack_api_url=slack.url, discord_token=None)
+    return Settings(_env_file=None, **(values | extra))  # type: ignore[call-arg]
+
+
+class RunAtOnce(Executor):
+    """Runs bolt's lazy listeners inside `dispatch`, so that a test reads every reply right after it."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+@dataclass
+class Workspace:
+    """One Slack channel and the person typing in it; `say` returns everything they then read."""
+
+    bolt: slack_bolt.App
+    slack: SlackAPI
+    team: str = "T1"
+    channel: str = "C1"
+    user: str = "U1"
+    name: str = "ana"
+    acks: list[BoltResponse] = field(default_factory=list)
+
+    def command(self, text: str, user: str | None = None) -> BoltResponse:
+        body = urlencode({
+            "token": "legacy", "team_id": self.team, "team_domain": "lab", "channel_id": self.channel,
+            "channel_name": "papers", "user_id": user or self.user, "user_name": self.name, "command": "/papers",
+            "text": text, "api_app_id": "A1", "trigger_id": "1.2.3",
+            "response_url": self.slack.response_url(f"{self.team}/{len(self.acks) + 1}"),
+        })
+        response = self.bolt.dispatch(BoltRequest(body=body, headers=signed_headers(body)))
+        self.acks.append(response)
+        return response
+
+    def replies(self, text: str, user: str | None = None) -> list[dict[str, Any]]:
+        """The ack's message (if any) and every message posted to this command's response_url."""
+        before = len(self.slack.state.responses)
+        ack = self.command(text, user)
+        assert ack.status == 200, ack.body
+        messages = [json.loads(ack.body)] if ack.body else []
+        return messages + self.slack.state.responses[before:]
+
+    def say(self, text: str, user: str | None = None) -> str:
+        return "\n".join(message_text(m) for m in self.replies(text, user))
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """What a reader sees: the blocks' texts, or the plain `text` of a message without blocks."""
+    parts = [] if message.get("blocks") else [message.get("text", "")]
+    for block in message.get("blocks") or []:
+        for holder in [block.get("text") or {}] + block.get("elements", []) + block.get("fields", []):
+            parts.append(holder.get("text", ""))
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def slack_server() -> Iterator[SlackAPI]:
+    with SlackAPI() as server:
+        yield server
+
+
+@pytest.fixture
+def slack(slack_server: SlackAPI) -> SlackAPI:
+    slack_server.reset()
+    return slack_server
+
+
+@pytest.fixture(scope="module")
+def papers(tmp_path_factory: pytest.TempPathFactory, slack_server: SlackAPI) -> Iterator[App]:
+    """One database with the bundled papers for the module; each test talks in a channel of its own."""
+    app = build_app(slack_settings(f"sqlite:///{tmp_path_factory.mktemp('slack') / 'papers.db'}", slack_server))
+    yield app
+    app.engine.dispose()
+
+
+def workspace_for(papers: App, slack: SlackAPI, permissions: Permissions | None = None) -> Workspace:
+    bolt = build_slack_app(papers, process_before_response=True, permissions=permissions, executor=RunAtOnce())
+    return Workspace(bolt, slack, channel="C" + uuid.uuid4().hex[:8].upper())
+
+
+@pytest.fixture
+def workspace(papers: App, slack: SlackAPI) -> Workspace:
+    return workspace_for(papers, slack)
+
+
+def test_help_is_answered_in_the_ack_and_only_the_asker_sees_it(workspace: Workspace) -> None:
+    [help_message] = workspace.replies("help")
+    assert help_message["response_type"] == "ephemeral"
+    assert "/papers subscribe &lt;query&gt;" in message_text(help_message)
+    assert workspace.slack.state.responses == []
+
+
+def test_subscribing_is_announced_in_the_channel_with_a_dry_run(workspace: Workspace) -> None:
+    [announcement] = workspace.replies("subscribe reinforcement-learning")
+    assert announcement["response_type"] == "in_channel"
+    assert announcement["text"].startswith("<@U1> subscribed this channel to `reinforcement-learning`")
+    assert "papers a day" in message_text(announcement)
+    assert "1. `reinforcement-learning`" in workspace.say("list")
+
+
+def test_a_typo_gets_did_you_mean_and_the_usage_only_for_the_asker(workspace: Workspace) -> None:
+    [problem] = workspace.replies("subscribe reinforcment-learning")
+    assert problem["response_type"] == "ephemeral"
+    assert "Did you mean reinforcement-learning" in problem["text"]
+    assert "Usage: `/papers subscribe" in message_text(problem)
+
+
+def test_find_acks_at_once_then_answers_with_the_right_paper_first(workspace: Workspace) -> None:
+    looking, found = workspace.replies("find go explor hard exploraton")
+    assert looking == {"text": "Looking…", "response_type": "ephemeral"}
+    assert found["response_type"] == "ephemeral"
+    papers = [b["text"]["text"] for b in found["blocks"][1:] if b["type"] == "section"]
+    assert papers[0].startswith("*Go-Explore")
+
+
+def test_unsubscribe_and_schedule_are_announced_too(workspace: Workspace) -> None:
+    workspace.say("subscribe robotics")
+    assert "<@U1> set this channel's post to on weekdays at 08:30 Europe/Berlin" in workspace.say(
+        "schedule 08:30 Europe/Berlin weekdays")
+    [gone] = workspace.replies("unsubscribe 1")
+    assert gone["response_type"] == "in_channel"
+    assert gone["text"] == "<@U1> unsubscribed this channel from `robotics`."
+
+
+def test_non_changing_commands_never_ask_slack_who_the_user_is(papers: App, slack: SlackAPI) -> None:
+    workspace = workspace_for(papers, slack, Permissions("admins", []))
+    for text in ("help", "list", "topics robotics", "status", "find attention", "digest"):
+        workspace.say(text)
+    assert slack.state.calls_to("users.info") == []
+
+
+def test_only_admins_and_listed_people_may_change_when_the_setting_says_admins(papers: App, slack: SlackAPI) -> None:
+    slack.state.admins.add("U3")
+    workspace = workspace_for(papers, slack, Permissions("admins", "U4, U5".split(",")))
+
+    assert "Only workspace admins" in workspace.say("subscribe robotics", user="U2")
+    assert "Only workspace admins" in workspace.say("schedule 10:00", user="U2")
+    assert len(slack.state.calls_to("users.info")) == 1  # the answer is cached
+    assert "<@U3> subscribed this channel to `robotics`" in workspace.say("subscribe robotics", user="U3")
+    assert "<@U4> unsubscribed this channel from `robotics`" in workspace.say("unsubscribe robotics", user="U4")
+    assert [call["user"] for call in slack.state.calls_to("users.info")] == ["U2", "U3"]
+
+
+def test_a_hostile_title_is_harmless_text_in_every_answer(papers: App, workspace: Workspace) -> None:
+    merge_papers(papers.engine, [Paper(
+        title=HOSTILE, abstract="We study <@U999> and <!here> in a world model for agents. " * 40,
+        arxiv_id="2601.00001", authors=("<!everyone>", "Eve & Mallory"), upvotes=7,
+        published_at=datetime.now(timezone.utc), code_url="https://x|click>",
+    )])
+    payloads = [workspace.replies("find attention click world-model agents"),
+                workspace.replies('subscribe "world-model agents"'), workspace.replies("digest")]
+    raw = json.dumps(payloads)
+    assert HOSTILE.split(" ", 1)[1][:20] in raw.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    for danger in ("<!channel>", "<!here>", "<!everyone>", "<@U999>", "<https://x|click>", "|click>"):
+        assert danger not in raw
+    assert "&lt;!channel&gt; Attention &lt;https://x|click&gt; &amp; *bold*" in raw
+
+
+def test_a_mention_answers_in_a_thread_through_chat_post_message(workspace: Workspace, slack: SlackAPI) -> None:
+    body = json.dumps({
+        "token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback", "event_id": "Ev1",
+        "event_time": int(time.time()), "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+        "event": {"type": "app_mention", "user": "U1", "text": "<@UBOT> subscribe robotics", "ts": "1764.000100",
+                  "channel": workspace.channel, "event_ts": "1764.000100"},
+    })
+    response = workspace.bolt.dispatch(BoltRequest(body=body, headers=signed_headers(body, content_type="application/json")))
+    assert response.status == 200
+    [posted] = slack.state.calls_to("chat.postMessage")
+    assert posted["channel"] == workspace.channel and posted["thread_ts"] == "1764.000100"
+    assert posted["text"].startswith("<@U1> subscribed this channel to `robotics`")
+    assert slack.state.token_for("chat.postMessage") == ["xoxb-test"]
