@@ -46,6 +46,9 @@ class SlackState:
                     counts.update((channel, key) for key in payload.get("papers", []))
         return counts
 
+    def count_all(self) -> int:
+        return len(self.calls)  # a list's length is safe to read without the lock
+
     def count(self, method: str) -> int:
         with self.lock:
             return sum(1 for name, _ in self.calls if name == method)

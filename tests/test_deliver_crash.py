@@ -165,6 +165,22 @@ def _pending(database_url: str) -> int:
         engine.dispose()
 
 
+def _kill_mid_pass(process: subprocess.Popen[bytes], state: SlackState, chance: random.Random) -> bool:
+    """SIGKILL once the process has made a random number of Slack calls (start-up time varies a lot).
+
+    Returns whether it was still running: killed mid-pass rather than after it finished.
+    """
+    target = state.count_all() + chance.randint(1, 30)
+    deadline = time.monotonic() + 30
+    while state.count_all() < target and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    time.sleep(chance.uniform(0, 0.03))  # sometimes between Slack's answer and the outbox commit
+    running = process.poll() is None
+    process.kill()  # SIGKILL: no cleanup, no finally
+    process.wait()
+    return running
+
+
 def _finish(database_url: str, server: SlackServer) -> None:
     for _ in range(4):  # a final pass can itself meet a 503 storm; each one narrows what is left
         process = _deliver(database_url, server)
@@ -182,11 +198,8 @@ def test_kill_9_at_random_moments_loses_nothing_and_repeats_nothing(database_url
     chance = random.Random(seed)
     state = SlackState(rate_429=0.2, rate_503=0.05, retry_after=1, random=random.Random(seed))
     with SlackServer(state) as server:
-        for _ in range(5):
-            process = _deliver(database_url, server)
-            time.sleep(chance.uniform(0.8, 3.0))
-            process.kill()  # SIGKILL: no cleanup, no finally
-            process.wait()
+        killed = [_kill_mid_pass(_deliver(database_url, server), state, chance) for _ in range(5)]
+        assert sum(killed) >= 3, f"seed {seed}: most kills came too late to interrupt anything"
         _finish(database_url, server)
         counts = state.posted_keys()
         want = Counter({(channel, key): 1 for channel, keys in expected.items() for key in keys})

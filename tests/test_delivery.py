@@ -257,3 +257,30 @@ def test_two_concurrent_passes_post_each_paper_once(engine: Engine) -> None:
     counts = Counter(sender.posted_keys())
     assert len(counts) == 60 and set(counts.values()) == {1}
     assert run(engine, sender, at(0, 9, 30), wants, force=True).posted == 0
+
+
+def test_one_scheduler_leads_and_another_takes_over_when_it_stops(engine: Engine) -> None:
+    from bot.scheduler import Leader
+
+    first, second = Leader(engine), Leader(engine)
+    assert first.holds() and not second.holds()
+    assert first.holds()  # still the leader on the next tick
+    first.release()
+    assert second.holds() and not first.holds()
+    second.release()
+
+
+def test_the_scheduler_ticks_the_delivery_pass_with_coalescing(engine: Engine) -> None:
+    from bot.scheduler import ScheduledJob, start_scheduler
+
+    ran = threading.Event()
+    scheduler = start_scheduler(engine, ran.set, tick_minutes=5, jobs=[ScheduledJob("ingest-hf", "30 6 * * *", lambda: None)])
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == {"deliver", "ingest-hf"}
+        assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
+        jobs["deliver"].modify(next_run_time=datetime.now(UTC))
+        assert ran.wait(5)
+    finally:
+        scheduler.shutdown(wait=True)
+        scheduler.papers_leader.release()  # type: ignore[attr-defined]
