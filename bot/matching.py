@@ -4,13 +4,13 @@ Evidence is counted in points; a term matches at 1.0 point or more, and the scor
 points / (points + 1), so it lies in [0, 1) and the threshold is 0.5. For a topic:
 
 - a strong phrase (name, alias, acronym) in the title is 2.0, in the AI keywords 1.5, in the
-  abstract 0.7 for one mention plus 0.3 for each further mention (up to 1.6): a researcher
+  abstract 0.6 for one mention plus 0.3 for each further mention (up to 1.5): a researcher
   trusts a title, and a single aside in an abstract ("unlike RL, we ...") is not enough alone;
 - a supporting word ("reward", "policy", "exploration") is 0.45 in the title, 0.35 in the
   keywords, 0.25 in the abstract, each distinct word once, and counts only together with a
   strong phrase or with another supporting word;
 - an arXiv category of the topic is 0.6 when it is the paper's first, narrow category, 0.4
-  when cross-listed, 0.15 for a broad one (cs.LG, cs.AI, cs.CL ...); it counts only next to
+  when cross-listed, 0.1 for a broad one (cs.LG, cs.AI, cs.CL ...); it counts only next to
   words from the text, so a category alone is never enough;
 - phrases the topic excludes ("visual exploration", "hate speech") are blanked first.
 A subscription to a topic takes the best of the topic and its descendants. A quoted phrase,
@@ -31,7 +31,7 @@ from bot.topics import Taxonomy, Topic, fold, phrase_keys, words
 
 THRESHOLD = 1.0
 FIELDS = ("title", "keywords", "abstract")
-STRONG = {"title": 2.0, "keywords": 1.5, "abstract": 0.7}
+STRONG = {"title": 2.0, "keywords": 1.5, "abstract": 0.6}
 REPEAT, REPEAT_CAP = 0.3, 0.9  # further abstract mentions
 SUPPORT = {"title": 0.45, "keywords": 0.35, "abstract": 0.25}
 PHRASE = {"title": 2.0, "keywords": 1.5, "abstract": 1.0}
@@ -107,7 +107,13 @@ class _CompiledTopic:
         self.acronyms = tuple(dict.fromkeys(acronyms))
         self.acronym_tokens = frozenset(a for x in self.acronyms for a in (x, x + "s"))
         self.exclude = tuple(sorted({k for p in topic.exclude for k in phrase_keys(p)}, key=len, reverse=True))
-        self.anchors = frozenset(self.strong) | frozenset(self.support)
+        self.initials = {k: "".join(w[0] for w in k.split()).upper() for k in self.exclude}
+        self.strong_anchors = frozenset(self.strong)
+        self.anchors = self.strong_anchors | frozenset(self.support)
+        self.exclude_by_anchor: dict[str, list[str]] = {}
+        for key in self.exclude:
+            self.exclude_by_anchor.setdefault(_anchor(key), []).append(key)
+        self.exclude_anchors = frozenset(self.exclude_by_anchor)
         self.categories = frozenset(topic.categories)
 
     @staticmethod
@@ -120,17 +126,21 @@ class _CompiledTopic:
     def evidence(self, text: _Text) -> _Evidence:
         hit = self.anchors & text.all_words
         acronym_hit = self.acronym_tokens & text.all_raw
-        if not hit and not acronym_hit:
-            return _Evidence(0.0, [])
+        if not acronym_hit and (not hit or (hit.isdisjoint(self.strong_anchors) and len(hit) < 2)):
+            return _Evidence(0.0, [])  # nothing strong and at most one hint: cannot reach the threshold
         keys = dict(text.keys)
-        if self.exclude:
+        muted: set[str] = set()
+        excludes = [k for a in self.exclude_anchors & text.all_words for k in self.exclude_by_anchor[a]]
+        if excludes:
             for name in FIELDS:
-                for ex in self.exclude:
+                for ex in sorted(excludes, key=len, reverse=True):
                     if ex in keys[name]:
                         keys[name] = keys[name].replace(ex, " | ")
+                        muted.add(self.initials[ex])
+        # "attack success rate (ASR)" is excluded, so that paper's ASR is not speech recognition
         field_points, why = [], []
         for name in FIELDS:
-            found = self._strong_hits(keys, text, hit, name)
+            found = self._strong_hits(keys, text, hit, name, muted, acronym_hit)
             if not found:
                 continue
             mentions = sum(n for _, n in found)
@@ -154,7 +164,10 @@ class _CompiledTopic:
             points += self._category_points(text, why)
         return _Evidence(points, why)
 
-    def _strong_hits(self, keys: dict[str, str], text: _Text, hit: frozenset[str], name: str) -> list[tuple[str, int]]:
+    def _strong_hits(
+        self, keys: dict[str, str], text: _Text, hit: frozenset[str], name: str, muted: set[str],
+        acronym_hit: frozenset[str],
+    ) -> list[tuple[str, int]]:
         """Strong phrases in one field, longest first, each occurrence counted once
         ("deep reinforcement learning" is one mention, not also one of "reinforcement learning")."""
         candidates = [e for anchor in hit & text.word_sets[name] for e in self.strong.get(anchor, ())]
@@ -164,8 +177,11 @@ class _CompiledTopic:
             if n:
                 found.append((f'"{shown}"', n))
                 field = field.replace(key, " | ")
-        for acronym in self.acronyms:
-            n = text.raw[name][acronym] + text.raw[name][acronym + "s"]
+        counts = text.raw[name]
+        for acronym in self.acronyms if acronym_hit else ():
+            if acronym in muted:
+                continue
+            n = counts.get(acronym, 0) + counts.get(acronym + "s", 0)
             if n:
                 found.append((f'acronym "{acronym}"', n))
         return found
@@ -175,7 +191,7 @@ class _CompiledTopic:
         for i, category in enumerate(text.categories):
             if category not in self.categories:
                 continue
-            value = 0.15 if category in BROAD_CATEGORIES else (0.6 if i == 0 else 0.4)
+            value = 0.1 if category in BROAD_CATEGORIES else (0.6 if i == 0 else 0.4)
             if value > best:
                 best, shown = value, category
         if best:
@@ -190,14 +206,31 @@ class Matcher:
         self.taxonomy = taxonomy
         self._topics: dict[str, _CompiledTopic] = {t.slug: _CompiledTopic(t) for t in taxonomy}
         self._texts: dict[Paper, _Text] = {}
+        self._subtrees = {t.slug: tuple(self._topics[d.slug] for d in taxonomy.subtree(t.slug)) for t in taxonomy}
+        self._by_word: dict[str, set[str]] = {}  # anchor word or acronym -> topics that use it
+        for compiled in self._topics.values():
+            for word in compiled.anchors | compiled.acronym_tokens:
+                self._by_word.setdefault(word, set()).add(compiled.topic.slug)
+        self._candidates: dict[int, frozenset[str]] = {}
 
     def _text(self, paper: Paper) -> _Text:
         text = self._texts.get(paper)
         if text is None:
             if len(self._texts) >= _CACHE_LIMIT:
                 self._texts.clear()  # a day's papers fit many times over; a long run must not grow forever
+                self._candidates.clear()
             text = self._texts[paper] = _read(paper)
         return text
+
+    def _candidate_topics(self, text: _Text) -> frozenset[str]:
+        found = self._candidates.get(id(text))
+        if found is None:
+            if len(self._candidates) >= _CACHE_LIMIT:
+                self._candidates.clear()
+            by_word = self._by_word
+            found = frozenset().union(*(by_word[w] for w in text.all_words | text.all_raw if w in by_word))
+            self._candidates[id(text)] = found
+        return found
 
     def topic_evidence(self, slug: str, paper: Paper) -> tuple[float, tuple[str, ...]]:
         """Points and reasons for one topic (best of it and its descendants) on one paper."""
@@ -205,8 +238,12 @@ class Matcher:
 
     def _topic(self, slug: str, text: _Text) -> tuple[float, tuple[str, ...]]:
         best, best_why = 0.0, ()
-        for topic in self.taxonomy.subtree(slug):
-            ev = self._topics[topic.slug].evidence(text)
+        candidates = self._candidate_topics(text)
+        for compiled in self._subtrees[slug]:
+            topic = compiled.topic
+            if topic.slug not in candidates:
+                continue  # none of its words occur: no evidence, no need to look closer
+            ev = compiled.evidence(text)
             if ev.points > best:
                 label = topic.slug if topic.slug == slug else f"{topic.slug} (under {slug})"
                 best, best_why = ev.points, (f"{label}: {ev.why[0]}", *ev.why[1:])

@@ -48,6 +48,7 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
+@lru_cache(maxsize=500_000)  # a corpus repeats its words: stem each spelling once
 def stem(word: str) -> str:
     """A deliberately small stemmer: plurals, -ing, -ed and a final -e (researchers' plurals, not Porter)."""
     if len(word) <= 3 or word.isdigit():
