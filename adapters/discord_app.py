@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice, Range
 
-from adapters.discord_render import NO_MENTIONS, Message, fit, plain
+from adapters.discord_render import NO_MENTIONS, Message, fit, inert
 from adapters.discord_views import PAGE_ITEMS, actor_of, ask, channel_of, pager, query_hash, respond
 from bot import commands as c
 from bot import replies as r
@@ -30,7 +30,7 @@ NEEDS_MANAGE_CHANNELS = "You need the Manage Channels permission to change this 
 
 
 def choice(name: str, value: str) -> Choice[str]:
-    return Choice(name=fit(name, 100, plain), value=value[:100])
+    return Choice(name=fit(name, 100, inert), value=value[:100])
 
 
 async def within_budget(work: Callable[[], list[Choice[str]]]) -> list[Choice[str]]:

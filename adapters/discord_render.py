@@ -23,7 +23,7 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _MENTION_OPENER = re.compile(r"<(?=[@#:/a-zA-Z])")  # <@id> <@&id> <#id> </cmd:id> <t:..> <a:emoji:id>
-_BRACKET = re.compile(r"(\\*)([\[\]])")
+_BRACKET = re.compile(r"(?<!\\)(\\*)([\[\]])")  # from the start of a backslash run: linear, not quadratic
 
 
 @dataclass
@@ -48,6 +48,11 @@ def plain(text: str | None) -> str:
     return _CONTROL.sub("", text or "").replace("\r", "")
 
 
+def inert(text: str | None) -> str:
+    """For text Discord shows without markdown (footers, author lines, names): still no mention forms."""
+    return _MENTION_OPENER.sub("<\u200b", plain(text).replace("@", "@\u200b"))
+
+
 def escape(text: str | None) -> str:
     """Markdown shown as typed, and no `@`/`<@&id>`/`<#id>` form that Discord could turn into a mention."""
     text = discord.utils.escape_markdown(plain(text))
@@ -60,7 +65,7 @@ def escape(text: str | None) -> str:
 
 def code(text: str | None) -> str:
     """User input shown as inline code: nothing inside renders; a backtick could end it, so it is replaced."""
-    inner = plain(text).replace("`", "ˋ").replace("\n", " ").replace("@", "@\u200b").strip()
+    inner = inert(text).replace("`", "ˋ").replace("\n", " ").strip()
     return f"`{inner}`" if inner else "` `"
 
 
@@ -73,10 +78,13 @@ def core_text(text: str | None) -> str:
 def fit(text: str | None, limit: int, render: Callable[[str], str] = escape) -> str:
     """Render, then cut the *raw* text until the rendered form fits: an escape is never cut in half."""
     raw = text or ""
+    longer = len(raw) > 2 * limit + 64  # more than can ever show: rendering all of it would only cost time
+    raw = raw[: 2 * limit + 64]
     out = render(raw)
     cut = len(raw)
-    while len(out) > limit:
-        cut = max(0, min(cut - 1, cut * (limit - 1) // len(out)))  # escapes make the rendered form longer
+    while longer or len(out) > limit:
+        longer = False
+        cut = max(0, min(cut - 1, cut * (limit - 1) // max(len(out), 1)))  # escapes make the rendered form longer
         out = render(raw[:cut].rstrip()) + "…"
     return out
 
@@ -122,7 +130,7 @@ def paper_embed(paper: Paper, why: str = "", footer: str = "") -> discord.Embed:
         embed.add_field(name="Links", value=text, inline=False)  # five URLs of at most ~100 chars each
     if thumbnail := safe_url(paper.thumbnail_url):
         embed.set_thumbnail(url=thumbnail)
-    lines = [fit(why, 300, plain)] if why else []
+    lines = [fit(why, 300, inert)] if why else []
     embed.set_footer(text="\n".join(lines + ([footer] if footer else [])) or None)
     return embed
 
@@ -212,7 +220,7 @@ def _found(reply: r.FindResults, page: int) -> Message:
     embeds, page, pages = paged([found_embed(f) for f in reply.results], page)
     # The query rides in the first embed's author line (plain text, never rendered), so that the
     # paging buttons can run it again after a restart; see discord_views.FindPage.
-    embeds[0].set_author(name=fit(FIND_PREFIX + reply.text, AUTHOR, plain))
+    embeds[0].set_author(name=fit(FIND_PREFIX + reply.text, AUTHOR, inert))
     note = f" · page {page + 1}/{pages}" if pages > 1 else ""
     return Message(f"Results for {code(reply.text[:200])}{note}", embeds, reply.ephemeral, page, pages)
 

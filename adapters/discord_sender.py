@@ -15,7 +15,7 @@ import aiohttp
 import discord
 from discord.http import HTTPClient, Route, handle_message_parameters
 
-from adapters.discord_render import (COLOUR, DESCRIPTION, NO_MENTIONS, Message, fit, fit_lines, match_embed, plain,
+from adapters.discord_render import (COLOUR, DESCRIPTION, NO_MENTIONS, Message, fit, fit_lines, inert, match_embed,
                                      safe_url)
 from bot.config import Settings
 from bot.domain import ChannelRef, Digest
@@ -143,7 +143,7 @@ class DiscordSender:
     async def _thread(self, channel_id: str, message_id: str, title: str) -> str:
         """The thread under the parent; a thread started from a message has the message's id."""
         try:
-            await self.http.start_thread_with_message(channel_id, message_id, name=fit(title or "papers", 100, plain),
+            await self.http.start_thread_with_message(channel_id, message_id, name=fit(title or "papers", 100, inert),
                                                       auto_archive_duration=1440)
         except discord.HTTPException as exc:
             if exc.code != THREAD_EXISTS:  # a resumed post whose thread was made before the crash

@@ -116,7 +116,8 @@ class FindPage(_Page, template=r"papers:find:(?P<key>[0-9a-f]{10}):(?P<page>\d{1
 
     async def callback(self, interaction: discord.Interaction) -> None:
         embeds = interaction.message.embeds if interaction.message else []
-        author = (embeds[0].author.name or "") if embeds else ""
+        # inert() put zero-width spaces after @ and <; plain() had removed any the user typed
+        author = (embeds[0].author.name or "").replace("\u200b", "") if embeds else ""
         text = author[len(FIND_PREFIX):] if author.startswith(FIND_PREFIX) else ""
         await self.turn(interaction, c.Find(text) if text else None, query_hash(text))
 
