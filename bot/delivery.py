@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain import ChannelRef, Digest, Match, Schedule
-from bot.errors import SendFailed
+from bot.errors import PapersError, SendFailed
 from bot.schedule import due_slot
 from bot.senders import ResumingSender, Sender, layout, sender_for
 from storage.channels import schedule_of
@@ -112,7 +112,11 @@ class _Pass:
                     report.paused += 1
                     report.details.append(f"{channel}: paused ({row.paused_reason})")
                     continue
-                slot = self._slot(schedule_of(row), row.last_slot_at, row.created_at)
+                try:
+                    slot = self._slot(schedule_of(row), row.last_slot_at, row.created_at)
+                except PapersError as exc:  # a schedule stored before its checks existed: skip this one, not the pass
+                    report.details.append(f"{channel}: bad schedule ({exc.message})")
+                    continue
                 retry_at = _aware(pending.get(str(channel)))
                 retry = str(channel) in pending and (self.force or retry_at is None or retry_at <= self.now)
                 if self.force or slot is not None or retry:
@@ -127,10 +131,10 @@ class _Pass:
         sender = sender_for(self.senders, channel)
         if sender is None:
             return "failed", f"{channel}: no sender for {channel.platform}"
-        lock = try_lock(self.engine, f"deliver:{channel}")
-        if lock is None:
-            return "skipped", f"{channel}: another pass is delivering it"
         try:
+            lock = try_lock(self.engine, f"deliver:{channel}")
+            if lock is None:
+                return "skipped", f"{channel}: another pass is delivering it"
             with lock:
                 return self._deliver(channel, sender)
         except Exception as exc:  # one channel's bug must not stop the others

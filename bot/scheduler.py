@@ -71,10 +71,10 @@ class Leader:
 
 def _led(leader: Leader, name: str, func: Callable[[], object]) -> Callable[[], None]:
     def run() -> None:
-        if not leader.holds():
-            log.debug("%s: another scheduler process leads; skipped", name)
-            return
         try:
+            if not leader.holds():
+                log.debug("%s: another scheduler process leads; skipped", name)
+                return
             func()
         except Exception:  # keep ticking: the next tick retries
             log.exception("scheduled job %s failed", name)
