@@ -252,3 +252,30 @@ def test_the_client_is_sharded_above_the_configured_guild_count(api: DiscordStan
     assert asyncio.run(guild_count("test-token")) == 1500
     assert type(build_client(Core(), sharded=True)).__name__ == "AutoShardedClient"  # type: ignore[arg-type]
     assert discord_app.CHOICES == 25
+
+
+@chat_test
+async def test_help_for_one_command_is_a_choice(chat: Chat) -> None:
+    await chat.say("help", perms=EVERYONE, command="find")
+
+    assert chat.core.seen[0][2] == c.Help("find")
+
+
+def test_with_the_real_core_a_subscription_is_announced_then_known(api: DiscordStandIn, tmp_path: Any) -> None:
+    pytest.importorskip("bot.find")  # the finder's module; until it lands the fake core above stands in
+    from bot.app import build_app
+    from bot.config import Settings
+
+    app = build_app(Settings(database_url=f"sqlite:///{tmp_path / 'papers.db'}", _env_file=None))
+
+    async def go() -> tuple[list[Call], list[Call]]:
+        chat = Chat(api, app)  # type: ignore[arg-type]
+        async with chat.client:
+            await chat.client.login("test-token")
+            return await chat.say("subscribe", query="reinforcement-learning"), \
+                await chat.say("subscribe", query="reinforcement-learning")
+
+    [announced], [again] = asyncio.run(go())
+    assert sent(announced)["content"].startswith("**Ada** subscribed this channel to `reinforcement-learning`")
+    assert not sent(announced).get("flags", 0) & EPHEMERAL
+    assert "already follows `reinforcement-learning`" in sent(again)["content"] and sent(again)["flags"] & EPHEMERAL
