@@ -156,7 +156,7 @@ def match(
     with UnitOfWork(app.engine) as uow:
         moment = _since(since)
         papers = uow.papers.recent(moment) if moment else uow.papers.recent(datetime.min.replace(tzinfo=timezone.utc))
-    found = [m for m in app.matcher.match_many(parsed, papers) if (m.paper.upvotes or 0) >= parsed.min_upvotes]
+    found = app.matcher.match_many(parsed, papers)
     if as_json:
         _emit([jo.match_json(m) for m in found])
         return

@@ -38,11 +38,7 @@ def matches_for(
     best: dict[str, Match] = {}
     papers = list(papers)
     for sub in subscriptions:
-        query = parse_query(sub.query, taxonomy)
-        floor = max(query.min_upvotes, sub.min_upvotes)
-        for match in matcher.match_many(query, papers):
-            if floor and (match.paper.upvotes or 0) < floor:
-                continue
+        for match in matcher.match_many(parse_query(sub.query, taxonomy), papers):  # min-upvotes applied there
             seen = best.get(match.paper.key)
             if seen is None or match.score > seen.score:
                 why = match.why if seen is None else match.why + seen.why

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from bot import commands as c
 from bot import replies as r
-from bot.digest import build_digest, rank_key
+from bot.digest import build_digest
 from bot.domain import Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError
 from bot.find import Finder
@@ -91,9 +91,7 @@ class Service:
             uow.audit.record(channel, actor.name, f"subscribed to {query.text}")
             uow.commit()
             since = self.clock() - timedelta(days=DRY_RUN_DAYS)
-            found = [m for m in self.matcher.match_many(query, uow.papers.recent(since))
-                     if (m.paper.upvotes or 0) >= query.min_upvotes]
-        found.sort(key=rank_key)
+            found = self.matcher.match_many(query, uow.papers.recent(since))
         per_day = len(found) / DRY_RUN_DAYS
         return r.Subscribed(query.text, query.describe(), actor.name, per_day, DRY_RUN_DAYS, tuple(found[:3]),
                             self._dry_run_warning(query.topics(), per_day, len(found)))
