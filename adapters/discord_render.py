@@ -12,8 +12,7 @@ from urllib.parse import quote, urlsplit
 import discord
 
 from bot import replies as r
-from bot.domain import Digest, Found, Match, Paper
-from bot.senders import Part
+from bot.domain import Found, Match, Paper
 
 TITLE, DESCRIPTION, FIELD, FOOTER, AUTHOR, CONTENT, TOTAL, EMBEDS = 256, 4096, 1024, 2048, 256, 2000, 6000, 10
 SUMMARY = 400  # per paper: with the caps below, three paper embeds always fit the 6,000 total
