@@ -10,7 +10,7 @@ from typing import Any
 from adapters.slack_render import _paper_text as paper_text  # the one paper layout, shared with digests
 from adapters.slack_render import escape, render_part
 from bot import replies as r
-from bot.domain import Match
+from bot.domain import Digest, Match
 from bot.senders import Part
 
 Block = dict[str, Any]
@@ -19,6 +19,8 @@ MAX_SECTION = 2900  # Slack allows 3,000 characters in a section's text; a margi
 MAX_CONTEXT = 1900  # 2,000 in a context element
 MAX_HEADER = 150
 MAX_BLOCKS = 50
+MAX_TITLE, MAX_NAME, MAX_WHY = 250, 60, 160  # raw characters of untrusted paper text per paper
+PREVIEW_PAPERS = 20  # one section and one divider each, under the 50-block limit with room to spare
 MAX_FALLBACK = 3000
 USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")
@@ -82,10 +84,21 @@ def _help(reply: r.HelpText, who: str) -> list[Block]:
     return [header("papers-bot commands")] + sections(f"{code(usage)}  {text(what, 500)}" for usage, what in reply.commands)
 
 
+def clip(raw: str, limit: int) -> str:
+    return raw if len(raw) <= limit else raw[: limit - 1].rstrip() + "…"
+
+
+def bounded(match: Match) -> Match:
+    """Untrusted fields cut before any escaping, so that the shared layout never has to cut an escape or a link."""
+    paper = match.paper.with_changes(title=clip(match.paper.title, MAX_TITLE),
+                                     authors=tuple(clip(name, MAX_NAME) for name in match.paper.authors[:5]))
+    return Match(paper, match.score, tuple(clip(why, MAX_WHY) for why in match.why[:3]), match.subscription)
+
+
 def _papers(matches: Iterable[Match], compact: bool = False) -> list[Block]:
     blocks: list[Block] = []
     for match in matches:
-        blocks += [{"type": "divider"}, section(paper_text(match, compact))]
+        blocks += [{"type": "divider"}, section(paper_text(bounded(match), compact))]
     return blocks
 
 
@@ -126,7 +139,10 @@ def _preview(reply: r.DigestPreview, who: str) -> list[Block]:
                         "Try `/papers subscribe reinforcement-learning`.")]
     if not reply.digest.matches:
         return [section("Nothing new matches this channel's subscriptions yet.")]
-    _, blocks = render_part(reply.digest, Part(0, 1, reply.digest.papers))  # the post as one message
+    digest, shown = reply.digest, reply.digest.matches[:PREVIEW_PAPERS]
+    digest = Digest(digest.channel, tuple(map(bounded, shown)), digest.more + len(digest.matches) - len(shown),
+                    clip(digest.title, MAX_TITLE), digest.created_at)
+    _, blocks = render_part(digest, Part(0, 1, digest.papers))  # the post as one message, as the sender lays it out
     return [context("Preview: only you see this; nothing was posted.")] + blocks
 
 

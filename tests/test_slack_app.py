@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,9 +21,11 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack_app import Permissions, build_slack_app
+from adapters.slack_replies import render
+from bot import replies as r
 from bot.app import App, build_app
 from bot.config import Settings
-from bot.domain import Paper
+from bot.domain import ChannelRef, Digest, Found, Match, Paper, Schedule
 from bot.ingest import merge_papers
 from tests.slack_api import SlackAPI
 
@@ -212,3 +215,46 @@ def test_a_mention_answers_in_a_thread_through_chat_post_message(workspace: Work
     assert posted["channel"] == workspace.channel and posted["thread_ts"] == "1764.000100"
     assert posted["text"].startswith("<@U1> subscribed this channel to `robotics`")
     assert slack.state.token_for("chat.postMessage") == ["xoxb-test"]
+
+
+# --- every reply type, rendered from hostile and oversized text ---------------------------------
+
+NASTY = HOSTILE + " <@U999> <#C1> <!subteam^S1> &amp; &lt;"
+HUGE = (NASTY + " ") * 200  # about 20,000 characters
+
+
+def hostile_replies() -> list[r.Reply]:
+    paper = Paper(title=HUGE, abstract=HUGE, arxiv_id="2601.00001", authors=(NASTY,) * 30, upvotes=3,
+                  code_url="https://x|y><!channel>", ai_summary=HUGE)
+    match = Match(paper, 1.0, (NASTY, HUGE))
+    schedule = Schedule()
+    when = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+    return [
+        r.Problem(HUGE, "Usage: /papers " + NASTY), r.HelpText(((NASTY, HUGE),) * 40),
+        r.Subscribed(HUGE, HUGE, NASTY, 3.5, 7, (match,) * 3, HUGE), r.Unsubscribed((NASTY, HUGE) * 20, NASTY),
+        r.SubscriptionList(((NASTY, HUGE),) * 25, schedule, HUGE, when),
+        r.FindResults(HUGE, (Found(paper, 1.0, NASTY),) * 5, HUGE),
+        r.DigestPreview(Digest(ChannelRef("slack", "T1", "C1"), (match,) * 60, more=5, title=HUGE)),
+        r.ScheduleSet(schedule, NASTY, when), r.TopicList(NASTY, ((NASTY, HUGE, 2),) * 300, 300),
+        r.StatusReport((r.SourceState(NASTY, when, 3, HUGE),) * 3, (NASTY,) * 25, schedule, HUGE, when, when, 9, (HUGE,) * 20),
+    ]
+
+
+@pytest.mark.parametrize("reply", hostile_replies(), ids=lambda reply: type(reply).__name__)
+def test_every_reply_type_is_harmless_and_within_block_kit_limits(reply: r.Reply) -> None:
+    message = render(reply, "U1")
+    blocks = message["blocks"]
+    assert 1 <= len(blocks) <= 50 and 0 < len(message["text"]) <= 3000
+    texts = [message["text"]]
+    for block in blocks:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+            texts.append(block["text"]["text"])
+        elif block["type"] == "context":
+            assert all(len(e["text"]) <= 2000 for e in block["elements"])
+            texts += [e["text"] for e in block["elements"]]
+        elif block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+    for text in texts:
+        assert not re.search(r"<[!#]|<@(?!U1>)|\|click>|&(?![a-z]+;)|&[a-z]*…", text), text[:300]
+        assert text.count("<") == text.count(">")  # only our own links and the actor's mention remain
