@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime, time
 
 from sqlalchemy import Engine
@@ -13,9 +15,11 @@ from bot.config import Settings
 from bot.delivery import PassReport, deliver_due
 from bot.domain import ChannelRef, Schedule
 from bot.find import Finder
+from bot.errors import PapersError
+from bot.fetching import scheduled_ingest
 from bot.ingest import load_seed_if_empty
 from bot.matching import Matcher
-from bot.scheduler import start_scheduler
+from bot.scheduler import ScheduledJob, start_scheduler
 from bot.senders import Sender
 from bot.service import Service, utcnow
 from bot.topics import Taxonomy
@@ -23,6 +27,10 @@ from storage.engine import make_engine
 from storage.migrations import ensure_schema
 
 log = logging.getLogger(__name__)
+
+
+class NotConfigured(PapersError):
+    """A part was asked for whose credentials are not set."""
 
 
 @dataclass
@@ -62,6 +70,9 @@ def build_app(settings: Settings | None = None, *, seed: bool = True, clock: Cal
     return App(settings, engine, taxonomy, matcher, finder, service)
 
 
+PARTS = ("slack", "discord", "scheduler")
+
+
 def senders_for(app: App) -> dict[str, Sender]:
     """A sender for every platform whose credentials are set, and the terminal's always."""
     from adapters.terminal import TerminalSender
@@ -71,6 +82,10 @@ def senders_for(app: App) -> dict[str, Sender]:
         from adapters.slack_sender import SlackSender
 
         senders["slack"] = SlackSender.from_settings(app.settings, app.engine)
+    if app.settings.discord_token:
+        from adapters.discord_sender import DiscordSender
+
+        senders["discord"] = DiscordSender.from_settings(app.settings)
     return senders
 
 
@@ -80,13 +95,51 @@ def delivery_pass(app: App, force: bool = False) -> PassReport:
     return deliver_due(app.engine, app.matcher, senders, app.service.clock(), force=force, cap=app.settings.digest_cap)
 
 
-def run_everything(app: App) -> None:
-    """`papers-bot run`: every configured adapter plus the scheduler; the terminal when none is."""
+def scheduled_jobs(app: App) -> list[ScheduledJob]:
+    """Fetching on the clock, after each source publishes (times in UTC from settings)."""
+    jobs = []
+    for source, at in (("hf", app.settings.ingest_hf_at), ("arxiv", app.settings.ingest_arxiv_at)):
+        hours, minutes = (int(part) for part in at.split(":"))
+        jobs.append(ScheduledJob(f"ingest-{source}", f"{minutes} {hours} * * *", partial(scheduled_ingest, app, source)))
+    return jobs
+
+
+def configured_parts(settings: Settings) -> list[str]:
+    parts = []
+    if settings.slack_app_token or settings.slack_signing_secret or settings.slack_client_id:
+        parts.append("slack")
+    if settings.discord_token:
+        parts.append("discord")
+    return parts
+
+
+def run_everything(app: App, only: str | None = None) -> None:
+    """`papers-bot run`: every configured adapter plus the scheduler; the terminal when none is set."""
+    from adapters import discord_app, slack_server
     from adapters.terminal import chat
 
+    adapters = [p for p in configured_parts(app.settings) if only in (None, p)]
+    if only in ("slack", "discord") and not adapters:
+        raise NotConfigured(f"`--only {only}` needs its credentials in the environment (see the README).")
     app.senders = senders_for(app)
-    scheduler = start_scheduler(app.engine, lambda: delivery_pass(app), app.settings.scheduler_tick_minutes)
+    scheduler = None
+    if only in (None, "scheduler"):
+        scheduler = start_scheduler(app.engine, lambda: delivery_pass(app), app.settings.scheduler_tick_minutes,
+                                    scheduled_jobs(app))
+    slack = slack_server.start(app) if "slack" in adapters else None
     try:
-        chat(app.service, ChannelRef("terminal", "local", "lab"))
+        if "discord" in adapters:
+            discord_app.run(app)
+        elif slack is not None:
+            slack.wait()
+        elif only == "scheduler":
+            threading.Event().wait()
+        else:
+            chat(app.service, ChannelRef("terminal", "local", "lab"))
+    except KeyboardInterrupt:
+        log.info("stopping")
     finally:
-        scheduler.shutdown(wait=False)
+        if slack is not None:
+            slack.stop()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)

@@ -67,11 +67,18 @@ def main_options(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="
 
 
 @cli.command()
-def run() -> None:
+def run(
+    only: Annotated[Optional[str], typer.Option(help="Run one part: slack, discord or scheduler (Procfile).")] = None,
+) -> None:
     """Start every adapter whose credentials are set, plus the scheduler; else a terminal channel."""
-    from bot.app import run_everything
+    from bot.app import PARTS, run_everything
 
-    run_everything(_app())
+    if only is not None and only not in PARTS:
+        _fail(f"--only takes {', '.join(PARTS)}, not `{only}`.")
+    try:
+        run_everything(_app(), only)
+    except PapersError as error:
+        _fail(error.message)
 
 
 @cli.command()

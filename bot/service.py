@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine
@@ -16,6 +16,7 @@ from bot.digest import build_digest
 from bot.domain import Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError
 from bot.find import Finder
+from bot.limits import CommandRate
 from bot.matching import Matcher
 from bot.query import parse_query
 from bot.schedule import next_slot, parse_schedule
@@ -45,12 +46,15 @@ class Service:
     digest_cap: int = 10
     clock: Callable[[], datetime] = utcnow
     default_schedule: Schedule = Schedule()
+    rate: CommandRate = field(default_factory=CommandRate)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.default_schedule)
 
     def answer(self, channel: ChannelRef, actor: Actor, text: str) -> r.Reply:
         """Parse and handle chat text; never raises: bad input becomes a Problem reply."""
+        if not self.rate.allow(f"{channel.platform}:{channel.workspace}:{actor.id}"):
+            return r.Problem(f"That is more than {self.rate.per_minute} commands in a minute; please wait a moment.")
         try:
             command = c.parse_command(text)
         except PapersError as error:

@@ -32,7 +32,8 @@ class UnitOfWork:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.session.rollback()
+        # close() rolls back what was not committed and detaches rows without expiring them,
+        # so values read inside the block stay readable after it.
         self.session.close()
 
     def commit(self) -> None:
