@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCOPES = ("commands", "chat:write", "chat:write.public", "channels:history", "groups:history", "users:read",
-          "app_mentions:read")
+SCOPES = ("commands", "chat:write", "chat:write.public", "channels:join", "channels:history", "groups:history",
+          "users:read", "app_mentions:read")  # the same list as slack/manifest.yml
 # Commands whose answer may take longer than Slack's 3 seconds: a dry run, a search, a digest, and
 # the changing ones, whose permission check may call users.info.
 SLOW = (c.Find, c.PreviewDigest, *CHANGING)

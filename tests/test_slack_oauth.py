@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -40,12 +42,19 @@ def running(papers: App) -> Iterator[Running]:
     server.stop()
 
 
+def manifest_scopes() -> list[str]:
+    manifest = (Path(__file__).parents[1] / "slack" / "manifest.yml").read_text()
+    block = manifest.split("    bot:\n", 1)[1].split("settings:", 1)[0]
+    return re.findall(r"^\s+- ([a-z_:.]+)", block, re.M)
+
+
 def install(running: Running, code: str = "one-time-code") -> tuple[int, str]:
     """A browser's trip: /slack/install -> Slack's consent page (skipped) -> /slack/oauth_redirect."""
     status, headers, _ = request(running, "GET", "/slack/install")
     assert status == 302
     consent = urlparse(headers["location"])
     assert consent.path == "/oauth/v2/authorize" and parse_qs(consent.query)["client_id"] == [CLIENT_ID]
+    assert parse_qs(consent.query)["scope"][0].split(",") == manifest_scopes()
     state = parse_qs(consent.query)["state"][0]
     cookie = SimpleCookie(headers["set-cookie"])
     assert cookie["slack-app-oauth-state"].value == state
