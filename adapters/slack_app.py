@@ -43,6 +43,7 @@ SLOW = (c.Find, c.PreviewDigest, *CHANGING)
 ADMIN_TTL_SECONDS = 300.0
 OAUTH_STATE_SECONDS = 600
 COMMAND = re.compile(r"^/papers[\w-]*$")  # `/papers`, and `/papers-dev` for a second app in development
+NOT_INSTALLED = "papers-bot is not installed in this workspace (or was removed); ask an admin to install it again."
 MENTION = re.compile(r"^\s*(<@[A-Z0-9]+>\s*)+")
 
 
@@ -170,7 +171,7 @@ def build_slack_app(app: App, *, client: WebClient | None = None, process_before
         oauth_settings=oauth_settings(settings, app.engine) if use_oauth else None,
         authorize=None if (use_oauth or client.token) else _token_less,
         token_verification_enabled=False,  # no auth.test at start: the app must start while Slack is away
-        listener_executor=executor, logger=log,
+        listener_executor=executor, logger=log, user_facing_authorize_error_message=NOT_INSTALLED,
     )
     register(bolt, Translator(app, permissions or Permissions.from_settings(settings)))
     return bolt

@@ -95,4 +95,4 @@ def test_a_workspace_that_never_installed_is_asked_to_install(running: Running, 
     body = command_body(slack, "help", team="T404", name="respond/t404")
     assert request(running, "POST", "/slack/events", body, signed_headers(body))[0] == 200
     posted = eventually(lambda: [r for r in slack.state.responses if r["url"] == "respond/t404"])
-    assert "install" in posted[0]["text"].lower()
+    assert posted[0]["text"].startswith("papers-bot is not installed in this workspace")
