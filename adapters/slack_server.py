@@ -143,7 +143,6 @@ def start_socket_mode(bolt: slack_bolt.App, app_token: str) -> Running:
 
 def refuse(message: str) -> None:
     """Exit with status 2 and one sentence, before anything else starts."""
-    log.error("%s", message)
     print(message, file=sys.stderr)
     raise SystemExit(2)
 

@@ -11,6 +11,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from pydantic import SecretStr
+from slack_sdk.errors import SlackApiError
 
 from adapters.slack_server import NO_SIGNING_SECRET, Running, start
 from bot.app import App, build_app
@@ -123,3 +125,10 @@ def test_no_secret_reaches_the_logs(running: Running, slack: SlackAPI, caplog: p
     request(running, "POST", "/slack/events", body, signed_headers(body))
     eventually(lambda: [r for r in slack.state.responses if r["url"] == "respond/logs"])
     assert "xoxb-test" not in caplog.text and "test-signing-secret" not in caplog.text
+
+
+def test_an_app_token_means_socket_mode_through_the_configured_api_url(papers: App, slack: SlackAPI) -> None:
+    settings = papers.settings.model_copy(update={"slack_app_token": SecretStr("xapp-test"), "slack_signing_secret": None})
+    with pytest.raises(SlackApiError):  # the stand-in knows no app tokens: what matters is where it asked
+        start(dataclasses.replace(papers, settings=settings))
+    assert slack.state.token_for("apps.connections.open") == ["xapp-test"]
