@@ -45,6 +45,13 @@ OAUTH_STATE_SECONDS = 600
 COMMAND = re.compile(r"^/papers[\w-]*$")  # `/papers`, and `/papers-dev` for a second app in development
 NOT_INSTALLED = "papers-bot is not installed in this workspace (or was removed); ask an admin to install it again."
 MENTION = re.compile(r"^\s*(<@[A-Z0-9]+>\s*)+")
+SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>")
+
+
+def typed_text(text: str) -> str:
+    """What the person typed: Slack wraps URLs as `<url|label>` and escapes `&`, `<`, `>` in what it sends."""
+    text = SLACK_LINK.sub(r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -121,7 +128,7 @@ def _parsed(text: str) -> c.Command | None:
 
 
 def is_slow(text: str) -> bool:
-    return isinstance(_parsed(text), SLOW)
+    return isinstance(_parsed(typed_text(text)), SLOW)
 
 
 class Translator:
@@ -131,6 +138,7 @@ class Translator:
         self.app, self.permissions = app, permissions
 
     def answer(self, client: WebClient, team_id: str, channel_id: str, user_id: str, user_name: str, text: str) -> Reply:
+        text = typed_text(text)
         command = _parsed(text)
         allowed = isinstance(command, CHANGING) and self.permissions.may_change(client, team_id, user_id)
         actor = Actor(id=user_id, name=user_name or user_id, is_admin=allowed)
@@ -184,8 +192,10 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
         text = body.get("text", "")
         if is_slow(text):
             # A search or preview says it is working; a change shows up in the channel when it is done.
-            looking = isinstance(_parsed(text), (c.Find, c.PreviewDigest))
-            ack(text="Looking…", response_type="ephemeral") if looking else ack()
+            if isinstance(_parsed(typed_text(text)), (c.Find, c.PreviewDigest)):
+                ack(text="Looking…", response_type="ephemeral")
+            else:
+                ack()
             return
         try:
             ack(**render(translator.from_command(body, client), body.get("user_id")))

@@ -19,7 +19,7 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack_app import Permissions, build_slack_app
+from adapters.slack_app import Permissions, build_slack_app, typed_text
 from adapters.slack_replies import render
 from bot import replies as r
 from bot.app import App, build_app
@@ -199,6 +199,13 @@ def test_a_hostile_title_is_harmless_text_in_every_answer(papers: App, workspace
     for danger in ("<!channel>", "<!here>", "<!everyone>", "<@U999>", "<https://x|click>", "|click>"):
         assert danger not in raw
     assert "&lt;!channel&gt; Attention &lt;https://x|click&gt; &amp; *bold*" in raw
+
+
+def test_what_slack_wraps_or_escapes_reaches_the_core_as_typed(workspace: Workspace) -> None:
+    sent = "find <https://arxiv.org/abs/1706.03762|arxiv.org/abs/1706.03762> &amp; &lt;!channel&gt;"
+    assert typed_text(sent) == "find https://arxiv.org/abs/1706.03762 & <!channel>"
+    workspace.say("subscribe cat:cs.LG &amp; robotics")
+    assert "`cat:cs.LG &amp; robotics`" in workspace.say("list")
 
 
 def test_a_mention_answers_in_a_thread_through_chat_post_message(workspace: Workspace, slack: SlackAPI) -> None:
