@@ -2,11 +2,13 @@
 
 Adds `users.info`, `chat.postEphemeral`, `oauth.v2.access` (answers with an installation),
 response URLs (`POST /respond/<id>`, recorded as `responses`), and bot tokens of installed
-workspaces next to the stand-in's single `xoxb-test`.
+workspaces next to the stand-in's single `xoxb-test`. As a process of its own
+(`python -m tests.slack_api --port 8099`) `GET /_state` also lists the responses.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import threading
 from dataclasses import dataclass, field
@@ -35,6 +37,14 @@ class SlackAppState(SlackState):
 
 class _AppHandler(_Handler):
     state: SlackAppState
+
+    def do_GET(self) -> None:  # noqa: N802
+        if urlparse(self.path).path == "/_state":
+            with self.state.lock:
+                body = {"messages": self.state.messages, "calls": [c[0] for c in self.state.calls],
+                        "responses": self.state.responses}
+            return self._answer(200, body)
+        super().do_GET()
 
     def do_POST(self) -> None:  # noqa: N802
         path = urlparse(self.path).path.strip("/")
@@ -91,8 +101,8 @@ class SlackAPI(SlackServer):
 
     state: SlackAppState
 
-    def __init__(self, state: SlackAppState | None = None) -> None:
-        super().__init__(state or SlackAppState())
+    def __init__(self, state: SlackAppState | None = None, port: int = 0) -> None:
+        super().__init__(state or SlackAppState(), port=port)
         self.httpd.RequestHandlerClass = type("Handler", (_AppHandler,), {"state": self.state})
         # A short poll so that stopping the server at the end of a test takes milliseconds, not half a second.
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -105,3 +115,15 @@ class SlackAPI(SlackServer):
 
     def response_url(self, name: str = "1") -> str:
         return f"{self.url}respond/{name}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    server = SlackAPI(port=parser.parse_args().port)
+    print(server.url, flush=True)
+    server.httpd.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
