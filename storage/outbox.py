@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import os
@@ -17,6 +16,11 @@ from sqlmodel import Session
 
 from bot.domain import ChannelRef, Delivery
 from storage.tables import ChannelRow, DeliveredRow, DeliveryRow
+
+try:
+    import fcntl
+except ImportError:  # Windows: one process per SQLite database, locks within it only
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -130,19 +134,20 @@ class Lock:
     let a hung-then-woken process send alongside its successor; these locks cannot.
     """
 
-    def __init__(self, database: str, name: str, conn: Connection | None = None, file: BinaryIO | None = None) -> None:
-        self.database, self.name, self.conn, self.file = database, name, conn, file
+    def __init__(self, database: str, name: str, conn: Connection | None = None, file: BinaryIO | None = None,
+                 key: int = 0) -> None:
+        self.database, self.name, self.conn, self.file, self.key = database, name, conn, file, key
 
     def release(self) -> None:
         try:
             if self.conn is not None:
                 try:
-                    self.conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _lock_key(self.name)})
+                    self.conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
                     self.conn.commit()
                 except Exception:  # a broken connection has already dropped the lock
                     self.conn.invalidate()
                 self.conn.close()
-            if self.file is not None:
+            if self.file is not None and fcntl is not None:
                 fcntl.lockf(self.file, fcntl.LOCK_UN, 1, _offset(self.name))
         finally:
             with _held_guard:
@@ -169,10 +174,13 @@ def try_lock(engine: Engine, name: str) -> Lock | None:
     try:
         if engine.dialect.name == "postgresql":
             conn = engine.connect()
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _lock_key(name)}).scalar()
+            # Advisory locks span the whole database: the schema keeps two deployments (or test runs) apart.
+            schema = conn.execute(text("SELECT current_schema()")).scalar()
+            key = _lock_key(f"{schema}:{name}")
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
             conn.commit()
             if got:
-                return Lock(database, name, conn=conn)
+                return Lock(database, name, conn=conn, key=key)
             conn.close()
         else:
             file = _lock_file(engine)
@@ -194,7 +202,7 @@ def try_lock(engine: Engine, name: str) -> Lock | None:
 
 def _lock_file(engine: Engine) -> BinaryIO | None:
     path = engine.url.database
-    if not path or path == ":memory:" or path.startswith("file:"):
+    if fcntl is None or not path or path == ":memory:" or path.startswith("file:"):
         return None
     path = os.path.abspath(path) + ".locks"
     with _held_guard:
