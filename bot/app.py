@@ -106,7 +106,8 @@ def scheduled_jobs(app: App) -> list[ScheduledJob]:
 
 def configured_parts(settings: Settings) -> list[str]:
     parts = []
-    if settings.slack_app_token or settings.slack_signing_secret or settings.slack_client_id:
+    if (settings.slack_app_token or settings.slack_signing_secret or settings.slack_client_id
+            or (settings.slack_bot_token and settings.port)):
         parts.append("slack")
     if settings.discord_token:
         parts.append("discord")
@@ -122,11 +123,11 @@ def run_everything(app: App, only: str | None = None) -> None:
     if only in ("slack", "discord") and not adapters:
         raise NotConfigured(f"`--only {only}` needs its credentials in the environment (see the README).")
     app.senders = senders_for(app)
+    slack = slack_server.start(app) if "slack" in adapters else None  # may refuse: before anything runs
     scheduler = None
     if only in (None, "scheduler"):
         scheduler = start_scheduler(app.engine, lambda: delivery_pass(app), app.settings.scheduler_tick_minutes,
                                     scheduled_jobs(app))
-    slack = slack_server.start(app) if "slack" in adapters else None
     try:
         if "discord" in adapters:
             discord_app.run(app)

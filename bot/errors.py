@@ -27,7 +27,8 @@ class UnknownTopic(BadQuery):
     """A topic slug that is not in the taxonomy; carries the closest slugs."""
 
     def __init__(self, slug: str, suggestions: list[str]) -> None:
-        hint = f" Did you mean {' or '.join(suggestions[:3])}?" if suggestions else ""
+        # One suggestion reads as an answer; a list reads as homework (`/papers topics` lists them).
+        hint = f" Did you mean {suggestions[0]}?" if suggestions else " /papers topics lists them."
         super().__init__(f"I don't know the topic `{slug}`.{hint}", usage="subscribe")
         self.slug = slug
         self.suggestions = suggestions
