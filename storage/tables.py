@@ -52,7 +52,6 @@ class ChannelRow(SQLModel, table=True):
     paused_reason: str | None = None
     last_post_at: datetime | None = None
     last_slot_at: datetime | None = None  # the scheduled slot last handled (posted or quiet)
-    claimed_until: datetime | None = None  # a delivery pass holds the channel until then
     created_at: datetime = Field(default_factory=utcnow)
 
 
