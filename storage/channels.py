@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import time
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from bot.domain import ChannelRef, Schedule, Subscription
-from storage.tables import AuditRow, ChannelRow, SubscriptionRow
+from storage.tables import AuditRow, ChannelRow, SubscriptionRow, utcnow
 
 
 class ChannelRepository:
@@ -19,15 +21,16 @@ class ChannelRepository:
         self.default = default
 
     def row(self, channel: ChannelRef) -> ChannelRow:
+        """The channel's row, made with the defaults on first use; two processes may race to make it."""
         row = self.session.get(ChannelRow, str(channel))
-        if row is None:
-            row = ChannelRow(
-                ref=str(channel), platform=channel.platform, at=f"{self.default.at:%H:%M}",
-                tz=self.default.tz, cadence=self.default.cadence, weekday=self.default.weekday,
-            )
-            self.session.add(row)
-            self.session.flush()
-        return row
+        if row is not None:
+            return row
+        values = {"ref": str(channel), "platform": channel.platform, "at": f"{self.default.at:%H:%M}",
+                  "tz": self.default.tz, "cadence": self.default.cadence, "weekday": self.default.weekday,
+                  "created_at": utcnow()}
+        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        self.session.execute(insert(ChannelRow).values(**values).on_conflict_do_nothing(index_elements=["ref"]))
+        return self.session.get(ChannelRow, str(channel), populate_existing=True)  # type: ignore[return-value]
 
     def get(self, channel: ChannelRef) -> ChannelRow | None:
         return self.session.get(ChannelRow, str(channel))
