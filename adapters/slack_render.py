@@ -1,75 +1,121 @@
-"""Block Kit for digests: the parent of a thread, one paper per reply, or one compact message."""
+"""Slack's text rules (escape, fit, links) and Block Kit for digests: a thread's parent, one paper, one message."""
 
 from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlsplit
 
 from bot.domain import Digest, Match
 from bot.senders import Part
 
-MAX_TEXT = 2900  # a section's text may hold 3,000 characters
+# Slack's limits, a little under where a "…" or our own words are added to untrusted text.
+MAX_SECTION = 2900  # a section's text may hold 3,000 characters
+MAX_CONTEXT = 1900  # 2,000 in a context element
+MAX_HEADER = 150  # a header's plain_text
+MAX_BUTTON = 75  # a button's plain_text
+MAX_BLOCKS = 50  # per message
+MAX_FALLBACK = 3000  # a message's `text` may hold 40,000; a notification shows far less
+# Raw characters of untrusted paper text per field: with these a paper always fits one section.
+MAX_TITLE, MAX_NAME, MAX_WHY, MAX_URL = 250, 60, 300, 300
 SUMMARY = 280  # about two lines in a Slack client
+AUTHORS = 4
+MAX_PAPERS = (MAX_BLOCKS - 1) // 2  # a divider and a section each, under the title's section
+
+# C0 and C1 controls but newline (tab becomes a space), bidi overrides and marks, zero-width characters:
+# a U+202E in a title would show the rest of the line reversed. The same set as adapters/discord_render.py.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")  # a cut `&amp;`, `&lt;` or `&gt;`
+_OPEN_LINK_TAIL = re.compile(r"<[^>]*$")  # our own `<url|label>` or `<@U1>`: escaped text has no other `<`
 
 
 def escape(text: str) -> str:
-    """Slack's three control characters, so that `<!channel>` in a title is only text."""
+    """Untrusted text as mrkdwn that is only text: `&`, `<`, `>` escaped (no `<!channel>`), controls and bidi out."""
+    text = _CONTROL.sub("", text.replace("\t", " "))
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _link(url: str, label: str) -> str:
-    # In `<url|label>` a `|` or `>` in the url would end it early; Slack reads %-escapes fine.
-    safe = escape(url).replace("|", "%7C")
-    return f"<{safe}|{escape(label)}>"
+def fit(mrkdwn: str, limit: int) -> str:
+    """Escaped mrkdwn in `limit` characters: cut at a space if one is near, never inside `&amp;` or a `<link>`."""
+    if len(mrkdwn) <= limit:
+        return mrkdwn
+    cut = mrkdwn[: limit - 1]
+    head, space, _ = cut.rpartition(" ")
+    if space and len(head) >= limit * 3 // 4:
+        cut = head
+    return _OPEN_LINK_TAIL.sub("", _ENTITY_TAIL.sub("", cut)).rstrip() + "…"
 
 
-def _short(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+def text(raw: str, limit: int = MAX_SECTION) -> str:
+    """Untrusted text as harmless mrkdwn: escaped, then shortened at a safe place."""
+    return fit(escape(raw), limit)
 
 
-def _paper_text(match: Match, compact: bool) -> str:
+def line(raw: str, limit: int) -> str:
+    """`text` on one line: a title, a name, a summary; newlines in them would break `*bold*` or start a quote."""
+    return text(" ".join(raw.split()), limit)
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) link with a host, percent-encoded so that no `|`, `>` or space ends `<url|label>` early."""
+    url = (url or "").strip()
+    if not url or len(url) > MAX_URL or _CONTROL.search(url):
+        return None  # a link cut short would lead somewhere else: no link at all
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return escape(quote(url, safe=":/?#[]@!$&'*+,;=%~"))
+
+
+def link(url: str, label: str) -> str:
+    """`<url|label>` from a `safe_url` and an escaped label."""
+    return f"<{url}|{label}>"
+
+
+def paper_text(match: Match, compact: bool) -> str:
+    """One paper as mrkdwn, the layout of digests, previews and search results; every field bounded before escaping."""
     paper = match.paper
-    title = _link(paper.abs_url, paper.title) if paper.abs_url else escape(paper.title)
-    lines = [f"*{title}*"]
-    byline = ", ".join(paper.authors[:4]) + (" et al." if len(paper.authors) > 4 else "")
-    meta = [escape(byline)] if byline else []
+    title, url = line(paper.title, MAX_TITLE), safe_url(paper.abs_url)
+    lines = [f"*{link(url, title) if url else title}*"]
+    names = [line(name, MAX_NAME) for name in paper.authors[:AUTHORS] if name.strip()]
+    meta = [", ".join(names) + (" et al." if len(paper.authors) > AUTHORS else "")] if names else []
     if paper.upvotes:
         meta.append(f"▲ {paper.upvotes}")
     if meta:
         lines.append(" · ".join(meta))
     summary = paper.ai_summary or paper.abstract
     if summary:
-        lines.append(escape(_short(summary, SUMMARY // 2 if compact else SUMMARY)))
-    links = [(label, url) for label, url in (
+        lines.append(line(summary, SUMMARY // 2 if compact else SUMMARY))
+    links = [link(url, label) for label, raw in (
         ("arXiv", paper.abs_url), ("PDF", paper.pdf_url), ("Hugging Face", paper.hf_url), ("code", paper.code_url),
-    ) if url]
+    ) if (url := safe_url(raw))]
     if links:
-        lines.append(" · ".join(_link(url, label) for label, url in links))
+        lines.append(" · ".join(links))
     if match.why:
-        lines.append("_why: " + escape("; ".join(match.why[:3])) + "_")
-    return _short_lines("\n".join(lines))
+        lines.append("_why: " + line("; ".join(match.why[:3]), MAX_WHY) + "_")
+    return fit("\n".join(lines), MAX_SECTION)
 
 
-def _short_lines(text: str) -> str:
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+def _section(mrkdwn: str) -> dict[str, object]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(mrkdwn, MAX_SECTION)}}
 
 
-def _section(text: str) -> dict[str, object]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _more(digest: Digest) -> str:
-    return f"\n_and {digest.more} more: `/papers digest` shows the list_" if digest.more else ""
+def _more(more: int) -> str:
+    return f"\n_and {more} more: `/papers digest` shows the list_" if more else ""
 
 
 def render_part(digest: Digest, part: Part) -> tuple[str, list[dict[str, object]]]:
-    """(fallback text, blocks) for one message of a post, as `bot.senders.parts` cut it."""
-    title = escape(digest.title or f"{len(digest.matches)} new papers")
+    """(fallback text, blocks) for one message of a post, as `bot.senders.parts` cut it; within Slack's limits."""
+    title = line(digest.title or f"{len(digest.matches)} new papers", MAX_TITLE)
     if part.is_parent:
-        text = f"*{title}*{_more(digest)}\n_The papers are in the thread._"
-        return title, [_section(text)]
+        return title, [_section(f"*{title}*{_more(digest.more)}\n_The papers are in the thread._")]
     if part.count > 1:  # one paper in a thread reply
         match = digest.matches[part.index - 1]
-        return escape(match.paper.title), [_section(_paper_text(match, compact=False))]
-    blocks: list[dict[str, object]] = [_section(f"*{title}*{_more(digest)}")]
-    for match in digest.matches:
-        blocks += [{"type": "divider"}, _section(_paper_text(match, compact=True))]
+        return line(match.paper.title, MAX_TITLE) or title, [_section(paper_text(match, compact=False))]
+    shown = digest.matches[:MAX_PAPERS]  # only a preview holds more than a thread's three
+    blocks: list[dict[str, object]] = [_section(f"*{title}*{_more(digest.more + len(digest.matches) - len(shown))}")]
+    for match in shown:
+        blocks += [{"type": "divider"}, _section(paper_text(match, compact=True))]
     return title, blocks

@@ -7,37 +7,16 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from adapters.slack_render import _paper_text as paper_text  # the one paper layout, shared with digests
-from adapters.slack_render import escape, render_part
+from adapters.slack_render import MAX_BLOCKS, MAX_CONTEXT, MAX_FALLBACK, MAX_HEADER, MAX_SECTION
+from adapters.slack_render import fit, paper_text, render_part, text  # one escape, one cut, one paper layout
 from bot import replies as r
 from bot.domain import Digest, Match
 from bot.senders import Part
 
 Block = dict[str, Any]
 
-MAX_SECTION = 2900  # Slack allows 3,000 characters in a section's text; a margin for the "…"
-MAX_CONTEXT = 1900  # 2,000 in a context element
-MAX_HEADER = 150
-MAX_BLOCKS = 50
-MAX_TITLE, MAX_NAME, MAX_WHY = 250, 60, 160  # raw characters of untrusted paper text per paper
 PREVIEW_PAPERS = 20  # one section and one divider each, under the 50-block limit with room to spare
-MAX_FALLBACK = 3000
 USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
-ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")
-OPEN_LINK_TAIL = re.compile(r"<[^>]*$")  # our own `<url|label>` or `<@U1>`: escaped text has no other `<`
-
-
-def fit(escaped: str, limit: int) -> str:
-    """Shorten already-escaped mrkdwn to `limit` characters without cutting an `&amp;` in half."""
-    if len(escaped) <= limit:
-        return escaped
-    cut = OPEN_LINK_TAIL.sub("", ENTITY_TAIL.sub("", escaped[: limit - 1]))
-    return cut + "…"
-
-
-def text(raw: str, limit: int = MAX_SECTION) -> str:
-    """Untrusted text as harmless mrkdwn: escaped, then shortened at a safe place."""
-    return fit(escape(raw), limit)
 
 
 def section(mrkdwn: str) -> Block:
@@ -84,21 +63,10 @@ def _help(reply: r.HelpText, who: str) -> list[Block]:
     return [header("papers-bot commands")] + sections(f"{code(usage)}  {text(what, 500)}" for usage, what in reply.commands)
 
 
-def clip(raw: str, limit: int) -> str:
-    return raw if len(raw) <= limit else raw[: limit - 1].rstrip() + "…"
-
-
-def bounded(match: Match) -> Match:
-    """Untrusted fields cut before any escaping, so that the shared layout never has to cut an escape or a link."""
-    paper = match.paper.with_changes(title=clip(match.paper.title, MAX_TITLE),
-                                     authors=tuple(clip(name, MAX_NAME) for name in match.paper.authors[:5]))
-    return Match(paper, match.score, tuple(clip(why, MAX_WHY) for why in match.why[:3]), match.subscription)
-
-
 def _papers(matches: Iterable[Match], compact: bool = False) -> list[Block]:
     blocks: list[Block] = []
     for match in matches:
-        blocks += [{"type": "divider"}, section(paper_text(bounded(match), compact))]
+        blocks += [{"type": "divider"}, section(paper_text(match, compact))]
     return blocks
 
 
@@ -140,8 +108,7 @@ def _preview(reply: r.DigestPreview, who: str) -> list[Block]:
     if not reply.digest.matches:
         return [section("Nothing new matches this channel's subscriptions yet.")]
     digest, shown = reply.digest, reply.digest.matches[:PREVIEW_PAPERS]
-    digest = Digest(digest.channel, tuple(map(bounded, shown)), digest.more + len(digest.matches) - len(shown),
-                    clip(digest.title, MAX_TITLE), digest.created_at)
+    digest = Digest(digest.channel, shown, digest.more + len(digest.matches) - len(shown), digest.title, digest.created_at)
     _, blocks = render_part(digest, Part(0, 1, digest.papers))  # the post as one message, as the sender lays it out
     return [context("Preview: only you see this; nothing was posted.")] + blocks
 

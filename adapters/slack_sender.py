@@ -16,6 +16,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from sqlalchemy import Engine
 
+from adapters.slack_app import installation_store
 from adapters.slack_render import render_part
 from bot.config import Settings
 from bot.domain import ChannelRef, Digest
@@ -79,13 +80,19 @@ class SlackSender:
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine | None = None) -> SlackSender:
-        """A single bot token, or (OAuth) the installation of each workspace stored in the database."""
-        if settings.slack_bot_token is not None:
+        """Each workspace's installation when the Slack app runs OAuth, else the one SLACK_BOT_TOKEN.
+
+        With a client id and secret, adapters.slack_app answers commands with installations even if
+        SLACK_BOT_TOKEN is set; posts use them too, so that both speak as the same bot in each workspace.
+        A client id alone (no secret, no token: a worker that only posts) also reads installations.
+        """
+        oauth = bool(settings.slack_client_id and settings.slack_client_secret)
+        if settings.slack_bot_token is not None and not oauth:
             client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
             return cls(lambda _team: client)
-        from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-
-        store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id or "", engine=engine)
+        if engine is None:
+            raise ValueError("Slack installations live in the database: from_settings needs its engine")
+        store = installation_store(settings, engine)
 
         def client_for(team: str) -> WebClient:
             bot = store.find_bot(enterprise_id=None, team_id=team)
