@@ -168,7 +168,7 @@ def build_slack_app(app: App, *, client: WebClient | None = None, process_before
     them at once, so that `dispatch` returns with every reply already posted.
     """
     settings = app.settings
-    use_oauth = bool(settings.slack_client_id and settings.slack_client_secret)
+    use_oauth = settings.slack_uses_oauth
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token and not use_oauth else None
     if use_oauth and settings.slack_bot_token:
         log.info("SLACK_CLIENT_ID is set: tokens come from installations, SLACK_BOT_TOKEN is not used for commands")

@@ -86,7 +86,7 @@ class SlackSender:
         SLACK_BOT_TOKEN is set; posts use them too, so that both speak as the same bot in each workspace.
         A client id alone (no secret, no token: a worker that only posts) also reads installations.
         """
-        oauth = bool(settings.slack_client_id and settings.slack_client_secret)
+        oauth = settings.slack_uses_oauth
         if settings.slack_bot_token is not None and not oauth:
             client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
             return cls(lambda _team: client)

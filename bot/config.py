@@ -56,5 +56,10 @@ class Settings(BaseSettings):
     topics_file: Path | None = None  # a deployment's extra topics (TOML), merged over the bundled ones
 
     @property
+    def slack_uses_oauth(self) -> bool:
+        """Many workspaces: tokens come from stored installations, not from SLACK_BOT_TOKEN."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
