@@ -1,0 +1,311 @@
+"""Whatever anyone types: the grammar and the query language answer, or refuse in one sentence; nothing crashes.
+
+About 126,000 generated inputs a run go through the parsers (cheap), and 2,000 through the real
+service on SQLite, rendered for the terminal, Slack and Discord within each platform's limits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import bot.query
+from adapters import discord_render, slack_replies, terminal_render
+from bot import commands as c
+from bot import replies as r
+from bot.app import App, build_app
+from bot.config import Settings
+from bot.domain import Actor, ChannelRef
+from bot.errors import BadCommand, BadQuery, BadSchedule, PapersError
+from bot.limits import CommandRate
+from bot.query import Query, parse_query
+from bot.schedule import parse_schedule
+from bot.topics import Taxonomy
+
+TAXONOMY = Taxonomy.load(None)
+SLUGS = sorted(t.slug for t in TAXONOMY)
+
+# What people (and people probing the bot) actually type into search boxes and SQL consoles.
+HOSTILE_PIECES = [
+    "))) AND NOT (((", "NEAR(", "NEAR(a b, 3)", "*", "**", '"', '""', "'", "''", "'; DROP TABLE papers; --", "--",
+    "-", "- -", "OR", "OR OR", "AND", "NOT", "&&", "!", "||", "^", "~", "{", "}", "[", "]", "(", ")", "\\", "%", "_",
+    "`", "$", ";", ":", "=", "cat:", "cat:cs.LG", "cat:cs.", "cat:..", 'cat:"cs.LG"', "author:", 'author:"',
+    'author:"Ana Lima"', 'author:""', "min-upvotes=", "min-upvotes=5", "min-upvotes=-1", "min-upvotes=1e9",
+    "min-upvotes=9999999", "min-upvotes=abc", "min-upvotes==5", "MIN-UPVOTES=3", '"world model"', '-"survey"',
+    '"nested "quotes" here"', '"""', "“smart”", "«guillemets»", "‘single’", "reinforcement-learning",
+    "reinforcment-learning", "-robotics", "--robotics", "robotics", "graph neural network", "x:y", "1:2",
+    "<!channel>", "<@U123>", "@everyone", "<#C1>", "&amp;", "&lt;", "🚀", "👨\u200d👩\u200d👧", "é", "e\u0301", "ﬁ",
+    "İ", "ß", "Ⅸ", "０９:００", "09:00", "25:99", "9 pm", "Europe/Berlin", "Mars/Olympus", "New York", "weekly",
+    "weekly friday", "daily", "weekdays", "all", "0", "26", "-1", "99999999999999999999",
+]
+WORDS = ["model", "learning", "graph", "neural", "network", "agents", "world", "survey", "robot", "language",
+         "diffusion", "exploration", "go", "explore", "transformer", "attention"]
+COMMAND_WORDS = [*c.USAGE, "sub", "unsub", "search", "ls", "preview", "SUBSCRIBE", "Find", "frobnicate", "", "/papers"]
+PREFIXES = ["/papers ", "papers ", "", "/PAPERS ", "/papers\t", "  /papers  ", "/papers-dev ", "/paper "]
+# Characters that can hide or reorder text: controls, bidi overrides, zero-widths, lone surrogates.
+ODD = "\x00\x07\t\n\r\x0b\x1b\x7f\x85\xa0\u200b\u200c\u200d\u200e\u200f\u202a\u202e\u2066\u2069\u2028\u2029\ufeff\ud800\udfff"
+
+# Inputs are drawn as bytes and read as a tiny program, one atom per byte: hypothesis's cost is per
+# draw, and one byte string per input is one draw, which makes 100,000 inputs a run affordable.
+# Shrinking still works (towards byte 0, a space). Spaces weigh most, so that pieces stand apart
+# about as often as they glue together (`a"b`, `-"x"`, `cat:cs.LG)))`).
+SLUG, ODD_CHAR, CODE_POINT, REPEAT = 251, 252, 253, 254  # each takes an argument from the next byte(s)
+TABLE = ([" "] * 50 + ["  ", "\t", "\n", "\u3000"] + HOSTILE_PIECES + list("abcdefghijklmnopqrstuvwxyz0123456789-.:")
+         + WORDS)[:SLUG]
+# Queries that mostly parse, so that describing and reading back a query get their share of examples.
+PLAUSIBLE = [" "] * 8 + WORDS + [" OR ", " AND ", " -", ' "world model" ', " cat:cs.LG ", " cat:q-fin.TR ",
+                                 ' author:"Ana Lima" ', " author:lima ", " min-upvotes=5 ", " -survey ", "-"]
+
+
+def decode(data: bytes, table: list[str] = TABLE) -> str:
+    """Bytes -> text: an atom per byte; SLUG, ODD_CHAR, CODE_POINT (any of Unicode) and REPEAT (huge) take arguments."""
+    out: list[str] = []
+    i = 0
+    while i < len(data):
+        op, arg = data[i], data[i + 1:i + 4].ljust(3, b"\0")
+        i += 1
+        if op == SLUG:
+            out.append(SLUGS[arg[0] % len(SLUGS)])
+            i += 1
+        elif op == ODD_CHAR:
+            out.append(ODD[arg[0] % len(ODD)])
+            i += 1
+        elif op == CODE_POINT:
+            out.append(chr(int.from_bytes(arg, "big") % 0x110000))
+            i += 3
+        elif op == REPEAT:
+            out.append((out[-1] if out else "x") * (50 + 12 * arg[0]))
+            i += 1
+        else:
+            out.append(table[op % len(table)])
+    return "".join(out)
+
+
+def command(data: bytes) -> str:
+    return f"{PREFIXES[data[0] % len(PREFIXES)]}{COMMAND_WORDS[data[1] % len(COMMAND_WORDS)]} {decode(data[2:])}"
+
+
+any_char = st.one_of(st.characters(), st.sampled_from(ODD))
+query_text = st.one_of(st.binary(min_size=1, max_size=40).map(decode),
+                       st.binary(min_size=1, max_size=24).map(lambda data: decode(data, PLAUSIBLE)))
+command_text = st.binary(min_size=2, max_size=42).map(command)
+# An example is a burst of inputs, as a flood of commands would be; a failing burst still shrinks to one input.
+BURST = 10
+
+
+def burst(inputs: st.SearchStrategy[str]) -> st.SearchStrategy[list[str]]:
+    return st.lists(inputs, min_size=BURST, max_size=BURST)
+
+
+# Problems quote what was typed between backticks; some core messages quote it whole, newlines and all.
+# Those are strict xfails below (KNOWN_ECHOES); until they are fixed, the property tests hold quoted
+# spans to a looser bound: the sentence around them is one line, and the whole within the command cap.
+SENTENCE = 300
+ECHOING_SENTENCE = c.MAX_COMMAND_CHARS + 100
+QUOTED = re.compile(r"`.*`", re.S)  # first to last backtick: what was typed may hold backticks too
+BIDI_OR_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def parsers(examples: int) -> settings:
+    """Many examples, no deadline (a 2-core CI box stalls now and then), no example database growing."""
+    return settings(max_examples=examples, deadline=None, derandomize=False, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_parser_per_taxonomy() -> Iterator[None]:
+    """parse_query builds its index of topic names on every call (about 2 ms, nearly all of its time);
+    a _Parser keeps no state between calls, so one per taxonomy makes 100,000 examples affordable."""
+    built: dict[int, tuple[Taxonomy, Any]] = {}
+    real = bot.query._Parser
+
+    def once(taxonomy: Taxonomy) -> Any:
+        if id(taxonomy) not in built:
+            built[id(taxonomy)] = (taxonomy, real(taxonomy))  # holding the taxonomy keeps its id unique
+        return built[id(taxonomy)][1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.query, "_Parser", once)
+        yield
+
+
+def assert_one_sentence(message: str, limit: int = SENTENCE) -> None:
+    """What a Problem must be: one line that ends like a sentence, short enough to read."""
+    assert message and "\n" not in message, repr(message[:200])
+    assert message.endswith((".", "?")), repr(message[-200:])
+    assert len(message) <= limit, (len(message), message[:200])
+
+
+def assert_one_sentence_around_a_quote(message: str) -> None:
+    """The looser check, for messages that may quote a long or multi-line piece of the input (see KNOWN_ECHOES)."""
+    assert_one_sentence(QUOTED.sub("`…`", message), ECHOING_SENTENCE)
+    assert len(message) <= ECHOING_SENTENCE, (len(message), message[:200])
+
+
+def refused(error: PapersError, kinds: tuple[type[PapersError], ...]) -> None:
+    assert isinstance(error, kinds), (type(error).__name__, error.message)
+    assert_one_sentence_around_a_quote(error.message)
+
+
+def parse_everything(text: str) -> None:
+    """The grammar, then whatever the command carries: a query or a schedule."""
+    try:
+        command = c.parse_command(text)
+    except PapersError as error:
+        assert isinstance(error, BadCommand), (type(error).__name__, error.message)
+        assert_one_sentence(error.message)  # the grammar quotes at most 40 characters of one word
+        return
+    if isinstance(command, c.Subscribe):
+        query(command.query)
+    elif isinstance(command, c.SetSchedule):
+        try:
+            parse_schedule(command.args)
+        except PapersError as error:
+            refused(error, (BadSchedule,))
+
+
+def query(text: str) -> Query | None:
+    try:
+        parsed = parse_query(text, TAXONOMY)
+    except PapersError as error:
+        refused(error, (BadQuery,))
+        return None
+    assert parsed.groups and parsed.describe()
+    assert parse_query(parsed.text, TAXONOMY) == parsed  # what /papers list shows reads back the same
+    return parsed
+
+
+# --- the parsers: the bulk of the examples ------------------------------------------------------
+
+
+@parsers(5_000)
+@given(burst(command_text))
+def test_any_command_is_understood_or_refused_in_one_sentence(texts: list[str]) -> None:
+    for text in texts:
+        parse_everything(text)
+
+
+@parsers(4_000)
+@given(burst(query_text))
+def test_any_query_is_understood_or_refused_in_one_sentence(texts: list[str]) -> None:
+    for text in texts:
+        query(text)
+
+
+@parsers(1_200)
+@given(burst(st.text(any_char, max_size=400)))
+def test_any_unicode_at_all_is_understood_or_refused(texts: list[str]) -> None:
+    for text in texts:  # three inputs each: as a command, as a subscription, as a query
+        parse_everything(text)
+        parse_everything("/papers subscribe " + text)
+        query(text)
+
+
+@pytest.mark.parametrize("typed", ["/papers subscribe " + "a" * 5_000, "/papers find " + "\u202e" * 999, "x" * 10**6])
+def test_a_huge_command_is_refused_by_its_length(typed: str) -> None:
+    with pytest.raises(BadCommand) as refusal:
+        c.parse_command(typed)
+    assert_one_sentence(refusal.value.message)
+
+
+# Core refusals that quote a whole token, or a whole multi-line argument, of what was typed:
+# readable, but not one short line. bot/query.py (an unknown slug, cat:, a head before a quote),
+# bot/schedule.py (the time, the zone) and bot/service.py (unsubscribe, topics, help targets).
+KNOWN_ECHOES = [
+    "/papers subscribe " + "x-" * 140 + "y",
+    "/papers subscribe cat:" + "1" * 290,
+    "/papers subscribe " + "z" * 296 + '"a"',
+    "/papers schedule " + "z" * 980,
+    "/papers schedule 09:00 " + "Q" * 900,
+    "/papers unsubscribe ))) AND NOT (((\n))) AND NOT (((",
+    "/papers topics no\nsuch",
+    "/papers help no\nsuch",
+]
+
+
+@pytest.fixture(scope="module")
+def service_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """One app for the module (SQLite, bundled papers): the examples share it, as a busy channel would."""
+    path = tmp_path_factory.mktemp("hostile") / "papers.db"
+    app = build_app(Settings(_env_file=None, database_url=f"sqlite:///{path}", slack_bot_token=None,
+                             discord_token=None))
+    app.service.rate = CommandRate(per_minute=10**9)  # the flood limit has tests of its own (test_limits.py)
+    yield app
+    app.engine.dispose()
+
+
+@pytest.mark.xfail(strict=True, reason="the core quotes a whole token or argument in these refusals")
+@pytest.mark.parametrize("typed", KNOWN_ECHOES)
+def test_a_refusal_quotes_only_a_short_piece_of_what_was_typed(service_app: App, typed: str) -> None:
+    reply = service_app.service.answer(ChannelRef("terminal", "local", "echoes"), Actor("U1", "ana"), typed)
+    assert isinstance(reply, r.Problem)
+    assert_one_sentence(reply.message)
+
+
+# --- the service on a real database, every reply rendered for every platform ---------------------
+
+
+CHANNELS = [ChannelRef("terminal", "local", "lab"), ChannelRef("slack", "T1", "C1"), ChannelRef("discord", "1", "2")]
+ACTORS = [Actor("U1", "ana"), Actor("U2", "<!channel> @everyone", is_admin=False), Actor("U3", "\u202eeve")]
+REAL_COMMANDS = [f"/papers {word} " for word in c.USAGE] + ["/papers subscribe reinforcement-learning",
+                                                          "/papers unsubscribe all", "/papers find "]
+service_text = st.one_of(command_text, st.builds(lambda head, rest: head + rest, st.sampled_from(REAL_COMMANDS),
+                                                 query_text))
+
+
+def slack_within_limits(message: dict[str, Any]) -> list[str]:
+    blocks = message["blocks"]
+    assert 1 <= len(blocks) <= 50 and 0 < len(message["text"]) <= 40_000
+    texts = [message["text"]]
+    for block in blocks:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3_000
+            texts.append(block["text"]["text"])
+        elif block["type"] == "context":
+            assert len(block["elements"]) <= 10 and all(len(e["text"]) <= 2_000 for e in block["elements"])
+            texts += [e["text"] for e in block["elements"]]
+        elif block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+            texts.append(block["text"]["text"])
+    return texts
+
+
+def discord_within_limits(message: discord_render.Message) -> list[str]:
+    assert len(message.content) <= 2_000 and len(message.embeds) <= 10
+    assert sum(len(embed) for embed in message.embeds) <= 6_000
+    texts = [message.content]
+    for embed in message.embeds:
+        data = embed.to_dict()
+        title, description = data.get("title", ""), data.get("description", "")
+        footer, author = (data.get("footer") or {}).get("text", ""), (data.get("author") or {}).get("name", "")
+        assert len(title) <= 256 and len(description) <= 4_096 and len(footer) <= 2_048 and len(author) <= 256
+        assert len(data.get("fields", [])) <= 25
+        assert all(len(f["name"]) <= 256 and len(f["value"]) <= 1_024 for f in data.get("fields", []))
+        texts += [title, description, footer, author] + [f["name"] + f["value"] for f in data.get("fields", [])]
+    assert message.kwargs()["allowed_mentions"].to_dict() == {"parse": []}
+    return texts
+
+
+@settings(max_examples=2_000, deadline=None, derandomize=False, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(channel=st.sampled_from(CHANNELS), actor=st.sampled_from(ACTORS), text=service_text)
+def test_every_answer_is_a_reply_that_fits_every_platform(service_app: App, channel: ChannelRef, actor: Actor,
+                                                          text: str) -> None:
+    reply = service_app.service.answer(channel, actor, text)
+    assert isinstance(reply, r.Problem | r.HelpText | r.Subscribed | r.Unsubscribed | r.SubscriptionList
+                      | r.FindResults | r.DigestPreview | r.ScheduleSet | r.TopicList | r.StatusReport)
+    if isinstance(reply, r.Problem):
+        assert "Something went wrong" not in reply.message, text  # an internal error, not a refusal
+        assert_one_sentence_around_a_quote(reply.message)
+    assert isinstance(terminal_render.render(reply), str)
+    for out in slack_within_limits(slack_replies.render(reply, actor.id)):
+        assert not BIDI_OR_CONTROL.search(out), repr(out[:200])
+    for page in (0, 1):
+        for out in discord_within_limits(discord_render.render(reply, page)):
+            assert not BIDI_OR_CONTROL.search(out), repr(out[:200])
