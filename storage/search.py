@@ -3,31 +3,46 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import DDL, Connection, event, text
 from sqlmodel import Session
 
 from storage.tables import PaperRow
 
+# Two external-content FTS5 tables: the short text find ranks (title, keywords, authors; bm25
+# weights in that order) and the abstracts. Kept apart because bm25 reads every posting of
+# each query word to weigh it: with abstracts in the same table, one common word costs a
+# find tens of milliseconds at a million papers.
+_FTS = "content='paper', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'"
+_SHORT = ("title", "keywords", "authors")
+
+
+def _insert(table: str, columns: tuple[str, ...], row: str, delete: bool = False) -> str:
+    names = ", ".join(columns)
+    values = ", ".join(f"{row}.{c}" for c in columns)
+    if delete:
+        return f"INSERT INTO {table}({table}, rowid, {names}) VALUES ('delete', {row}.id, {values});"
+    return f"INSERT INTO {table}(rowid, {names}) VALUES ({row}.id, {values});"
+
+
 _SQLITE_DDL = [
-    """CREATE VIRTUAL TABLE IF NOT EXISTS paper_fts USING fts5(
-        title, keywords, abstract, authors,
-        content='paper', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')""",
-    """CREATE TRIGGER IF NOT EXISTS paper_fts_ai AFTER INSERT ON paper BEGIN
-        INSERT INTO paper_fts(rowid, title, keywords, abstract, authors)
-        VALUES (new.id, new.title, new.keywords, new.abstract, new.authors); END""",
-    """CREATE TRIGGER IF NOT EXISTS paper_fts_ad AFTER DELETE ON paper BEGIN
-        INSERT INTO paper_fts(paper_fts, rowid, title, keywords, abstract, authors)
-        VALUES ('delete', old.id, old.title, old.keywords, old.abstract, old.authors); END""",
-    # Only a change to indexed text touches the index: upvote refreshes stay cheap.
-    """CREATE TRIGGER IF NOT EXISTS paper_fts_au AFTER UPDATE OF title, keywords, abstract, authors
-        ON paper BEGIN
-        INSERT INTO paper_fts(paper_fts, rowid, title, keywords, abstract, authors)
-        VALUES ('delete', old.id, old.title, old.keywords, old.abstract, old.authors);
-        INSERT INTO paper_fts(rowid, title, keywords, abstract, authors)
-        VALUES (new.id, new.title, new.keywords, new.abstract, new.authors); END""",
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS paper_fts USING fts5(title, keywords, authors, {_FTS})",
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS paper_fts_abstract USING fts5(abstract, {_FTS})",
+    f"""CREATE TRIGGER IF NOT EXISTS paper_fts_ai AFTER INSERT ON paper BEGIN
+        {_insert("paper_fts", _SHORT, "new")} {_insert("paper_fts_abstract", ("abstract",), "new")} END""",
+    f"""CREATE TRIGGER IF NOT EXISTS paper_fts_ad AFTER DELETE ON paper BEGIN
+        {_insert("paper_fts", _SHORT, "old", True)} {_insert("paper_fts_abstract", ("abstract",), "old", True)} END""",
+    # Only a change to indexed text touches an index: upvote refreshes stay cheap.
+    f"""CREATE TRIGGER IF NOT EXISTS paper_fts_au AFTER UPDATE OF title, keywords, authors ON paper BEGIN
+        {_insert("paper_fts", _SHORT, "old", True)} {_insert("paper_fts", _SHORT, "new")} END""",
+    f"""CREATE TRIGGER IF NOT EXISTS paper_fts_abstract_au AFTER UPDATE OF abstract ON paper BEGIN
+        {_insert("paper_fts_abstract", ("abstract",), "old", True)} {_insert("paper_fts_abstract", ("abstract",), "new")} END""",
 ]
 
+# `search` ranks everything (title above keywords above abstract above authors); `search_title`
+# is the small vector that find ranks on, so that a query never reads abstracts it does not need.
 _POSTGRES_DDL = [
     """ALTER TABLE paper ADD COLUMN IF NOT EXISTS search tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
@@ -35,6 +50,11 @@ _POSTGRES_DDL = [
         setweight(to_tsvector('english', coalesce(abstract, '')), 'C') ||
         setweight(to_tsvector('simple', coalesce(authors, '')), 'D')) STORED""",
     "CREATE INDEX IF NOT EXISTS ix_paper_search ON paper USING GIN (search)",
+    """ALTER TABLE paper ADD COLUMN IF NOT EXISTS search_title tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
+        setweight(to_tsvector('english', coalesce(keywords, '')), 'B') ||
+        setweight(to_tsvector('simple', coalesce(authors, '')), 'B')) STORED""",
+    "CREATE INDEX IF NOT EXISTS ix_paper_search_title ON paper USING GIN (search_title)",
     "CREATE INDEX IF NOT EXISTS ix_paper_title_trgm ON paper USING GIN (lower(title) gin_trgm_ops)",
 ]
 
@@ -49,28 +69,118 @@ def install_postgres_extensions(conn: Connection) -> None:
     conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
 
 
-WORD = re.compile(r"\w+", re.UNICODE)
+# What both engines' tokenizers call a word: letters and digits, case and accents folded.
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+MAX_WORDS = 32
+MAX_WORD = 64
+
+
+def fold(text_: str) -> str:
+    """Lower case without accents: `Lähner` -> `lahner`, as the index stores it."""
+    if text_.isascii():
+        return text_.lower()
+    decomposed = unicodedata.normalize("NFKD", text_.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokens(text_: str) -> list[str]:
+    """Every word of `text_`, folded; the same split the full-text index makes."""
+    return WORD.findall(fold(text_))
 
 
 def words_of(query: str) -> list[str]:
     """The searchable words of user text; nothing in it survives as FTS or SQL syntax."""
-    return [w.lower() for w in WORD.findall(query) if len(w) > 1 or w.isdigit()][:32]
+    words = [w[:MAX_WORD] for w in tokens(query[:4000]) if len(w) > 1 or w.isdigit()]
+    return list(dict.fromkeys(words))[:MAX_WORDS]
 
 
-def candidates(session: Session, words: list[str], limit: int = 500) -> list[tuple[int, float]]:
-    """Paper ids whose text has any of `words`, best first by bm25 (SQLite) or ts_rank (PostgreSQL)."""
+def candidates(session: Session, words: Sequence[str], limit: int = 500) -> list[tuple[int, float]]:
+    """Paper ids whose text has any of `words`, best first by bm25 (SQLite) or ts_rank (PostgreSQL).
+
+    Every word is passed as a bound parameter and quoted as a single term, so user text is
+    never query syntax; the score is higher-is-better on both engines.
+    """
+    words = [w for w in words if w and WORD.fullmatch(w)]
     if not words:
         return []
     if session.get_bind().dialect.name == "postgresql":
+        params: dict[str, object] = {f"w{i}": w for i, w in enumerate(words)}
+        query = " || ".join(f"plainto_tsquery('english', :w{i})" for i in range(len(words)))
         sql = text(
-            "SELECT id, ts_rank(search, q) AS rank FROM paper, to_tsquery('english', :q) q "
-            "WHERE search @@ q ORDER BY rank DESC LIMIT :limit"
+            f"SELECT id, ts_rank(search, q) AS rank FROM paper, (SELECT {query} AS q) AS t "
+            "WHERE numnode(q) > 0 AND search @@ q ORDER BY rank DESC, id LIMIT :limit"
         )
-        query = " | ".join(f"'{w}'" for w in words)
-        return [(row[0], float(row[1])) for row in session.execute(sql, {"q": query, "limit": limit})]
+        return [(row[0], float(row[1])) for row in session.execute(sql, params | {"limit": limit})]
+    match = " OR ".join(f'"{w}"' for w in words)  # `WORD` leaves no quote to escape
     sql = text(
-        "SELECT rowid, bm25(paper_fts, 10.0, 4.0, 1.0, 2.0) AS rank FROM paper_fts "
-        "WHERE paper_fts MATCH :q ORDER BY rank LIMIT :limit"
+        "SELECT id, max(rank) AS best FROM ("
+        "SELECT rowid AS id, -bm25(paper_fts, 10.0, 4.0, 3.0) AS rank FROM paper_fts WHERE paper_fts MATCH :q "
+        "UNION ALL SELECT rowid, -0.3 * bm25(paper_fts_abstract) FROM paper_fts_abstract WHERE paper_fts_abstract MATCH :q"
+        ") GROUP BY id ORDER BY best DESC, id LIMIT :limit"
     )
-    query = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
-    return [(row[0], -float(row[1])) for row in session.execute(sql, {"q": query, "limit": limit})]
+    return [(row[0], float(row[1])) for row in session.execute(sql, {"q": match, "limit": limit})]
+
+
+def find_candidates(session: Session, groups: Sequence[Sequence[str]], singles: int, paired: int, limit: int,
+                    titles_only: bool = True) -> list[tuple[int, float]]:
+    """Papers for find: those holding one of the first `singles` groups, or two of the first `paired`.
+
+    A group is one query word with its repairs (`exploraton` -> `exploration`); a paper needs
+    one word of a group. Callers put rare groups first: asking for two common words together
+    keeps the number of papers the engine must rank small. `titles_only` looks in titles,
+    keywords and authors; otherwise in abstracts.
+    """
+    groups = [[w for w in g if WORD.fullmatch(w)] for g in groups]
+    groups = [g for g in groups if g]
+    if not groups:
+        return []
+    paired = min(paired, len(groups))
+    singles = min(singles, len(groups))
+    branches = [(i,) for i in range(singles)]
+    branches += [(i, j) for i in range(singles, paired) for j in range(i + 1, paired)]
+    if not branches:
+        branches = [(0,)]
+    if session.get_bind().dialect.name == "postgresql":
+        params: dict[str, object] = {"limit": limit}
+        names = []
+        for i, group in enumerate(groups):
+            names.append(" || ".join(f"plainto_tsquery('english', :g{i}_{k})" for k in range(len(group))))
+            params |= {f"g{i}_{k}": w for k, w in enumerate(group)}
+        query = " || ".join("(" + " && ".join(f"({names[i]})" for i in branch) + ")" for branch in branches)
+        column = "search_title" if titles_only else "search"
+        sql = text(
+            f"SELECT id, ts_rank({column}, q) AS rank FROM paper, (SELECT {query} AS q) AS t "
+            f"WHERE numnode(q) > 0 AND {column} @@ q ORDER BY rank DESC, id LIMIT :limit"
+        )
+        return [(row[0], float(row[1])) for row in session.execute(sql, params)]
+    names = ["(" + " OR ".join(f'"{w}"' for w in group) + ")" for group in groups]
+    match = " OR ".join("(" + " AND ".join(names[i] for i in branch) + ")" for branch in branches)
+    table, weights = ("paper_fts", "10.0, 4.0, 3.0") if titles_only else ("paper_fts_abstract", "1.0")
+    sql = text(f"SELECT rowid, bm25({table}, {weights}) AS rank FROM {table} WHERE {table} MATCH :q ORDER BY rank LIMIT :limit")
+    return [(row[0], -float(row[1])) for row in session.execute(sql, {"q": match, "limit": limit})]
+
+
+def last_paper_id(session: Session) -> int:
+    # Bare max(id) reads one b-tree edge; wrapped in coalesce() SQLite scans the table.
+    return int(session.execute(text("SELECT max(id) FROM paper")).scalar_one() or 0)
+
+
+def title_rows(session: Session, after_id: int, batch: int = 20_000) -> Iterator[tuple[int, str, str, str]]:
+    """(id, title, keywords, authors) of every paper after `after_id`, in id order, in batches."""
+    sql = text("SELECT id, title, keywords, authors FROM paper WHERE id > :after ORDER BY id LIMIT :batch")
+    while True:
+        rows = session.execute(sql, {"after": after_id, "batch": batch}).all()
+        yield from ((r[0], r[1], r[2], r[3]) for r in rows)
+        if len(rows) < batch:
+            return
+        after_id = rows[-1][0]
+
+
+def titles_of(session: Session, ids: Sequence[int], abstracts: bool = False) -> dict[int, tuple[str, str, str]]:
+    """(title, keywords, authors) of the given papers; with `abstracts`, the abstract joins the authors."""
+    if not ids:
+        return {}
+    listed = ",".join(str(int(i)) for i in ids)  # integers from the engine, never user text
+    authors = "authors || ' ' || abstract" if abstracts else "authors"
+    sql = text(f"SELECT id, title, keywords, {authors} FROM paper WHERE id IN ({listed})")
+    return {r[0]: (r[1], r[2], r[3]) for r in session.execute(sql)}
