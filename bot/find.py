@@ -1,0 +1,268 @@
+"""Find a paper from half-remembered text: arXiv ids and URLs first, then full text, typo repair and a fuzzy re-rank."""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import math
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+from rapidfuzz.utils import default_process
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.domain import ARXIV_ID, Found, strip_version
+from storage import search
+from storage.papers import PaperRepository
+
+log = logging.getLogger(__name__)
+
+# A whole message that is an id or a link to one: `2401.01234v2`, `arXiv:2401.01234`,
+# `https://arxiv.org/pdf/2401.01234v1.pdf`, `https://huggingface.co/papers/2401.01234`,
+# Slack's `<https://...|label>` wrapping included.
+EXACT = re.compile(
+    r"<?\s*(?:(?:https?://)?(?:[\w-]+\.)*(?:arxiv\.org/(?:abs|pdf|html)|huggingface\.co/papers)/|arxiv:\s*)?"
+    rf"{ARXIV_ID.pattern}(?:\.pdf)?/?(?:[?#|][^>]*)?>?",
+    re.I,
+)
+MIN_SCORE = 40.0  # below this a "match" shares a common word or two with the text, nothing more
+SMALL_WORDS = frozenset("a an and are as at by for from in into is it of on or the to via vs with".split())
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much work one search may do."""
+
+    candidates: int  # papers the engine ranks and we re-rank
+    single_df: int  # a word in more titles than this is looked for only together with another
+    first_letter_only: bool  # repairs keep the first letter (faster; typists rarely miss it)
+    abstracts: bool  # look in abstracts when titles and authors give nothing convincing
+
+
+FIND = Budget(candidates=200, single_df=3_000, first_letter_only=False, abstracts=True)
+SUGGEST = Budget(candidates=100, single_df=1_000, first_letter_only=True, abstracts=False)
+MAX_SINGLES = 6
+PAIRED = 5  # the rarest words that are paired with one another
+WEAK = 70.0  # a best title score below this sends find to the abstracts too
+
+
+class Vocabulary:
+    """The words of every paper's title, keywords and authors with their document counts.
+
+    It is what misspelt terms are repaired against and what tells rare terms from common
+    ones. It lives in memory (a few MB at a million papers): the engines' own vocabularies
+    (fts5vocab, ts_stat) cost time in proportion to the postings they count, too slow per
+    query. New papers are read incrementally by id; a full reload happens every hour so
+    that changed titles are seen too.
+    """
+
+    RELOAD_EVERY = 3600.0
+
+    def __init__(self) -> None:
+        self.df: Counter[str] = Counter()
+        self.papers = 0
+        self.last_id = 0
+        self.loaded_at = 0.0
+        self._sorted: list[str] = []
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+        self._by_length: dict[int, list[str]] = {}
+        self._lock = threading.Lock()
+
+    def refresh(self, session: Session) -> None:
+        with self._lock:
+            if time.monotonic() - self.loaded_at > self.RELOAD_EVERY:
+                self.df, self.papers, self.last_id = Counter(), 0, 0
+                self.loaded_at = time.monotonic()
+            if search.last_paper_id(session) <= self.last_id:
+                return
+            started = time.perf_counter()
+            df, count = self.df, 0
+            for paper_id, title, keywords, authors in search.title_rows(session, self.last_id):
+                df.update(set(search.tokens(f"{title} {keywords} {authors}")))
+                count += 1
+                self.last_id = paper_id
+            self.papers += count
+            self._index()
+            log.info("find vocabulary: %d papers read, %d words, %.2fs", count, len(df), time.perf_counter() - started)
+
+    def _index(self) -> None:
+        words = [w for w in self.df if not w.isdigit()]
+        self._sorted = sorted(words)
+        buckets: dict[tuple[str, int], list[str]] = {}
+        by_length: dict[int, list[str]] = {}
+        for word in words:
+            buckets.setdefault((word[0], len(word)), []).append(word)
+            by_length.setdefault(len(word), []).append(word)
+        self._buckets, self._by_length = buckets, by_length
+
+    def idf(self, word: str) -> float:
+        return math.log((self.papers + 1) / (self.df.get(word, 0) + 0.5))
+
+    def close_words(self, word: str, first_letter_only: bool) -> list[str]:
+        """Known words within one typo (two for long words) of `word`, most frequent first."""
+        most = 1 if len(word) <= 5 else 2
+        lengths = range(len(word) - most, len(word) + most + 1)
+        pools = [self._buckets.get((word[0], n), ()) for n in lengths]
+        found = [m for pool in pools for m in process.extract(word, pool, scorer=OSA.distance, score_cutoff=most, limit=8)]
+        if not found and not first_letter_only:
+            pools = [self._by_length.get(n, ()) for n in lengths]
+            found = [m for pool in pools for m in process.extract(word, pool, scorer=OSA.distance, score_cutoff=most, limit=8)]
+        if not found:
+            return []
+        best = min(m[1] for m in found)
+        close = sorted((m[0] for m in found if m[1] == best), key=lambda w: -self.df[w])
+        return close[:3]
+
+    def completions(self, prefix: str, limit: int = 3) -> list[str]:
+        """The most frequent known words that start with `prefix` (for text still being typed)."""
+        start = bisect.bisect_left(self._sorted, prefix)
+        found = []
+        for word in self._sorted[start : start + 400]:
+            if not word.startswith(prefix):
+                break
+            found.append(word)
+        return sorted(found, key=lambda w: -self.df[w])[:limit]
+
+    def split(self, word: str) -> list[str]:
+        """`goexplore` -> [`go`, `explore`] when both halves are known words."""
+        for at in range(2, len(word) - 1):
+            if self.df.get(word[:at], 0) > 1 and self.df.get(word[at:], 0) > 1:
+                return [word[:at], word[at:]]
+        return []
+
+
+@dataclass
+class Term:
+    """One word of the query and what it may stand for in the index."""
+
+    typed: str
+    meant: list[str]
+
+    @property
+    def best(self) -> str:
+        return self.meant[0] if self.meant else self.typed
+
+
+class Finder:
+    """The one search behind `/papers find`, `papers-bot find` and Discord autocomplete."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.vocabulary = Vocabulary()
+
+    def find(self, text: str, limit: int = 5) -> list[Found]:
+        return self._search(text, limit, FIND)
+
+    def suggest(self, text: str, limit: int = 25) -> list[Found]:
+        return self._search(text, limit, SUGGEST, typing=True)
+
+    def warm(self) -> None:
+        """Read the vocabulary now rather than on the first query (call it at start-up)."""
+        with Session(self.engine) as session:
+            self.vocabulary.refresh(session)
+
+    def _search(self, text: str, limit: int, budget: Budget, typing: bool = False) -> list[Found]:
+        if not isinstance(text, str) or limit <= 0:
+            return []
+        text = text.strip()[:1000]
+        with Session(self.engine) as session:
+            exact = EXACT.fullmatch(text)
+            if exact:
+                paper = PaperRepository(session).get(strip_version(exact.group("id")))
+                return [Found(paper, 100.0, "arXiv id")] if paper else []
+            words = search.words_of(text)
+            if not words:
+                return []
+            self.vocabulary.refresh(session)
+            terms = self._terms(words, budget, typing and not text[-1:].isspace())
+            groups = self._groups(terms)
+            if not groups:
+                return []
+            singles, spent = 0, 0
+            for group in groups[:MAX_SINGLES]:  # rare words alone; the rest only in pairs
+                spent += self._df(group)
+                if spent > budget.single_df and singles:
+                    break
+                singles += 1
+            ranked = search.find_candidates(session, groups, singles, PAIRED, budget.candidates)
+            scored = self._rerank(text, terms, ranked, search.titles_of(session, [i for i, _ in ranked]))
+            if budget.abstracts and (not scored or scored[0][0] < WEAK):
+                # Nothing convincing in titles and authors: the words may describe the paper instead.
+                more = search.find_candidates(session, groups, singles, PAIRED, budget.candidates, titles_only=False)
+                seen = {i for i, _ in ranked}
+                more = [(i, r) for i, r in more if i not in seen]
+                rows = search.titles_of(session, [i for i, _ in more], abstracts=True)
+                scored += self._rerank(text, terms, more, rows, "text")
+                scored.sort(key=lambda s: (-s[0], s[1]))
+            scored = scored[:limit]
+            papers = PaperRepository(session).by_ids([paper_id for _, paper_id, _ in scored])
+        return [Found(papers[paper_id], round(score, 2), how) for score, paper_id, how in scored if paper_id in papers]
+
+    def _terms(self, words: list[str], budget: Budget, last_is_partial: bool) -> list[Term]:
+        vocabulary, terms = self.vocabulary, []
+        for number, word in enumerate(words):
+            df = vocabulary.df.get(word, 0)
+            meant = [word] if df else []
+            if last_is_partial and number == len(words) - 1 and len(word) >= 2:
+                meant += [w for w in vocabulary.completions(word) if w not in meant]
+            elif df <= 2 and len(word) >= 4 and not word.isdigit():
+                close = [w for w in vocabulary.close_words(word, budget.first_letter_only) if w != word]
+                halves = [] if df else vocabulary.split(word)
+                if halves and (not close or OSA.distance(word, close[0]) > 1):  # `goexplore`: two words run together
+                    terms += [Term(half, [half]) for half in halves]
+                    continue
+                if close and (not df or vocabulary.df[close[0]] > 20 * df):  # a rare spelling next to a common one
+                    meant = meant + close if df else close
+            terms.append(Term(word, meant or [word]))
+        return terms
+
+    def _df(self, group: list[str]) -> int:
+        return sum(self.vocabulary.df.get(w, 0) for w in group)
+
+    def _groups(self, terms: list[Term]) -> list[list[str]]:
+        """The query's words with their repairs, rarest first; small words only if nothing else."""
+        groups = [t.meant for t in terms if t.typed not in SMALL_WORDS] or [t.meant for t in terms]
+        unique = {tuple(g): list(g) for g in groups}
+        return sorted(unique.values(), key=self._df)
+
+    def _rerank(self, text: str, terms: list[Term], ranked: list[tuple[int, float]],
+                rows: dict[int, tuple[str, str, str]], where: str = "") -> list[tuple[float, int, str]]:
+        """Score candidates on their titles: typo-tolerant similarity plus the query words they hold."""
+        vocabulary = self.vocabulary
+        query = default_process(" ".join(t.best for t in terms))
+        weight = [max(vocabulary.idf(t.best.split()[0]), 0.1) for t in terms]
+        total = sum(weight)
+        owner: dict[str, list[int]] = {}  # index word -> the query terms it stands for
+        for number, term in enumerate(terms):
+            for word in {term.typed, *term.meant}:
+                owner.setdefault(word, []).append(number)
+        top = (ranked[0][1] if ranked else 0) or 1.0
+        ranked = [(paper_id, rank) for paper_id, rank in ranked if paper_id in rows]
+        shown = [default_process(rows[paper_id][0]) for paper_id, _ in ranked]
+        wratio, token_set, ratio = fuzz.WRatio, fuzz.token_set_ratio, fuzz.ratio
+        similarity = [0.55 * wratio(query, t, processor=None) + 0.35 * token_set(query, t, processor=None)
+                      + 0.1 * ratio(query, t, processor=None) for t in shown]  # the last: "X" over "X: A Survey"
+        scored = []
+        for (paper_id, rank), like in zip(ranked, similarity):
+            title, keywords, authors = rows[paper_id]
+            title_words = set(search.tokens(title))
+            held = owner.keys() & title_words
+            in_title = {n for w in held for n in owner[w]}
+            elsewhere: set[int] = set()
+            if len(in_title) < len(terms):
+                rest = owner.keys() - held
+                elsewhere = {n for w in rest & set(search.tokens(keywords + " " + authors)) for n in owner[w]} - in_title
+            covered = (sum(weight[n] for n in in_title) + 0.8 * sum(weight[n] for n in elsewhere)) / total
+            # Of near-duplicates, the title the text covers best: "X" rather than "X: A Survey".
+            precision = len(held) / max(len(title_words), 1)
+            score = min(100.0, 0.55 * like + 40 * min(covered, 1.0) + 3 * precision + 2 * rank / top)
+            how = where or ("author" if elsewhere and len(elsewhere) >= len(in_title) else "title")
+            scored.append((score, paper_id, how))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        return [s for s in scored if s[0] >= MIN_SCORE]
