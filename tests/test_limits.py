@@ -1,0 +1,99 @@
+"""Abuse limits, as a channel meets them: each refusal one clear sentence, and nobody else is affected."""
+
+from __future__ import annotations
+
+import re
+
+from bot import replies as r
+from bot.commands import MAX_COMMAND_CHARS
+from bot.domain import Actor
+from bot.limits import CommandRate
+from bot.query import MAX_LENGTH
+from bot.service import MAX_SUBSCRIPTIONS
+from tests.chat import Chat
+
+
+class FakeClock:
+    """Seconds that pass only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def first_line(answer: str) -> str:
+    return answer.split("\n", 1)[0]
+
+
+def test_a_query_over_300_characters_is_refused_with_its_length(chat: Chat) -> None:
+    answer = chat.say("/papers subscribe " + "robot " * 50 + "a")
+    assert first_line(answer) == f"That query is 301 characters long; keep it under {MAX_LENGTH}."
+    assert "no subscriptions" in chat.say("/papers list")
+
+
+def test_a_command_over_1000_characters_is_refused_before_it_is_read(chat: Chat) -> None:
+    answer = chat.say("/papers find " + "x" * 1_000)
+    assert first_line(answer) == f"That command is 1,013 characters long; the limit is {MAX_COMMAND_CHARS:,}."
+
+
+def test_the_26th_subscription_is_refused(chat: Chat) -> None:
+    chat.app.service.rate = CommandRate(per_minute=1_000)  # this test is about subscriptions, not flooding
+    slugs = sorted(topic.slug for topic in chat.app.taxonomy)[:MAX_SUBSCRIPTIONS + 1]
+    for slug in slugs[:MAX_SUBSCRIPTIONS]:
+        assert isinstance(chat.reply(f"/papers subscribe {slug}"), r.Subscribed), slug
+
+    answer = chat.say(f"/papers subscribe {slugs[-1]}")
+    assert first_line(answer) == "A channel can have at most 25 subscriptions; remove one first."
+    assert "Usage: /papers unsubscribe" in answer
+    listed = chat.say("/papers list")
+    assert f"{MAX_SUBSCRIPTIONS}. {slugs[MAX_SUBSCRIPTIONS - 1]}" in listed and slugs[-1] not in listed
+
+    chat.say("/papers unsubscribe 1")  # room again
+    assert isinstance(chat.reply(f"/papers subscribe {slugs[-1]}"), r.Subscribed)
+
+
+def test_find_answers_at_most_five_papers(chat: Chat) -> None:
+    reply = chat.reply("/papers find learning")
+    assert isinstance(reply, r.FindResults) and len(reply.results) == 5
+    answer = chat.say("/papers find learning")
+    assert re.search(r"(?m)^5\. ", answer) and not re.search(r"(?m)^6\. ", answer)
+
+
+def test_the_21st_command_in_a_minute_is_refused_and_others_are_unaffected(chat: Chat) -> None:
+    clock = FakeClock()
+    chat.app.service.rate = CommandRate(per_minute=20, clock=clock)
+    bea = Chat(chat.app, chat.channel, Actor("U2", "bea"))
+
+    for _ in range(20):
+        assert isinstance(chat.reply("/papers help"), r.HelpText)
+    refusal = chat.reply("/papers help")
+    assert refusal == r.Problem("That is more than 20 commands in a minute; please wait a moment.")
+    assert chat.say("/papers subscribe robotics") == "That is more than 20 commands in a minute; please wait a moment."
+
+    assert "no subscriptions" in bea.say("/papers list")  # another person in the same channel; nothing subscribed
+    clock.now += 61
+    assert isinstance(chat.reply("/papers help"), r.HelpText)  # a minute later, ana may again
+
+
+def test_the_digest_holds_at_most_its_cap_and_says_how_many_more(chat: Chat) -> None:
+    chat.say("/papers subscribe reinforcement-learning")
+    reply = chat.reply("/papers digest")
+    assert isinstance(reply, r.DigestPreview)
+    assert len(reply.digest.matches) == chat.app.settings.digest_cap == 10 and reply.digest.more > 0
+    answer = chat.say("/papers digest")
+    assert answer.endswith(f"… and {reply.digest.more} more: /papers digest shows them.")
+    assert re.search(r"(?m)^10\. ", answer) and not re.search(r"(?m)^11\. ", answer)
+
+
+def test_a_smaller_digest_cap_moves_the_rest_into_and_n_more(chat: Chat) -> None:
+    chat.say("/papers subscribe reinforcement-learning")
+    everything = chat.reply("/papers digest")
+    assert isinstance(everything, r.DigestPreview)
+    total = len(everything.digest.matches) + everything.digest.more
+
+    chat.app.service.digest_cap = 3
+    answer = chat.say("/papers digest")
+    assert answer.endswith(f"… and {total - 3} more: /papers digest shows them.")
+    assert re.search(r"(?m)^3\. ", answer) and not re.search(r"(?m)^4\. ", answer)
