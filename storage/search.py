@@ -43,17 +43,29 @@ _SQLITE_DDL = [
 
 # `search` ranks everything (title above keywords above abstract above authors); `search_title`
 # is the small vector that find ranks on, so that a query never reads abstracts it does not need.
+# Both fold accents (`Lähner` is found as `lahner`), as SQLite's `remove_diacritics` does.
 _POSTGRES_DDL = [
+    """DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'papers_english'
+                       AND cfgnamespace = current_schema()::regnamespace) THEN
+            CREATE TEXT SEARCH CONFIGURATION papers_english (COPY = english);
+            ALTER TEXT SEARCH CONFIGURATION papers_english
+                ALTER MAPPING FOR hword, hword_part, word WITH public.unaccent, english_stem;
+            CREATE TEXT SEARCH CONFIGURATION papers_simple (COPY = simple);
+            ALTER TEXT SEARCH CONFIGURATION papers_simple
+                ALTER MAPPING FOR hword, hword_part, word WITH public.unaccent, simple;
+        END IF;
+    END $$""",
     """ALTER TABLE paper ADD COLUMN IF NOT EXISTS search tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
-        setweight(to_tsvector('english', coalesce(keywords, '')), 'B') ||
-        setweight(to_tsvector('english', coalesce(abstract, '')), 'C') ||
-        setweight(to_tsvector('simple', coalesce(authors, '')), 'D')) STORED""",
+        setweight(to_tsvector('papers_english', coalesce(title, '')), 'A') ||
+        setweight(to_tsvector('papers_english', coalesce(keywords, '')), 'B') ||
+        setweight(to_tsvector('papers_english', coalesce(abstract, '')), 'C') ||
+        setweight(to_tsvector('papers_simple', coalesce(authors, '')), 'D')) STORED""",
     "CREATE INDEX IF NOT EXISTS ix_paper_search ON paper USING GIN (search)",
     """ALTER TABLE paper ADD COLUMN IF NOT EXISTS search_title tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
-        setweight(to_tsvector('english', coalesce(keywords, '')), 'B') ||
-        setweight(to_tsvector('simple', coalesce(authors, '')), 'B')) STORED""",
+        setweight(to_tsvector('papers_english', coalesce(title, '')), 'A') ||
+        setweight(to_tsvector('papers_english', coalesce(keywords, '')), 'B') ||
+        setweight(to_tsvector('papers_simple', coalesce(authors, '')), 'B')) STORED""",
     "CREATE INDEX IF NOT EXISTS ix_paper_search_title ON paper USING GIN (search_title)",
     "CREATE INDEX IF NOT EXISTS ix_paper_title_trgm ON paper USING GIN (lower(title) gin_trgm_ops)",
 ]
@@ -67,6 +79,7 @@ for _dialect, _statements in SEARCH_DDL.items():
 
 def install_postgres_extensions(conn: Connection) -> None:
     conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+    conn.execute(text("CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public"))
 
 
 # What both engines' tokenizers call a word: letters and digits, case and accents folded.
@@ -105,7 +118,7 @@ def candidates(session: Session, words: Sequence[str], limit: int = 500) -> list
         return []
     if session.get_bind().dialect.name == "postgresql":
         params: dict[str, object] = {f"w{i}": w for i, w in enumerate(words)}
-        query = " || ".join(f"plainto_tsquery('english', :w{i})" for i in range(len(words)))
+        query = " || ".join(f"plainto_tsquery('papers_english', :w{i})" for i in range(len(words)))
         sql = text(
             f"SELECT id, ts_rank(search, q) AS rank FROM paper, (SELECT {query} AS q) AS t "
             "WHERE numnode(q) > 0 AND search @@ q ORDER BY rank DESC, id LIMIT :limit"
@@ -144,7 +157,7 @@ def find_candidates(session: Session, groups: Sequence[Sequence[str]], singles: 
         params: dict[str, object] = {"limit": limit}
         names = []
         for i, group in enumerate(groups):
-            names.append(" || ".join(f"plainto_tsquery('english', :g{i}_{k})" for k in range(len(group))))
+            names.append(" || ".join(f"plainto_tsquery('papers_english', :g{i}_{k})" for k in range(len(group))))
             params |= {f"g{i}_{k}": w for k, w in enumerate(group)}
         query = " || ".join("(" + " && ".join(f"({names[i]})" for i in branch) + ")" for branch in branches)
         column = "search_title" if titles_only else "search"
