@@ -58,8 +58,8 @@ class Vocabulary:
     It is what misspelt terms are repaired against and what tells rare terms from common
     ones. It lives in memory (a few MB at a million papers): the engines' own vocabularies
     (fts5vocab, ts_stat) cost time in proportion to the postings they count, too slow per
-    query. New papers are read incrementally by id; a full reload happens every hour so
-    that changed titles are seen too.
+    query. New papers are read incrementally by id; every hour a full reload runs in the
+    background so that changed titles are seen too.
     """
 
     RELOAD_EVERY = 3600.0
@@ -73,23 +73,39 @@ class Vocabulary:
         self._buckets: dict[tuple[str, int], list[str]] = {}
         self._by_length: dict[int, list[str]] = {}
         self._lock = threading.Lock()
+        self._reloading = False
 
     def refresh(self, session: Session) -> None:
+        """Read the papers added since the last call; start a full reload in the background hourly."""
+        if self.loaded_at and time.monotonic() - self.loaded_at > self.RELOAD_EVERY and not self._reloading:
+            self._reloading = True
+            threading.Thread(target=self._reload, args=(session.get_bind(),), daemon=True).start()
+        if search.last_paper_id(session) <= self.last_id:
+            return
         with self._lock:
-            if time.monotonic() - self.loaded_at > self.RELOAD_EVERY:
-                self.df, self.papers, self.last_id = Counter(), 0, 0
-                self.loaded_at = time.monotonic()
-            if search.last_paper_id(session) <= self.last_id:
-                return
-            started = time.perf_counter()
-            df, count = self.df, 0
+            started, before = time.perf_counter(), self.papers
             for paper_id, title, keywords, authors in search.title_rows(session, self.last_id):
-                df.update(set(search.tokens(f"{title} {keywords} {authors}")))
-                count += 1
+                self.df.update(set(search.tokens(f"{title} {keywords} {authors}")))
+                self.papers += 1
                 self.last_id = paper_id
-            self.papers += count
             self._index()
-            log.info("find vocabulary: %d papers read, %d words, %.2fs", count, len(df), time.perf_counter() - started)
+            self.loaded_at = self.loaded_at or time.monotonic()
+        log.info("find vocabulary: %d papers read, %d words, %.2fs",
+                 self.papers - before, len(self.df), time.perf_counter() - started)
+
+    def _reload(self, bind: object) -> None:
+        """Read every title again (titles can change in place), then swap: queries never wait."""
+        try:
+            fresh = Vocabulary()
+            with Session(bind) as session:  # type: ignore[call-overload]
+                fresh.refresh(session)
+            with self._lock:
+                self.df, self.papers, self.last_id = fresh.df, fresh.papers, fresh.last_id
+                self._sorted, self._buckets, self._by_length = fresh._sorted, fresh._buckets, fresh._by_length
+        except Exception:  # a failed reload keeps the vocabulary we have
+            log.exception("find vocabulary reload failed")
+        finally:
+            self.loaded_at, self._reloading = time.monotonic(), False
 
     def _index(self) -> None:
         words = [w for w in self.df if not w.isdigit()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -147,3 +148,20 @@ def test_papers_added_later_are_found(finder: Finder, engine: Engine) -> None:
 def test_arbitrary_text_never_raises(finder: Finder, text: str) -> None:
     for found in (finder.find(text), finder.suggest(text)):
         assert all(0 <= f.score <= 100 for f in found)
+
+
+def test_the_hourly_reload_sees_changed_titles(finder: Finder, engine: Engine) -> None:
+    finder.warm()
+    with UnitOfWork(engine) as uow:
+        uow.papers.merge([WITH_IDS[0].with_changes(title="Go-Explore: Quokkas Remember and Return")])
+        uow.commit()
+    vocabulary = finder.vocabulary
+    assert "quokkas" not in vocabulary.df
+    vocabulary.loaded_at -= vocabulary.RELOAD_EVERY + 1
+    finder.find("anything")
+    for _ in range(100):
+        if not vocabulary._reloading:
+            break
+        time.sleep(0.05)
+    assert vocabulary.df["quokkas"] == 1
+    assert titles(finder.find("quokas remember"))[:1] == ["Go-Explore: Quokkas Remember and Return"]
