@@ -108,7 +108,7 @@ def scheduled_jobs(app: App) -> list[ScheduledJob]:
 def configured_parts(settings: Settings) -> list[str]:
     parts = []
     if (settings.slack_app_token or settings.slack_signing_secret or settings.slack_client_id
-            or (settings.slack_bot_token and settings.port)):
+            or (settings.slack_bot_token and settings.port is not None)):
         parts.append("slack")
     if settings.discord_token:
         parts.append("discord")
