@@ -109,6 +109,11 @@ def burst(inputs: st.SearchStrategy[str]) -> st.SearchStrategy[list[str]]:
 SENTENCE = 300
 ECHOING_SENTENCE = c.MAX_COMMAND_CHARS + 100
 QUOTED = re.compile(r"`.*`", re.S)  # first to last backtick: what was typed may hold backticks too
+# Mentions a reply could form from what was typed: Slack's after our own links and the actor's mention
+# are taken out; Discord's after our own timestamps (`<t:1767600000:f>`).
+SLACK_OWN = re.compile(r"<https://[^<>|]*\|[^<>]*>|<@U\d>")
+SLACK_MENTION = re.compile(r"<[!#@]")
+DISCORD_MENTION = re.compile(r"@(?:everyone|here)|<@|<#|</|<t:(?!\d+:f>)|<a?:\w+:\d")
 BIDI_OR_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -305,7 +310,7 @@ def test_every_answer_is_a_reply_that_fits_every_platform(service_app: App, chan
         assert_one_sentence_around_a_quote(reply.message)
     assert isinstance(terminal_render.render(reply), str)
     for out in slack_within_limits(slack_replies.render(reply, actor.id)):
-        assert not BIDI_OR_CONTROL.search(out), repr(out[:200])
+        assert not BIDI_OR_CONTROL.search(out) and not SLACK_MENTION.search(SLACK_OWN.sub("", out)), repr(out[:200])
     for page in (0, 1):
         for out in discord_within_limits(discord_render.render(reply, page)):
-            assert not BIDI_OR_CONTROL.search(out), repr(out[:200])
+            assert not BIDI_OR_CONTROL.search(out) and not DISCORD_MENTION.search(out), repr(out[:200])
