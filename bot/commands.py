@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.errors import BadCommand
+from bot.errors import BadCommand, echo
 
 MAX_COMMAND_CHARS = 1000
 
@@ -100,7 +100,7 @@ def parse_command(text: str) -> Command:
     name, rest = words[0].lower(), (words[1].strip() if len(words) > 1 else "")
     build = _BUILDERS.get(name)
     if build is None:
-        raise BadCommand(f"I don't know the command `{name[:40]}`.{_closest(name)}")
+        raise BadCommand(f"I don't know the command {echo(name)}.{_closest(name)}")
     return build(rest)
 
 
@@ -123,13 +123,13 @@ def _closest(name: str) -> str:
 
 def _needs(kind: str, rest: str, what: str) -> str:
     if not rest:
-        raise BadCommand(f"`{kind}` needs {what}.", usage=kind)
+        raise BadCommand(f"{echo(kind)} needs {what}.", usage=kind)
     return rest
 
 
 def _none(kind: str, rest: str) -> None:
     if rest:
-        raise BadCommand(f"`{kind}` takes no arguments.", usage=kind)
+        raise BadCommand(f"{echo(kind)} takes no arguments.", usage=kind)
 
 
 def _list(rest: str) -> Command:

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def echo(typed: str, limit: int = 40) -> str:
+    """What someone typed, quoted back in a refusal: one short line, whatever they sent."""
+    text = " ".join(str(typed).replace("`", "'").split())
+    return f"`{text[:limit - 1]}…`" if len(text) > limit else f"`{text}`"
+
+
 class PapersError(Exception):
     """Something the user (or a source) did that the bot can explain in one sentence."""
 
@@ -29,7 +35,7 @@ class UnknownTopic(BadQuery):
     def __init__(self, slug: str, suggestions: list[str]) -> None:
         # One suggestion reads as an answer; a list reads as homework (`/papers topics` lists them).
         hint = f" Did you mean {suggestions[0]}?" if suggestions else " /papers topics lists them."
-        super().__init__(f"I don't know the topic `{slug}`.{hint}", usage="subscribe")
+        super().__init__(f"I don't know the topic {echo(slug)}.{hint}", usage="subscribe")
         self.slug = slug
         self.suggestions = suggestions
 
@@ -43,7 +49,7 @@ class BadChannel(PapersError):
 
     def __init__(self, text: str) -> None:
         super().__init__(
-            f"`{text[:80]}` is not a channel; use terminal:NAME, slack:TEAM_ID:CHANNEL_ID "
+            f"{echo(text)} is not a channel; use terminal:NAME, slack:TEAM_ID:CHANNEL_ID "
             "or discord:GUILD_ID:CHANNEL_ID."
         )
         self.text = text

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from bot.errors import BadQuery, UnknownTopic
+from bot.errors import BadQuery, UnknownTopic, echo
 from bot.topics import SLUG, Taxonomy, fold, words
 
 MAX_LENGTH = 300
@@ -154,7 +154,7 @@ class _Parser:
                 return AuthorTerm(phrase)
             if head.lower() == "cat:":
                 return self.category(phrase)
-            raise _fail(f"I can't read `{head}` before a quoted phrase; use author:\"Name\" or a plain \"phrase\".")
+            raise _fail(f"I can't read {echo(head)} before a quoted phrase; use author:\"Name\" or a plain \"phrase\".")
         key, _, value = token.partition(":")
         if value and key.lower() == "cat":
             return self.category(value)
@@ -166,7 +166,7 @@ class _Parser:
         if bad or not _BARE.match(token):
             shown = bad[0] if bad else token
             raise _fail(
-                f"`{shown}` is not part of the query language; use words, \"phrases\", topic slugs, "
+                f"{echo(shown)} is not part of the query language; use words, \"phrases\", topic slugs, "
                 "-exclusions and OR."
             )
         if SLUG.match(token) and "-" in token:
@@ -177,7 +177,7 @@ class _Parser:
 
     def category(self, value: str) -> CategoryTerm:
         if not _CATEGORY.match(value):
-            raise _fail(f"`{value}` is not an arXiv category; write it like cat:cs.LG or cat:q-fin.TR.")
+            raise _fail(f"{echo(value)} is not an arXiv category; write it like cat:cs.LG or cat:q-fin.TR.")
         archive, _, sub = value.partition(".")
         return CategoryTerm(archive.lower() + ("." + (sub.upper() if archive.lower() == "cs" else sub) if sub else ""))
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from rapidfuzz import fuzz, process
 
 from bot.domain import CADENCES, WEEKDAYS, Schedule
-from bot.errors import BadSchedule
+from bot.errors import BadSchedule, echo
 
 USAGE = "schedule"
 TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$", re.I)
@@ -21,7 +21,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise BadSchedule(f"`{name}` is not a time zone I know.", usage=USAGE) from exc
+        raise BadSchedule(f"{echo(name)} is not a time zone I know.", usage=USAGE) from exc
 
 
 def _runs_on(schedule: Schedule, day: date) -> bool:
@@ -103,7 +103,7 @@ def _zones() -> dict[str, str]:
 
 def parse_time(text: str) -> time:
     match = TIME.match(text.strip())
-    hint = f"`{text}` is not a time of day; use HH:MM in 24-hour time, like 09:00 or 17:30."
+    hint = f"{echo(text)} is not a time of day; use HH:MM in 24-hour time, like 09:00 or 17:30."
     if not match:
         raise BadSchedule(hint, usage=USAGE)
     hours, minutes, ampm = int(match["h"]), int(match["m"] or 0), (match["ampm"] or "").lower()
@@ -126,7 +126,7 @@ def parse_zone(text: str) -> str:
     found = process.extract(key, list(zones), scorer=fuzz.ratio, limit=6, score_cutoff=70)
     suggestions = list(dict.fromkeys(zones[name] for name, _score, _ in found))[:3]  # best first, once each
     hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else " Use an IANA name like Europe/Paris or UTC."
-    raise BadSchedule(f"`{text}` is not a time zone I know.{hint}", usage=USAGE)
+    raise BadSchedule(f"{echo(text)} is not a time zone I know.{hint}", usage=USAGE)
 
 
 def parse_weekday(text: str) -> int:
@@ -134,7 +134,7 @@ def parse_weekday(text: str) -> int:
     for number, name in enumerate(WEEKDAYS):
         if len(key) >= 3 and name.startswith(key) or key == name + "s":
             return number
-    raise BadSchedule(f"`{text}` is not a day of the week; use monday … sunday.", usage=USAGE)
+    raise BadSchedule(f"{echo(text)} is not a day of the week; use monday … sunday.", usage=USAGE)
 
 
 def parse_schedule(args: str, default_tz: str = "UTC") -> Schedule:
@@ -164,5 +164,5 @@ def parse_schedule(args: str, default_tz: str = "UTC") -> Schedule:
         elif tz is None:
             tz = parse_zone(word)
         else:
-            raise BadSchedule(f"I don't understand `{word}`; use daily, weekdays or weekly DAY.", usage=USAGE)
+            raise BadSchedule(f"I don't understand {echo(word)}; use daily, weekdays or weekly DAY.", usage=USAGE)
     return Schedule(at=at, tz=tz or parse_zone(default_tz), cadence=cadence, weekday=weekday)

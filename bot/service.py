@@ -14,7 +14,7 @@ from bot import commands as c
 from bot import replies as r
 from bot.digest import build_digest
 from bot.domain import Actor, ChannelRef, Schedule, Subscription
-from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError
+from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
 from bot.find import Finder
 from bot.limits import CommandRate
 from bot.matching import Matcher
@@ -86,7 +86,7 @@ class Service:
         query = parse_query(command.query, self.taxonomy)
         with self.uow() as uow:
             if uow.subscriptions.find(channel, query.text):
-                raise BadCommand(f"This channel already follows `{query.text}`.", usage="list")
+                raise BadCommand(f"This channel already follows {echo(query.text)}.", usage="list")
             if uow.subscriptions.count(channel) >= MAX_SUBSCRIPTIONS:
                 raise LimitReached(f"A channel can have at most {MAX_SUBSCRIPTIONS} subscriptions; remove one first.", usage="unsubscribe")
             uow.subscriptions.add(Subscription(channel, query.text, query.min_upvotes, created_by=actor.id))
@@ -125,7 +125,7 @@ class Service:
             else:
                 chosen = [s for s in subs if s.query.lower() == " ".join(target.split()).lower()]
                 if not chosen:
-                    raise BadCommand(f"This channel does not follow `{target[:80]}`; /papers list shows what it follows.", usage="unsubscribe")
+                    raise BadCommand(f"This channel does not follow {echo(target)}; /papers list shows what it follows.", usage="unsubscribe")
             for sub in chosen:
                 uow.subscriptions.remove(sub.id)  # type: ignore[arg-type]
                 uow.audit.record(channel, actor.name, f"unsubscribed from {sub.query}")
@@ -167,7 +167,7 @@ class Service:
         if not topics:
             suggestions = self.taxonomy.suggest(command.prefix)
             hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
-            raise BadCommand(f"No topic starts with `{command.prefix[:60]}`.{hint}", usage="topics")
+            raise BadCommand(f"No topic starts with {echo(command.prefix)}.{hint}", usage="topics")
         rows = tuple((t.slug, t.name, self._depth(t.slug)) for t in topics)
         return r.TopicList(command.prefix, rows, len(self.taxonomy))
 
@@ -191,7 +191,7 @@ class Service:
 
     def _help(self, channel: ChannelRef, actor: Actor, command: c.Help) -> r.Reply:
         if command.command and command.command not in c.USAGE:
-            raise BadCommand(f"There is no command `{command.command[:40]}`.", usage="help")
+            raise BadCommand(f"There is no command {echo(command.command)}.", usage="help")
         names = [command.command] if command.command else list(c.USAGE)
         return r.HelpText(tuple(c.USAGE[name] for name in names))
 
