@@ -22,7 +22,6 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _MENTION_OPENER = re.compile(r"<(?=[@#:/a-zA-Z])")  # <@id> <@&id> <#id> </cmd:id> <t:..> <a:emoji:id>
-_BRACKET = re.compile(r"(?<!\\)(\\*)([\[\]])")  # from the start of a backslash run: linear, not quadratic
 
 
 @dataclass
@@ -54,10 +53,11 @@ def inert(text: str | None) -> str:
 
 def escape(text: str | None) -> str:
     """Markdown shown as typed, and no `@`/`<@&id>`/`<#id>` form that Discord could turn into a mention."""
-    text = discord.utils.escape_markdown(plain(text))
-    # escape_markdown escapes only the `[` of a whole `[text](url)`; a lone `]` could still close a link we
-    # build around the text. Escape every bracket not already escaped (an odd run of backslashes before it).
-    text = _BRACKET.sub(lambda m: m.group(1) + ("" if len(m.group(1)) % 2 else "\\") + m.group(2), text)
+    # escape_markdown treats a whole `[text](url)` as one unit and leaves the markup inside it live, and
+    # a lone `]` could close a link we build around the text: escape each piece between brackets on its
+    # own, and every bracket.
+    pieces = re.split(r"([\[\]])", plain(text))
+    text = "".join("\\" + p if p in ("[", "]") else discord.utils.escape_markdown(p) for p in pieces)
     text = re.sub(r"(?m)^(\s*\d+)\.", r"\1\\.", text)  # "1. " would start a list
     return _MENTION_OPENER.sub("<\u200b", text.replace("@", "@\u200b"))
 
