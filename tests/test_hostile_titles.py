@@ -229,15 +229,9 @@ def test_discord_replies_and_posts_are_harmless_and_within_embed_limits(paper: P
         assert_harmless_on_discord(message)
 
 
-# discord.utils.escape_markdown matches a whole `[...](...)` span (greedily, to the last `)` of the
-# line) and escapes only its first `[`: bold, spoilers and code inside the span stay live markup.
-MARKUP_LEFT_LIVE = ("markdown-link", "markup-inside-link")
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="discord_render.escape leaves markup inside "
-                                               "[...](...) unescaped")) if name in MARKUP_LEFT_LIVE else name
-    for name in HOSTILE])
+# discord.utils.escape_markdown alone treats a whole `[...](...)` span as one unit and leaves bold,
+# spoilers and code inside it live (the markdown-link and markup-inside-link rows).
+@pytest.mark.parametrize("name", list(HOSTILE))
 def test_discord_shows_paper_markdown_as_typed(stored: dict[str, Paper], name: str) -> None:
     for message in discord_messages(stored[name]):
         assert_markdown_shown_as_typed(message)
