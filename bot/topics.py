@@ -45,10 +45,11 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 def fold(text: str) -> str:
     """Lower case without accents: the spelling-insensitive form of a text."""
+    if text.isascii():  # NFKD leaves ASCII as it is; most abstracts are, and normalising costs
+        return text.lower()
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
-@lru_cache(maxsize=500_000)  # a corpus repeats its words: stem each spelling once
 def stem(word: str) -> str:
     """A deliberately small stemmer: plurals, -ing, -ed and a final -e (researchers' plurals, not Porter)."""
     if len(word) <= 3 or word.isdigit():
@@ -70,9 +71,29 @@ def stem(word: str) -> str:
     return word
 
 
+class _Stems(dict):
+    """Each spelling stemmed once: a corpus repeats its words, and a plain dict hit costs least."""
+
+    LIMIT = 500_000  # distinct spellings; a long run over odd text must not grow without bound
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        found = self[word] = stem(word)
+        return found
+
+
+_stems = _Stems()
+
+
 def words(text: str) -> list[str]:
     """The stemmed words of a text, hyphens and punctuation read as spaces."""
-    return [stem(w) for w in _WORD.findall(fold(text))]
+    return list(map(_stems.__getitem__, _WORD.findall(fold(text))))
+
+
+def stem_all(folded: list[str]) -> list[str]:
+    """`stem` of each of these already folded words, as `words` stems them."""
+    return list(map(_stems.__getitem__, folded))
 
 
 def phrase_keys(phrase: str) -> set[str]:
@@ -196,4 +217,4 @@ def default_taxonomy() -> Taxonomy:
     return Taxonomy.load()
 
 
-__all__ = ["Taxonomy", "Topic", "default_taxonomy", "fold", "phrase_keys", "stem", "words"]
+__all__ = ["Taxonomy", "Topic", "default_taxonomy", "fold", "phrase_keys", "stem", "stem_all", "words"]

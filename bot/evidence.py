@@ -1,0 +1,216 @@
+"""A topic's evidence on one paper: the rules in bot/matching.py's docstring, worked out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.paper_text import FIELDS, PaperText
+from bot.topics import Topic, phrase_keys
+
+STRONG = {"title": 2.0, "keywords": 1.5, "abstract": 0.6}
+REPEAT, REPEAT_CAP = 0.3, 0.9  # further abstract mentions
+SUPPORT = {"title": 0.45, "keywords": 0.35, "abstract": 0.25}
+BROAD_CATEGORIES = frozenset(
+    {"cs.LG", "cs.AI", "stat.ML", "cs.CL", "cs.CV", "cs.IR", "cs.NE", "cs.HC", "cs.CY", "cs.SI",
+     "eess.IV", "eess.SP", "cs.MM", "cs.CE", "cs.DC", "math.OC", "cs.CR"}
+)
+
+
+def _anchor(key: str) -> str:
+    """The word a phrase cannot match without: its longest, which is usually its rarest."""
+    return max(key.split(), key=len)
+
+
+@dataclass
+class Evidence:
+    points: float
+    why: list[str]
+
+
+class CompiledTopic:
+    """A topic's phrases turned into lookups: keys by anchor word, acronyms, masks."""
+
+    def __init__(self, topic: Topic) -> None:
+        self.topic = topic
+        self.strong: dict[str, list[tuple[str, str]]] = {}
+        self.support: dict[str, list[tuple[str, str]]] = {}
+        acronyms = []
+        for phrase in (topic.name, *topic.aliases):
+            self._add(self.strong, phrase)
+        for acronym in topic.acronyms:
+            if acronym.isalnum():
+                acronyms.append(acronym)
+            else:
+                self._add(self.strong, acronym)
+        for phrase in topic.supporting:
+            self._add(self.support, phrase)
+        self.acronyms = tuple(dict.fromkeys(acronyms))
+        self.acronym_tokens = frozenset(a for x in self.acronyms for a in (x, x + "s"))
+        self.exclude = tuple(sorted({k for p in topic.exclude for k in phrase_keys(p)}, key=len, reverse=True))
+        self.initials = {k: "".join(w[0] for w in k.split()).upper() for k in self.exclude}
+        self.strong_anchors = frozenset(self.strong)
+        self.anchors = self.strong_anchors | frozenset(self.support)
+        self.exclude_by_anchor: dict[str, list[str]] = {}
+        for key in self.exclude:
+            self.exclude_by_anchor.setdefault(_anchor(key), []).append(key)
+        self.exclude_anchors = frozenset(self.exclude_by_anchor)
+        self.categories = frozenset(topic.categories)
+        # each key is shown as the first phrase that brought it (a key has one anchor)
+        self.strong_shown = {key: shown for entries in self.strong.values() for key, shown in entries}
+        self.support_shown = {key: shown for entries in self.support.values() for key, shown in entries}
+        self.strong_keys = frozenset(self.strong_shown)
+        self.support_keys = frozenset(self.support_shown)
+        self.exclude_keys = frozenset(self.exclude)
+
+    @staticmethod
+    def _add(table: dict[str, list[tuple[str, str]]], phrase: str) -> None:
+        for key in phrase_keys(phrase):
+            entries = table.setdefault(_anchor(key), [])
+            if all(k != key for k, _ in entries):
+                entries.append((key, phrase))
+
+    def evidence(self, text: PaperText) -> Evidence:
+        """The points and reasons of this topic on a paper.
+
+        Works from the phrases TopicIndex found in the paper. Where the old walk over word sets
+        could take two phrases in either order (equal lengths, two supporting phrases in one
+        field) the order shows in the reasons, so those papers take that walk (`_walk`)."""
+        acronym_hit = self.acronym_tokens & text.acronyms
+        hit = self.anchors & text.anchor_words
+        if not acronym_hit and (not hit or (hit.isdisjoint(self.strong_anchors) and len(hit) < 2)):
+            return Evidence(0.0, [])  # nothing strong and at most one hint: cannot reach the threshold
+        strong = self.strong_keys & text.present
+        excludes = self.exclude_keys & text.present
+        if not (_distinct_lengths(strong) and _distinct_lengths(excludes)):
+            return self._walk(text)
+        keys, muted = text.keys, set()
+        if excludes:
+            keys = dict(keys)
+            order = sorted(excludes, key=len, reverse=True)
+            for name in FIELDS:
+                for ex in order:
+                    if ex in keys[name]:
+                        keys[name] = keys[name].replace(ex, " | ")
+                        muted.add(self.initials[ex])
+        strong_order = sorted(strong, key=len, reverse=True)
+        field_points, why = [], []
+        for name in FIELDS:
+            field, found = keys[name], []
+            for key in strong_order:
+                n = field.count(key)
+                if n:
+                    found.append((f'"{self.strong_shown[key]}"', n))
+                    field = field.replace(key, " | ")
+            if acronym_hit:
+                self._acronym_hits(text, name, muted, found)
+            if not found:
+                continue
+            mentions = sum(n for _, n in found)
+            extra = min(REPEAT * (mentions - 1), REPEAT_CAP) if name == "abstract" else 0.0
+            field_points.append(STRONG[name] + extra)
+            why.append(f"{', '.join(s for s, _ in sorted(found, key=lambda f: -f[1])[:3])} in {name}")
+        points = max(field_points, default=0.0) + 0.3 * max(len(field_points) - 1, 0)
+        support = self.support_keys & text.present
+        support_points, support_seen, support_where = 0.0, set(), {}
+        for name in FIELDS if support else ():
+            field = keys[name]
+            new = [key for key in support if key not in support_seen and key in field]
+            if len(new) > 1:
+                return self._walk(text)
+            if new:
+                support_seen.add(new[0])
+                support_points += SUPPORT[name]
+                support_where[name] = [f'"{self.support_shown[new[0]]}"']
+        if support_seen and (points or len(support_seen) >= 2):
+            points += support_points
+            why.extend(f"with {', '.join(v[:4])} in {k}" for k, v in support_where.items())
+        if points:
+            points += self._category_points(text, why)
+        return Evidence(points, why)
+
+    def _walk(self, text: PaperText) -> Evidence:
+        """The evidence as first written: phrases taken in the order of the word sets."""
+        hit = self.anchors & text.all_words
+        acronym_hit = self.acronym_tokens & text.acronyms
+        if not acronym_hit and (not hit or (hit.isdisjoint(self.strong_anchors) and len(hit) < 2)):
+            return Evidence(0.0, [])  # nothing strong and at most one hint: cannot reach the threshold
+        keys = dict(text.keys)
+        muted: set[str] = set()
+        excludes = [k for a in self.exclude_anchors & text.all_words for k in self.exclude_by_anchor[a]]
+        if excludes:
+            for name in FIELDS:
+                for ex in sorted(excludes, key=len, reverse=True):
+                    if ex in keys[name]:
+                        keys[name] = keys[name].replace(ex, " | ")
+                        muted.add(self.initials[ex])
+        # "attack success rate (ASR)" is excluded, so that paper's ASR is not speech recognition
+        field_points, why = [], []
+        for name in FIELDS:
+            found = self._strong_hits(keys, text, hit, name, muted, acronym_hit)
+            if not found:
+                continue
+            mentions = sum(n for _, n in found)
+            extra = min(REPEAT * (mentions - 1), REPEAT_CAP) if name == "abstract" else 0.0
+            field_points.append(STRONG[name] + extra)
+            why.append(f"{', '.join(s for s, _ in sorted(found, key=lambda f: -f[1])[:3])} in {name}")
+        # the best field decides; each further field that agrees adds a little
+        points = max(field_points, default=0.0) + 0.3 * max(len(field_points) - 1, 0)
+        support_points, support_seen, support_where = 0.0, set(), {}
+        for name in FIELDS:
+            for anchor in hit & text.word_sets[name]:
+                for key, shown in self.support.get(anchor, ()):
+                    if key not in support_seen and key in keys[name]:
+                        support_seen.add(key)
+                        support_points += SUPPORT[name]
+                        support_where.setdefault(name, []).append(f'"{shown}"')
+        if support_seen and (points or len(support_seen) >= 2):
+            points += support_points
+            why.extend(f"with {', '.join(v[:4])} in {k}" for k, v in support_where.items())
+        if points:
+            points += self._category_points(text, why)
+        return Evidence(points, why)
+
+    def _strong_hits(
+        self, keys: dict[str, str], text: PaperText, hit: frozenset[str], name: str, muted: set[str],
+        acronym_hit: frozenset[str],
+    ) -> list[tuple[str, int]]:
+        """Strong phrases in one field, longest first, each occurrence counted once
+        ("deep reinforcement learning" is one mention, not also one of "reinforcement learning")."""
+        candidates = [e for anchor in hit & text.word_sets[name] for e in self.strong.get(anchor, ())]
+        field, found = keys[name], []
+        for key, shown in sorted(candidates, key=lambda e: -len(e[0])):
+            n = field.count(key)
+            if n:
+                found.append((f'"{shown}"', n))
+                field = field.replace(key, " | ")
+        if acronym_hit:
+            self._acronym_hits(text, name, muted, found)
+        return found
+
+    def _acronym_hits(self, text: PaperText, name: str, muted: set[str], found: list[tuple[str, int]]) -> None:
+        counts = text.raw[name]
+        for acronym in self.acronyms:
+            if acronym in muted:
+                continue
+            n = counts.get(acronym, 0) + counts.get(acronym + "s", 0)
+            if n:
+                found.append((f'acronym "{acronym}"', n))
+
+    def _category_points(self, text: PaperText, why: list[str]) -> float:
+        best, shown = 0.0, ""
+        for i, category in enumerate(text.categories):
+            if category not in self.categories:
+                continue
+            value = 0.1 if category in BROAD_CATEGORIES else (0.6 if i == 0 else 0.4)
+            if value > best:
+                best, shown = value, category
+        if best:
+            why.append(f"category {shown}")
+        return best
+
+
+def _distinct_lengths(keys: frozenset[str]) -> bool:
+    return len(keys) < 2 or len({len(k) for k in keys}) == len(keys)
+
+
+__all__ = ["BROAD_CATEGORIES", "CompiledTopic", "Evidence"]
