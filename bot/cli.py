@@ -198,7 +198,7 @@ def digest(channel: Annotated[str, typer.Argument(help="The channel to preview."
     ref = _channel(channel)
     app = _app()
     with UnitOfWork(app.engine, app.default_schedule) as uow:
-        preview = build_digest(uow, app.matcher, ref, app.service.clock(), app.settings.digest_cap)
+        preview = build_digest(uow, app.matcher, ref, app.service.clock(), cap=None)
     if as_json:
         _emit(jo.digest_json(preview))
     else:

@@ -48,13 +48,13 @@ def matches_for(
     return sorted(best.values(), key=rank_key)
 
 
-def build_digest(uow: UnitOfWork, matcher: Matcher, channel: ChannelRef, now: datetime, cap: int = 10) -> Digest:
-    """What the channel's next post would hold; `more` counts matches beyond the cap."""
+def build_digest(uow: UnitOfWork, matcher: Matcher, channel: ChannelRef, now: datetime, cap: int | None = 10) -> Digest:
+    """What the channel's next post would hold; `more` counts matches beyond the cap (None: no cap)."""
     subscriptions = uow.subscriptions.for_channel(channel)
     if not subscriptions:
         return Digest(channel, (), 0, "", now)
     found = matches_for(matcher, matcher.taxonomy, subscriptions, candidates(uow, channel, now))
-    shown = tuple(found[:cap])
+    shown = tuple(found[:cap] if cap is not None else found)
     return Digest(channel, shown, len(found) - len(shown), digest_title(len(found), subscriptions, now), now)
 
 

@@ -149,7 +149,8 @@ class Service:
     def _digest(self, channel: ChannelRef, actor: Actor, command: c.PreviewDigest) -> r.Reply:
         with self.uow() as uow:
             has_subs = uow.subscriptions.count(channel) > 0
-            digest = build_digest(uow, self.matcher, channel, self.clock(), self.digest_cap)
+            # The preview is where the post's "and N more" points: it lists every match.
+            digest = build_digest(uow, self.matcher, channel, self.clock(), cap=None)
         return r.DigestPreview(digest, has_subs)
 
     def _schedule(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:
