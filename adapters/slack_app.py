@@ -18,10 +18,10 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
+from adapters.slack_installations import EncryptedInstallationStore
 from adapters.slack_replies import render
 from bot import commands as c
 from bot.config import Settings
@@ -61,9 +61,10 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
     return WebClient(token=token, base_url=base_url, retry_handlers=retries)
 
 
-def installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstallationStore:
+def installation_store(settings: Settings, engine: Engine) -> EncryptedInstallationStore:
     """Installations (bot tokens per workspace) in the project's database, tables created if missing."""
-    store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id or "", engine=engine, logger=log)
+    store = EncryptedInstallationStore(client_id=settings.slack_client_id or "", engine=engine,
+                                       key=settings.slack_token_key, logger=log)
     store.create_tables()
     return store
 

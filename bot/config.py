@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_client_id: str | None = None
     slack_client_secret: SecretStr | None = None
+    slack_token_key: SecretStr | None = None  # a Fernet key: Slack installation tokens encrypted at rest
     slack_api_url: str = "https://slack.com/api/"
     slack_admins: str = ""  # comma-separated user ids who may always change subscriptions
     slack_changes_by: str = "anyone"  # anyone | admins

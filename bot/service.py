@@ -43,7 +43,6 @@ class Service:
     taxonomy: Taxonomy
     matcher: Matcher
     finder: Finder
-    digest_cap: int = 10
     clock: Callable[[], datetime] = utcnow
     default_schedule: Schedule = Schedule()
     rate: CommandRate = field(default_factory=CommandRate)

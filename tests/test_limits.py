@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
+from adapters.terminal_render import render_digest
 from bot import replies as r
 from bot.commands import MAX_COMMAND_CHARS
+from bot.delivery import deliver_due
+from bot.digest import build_digest
 from bot.domain import Actor
 from bot.limits import CommandRate
 from bot.query import MAX_LENGTH
+from bot.senders import RecordingSender
 from bot.service import MAX_SUBSCRIPTIONS
+from storage.uow import UnitOfWork
 from tests.chat import Chat
 
 
@@ -77,23 +83,21 @@ def test_the_21st_command_in_a_minute_is_refused_and_others_are_unaffected(chat:
     assert isinstance(chat.reply("/papers help"), r.HelpText)  # a minute later, ana may again
 
 
-def test_the_digest_holds_at_most_its_cap_and_says_how_many_more(chat: Chat) -> None:
+def test_the_post_holds_its_cap_and_the_preview_holds_everything(chat: Chat) -> None:
     chat.say("/papers subscribe reinforcement-learning")
-    reply = chat.reply("/papers digest")
-    assert isinstance(reply, r.DigestPreview)
-    assert len(reply.digest.matches) == chat.app.settings.digest_cap == 10 and reply.digest.more > 0
-    answer = chat.say("/papers digest")
-    assert answer.endswith(f"… and {reply.digest.more} more: /papers digest shows them.")
-    assert re.search(r"(?m)^10\. ", answer) and not re.search(r"(?m)^11\. ", answer)
+    preview = chat.reply("/papers digest")
+    assert isinstance(preview, r.DigestPreview)
+    assert len(preview.digest.matches) > 10 and preview.digest.more == 0
+    sender = RecordingSender()
+    deliver_due(chat.app.engine, chat.app.matcher, {"terminal": sender}, datetime.now(timezone.utc), force=True,
+                cap=chat.app.settings.digest_cap)
+    assert len(sender.posted_keys()) == chat.app.settings.digest_cap == 10
 
 
-def test_a_smaller_digest_cap_moves_the_rest_into_and_n_more(chat: Chat) -> None:
+def test_a_capped_post_says_how_many_more_and_where(chat: Chat) -> None:
     chat.say("/papers subscribe reinforcement-learning")
-    everything = chat.reply("/papers digest")
-    assert isinstance(everything, r.DigestPreview)
-    total = len(everything.digest.matches) + everything.digest.more
-
-    chat.app.service.digest_cap = 3
-    answer = chat.say("/papers digest")
-    assert answer.endswith(f"… and {total - 3} more: /papers digest shows them.")
+    with UnitOfWork(chat.app.engine) as uow:
+        post = build_digest(uow, chat.app.matcher, chat.channel, datetime.now(timezone.utc), cap=3)
+    answer = render_digest(post)
+    assert post.more > 0 and answer.endswith(f"… and {post.more} more: /papers digest shows them.")
     assert re.search(r"(?m)^3\. ", answer) and not re.search(r"(?m)^4\. ", answer)
