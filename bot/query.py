@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -194,10 +195,21 @@ class _Parser:
         return PhraseTerm(" ".join(run))
 
 
+_PARSERS: weakref.WeakKeyDictionary[Taxonomy, _Parser] = weakref.WeakKeyDictionary()
+
+
+def _parser_for(taxonomy: Taxonomy) -> _Parser:
+    """Building the index of topic names is nearly all of a parse's cost: once per taxonomy."""
+    parser = _PARSERS.get(taxonomy)
+    if parser is None:
+        parser = _PARSERS[taxonomy] = _Parser(taxonomy)
+    return parser
+
+
 def parse_query(text: str, taxonomy: Taxonomy) -> Query:
     """Parse a subscription; any problem is a BadQuery (or UnknownTopic) with one sentence to show."""
     text = _check_text(text)
-    parser = _Parser(taxonomy)
+    parser = _parser_for(taxonomy)
     min_upvotes = 0
     groups: list[list[Term]] = []
     excluded: list[Term] = []

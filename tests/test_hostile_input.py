@@ -118,23 +118,6 @@ def parsers(examples: int) -> settings:
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_parser_per_taxonomy() -> Iterator[None]:
-    """parse_query builds its index of topic names on every call (about 2 ms, nearly all of its time);
-    a _Parser keeps no state between calls, so one per taxonomy makes 100,000 examples affordable."""
-    built: dict[int, tuple[Taxonomy, Any]] = {}
-    real = bot.query._Parser
-
-    def once(taxonomy: Taxonomy) -> Any:
-        if id(taxonomy) not in built:
-            built[id(taxonomy)] = (taxonomy, real(taxonomy))  # holding the taxonomy keeps its id unique
-        return built[id(taxonomy)][1]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bot.query, "_Parser", once)
-        yield
-
-
 def assert_one_sentence(message: str, limit: int = SENTENCE) -> None:
     """What a Problem must be: one line that ends like a sentence, short enough to read."""
     assert message and "\n" not in message, repr(message[:200])
