@@ -46,7 +46,7 @@ class CompiledTopic:
             self._add(self.support, phrase)
         self.acronyms = tuple(dict.fromkeys(acronyms))
         self.acronym_tokens = frozenset(a for x in self.acronyms for a in (x, x + "s"))
-        self.exclude = tuple(sorted({k for p in topic.exclude for k in phrase_keys(p)}, key=len, reverse=True))
+        self.exclude = tuple(sorted({k for p in topic.exclude for k in phrase_keys(p)}, key=_longest_first))
         self.initials = {k: "".join(w[0] for w in k.split()).upper() for k in self.exclude}
         self.strong_anchors = frozenset(self.strong)
         self.anchors = self.strong_anchors | frozenset(self.support)
@@ -86,13 +86,13 @@ class CompiledTopic:
         keys, muted = text.keys, set()
         if excludes:
             keys = dict(keys)
-            order = sorted(excludes, key=len, reverse=True)
+            order = sorted(excludes, key=_longest_first)
             for name in FIELDS:
                 for ex in order:
                     if ex in keys[name]:
                         keys[name] = keys[name].replace(ex, " | ")
                         muted.add(self.initials[ex])
-        strong_order = sorted(strong, key=len, reverse=True)
+        strong_order = sorted(strong, key=_longest_first)
         field_points, why = [], []
         for name in FIELDS:
             field, found = keys[name], []
@@ -108,7 +108,7 @@ class CompiledTopic:
             mentions = sum(n for _, n in found)
             extra = min(REPEAT * (mentions - 1), REPEAT_CAP) if name == "abstract" else 0.0
             field_points.append(STRONG[name] + extra)
-            why.append(f"{', '.join(s for s, _ in sorted(found, key=lambda f: -f[1])[:3])} in {name}")
+            why.append(f"{', '.join(s for s, _ in sorted(found, key=lambda f: (-f[1], f[0]))[:3])} in {name}")
         points = max(field_points, default=0.0) + 0.3 * max(len(field_points) - 1, 0)
         support = self.support_keys & text.present
         support_points, support_seen, support_where = 0.0, set(), {}
@@ -139,7 +139,7 @@ class CompiledTopic:
         excludes = [k for a in self.exclude_anchors & text.all_words for k in self.exclude_by_anchor[a]]
         if excludes:
             for name in FIELDS:
-                for ex in sorted(excludes, key=len, reverse=True):
+                for ex in sorted(excludes, key=_longest_first):
                     if ex in keys[name]:
                         keys[name] = keys[name].replace(ex, " | ")
                         muted.add(self.initials[ex])
@@ -152,12 +152,12 @@ class CompiledTopic:
             mentions = sum(n for _, n in found)
             extra = min(REPEAT * (mentions - 1), REPEAT_CAP) if name == "abstract" else 0.0
             field_points.append(STRONG[name] + extra)
-            why.append(f"{', '.join(s for s, _ in sorted(found, key=lambda f: -f[1])[:3])} in {name}")
+            why.append(f"{', '.join(s for s, _ in sorted(found, key=lambda f: (-f[1], f[0]))[:3])} in {name}")
         # the best field decides; each further field that agrees adds a little
         points = max(field_points, default=0.0) + 0.3 * max(len(field_points) - 1, 0)
         support_points, support_seen, support_where = 0.0, set(), {}
         for name in FIELDS:
-            for anchor in hit & text.word_sets[name]:
+            for anchor in sorted(hit & text.word_sets[name]):  # sorted: the same `why` in every process
                 for key, shown in self.support.get(anchor, ()):
                     if key not in support_seen and key in keys[name]:
                         support_seen.add(key)
@@ -178,7 +178,7 @@ class CompiledTopic:
         ("deep reinforcement learning" is one mention, not also one of "reinforcement learning")."""
         candidates = [e for anchor in hit & text.word_sets[name] for e in self.strong.get(anchor, ())]
         field, found = keys[name], []
-        for key, shown in sorted(candidates, key=lambda e: -len(e[0])):
+        for key, shown in sorted(candidates, key=lambda e: (-len(e[0]), e[0])):
             n = field.count(key)
             if n:
                 found.append((f'"{shown}"', n))
@@ -207,6 +207,11 @@ class CompiledTopic:
         if best:
             why.append(f"category {shown}")
         return best
+
+
+def _longest_first(key: str) -> tuple[int, str]:
+    """Longest phrase first; ties in a fixed order, so that every process gives the same `why`."""
+    return (-len(key), key)
 
 
 def _distinct_lengths(keys: frozenset[str]) -> bool:
