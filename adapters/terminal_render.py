@@ -90,7 +90,7 @@ def _list(reply: r.SubscriptionList) -> str:
 def _found(reply: r.FindResults) -> str:
     if not reply.results:
         return reply.note or "Nothing found."
-    return "\n\n".join(paper_block(f.paper, i, f.how) for i, f in enumerate(reply.results, 1))
+    return "\n\n".join(paper_block(f.paper, i, f"found by {f.how}" if f.how else "") for i, f in enumerate(reply.results, 1))
 
 
 def _preview(reply: r.DigestPreview) -> str:
