@@ -45,7 +45,7 @@ class Budget:
     abstracts: bool  # look in abstracts when titles and authors give nothing convincing
 
 
-FIND = Budget(candidates=200, single_df=3_000, first_letter_only=False, abstracts=True)
+FIND = Budget(candidates=200, single_df=800, first_letter_only=False, abstracts=True)
 SUGGEST = Budget(candidates=100, single_df=1_000, first_letter_only=True, abstracts=False)
 MAX_SINGLES = 6
 PAIRED = 5  # the rarest words that are paired with one another
