@@ -6,13 +6,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from bot.domain import Paper
+from storage.search import index_new_rows
 from storage.tables import PaperRow, utcnow
 
-BATCH = 2000
+BATCH = 10_000
 SEP = "; "
 
 
@@ -134,7 +135,11 @@ class PaperRepository:
         fresh = [values for key, values in batch.items() if key not in existing]
         now = utcnow()
         if fresh:
-            self.session.execute(insert(PaperRow), [v | {"added_at": now, "updated_at": now} for v in fresh])
+            last = self.session.execute(select(func.coalesce(func.max(PaperRow.id), 0))).scalar_one()
+            # Core, not the ORM's bulk insert: a third of the time of an ingest went to its bookkeeping.
+            self.session.connection().execute(PaperRow.__table__.insert(),  # type: ignore[attr-defined]
+                                              [v | {"added_at": now, "updated_at": now} for v in fresh])
+            index_new_rows(self.session, last)
             result.added = len(fresh)
             result.added_keys = [str(v["key"]) for v in fresh]
         for key, old in existing.items():
