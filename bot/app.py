@@ -124,6 +124,8 @@ def run_everything(app: App, only: str | None = None) -> None:
     if only in ("slack", "discord") and not adapters:
         raise NotConfigured(f"`--only {only}` needs its credentials in the environment (see the README).")
     app.senders = senders_for(app)
+    if only != "scheduler":  # the first /papers find should not wait for the vocabulary
+        threading.Thread(target=app.finder.warm, name="find-warm", daemon=True).start()
     slack = slack_server.start(app) if "slack" in adapters else None  # may refuse: before anything runs
     scheduler = None
     if only in (None, "scheduler"):

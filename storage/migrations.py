@@ -21,6 +21,21 @@ SCRIPTS = Path(__file__).parent / "alembic"
 SCHEMA_LOCK = 0x70617065  # "pape": one process at a time changes the schema on PostgreSQL
 
 
+# Made by search DDL or by slack_sdk's stores, not by SQLModel: autogenerate must not drop them.
+FOREIGN = ("paper_fts", "slack_", "alembic_version")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """What Alembic compares: the models' tables, without the search index's columns and indexes."""
+    from sqlmodel import SQLModel
+
+    if type_ == "table" and name and (name.startswith(FOREIGN) or name not in SQLModel.metadata.tables):
+        return False
+    if type_ == "column" and name in ("search", "search_title"):
+        return False
+    return not (type_ == "index" and name and name.startswith(("ix_paper_search", "ix_paper_title_trgm")))
+
+
 class SchemaBehind(RuntimeError):
     """The database is older than this code and automatic upgrades are off."""
 

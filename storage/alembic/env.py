@@ -7,17 +7,7 @@ from sqlmodel import SQLModel
 
 from storage import tables  # noqa: F401  (registers the tables on the metadata)
 from storage.engine import make_engine
-
-# Made by search DDL or by slack_sdk's stores, not by SQLModel: autogenerate must not drop them.
-FOREIGN = ("paper_fts", "slack_", "alembic_version")
-
-
-def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    if type_ == "table" and name and (name.startswith(FOREIGN) or name not in SQLModel.metadata.tables):
-        return False
-    if type_ == "column" and name in ("search", "search_title"):
-        return False
-    return not (type_ == "index" and name and name.startswith(("ix_paper_search", "ix_paper_title_trgm")))
+from storage.migrations import include_name
 
 
 def run() -> None:

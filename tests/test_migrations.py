@@ -1,0 +1,65 @@
+"""Schema versions, on SQLite and PostgreSQL: migrations build what the models say; a database behind is caught."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
+from sqlmodel import SQLModel
+
+from bot.domain import Paper
+from storage.migrations import alembic_config, current_revision, ensure_schema, head_revision, include_name
+from storage.search import candidates
+from storage.uow import UnitOfWork
+
+
+@pytest.fixture
+def empty(database_url: str) -> Engine:
+    from storage.engine import make_engine
+
+    engine = make_engine(database_url)
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        for table in ("alembic_version", "paper_fts", "paper_fts_abstract"):
+            conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+    return engine
+
+
+def upgrade_to(engine: Engine, revision: str) -> None:
+    with engine.connect() as conn:
+        command.upgrade(alembic_config(conn), revision)
+        conn.commit()
+
+
+def test_the_migrations_build_exactly_what_the_models_describe(empty: Engine) -> None:
+    upgrade_to(empty, "head")
+    with empty.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        assert compare_metadata(context, SQLModel.metadata) == []
+        assert current_revision(conn) == head_revision()
+
+
+def test_a_migrated_database_searches_like_a_created_one(empty: Engine) -> None:
+    upgrade_to(empty, "head")
+    with UnitOfWork(empty) as uow:
+        uow.papers.merge([Paper("Go-Explore: hard exploration", "Sparse rewards.", arxiv_id="1901.10995")])
+        uow.commit()
+        assert candidates(uow.session, ["explore"]) != []
+
+
+def test_a_fresh_database_is_created_at_the_newest_revision(empty: Engine) -> None:
+    ensure_schema(empty)
+    with empty.connect() as conn:
+        assert inspect(conn).has_table("paper")
+        assert current_revision(conn) == head_revision()
+
+
+def test_a_database_made_before_migrations_is_stamped_not_rebuilt(empty: Engine) -> None:
+    ensure_schema(empty)
+    with empty.begin() as conn:
+        conn.execute(text("DELETE FROM alembic_version"))
+    ensure_schema(empty, upgrade=False)
+    with empty.connect() as conn:
+        assert current_revision(conn) == head_revision()
