@@ -29,7 +29,13 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of te
 
 
 def _app(seed: bool = True) -> App:
-    return build_app(seed=seed)
+    from storage.migrations import SchemaBehind
+
+    try:
+        return build_app(seed=seed)
+    except SchemaBehind as behind:
+        _fail(str(behind))
+        raise
 
 
 def _emit(data: object) -> None:
