@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.paper_text import FIELDS, PaperText
@@ -83,15 +84,7 @@ class CompiledTopic:
         excludes = self.exclude_keys & text.present
         if not (_distinct_lengths(strong) and _distinct_lengths(excludes)):
             return self._walk(text)
-        keys, muted = text.keys, set()
-        if excludes:
-            keys = dict(keys)
-            order = sorted(excludes, key=_longest_first)
-            for name in FIELDS:
-                for ex in order:
-                    if ex in keys[name]:
-                        keys[name] = keys[name].replace(ex, " | ")
-                        muted.add(self.initials[ex])
+        keys, muted = self._muted(text.keys, excludes)
         strong_order = sorted(strong, key=_longest_first)
         field_points, why = [], []
         for name in FIELDS:
@@ -105,10 +98,8 @@ class CompiledTopic:
                 self._acronym_hits(text, name, muted, found)
             if not found:
                 continue
-            mentions = sum(n for _, n in found)
-            extra = min(REPEAT * (mentions - 1), REPEAT_CAP) if name == "abstract" else 0.0
-            field_points.append(STRONG[name] + extra)
-            why.append(f"{', '.join(s for s, _ in sorted(found, key=lambda f: (-f[1], f[0]))[:3])} in {name}")
+            field_points.append(_field_points(found, name))
+            why.append(_field_reason(found, name))
         points = max(field_points, default=0.0) + 0.3 * max(len(field_points) - 1, 0)
         support = self.support_keys & text.present
         support_points, support_seen, support_where = 0.0, set(), {}
@@ -121,7 +112,26 @@ class CompiledTopic:
                 support_seen.add(new[0])
                 support_points += SUPPORT[name]
                 support_where[name] = [f'"{self.support_shown[new[0]]}"']
-        if support_seen and (points or len(support_seen) >= 2):
+        return self._finish(text, points, why, support_points, len(support_seen), support_where)
+
+    def _muted(self, keys: dict[str, str], excludes: Iterable[str]) -> tuple[dict[str, str], set[str]]:
+        """The fields with excluded senses blanked out, and the acronyms those senses spell."""
+        muted: set[str] = set()
+        order = sorted(excludes, key=_longest_first)
+        if not order:
+            return keys, muted
+        keys = dict(keys)
+        for name in FIELDS:
+            for ex in order:
+                if ex in keys[name]:
+                    keys[name] = keys[name].replace(ex, " | ")
+                    muted.add(self.initials[ex])
+        return keys, muted
+
+    def _finish(self, text: PaperText, points: float, why: list[str], support_points: float, supports: int,
+                support_where: dict[str, list[str]]) -> Evidence:
+        """Hints count only beside a strong phrase, or two of them together; categories last."""
+        if supports and (points or supports >= 2):
             points += support_points
             why.extend(f"with {', '.join(v[:4])} in {k}" for k, v in support_where.items())
         if points:
@@ -134,25 +144,16 @@ class CompiledTopic:
         acronym_hit = self.acronym_tokens & text.acronyms
         if not acronym_hit and (not hit or (hit.isdisjoint(self.strong_anchors) and len(hit) < 2)):
             return Evidence(0.0, [])  # nothing strong and at most one hint: cannot reach the threshold
-        keys = dict(text.keys)
-        muted: set[str] = set()
         excludes = [k for a in self.exclude_anchors & text.all_words for k in self.exclude_by_anchor[a]]
-        if excludes:
-            for name in FIELDS:
-                for ex in sorted(excludes, key=_longest_first):
-                    if ex in keys[name]:
-                        keys[name] = keys[name].replace(ex, " | ")
-                        muted.add(self.initials[ex])
+        keys, muted = self._muted(text.keys, excludes)
         # "attack success rate (ASR)" is excluded, so that paper's ASR is not speech recognition
         field_points, why = [], []
         for name in FIELDS:
             found = self._strong_hits(keys, text, hit, name, muted, acronym_hit)
             if not found:
                 continue
-            mentions = sum(n for _, n in found)
-            extra = min(REPEAT * (mentions - 1), REPEAT_CAP) if name == "abstract" else 0.0
-            field_points.append(STRONG[name] + extra)
-            why.append(f"{', '.join(s for s, _ in sorted(found, key=lambda f: (-f[1], f[0]))[:3])} in {name}")
+            field_points.append(_field_points(found, name))
+            why.append(_field_reason(found, name))
         # the best field decides; each further field that agrees adds a little
         points = max(field_points, default=0.0) + 0.3 * max(len(field_points) - 1, 0)
         support_points, support_seen, support_where = 0.0, set(), {}
@@ -163,12 +164,7 @@ class CompiledTopic:
                         support_seen.add(key)
                         support_points += SUPPORT[name]
                         support_where.setdefault(name, []).append(f'"{shown}"')
-        if support_seen and (points or len(support_seen) >= 2):
-            points += support_points
-            why.extend(f"with {', '.join(v[:4])} in {k}" for k, v in support_where.items())
-        if points:
-            points += self._category_points(text, why)
-        return Evidence(points, why)
+        return self._finish(text, points, why, support_points, len(support_seen), support_where)
 
     def _strong_hits(
         self, keys: dict[str, str], text: PaperText, hit: frozenset[str], name: str, muted: set[str],
@@ -207,6 +203,16 @@ class CompiledTopic:
         if best:
             why.append(f"category {shown}")
         return best
+
+
+def _field_points(found: list[tuple[str, int]], name: str) -> float:
+    """A field with strong phrases; repeated mentions in the abstract add a little, up to a cap."""
+    mentions = sum(n for _, n in found)
+    return STRONG[name] + (min(REPEAT * (mentions - 1), REPEAT_CAP) if name == "abstract" else 0.0)
+
+
+def _field_reason(found: list[tuple[str, int]], name: str) -> str:
+    return f"{', '.join(s for s, _ in sorted(found, key=lambda f: (-f[1], f[0]))[:3])} in {name}"
 
 
 def _longest_first(key: str) -> tuple[int, str]:
