@@ -78,13 +78,16 @@ def to_paper(row: PaperRow) -> Paper:
 def merged(old: dict[str, object], new: dict[str, object]) -> dict[str, object]:
     """The fields of `old` that `new` changes: a source fills gaps and refreshes what it owns.
 
-    Upvotes, links and AI fields take the newer non-empty value; categories are a union; a paper
+    Upvotes take the larger count; links and AI fields the newer non-empty value; categories are a union; a paper
     once seen on Hugging Face stays so; arXiv's text replaces other sources' text.
     """
     changes: dict[str, object] = {}
-    for name in ("upvotes", "url", "code_url", "project_url", "thumbnail_url", "ai_summary", "arxiv_id"):
+    for name in ("url", "code_url", "project_url", "thumbnail_url", "ai_summary", "arxiv_id"):
         if new[name] not in (None, "") and new[name] != old[name]:
             changes[name] = new[name]
+    # Upvotes only grow in practice; an older snapshot read after a newer one must not undo it.
+    if new["upvotes"] is not None and (old["upvotes"] is None or new["upvotes"] > old["upvotes"]):  # type: ignore[operator]
+        changes["upvotes"] = new["upvotes"]
     if new["keywords"] and new["keywords"] != old["keywords"]:
         changes["keywords"] = new["keywords"]
     for name in ("title", "abstract", "authors"):

@@ -85,3 +85,11 @@ def test_subscriptions_schedules_and_audit_round_trip(engine: Engine) -> None:
         assert uow.channels.schedule(LAB) == berlin
         assert uow.subscriptions.channels() == [LAB]
         assert [a.action for a in uow.audit.recent(LAB)] == ["subscribed to reinforcement-learning"]
+
+
+def test_an_older_upvote_snapshot_read_later_does_not_undo_a_newer_one(engine: Engine) -> None:
+    with UnitOfWork(engine) as uow:
+        uow.papers.merge([GO_EXPLORE.with_changes(upvotes=30, source="hf")])
+        assert uow.papers.merge([GO_EXPLORE.with_changes(upvotes=12, source="hf")]).unchanged == 1
+        uow.commit()
+        assert uow.papers.get("1901.10995").upvotes == 30  # type: ignore[union-attr]
