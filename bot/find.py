@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import math
 import re
@@ -32,6 +33,8 @@ EXACT = re.compile(
     re.I,
 )
 MIN_SCORE = 40.0  # below this a "match" shares a common word or two with the text, nothing more
+# Endings the engine's stemmer folds away, longest first (`detections` -> `detect`, `models` -> `model`).
+ENDINGS = ("ations", "ation", "ings", "ions", "ness", "ing", "ion", "ies", "ers", "ed", "es", "er", "ly", "s", "e", "y")
 SMALL_WORDS = frozenset("a an and are as at by for from in into is it of on or the to via vs with".split())
 
 
@@ -43,6 +46,9 @@ class Budget:
     single_df: int  # a word in more titles than this is looked for only together with another
     first_letter_only: bool  # repairs keep the first letter (faster; typists rarely miss it)
     abstracts: bool  # look in abstracts when titles and authors give nothing convincing
+    branch: int = 300  # words asked for together are expected in at most this many papers, or one more joins them
+    rows: int = 1_500  # the papers all branches together are expected to bring the engine to rank
+    postings: int = 500_000  # the postings all branches together may have the engine read
 
 
 FIND = Budget(candidates=200, single_df=800, first_letter_only=False, abstracts=True)
@@ -50,6 +56,21 @@ SUGGEST = Budget(candidates=100, single_df=1_000, first_letter_only=True, abstra
 MAX_SINGLES = 6
 PAIRED = 5  # the rarest words that are paired with one another
 WEAK = 70.0  # a best title score below this sends find to the abstracts too
+TIE = 3.0  # candidates this close to the best are told apart by how much of the text their abstracts hold
+ABSTRACT = 3.0  # at most this much for an abstract holding every word of the text
+START = 2.0  # at most this much for a title that starts with the text
+TIED = 8  # at most this many abstracts are read for that
+
+
+def crude_stem(word: str) -> str:
+    """What the engine's stemmer would keep of `word`, or a little less: `modelling` -> `model`."""
+    for ending in ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            word = word[: -len(ending)]
+            break
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
+    return word
 
 
 class Vocabulary:
@@ -72,6 +93,7 @@ class Vocabulary:
         self._sorted: list[str] = []
         self._buckets: dict[tuple[str, int], list[str]] = {}
         self._by_length: dict[int, list[str]] = {}
+        self._family: dict[str, int] = {}
         self._lock = threading.Lock()
         self._reloading = False
 
@@ -102,6 +124,7 @@ class Vocabulary:
             with self._lock:
                 self.df, self.papers, self.last_id = fresh.df, fresh.papers, fresh.last_id
                 self._sorted, self._buckets, self._by_length = fresh._sorted, fresh._buckets, fresh._by_length
+                self._family = {}
         except Exception:  # a failed reload keeps the vocabulary we have
             log.exception("find vocabulary reload failed")
         finally:
@@ -115,7 +138,7 @@ class Vocabulary:
         for word in words:
             buckets.setdefault((word[0], len(word)), []).append(word)
             by_length.setdefault(len(word), []).append(word)
-        self._buckets, self._by_length = buckets, by_length
+        self._buckets, self._by_length, self._family = buckets, by_length, {}
 
     def idf(self, word: str) -> float:
         return math.log((self.papers + 1) / (self.df.get(word, 0) + 0.5))
@@ -134,6 +157,26 @@ class Vocabulary:
         best = min(m[1] for m in found)
         close = sorted((m[0] for m in found if m[1] == best), key=lambda w: -self.df[w])
         return close[:3]
+
+    def family_df(self, word: str) -> int:
+        """Papers the engine would match for `word`: it stems (`changes` finds `changing` too), we do not.
+
+        An upper estimate: the counts of every known word that starts as `word` does once a
+        common ending is cut off.
+        """
+        cached = self._family.get(word)
+        if cached is not None:
+            return cached
+        stem, total = crude_stem(word), 0
+        start = bisect.bisect_left(self._sorted, stem)
+        for known in self._sorted[start : start + 200]:
+            if not known.startswith(stem):
+                break
+            total += self.df[known]
+        total = max(total, self.df.get(word, 0))
+        if len(self._family) < 100_000:
+            self._family[word] = total
+        return total
 
     def completions(self, prefix: str, limit: int = 3) -> list[str]:
         """The most frequent known words that start with `prefix` (for text still being typed)."""
@@ -200,23 +243,18 @@ class Finder:
             groups = self._groups(terms)
             if not groups:
                 return []
-            singles, spent = 0, 0
-            for group in groups[:MAX_SINGLES]:  # rare words alone; the rest only in pairs
-                spent += self._df(group)
-                if spent > budget.single_df and singles:
-                    break
-                singles += 1
-            ranked = search.find_candidates(session, groups, singles, PAIRED, budget.candidates)
+            branches = self._branches(groups, budget)
+            ranked = search.find_candidates(session, groups, 0, 0, budget.candidates, branches=branches)
             scored = self._rerank(text, terms, ranked, search.titles_of(session, [i for i, _ in ranked]))
             if budget.abstracts and (not scored or scored[0][0] < WEAK):
                 # Nothing convincing in titles and authors: the words may describe the paper instead.
-                more = search.find_candidates(session, groups, singles, PAIRED, budget.candidates, titles_only=False)
+                more = search.find_candidates(session, groups, 0, 0, budget.candidates, titles_only=False, branches=branches)
                 seen = {i for i, _ in ranked}
                 more = [(i, r) for i, r in more if i not in seen]
                 rows = search.titles_of(session, [i for i, _ in more], abstracts=True)
                 scored += self._rerank(text, terms, more, rows, "text")
                 scored.sort(key=lambda s: (-s[0], s[1]))
-            scored = scored[:limit]
+            scored = self._settle(session, terms, scored)[:limit]
             papers = PaperRepository(session).by_ids([paper_id for _, paper_id, _ in scored])
         return [Found(papers[paper_id], round(score, 2), how) for score, paper_id, how in scored if paper_id in papers]
 
@@ -239,13 +277,76 @@ class Finder:
         return terms
 
     def _df(self, group: list[str]) -> int:
-        return sum(self.vocabulary.df.get(w, 0) for w in group)
+        return sum(self.vocabulary.family_df(w) for w in group)
+
+    def _branches(self, groups: list[list[str]], budget: Budget) -> list[tuple[int, ...]]:
+        """Which groups a candidate must hold together: rare words alone, common ones two or three at a time.
+
+        The engine ranks every paper that matches, so each branch is sized from the vocabulary's
+        document counts first: a pair of common words that would still match thousands of papers
+        becomes triples (with the next rarest words), and branches stop once the papers they
+        would bring in exceed the budget. Rarest first, so the words that tell papers apart come in.
+        """
+        papers = max(self.vocabulary.papers, 1)
+        df = [max(self._df(g), 1) for g in groups]
+
+        def size(branch: tuple[int, ...]) -> float:  # independence, doubled per extra word: words in titles go together
+            return papers * math.prod(df[i] / papers for i in branch) * 2 ** (len(branch) - 1)
+
+        branches: list[tuple[int, ...]] = []
+        spent = 0.0
+        for i in range(min(MAX_SINGLES, len(groups))):  # rare words alone
+            if spent + df[i] > budget.single_df and (branches or df[i] > budget.single_df):
+                break
+            branches.append((i,))
+            spent += df[i]
+        singles = len(branches)
+        pool = range(singles, min(len(groups), singles + PAIRED))
+        combos = [c for c in itertools.combinations(pool, 2)]
+        combos += [c for c in itertools.combinations(pool, 3) if all(size(p) > budget.branch for p in itertools.combinations(c, 2))]
+        read = 0  # the engine also reads each word's whole posting list, once per branch it is in
+        for combo in sorted(combos, key=size):
+            if len(combo) == 3 or size(combo) <= budget.branch:
+                cost = sum(df[i] for i in combo)
+                if (spent + size(combo) > budget.rows or read + cost > budget.postings) and len(branches) > singles:
+                    break
+                branches.append(combo)
+                spent += size(combo)
+                read += cost
+        return branches or [tuple(range(min(3, len(groups))))]
 
     def _groups(self, terms: list[Term]) -> list[list[str]]:
         """The query's words with their repairs, rarest first; small words only if nothing else."""
         groups = [t.meant for t in terms if t.typed not in SMALL_WORDS] or [t.meant for t in terms]
-        unique = {tuple(g): list(g) for g in groups}
+        unique: dict[tuple[str, ...], list[str]] = {}  # `agents` and `agent` are one word to the engine
+        for group in groups:
+            unique.setdefault(tuple(sorted({crude_stem(w) for w in group})), list(group))
         return sorted(unique.values(), key=self._df)
+
+    def _settle(self, session: Session, terms: list[Term],
+                scored: list[tuple[float, int, str]]) -> list[tuple[float, int, str]]:
+        """Near-ties on the title ("X: Y" against a near-duplicate "X: Z" when the text has only X):
+        prefer the paper whose abstract also holds the words of the text, the one that is about them."""
+        if len(scored) < 2 or scored[1][0] < scored[0][0] - TIE:
+            return scored
+        close = [s for s in scored[:TIED] if s[0] >= scored[0][0] - TIE]
+        abstracts = search.abstracts_of(session, [paper_id for _, paper_id, _ in close])
+        weight = [max(self.vocabulary.idf(t.best.split()[0]), 0.1) for t in terms]
+        total = sum(weight) or 1.0
+        query = default_process(" ".join(t.best for t in terms))
+        settled = []
+        for score, paper_id, how in close:
+            title, abstract = abstracts.get(paper_id, ("", ""))
+            words = set(search.tokens(abstract))
+            stems = {w[:6] for w in words if len(w) >= 6}
+            held = sum(w for w, t in zip(weight, terms)
+                       if any(m in words or (len(m) >= 6 and m[:6] in stems) for m in {t.typed, *t.meant}))
+            # A title that starts as the text does: people remember the beginning ("X", not "Towards X").
+            start = fuzz.ratio(query, default_process(title)[: len(query)], processor=None)
+            bonus = ABSTRACT * held / total + START * max(0.0, start - 80) / 20
+            settled.append((min(100.0, score + bonus), paper_id, how))
+        settled.sort(key=lambda s: (-s[0], s[1]))
+        return settled + scored[len(close):]
 
     def _rerank(self, text: str, terms: list[Term], ranked: list[tuple[int, float]],
                 rows: dict[int, tuple[str, str, str]], where: str = "") -> list[tuple[float, int, str]]:

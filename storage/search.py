@@ -146,24 +146,30 @@ def candidates(session: Session, words: Sequence[str], limit: int = 500) -> list
 
 
 def find_candidates(session: Session, groups: Sequence[Sequence[str]], singles: int, paired: int, limit: int,
-                    titles_only: bool = True) -> list[tuple[int, float]]:
+                    titles_only: bool = True,
+                    branches: Sequence[Sequence[int]] | None = None) -> list[tuple[int, float]]:
     """Papers for find: those holding one of the first `singles` groups, or two of the first `paired`.
 
     A group is one query word with its repairs (`exploraton` -> `exploration`); a paper needs
     one word of a group. Callers put rare groups first: asking for two common words together
-    keeps the number of papers the engine must rank small. `titles_only` looks in titles,
-    keywords and authors; otherwise in abstracts.
+    keeps the number of papers the engine must rank small. `branches`, when given, replaces
+    `singles` and `paired`: a paper needs every group of one branch (group indices), so the
+    caller can ask for three common words together where two would still match thousands.
+    `titles_only` looks in titles, keywords and authors; otherwise in abstracts.
     """
-    groups = [[w for w in g if WORD.fullmatch(w)] for g in groups]
-    groups = [g for g in groups if g]
-    if not groups:
-        return []
-    paired = min(paired, len(groups))
-    singles = min(singles, len(groups))
-    branches = [(i,) for i in range(singles)]
-    branches += [(i, j) for i in range(singles, paired) for j in range(i + 1, paired)]
+    kept = [[w for w in g if WORD.fullmatch(w)] for g in groups]
+    if branches is None:
+        paired = min(paired, len(groups))
+        singles = min(singles, len(groups))
+        branches = [(i,) for i in range(singles)]
+        branches += [(i, j) for i in range(singles, paired) for j in range(i + 1, paired)]
+    branches = [tuple(i for i in b if 0 <= i < len(kept) and kept[i]) for b in branches]
+    branches = list(dict.fromkeys(b for b in branches if b))
+    groups = kept
     if not branches:
-        branches = [(0,)]
+        branches = [(i,) for i, g in enumerate(groups) if g][:1]
+    if not branches:
+        return []
     if session.get_bind().dialect.name == "postgresql":
         params: dict[str, object] = {"limit": limit}
         names = []
@@ -198,6 +204,15 @@ def title_rows(session: Session, after_id: int, batch: int = 20_000) -> Iterator
         if len(rows) < batch:
             return
         after_id = rows[-1][0]
+
+
+def abstracts_of(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """(title, abstract) of the given papers (find reads a handful to settle near-ties)."""
+    if not ids:
+        return {}
+    listed = ",".join(str(int(i)) for i in ids)  # integers from the engine, never user text
+    sql = text(f"SELECT id, title, abstract FROM paper WHERE id IN ({listed})")
+    return {r[0]: (r[1] or "", r[2] or "") for r in session.execute(sql)}
 
 
 def titles_of(session: Session, ids: Sequence[int], abstracts: bool = False) -> dict[int, tuple[str, str, str]]:
