@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.domain import Paper
-from bot.find import Finder
+from bot.find import FIND, Finder
 from storage.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,3 +165,25 @@ def test_the_hourly_reload_sees_changed_titles(finder: Finder, engine: Engine) -
         time.sleep(0.05)
     assert vocabulary.df["quokkas"] == 1
     assert titles(finder.find("quokas remember"))[:1] == ["Go-Explore: Quokkas Remember and Return"]
+
+
+def test_of_near_duplicate_titles_the_one_whose_abstract_is_about_the_text_comes_first(finder: Finder, engine: Engine) -> None:
+    with UnitOfWork(engine) as uow:
+        uow.papers.merge([
+            Paper("Quokka Memory Networks for Sparse Routing", "Traffic forecasting with recurrent cells on road graphs.",
+                  arxiv_id="2502.00011"),
+            Paper("Quokka Memory Networks for Dense Retrieval", "Quokka memory networks store passages for retrieval.",
+                  arxiv_id="2502.00012"),
+        ])
+        uow.commit()
+    assert [f.paper.arxiv_id for f in finder.find("quokka memory netwroks")][:1] == ["2502.00012"]
+
+
+def test_common_words_are_asked_for_together_rather_than_alone(finder: Finder) -> None:
+    finder.warm()
+    groups = [["learning"], ["reinforcement"], ["exploration"], ["deep"]]
+    finder.vocabulary.df.update({"learning": 500_000, "reinforcement": 100_000, "exploration": 50_000, "deep": 300_000})
+    finder.vocabulary.papers = 1_000_000
+    finder.vocabulary._index()
+    branches = finder._branches(sorted(groups, key=finder._df), FIND)
+    assert branches and all(len(b) >= 2 for b in branches)
