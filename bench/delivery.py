@@ -15,29 +15,27 @@ import tempfile
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from bot.domain import ChannelRef, Paper, Subscription
+from bot.domain import ChannelRef, Subscription
 from storage.engine import make_engine
 from storage.migrations import ensure_schema
 from storage.tables import DeliveredRow
 from storage.uow import UnitOfWork
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv" / "daily-arxiv-cs-2026Q2.jsonl"
+from find_corpus import load_real  # beside this file
+
 QUERIES = ["reinforcement-learning", "large-language-models", "robotics", "computer-vision", "diffusion-models",
            "speech-and-audio", "graph-neural-networks", "medical-imaging", "time-series", "code-generation"]
 
 
 def prepare(url: str, channels: int, papers: int) -> None:
     """A database with `papers` fresh papers and `channels` channels of one or two subscriptions."""
-    from bot.sources import parse_file
-
     engine = make_engine(url)
     ensure_schema(engine)
     now = datetime.now(timezone.utc)
-    sample = random.Random(7).sample(parse_file(CORPUS).papers, papers)
+    sample = random.Random(7).sample(load_real(), papers)
     fresh = [p.with_changes(published_at=now - timedelta(hours=6)) for p in sample]
     rng = random.Random(11)
     with UnitOfWork(engine) as uow:
@@ -98,7 +96,7 @@ def main() -> None:
     with engine.connect() as conn:
         recorded = conn.execute(select(func.count()).select_from(DeliveredRow)).scalar_one()
     dialect = engine.dialect.name
-    print(f"| database | channels | papers | setup s | wall s (2 passes) | pass A s | pass B s | digests A/B | pairs posted | pairs recorded | duplicates |")
+    print("| database | channels | papers | setup s | wall s (2 passes) | pass A s | pass B s | digests A/B | pairs posted | pairs recorded | duplicates |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {dialect} | {args.channels} | {args.papers} | {setup:.1f} | {wall:.1f} | {results[0][0]:.1f} | {results[1][0]:.1f} "
           f"| {results[0][1]}/{results[1][1]} | {len(posted)} | {recorded} | {sum(n - 1 for n in posted.values())} |")

@@ -217,7 +217,6 @@ def parse_query(text: str, taxonomy: Taxonomy) -> Query:
     run: list[str] = []  # consecutive plain words, read together as one phrase
 
     def flush() -> None:
-        nonlocal pending_or
         if run:
             add(parser.words_to_term(run), negated=False)
             run.clear()
