@@ -88,12 +88,7 @@ class CompiledTopic:
         strong_order = sorted(strong, key=_longest_first)
         field_points, why = [], []
         for name in FIELDS:
-            field, found = keys[name], []
-            for key in strong_order:
-                n = field.count(key)
-                if n:
-                    found.append((f'"{self.strong_shown[key]}"', n))
-                    field = field.replace(key, " | ")
+            found = _mentions(keys[name], ((key, self.strong_shown[key]) for key in strong_order))
             if acronym_hit:
                 self._acronym_hits(text, name, muted, found)
             if not found:
@@ -173,12 +168,7 @@ class CompiledTopic:
         """Strong phrases in one field, longest first, each occurrence counted once
         ("deep reinforcement learning" is one mention, not also one of "reinforcement learning")."""
         candidates = [e for anchor in hit & text.word_sets[name] for e in self.strong.get(anchor, ())]
-        field, found = keys[name], []
-        for key, shown in sorted(candidates, key=lambda e: (-len(e[0]), e[0])):
-            n = field.count(key)
-            if n:
-                found.append((f'"{shown}"', n))
-                field = field.replace(key, " | ")
+        found = _mentions(keys[name], sorted(candidates, key=lambda e: (-len(e[0]), e[0])))
         if acronym_hit:
             self._acronym_hits(text, name, muted, found)
         return found
@@ -203,6 +193,18 @@ class CompiledTopic:
         if best:
             why.append(f"category {shown}")
         return best
+
+
+def _mentions(field: str, phrases: Iterable[tuple[str, str]]) -> list[tuple[str, int]]:
+    """How often each phrase (longest first) occurs, each occurrence counted once: a longer
+    phrase is blanked out before a shorter one inside it is counted."""
+    found = []
+    for key, shown in phrases:
+        n = field.count(key)
+        if n:
+            found.append((f'"{shown}"', n))
+            field = field.replace(key, " | ")
+    return found
 
 
 def _field_points(found: list[tuple[str, int]], name: str) -> float:
