@@ -31,9 +31,9 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
 
     if type_ == "table" and name and (name.startswith(FOREIGN) or name not in SQLModel.metadata.tables):
         return False
-    if type_ == "column" and name in ("search", "search_title"):
+    if type_ == "column" and name == "search":
         return False
-    return not (type_ == "index" and name and name.startswith(("ix_paper_search", "ix_paper_title_trgm")))
+    return not (type_ == "index" and name and name.startswith("ix_paper_search"))
 
 
 class SchemaBehind(RuntimeError):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.domain import Paper
-from bot.find import FIND, Finder
+from bot.find import Finder
 from storage.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,20 +150,20 @@ def test_arbitrary_text_never_raises(finder: Finder, text: str) -> None:
         assert all(0 <= f.score <= 100 for f in found)
 
 
-def test_the_hourly_reload_sees_changed_titles(finder: Finder, engine: Engine) -> None:
+def test_titles_changed_in_place_are_found_by_their_new_words_within_the_hour(finder: Finder, engine: Engine) -> None:
     finder.warm()
     with UnitOfWork(engine) as uow:
         uow.papers.merge([WITH_IDS[0].with_changes(title="Go-Explore: Quokkas Remember and Return")])
         uow.commit()
-    vocabulary = finder.vocabulary
-    assert "quokkas" not in vocabulary.df
-    vocabulary.loaded_at -= vocabulary.RELOAD_EVERY + 1
+    index = finder.index
+    assert "quokkas" not in index.df
+    index.loaded_at -= index.RELOAD_EVERY + 1  # an hour later
     finder.find("anything")
     for _ in range(100):
-        if not vocabulary._reloading:
+        if not index._reloading:
             break
         time.sleep(0.05)
-    assert vocabulary.df["quokkas"] == 1
+    assert index.df["quokkas"] == 1
     assert titles(finder.find("quokas remember"))[:1] == ["Go-Explore: Quokkas Remember and Return"]
 
 
@@ -177,13 +177,3 @@ def test_of_near_duplicate_titles_the_one_whose_abstract_is_about_the_text_comes
         ])
         uow.commit()
     assert [f.paper.arxiv_id for f in finder.find("quokka memory netwroks")][:1] == ["2502.00012"]
-
-
-def test_common_words_are_asked_for_together_rather_than_alone(finder: Finder) -> None:
-    finder.warm()
-    groups = [["learning"], ["reinforcement"], ["exploration"], ["deep"]]
-    finder.vocabulary.df.update({"learning": 500_000, "reinforcement": 100_000, "exploration": 50_000, "deep": 300_000})
-    finder.vocabulary.papers = 1_000_000
-    finder.vocabulary._index()
-    branches = finder._branches(sorted(groups, key=finder._df), FIND)
-    assert branches and all(len(b) >= 2 for b in branches)

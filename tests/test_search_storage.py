@@ -1,12 +1,12 @@
-"""The full-text index on SQLite and PostgreSQL: kept in step with papers, never parsing user text."""
+"""The abstracts' full-text index on SQLite and PostgreSQL: kept in step with papers, never parsing user text."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from bot.domain import Paper
-from storage.search import candidates, find_candidates, last_paper_id, title_rows, tokens, words_of
+from storage.search import FEW, abstract_candidates, last_paper_id, title_rows, tokens, words_of
 from storage.uow import UnitOfWork
 
 PAPERS = [
@@ -25,9 +25,9 @@ def stored(engine: Engine) -> Engine:
     return engine
 
 
-def ids(engine: Engine, words: list[str], **kwargs: object) -> list[str]:
+def ids(engine: Engine, groups: list[list[str]], limit: int = 10) -> list[str]:
     with UnitOfWork(engine) as uow:
-        found = candidates(uow.session, words, **kwargs)  # type: ignore[arg-type]
+        found = abstract_candidates(uow.session, groups, limit)
         papers = uow.papers.by_ids([i for i, _ in found])
         return [papers[i].arxiv_id or "" for i, _ in found]
 
@@ -39,30 +39,42 @@ def test_words_of_keeps_words_and_nothing_else() -> None:
     assert tokens("Go-Explore: Hard-Exploration") == ["go", "explore", "hard", "exploration"]
 
 
-def test_candidates_search_titles_abstracts_and_authors_best_first(stored: Engine) -> None:
-    assert ids(stored, ["exploration"])[0] == "1901.10995"  # stemmed: Exploration, exploration
-    assert ids(stored, ["passing"]) == ["2001.00001"]  # abstract only
-    assert ids(stored, ["lahner"]) == ["2001.00001"]  # author, accent folded
-    assert ids(stored, ["graph", "exploration"])[0] == "2001.00002"  # holds both words
-    assert ids(stored, ["zzzz"]) == [] and ids(stored, []) == []
+def test_abstracts_holding_every_word_come_first_stemmed_and_repaired(stored: Engine) -> None:
+    assert ids(stored, [["passing"]]) == ["2001.00001"]
+    assert ids(stored, [["rewarded"]]) == ["1901.10995"]  # stemmed: rewards
+    assert ids(stored, [["exploraton", "intelligent"], ["sparse"]]) == ["1901.10995"]  # one spelling of a group is enough
+    assert ids(stored, [["curiosity"], ["message"]]) == []  # two words: both are needed
+    assert ids(stored, [["zzzz"]]) == [] and ids(stored, []) == [] and ids(stored, [[]]) == []
 
 
-def test_find_candidates_pair_common_words_and_keep_rare_ones_alone(stored: Engine) -> None:
-    with UnitOfWork(stored) as uow:
-        both = find_candidates(uow.session, [["graph"], ["exploration"]], singles=0, paired=2, limit=10)
-        either = find_candidates(uow.session, [["graph"], ["exploration"]], singles=2, paired=2, limit=10)
-        repaired = find_candidates(uow.session, [["exploraton", "exploration"]], singles=1, paired=1, limit=10)
-        abstracts = find_candidates(uow.session, [["curiosity"]], singles=1, paired=1, limit=10, titles_only=False)
-        assert len(both) == 1 and len(either) == 3
-        assert len(repaired) == 2 and len(abstracts) == 1
+def test_with_three_words_or_more_one_may_be_missing(stored: Engine) -> None:
+    assert ids(stored, [["curiosity"], ["graphs"], ["zzzz"]]) == ["2001.00002"]
+    assert ids(stored, [["intelligent"], ["exploration"], ["sparse"], ["graphs"]]) == ["1901.10995"]
+
+
+def test_words_too_common_to_rank_bring_the_newest_papers(engine: Engine) -> None:
+    many = [Paper(f"Paper {i}", "A common abstract.", arxiv_id=f"2002.{i:05d}") for i in range(FEW + 20)]
+    with UnitOfWork(engine) as uow:
+        uow.papers.merge(many)
+        uow.commit()
+    assert ids(engine, [["common"], ["abstract"]], limit=3) == ["2002.00319", "2002.00318", "2002.00317"]
 
 
 def test_the_index_follows_changed_and_deleted_papers(stored: Engine) -> None:
     with UnitOfWork(stored) as uow:
         uow.papers.merge([PAPERS[1].with_changes(title="Message Passing Networks", source="arxiv")])
         uow.commit()
-    assert ids(stored, ["graph"]) == ["2001.00002"]
-    assert ids(stored, ["message"]) == ["2001.00001"]
+    with UnitOfWork(stored) as uow:
+        uow.papers.merge([PAPERS[2].with_changes(abstract="Novelty search on graphs.", source="arxiv")])
+        uow.commit()
+    assert ids(stored, [["curiosity"]]) == [] and ids(stored, [["novelty"]]) == ["2001.00002"]
+    with UnitOfWork(stored) as uow:
+        uow.session.execute(text("DELETE FROM paper WHERE arxiv_id = '2001.00002'"))
+        uow.commit()
+    assert ids(stored, [["novelty"]]) == []
+
+
+def test_title_rows_come_in_batches_after_an_id(stored: Engine) -> None:
     with UnitOfWork(stored) as uow:
         last = last_paper_id(uow.session)
         assert [row[1] for row in title_rows(uow.session, last - 1)] == ["Deep Graph Exploration"]

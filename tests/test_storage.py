@@ -7,7 +7,7 @@ from datetime import datetime, time, timezone
 from sqlalchemy import Engine
 
 from bot.domain import ChannelRef, Paper, Schedule, Subscription
-from storage.search import candidates, words_of
+from storage.search import abstract_candidates, words_of
 from storage.uow import UnitOfWork
 
 LAB = ChannelRef("slack", "T1", "C1")
@@ -67,8 +67,9 @@ def test_full_text_candidates_ignore_syntax_in_user_text(engine: Engine) -> None
     with UnitOfWork(engine) as uow:
         uow.papers.merge([GO_EXPLORE, Paper("Graph networks", "Message passing.", arxiv_id="2001.00001")])
         uow.commit()
-        assert candidates(uow.session, words_of("))) AND NOT ((( explor* NEAR(")) != []
-        assert candidates(uow.session, words_of('"" OR')) == []
+        groups = [[w] for w in words_of('))) "challenge" AND ((( grand*')]
+        assert abstract_candidates(uow.session, groups, 5) != []  # `and` is a plain word, left out as missing
+        assert abstract_candidates(uow.session, [[w] for w in words_of('"" OR')], 5) == []
 
 
 def test_subscriptions_schedules_and_audit_round_trip(engine: Engine) -> None:

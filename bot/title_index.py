@@ -1,0 +1,258 @@
+"""The words of every paper's title, keywords and authors, in memory: counts for typo repair, postings for candidates."""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import math
+import threading
+import time
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from sqlmodel import Session
+
+from storage import search
+from storage.tables import utcnow
+
+log = logging.getLogger(__name__)
+
+# Endings folded away, longest first (`detections` -> `detect`, `models` -> `model`).
+ENDINGS = ("ations", "ation", "ings", "ions", "ness", "ing", "ion", "ies", "ers", "ed", "es", "er", "ly", "s", "e", "y")
+POSTINGS = 2_500_000  # the postings one search may add up; the commonest words beyond it are left to the re-rank
+NAMES = 500_000  # author names whose words are kept while reading
+SEP = "; "  # between author names, as stored
+CLOCK_SKEW = timedelta(minutes=5)  # between the processes that write papers and this one
+TIE_BREAK = 0.002  # per title word: of papers holding the same words, the shorter title first ("X" before "X: A Survey")
+
+
+def crude_stem(word: str) -> str:
+    """`modelling` -> `model`, `agents` -> `agent`: spellings a reader takes for one word share a stem."""
+    for ending in ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            word = word[: -len(ending)]
+            break
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
+    return word
+
+
+class TitleIndex:
+    """Every paper's title, keyword and author words: document counts and postings, in memory.
+
+    Counts are per spelling: misspelt words are repaired against them and they tell rare
+    words from common ones. Postings are per stem (paper ids in ascending order, 4 bytes
+    each: about 80 MB at a million papers), so that candidates are scored here in a few
+    milliseconds rather than by a full-text engine that ranks every paper a common word
+    matches. New papers are read incrementally by id; every hour the papers changed since are
+    read again in the background, so that titles changed in place are found by their new words.
+    """
+
+    RELOAD_EVERY = 3600.0
+
+    def __init__(self) -> None:
+        self.df: Counter[str] = Counter()
+        self.papers = 0
+        self.last_id = 0
+        self.loaded_at = 0.0
+        self.changed_since: datetime | None = None  # papers changed after this are read again
+        self._stem_of: dict[str, int] = {}  # spelling -> stem number
+        self._stems: dict[str, int] = {}  # stem -> stem number
+        self._postings: list[array] = []  # stem number -> paper ids holding it
+        self._words = array("B")  # paper id -> words in its title (255 at most)
+        self._sorted: list[str] = []
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+        self._by_length: dict[int, list[str]] = {}
+        self._lock = threading.Lock()
+        self._reloading = False
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def refresh(self, session: Session) -> None:
+        """Read the papers added since the last call; hourly, in the background, re-read those changed since."""
+        if self.loaded_at and time.monotonic() - self.loaded_at > self.RELOAD_EVERY and not self._reloading:
+            self._reloading = True
+            threading.Thread(target=self._reread, args=(session.get_bind(),), daemon=True).start()
+        if search.last_paper_id(session) <= self.last_id:
+            return
+        with self._lock:
+            started, before = time.perf_counter(), self.papers
+            self.changed_since = self.changed_since or utcnow()
+            self._read(search.title_rows(session, self.last_id))
+            self._index()
+            self.loaded_at = self.loaded_at or time.monotonic()
+        log.info("find index: %d papers read, %d words, %.2fs",
+                 self.papers - before, len(self.df), time.perf_counter() - started)
+
+    def _reread(self, bind: object) -> None:
+        """Papers whose text changed in place (arXiv replaces titles): add the words they hold now.
+
+        Words they no longer hold keep pointing at them: the re-rank reads the stored title, so
+        such a paper only costs a place among the candidates of its old words, and a paper read
+        twice is scored once. Far cheaper than reading a million titles again, in time and memory.
+        """
+        try:
+            started = utcnow()
+            with Session(bind) as session:  # type: ignore[call-overload]
+                rows = search.changed_rows(session, (self.changed_since or started) - CLOCK_SKEW, self.last_id)
+            with self._lock:
+                self._read(rows, again=True)
+                self._index()
+            self.changed_since = started
+            log.info("find index: %d changed papers read again", len(rows))
+        except Exception:  # a failed re-read leaves the index as it was
+            log.exception("find index: reading changed papers failed")
+        finally:
+            self.loaded_at, self._reloading = time.monotonic(), False
+
+    def _read(self, rows: Iterable[tuple[int, str, str, str]], again: bool = False) -> None:
+        df, stem_of, postings, lengths = self.df, self._stem_of, self._postings, self._words
+        names: dict[str, list[str]] = {}  # an author's words, folded once: names recur across papers
+        for paper_id, title, keywords, authors in rows:
+            title_words = search.tokens(title)
+            words = set(title_words)
+            if keywords:
+                words.update(search.tokens(keywords))
+            for name in authors.split(SEP) if authors else ():
+                if name not in names:
+                    names[name] = search.tokens(name) if len(names) < NAMES else []
+                words.update(names[name] or search.tokens(name))
+            df.update(words if not again else [w for w in words if w not in df])  # a known word was counted then
+            for word in words:
+                if word not in stem_of:
+                    stem_of[word] = self._stem_number(crude_stem(word))
+            for stem in set(map(stem_of.__getitem__, words)):
+                postings[stem].append(paper_id)
+            if paper_id >= len(lengths):
+                lengths.extend(bytes(paper_id + 1 - len(lengths) + (len(lengths) >> 3)))
+            lengths[paper_id] = min(len(title_words), 255)
+            if not again:
+                self.papers += 1
+                self.last_id = paper_id
+
+    def _stem_number(self, stem: str) -> int:
+        number = self._stems.get(stem)
+        if number is None:
+            number = self._stems[stem] = len(self._postings)
+            self._postings.append(array("i"))
+        return number
+
+    def _index(self) -> None:
+        words = [w for w in self.df if not w.isdigit()]
+        self._sorted = sorted(words)
+        buckets: dict[tuple[str, int], list[str]] = {}
+        by_length: dict[int, list[str]] = {}
+        for word in words:
+            buckets.setdefault((word[0], len(word)), []).append(word)
+            by_length.setdefault(len(word), []).append(word)
+        self._buckets, self._by_length = buckets, by_length
+
+    # -- words -----------------------------------------------------------------------------
+
+    def idf(self, word: str) -> float:
+        return math.log((self.papers + 1) / (self.df.get(word, 0) + 0.5))
+
+    def stem_df(self, words: Iterable[str]) -> int:
+        """Papers holding any of `words` in any spelling that shares its stem (`changes` finds `changing`)."""
+        found = {self._stems.get(crude_stem(w)) for w in words}
+        return sum(len(self._postings[s]) for s in found if s is not None)
+
+    def close_words(self, word: str, first_letter_only: bool) -> list[str]:
+        """Known words within one typo (two for long words) of `word`, most frequent first."""
+        most = 1 if len(word) <= 5 else 2
+        lengths = range(len(word) - most, len(word) + most + 1)
+        pools = [self._buckets.get((word[0], n), ()) for n in lengths]
+        found = [m for pool in pools for m in process.extract(word, pool, scorer=OSA.distance, score_cutoff=most, limit=8)]
+        if not found and not first_letter_only:
+            pools = [self._by_length.get(n, ()) for n in lengths]
+            found = [m for pool in pools for m in process.extract(word, pool, scorer=OSA.distance, score_cutoff=most, limit=8)]
+        if not found:
+            return []
+        best = min(m[1] for m in found)
+        close = sorted((m[0] for m in found if m[1] == best), key=lambda w: -self.df[w])
+        return close[:3]
+
+    def completions(self, prefix: str, limit: int = 3) -> list[str]:
+        """The most frequent known words that start with `prefix` (for text still being typed)."""
+        start = bisect.bisect_left(self._sorted, prefix)
+        found = []
+        for word in self._sorted[start : start + 400]:
+            if not word.startswith(prefix):
+                break
+            found.append(word)
+        return sorted(found, key=lambda w: -self.df[w])[:limit]
+
+    def split(self, word: str) -> list[str]:
+        """`goexplore` -> [`go`, `explore`] when both halves are known words."""
+        for at in range(2, len(word) - 1):
+            if self.df.get(word[:at], 0) > 1 and self.df.get(word[at:], 0) > 1:
+                return [word[:at], word[at:]]
+        return []
+
+    # -- candidates ------------------------------------------------------------------------
+
+    def candidates(self, groups: Sequence[Sequence[str]], limit: int) -> list[tuple[int, float]]:
+        """The `limit` papers holding the most of the query's word groups, weighted by rarity.
+
+        A group is one word of the text with its repairs; a paper holds it when it holds any
+        spelling of any of them. Every paper is scored, so no word is ever skipped for being
+        common, unless the postings to add up pass `POSTINGS` (then the commonest groups,
+        which weigh least, are left to the re-rank).
+        """
+        with self._lock:  # the arrays are viewed without copying: no append while a view lives
+            if not self._words:
+                return []
+            weighted = []
+            for group in groups:
+                stems = sorted({s for w in group if (s := self._stems.get(crude_stem(w))) is not None})
+                df = sum(len(self._postings[s]) for s in stems)
+                if df:
+                    weighted.append((df, math.log((self.papers + 1) / (df + 0.5)), stems))
+            weighted.sort(key=lambda g: g[0])
+            score = np.zeros(len(self._words), np.float32)
+            spent = 0
+            for df, weight, stems in weighted:
+                if spent and spent + df > POSTINGS:
+                    break
+                spent += df
+                self._add(score, weight, stems)
+            return self._best(score, limit)
+
+    def _add(self, score: np.ndarray, weight: float, stems: list[int]) -> None:
+        if len(stems) == 1:
+            score[np.frombuffer(self._postings[stems[0]], np.int32)] += weight
+            return
+        seen = np.zeros(len(score), np.bool_)  # a paper holding two spellings of one group counts once
+        for stem in stems:
+            ids = np.frombuffer(self._postings[stem], np.int32)
+            fresh = ids[~seen[ids]]
+            score[fresh] += weight
+            seen[fresh] = True
+
+    def _best(self, score: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        """The `limit` best scores, shorter titles first among equals.
+
+        Scores are sums of a few weights, so a million papers share a dozen values: selection
+        by partition degrades on such ties (50 ms at a million), so the top levels are taken
+        by threshold first, and only what is left is partitioned, on keys made unique.
+        """
+        top = float(score.max())
+        if top <= 0:
+            return []
+        for share in (0.99, 0.8, 0.6, 0.4, 0.2):
+            chosen = np.flatnonzero(score >= top * share)
+            if len(chosen) >= limit:
+                break
+        else:
+            chosen = np.flatnonzero(score)
+        ranked = score[chosen] - TIE_BREAK * np.frombuffer(self._words, np.uint8)[chosen]
+        if len(chosen) > limit:
+            part = np.argpartition(ranked.astype(np.float64) - chosen * 1e-12, -limit)[-limit:]
+            chosen, ranked = chosen[part], ranked[part]
+        order = np.lexsort((chosen, -ranked))
+        return [(int(chosen[i]), float(ranked[i])) for i in order]
