@@ -28,6 +28,7 @@ POSTINGS = 2_500_000  # the postings one search may add up; the commonest words 
 NAMES = 500_000  # author names whose words are kept while reading
 SEP = "; "  # between author names, as stored
 CLOCK_SKEW = timedelta(minutes=5)  # between the processes that write papers and this one
+SHARES = (0.99, 0.8, 0.6, 0.4, 0.25, 0.1)  # of the best score: the levels tried for enough candidates
 TIE_BREAK = 0.002  # per title word: of papers holding the same words, the shorter title first ("X" before "X: A Survey")
 
 
@@ -40,6 +41,12 @@ def crude_stem(word: str) -> str:
     if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiou":
         word = word[:-1]
     return word
+
+
+def first_letter_slips(word: str) -> set[str]:
+    """What `word` was meant to be if one slip hit its first letter: `ovisual`, `isual`, `bisual`, `ivsual` -> `visual`."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return {word[1:], word[1] + word[0] + word[2:], *(c + word for c in letters), *(c + word[1:] for c in letters)} - {word}
 
 
 class TitleIndex:
@@ -168,7 +175,9 @@ class TitleIndex:
         lengths = range(len(word) - most, len(word) + most + 1)
         pools = [self._buckets.get((word[0], n), ()) for n in lengths]
         found = [m for pool in pools for m in process.extract(word, pool, scorer=OSA.distance, score_cutoff=most, limit=8)]
-        if not found and not first_letter_only:
+        if not found:  # the slip is in the first letter: a missed, extra, wrong or swapped key
+            found = [(w, 1, 0) for w in first_letter_slips(word) if w in self.df]
+        if not found and not first_letter_only:  # two slips, one of them there: every word of a near length
             pools = [self._by_length.get(n, ()) for n in lengths]
             found = [m for pool in pools for m in process.extract(word, pool, scorer=OSA.distance, score_cutoff=most, limit=8)]
         if not found:
@@ -211,8 +220,8 @@ class TitleIndex:
             for group in groups:
                 stems = sorted({s for w in group if (s := self._stems.get(crude_stem(w))) is not None})
                 df = sum(len(self._postings[s]) for s in stems)
-                if df:
-                    weighted.append((df, math.log((self.papers + 1) / (df + 0.5)), stems))
+                if df:  # a floor: in a small index a word in every title would weigh nothing or less
+                    weighted.append((df, max(math.log((self.papers + 1) / (df + 0.5)), 0.1), stems))
             weighted.sort(key=lambda g: g[0])
             score = np.zeros(len(self._words), np.float32)
             spent = 0
@@ -239,17 +248,17 @@ class TitleIndex:
 
         Scores are sums of a few weights, so a million papers share a dozen values: selection
         by partition degrades on such ties (50 ms at a million), so the top levels are taken
-        by threshold first, and only what is left is partitioned, on keys made unique.
+        by threshold first, and only what is left is partitioned, on keys made unique. A paper
+        holding less than a tenth of the best paper's weight is never a candidate: all it shares
+        with the text is a common word or two.
         """
         top = float(score.max())
         if top <= 0:
             return []
-        for share in (0.99, 0.8, 0.6, 0.4, 0.2):
+        for share in SHARES:
             chosen = np.flatnonzero(score >= top * share)
             if len(chosen) >= limit:
                 break
-        else:
-            chosen = np.flatnonzero(score)
         ranked = score[chosen] - TIE_BREAK * np.frombuffer(self._words, np.uint8)[chosen]
         if len(chosen) > limit:
             part = np.argpartition(ranked.astype(np.float64) - chosen * 1e-12, -limit)[-limit:]
