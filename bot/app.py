@@ -92,8 +92,15 @@ def senders_for(app: App) -> dict[str, Sender]:
 def delivery_pass(app: App, force: bool = False) -> PassReport:
     """One pass over the due channels (all with `force`), with the platform senders."""
     senders = app.senders or senders_for(app)
-    return deliver_due(app.engine, app.matcher, senders, app.service.clock(), force=force,
-                       cap=app.settings.digest_cap, default_schedule=app.default_schedule)
+    try:
+        return deliver_due(app.engine, app.matcher, senders, app.service.clock(), force=force,
+                           cap=app.settings.digest_cap, default_schedule=app.default_schedule)
+    finally:
+        if not app.senders:  # made for this pass: their connections go with it
+            for sender in senders.values():
+                close = getattr(sender, "close", None)
+                if close:
+                    close()
 
 
 def scheduled_jobs(app: App) -> list[ScheduledJob]:
