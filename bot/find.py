@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.domain import ARXIV_ID, Found, strip_version
+from bot import title_snapshot
 from bot.title_index import TitleIndex, crude_stem
 from storage import search
 from storage.papers import PaperRepository
@@ -79,8 +80,8 @@ class Finder:
 
     def warm(self) -> None:
         """Read the index and prepare the statements a search runs, now rather than on the first query."""
+        title_snapshot.warm(self.index, self.engine)
         with Session(self.engine) as session:
-            self.index.refresh(session)
             PaperRepository(session).by_ids([0])  # the ORM compiles its statement once: 50 ms
 
     def _search(self, text: str, limit: int, budget: Budget, typing: bool = False) -> list[Found]:

@@ -1,0 +1,85 @@
+"""The find index saved to a file, so that a process starts in seconds rather than reading every title again."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+from platformdirs import user_cache_dir
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from bot.title_index import TitleIndex
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+SMALL = 20_000  # papers: an index this small is read from the database as fast as from a snapshot
+STALE = 10_000  # papers read since the snapshot was taken before a new one is written
+
+
+def path_for(engine: Engine) -> Path | None:
+    """Beside a SQLite file; for a server, in the user cache folder under a hash of the URL (no password)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return Path(f"{url.database}.find-index") if url.database and url.database != ":memory:" else None
+    digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+    return Path(user_cache_dir("papers-bot", appauthor=False)) / f"find-index-{digest}"
+
+
+def identity(session: Session, last_id: int) -> str:
+    """What tells this database from another: how many papers up to `last_id`, the keys of the first and that one."""
+    row = session.execute(text(
+        "SELECT count(*), (SELECT key FROM paper ORDER BY id LIMIT 1), (SELECT key FROM paper WHERE id = :id) "
+        "FROM paper WHERE id <= :id"), {"id": last_id}).one()
+    return f"{row[0]}:{row[1]}:{row[2]}"
+
+
+def load(index: TitleIndex, path: Path, session: Session) -> bool:
+    """Restore `index` from `path` if the snapshot there is of this database; say whether it was."""
+    try:
+        with open(path, "rb") as handle:
+            small = TitleIndex.snapshot_header(handle)
+            if int(small["version"][0]) != VERSION:
+                return False
+            if small["identity"].tobytes().decode() != identity(session, int(small["numbers"][1])):
+                log.info("find index: the snapshot %s is of another database; reading titles", path)
+                return False
+            index.restore(small, handle)
+        return True
+    except FileNotFoundError:
+        return False
+    except Exception:  # a damaged or foreign file: the database has everything
+        log.warning("find index: the snapshot %s could not be read; reading titles", path, exc_info=True)
+        return False
+
+
+def save(index: TitleIndex, path: Path, session: Session) -> None:
+    """Write the snapshot beside the old one, then swap, so that a reader never sees half a file."""
+    extra = {"version": np.array([VERSION], np.int64),
+             "identity": np.frombuffer(identity(session, index.last_id).encode(), np.uint8)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(partial, "wb") as handle:
+            index.snapshot(handle, extra)
+        os.replace(partial, path)
+    except OSError:  # a read-only or full disk costs the next start its speed, nothing else
+        log.warning("find index: could not write the snapshot %s", path, exc_info=True)
+        partial.unlink(missing_ok=True)
+
+
+def warm(index: TitleIndex, engine: Engine) -> None:
+    """Start from the snapshot when there is one, read what changed since, and keep the snapshot fresh."""
+    path = path_for(engine)
+    with Session(engine) as session:
+        restored = bool(path) and load(index, path, session)  # type: ignore[arg-type]
+        before = index.papers
+        if restored:
+            index.read_changed(session)
+        index.refresh(session)
+        if path and index.papers >= SMALL and (not restored or index.papers - before >= STALE):
+            save(index, path, session)
