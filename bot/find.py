@@ -15,7 +15,8 @@ from sqlmodel import Session
 
 from bot.domain import ARXIV_ID, Found, strip_version
 from bot import title_snapshot
-from bot.title_index import TitleIndex, crude_stem
+from bot.spelling import crude_stem
+from bot.title_index import TitleIndex
 from storage import search
 from storage.papers import PaperRepository
 
@@ -117,19 +118,19 @@ class Finder:
         return [Found(papers[paper_id], round(score, 2), how) for score, paper_id, how in scored if paper_id in papers]
 
     def _terms(self, words: list[str], budget: Budget, last_is_partial: bool) -> list[Term]:
-        vocabulary, terms = self.index, []
+        spelling, terms = self.index.spelling, []
         for number, word in enumerate(words):
-            df = vocabulary.df.get(word, 0)
+            df = spelling.df.get(word, 0)
             meant = [word] if df else []
             if last_is_partial and number == len(words) - 1 and len(word) >= 2:
-                meant += [w for w in vocabulary.completions(word) if w not in meant]
+                meant += [w for w in spelling.completions(word) if w not in meant]
             elif df <= 2 and len(word) >= 4 and not word.isdigit():
-                close = [w for w in vocabulary.close_words(word, budget.first_letter_only) if w != word]
-                halves = [] if df else vocabulary.split(word)
+                close = [w for w in spelling.close_words(word, budget.first_letter_only) if w != word]
+                halves = [] if df else spelling.split(word)
                 if halves and (not close or OSA.distance(word, close[0]) > 1):  # `goexplore`: two words run together
                     terms += [Term(half, [half], word) for half in halves]
                     continue
-                if close and (not df or vocabulary.df[close[0]] > 20 * df):  # a rare spelling next to a common one
+                if close and (not df or spelling.df[close[0]] > 20 * df):  # a rare spelling next to a common one
                     meant = meant + close if df else close
             terms.append(Term(word, meant or [word]))
         return terms
@@ -153,7 +154,7 @@ class Finder:
             return scored
         close = [s for s in scored[:TIED] if s[0] >= scored[0][0] - TIE]
         abstracts = search.abstracts_of(session, [paper_id for _, paper_id, _ in close])
-        weight = [max(self.index.idf(t.best.split()[0]), 0.1) for t in terms]
+        weight = [max(self.index.spelling.idf(t.best.split()[0]), 0.1) for t in terms]
         total = sum(weight) or 1.0
         settled = []
         for score, paper_id, how in close:
@@ -178,7 +179,7 @@ class Finder:
         that similarity and the index's score put first.
         """
         index = self.index
-        weight = [max(index.idf(t.best.split()[0]), 0.1) for t in terms]
+        weight = [max(index.spelling.idf(t.best.split()[0]), 0.1) for t in terms]
         total = sum(weight)
         owner: dict[str, list[int]] = {}  # index word -> the query terms it stands for
         for number, term in enumerate(terms):

@@ -1,8 +1,7 @@
-"""The words of every paper's title, keywords and authors, in memory: counts for typo repair, postings for candidates."""
+"""Which papers hold which words of their titles, keywords and authors, in memory: the candidates of a search."""
 
 from __future__ import annotations
 
-import bisect
 import io
 import logging
 import math
@@ -11,21 +10,18 @@ import time
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import BinaryIO
 from datetime import datetime, timedelta
+from typing import BinaryIO
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 from sqlmodel import Session
 
+from bot.spelling import Spelling, crude_stem
 from storage import search
 from storage.tables import utcnow
 
 log = logging.getLogger(__name__)
 
-# Endings folded away, longest first (`detections` -> `detect`, `models` -> `model`).
-ENDINGS = ("ations", "ation", "ings", "ions", "ness", "ing", "ion", "ies", "ers", "ed", "es", "er", "ly", "s", "e", "y")
 POSTINGS = 2_500_000  # the postings one search may add up; the commonest words beyond it are left to the re-rank
 NAMES = 500_000  # author names whose words are kept while reading
 SEP = "; "  # between author names, as stored
@@ -34,28 +30,11 @@ SHARES = (0.99, 0.8, 0.6, 0.4, 0.25, 0.1)  # of the best score: the levels tried
 TIE_BREAK = 0.002  # per title word: of papers holding the same words, the shorter title first ("X" before "X: A Survey")
 
 
-def crude_stem(word: str) -> str:
-    """`modelling` -> `model`, `agents` -> `agent`: spellings a reader takes for one word share a stem."""
-    for ending in ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 4:
-            word = word[: -len(ending)]
-            break
-    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiou":
-        word = word[:-1]
-    return word
-
-
-def first_letter_slips(word: str) -> set[str]:
-    """What `word` was meant to be if one slip hit its first letter: `ovisual`, `isual`, `bisual`, `ivsual` -> `visual`."""
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    return {word[1:], word[1] + word[0] + word[2:], *(c + word for c in letters), *(c + word[1:] for c in letters)} - {word}
-
-
 class TitleIndex:
     """Every paper's title, keyword and author words: document counts and postings, in memory.
 
-    Counts are per spelling: misspelt words are repaired against them and they tell rare
-    words from common ones. Postings are per stem (paper ids in the order read, 4 bytes
+    Counts are per spelling (`bot/spelling.py`): misspelt words are repaired against them and
+    they tell rare words from common ones. Postings are per stem (paper ids in the order read, 4 bytes
     each: about 85 MB at a million papers), so that candidates are scored here in a few
     milliseconds rather than by a full-text engine that ranks every paper a common word
     matches. New papers are read incrementally by id; every hour the papers changed since are
@@ -65,8 +44,7 @@ class TitleIndex:
     RELOAD_EVERY = 3600.0
 
     def __init__(self) -> None:
-        self.df: Counter[str] = Counter()
-        self.papers = 0
+        self.spelling = Spelling()
         self.last_id = 0
         self.loaded_at = 0.0
         self.changed_since: datetime | None = None  # papers changed after this are read again
@@ -74,11 +52,12 @@ class TitleIndex:
         self._stems: dict[str, int] = {}  # stem -> stem number
         self._postings: list[array] = []  # stem number -> paper ids holding it
         self._words = array("B")  # paper id -> words in its title (255 at most)
-        self._sorted: list[str] = []
-        self._buckets: dict[tuple[str, int], list[str]] = {}
-        self._by_length: dict[int, list[str]] = {}
         self._lock = threading.Lock()
         self._reloading = False
+
+    @property
+    def papers(self) -> int:
+        return self.spelling.papers
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -93,10 +72,10 @@ class TitleIndex:
             started, before = time.perf_counter(), self.papers
             self.changed_since = self.changed_since or utcnow()
             self._read(search.title_rows(session, self.last_id))
-            self._index()
+            self.spelling.reindex()
             self.loaded_at = self.loaded_at or time.monotonic()
         log.info("find index: %d papers read, %d words, %.2fs",
-                 self.papers - before, len(self.df), time.perf_counter() - started)
+                 self.papers - before, len(self.spelling.df), time.perf_counter() - started)
 
     def _reread(self, bind: object) -> None:
         try:
@@ -118,12 +97,12 @@ class TitleIndex:
         rows = search.changed_rows(session, (self.changed_since or started) - CLOCK_SKEW, self.last_id)
         with self._lock:
             self._read(rows, again=True)
-            self._index()
+            self.spelling.reindex()
         self.changed_since = started
         log.info("find index: %d changed papers read again", len(rows))
 
     def _read(self, rows: Iterable[tuple[int, str, str, str]], again: bool = False) -> None:
-        df, stem_of, postings, lengths = self.df, self._stem_of, self._postings, self._words
+        df, stem_of, postings, lengths = self.spelling.df, self._stem_of, self._postings, self._words
         names: dict[str, list[str]] = {}  # an author's words, folded once: names recur across papers
         for paper_id, title, keywords, authors in rows:
             title_words = search.tokens(title)
@@ -144,7 +123,7 @@ class TitleIndex:
                 lengths.extend(bytes(paper_id + 1 - len(lengths) + (len(lengths) >> 3)))
             lengths[paper_id] = min(len(title_words), 255)
             if not again:
-                self.papers += 1
+                self.spelling.papers += 1
                 self.last_id = paper_id
 
     def _stem_number(self, stem: str) -> int:
@@ -153,16 +132,6 @@ class TitleIndex:
             number = self._stems[stem] = len(self._postings)
             self._postings.append(array("i"))
         return number
-
-    def _index(self) -> None:
-        words = [w for w in self.df if not w.isdigit()]
-        self._sorted = sorted(words)
-        buckets: dict[tuple[str, int], list[str]] = {}
-        by_length: dict[int, list[str]] = {}
-        for word in words:
-            buckets.setdefault((word[0], len(word)), []).append(word)
-            by_length.setdefault(len(word), []).append(word)
-        self._buckets, self._by_length = buckets, by_length
 
     # -- snapshots -------------------------------------------------------------------------
 
@@ -173,12 +142,12 @@ class TitleIndex:
         (85 MB at a million papers) is ever made on top of the index itself.
         """
         with self._lock:
-            words = list(self.df)
+            words, df = list(self.spelling.df), self.spelling.df
             small = extra | {
-                "numbers": np.array([self.papers, self.last_id], np.int64),
+                "numbers": np.array([self.spelling.papers, self.last_id], np.int64),
                 "changed_since": _text((self.changed_since or utcnow()).isoformat()),
                 "words": _text("\n".join(words)),
-                "df": np.array([self.df[w] for w in words], np.int32),
+                "df": np.array([df[w] for w in words], np.int32),
                 "word_stems": np.array([self._stem_of[w] for w in words], np.int32),
                 "stems": _text("\n".join(self._stems)),
                 "sizes": np.array([len(p) for p in self._postings], np.int64),
@@ -209,59 +178,22 @@ class TitleIndex:
         if len(words) != len(small["df"]) or len(stems) != len(lists):
             raise ValueError("a snapshot whose parts do not agree")
         with self._lock:
-            self.papers, self.last_id = (int(n) for n in small["numbers"])
+            self.spelling.papers, self.last_id = (int(n) for n in small["numbers"])
             self.changed_since = datetime.fromisoformat(small["changed_since"].tobytes().decode())
-            self.df = Counter(dict(zip(words, small["df"].tolist())))
+            self.spelling.df = Counter(dict(zip(words, small["df"].tolist())))
             self._stem_of = dict(zip(words, small["word_stems"].tolist()))
             self._stems = {stem: number for number, stem in enumerate(stems)}
             self._postings = lists
             self._words = array("B", small["lengths"].tobytes())
-            self._index()
+            self.spelling.reindex()
             self.loaded_at = time.monotonic()
 
     # -- words -----------------------------------------------------------------------------
-
-    def idf(self, word: str) -> float:
-        return math.log((self.papers + 1) / (self.df.get(word, 0) + 0.5))
 
     def stem_df(self, words: Iterable[str]) -> int:
         """Papers holding any of `words` in any spelling that shares its stem (`changes` finds `changing`)."""
         found = {self._stems.get(crude_stem(w)) for w in words}
         return sum(len(self._postings[s]) for s in found if s is not None)
-
-    def close_words(self, word: str, first_letter_only: bool) -> list[str]:
-        """Known words within one typo (two for long words) of `word`, most frequent first."""
-        most = 1 if len(word) <= 5 else 2
-        lengths = range(len(word) - most, len(word) + most + 1)
-        pools = [self._buckets.get((word[0], n), ()) for n in lengths]
-        found = [m for pool in pools for m in process.extract(word, pool, scorer=OSA.distance, score_cutoff=most, limit=8)]
-        if not found:  # the slip is in the first letter: a missed, extra, wrong or swapped key
-            found = [(w, 1, 0) for w in first_letter_slips(word) if w in self.df]
-        if not found and not first_letter_only:  # two slips, one of them there: every word of a near length
-            pools = [self._by_length.get(n, ()) for n in lengths]
-            found = [m for pool in pools for m in process.extract(word, pool, scorer=OSA.distance, score_cutoff=most, limit=8)]
-        if not found:
-            return []
-        best = min(m[1] for m in found)
-        close = sorted((m[0] for m in found if m[1] == best), key=lambda w: -self.df[w])
-        return close[:3]
-
-    def completions(self, prefix: str, limit: int = 3) -> list[str]:
-        """The most frequent known words that start with `prefix` (for text still being typed)."""
-        start = bisect.bisect_left(self._sorted, prefix)
-        found = []
-        for word in self._sorted[start : start + 400]:
-            if not word.startswith(prefix):
-                break
-            found.append(word)
-        return sorted(found, key=lambda w: -self.df[w])[:limit]
-
-    def split(self, word: str) -> list[str]:
-        """`goexplore` -> [`go`, `explore`] when both halves are known words."""
-        for at in range(2, len(word) - 1):
-            if self.df.get(word[:at], 0) > 1 and self.df.get(word[at:], 0) > 1:
-                return [word[:at], word[at:]]
-        return []
 
     # -- candidates ------------------------------------------------------------------------
 

@@ -156,14 +156,14 @@ def test_titles_changed_in_place_are_found_by_their_new_words_within_the_hour(fi
         uow.papers.merge([WITH_IDS[0].with_changes(title="Go-Explore: Quokkas Remember and Return")])
         uow.commit()
     index = finder.index
-    assert "quokkas" not in index.df
+    assert "quokkas" not in index.spelling.df
     index.loaded_at -= index.RELOAD_EVERY + 1  # an hour later
     finder.find("anything")
     for _ in range(100):
         if not index._reloading:
             break
         time.sleep(0.05)
-    assert index.df["quokkas"] == 1
+    assert index.spelling.df["quokkas"] == 1
     assert titles(finder.find("quokas remember"))[:1] == ["Go-Explore: Quokkas Remember and Return"]
 
 

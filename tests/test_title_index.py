@@ -19,7 +19,7 @@ TITLES = [
 def index_of(titles: list[str], authors: dict[int, str] | None = None, first_id: int = 1) -> TitleIndex:
     index = TitleIndex()
     index._read((first_id + n, title, "", (authors or {}).get(n, "")) for n, title in enumerate(titles))
-    index._index()
+    index.spelling.reindex()
     return index
 
 
@@ -79,5 +79,5 @@ def test_papers_read_later_join_the_index_in_id_order() -> None:
 def test_a_slip_on_the_first_letter_is_repaired_too() -> None:
     index = index_of(["Visual Instruction Tuning", "Vision Transformers"])
     for typed in ("ovisual", "isual", "bisual", "ivsual"):
-        assert index.close_words(typed, first_letter_only=True) == ["visual"], typed
-    assert index.close_words("qzxv", first_letter_only=False) == []
+        assert index.spelling.close_words(typed, first_letter_only=True) == ["visual"], typed
+    assert index.spelling.close_words("qzxv", first_letter_only=False) == []
