@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,6 +73,8 @@ class Finder:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.index = TitleIndex()
+        self._warmed = False
+        self._warming = threading.Lock()
 
     def find(self, text: str, limit: int = 5) -> list[Found]:
         return self._search(text, limit, FIND)
@@ -80,10 +83,17 @@ class Finder:
         return self._search(text, limit, SUGGEST, typing=True)
 
     def warm(self) -> None:
-        """Read the index and prepare the statements a search runs, now rather than on the first query."""
-        title_snapshot.warm(self.index, self.engine)
-        with Session(self.engine) as session:
-            PaperRepository(session).by_ids([0])  # the ORM compiles its statement once: 50 ms
+        """Read the index (from its snapshot when there is one) and prepare the statements a search runs.
+
+        `papers-bot run` calls it at start, in a thread; otherwise the first search does.
+        """
+        with self._warming:
+            if self._warmed:
+                return
+            title_snapshot.warm(self.index, self.engine)
+            with Session(self.engine) as session:
+                PaperRepository(session).by_ids([0])  # the ORM compiles its statement once: 50 ms
+            self._warmed = True
 
     def _search(self, text: str, limit: int, budget: Budget, typing: bool = False) -> list[Found]:
         if not isinstance(text, str) or limit <= 0:
@@ -97,6 +107,8 @@ class Finder:
             words = search.words_of(text)
             if not words:
                 return []
+            if not self._warmed:
+                self.warm()
             self.index.refresh(session)
             terms = self._terms(words, budget, typing and not text[-1:].isspace())
             groups = self._groups(terms)

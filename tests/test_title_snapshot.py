@@ -58,6 +58,9 @@ def test_a_restart_reads_the_snapshot_not_every_title(engine: Engine, snapshot: 
     finder.warm()
     assert calls == [] and finder.index.papers == 41
     assert [f.paper.arxiv_id for f in finder.find("go explor hard exploraton")][:1] == ["1901.10995"]
+    cold = Finder(engine)  # `papers-bot find` and `say`: the first search warms it
+    assert [f.paper.arxiv_id for f in cold.find("go explor hard exploraton")][:1] == ["1901.10995"]
+    assert calls == [] and cold.index.papers == 41
 
 
 def test_papers_added_and_changed_after_the_snapshot_are_found(engine: Engine, snapshot: Path,
