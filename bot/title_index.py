@@ -7,6 +7,7 @@ import logging
 import math
 import threading
 import time
+import zlib
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -52,6 +53,7 @@ class TitleIndex:
         self._stems: dict[str, int] = {}  # stem -> stem number
         self._postings: list[array] = []  # stem number -> paper ids holding it
         self._words = array("B")  # paper id -> words in its title (255 at most)
+        self._sums = array("I")  # paper id -> CRC-32 of its title, keywords and authors as read
         self._lock = threading.Lock()
         self._reloading = False
 
@@ -96,15 +98,25 @@ class TitleIndex:
         started = utcnow()
         rows = search.changed_rows(session, (self.changed_since or started) - CLOCK_SKEW, self.last_id)
         with self._lock:
-            self._read(rows, again=True)
+            read = self._read(rows, again=True)
             self.spelling.reindex()
         self.changed_since = started
-        log.info("find index: %d changed papers read again", len(rows))
+        log.info("find index: %d papers changed, %d of them in their text", len(rows), read)
 
-    def _read(self, rows: Iterable[tuple[int, str, str, str]], again: bool = False) -> None:
-        df, stem_of, postings, lengths = self.spelling.df, self._stem_of, self._postings, self._words
+    def _read(self, rows: Iterable[tuple[int, str, str, str]], again: bool = False) -> int:
+        """Index these papers' words; `again`: papers indexed before, skipped unless their text changed."""
+        df, stem_of, postings, lengths, sums = self.spelling.df, self._stem_of, self._postings, self._words, self._sums
         names: dict[str, list[str]] = {}  # an author's words, folded once: names recur across papers
+        read = 0
         for paper_id, title, keywords, authors in rows:
+            if paper_id >= len(lengths):
+                grow = paper_id + 1 - len(lengths) + (len(lengths) >> 3)
+                lengths.extend(bytes(grow))
+                sums.frombytes(bytes(sums.itemsize * grow))
+            checksum = zlib.crc32(f"{title}\0{keywords}\0{authors}".encode())
+            if again and sums[paper_id] == checksum:  # touched (upvotes, links), its words as they were
+                continue
+            sums[paper_id], read = checksum, read + 1
             title_words = search.tokens(title)
             words = set(title_words)
             if keywords:
@@ -119,12 +131,11 @@ class TitleIndex:
                     stem_of[word] = self._stem_number(crude_stem(word))
             for stem in set(map(stem_of.__getitem__, words)):
                 postings[stem].append(paper_id)
-            if paper_id >= len(lengths):
-                lengths.extend(bytes(paper_id + 1 - len(lengths) + (len(lengths) >> 3)))
             lengths[paper_id] = min(len(title_words), 255)
             if not again:
                 self.spelling.papers += 1
                 self.last_id = paper_id
+        return read
 
     def _stem_number(self, stem: str) -> int:
         number = self._stems.get(stem)
@@ -152,6 +163,7 @@ class TitleIndex:
                 "stems": _text("\n".join(self._stems)),
                 "sizes": np.array([len(p) for p in self._postings], np.int64),
                 "lengths": np.frombuffer(self._words.tobytes(), np.uint8),
+                "sums": np.frombuffer(self._sums.tobytes(), np.uint32),
             }
             buffer = io.BytesIO()
             np.savez(buffer, **small)  # type: ignore[arg-type]
@@ -185,6 +197,7 @@ class TitleIndex:
             self._stems = {stem: number for number, stem in enumerate(stems)}
             self._postings = lists
             self._words = array("B", small["lengths"].tobytes())
+            self._sums = array("I", small["sums"].astype(np.uint32).tobytes())
             self.spelling.reindex()
             self.loaded_at = time.monotonic()
 

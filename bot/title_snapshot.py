@@ -16,7 +16,7 @@ from bot.title_index import TitleIndex
 
 log = logging.getLogger(__name__)
 
-VERSION = 1
+VERSION = 2
 SMALL = 20_000  # papers: an index this small is read from the database as fast as from a snapshot
 STALE = 10_000  # papers read since the snapshot was taken before a new one is written
 

@@ -81,3 +81,10 @@ def test_a_slip_on_the_first_letter_is_repaired_too() -> None:
     for typed in ("ovisual", "isual", "bisual", "ivsual"):
         assert index.spelling.close_words(typed, first_letter_only=True) == ["visual"], typed
     assert index.spelling.close_words("qzxv", first_letter_only=False) == []
+
+
+def test_reading_again_skips_papers_whose_words_did_not_change() -> None:
+    index = index_of(TITLES)
+    assert index._read([(2, TITLES[1], "", ""), (3, "Learning to Explore Quokka Burrows", "", "")], again=True) == 1
+    assert found(index, ["quokka"]) == [3] and index.papers == 5  # read again, not counted again
+    assert index.spelling.df["quokka"] == 1 and index.spelling.df["exploration"] == 2
