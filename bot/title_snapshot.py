@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -61,15 +62,16 @@ def save(index: TitleIndex, path: Path, session: Session) -> None:
     """Write the snapshot beside the old one, then swap, so that a reader never sees half a file."""
     extra = {"version": np.array([VERSION], np.int64),
              "identity": np.frombuffer(identity(session, index.last_id).encode(), np.uint8)}
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(partial, "wb") as handle:
             index.snapshot(handle, extra)
         os.replace(partial, path)
     except OSError:  # a read-only or full disk costs the next start its speed, nothing else
         log.warning("find index: could not write the snapshot %s", path, exc_info=True)
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
 
 
 def warm(index: TitleIndex, engine: Engine) -> None:

@@ -97,3 +97,13 @@ def test_the_snapshot_goes_beside_a_sqlite_file_and_never_names_a_password() -> 
     assert title_snapshot.path_for(make_engine("sqlite://")) is None
     server = title_snapshot.path_for(make_engine("postgresql+psycopg://bot:s3cret@db.example/papers"))
     assert server is not None and "s3cret" not in str(server) and server.name.startswith("find-index-")
+
+
+def test_a_snapshot_that_cannot_be_written_costs_only_speed(engine: Engine, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(title_snapshot, "SMALL", 10)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setattr(title_snapshot, "path_for", lambda _engine: blocked / "find-index")
+    store(engine, PAPERS + [GO_EXPLORE])
+    assert [f.paper.arxiv_id for f in Finder(engine).find("go explore")][:1] == ["1901.10995"]
