@@ -19,13 +19,13 @@ from sqlmodel import Session
 
 from bot.spelling import Spelling, crude_stem
 from storage import search
+from storage.papers import SEP
 from storage.tables import utcnow
 
 log = logging.getLogger(__name__)
 
 POSTINGS = 2_500_000  # the postings one search may add up; the commonest words beyond it are left to the re-rank
 NAMES = 500_000  # author names whose words are kept while reading
-SEP = "; "  # between author names, as stored
 CLOCK_SKEW = timedelta(minutes=5)  # between the processes that write papers and this one
 SHARES = (0.99, 0.8, 0.6, 0.4, 0.25, 0.1)  # of the best score: the levels tried for enough candidates
 TIE_BREAK = 0.002  # per title word: of papers holding the same words, the shorter title first ("X" before "X: A Survey")
@@ -55,7 +55,7 @@ class TitleIndex:
         self._words = array("B")  # paper id -> words in its title (255 at most)
         self._sums = array("I")  # paper id -> CRC-32 of its title, keywords and authors as read
         self._lock = threading.Lock()
-        self._reloading = False
+        self._rereading = False
 
     @property
     def papers(self) -> int:
@@ -65,8 +65,8 @@ class TitleIndex:
 
     def refresh(self, session: Session) -> None:
         """Read the papers added since the last call; hourly, in the background, re-read those changed since."""
-        if self.loaded_at and time.monotonic() - self.loaded_at > self.RELOAD_EVERY and not self._reloading:
-            self._reloading = True
+        if self.loaded_at and time.monotonic() - self.loaded_at > self.RELOAD_EVERY and not self._rereading:
+            self._rereading = True
             threading.Thread(target=self._reread, args=(session.get_bind(),), daemon=True).start()
         if search.last_paper_id(session) <= self.last_id:
             return
@@ -86,7 +86,7 @@ class TitleIndex:
         except Exception:  # a failed re-read leaves the index as it was
             log.exception("find index: reading changed papers failed")
         finally:
-            self.loaded_at, self._reloading = time.monotonic(), False
+            self.loaded_at, self._rereading = time.monotonic(), False
 
     def read_changed(self, session: Session) -> None:
         """Papers whose text changed in place (arXiv replaces titles): add the words they hold now.

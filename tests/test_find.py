@@ -160,7 +160,7 @@ def test_titles_changed_in_place_are_found_by_their_new_words_within_the_hour(fi
     index.loaded_at -= index.RELOAD_EVERY + 1  # an hour later
     finder.find("anything")
     for _ in range(100):
-        if not index._reloading:
+        if not index._rereading:
             break
         time.sleep(0.05)
     assert index.spelling.df["quokkas"] == 1
