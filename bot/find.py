@@ -158,6 +158,10 @@ class Finder:
             unique.setdefault(tuple(sorted({crude_stem(w) for w in group})), list(group))
         return sorted(unique.values(), key=self._df)
 
+    def _weights(self, terms: list[Term]) -> list[float]:
+        """How much each word of the text counts: its rarity among titles, with a floor."""
+        return [max(self.index.spelling.idf(t.best.split()[0]), 0.1) for t in terms]
+
     def _settle(self, session: Session, text: str, terms: list[Term],
                 scored: list[tuple[float, int, str]]) -> list[tuple[float, int, str]]:
         """Near-ties on the title ("X: Y" against a near-duplicate "X: Z" when the text has only X):
@@ -166,7 +170,7 @@ class Finder:
             return scored
         close = [s for s in scored[:TIED] if s[0] >= scored[0][0] - TIE]
         abstracts = search.abstracts_of(session, [paper_id for _, paper_id, _ in close])
-        weight = [max(self.index.spelling.idf(t.best.split()[0]), 0.1) for t in terms]
+        weight = self._weights(terms)
         total = sum(weight) or 1.0
         settled = []
         for score, paper_id, how in close:
@@ -190,8 +194,7 @@ class Finder:
         (which words of the text the title, keywords or authors hold) only for the `RERANKED`
         that similarity and the index's score put first.
         """
-        index = self.index
-        weight = [max(index.spelling.idf(t.best.split()[0]), 0.1) for t in terms]
+        weight = self._weights(terms)
         total = sum(weight)
         owner: dict[str, list[int]] = {}  # index word -> the query terms it stands for
         for number, term in enumerate(terms):

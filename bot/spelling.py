@@ -30,6 +30,11 @@ def first_letter_slips(word: str) -> set[str]:
     return {word[1:], word[1] + word[0] + word[2:], *(c + word for c in letters), *(c + word[1:] for c in letters)} - {word}
 
 
+def rarity(df: int, papers: int) -> float:
+    """The idf of a word `df` of `papers` papers hold."""
+    return math.log((papers + 1) / (df + 0.5))
+
+
 class Spelling:
     """Every known word with the number of papers holding it, grouped for quick lookups of near spellings."""
 
@@ -52,7 +57,7 @@ class Spelling:
         self._buckets, self._by_length = buckets, by_length
 
     def idf(self, word: str) -> float:
-        return math.log((self.papers + 1) / (self.df.get(word, 0) + 0.5))
+        return rarity(self.df.get(word, 0), self.papers)
 
     def close_words(self, word: str, first_letter_only: bool) -> list[str]:
         """Known words within one typo (two for long words) of `word`, most frequent first."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import math
 import threading
 import time
 import zlib
@@ -17,7 +16,7 @@ from typing import BinaryIO
 import numpy as np
 from sqlmodel import Session
 
-from bot.spelling import Spelling, crude_stem
+from bot.spelling import Spelling, crude_stem, rarity
 from storage import search
 from storage.papers import SEP
 from storage.tables import utcnow
@@ -205,8 +204,10 @@ class TitleIndex:
 
     def stem_df(self, words: Iterable[str]) -> int:
         """Papers holding any of `words` in any spelling that shares its stem (`changes` finds `changing`)."""
-        found = {self._stems.get(crude_stem(w)) for w in words}
-        return sum(len(self._postings[s]) for s in found if s is not None)
+        return sum(len(self._postings[s]) for s in self._stems_of(words))
+
+    def _stems_of(self, words: Iterable[str]) -> list[int]:
+        return sorted({s for w in words if (s := self._stems.get(crude_stem(w))) is not None})
 
     # -- candidates ------------------------------------------------------------------------
 
@@ -223,10 +224,10 @@ class TitleIndex:
                 return []
             weighted = []
             for group in groups:
-                stems = sorted({s for w in group if (s := self._stems.get(crude_stem(w))) is not None})
+                stems = self._stems_of(group)
                 df = sum(len(self._postings[s]) for s in stems)
                 if df:  # a floor: in a small index a word in every title would weigh nothing or less
-                    weighted.append((df, max(math.log((self.papers + 1) / (df + 0.5)), 0.1), stems))
+                    weighted.append((df, max(rarity(df, self.papers), 0.1), stems))
             weighted.sort(key=lambda g: g[0])
             score = np.zeros(len(self._words), np.float32)
             spent = 0
