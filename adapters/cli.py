@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot import json_output as jo
+from adapters import json_output as jo
 from bot.app import App, build_app
 from bot.domain import Actor, ChannelRef
 from bot.errors import PapersError
@@ -77,7 +77,7 @@ def run(
     only: Annotated[Optional[str], typer.Option(help="Run one part: slack, discord or scheduler (Procfile).")] = None,
 ) -> None:
     """Start every adapter whose credentials are set, plus the scheduler; else a terminal channel."""
-    from bot.app import PARTS, run_everything
+    from adapters.wiring import PARTS, run_everything
 
     if only is not None and only not in PARTS:
         _fail(f"--only takes {', '.join(PARTS)}, not `{only}`.")
@@ -96,8 +96,8 @@ def ingest(
     category: Annotated[Optional[list[str]], typer.Option(help="arXiv category, e.g. cs.LG (repeatable).")] = None,
 ) -> None:
     """Put papers in from files or from a source; a summary line at the end."""
-    from bot.ingest import ingest_files
-    from bot.fetching import ingest_from_source
+    from bot.sources.fetching import ingest_from_source
+    from bot.sources.ingest import ingest_files
 
     if bool(paths) == bool(source):
         _fail("Give either files to ingest or --source hf|arxiv.")
@@ -111,7 +111,7 @@ def ingest(
 
         try:
             if source:
-                summary = ingest_from_source(app, source, _since(on), _since(since), category or [], progress)
+                summary = ingest_from_source(app.engine, app.settings, source, _since(on), _since(since), category or [], progress)
             else:
                 summary = ingest_files(app.engine, paths or [], progress)
         except PapersError as error:
@@ -130,7 +130,7 @@ def find(
     as_json: JsonFlag = False,
 ) -> None:
     """Fuzzy lookup of stored papers, best first."""
-    from adapters.terminal_render import found_line
+    from adapters.terminal.render import found_line
 
     app = _app()
     if stdin:
@@ -156,8 +156,8 @@ def match(
     as_json: JsonFlag = False,
 ) -> None:
     """Every stored paper the subscription would get, best first, each with why."""
-    from adapters.terminal_render import match_block
-    from bot.query import parse_query
+    from adapters.terminal.render import match_block
+    from bot.relevance.query import parse_query
     from storage.uow import UnitOfWork
 
     app = _app()
@@ -184,7 +184,7 @@ def say(
     as_json: JsonFlag = False,
 ) -> None:
     """Run one chat command as that channel and print the reply (never calls the platform)."""
-    from adapters.terminal_render import render
+    from adapters.terminal.render import render
 
     ref = _channel(channel)
     reply = _app().service.answer(ref, Actor(user, user), text)
@@ -197,8 +197,8 @@ def say(
 @cli.command()
 def digest(channel: Annotated[str, typer.Argument(help="The channel to preview.")], as_json: JsonFlag = False) -> None:
     """Preview the channel's next digest (sends nothing, records nothing)."""
-    from adapters.terminal_render import render_digest
-    from bot.digest import build_digest
+    from adapters.terminal.render import render_digest
+    from bot.delivery.digest import build_digest
     from storage.uow import UnitOfWork
 
     ref = _channel(channel)
@@ -214,7 +214,7 @@ def digest(channel: Annotated[str, typer.Argument(help="The channel to preview."
 @cli.command()
 def deliver(now: Annotated[bool, typer.Option("--now", help="Every channel, due or not.")] = False) -> None:
     """One delivery pass: every channel that is due (all with --now) gets its digest."""
-    from bot.app import delivery_pass
+    from adapters.wiring import delivery_pass
 
     report = delivery_pass(_app(seed=False), force=now)
     err.print(report.summary(), markup=False, highlight=False)

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from bot import replies as r
+from bot.chat import replies as r
 from bot.domain import Digest, Found, Match, Paper
 
 

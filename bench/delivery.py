@@ -49,10 +49,10 @@ def prepare(url: str, channels: int, papers: int) -> None:
 
 
 def one_pass(url: str, queue: mp.Queue) -> None:
-    from bot.delivery import deliver_due
-    from bot.matching import Matcher
-    from bot.senders import RecordingSender
-    from bot.topics import Taxonomy
+    from bot.delivery.passes import deliver_due
+    from bot.delivery.senders import RecordingSender
+    from bot.relevance.matching import Matcher
+    from bot.relevance.topics import Taxonomy
 
     engine = make_engine(url)
     sender = RecordingSender()

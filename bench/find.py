@@ -23,7 +23,6 @@ from bot.domain import Paper  # noqa: E402
 
 from find_corpus import Query, corpus, load_real, queries  # noqa: E402  (beside this file)
 
-
 # ---------------------------------------------------------------------------------------
 # The benchmark: ingest, then our search and the naive scan, each in a process of its own.
 
@@ -76,7 +75,7 @@ def search_worker(kind: str, url: str, path: Path) -> dict[str, object]:
     """Answer every query in `path`; report latencies, hits and this process's peak RSS."""
     items = [Query(**q) for q in json.loads(path.read_text())]
     if kind == "ours":
-        from bot.find import Finder
+        from bot.find.finder import Finder
         from storage.engine import make_engine
 
         finder = Finder(make_engine(url))

@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.domain import Paper  # noqa: E402
-from bot.matching import Matcher  # noqa: E402
-from bot.query import parse_query  # noqa: E402
+from bot.relevance.matching import Matcher  # noqa: E402
+from bot.relevance.query import parse_query  # noqa: E402
+from bot.relevance.topics import default_taxonomy  # noqa: E402
 from bot.sources import parse_file  # noqa: E402
-from bot.topics import default_taxonomy  # noqa: E402
 
 CORPUS = Path("/work/shared/data/arxiv/daily-arxiv-cs-2026Q2.jsonl")
 # Topic slugs with big and small subtrees, AND, OR, a phrase, cat:, author:, exclusions.

@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.domain import Paper  # noqa: E402
-from bot.matching import Matcher  # noqa: E402
-from bot.query import parse_query  # noqa: E402
-from bot.topics import default_taxonomy  # noqa: E402
+from bot.relevance.matching import Matcher  # noqa: E402
+from bot.relevance.query import parse_query  # noqa: E402
+from bot.relevance.topics import default_taxonomy  # noqa: E402
 
 DEFAULT_SET = ROOT / "tests" / "data" / "relevance" / "labelled.jsonl"
 

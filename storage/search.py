@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from storage.tables import PaperRow
 
-# Titles, keywords and authors are searched in memory (`bot/title_index.py`); the engine holds
+# Titles, keywords and authors are searched in memory (`bot/find/title_index.py`); the engine holds
 # the abstracts, which are too large for memory, for the text that describes a paper rather than
 # naming it. Searched by words alone (never phrases): no positions to store halves their cost.
 _FTS = "content='paper', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'"

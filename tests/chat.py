@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.terminal_render import render
+from adapters.terminal.render import render
 from bot.app import App
+from bot.chat.replies import Reply
 from bot.domain import Actor, ChannelRef
-from bot.replies import Reply
 
 
 @dataclass

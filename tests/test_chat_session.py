@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import replies as r
+from bot.chat import replies as r
 from tests.chat import Chat
 
 RL_ONLY_BY_WORD = (

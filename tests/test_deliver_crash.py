@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from adapters.slack_sender import SlackSender, make_client
-from bot.delivery import deliver_due
+from adapters.slack.sender import SlackSender, make_client
+from bot.delivery.passes import deliver_due
 from bot.domain import ChannelRef, Digest, Match, Paper, Subscription
 from storage.engine import make_engine
 from storage.tables import DeliveryRow
@@ -115,22 +115,14 @@ def test_not_in_channel_joins_then_posts(engine: Engine, slack: SlackServer) -> 
 # --- the process is killed mid-pass, several times ----------------------------------------
 
 
-def _app_or_skip() -> object:
-    try:
-        import bot.app  # the lead's wiring behind `papers-bot deliver`
-    except ImportError as exc:
-        pytest.skip(f"`papers-bot deliver` cannot start yet: {exc}")
-    return bot.app
-
-
 def _prepare(database_url: str) -> dict[str, set[str]]:
     """Bundled papers and one subscription per channel; returns the papers each channel should get."""
-    app_module = _app_or_skip()
+    from bot.app import build_app
     from bot.config import Settings
-    from bot.digest import build_digest
-    from bot.ingest import load_seed_if_empty
+    from bot.delivery.digest import build_digest
+    from bot.sources.ingest import load_seed_if_empty
 
-    app = app_module.build_app(Settings(database_url=database_url, digest_cap=100), seed=False)  # type: ignore[attr-defined]
+    app = build_app(Settings(database_url=database_url, digest_cap=100), seed=False)
     load_seed_if_empty(app.engine)
     expected: dict[str, set[str]] = {}
     with UnitOfWork(app.engine) as uow:
@@ -152,7 +144,7 @@ def _deliver(database_url: str, server: SlackServer) -> subprocess.Popen[bytes]:
     env = os.environ | {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": server.url,
                         "DIGEST_CAP": "100", "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     env.pop("SLACK_CLIENT_ID", None)
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "deliver", "--now"], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "adapters.cli", "deliver", "--now"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

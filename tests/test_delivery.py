@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.delivery import PassReport, deliver_due, layout
+from bot.delivery.passes import PassReport, deliver_due, layout
+from bot.delivery.senders import RecordingSender, Sender
 from bot.domain import ChannelRef, Digest, Match, Paper, Schedule, Subscription
-from bot.senders import RecordingSender, Sender
 from storage.tables import ChannelRow, DeliveryRow
 from storage.uow import UnitOfWork
 
@@ -35,7 +35,7 @@ def paper(n: int) -> Paper:
 
 
 def build(uow: UnitOfWork, matcher: Mapping[str, list[int]], channel: ChannelRef, now: datetime, cap: int = 10) -> Digest:
-    """A stand-in for bot.digest.build_digest: the channel's wanted papers not yet delivered, in order."""
+    """A stand-in for bot.delivery.digest.build_digest: the channel's wanted papers not yet delivered, in order."""
     sent = uow.outbox.delivered_keys(channel)
     found = [p for n in matcher.get(str(channel), []) if (p := uow.papers.get(paper(n).key)) and p.key not in sent]
     matches = tuple(Match(p, 1.0 - i / 100, ("stand-in",)) for i, p in enumerate(found[:cap]))
@@ -260,7 +260,7 @@ def test_two_concurrent_passes_post_each_paper_once(engine: Engine) -> None:
 
 
 def test_one_scheduler_leads_and_another_takes_over_when_it_stops(engine: Engine) -> None:
-    from bot.scheduler import Leader
+    from bot.delivery.scheduler import Leader
 
     first, second = Leader(engine), Leader(engine)
     assert first.holds() and not second.holds()
@@ -271,7 +271,7 @@ def test_one_scheduler_leads_and_another_takes_over_when_it_stops(engine: Engine
 
 
 def test_the_scheduler_ticks_the_delivery_pass_with_coalescing(engine: Engine) -> None:
-    from bot.scheduler import ScheduledJob, start_scheduler
+    from bot.delivery.scheduler import ScheduledJob, start_scheduler
 
     ran = threading.Event()
     scheduler = start_scheduler(engine, ran.set, tick_minutes=5, jobs=[ScheduledJob("ingest-hf", "30 6 * * *", lambda: None)])

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from adapters import discord_app, discord_views
-from adapters.discord_app import NEEDS_MANAGE_CHANNELS, build_client, guild_count, sync_commands
-from bot import commands as c
-from bot import replies as r
+from adapters.discord import app as discord_app
+from adapters.discord import views as discord_views
+from adapters.discord.app import NEEDS_MANAGE_CHANNELS, build_client, guild_count, sync_commands
+from bot.chat import commands as c
+from bot.chat import replies as r
 from bot.domain import ChannelRef, Digest, Found, Match, Paper, Schedule
-from bot.topics import Taxonomy
+from bot.relevance.topics import Taxonomy
 from tests.discord_api import APP_ID, Call, DiscordStandIn
 
 MANAGE_CHANNELS, EVERYONE = 1 << 4 | 1 << 10 | 1 << 11, 1 << 10 | 1 << 11
@@ -262,7 +263,6 @@ async def test_help_for_one_command_is_a_choice(chat: Chat) -> None:
 
 
 def test_with_the_real_core_a_subscription_is_announced_then_known(api: DiscordStandIn, tmp_path: Any) -> None:
-    pytest.importorskip("bot.find")  # the finder's module; until it lands the fake core above stands in
     from bot.app import build_app
     from bot.config import Settings
 

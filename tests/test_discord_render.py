@@ -9,11 +9,11 @@ from typing import Any
 import discord
 import pytest
 
-from adapters.discord_render import Message, escape, fit, render
-from adapters.discord_sender import digest_part, read_mark
-from bot import replies as r
+from adapters.discord.render import Message, escape, fit, render
+from adapters.discord.sender import digest_part, read_mark
+from bot.chat import replies as r
+from bot.delivery.senders import parts
 from bot.domain import ChannelRef, Digest, Found, Match, Paper, Schedule
-from bot.senders import parts
 
 HOSTILE_TITLES = [
     "@everyone **free** [click](https://x)",

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from adapters.discord_sender import DiscordSender
+from adapters.discord.sender import DiscordSender
 from bot.domain import ChannelRef, Digest, Match, Paper
 from bot.errors import SendFailed
 from tests.discord_api import DiscordStandIn

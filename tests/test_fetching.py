@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import App
 from bot.errors import PapersError
-from bot.fetching import ingest_from_source, scheduled_ingest
+from bot.sources.fetching import ingest_from_source, scheduled_ingest
 from tests.chat import Chat
 from tests.sources_server import Reply, SourcesServer
 
@@ -32,10 +32,10 @@ def fed_app(app: App, hf_server: SourcesServer) -> App:
 
 def test_a_day_from_hugging_face_goes_in_and_shows_in_status(fed_app: App, hf_server: SourcesServer) -> None:
     hf_server.script("/api/daily_papers", Reply(200, (SOURCES / "hf-2026-06-18.json").read_bytes()))
-    summary = ingest_from_source(fed_app, "hf", on=DAY)
+    summary = ingest_from_source(fed_app.engine, fed_app.settings, "hf", on=DAY)
     assert summary.result.added > 0
     assert hf_server.requests[0].query["date"] == "2026-06-18"
-    again = ingest_from_source(fed_app, "hf", on=DAY)
+    again = ingest_from_source(fed_app.engine, fed_app.settings, "hf", on=DAY)
     assert again.result.added == 0
     assert "hf: last fetch" in Chat(fed_app).say("/papers status")
 
@@ -43,11 +43,11 @@ def test_a_day_from_hugging_face_goes_in_and_shows_in_status(fed_app: App, hf_se
 def test_a_failing_source_is_recorded_and_the_scheduled_job_survives(fed_app: App, hf_server: SourcesServer) -> None:
     hf_server.script("/api/daily_papers", Reply(404, b'{"error": "gone"}'))
     with pytest.raises(PapersError):
-        ingest_from_source(fed_app, "hf", on=DAY)
-    scheduled_ingest(fed_app, "hf")  # logs, never raises
+        ingest_from_source(fed_app.engine, fed_app.settings, "hf", on=DAY)
+    scheduled_ingest(fed_app.engine, fed_app.settings, "hf")  # logs, never raises
     assert "last error: Hugging Face answered 404" in Chat(fed_app).say("/papers status")
 
 
 def test_an_unknown_source_is_one_sentence(fed_app: App) -> None:
     with pytest.raises(PapersError, match="I know the sources hf and arxiv, not `rss`."):
-        ingest_from_source(fed_app, "rss")
+        ingest_from_source(fed_app.engine, fed_app.settings, "rss")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.domain import Paper
-from bot.find import Finder
+from bot.find.finder import Finder
 from storage.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[1]

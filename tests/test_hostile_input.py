@@ -14,18 +14,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import bot.query
-from adapters import discord_render, slack_replies, terminal_render
-from bot import commands as c
-from bot import replies as r
+import bot.relevance.query
+from adapters.discord import render as discord_render
+from adapters.slack import replies as slack_replies
+from adapters.terminal import render as terminal_render
 from bot.app import App, build_app
+from bot.chat import commands as c
+from bot.chat import replies as r
+from bot.chat.limits import CommandRate
 from bot.config import Settings
+from bot.delivery.schedule import parse_schedule
 from bot.domain import Actor, ChannelRef
 from bot.errors import BadCommand, BadQuery, BadSchedule, PapersError
-from bot.limits import CommandRate
-from bot.query import Query, parse_query
-from bot.schedule import parse_schedule
-from bot.topics import Taxonomy
+from bot.relevance.query import Query, parse_query
+from bot.relevance.topics import Taxonomy
 
 TAXONOMY = Taxonomy.load(None)
 SLUGS = sorted(t.slug for t in TAXONOMY)

@@ -11,12 +11,16 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from adapters import discord_render, discord_sender, slack_render, slack_replies, terminal_render
-from bot import replies as r
+from adapters.discord import render as discord_render
+from adapters.discord import sender as discord_sender
+from adapters.slack import render as slack_render
+from adapters.slack import replies as slack_replies
+from adapters.terminal import render as terminal_render
+from bot.chat import replies as r
+from bot.delivery.senders import Part, parts
 from bot.domain import ChannelRef, Digest, Found, Match, Paper
-from bot.ingest import merge_papers
-from bot.senders import Part, parts
 from bot.sources import parse_jsonl
+from bot.sources.ingest import merge_papers
 from storage.engine import create_schema, make_engine
 from storage.uow import UnitOfWork
 

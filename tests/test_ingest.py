@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bot.ingest import ingest_files
+from bot.sources.ingest import ingest_files
 from storage.uow import UnitOfWork
 
 SOURCES = Path(__file__).parent / "data" / "sources"

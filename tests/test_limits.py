@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from adapters.terminal_render import render_digest
-from bot import replies as r
-from bot.commands import MAX_COMMAND_CHARS
-from bot.delivery import deliver_due
-from bot.digest import build_digest
+from adapters.terminal.render import render_digest
+from bot.chat import replies as r
+from bot.chat.commands import MAX_COMMAND_CHARS
+from bot.chat.limits import CommandRate
+from bot.chat.service import MAX_SUBSCRIPTIONS
+from bot.delivery.digest import build_digest
+from bot.delivery.passes import deliver_due
+from bot.delivery.senders import RecordingSender
 from bot.domain import Actor
-from bot.limits import CommandRate
-from bot.query import MAX_LENGTH
-from bot.senders import RecordingSender
-from bot.service import MAX_SUBSCRIPTIONS
+from bot.relevance.query import MAX_LENGTH
 from storage.uow import UnitOfWork
 from tests.chat import Chat
 

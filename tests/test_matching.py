@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.domain import Paper
-from bot.matching import Matcher
-from bot.query import parse_query
-from bot.topics import default_taxonomy
+from bot.relevance.matching import Matcher
+from bot.relevance.query import parse_query
+from bot.relevance.topics import default_taxonomy
 
 SEED = Path("/work/shared/seed/daily-papers-page.jsonl")
 TAXONOMY = default_taxonomy()

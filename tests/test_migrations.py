@@ -10,8 +10,8 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
 from bot.domain import Paper
+from bot.find.finder import Finder
 from storage.migrations import alembic_config, current_revision, ensure_schema, head_revision, include_name
-from bot.find import Finder
 from storage.search import abstract_candidates
 from storage.uow import UnitOfWork
 

@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import BadQuery, UnknownTopic
-from bot.query import AuthorTerm, CategoryTerm, PhraseTerm, TopicTerm, parse_query
-from bot.topics import default_taxonomy
+from bot.relevance.query import AuthorTerm, CategoryTerm, PhraseTerm, TopicTerm, parse_query
+from bot.relevance.topics import default_taxonomy
 
 TAXONOMY = default_taxonomy()
 

@@ -6,9 +6,9 @@ from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
+from bot.delivery.schedule import due_slot, next_slot, parse_schedule
 from bot.domain import Schedule
 from bot.errors import BadSchedule
-from bot.schedule import due_slot, next_slot, parse_schedule
 
 UTC = timezone.utc
 

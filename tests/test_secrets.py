@@ -20,9 +20,10 @@ from cryptography.fernet import Fernet
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack_app import build_slack_app
-from bot.app import build_app, delivery_pass
-from bot.cli import cli
+from adapters.cli import cli
+from adapters.slack.app import build_slack_app
+from adapters.wiring import delivery_pass
+from bot.app import build_app
 from bot.config import Settings
 from bot.domain import Actor, ChannelRef
 from tests.discord_api import DiscordStandIn
@@ -149,7 +150,7 @@ def papers_bot(args: list[str], env: dict[str, str], cwd: Path, debug: bool = Fa
     """`papers-bot ARGS`; with `debug` every logger at DEBUG (the CLI's `-v` stops at INFO)."""
     if debug:
         command = [sys.executable, "-c", "import logging, sys; logging.basicConfig(level=logging.DEBUG); "
-                   "from bot.cli import main; sys.argv[0] = 'papers-bot'; main()", *args]
+                   "from adapters.cli import main; sys.argv[0] = 'papers-bot'; main()", *args]
     else:
         command = [str(PAPERS_BOT), *args]
     return subprocess.run(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True,

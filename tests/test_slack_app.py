@@ -19,13 +19,13 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack_app import Permissions, build_slack_app, typed_text
-from adapters.slack_replies import render
-from bot import replies as r
+from adapters.slack.app import Permissions, build_slack_app, typed_text
+from adapters.slack.replies import render
 from bot.app import App, build_app
+from bot.chat import replies as r
 from bot.config import Settings
 from bot.domain import ChannelRef, Digest, Found, Match, Paper, Schedule
-from bot.ingest import merge_papers
+from bot.sources.ingest import merge_papers
 from tests.slack_api import SlackAPI
 
 SECRET = "test-signing-secret"

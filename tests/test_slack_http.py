@@ -14,7 +14,7 @@ import pytest
 from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
 
-from adapters.slack_server import NO_SIGNING_SECRET, Running, start
+from adapters.slack.server import NO_SIGNING_SECRET, Running, start
 from bot.app import App, build_app
 from tests.slack_api import SlackAPI
 from tests.test_slack_app import signed_headers, slack_settings

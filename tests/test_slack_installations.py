@@ -12,7 +12,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine
 
-from adapters.slack_installations import PREFIX, EncryptedInstallationStore, TokenKeyProblem
+from adapters.slack.installations import PREFIX, EncryptedInstallationStore, TokenKeyProblem
 
 BOT_TOKEN = "xoxb-1111-2222-SECRETbottoken"
 USER_TOKEN = "xoxp-1111-2222-SECRETusertoken"

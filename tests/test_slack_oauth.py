@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
-from adapters.slack_server import Running, start
+from adapters.slack.server import Running, start
 from bot.app import App, build_app
 from tests.slack_api import SlackAPI
 from tests.test_slack_app import signed_headers, slack_settings

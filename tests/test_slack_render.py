@@ -9,14 +9,15 @@ from typing import Any
 import pytest
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
-from adapters import slack_render, slack_replies
-from adapters.slack_app import installation_store
-from adapters.slack_render import escape, fit, paper_text, render_part, text
-from adapters.slack_sender import SlackSender
-from bot import replies as r
+from adapters.slack import render as slack_render
+from adapters.slack import replies as slack_replies
+from adapters.slack.app import installation_store
+from adapters.slack.render import escape, fit, paper_text, render_part, text
+from adapters.slack.sender import SlackSender
+from bot.chat import replies as r
 from bot.config import Settings
+from bot.delivery.senders import parts
 from bot.domain import ChannelRef, Digest, Found, Match, Paper
-from bot.senders import parts
 from storage.engine import make_engine
 from tests.slack_server import TOKEN, SlackServer
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import title_index
-from bot.title_index import TitleIndex, crude_stem
+from bot.find import title_index
+from bot.find.title_index import TitleIndex, crude_stem
 
 TITLES = [
     "Go-Explore: a New Approach for Hard-Exploration Problems",

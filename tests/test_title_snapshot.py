@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from bot import title_snapshot
 from bot.domain import Paper
-from bot.find import Finder
+from bot.find import snapshot as title_snapshot
+from bot.find.finder import Finder
 from storage import search
 from storage.engine import make_engine
 from storage.uow import UnitOfWork

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import UnknownTopic
-from bot.topics import Taxonomy, default_taxonomy, phrase_keys, words
+from bot.relevance.topics import Taxonomy, default_taxonomy, phrase_keys, words
 
 REQUIRED = [
     "reinforcement-learning", "large-language-models", "computer-vision", "natural-language-processing",

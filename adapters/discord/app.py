@@ -7,19 +7,17 @@ import logging
 import uuid
 import zoneinfo
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.app_commands import Choice, Range
 
-from adapters.discord_render import NO_MENTIONS, Message, fit, inert
-from adapters.discord_views import PAGE_ITEMS, actor_of, ask, channel_of, pager, query_hash, respond
-from bot import commands as c
-from bot import replies as r
-
-if TYPE_CHECKING:
-    from bot.app import App
+from adapters.discord.render import NO_MENTIONS, Message, fit, inert
+from adapters.discord.views import PAGE_ITEMS, actor_of, ask, channel_of, pager, query_hash, respond
+from bot.app import App
+from bot.chat import commands as c
+from bot.chat import replies as r
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +179,7 @@ def build_client(app: App, sharded: bool = False) -> discord.Client:
     """The client with the command tree and the paging buttons; no privileged intents."""
     kind = discord.AutoShardedClient if sharded else discord.Client
     client = kind(intents=discord.Intents(guilds=True), allowed_mentions=NO_MENTIONS)
-    client.papers_app = app  # type: ignore[attr-defined]  # read by discord_views.app_of
+    client.papers_app = app  # type: ignore[attr-defined]  # read by views.app_of
     tree = app_commands.CommandTree(client)
     tree.add_command(Papers(app))
     tree.error(on_command_error)

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 
 import discord
 
-from bot import replies as r
+from bot.chat import replies as r
 from bot.domain import Found, Match, Paper
 
 TITLE, DESCRIPTION, FIELD, FOOTER, AUTHOR, CONTENT, TOTAL, EMBEDS = 256, 4096, 1024, 2048, 256, 2000, 6000, 10
@@ -218,7 +218,7 @@ def _found(reply: r.FindResults, page: int) -> Message:
         return Message(fit(reply.note or "Nothing found.", 1500, core_text), ephemeral=reply.ephemeral)
     embeds, page, pages = paged([found_embed(f) for f in reply.results], page)
     # The query rides in the first embed's author line (plain text, never rendered), so that the
-    # paging buttons can run it again after a restart; see discord_views.FindPage.
+    # paging buttons can run it again after a restart; see adapters/discord/views.py FindPage.
     embeds[0].set_author(name=fit(FIND_PREFIX + reply.text, AUTHOR, inert))
     note = f" · page {page + 1}/{pages}" if pages > 1 else ""
     return Message(f"Results for {code(reply.text[:200])}{note}", embeds, reply.ephemeral, page, pages)

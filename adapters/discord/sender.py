@@ -15,12 +15,21 @@ import aiohttp
 import discord
 from discord.http import HTTPClient, Route, handle_message_parameters
 
-from adapters.discord_render import (COLOUR, DESCRIPTION, NO_MENTIONS, Message, fit, fit_lines, inert, match_embed,
-                                     safe_url)
+from adapters.discord.render import (
+    COLOUR,
+    DESCRIPTION,
+    NO_MENTIONS,
+    Message,
+    fit,
+    fit_lines,
+    inert,
+    match_embed,
+    safe_url,
+)
 from bot.config import Settings
+from bot.delivery.senders import Part, parts
 from bot.domain import ChannelRef, Digest
 from bot.errors import SendFailed
-from bot.senders import Part, parts
 
 log = logging.getLogger(__name__)
 

@@ -6,16 +6,14 @@ import asyncio
 import hashlib
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from adapters.discord_render import FIND_PREFIX, NO_MENTIONS, Message, render
-from bot import commands as c
+from adapters.discord.render import FIND_PREFIX, NO_MENTIONS, Message, render
+from bot.app import App
+from bot.chat import commands as c
 from bot.domain import Actor, ChannelRef
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +21,7 @@ QUICK = 2.0  # seconds: a core this fast answers at once; slower ones are deferr
 
 
 def app_of(interaction: discord.Interaction) -> App:
-    return interaction.client.papers_app  # type: ignore[attr-defined]  # set by discord_app.build_client
+    return interaction.client.papers_app  # type: ignore[attr-defined]  # set by app.build_client
 
 
 def channel_of(interaction: discord.Interaction) -> ChannelRef:

@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import slack_bolt
 from slack_bolt import Ack, Respond, Say
@@ -21,17 +21,15 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
-from adapters.slack_installations import EncryptedInstallationStore
-from adapters.slack_replies import render
-from bot import commands as c
+from adapters.slack.installations import EncryptedInstallationStore
+from adapters.slack.replies import render
+from bot.app import App
+from bot.chat import commands as c
+from bot.chat.replies import Problem, Reply
+from bot.chat.service import CHANGING
 from bot.config import Settings
 from bot.domain import Actor, ChannelRef
 from bot.errors import PapersError
-from bot.replies import Problem, Reply
-from bot.service import CHANGING
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
+from bot.delivery.senders import Part
 from bot.domain import Digest, Match
-from bot.senders import Part
 
 # Slack's limits, a little under where a "…" or our own words are added to untrusted text.
 MAX_SECTION = 2900  # a section's text may hold 3,000 characters
@@ -22,7 +22,7 @@ AUTHORS = 4
 MAX_PAPERS = (MAX_BLOCKS - 1) // 2  # a divider and a section each, under the title's section
 
 # C0 and C1 controls but newline (tab becomes a space), bidi overrides and marks, zero-width characters:
-# a U+202E in a title would show the rest of the line reversed. The same set as adapters/discord_render.py.
+# a U+202E in a title would show the rest of the line reversed. The same set as adapters/discord/render.py.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")  # a cut `&amp;`, `&lt;` or `&gt;`
 _OPEN_LINK_TAIL = re.compile(r"<[^>]*$")  # our own `<url|label>` or `<@U1>`: escaped text has no other `<`
@@ -107,7 +107,7 @@ def _more(more: int) -> str:
 
 
 def render_part(digest: Digest, part: Part) -> tuple[str, list[dict[str, object]]]:
-    """(fallback text, blocks) for one message of a post, as `bot.senders.parts` cut it; within Slack's limits."""
+    """(fallback text, blocks) for one message of a post, as `bot.delivery.senders.parts` cut it; within Slack's limits."""
     title = line(digest.title or f"{len(digest.matches)} new papers", MAX_TITLE)
     if part.is_parent:
         return title, [_section(f"*{title}*{_more(digest.more)}\n_The papers are in the thread._")]

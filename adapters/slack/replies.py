@@ -7,11 +7,20 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from adapters.slack_render import MAX_BLOCKS, MAX_CONTEXT, MAX_FALLBACK, MAX_HEADER, MAX_SECTION
-from adapters.slack_render import fit, paper_text, render_part, text  # one escape, one cut, one paper layout
-from bot import replies as r
+from adapters.slack.render import (  # one escape, one cut, one paper layout
+    MAX_BLOCKS,
+    MAX_CONTEXT,
+    MAX_FALLBACK,
+    MAX_HEADER,
+    MAX_SECTION,
+    fit,
+    paper_text,
+    render_part,
+    text,
+)
+from bot.chat import replies as r
+from bot.delivery.senders import Part
 from bot.domain import Digest, Match
-from bot.senders import Part
 
 Block = dict[str, Any]
 

@@ -16,12 +16,12 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from sqlalchemy import Engine
 
-from adapters.slack_app import installation_store
-from adapters.slack_render import render_part
+from adapters.slack.app import installation_store
+from adapters.slack.render import render_part
 from bot.config import Settings
+from bot.delivery.senders import MARK_EVENT, Part, mark_payload, parts
 from bot.domain import ChannelRef, Digest
 from bot.errors import SendFailed
-from bot.senders import MARK_EVENT, Part, mark_payload, parts
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class SlackSender:
     def from_settings(cls, settings: Settings, engine: Engine | None = None) -> SlackSender:
         """Each workspace's installation when the Slack app runs OAuth, else the one SLACK_BOT_TOKEN.
 
-        With a client id and secret, adapters.slack_app answers commands with installations even if
+        With a client id and secret, adapters.slack.app answers commands with installations even if
         SLACK_BOT_TOKEN is set; posts use them too, so that both speak as the same bot in each workspace.
         A client id alone (no secret, no token: a worker that only posts) also reads installations.
         """

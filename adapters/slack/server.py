@@ -8,16 +8,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
 
 import slack_bolt
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
-from adapters.slack_app import build_slack_app
-
-if TYPE_CHECKING:
-    from bot.app import App
+from adapters.slack.app import build_slack_app
+from bot.app import App
 
 log = logging.getLogger(__name__)
 

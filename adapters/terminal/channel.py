@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
-from adapters.terminal_render import render, render_digest
+from adapters.terminal.render import render, render_digest
+from bot.chat.service import Service
 from bot.domain import Actor, ChannelRef, Digest
-from bot.service import Service
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot import replies as r
+from bot.chat import replies as r
 from bot.domain import Digest, Found, Match, Paper
 
 WIDTH = 100

@@ -10,17 +10,17 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine
 
-from bot import commands as c
-from bot import replies as r
-from bot.digest import build_digest
+from bot.chat import commands as c
+from bot.chat import replies as r
+from bot.chat.limits import CommandRate
+from bot.delivery.digest import build_digest
+from bot.delivery.schedule import next_slot, parse_schedule
 from bot.domain import Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
-from bot.find import Finder
-from bot.limits import CommandRate
-from bot.matching import Matcher
-from bot.query import parse_query
-from bot.schedule import next_slot, parse_schedule
-from bot.topics import Taxonomy
+from bot.find.finder import Finder
+from bot.relevance.matching import Matcher
+from bot.relevance.query import parse_query
+from bot.relevance.topics import Taxonomy
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from bot.domain import ChannelRef, Digest, Match, Paper, Subscription
-from bot.matching import Matcher
-from bot.query import parse_query
-from bot.topics import Taxonomy
+from bot.relevance.matching import Matcher
+from bot.relevance.query import parse_query
+from bot.relevance.topics import Taxonomy
 from storage.uow import UnitOfWork
 
 NEW_FOR = timedelta(days=7)  # a paper stored within this window is "new" to a channel

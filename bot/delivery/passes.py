@@ -12,10 +12,10 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot.delivery.schedule import due_slot
+from bot.delivery.senders import ResumingSender, Sender, layout, sender_for
 from bot.domain import ChannelRef, Digest, Match, Schedule
 from bot.errors import PapersError, SendFailed
-from bot.schedule import due_slot
-from bot.senders import ResumingSender, Sender, layout, sender_for
 from storage.channels import schedule_of
 from storage.outbox import try_lock
 from storage.tables import DeliveryRow
@@ -58,7 +58,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def _default_build() -> Build:
-    from bot.digest import build_digest  # the lead's module; imported late so that tests can pass their own
+    from bot.delivery.digest import build_digest  # the lead's module; imported late so that tests can pass their own
 
     return build_digest
 

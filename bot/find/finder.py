@@ -14,10 +14,10 @@ from rapidfuzz.utils import default_process
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import title_snapshot
 from bot.domain import ARXIV_ID, Found, strip_version
-from bot.spelling import crude_stem
-from bot.title_index import TitleIndex
+from bot.find import snapshot as title_snapshot
+from bot.find.spelling import crude_stem
+from bot.find.title_index import TitleIndex
 from storage import search
 from storage.papers import PaperRepository
 

@@ -13,7 +13,7 @@ from platformdirs import user_cache_dir
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from bot.title_index import TitleIndex
+from bot.find.title_index import TitleIndex
 
 log = logging.getLogger(__name__)
 

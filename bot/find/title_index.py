@@ -16,7 +16,7 @@ from typing import BinaryIO
 import numpy as np
 from sqlmodel import Session
 
-from bot.spelling import Spelling, crude_stem, rarity
+from bot.find.spelling import Spelling, crude_stem, rarity
 from storage import search
 from storage.papers import SEP
 from storage.tables import utcnow
@@ -33,7 +33,7 @@ TIE_BREAK = 0.002  # per title word: of papers holding the same words, the short
 class TitleIndex:
     """Every paper's title, keyword and author words: document counts and postings, in memory.
 
-    Counts are per spelling (`bot/spelling.py`): misspelt words are repaired against them and
+    Counts are per spelling (`bot/find/spelling.py`): misspelt words are repaired against them and
     they tell rare words from common ones. Postings are per stem (paper ids in the order read, 4 bytes
     each: about 85 MB at a million papers), so that candidates are scored here in a few
     milliseconds rather than by a full-text engine that ranks every paper a common word

@@ -1,12 +1,12 @@
-"""A topic's evidence on one paper: the rules in bot/matching.py's docstring, worked out."""
+"""A topic's evidence on one paper: the rules in bot/relevance/matching.py's docstring, worked out."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.paper_text import FIELDS, PaperText
-from bot.topics import Topic, phrase_keys
+from bot.relevance.paper_text import FIELDS, PaperText
+from bot.relevance.topics import Topic, phrase_keys
 
 STRONG = {"title": 2.0, "keywords": 1.5, "abstract": 0.6}
 REPEAT, REPEAT_CAP = 0.3, 0.9  # further abstract mentions

@@ -23,11 +23,11 @@ from collections.abc import Callable, Iterable
 from datetime import timezone
 
 from bot.domain import Match, Paper
-from bot.evidence import BROAD_CATEGORIES, CompiledTopic
-from bot.paper_text import FIELDS, RAW_TOKEN, PaperText, TextCache
-from bot.topic_index import TopicIndex
-from bot.query import AuthorTerm, CategoryTerm, PhraseTerm, Query, Term, TopicTerm
-from bot.topics import Taxonomy, fold, phrase_keys
+from bot.relevance.evidence import BROAD_CATEGORIES, CompiledTopic
+from bot.relevance.paper_text import FIELDS, RAW_TOKEN, PaperText, TextCache
+from bot.relevance.query import AuthorTerm, CategoryTerm, PhraseTerm, Query, Term, TopicTerm
+from bot.relevance.topic_index import TopicIndex
+from bot.relevance.topics import Taxonomy, fold, phrase_keys
 
 THRESHOLD = 1.0
 # A topic needs a little more than one plain mention: on the labelled set, evidence between 1.0

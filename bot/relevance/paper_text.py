@@ -8,7 +8,7 @@ from collections.abc import Callable
 from itertools import islice
 
 from bot.domain import Paper
-from bot.topics import fold, stem_all, words
+from bot.relevance.topics import fold, stem_all, words
 
 FIELDS = ("title", "keywords", "abstract")
 RAW_TOKEN = re.compile(r"[A-Za-z0-9]+")

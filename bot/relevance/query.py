@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from bot.errors import BadQuery, UnknownTopic, echo
-from bot.topics import SLUG, Taxonomy, fold, words
+from bot.relevance.topics import SLUG, Taxonomy, fold, words
 
 MAX_LENGTH = 300
 MAX_TERMS = 20

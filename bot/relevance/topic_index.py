@@ -6,9 +6,9 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import islice
 
-from bot.evidence import CompiledTopic
-from bot.paper_text import RAW_TOKEN, PaperText
-from bot.topics import stem
+from bot.relevance.evidence import CompiledTopic
+from bot.relevance.paper_text import RAW_TOKEN, PaperText
+from bot.relevance.topics import stem
 
 
 class TopicIndex:

@@ -16,7 +16,7 @@ from bot.errors import UnknownTopic
 
 log = logging.getLogger(__name__)
 
-BUNDLED = Path(__file__).parent / "data" / "topics.toml"
+BUNDLED = Path(__file__).parents[1] / "data" / "topics.toml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LIST_KEYS = ("aliases", "acronyms", "categories", "exclude", "supporting")
 

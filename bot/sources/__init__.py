@@ -1,4 +1,7 @@
-"""Where papers come from: files, Hugging Face daily papers and arXiv, parsed into `Paper`s."""
+"""Sources: files, Hugging Face daily papers and arXiv parsed into `Paper`s, and ingest into storage.
+
+Imports `bot.domain`, `bot.errors`, `bot.config` and `storage/`; the parsers below are its public face.
+"""
 
 from bot.sources.arxiv import parse_arxiv_atom, parse_arxiv_rss
 from bot.sources.arxiv_client import ArxivClient, announces_today, last_announcement, rss_has_announcements

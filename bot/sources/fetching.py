@@ -5,16 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
+
+from bot.config import Settings
 from bot.errors import BadCommand, PapersError
-from bot.ingest import IngestSummary, Progress, ingest_parsed
 from bot.sources import ArxivClient, HFClient, Parsed, PoliteHTTP
 from bot.sources.arxiv_client import rss_has_announcements
+from bot.sources.ingest import IngestSummary, Progress, ingest_parsed
 from storage.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +21,10 @@ SOURCES = ("hf", "arxiv")
 HF_REFRESH_DAYS = 3  # upvotes keep moving for a few days after a paper is listed
 
 
-def fetch(app: App, source: str, on: datetime | None, since: datetime | None, categories: Sequence[str]) -> Parsed:
+def fetch(settings: Settings, source: str, on: datetime | None, since: datetime | None, categories: Sequence[str],
+          today: date | None = None) -> Parsed:
     """What `source` has for one day, a range of days, or (neither given) its latest announcements."""
-    settings = app.settings
-    today = app.service.clock().date()
+    today = today or datetime.now(timezone.utc).date()
     if source not in SOURCES:
         raise BadCommand(f"I know the sources {' and '.join(SOURCES)}, not `{source[:20]}`.")
     with PoliteHTTP(settings.contact_email) as http:
@@ -44,35 +43,35 @@ def fetch(app: App, source: str, on: datetime | None, since: datetime | None, ca
 
 
 def ingest_from_source(
-    app: App, source: str, on: datetime | None = None, since: datetime | None = None,
+    engine: Engine, settings: Settings, source: str, on: datetime | None = None, since: datetime | None = None,
     categories: Sequence[str] = (), progress: Progress | None = None,
 ) -> IngestSummary:
     """Fetch, merge and record the run; a failing source is recorded and raised, never half-stored."""
     try:
-        parsed = fetch(app, source, on, since, categories)
+        parsed = fetch(settings, source, on, since, categories)
     except PapersError as error:
-        with UnitOfWork(app.engine) as uow:
+        with UnitOfWork(engine) as uow:
             uow.sources.failed(source, error.message)
             uow.commit()
         raise
-    summary = ingest_parsed(app.engine, parsed, progress)
+    summary = ingest_parsed(engine, parsed, progress)
     for problem in summary.problems:
         log.warning("%s: skipped %s", source, problem)
-    with UnitOfWork(app.engine) as uow:
+    with UnitOfWork(engine) as uow:
         uow.sources.succeeded(source, summary.result.added, summary.result.updated)
         uow.commit()
     log.info("%s: %s", source, summary.line())
     return summary
 
 
-def scheduled_ingest(app: App, source: str) -> None:
+def scheduled_ingest(engine: Engine, settings: Settings, source: str) -> None:
     """The scheduler's job: the same path as `papers-bot ingest --source`, never raising."""
     now = datetime.now(timezone.utc)
     if source == "arxiv" and not rss_has_announcements(now):
         log.info("arXiv's feeds hold no announcement today; not fetching")
         return
     try:
-        ingest_from_source(app, source)
+        ingest_from_source(engine, settings, source)
     except PapersError as error:
         log.warning("%s fetch failed: %s", source, error.message)
     except Exception:

@@ -17,7 +17,7 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-SEED = Path(__file__).parent / "data" / "seed.jsonl"
+SEED = Path(__file__).parents[1] / "data" / "seed.jsonl"
 CHUNK = 5000
 Progress = Callable[[int, int], None]  # (papers done, papers in all)
 

@@ -7,10 +7,9 @@ Create Date: 2026-11-25 15:47:53.700112
 The full-text index is created here per dialect, frozen as it was at this revision:
 op.create_table does not fire the after_create listeners that create it on a fresh database.
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0001'
 down_revision = None

@@ -11,7 +11,6 @@ the unused trigram index makes every ingest cheaper. Statements are frozen as at
 """
 from alembic import op
 
-
 revision = '0002'
 down_revision = '0001'
 branch_labels = None

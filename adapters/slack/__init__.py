@@ -1,0 +1,1 @@
+"""Slack through slack-bolt: commands and events in, Block Kit out, installations, the sender and the server."""

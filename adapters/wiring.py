@@ -1,0 +1,104 @@
+"""The composition root: which senders a process has, and `papers-bot run` starting adapters and the clock."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import partial
+
+from adapters.discord import app as discord_app
+from adapters.discord.sender import DiscordSender
+from adapters.slack import server as slack_server
+from adapters.slack.sender import SlackSender
+from adapters.terminal.channel import TerminalSender, chat
+from bot.app import App
+from bot.config import Settings
+from bot.delivery.passes import PassReport, deliver_due
+from bot.delivery.scheduler import ScheduledJob, start_scheduler
+from bot.delivery.senders import Sender
+from bot.domain import ChannelRef
+from bot.errors import PapersError
+from bot.sources.fetching import scheduled_ingest
+
+log = logging.getLogger(__name__)
+
+PARTS = ("slack", "discord", "scheduler")
+
+
+class NotConfigured(PapersError):
+    """A part was asked for whose credentials are not set."""
+
+
+def senders_for(app: App) -> dict[str, Sender]:
+    """A sender for every platform whose credentials are set, and the terminal's always."""
+    senders: dict[str, Sender] = {"terminal": TerminalSender()}
+    if app.settings.slack_bot_token or app.settings.slack_client_id:
+        senders["slack"] = SlackSender.from_settings(app.settings, app.engine)
+    if app.settings.discord_token:
+        senders["discord"] = DiscordSender.from_settings(app.settings)
+    return senders
+
+
+def delivery_pass(app: App, force: bool = False) -> PassReport:
+    """One pass over the due channels (all with `force`), with the platform senders."""
+    senders = app.senders or senders_for(app)
+    try:
+        return deliver_due(app.engine, app.matcher, senders, app.service.clock(), force=force,
+                           cap=app.settings.digest_cap, default_schedule=app.default_schedule)
+    finally:
+        if not app.senders:  # made for this pass: their connections go with it
+            for sender in senders.values():
+                close = getattr(sender, "close", None)
+                if close:
+                    close()
+
+
+def scheduled_jobs(app: App) -> list[ScheduledJob]:
+    """Fetching on the clock, after each source publishes (times in UTC from settings)."""
+    jobs = []
+    for source, at in (("hf", app.settings.ingest_hf_at), ("arxiv", app.settings.ingest_arxiv_at)):
+        hours, minutes = (int(part) for part in at.split(":"))
+        fetch = partial(scheduled_ingest, app.engine, app.settings, source)
+        jobs.append(ScheduledJob(f"ingest-{source}", f"{minutes} {hours} * * *", fetch))
+    return jobs
+
+
+def configured_parts(settings: Settings) -> list[str]:
+    parts = []
+    if (settings.slack_app_token or settings.slack_signing_secret or settings.slack_client_id
+            or (settings.slack_bot_token and settings.port is not None)):
+        parts.append("slack")
+    if settings.discord_token:
+        parts.append("discord")
+    return parts
+
+
+def run_everything(app: App, only: str | None = None) -> None:
+    """`papers-bot run`: every configured adapter plus the scheduler; the terminal when none is set."""
+    adapters = [p for p in configured_parts(app.settings) if only in (None, p)]
+    if only in ("slack", "discord") and not adapters:
+        raise NotConfigured(f"`--only {only}` needs its credentials in the environment (see the README).")
+    app.senders = senders_for(app)
+    if only != "scheduler":  # the first /papers find should not wait for the vocabulary
+        threading.Thread(target=app.finder.warm, name="find-warm", daemon=True).start()
+    slack = slack_server.start(app) if "slack" in adapters else None  # may refuse: before anything runs
+    scheduler = None
+    if only in (None, "scheduler"):
+        scheduler = start_scheduler(app.engine, lambda: delivery_pass(app), app.settings.scheduler_tick_minutes,
+                                    scheduled_jobs(app))
+    try:
+        if "discord" in adapters:
+            discord_app.run(app)
+        elif slack is not None:
+            slack.wait()
+        elif only == "scheduler":
+            threading.Event().wait()
+        else:
+            chat(app.service, ChannelRef("terminal", "local", "lab"))
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        if slack is not None:
+            slack.stop()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
