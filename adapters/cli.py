@@ -21,6 +21,8 @@ from bot.errors import PapersError
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="papers-bot: new research papers in chat channels.")
 db_cli = typer.Typer(no_args_is_help=True, help="Database schema commands.")
 cli.add_typer(db_cli, name="db")
+subscriptions_cli = typer.Typer(no_args_is_help=True, help="Subscriptions in and out as JSON Lines.")
+cli.add_typer(subscriptions_cli, name="subscriptions")
 err = Console(stderr=True)
 out = Console(highlight=False, soft_wrap=True)
 log = logging.getLogger(__name__)
@@ -120,6 +122,7 @@ def ingest(
     for problem in summary.problems:
         err.print(f"skipped: {problem}", markup=False, highlight=False)
     err.print(summary.line(), markup=False, highlight=False)
+    assess_news(app.engine, app.service.paper_topics, app.service.clock())  # relevance decided once, now
 
 
 @cli.command()
@@ -169,7 +172,7 @@ def match(
     with UnitOfWork(app.engine) as uow:
         moment = _since(since)
         papers = uow.papers.recent(moment) if moment else uow.papers.recent(datetime.min.replace(tzinfo=timezone.utc))
-    found = app.matcher.match_many(parsed, papers)
+    found = app.service.paper_topics.evaluate(parsed, papers)
     if as_json:
         _emit([jo.match_json(m) for m in found])
         return
@@ -218,6 +221,38 @@ def deliver(now: Annotated[bool, typer.Option("--now", help="Every channel, due 
 
     report = delivery_pass(_app(seed=False), force=now)
     err.print(report.summary(), markup=False, highlight=False)
+
+
+@subscriptions_cli.command("export")
+def subscriptions_export(
+    channels: Annotated[Optional[list[str]], typer.Argument(help="Only these channels (default: all).")] = None,
+) -> None:
+    """One subscription a line: {"channel": ..., "query": ..., "schedule": "09:00 UTC weekdays"}."""
+    from bot.chat.transfer import export_lines
+
+    refs = [_channel(text) for text in channels or []]
+    for line in export_lines(_app(seed=False).engine, refs):
+        sys.stdout.write(line + "\n")
+
+
+@subscriptions_cli.command("import")
+def subscriptions_import(
+    path: Annotated[Path, typer.Argument(help="JSON Lines as export writes them; - for standard input.")],
+) -> None:
+    """Check every line as chat would and store it; a refused line is reported with its number (exit 1)."""
+    from bot.chat.transfer import import_lines
+
+    if str(path) != "-" and not path.is_file():
+        _fail(f"There is no file {path}.")
+    app = _app(seed=False)
+    stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8", errors="replace")
+    with stream:
+        report = import_lines(app.engine, app.taxonomy, stream, default_schedule=app.default_schedule)
+    for number, problem in report.refused:
+        err.print(f"line {number}: {problem}", markup=False, highlight=False)
+    err.print(report.line(), markup=False, highlight=False)
+    if report.refused:
+        raise typer.Exit(1)
 
 
 @db_cli.command("upgrade")

@@ -14,7 +14,9 @@ from adapters.terminal.channel import TerminalSender, chat
 from bot.app import App
 from bot.config import Settings
 from bot.delivery.passes import PassReport, deliver_due
-from bot.delivery.scheduler import ScheduledJob, start_scheduler
+from bot.delivery.fanout import assess_news
+from bot.delivery.pacing import SharedPace, paced
+from bot.delivery.scheduler import ScheduledJob, start_delivery_worker, start_scheduler
 from bot.delivery.senders import Sender
 from bot.domain import ChannelRef
 from bot.errors import PapersError
@@ -22,7 +24,7 @@ from bot.sources.fetching import scheduled_ingest
 
 log = logging.getLogger(__name__)
 
-PARTS = ("slack", "discord", "scheduler")
+PARTS = ("slack", "discord", "scheduler", "delivery")
 
 
 class NotConfigured(PapersError):
@@ -35,7 +37,8 @@ def senders_for(app: App) -> dict[str, Sender]:
     if app.settings.slack_bot_token or app.settings.slack_client_id:
         senders["slack"] = SlackSender.from_settings(app.settings, app.engine)
     if app.settings.discord_token:
-        senders["discord"] = DiscordSender.from_settings(app.settings)
+        pace = SharedPace(app.engine, "discord:global", app.settings.discord_requests_per_second)
+        senders["discord"] = paced(DiscordSender.from_settings(app.settings), pace)
     return senders
 
 
@@ -44,7 +47,8 @@ def delivery_pass(app: App, force: bool = False) -> PassReport:
     senders = app.senders or senders_for(app)
     try:
         return deliver_due(app.engine, app.matcher, senders, app.service.clock(), force=force,
-                           cap=app.settings.digest_cap, default_schedule=app.default_schedule)
+                           cap=app.settings.digest_cap, default_schedule=app.default_schedule,
+                           paper_topics=app.service.paper_topics)
     finally:
         if not app.senders:  # made for this pass: their connections go with it
             for sender in senders.values():
@@ -53,13 +57,20 @@ def delivery_pass(app: App, force: bool = False) -> PassReport:
                     close()
 
 
+def fetch_and_assess(app: App, source: str) -> None:
+    """A scheduled fetch, then the new papers' topic evidence, so the next pass only looks it up."""
+    scheduled_ingest(app.engine, app.settings, source)
+    assess_news(app.engine, app.service.paper_topics, app.service.clock())
+
+
 def scheduled_jobs(app: App) -> list[ScheduledJob]:
-    """Fetching on the clock, after each source publishes (times in UTC from settings)."""
+    """Fetching on the clock, after each source publishes (times in UTC from settings); evidence kept current."""
     jobs = []
     for source, at in (("hf", app.settings.ingest_hf_at), ("arxiv", app.settings.ingest_arxiv_at)):
         hours, minutes = (int(part) for part in at.split(":"))
-        fetch = partial(scheduled_ingest, app.engine, app.settings, source)
-        jobs.append(ScheduledJob(f"ingest-{source}", f"{minutes} {hours} * * *", fetch))
+        jobs.append(ScheduledJob(f"ingest-{source}", f"{minutes} {hours} * * *", partial(fetch_and_assess, app, source)))
+    # After a taxonomy change every stored paper's evidence is stale: read again in the background.
+    jobs.append(ScheduledJob("assess-topics", "17 * * * *", app.service.paper_topics.refresh_all))
     return jobs
 
 
@@ -79,19 +90,21 @@ def run_everything(app: App, only: str | None = None) -> None:
     if only in ("slack", "discord") and not adapters:
         raise NotConfigured(f"`--only {only}` needs its credentials in the environment (see the README).")
     app.senders = senders_for(app)
-    if only != "scheduler":  # the first /papers find should not wait for the vocabulary
+    if only not in ("scheduler", "delivery"):  # the first /papers find should not wait for the vocabulary
         threading.Thread(target=app.finder.warm, name="find-warm", daemon=True).start()
     slack = slack_server.start(app) if "slack" in adapters else None  # may refuse: before anything runs
     scheduler = None
     if only in (None, "scheduler"):
         scheduler = start_scheduler(app.engine, lambda: delivery_pass(app), app.settings.scheduler_tick_minutes,
                                     scheduled_jobs(app))
+    elif only == "delivery":  # one more worker for the passes: any number of them share each pass
+        scheduler = start_delivery_worker(lambda: delivery_pass(app), app.settings.scheduler_tick_minutes)
     try:
         if "discord" in adapters:
             discord_app.run(app)
         elif slack is not None:
             slack.wait()
-        elif only == "scheduler":
+        elif only in ("scheduler", "delivery"):
             threading.Event().wait()
         else:
             chat(app.service, ChannelRef("terminal", "local", "lab"))

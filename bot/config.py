@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = None
     discord_api_url: str | None = None
     discord_shard_above: int = 1000
+    discord_requests_per_second: float = 40.0  # shared by every delivery worker (Discord allows ~50 in all)
 
     port: int | None = None
 

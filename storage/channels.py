@@ -54,6 +54,11 @@ class ChannelRepository:
     def all(self) -> list[ChannelRow]:
         return list(self.session.execute(select(ChannelRow).order_by(ChannelRow.ref)).scalars())
 
+    def rows(self, refs: list[str]) -> dict[str, ChannelRow]:
+        """The stored rows of these channels (none are made)."""
+        query = select(ChannelRow).where(ChannelRow.ref.in_(refs))  # type: ignore[attr-defined]
+        return {row.ref: row for row in self.session.execute(query).scalars()}
+
 
 def schedule_of(row: ChannelRow) -> Schedule:
     hours, minutes = (int(part) for part in row.at.split(":"))
@@ -94,6 +99,10 @@ class SubscriptionRepository:
     def channels(self) -> list[ChannelRef]:
         rows = self.session.execute(select(SubscriptionRow.channel).distinct().order_by(SubscriptionRow.channel))
         return [ChannelRef.parse(row[0]) for row in rows]
+
+    def queries(self) -> list[str]:
+        """Every distinct query text any channel follows."""
+        return [row[0] for row in self.session.execute(select(SubscriptionRow.query).distinct().order_by(SubscriptionRow.query))]
 
 
 def _subscription(row: SubscriptionRow) -> Subscription:

@@ -66,9 +66,11 @@ class OutboxRepository:
             query = query.where(or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now))  # type: ignore[union-attr]
         return list(self.session.execute(query.order_by(DeliveryRow.id)).scalars())  # type: ignore[arg-type]
 
-    def channels_with_pending(self) -> dict[str, datetime | None]:
+    def channels_with_pending(self, refs: list[str] | None = None) -> dict[str, datetime | None]:
         """Channel ref -> the earliest next attempt of its pending deliveries (None: retry now)."""
         query = select(DeliveryRow.channel, DeliveryRow.next_attempt_at).where(DeliveryRow.status == "pending")
+        if refs is not None:
+            query = query.where(DeliveryRow.channel.in_(refs))  # type: ignore[attr-defined]
         found: dict[str, datetime | None] = {}
         for ref, when in self.session.execute(query):
             if ref not in found or when is None or (found[ref] is not None and when < found[ref]):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, or_, select, update
 from sqlmodel import Session
 
 from bot.domain import Paper
@@ -203,8 +203,24 @@ class PaperRepository:
 
     def added_since(self, since: datetime) -> list[Paper]:
         """Papers that arrived (were first stored) at or after `since`, newest first."""
-        query = select(PaperRow).where(PaperRow.added_at >= since).order_by(PaperRow.added_at.desc())  # type: ignore[attr-defined]
+        return self.news(since)
+
+    def news(self, added_since: datetime, published_since: datetime | None = None) -> list[Paper]:
+        """Papers that arrived at or after `added_since`, newest first (the latest stored first among
+        those that came together); with `published_since`, only those published then or later, or undated."""
+        query = select(PaperRow).where(PaperRow.added_at >= added_since)
+        if published_since is not None:
+            query = query.where(or_(PaperRow.published_at.is_(None), PaperRow.published_at >= published_since))  # type: ignore[union-attr]
+        query = query.order_by(PaperRow.added_at.desc(), PaperRow.id.desc())  # type: ignore[attr-defined, union-attr]
         return [to_paper(row) for row in self.session.execute(query).scalars()]
+
+    def by_keys(self, keys: Sequence[str]) -> list[Paper]:
+        """The stored papers with these keys, in no particular order."""
+        found: list[Paper] = []
+        for start in range(0, len(keys), 500):
+            query = select(PaperRow).where(PaperRow.key.in_(list(keys[start:start + 500])))  # type: ignore[attr-defined]
+            found.extend(to_paper(row) for row in self.session.execute(query).scalars())
+        return found
 
     def recent(self, since: datetime) -> list[Paper]:
         """Papers published (or, lacking a date, stored) at or after `since`."""

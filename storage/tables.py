@@ -1,10 +1,10 @@
-"""SQLModel tables: papers, channels, subscriptions, the delivery outbox, source runs, audit."""
+"""SQLModel tables: papers and their topic evidence, channels, subscriptions, the outbox, source runs, audit."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -36,6 +36,28 @@ class PaperRow(SQLModel, table=True):
     source: str = Field(default="file", max_length=32)
     added_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PaperEvidenceRow(SQLModel, table=True):
+    """That a paper's topic evidence is stored, from which rules and taxonomy, and for which text."""
+
+    __tablename__ = "paper_evidence"
+
+    paper_key: str = Field(primary_key=True, max_length=256)
+    version: str = Field(max_length=40)  # the taxonomy and rules it was computed with
+    text_crc: int = Field(sa_type=BigInteger)  # of the fields evidence reads: a changed abstract is read again
+    computed_at: datetime = Field(default_factory=utcnow)
+
+
+class PaperTopicRow(SQLModel, table=True):
+    """One topic's own evidence on one paper (only topics that scored): points and the reasons shown."""
+
+    __tablename__ = "paper_topic"
+
+    paper_key: str = Field(primary_key=True, max_length=256)
+    topic: str = Field(primary_key=True, max_length=100)
+    points: float
+    why: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class ChannelRow(SQLModel, table=True):
@@ -125,3 +147,12 @@ class AuditRow(SQLModel, table=True):
     actor: str = Field(max_length=200)
     action: str = Field(max_length=400)
     at: datetime = Field(default_factory=utcnow)
+
+
+class RateRow(SQLModel, table=True):
+    """A request budget shared by every process of a deployment: when the next request may start."""
+
+    __tablename__ = "rate_budget"
+
+    key: str = Field(primary_key=True, max_length=100)
+    next_at: float = 0.0  # seconds since the epoch; reserved up to here

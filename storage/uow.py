@@ -9,8 +9,11 @@ from sqlmodel import Session
 
 from bot.domain import Schedule
 from storage.channels import AuditRepository, ChannelRepository, SubscriptionRepository
+from storage.bulk import BulkRepository
+from storage.evidence import EvidenceRepository
 from storage.outbox import OutboxRepository
 from storage.papers import PaperRepository
+from storage.rates import RateRepository
 from storage.sources import SourceRunRepository
 
 
@@ -29,6 +32,9 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.sources = SourceRunRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.evidence = EvidenceRepository(self.session)
+        self.bulk = BulkRepository(self.session, self.default_schedule)
+        self.rates = RateRepository(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -19,6 +19,7 @@ from bot.domain import Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
 from bot.find.finder import Finder
 from bot.relevance.matching import Matcher
+from bot.relevance.paper_topics import PaperTopics
 from bot.relevance.query import parse_query
 from bot.relevance.topics import Taxonomy
 from storage.uow import UnitOfWork
@@ -46,6 +47,10 @@ class Service:
     clock: Callable[[], datetime] = utcnow
     default_schedule: Schedule = Schedule()
     rate: CommandRate = field(default_factory=CommandRate)
+    paper_topics: PaperTopics = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.paper_topics = PaperTopics(self.engine, self.matcher)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.default_schedule)
@@ -93,8 +98,8 @@ class Service:
             uow.channels.pause(channel, None)
             uow.audit.record(channel, actor.name, f"subscribed to {query.text}")
             uow.commit()
-            since = self.clock() - timedelta(days=DRY_RUN_DAYS)
-            found = self.matcher.match_many(query, uow.papers.recent(since))
+            week = uow.papers.recent(self.clock() - timedelta(days=DRY_RUN_DAYS))
+        found = self.paper_topics.evaluate(query, week)  # the path a post takes: stored evidence
         per_day = len(found) / DRY_RUN_DAYS
         return r.Subscribed(query.text, query.describe(), actor.name, per_day, DRY_RUN_DAYS, tuple(found[:3]),
                             self._dry_run_warning(query.topics(), per_day, len(found)))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import random
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -12,11 +13,15 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot.delivery.fanout import FanOut
 from bot.delivery.schedule import due_slot
 from bot.delivery.senders import ResumingSender, Sender, layout, sender_for
 from bot.domain import ChannelRef, Digest, Match, Schedule
 from bot.errors import PapersError, SendFailed
+from bot.relevance.matching import Matcher
+from bot.relevance.paper_topics import PaperTopics
 from storage.channels import schedule_of
+from storage.tables import ChannelRow
 from storage.outbox import try_lock
 from storage.tables import DeliveryRow
 from storage.uow import UnitOfWork
@@ -27,6 +32,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
+RECHECK = 200  # channels read again together just before they are delivered: another worker may have done them
 Build = Callable[..., Digest]
 
 
@@ -57,28 +63,45 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
 
-def _default_build() -> Build:
-    from bot.delivery.digest import build_digest  # the lead's module; imported late so that tests can pass their own
-
-    return build_digest
-
-
 def deliver_due(
     engine: Engine, matcher: object, senders: Mapping[str, Sender], now: datetime, force: bool = False,
     cap: int = 10, concurrency: int = 4, build: Build | None = None, default_schedule: Schedule | None = None,
+    paper_topics: PaperTopics | None = None,
 ) -> PassReport:
-    """Deliver every due channel (every subscribed one with `force`); safe to run in several processes at once."""
+    """Deliver every due channel (every subscribed one with `force`); safe to run in several processes at once.
+
+    Digests come from one fan-out shared by the pass (`build` replaces it per channel, for tests)."""
     now = _aware(now) or datetime.now(timezone.utc)
-    pass_ = _Pass(engine, matcher, senders, now, force, cap, build or _default_build(), default_schedule)
+    pass_ = _Pass(engine, matcher, senders, now, force, cap, build, default_schedule)
     jobs, report = pass_.due()
+    if jobs and build is None:
+        assert isinstance(matcher, Matcher)
+        pass_.fanout = shared_fanout(engine, paper_topics or PaperTopics(engine, matcher), now)
+    # Workers sharing a pass start in different places, and re-read a batch just before delivering it.
+    random.shuffle(jobs)
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="deliver") as pool:
-        for outcome, detail in pool.map(pass_.channel, jobs):
-            if outcome != "skipped":
-                setattr(report, outcome, getattr(report, outcome) + 1)
-            report.details.append(detail)
+        for batch in _batches(jobs, RECHECK):
+            for outcome, detail in pool.map(pass_.channel, pass_.still_due(batch)):
+                if outcome != "skipped":
+                    setattr(report, outcome, getattr(report, outcome) + 1)
+                report.details.append(detail)
     log.info("delivery pass: %d due, %d posted, %d quiet, %d failed, %d paused",
              report.channels_due, report.posted, report.quiet, report.failed, report.paused)
     return report
+
+
+def shared_fanout(engine: Engine, paper_topics: PaperTopics, now: datetime) -> FanOut:
+    """The pass's new papers with their stored evidence, and every subscription evaluated once."""
+    with UnitOfWork(engine) as uow:
+        fanout = FanOut.load(uow, paper_topics, now)
+        distinct = fanout.prepare(uow.subscriptions.queries())
+    log.info("fan-out: %d new papers, %d distinct subscriptions", len(fanout.papers), distinct)
+    return fanout
+
+
+def _batches(items: Sequence[_Job], size: int) -> Iterator[Sequence[_Job]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 @dataclass
@@ -89,8 +112,9 @@ class _Pass:
     now: datetime
     force: bool
     cap: int
-    build: Build
+    build: Build | None
     default_schedule: Schedule | None
+    fanout: FanOut | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.default_schedule)
@@ -113,17 +137,39 @@ class _Pass:
                     report.details.append(f"{channel}: paused ({row.paused_reason})")
                     continue
                 try:
-                    slot = self._slot(schedule_of(row), row.last_slot_at, row.created_at)
+                    job = self._job(channel, row, pending)
                 except PapersError as exc:  # a schedule stored before its checks existed: skip this one, not the pass
                     report.details.append(f"{channel}: bad schedule ({exc.message})")
                     continue
-                retry_at = _aware(pending.get(str(channel)))
-                retry = str(channel) in pending and (self.force or retry_at is None or retry_at <= self.now)
-                if self.force or slot is not None or retry:
-                    jobs.append(_Job(channel, slot))
+                if job is not None:
+                    jobs.append(job)
             uow.commit()  # rows created for subscribed channels that had none
         report.channels_due = len(jobs)
         return jobs, report
+
+    def _job(self, channel: ChannelRef, row: ChannelRow, pending: Mapping[str, datetime | None]) -> _Job | None:
+        slot = self._slot(schedule_of(row), row.last_slot_at, row.created_at)
+        retry_at = _aware(pending.get(str(channel)))
+        retry = str(channel) in pending and (self.force or retry_at is None or retry_at <= self.now)
+        return _Job(channel, slot) if self.force or slot is not None or retry else None
+
+    def still_due(self, batch: Sequence[_Job]) -> list[_Job]:
+        """The jobs of a batch that no other worker has done since the pass began (one read for the batch)."""
+        if self.force or len(batch) < 2:
+            return list(batch)
+        with self.uow() as uow:
+            refs = [str(job.channel) for job in batch]
+            rows = uow.channels.rows(refs)
+            pending = uow.outbox.channels_with_pending(refs)
+        still = []
+        for job in batch:
+            row = rows.get(str(job.channel))
+            try:
+                if row is not None and not row.paused_reason and self._job(job.channel, row, pending) is not None:
+                    still.append(job)
+            except PapersError:
+                continue
+        return still
 
     def channel(self, job: _Job) -> tuple[str, str]:
         """Deliver one channel under its lock; returns (report field, detail line)."""
@@ -159,7 +205,7 @@ class _Pass:
         if slot is None and not self.force:
             return ("posted", f"{channel}: resent {sent_before} unconfirmed") if sent_before else ("skipped", f"{channel}: not due")
         with self.uow() as uow:
-            digest = self.build(uow, self.matcher, channel, self.now, cap=self.cap)
+            digest = self._digest(uow, channel)
             if not digest.matches:
                 if slot is not None:
                     uow.outbox.handled_slot(channel, slot)
@@ -177,6 +223,13 @@ class _Pass:
                 return "failed", f"{channel}: papers already delivered by another pass"
         outcome = self._send(sender, channel, delivery_id, mark, digest, resume=False)
         return outcome or ("posted", f"{channel}: {len(digest.matches)} papers ({layout(digest)})")
+
+    def _digest(self, uow: UnitOfWork, channel: ChannelRef) -> Digest:
+        if self.build is not None:
+            return self.build(uow, self.matcher, channel, self.now, cap=self.cap)
+        assert self.fanout is not None
+        subscriptions = uow.subscriptions.for_channel(channel)
+        return self.fanout.digest(channel, subscriptions, uow.outbox.delivered_keys(channel), self.now, self.cap)
 
     def _recorded_digest(self, uow: UnitOfWork, channel: ChannelRef, delivery: DeliveryRow) -> Digest:
         """The digest exactly as recorded: same papers, same order, so that its parts line up with a partial post."""

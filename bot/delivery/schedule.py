@@ -166,3 +166,9 @@ def parse_schedule(args: str, default_tz: str = "UTC") -> Schedule:
         else:
             raise BadSchedule(f"I don't understand {echo(word)}; use daily, weekdays or weekly DAY.", usage=USAGE)
     return Schedule(at=at, tz=tz or parse_zone(default_tz), cadence=cadence, weekday=weekday)
+
+
+def schedule_words(schedule: Schedule) -> str:
+    """The schedule as `/papers schedule` takes it: `09:00 Europe/Berlin weekdays`, `08:30 UTC weekly friday`."""
+    words = f"{schedule.at:%H:%M} {schedule.tz} {schedule.cadence}"
+    return f"{words} {WEEKDAYS[schedule.weekday]}" if schedule.cadence == "weekly" else words

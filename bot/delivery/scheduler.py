@@ -104,3 +104,21 @@ def start_scheduler(
     scheduler.start()
     log.info("scheduler started: delivery every %d minutes, %d more jobs", minutes, len(jobs))
     return scheduler
+
+
+def start_delivery_worker(deliver: Callable[[], object], tick_minutes: int) -> BackgroundScheduler:
+    """A delivery worker: the pass every `tick_minutes`, with no leader (workers share each pass safely)."""
+    scheduler = BackgroundScheduler(timezone=timezone.utc)
+    minutes = max(1, min(int(tick_minutes), 59))
+
+    def run() -> None:
+        try:
+            deliver()
+        except Exception:  # keep ticking: the next tick retries
+            log.exception("delivery pass failed")
+
+    scheduler.add_job(run, CronTrigger.from_crontab(f"*/{minutes} * * * *", timezone=timezone.utc), id="deliver",
+                      name="deliver", coalesce=True, max_instances=1, misfire_grace_time=None)
+    scheduler.start()
+    log.info("delivery worker started: a pass every %d minutes", minutes)
+    return scheduler

@@ -60,6 +60,16 @@ class Matcher:
         self._index.scan(text, tokens, spaced)
         return text
 
+    def own_evidence(self, paper: Paper) -> dict[str, tuple[float, tuple[str, ...]]]:
+        """Every topic's own evidence on a paper (the topics that scored), read afresh: what is stored."""
+        text = self._read(paper)
+        found = {}
+        for slug in sorted(text.live):
+            evidence = self._topics[slug].evidence(text)
+            if evidence.points > 0:
+                found[slug] = (evidence.points, tuple(evidence.why))
+        return found
+
     def prepare(self, papers: Iterable[Paper]) -> None:
         """Read papers ahead (when a batch arrives), so that no subscription pass pays for it."""
         for paper in papers:
@@ -133,13 +143,12 @@ class Matcher:
 
     def match(self, query: Query, paper: Paper) -> Match | None:
         """The match of one paper, or None when it misses a group, hits an exclusion or has too few upvotes."""
-        return self._match(query, self._compiled(query), paper)
+        return self._match(query, self._compiled(query), paper, self._texts.get(paper))
 
-    def _match(self, query: Query, compiled: _Compiled, paper: Paper) -> Match | None:
+    def _match(self, query: Query, compiled: _Compiled, paper: Paper, text: PaperText) -> Match | None:
         if (paper.upvotes or 0) < query.min_upvotes:
             return None
         groups, excluded = compiled
-        text = self._texts.get(paper)
         total, why = 0.0, []
         for group in groups:
             best, best_why = group[0](text)
@@ -159,11 +168,18 @@ class Matcher:
     def match_many(self, query: Query, papers: Iterable[Paper]) -> list[Match]:
         """Every matching paper, best first: relevance, then upvotes, then the newest."""
         compiled = self._compiled(query)  # once: hashing a Query costs more than matching a paper
-        found = [m for m in (self._match(query, compiled, p) for p in papers) if m is not None]
-        return sorted(found, key=_rank)
+        texts = self._texts.get
+        found = [m for m in (self._match(query, compiled, p, texts(p)) for p in papers) if m is not None]
+        return sorted(found, key=rank_key)
+
+    def evaluate(self, query: Query, papers: Iterable[tuple[Paper, PaperText]]) -> list[Match]:
+        """`match_many` over papers whose texts the caller holds (stored evidence): nothing is read again."""
+        compiled = self._compiled(query)
+        found = [m for m in (self._match(query, compiled, p, t) for p, t in papers) if m is not None]
+        return sorted(found, key=rank_key)
 
 
-def _rank(match: Match) -> tuple[float, int, float]:
+def rank_key(match: Match) -> tuple[float, int, float]:
     published = match.paper.published_at
     if published is None:
         when = float("-inf")  # unknown dates sort after every known one
@@ -188,4 +204,4 @@ def _author_finder(name: str) -> Callable[[PaperText], bool]:
     return has_author
 
 
-__all__ = ["BROAD_CATEGORIES", "THRESHOLD", "Matcher"]
+__all__ = ["BROAD_CATEGORIES", "THRESHOLD", "Matcher", "rank_key"]

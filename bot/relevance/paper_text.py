@@ -25,6 +25,28 @@ def field_words(text: str) -> list[str]:
     return [w for part in text.split("|") for w in (*words(part), "|")]
 
 
+def _read_keys(texts: tuple[str, str, str], tokens: list[str], spaced: list[str | None]) -> dict[str, str]:
+    """Each field as its key string; the stemmed words go to `tokens`, each ASCII field with
+    punctuation turned into spaces (case kept) to `spaced` (None for a field with other characters)."""
+    keys: dict[str, str] = {}
+    for name, text in zip(FIELDS, texts):
+        if text.isascii():
+            plain = text.translate(_SPACES)
+            spaced.append(plain)
+            if "|" not in text:
+                # for ASCII, folding is lower-casing, and the words are what lies between spaces
+                ws = stem_all(plain.lower().split())
+                ws.append("|")
+            else:
+                ws = field_words(text)
+        else:
+            spaced.append(None)
+            ws = field_words(text)
+        keys[name] = " " + " ".join(ws) + " "
+        tokens.extend(ws)  # each field ends with "|": no phrase runs from one into the next
+    return keys
+
+
 class PaperText:
     """One paper's text for matching.
 
@@ -32,34 +54,33 @@ class PaperText:
     key ` w1 w2 ` is in it exactly when those words stand side by side. Word sets, case-kept
     token counts and author names are built the first time a topic or term needs them: most
     papers are settled by `live` (the topics that can score at all) without them.
+
+    A paper whose topic evidence is stored is not read at all (`PaperText.stored`): its keys are
+    built only if a phrase term asks for them.
     """
 
-    __slots__ = ("keys", "texts", "categories", "authors", "present", "anchor_words", "acronyms", "live",
+    __slots__ = ("_keys", "texts", "categories", "authors", "present", "anchor_words", "acronyms", "live",
                  "found", "evidence",
                  "_word_sets", "_all_words", "_raw", "_author_words", "_lower_categories")
 
     def __init__(self, paper: Paper, tokens: list[str] | None = None, spaced: list[str | None] | None = None) -> None:
         """Read the paper. Its stemmed words go to `tokens`; each ASCII field, punctuation turned
         into spaces and case kept, goes to `spaced` (None for a field with other characters)."""
+        self._start(paper)
+        self._keys = _read_keys(self.texts, [] if tokens is None else tokens, [] if spaced is None else spaced)
+
+    @classmethod
+    def stored(cls, paper: Paper, evidence: dict[str, tuple[float, tuple[str, ...]]]) -> PaperText:
+        """A paper whose own evidence per topic was computed before: every topic that scored is live."""
+        text = cls.__new__(cls)
+        text._start(paper)
+        text._keys = None
+        text.evidence = dict(evidence)
+        text.live = frozenset(slug for slug, (points, _) in evidence.items() if points > 0)
+        return text
+
+    def _start(self, paper: Paper) -> None:
         self.texts = (paper.title or "", " | ".join(paper.ai_keywords), paper.abstract or "")
-        self.keys: dict[str, str] = {}
-        tokens = [] if tokens is None else tokens
-        spaced = [] if spaced is None else spaced
-        for name, text in zip(FIELDS, self.texts):
-            if text.isascii():
-                plain = text.translate(_SPACES)
-                spaced.append(plain)
-                if "|" not in text:
-                    # for ASCII, folding is lower-casing, and the words are what lies between spaces
-                    ws = stem_all(plain.lower().split())
-                    ws.append("|")
-                else:
-                    ws = field_words(text)
-            else:
-                spaced.append(None)
-                ws = field_words(text)
-            self.keys[name] = " " + " ".join(ws) + " "
-            tokens.extend(ws)  # each field ends with "|": no phrase runs from one into the next
         self.categories = tuple(paper.categories)
         self.authors = paper.authors
         # set by TopicIndex.scan: which topic phrases, anchor words and acronym tokens occur,
@@ -77,6 +98,12 @@ class PaperText:
         self._raw: dict[str, dict[str, int]] | None = None
         self._author_words: tuple[frozenset[str], ...] | None = None
         self._lower_categories: tuple[str, ...] | None = None
+
+    @property
+    def keys(self) -> dict[str, str]:
+        if self._keys is None:
+            self._keys = _read_keys(self.texts, [], [])
+        return self._keys
 
     # Sets are iterated when evidence lists its reasons, and a set's order depends on how it
     # was built: these are built from the same lists in the same order as they always were,

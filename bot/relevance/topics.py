@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import tomllib
@@ -148,6 +149,11 @@ class Taxonomy:
 
     def __len__(self) -> int:
         return len(self._topics)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever any topic does: stored evidence from another fingerprint is stale."""
+        return hashlib.sha1(repr(sorted(self._topics.items())).encode()).hexdigest()[:16]
 
     def __iter__(self):
         return iter(self._topics.values())

@@ -1,0 +1,147 @@
+"""Subscriptions in and out as JSON Lines: `{"channel": ..., "query": ..., "schedule": "09:00 UTC weekdays"}`.
+
+Export writes one subscription a line with its channel's schedule in the words `/papers schedule`
+takes. Import checks every line with the grammar chat uses; a bad line is refused with its number
+and one sentence, the rest goes in; importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from bot.chat.service import MAX_SUBSCRIPTIONS
+from bot.delivery.schedule import parse_schedule, schedule_words
+from bot.domain import ChannelRef, Schedule
+from bot.errors import BadInput, PapersError
+from bot.relevance.query import Query, parse_query
+from bot.relevance.topics import Taxonomy
+from storage.uow import UnitOfWork
+
+BATCH = 20_000  # lines written per transaction
+
+
+def export_lines(engine: Engine, channels: Iterable[ChannelRef] = ()) -> Iterator[str]:
+    """One JSON object a line, by channel and in the order each channel subscribed."""
+    refs = [str(channel) for channel in channels] or None
+    with UnitOfWork(engine) as uow:
+        followed = uow.bulk.followed(refs)
+    for item in followed:
+        line: dict[str, str] = {"channel": item.channel, "query": item.query}
+        if item.schedule is not None:
+            line["schedule"] = schedule_words(item.schedule)
+        yield json.dumps(line, ensure_ascii=False)
+
+
+@dataclass
+class ImportReport:
+    """What an import did: subscriptions added, already there, schedules set, and each refused line."""
+
+    added: int = 0
+    already: int = 0
+    schedules: int = 0
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"{self.added} added, {self.already} already there, {self.schedules} schedules set, "
+                f"{len(self.refused)} lines refused")
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    channel: str
+    query: Query
+    schedule: Schedule | None
+
+
+class _Reader:
+    """Checks lines as chat would, each distinct query and schedule parsed once."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self.queries: dict[str, Query | PapersError] = {}
+        self.schedules: dict[str, Schedule | PapersError] = {}
+
+    def read(self, number: int, text: str) -> _Line:
+        try:
+            record = json.loads(text)
+        except ValueError:
+            raise BadInput("This line is not JSON; write one object a line.") from None
+        if not isinstance(record, dict):
+            raise BadInput('This line is not a JSON object like {"channel": ..., "query": ...}.')
+        channel, query, schedule = record.get("channel"), record.get("query"), record.get("schedule")
+        if not isinstance(channel, str) or not isinstance(query, str):
+            raise BadInput('A line needs "channel" and "query", both as text.')
+        if schedule is not None and not isinstance(schedule, str):
+            raise BadInput('"schedule" must be text, like "09:00 Europe/Berlin weekdays".')
+        ref = str(ChannelRef.parse(channel))
+        return _Line(number, ref, self._parsed(self.queries, query, lambda: parse_query(query, self.taxonomy)),
+                     None if schedule is None else self._parsed(self.schedules, schedule, lambda: parse_schedule(schedule)))
+
+    @staticmethod
+    def _parsed(cache: dict, text: str, parse):  # type: ignore[no-untyped-def]
+        if text not in cache:
+            try:
+                cache[text] = parse()
+            except PapersError as error:
+                cache[text] = error
+        found = cache[text]
+        if isinstance(found, PapersError):
+            raise found
+        return found
+
+
+def import_lines(engine: Engine, taxonomy: Taxonomy, lines: Iterable[str], actor: str = "import",
+                 default_schedule: Schedule | None = None) -> ImportReport:
+    """Check and store every line; the report says what happened to each."""
+    report = ImportReport()
+    reader = _Reader(taxonomy)
+    batch: list[_Line] = []
+    for number, text in enumerate(lines, 1):
+        if not text.strip():
+            continue
+        try:
+            batch.append(reader.read(number, text))
+        except PapersError as error:
+            report.refused.append((number, error.message))
+        if len(batch) >= BATCH:
+            _store(engine, batch, report, actor, default_schedule)
+            batch = []
+    _store(engine, batch, report, actor, default_schedule)
+    report.refused.sort()
+    return report
+
+
+def _store(engine: Engine, batch: list[_Line], report: ImportReport, actor: str, default: Schedule | None) -> None:
+    if not batch:
+        return
+    with UnitOfWork(engine, default) as uow:
+        following = {ref: set(texts) for ref, texts in uow.bulk.queries_of({line.channel for line in batch}).items()}
+        stored = uow.bulk.schedules_of({line.channel for line in batch if line.schedule is not None})
+        new: list[tuple[str, str, int]] = []
+        schedules: dict[str, Schedule] = {}
+        for line in batch:
+            texts = following.setdefault(line.channel, set())
+            if line.query.text in texts:
+                report.already += 1
+            elif len(texts) >= MAX_SUBSCRIPTIONS:
+                report.refused.append((line.number, f"{line.channel} already has {MAX_SUBSCRIPTIONS} subscriptions, "
+                                                    "the most a channel can have."))
+                continue
+            else:
+                texts.add(line.query.text)
+                new.append((line.channel, line.query.text, line.query.min_upvotes))
+            if line.schedule is not None and stored.get(line.channel) != line.schedule:
+                schedules[line.channel] = stored[line.channel] = line.schedule
+        uow.bulk.add(new, actor)
+        uow.bulk.set_schedules(schedules)
+        uow.commit()
+    report.added += len(new)
+    report.schedules += len(schedules)
+
+
+__all__ = ["ImportReport", "export_lines", "import_lines"]

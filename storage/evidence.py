@@ -1,0 +1,80 @@
+"""Stored topic evidence: each paper's points and reasons per topic, with the version they came from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from storage.tables import PaperEvidenceRow, PaperRow, PaperTopicRow, utcnow
+
+Evidence = Mapping[str, tuple[float, tuple[str, ...]]]  # topic slug -> (points, reasons)
+CHUNK = 500  # keys per IN (...): well under every driver's parameter limit
+
+
+def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class EvidenceRepository:
+    """Evidence by paper key; `store` replaces a paper's evidence whole, so a re-read never leaves stale topics."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def stamps(self, keys: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """(version, text crc) of the papers whose evidence is stored."""
+        found: dict[str, tuple[str, int]] = {}
+        for chunk in _chunks(list(keys)):
+            query = select(PaperEvidenceRow.paper_key, PaperEvidenceRow.version, PaperEvidenceRow.text_crc).where(
+                PaperEvidenceRow.paper_key.in_(chunk))  # type: ignore[attr-defined]
+            found.update({key: (version, crc) for key, version, crc in self.session.execute(query)})
+        return found
+
+    def load(self, keys: Sequence[str]) -> dict[str, dict[str, tuple[float, tuple[str, ...]]]]:
+        """Each paper's stored topics; a paper with none that scored maps to an empty dict."""
+        found: dict[str, dict[str, tuple[float, tuple[str, ...]]]] = {key: {} for key in keys}
+        for chunk in _chunks(list(keys)):
+            query = select(PaperTopicRow.paper_key, PaperTopicRow.topic, PaperTopicRow.points, PaperTopicRow.why).where(
+                PaperTopicRow.paper_key.in_(chunk))  # type: ignore[attr-defined]
+            for key, topic, points, why in self.session.execute(query):
+                found[key][topic] = (points, tuple(why))
+        return found
+
+    def store(self, version: str, items: Iterable[tuple[str, int, Evidence]], now: datetime | None = None) -> int:
+        """Replace the evidence of each (paper key, text crc, evidence); returns how many papers."""
+        items = list(items)
+        now = now or utcnow()
+        keys = [key for key, _, _ in items]
+        for chunk in _chunks(keys):
+            self.session.execute(delete(PaperTopicRow).where(PaperTopicRow.paper_key.in_(chunk)))  # type: ignore[attr-defined]
+        topics = [{"paper_key": key, "topic": topic, "points": points, "why": list(why)}
+                  for key, _, evidence in items for topic, (points, why) in evidence.items()]
+        stamps = [{"paper_key": key, "version": version, "text_crc": crc, "computed_at": now} for key, crc, _ in items]
+        # Two processes may assess the same new paper at once: the same evidence, so the later insert yields.
+        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        if stamps:
+            stamp = insert(PaperEvidenceRow)
+            self.session.execute(stamp.on_conflict_do_update(
+                index_elements=["paper_key"],
+                set_={"version": stamp.excluded.version, "text_crc": stamp.excluded.text_crc,
+                      "computed_at": stamp.excluded.computed_at}), stamps)
+        if topics:
+            self.session.execute(insert(PaperTopicRow).on_conflict_do_nothing(), topics)
+        return len(items)
+
+    def stale(self, version: str, limit: int) -> list[str]:
+        """Keys of papers with no evidence or evidence of another version, oldest papers last."""
+        query = (
+            select(PaperRow.key)
+            .outerjoin(PaperEvidenceRow, PaperEvidenceRow.paper_key == PaperRow.key)
+            .where(or_(PaperEvidenceRow.paper_key.is_(None), PaperEvidenceRow.version != version))  # type: ignore[union-attr]
+            .order_by(PaperRow.id.desc())  # type: ignore[union-attr]
+            .limit(limit)
+        )
+        return [row[0] for row in self.session.execute(query)]
