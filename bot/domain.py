@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from functools import cached_property
 from datetime import datetime, time, timezone
 
 from bot.errors import BadChannel
@@ -51,9 +52,9 @@ class Paper:
     on_hf: bool = False
     source: str = "file"
 
-    @property
+    @cached_property
     def key(self) -> str:
-        return paper_key(self.arxiv_id, self.title)
+        return paper_key(self.arxiv_id, self.title)  # asked for often: once per paper object
 
     @property
     def abs_url(self) -> str | None:
