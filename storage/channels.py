@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -34,6 +35,11 @@ class ChannelRepository:
 
     def get(self, channel: ChannelRef) -> ChannelRow | None:
         return self.session.get(ChannelRow, str(channel))
+
+    def state(self, channel: ChannelRef) -> Row[Any] | None:
+        """The channel's stored row as plain values (schedule, pause, last slot), or None: a cheap read."""
+        table = ChannelRow.__table__  # type: ignore[attr-defined]
+        return self.session.execute(select(table).where(table.c.ref == str(channel))).first()
 
     def schedule(self, channel: ChannelRef) -> Schedule:
         row = self.session.get(ChannelRow, str(channel))
@@ -84,10 +90,9 @@ class SubscriptionRepository:
         return _subscription(row) if row else None
 
     def for_channel(self, channel: ChannelRef) -> list[Subscription]:
-        rows = self.session.execute(
-            select(SubscriptionRow).where(SubscriptionRow.channel == str(channel)).order_by(SubscriptionRow.id)
-        ).scalars()
-        return [_subscription(row) for row in rows]
+        table = SubscriptionRow.__table__  # type: ignore[attr-defined]  (Core: read once per channel per pass)
+        rows = self.session.execute(select(table).where(table.c.channel == str(channel)).order_by(table.c.id))
+        return [Subscription(channel, row.query, row.min_upvotes, row.id, row.created_by, row.created_at) for row in rows]
 
     def count(self, channel: ChannelRef) -> int:
         query = select(func.count()).select_from(SubscriptionRow).where(SubscriptionRow.channel == str(channel))

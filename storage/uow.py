@@ -8,8 +8,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.domain import Schedule
-from storage.channels import AuditRepository, ChannelRepository, SubscriptionRepository
 from storage.bulk import BulkRepository
+from storage.channels import AuditRepository, ChannelRepository, SubscriptionRepository
 from storage.evidence import EvidenceRepository
 from storage.outbox import OutboxRepository
 from storage.papers import PaperRepository

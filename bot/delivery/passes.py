@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from bot.delivery.fanout import FanOut
@@ -21,9 +22,8 @@ from bot.errors import PapersError, SendFailed
 from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
 from storage.channels import schedule_of
-from storage.tables import ChannelRow
 from storage.outbox import try_lock
-from storage.tables import DeliveryRow
+from storage.tables import ChannelRow, DeliveryRow
 from storage.uow import UnitOfWork
 
 __all__ = ["PassReport", "deliver_due", "layout"]
@@ -190,7 +190,7 @@ class _Pass:
     def _deliver(self, channel: ChannelRef, sender: Sender) -> tuple[str, str]:
         # Read everything again under the lock: another pass may have just handled this channel.
         with self.uow() as uow:
-            row = uow.channels.row(channel)
+            row = uow.channels.state(channel) or uow.channels.row(channel)
             if row.paused_reason:
                 return "paused", f"{channel}: paused ({row.paused_reason})"
             slot = self._slot(schedule_of(row), row.last_slot_at, row.created_at)
@@ -231,7 +231,7 @@ class _Pass:
         subscriptions = uow.subscriptions.for_channel(channel)
         return self.fanout.digest(channel, subscriptions, uow.outbox.delivered_keys(channel), self.now, self.cap)
 
-    def _recorded_digest(self, uow: UnitOfWork, channel: ChannelRef, delivery: DeliveryRow) -> Digest:
+    def _recorded_digest(self, uow: UnitOfWork, channel: ChannelRef, delivery: Row[Any]) -> Digest:
         """The digest exactly as recorded: same papers, same order, so that its parts line up with a partial post."""
         matches = []
         for item in uow.outbox.papers_of(delivery.id or 0):
