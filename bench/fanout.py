@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from bot.domain import ChannelRef, Digest  # noqa: E402
+from bot.domain import ChannelRef, Digest, Subscription  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 
 from find_corpus import load_real  # noqa: E402  (beside this file)
@@ -136,7 +136,9 @@ class FileSender:
 
 
 def build_worker(url: str, queue: mp.Queue) -> None:
-    from bot.delivery.passes import shared_fanout
+    """What a pass does to know every channel's digest: the shared fan-out, then per batch of channels their
+    subscriptions in one read, per channel what it was sent and its digest (as `deliver_due`, nothing recorded)."""
+    from bot.delivery.passes import RECHECK, shared_fanout
     from bot.relevance.matching import Matcher
     from bot.relevance.paper_topics import PaperTopics
     from bot.relevance.topics import Taxonomy
@@ -149,9 +151,14 @@ def build_worker(url: str, queue: mp.Queue) -> None:
     shared = time.perf_counter() - started
     shown = 0
     with UnitOfWork(engine) as uow:
-        for channel in uow.subscriptions.channels():
-            digest = fanout.digest(channel, uow.subscriptions.for_channel(channel), uow.outbox.delivered_keys(channel), now)
-            shown += len(digest.matches)
+        channels = uow.subscriptions.channels()
+        for start in range(0, len(channels), RECHECK):
+            batch = channels[start:start + RECHECK]
+            following = uow.bulk.queries_of([str(c) for c in batch])
+            for channel in batch:
+                subscriptions = [Subscription(channel, q) for q in following.get(str(channel), ())]
+                digest = fanout.digest(channel, subscriptions, uow.outbox.delivered_keys(channel), now)
+                shown += len(digest.matches)
     queue.put({"wall": time.perf_counter() - started, "shared": shared, "shown": shown, "rss": peak_mb()})
 
 

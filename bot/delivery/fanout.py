@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import Engine
 
@@ -42,6 +43,7 @@ class Result:
     matches: dict[str, Match]
     keys: frozenset[str]
     ordered: tuple[tuple[Rank, int, str], ...]  # (rank, position among the papers, key), best first
+    ranks: dict[str, Rank]
 
 
 def news(uow: UnitOfWork, now: datetime) -> list[Paper]:
@@ -102,7 +104,7 @@ class FanOut:
         found = self.matcher.evaluate(query, self._texts)
         ordered = tuple((rank_key(m), self._position[m.paper.key], m.paper.key) for m in found)
         matches = {m.paper.key: m for m in found}
-        return Result(matches, frozenset(matches), ordered)
+        return Result(matches, frozenset(matches), ordered, {key: rank for rank, _, key in ordered})
 
     def digest(self, channel: ChannelRef, subscriptions: Sequence[Subscription], delivered: set[str],
                now: datetime, cap: int | None = 10) -> Digest:
@@ -118,10 +120,10 @@ class FanOut:
     def _final(self, key: str, asked: list[tuple[str, Result]]) -> tuple[Rank, int, Rank, int]:
         """Where a paper stands in a channel's post: its best rank; among equals, as if each subscription
         were matched in turn: the first that found it, its rank there, its place among the papers."""
-        found = [(i, r.matches[key]) for i, (_, r) in enumerate(asked) if key in r.keys]
-        best = max((m for _, m in found), key=lambda m: m.score)  # the first of equals, as the merge keeps
-        first, match = found[0]
-        return rank_key(best), first, rank_key(match), self._position[key]
+        found = [(i, r) for i, (_, r) in enumerate(asked) if key in r.keys]
+        best = min(r.ranks[key] for _, r in found)  # the best score's rank: upvotes and date are the paper's
+        first, result = found[0]
+        return best, first, result.ranks[key], self._position[key]
 
     def _top(self, asked: list[tuple[str, Result]], delivered: set[str], cap: int) -> list[str]:
         """The first `cap` of the channel's order without sorting all its matches: merge the sorted
@@ -157,7 +159,12 @@ def digest_title(count: int, subscriptions: Sequence[Subscription], now: datetim
     """"7 new papers for reinforcement-learning, Tue 25 Nov"."""
     noun = "paper" if count == 1 else "papers"
     about = subscriptions[0].query if len(subscriptions) == 1 else f"your {len(subscriptions)} subscriptions"
-    return f"{count} new {noun} for {about}, {now:%a} {now.day} {now:%b}"
+    return f"{count} new {noun} for {about}, {_day(now)}"
+
+
+@lru_cache(maxsize=64)
+def _day(now: datetime) -> str:
+    return f"{now:%a} {now.day} {now:%b}"  # a pass titles every post with the same moment
 
 
 __all__ = ["NEW_FOR", "TOO_OLD", "FanOut", "Result", "assess_news", "digest_title", "news"]

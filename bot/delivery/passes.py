@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.delivery.fanout import FanOut
 from bot.delivery.schedule import due_slot
 from bot.delivery.senders import ResumingSender, Sender, layout, sender_for
-from bot.domain import ChannelRef, Digest, Match, Schedule
+from bot.domain import ChannelRef, Digest, Match, Schedule, Subscription
 from bot.errors import PapersError, SendFailed
 from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
@@ -115,6 +115,7 @@ class _Pass:
     build: Build | None
     default_schedule: Schedule | None
     fanout: FanOut | None = None
+    following: dict[str, list[str]] = field(default_factory=dict)  # channel -> its queries, read a batch at a time
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.default_schedule)
@@ -154,11 +155,14 @@ class _Pass:
         return _Job(channel, slot) if self.force or slot is not None or retry else None
 
     def still_due(self, batch: Sequence[_Job]) -> list[_Job]:
-        """The jobs of a batch that no other worker has done since the pass began (one read for the batch)."""
-        if self.force or len(batch) < 2:
-            return list(batch)
+        """The jobs of a batch that no other worker has done since the pass began, with their subscriptions
+        (one read for the batch, not one a channel)."""
+        refs = [str(job.channel) for job in batch]
         with self.uow() as uow:
-            refs = [str(job.channel) for job in batch]
+            if self.fanout is not None:
+                self.following.update(uow.bulk.queries_of(refs))
+            if self.force or len(batch) < 2:
+                return list(batch)
             rows = uow.channels.rows(refs)
             pending = uow.outbox.channels_with_pending(refs)
         still = []
@@ -228,7 +232,9 @@ class _Pass:
         if self.build is not None:
             return self.build(uow, self.matcher, channel, self.now, cap=self.cap)
         assert self.fanout is not None
-        subscriptions = uow.subscriptions.for_channel(channel)
+        queries = self.following.get(str(channel))
+        subscriptions = ([Subscription(channel, query) for query in queries] if queries is not None
+                         else uow.subscriptions.for_channel(channel))
         return self.fanout.digest(channel, subscriptions, uow.outbox.delivered_keys(channel), self.now, self.cap)
 
     def _recorded_digest(self, uow: UnitOfWork, channel: ChannelRef, delivery: Row[Any]) -> Digest:
