@@ -137,7 +137,9 @@ class FileSender:
 
 def build_worker(url: str, queue: mp.Queue) -> None:
     """What a pass does to know every channel's digest: the shared fan-out, then per batch of channels their
-    subscriptions in one read, per channel what it was sent and its digest (as `deliver_due`, nothing recorded)."""
+    subscriptions and what they were lately sent in two reads, then each channel's digest (as `deliver_due`,
+    nothing recorded)."""
+    from bot.delivery.fanout import NEW_FOR
     from bot.delivery.passes import RECHECK, shared_fanout
     from bot.relevance.matching import Matcher
     from bot.relevance.paper_topics import PaperTopics
@@ -154,10 +156,12 @@ def build_worker(url: str, queue: mp.Queue) -> None:
         channels = uow.subscriptions.channels()
         for start in range(0, len(channels), RECHECK):
             batch = channels[start:start + RECHECK]
-            following = uow.bulk.queries_of([str(c) for c in batch])
+            refs = [str(c) for c in batch]
+            following = uow.bulk.queries_of(refs)
+            sent = uow.outbox.recently_delivered(refs, now - NEW_FOR - timedelta(days=1))
             for channel in batch:
                 subscriptions = [Subscription(channel, q) for q in following.get(str(channel), ())]
-                digest = fanout.digest(channel, subscriptions, uow.outbox.delivered_keys(channel), now)
+                digest = fanout.digest(channel, subscriptions, sent[str(channel)], now)
                 shown += len(digest.matches)
     queue.put({"wall": time.perf_counter() - started, "shared": shared, "shown": shown, "rss": peak_mb()})
 

@@ -45,6 +45,18 @@ class OutboxRepository:
         query = select(DeliveredRow.paper_key).where(DeliveredRow.channel == str(channel))
         return {row[0] for row in self.session.execute(query)}
 
+    def recently_delivered(self, refs: list[str], since: datetime) -> dict[str, set[str]]:
+        """Each channel's papers in deliveries recorded since `since` (every channel of `refs` is in the answer).
+
+        A paper can only be delivered after it was stored: for papers stored since `since`, this is all."""
+        found: dict[str, set[str]] = {ref: set() for ref in refs}
+        sent, deliveries = DeliveredRow.__table__, DeliveryRow.__table__  # type: ignore[attr-defined]
+        query = (select(sent.c.channel, sent.c.paper_key).join(deliveries, deliveries.c.id == sent.c.delivery_id)
+                 .where(sent.c.channel.in_(refs), deliveries.c.created_at >= since))
+        for ref, key in self.session.execute(query):
+            found[ref].add(key)
+        return found
+
     def record(self, channel: ChannelRef, mark: str, title: str, papers: Iterable[tuple[str, float, tuple[str, ...]]]) -> int:
         """Insert a pending delivery and its (channel, paper) rows; a paper already delivered raises IntegrityError.
 

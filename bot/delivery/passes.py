@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, Row
 from sqlalchemy.exc import IntegrityError
 
-from bot.delivery.fanout import FanOut
+from bot.delivery.fanout import NEW_FOR, FanOut
 from bot.delivery.schedule import due_slot
 from bot.delivery.senders import ResumingSender, Sender, layout, sender_for
 from bot.domain import ChannelRef, Digest, Match, Schedule, Subscription
@@ -116,6 +116,7 @@ class _Pass:
     default_schedule: Schedule | None
     fanout: FanOut | None = None
     following: dict[str, list[str]] = field(default_factory=dict)  # channel -> its queries, read a batch at a time
+    sent: dict[str, set[str]] = field(default_factory=dict)  # channel -> papers lately sent, read a batch at a time
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.default_schedule)
@@ -161,6 +162,7 @@ class _Pass:
         with self.uow() as uow:
             if self.fanout is not None:
                 self.following.update(uow.bulk.queries_of(refs))
+                self.sent.update(uow.outbox.recently_delivered(refs, self.now - NEW_FOR - timedelta(days=1)))
             if self.force or len(batch) < 2:
                 return list(batch)
             rows = uow.channels.rows(refs)
@@ -208,34 +210,43 @@ class _Pass:
             sent_before += 1
         if slot is None and not self.force:
             return ("posted", f"{channel}: resent {sent_before} unconfirmed") if sent_before else ("skipped", f"{channel}: not due")
-        with self.uow() as uow:
-            digest = self._digest(uow, channel)
-            if not digest.matches:
-                if slot is not None:
-                    uow.outbox.handled_slot(channel, slot)
-                uow.commit()
-                return ("posted", f"{channel}: resent {sent_before}") if sent_before else ("quiet", f"{channel}: nothing new")
-            mark = uuid.uuid4().hex
-            try:
-                papers = [(m.paper.key, m.score, tuple(m.why)) for m in digest.matches]
-                delivery_id = uow.outbox.record(channel, mark, digest.title, papers)
-                if slot is not None:
-                    uow.outbox.handled_slot(channel, slot)
-                uow.commit()
-            except IntegrityError:  # the primary key refused a (channel, paper) already delivered
-                log.warning("digest for %s holds papers already delivered; skipped", channel)
-                return "failed", f"{channel}: papers already delivered by another pass"
+        for fresh in (False, True):
+            with self.uow() as uow:
+                digest = self._digest(uow, channel, fresh)
+                if not digest.matches:
+                    if slot is not None:
+                        uow.outbox.handled_slot(channel, slot)
+                    uow.commit()
+                    return ("posted", f"{channel}: resent {sent_before}") if sent_before else ("quiet", f"{channel}: nothing new")
+                mark = uuid.uuid4().hex
+                try:
+                    papers = [(m.paper.key, m.score, tuple(m.why)) for m in digest.matches]
+                    delivery_id = uow.outbox.record(channel, mark, digest.title, papers)
+                    if slot is not None:
+                        uow.outbox.handled_slot(channel, slot)
+                    uow.commit()
+                    break
+                except IntegrityError:  # the primary key refused a (channel, paper) delivered since it was read
+                    uow.rollback()
+        else:
+            log.warning("digest for %s holds papers already delivered; skipped", channel)
+            return "failed", f"{channel}: papers already delivered by another pass"
         outcome = self._send(sender, channel, delivery_id, mark, digest, resume=False)
         return outcome or ("posted", f"{channel}: {len(digest.matches)} papers ({layout(digest)})")
 
-    def _digest(self, uow: UnitOfWork, channel: ChannelRef) -> Digest:
+    def _digest(self, uow: UnitOfWork, channel: ChannelRef, fresh: bool) -> Digest:
+        """The channel's digest from the shared fan-out; what it was sent comes from the batch's read unless
+        `fresh` (the outbox's primary key is the guarantee: a stale read is refused and read again)."""
         if self.build is not None:
             return self.build(uow, self.matcher, channel, self.now, cap=self.cap)
         assert self.fanout is not None
         queries = self.following.get(str(channel))
         subscriptions = ([Subscription(channel, query) for query in queries] if queries is not None
                          else uow.subscriptions.for_channel(channel))
-        return self.fanout.digest(channel, subscriptions, uow.outbox.delivered_keys(channel), self.now, self.cap)
+        sent = self.sent.get(str(channel))
+        if fresh or sent is None:
+            sent = uow.outbox.delivered_keys(channel)
+        return self.fanout.digest(channel, subscriptions, sent, self.now, self.cap)
 
     def _recorded_digest(self, uow: UnitOfWork, channel: ChannelRef, delivery: Row[Any]) -> Digest:
         """The digest exactly as recorded: same papers, same order, so that its parts line up with a partial post."""
