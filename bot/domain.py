@@ -139,7 +139,7 @@ class Subscription:
     created_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """Why one paper belongs in one subscription's feed, and how strongly."""
 

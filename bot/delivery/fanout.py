@@ -77,31 +77,49 @@ class FanOut:
         return cls(paper_topics.matcher, papers, paper_topics.texts(papers))
 
     def prepare(self, queries: Iterable[str]) -> int:
-        """Evaluate these subscriptions ahead (before threads share the results); returns how many distinct."""
-        for text in queries:
-            self.query(text)
-        return len(self._results)
+        """Evaluate these subscriptions ahead (before threads share the results); returns how many distinct.
+
+        Paper by paper, every query at once: a paper's words are read once, for every phrase that asks,
+        and let go before the next, so memory holds one paper's words, not the whole window's."""
+        todo: dict[tuple, Query] = {}
+        with self._guard:
+            for text in queries:
+                query = self._parse(text)
+                if query is not None and _same(query) not in self._results:
+                    todo.setdefault(_same(query), query)
+            judges = [(same, self.matcher.judge(query)) for same, query in todo.items()]
+            found: dict[tuple, list[Match]] = {same: [] for same in todo}
+            for paper, paper_text in self._texts:
+                for same, judge in judges:
+                    match = judge(paper, paper_text)
+                    if match is not None:
+                        found[same].append(match)
+                paper_text.forget_words()
+            for same, matches in found.items():
+                self._results[same] = self._result(sorted(matches, key=rank_key))
+            return len(self._results)
 
     def query(self, text: str) -> tuple[Query, Result] | None:
         """A subscription's parsed query and its result; None when it no longer parses (a topic was removed)."""
         with self._guard:
-            if text not in self._parsed:
-                try:
-                    self._parsed[text] = parse_query(text, self.matcher.taxonomy)
-                except PapersError as error:
-                    log.warning("subscription %r no longer parses, skipped: %s", text, error.message)
-                    self._parsed[text] = None
-            query = self._parsed[text]
+            query = self._parse(text)
             if query is None:
                 return None
-            same = (query.groups, query.excluded, query.min_upvotes)  # spelt differently, asked the same
-            result = self._results.get(same)
+            result = self._results.get(_same(query))
             if result is None:
-                result = self._results[same] = self._evaluate(query)
+                result = self._results[_same(query)] = self._result(self.matcher.evaluate(query, self._texts))
         return query, result
 
-    def _evaluate(self, query: Query) -> Result:
-        found = self.matcher.evaluate(query, self._texts)
+    def _parse(self, text: str) -> Query | None:
+        if text not in self._parsed:
+            try:
+                self._parsed[text] = parse_query(text, self.matcher.taxonomy)
+            except PapersError as error:
+                log.warning("subscription %r no longer parses, skipped: %s", text, error.message)
+                self._parsed[text] = None
+        return self._parsed[text]
+
+    def _result(self, found: list[Match]) -> Result:
         ordered = tuple((rank_key(m), self._position[m.paper.key], m.paper.key) for m in found)
         matches = {m.paper.key: m for m in found}
         return Result(matches, frozenset(matches), ordered, {key: rank for rank, _, key in ordered})
@@ -153,6 +171,11 @@ class FanOut:
                 seen = Match(seen.paper, seen.score, seen.why + match.why, seen.subscription)
         assert seen is not None
         return seen
+
+
+def _same(query: Query) -> tuple:
+    """Queries spelt differently that ask the same thing share one evaluation."""
+    return (query.groups, query.excluded, query.min_upvotes)
 
 
 def digest_title(count: int, subscriptions: Sequence[Subscription], now: datetime) -> str:

@@ -178,6 +178,11 @@ class Matcher:
         found = [m for m in (self._match(query, compiled, p, t) for p, t in papers) if m is not None]
         return sorted(found, key=rank_key)
 
+    def judge(self, query: Query) -> Callable[[Paper, PaperText], Match | None]:
+        """The query as a function of one paper and its text, for callers that walk the papers themselves."""
+        compiled = self._compiled(query)
+        return lambda paper, text: self._match(query, compiled, paper, text)
+
 
 def rank_key(match: Match) -> tuple[float, int, float]:
     published = match.paper.published_at

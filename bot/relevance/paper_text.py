@@ -105,6 +105,10 @@ class PaperText:
             self._keys = _read_keys(self.texts, [], [])
         return self._keys
 
+    def forget_words(self) -> None:
+        """Let the fields' words go (a stored paper builds them again if asked): they are most of its size."""
+        self._keys = self._word_sets = self._all_words = None
+
     # Sets are iterated when evidence lists its reasons, and a set's order depends on how it
     # was built: these are built from the same lists in the same order as they always were,
     # so that the reasons come out in the same order too.
