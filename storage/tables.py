@@ -125,3 +125,12 @@ class AuditRow(SQLModel, table=True):
     actor: str = Field(max_length=200)
     action: str = Field(max_length=400)
     at: datetime = Field(default_factory=utcnow)
+
+
+class SeenRequestRow(SQLModel, table=True):
+    """A platform request id already acted on (Slack event_id, trigger_id): retries and replays are not acted on twice."""
+
+    __tablename__ = "seen_request"
+
+    key: str = Field(primary_key=True, max_length=200)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)

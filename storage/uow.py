@@ -11,6 +11,7 @@ from bot.domain import Schedule
 from storage.channels import AuditRepository, ChannelRepository, SubscriptionRepository
 from storage.outbox import OutboxRepository
 from storage.papers import PaperRepository
+from storage.requests import SeenRequestRepository
 from storage.sources import SourceRunRepository
 
 
@@ -29,6 +30,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.sources = SourceRunRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.seen_requests = SeenRequestRepository(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -9,13 +9,20 @@ workspaces next to the stand-in's single `xoxb-test`. As a process of its own
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
+from slack_sdk.signature import SignatureVerifier
+
 from tests.slack_server import TOKEN, SlackServer, SlackState, _Handler
+
+SECRET = "test-signing-secret"
+_event_ids = itertools.count(1)
 
 
 @dataclass
@@ -115,6 +122,42 @@ class SlackAPI(SlackServer):
 
     def response_url(self, name: str = "1") -> str:
         return f"{self.url}respond/{name}"
+
+
+# --- what Slack sends the app: signed requests, their retries, uninstall events --------------------
+
+
+def signed_headers(body: str, secret: str = SECRET, timestamp: int | str | None = None,
+                   content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    return {"content-type": content_type, "x-slack-request-timestamp": ts,
+            "x-slack-signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)}
+
+
+def retried(headers: dict[str, str], number: int, reason: str = "http_timeout") -> dict[str, str]:
+    """The same request as Slack sends it again when the ack was late or lost."""
+    return headers | {"x-slack-retry-num": str(number), "x-slack-retry-reason": reason}
+
+
+def event_body(event: dict[str, Any], team: str = "T1", event_id: str | None = None) -> str:
+    """An Events API callback as Slack posts it to /slack/events."""
+    return json.dumps({
+        "token": "legacy", "team_id": team, "api_app_id": "A1", "type": "event_callback",
+        "event_id": event_id or f"Ev{next(_event_ids):08d}", "event_time": int(time.time()),
+        "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}], "event": event,
+    })
+
+
+def mention(text: str, channel: str = "C1", user: str = "U1", ts: str = "1764.000100") -> dict[str, Any]:
+    return {"type": "app_mention", "user": user, "text": f"<@UBOT> {text}", "ts": ts, "channel": channel, "event_ts": ts}
+
+
+def app_uninstalled() -> dict[str, Any]:
+    return {"type": "app_uninstalled"}
+
+
+def tokens_revoked(bot: bool = True, users: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"type": "tokens_revoked", "tokens": {"oauth": list(users), "bot": ["UBOT"] if bot else []}}
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import dataclasses
 import http.client
 import json
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -42,7 +43,7 @@ def eventually(check: Callable[[], Any], seconds: float = 5.0) -> Any:
 
 def command_body(slack: SlackAPI, text: str, team: str = "T1", user: str = "U1", name: str = "respond/1") -> str:
     return urlencode({"team_id": team, "channel_id": "C1", "user_id": user, "user_name": "ana", "command": "/papers",
-                      "text": text, "response_url": slack.url + name, "trigger_id": "1.2.3", "api_app_id": "A1"})
+                      "text": text, "response_url": slack.url + name, "trigger_id": uuid.uuid4().hex, "api_app_id": "A1"})
 
 
 @pytest.fixture(scope="module")
