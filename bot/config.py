@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     discord_shard_above: int = 1000
 
     port: int | None = None
+    web_threads: int = 16  # threads of each web process (gunicorn's gthread worker) in Slack HTTP mode
 
     default_schedule_time: str = "09:00"
     default_schedule_tz: str = "UTC"
