@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlparse
 
 from slack_sdk.signature import SignatureVerifier
 
-from tests.slack_server import TOKEN, SlackServer, SlackState, _Handler
+from tests.slack_server import TOKEN, SlackServer, SlackState, _Handler, blocks_problem
 
 SECRET = "test-signing-secret"
 _event_ids = itertools.count(1)
@@ -31,6 +31,7 @@ class SlackAppState(SlackState):
     install_team: str = "T9"  # the workspace oauth.v2.access installs
     installed: dict[str, str] = field(default_factory=dict)  # bot token -> team id, filled by oauth.v2.access
     responses: list[dict[str, Any]] = field(default_factory=list)  # every message posted to a response_url
+    refused: list[dict[str, Any]] = field(default_factory=list)  # response_url messages refused for their blocks
     tokens_seen: list[tuple[str, str]] = field(default_factory=list)  # (method, bearer token)
 
     def token_for(self, method: str) -> list[str]:
@@ -57,9 +58,11 @@ class _AppHandler(_Handler):
         path = urlparse(self.path).path.strip("/")
         if path.startswith("respond/"):
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            message = {"url": path, **json.loads(raw or "{}")}
+            problem = blocks_problem(message.get("blocks"))
             with self.state.lock:
-                self.state.responses.append({"url": path, **json.loads(raw or "{}")})
-            return self._plain(200, "ok")
+                (self.state.refused if problem else self.state.responses).append(message)
+            return self._plain(400, problem) if problem else self._plain(200, "ok")
         if path == "oauth.v2.access":
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
             return self._answer(200, self._installation(dict(parse_qsl(raw))))
@@ -100,6 +103,9 @@ class _AppHandler(_Handler):
         return 200, {"ok": True, "user": {"id": user, "name": user.lower(), "is_admin": admin, "is_owner": False}}
 
     def _chat_postEphemeral(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:  # noqa: N802
+        problem = blocks_problem(params.get("blocks"))
+        if problem:
+            return 200, {"ok": False, "error": problem}
         return 200, {"ok": True, "message_ts": "1764000000.000001"}
 
 

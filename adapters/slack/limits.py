@@ -99,6 +99,15 @@ def _fallback(blocks: list[Block]) -> str:
     return "papers-bot"
 
 
+MAX_TEXT = 3_900  # a message's `text` without blocks: Slack advises 4,000 at most
+
+
+def as_text(blocks: list[Block]) -> str:
+    """The words of `blocks` as one plain mrkdwn text: what is posted when Slack refuses the blocks themselves."""
+    texts = [text for block in blocks for text, _ in _texts(block) if text]
+    return fit("\n\n".join(texts), MAX_TEXT) or "papers-bot"
+
+
 def fitted(message: Message) -> Message:
     """One message within the limits: the first page, saying what is left out."""
     return pages(message, max_pages=1)[0]
