@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -21,6 +20,7 @@ from bot.errors import SendFailed
 from storage.uow import UnitOfWork
 from tests.discord_api import DiscordStandIn, form_errors
 from tests.test_delivery import at, channel_row, deliveries
+from tests.test_discord_sender import api, sender  # noqa: F401  (the same fixtures)
 
 CHANNEL = ChannelRef("discord", "100", "200")
 LONG_URL = "https://github.com/" + "an-organisation-with-a-long-name/" * 28 + "project"  # about 950 characters
@@ -36,19 +36,6 @@ def wordy(n: int) -> Paper:
 def digest(count: int) -> Digest:
     matches = tuple(Match(wordy(i), 1.0, ("why: " + "a reason " * 60,) * 3) for i in range(1, count + 1))
     return Digest(CHANNEL, matches, more=0, title="T" * 400)
-
-
-@pytest.fixture
-def api() -> Iterator[DiscordStandIn]:
-    with DiscordStandIn() as api:
-        yield api
-
-
-@pytest.fixture
-def sender(api: DiscordStandIn) -> Iterator[DiscordSender]:
-    sender = DiscordSender.standalone("test-token", timeout=10)
-    yield sender
-    sender.close()
 
 
 def test_papers_with_long_code_and_project_links_are_posted_without_a_400(api: DiscordStandIn, sender: DiscordSender) -> None:

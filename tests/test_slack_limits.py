@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
@@ -17,6 +16,7 @@ from bot.domain import Paper
 from bot.sources.ingest import merge_papers
 from tests.slack_api import SlackAPI, event_body, mention, signed_headers
 from tests.slack_server import blocks_problem
+from tests.test_slack_app import papers, slack, slack_server  # noqa: F401  (the same fixtures)
 from tests.test_slack_app import Workspace, message_text, workspace_for
 
 
@@ -35,28 +35,6 @@ def lab(papers: App, slack: SlackAPI) -> Workspace:
     lab = workspace_for(papers, slack)
     lab.say('subscribe "reinforcement learning for very"')  # the 25 wordy papers
     return lab
-
-
-@pytest.fixture(scope="module")
-def slack_server() -> Iterator[SlackAPI]:
-    with SlackAPI() as server:
-        yield server
-
-
-@pytest.fixture
-def slack(slack_server: SlackAPI) -> SlackAPI:
-    slack_server.reset()
-    return slack_server
-
-
-@pytest.fixture(scope="module")
-def papers(tmp_path_factory: pytest.TempPathFactory, slack_server: SlackAPI) -> Iterator[App]:
-    from bot.app import build_app
-    from tests.test_slack_app import slack_settings
-
-    app = build_app(slack_settings(f"sqlite:///{tmp_path_factory.mktemp('limits') / 'papers.db'}", slack_server))
-    yield app
-    app.engine.dispose()
 
 
 def test_a_mention_asking_for_the_digest_is_answered_in_pages_slack_accepts(lab: Workspace, slack: SlackAPI) -> None:

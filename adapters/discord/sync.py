@@ -9,19 +9,16 @@ from pathlib import Path
 
 import discord
 from discord import app_commands
-from platformdirs import user_cache_dir
 from sqlalchemy import Engine
+
+from storage.engine import file_beside
 
 log = logging.getLogger(__name__)
 
 
 def hash_file(engine: Engine) -> Path | None:
     """Beside a SQLite file; for a server, in the user cache folder under a hash of the URL (no password)."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite":
-        return Path(f"{url.database}.discord-commands.json") if url.database and url.database != ":memory:" else None
-    digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
-    return Path(user_cache_dir("papers-bot", appauthor=False)) / f"discord-commands-{digest}.json"
+    return file_beside(engine, "discord-commands", ".json")
 
 
 def scope_of(client: discord.Client, guild_id: int | None) -> str:
