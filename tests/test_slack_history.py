@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -9,9 +10,11 @@ from sqlalchemy import Engine
 
 from adapters.slack.sender import SlackSender, _recorded_at, make_client
 from bot.delivery.passes import deliver_due
+from bot.delivery.senders import MARK_EVENT
 from bot.domain import ChannelRef, Digest, Match
 from storage.uow import UnitOfWork
 from tests.slack_server import TOKEN, SlackServer, SlackState
+from tests.test_deliver_crash import digest
 from tests.test_delivery import at, build, channel_row, deliveries, paper, setup
 
 LAB = ChannelRef("slack", "T1", "C1")
@@ -121,3 +124,15 @@ def test_a_request_slack_refuses_is_recorded_with_its_reason_not_retried_for_eve
     assert "invalid_arguments" in detail
     assert channel_row(engine, LAB).paused_reason == "Slack refused the post: invalid_arguments"
     assert slack.state.count("chat.postMessage") == 1
+
+
+def test_a_reply_whose_answer_was_lost_is_looked_for_in_its_thread_however_old_the_parent(slack: SlackServer) -> None:
+    client = make_client(TOKEN, slack.url)
+    sender = SlackSender(lambda _team: client, backoff=0.01)
+    began = time.time() - 600  # a post cut short by a crash ten minutes ago: only its parent made it
+    slack.state.messages["C1"] = [{"type": "message", "ts": f"{began:.6f}", "text": "4 new papers", "metadata": {
+        "event_type": MARK_EVENT, "event_payload": {"mark": "mark-old", "part": 0, "parts": 5, "papers": []}}}]
+    slack.state.lost_answers = 1  # the first reply lands, then Slack answers 503
+    ids = sender.resume(LAB, digest(4), "mark-old")
+    assert ids[0] == f"{began:.6f}" and len(ids) == 5
+    assert sorted(slack.state.posted_keys().values()) == [1, 1, 1, 1]

@@ -46,15 +46,16 @@ def error_of(exc: SlackApiError) -> str:
 
 
 def find_marked(client: WebClient, channel: str, mark: str, oldest: float | None,
-                join: Callable[[], bool]) -> Found | None:
+                join: Callable[[], bool], parent: str | None = None) -> Found | None:
     """The parts of `mark` posted since `oldest` (epoch seconds); None when this bot may not read the channel.
 
-    `not_in_channel` is answered by joining (when `join` can) and reading again. Other errors
-    are raised as SlackApiError for the sender to judge.
+    With `parent` (the ts of the post's first message, when known) only its thread is read: the
+    parent may be older than `oldest`. `not_in_channel` is answered by joining (when `join` can)
+    and reading again. Other errors are raised as SlackApiError for the sender to judge.
     """
     for attempt in (1, 2):
         try:
-            return _read(client, channel, mark, oldest)
+            return _read(client, channel, mark, oldest, parent)
         except SlackApiError as exc:
             error = error_of(exc)
             if error == "not_in_channel" and attempt == 1 and join():
@@ -66,11 +67,11 @@ def find_marked(client: WebClient, channel: str, mark: str, oldest: float | None
     return None
 
 
-def _read(client: WebClient, channel: str, mark: str, oldest: float | None) -> Found:
+def _read(client: WebClient, channel: str, mark: str, oldest: float | None, thread: str | None) -> Found:
     found: Found = {}
     window: dict[str, Any] = {"oldest": f"{max(oldest, 0):.6f}", "inclusive": True} if oldest is not None else {}
     cursor = None
-    for _call in range(HISTORY_CALLS):
+    for _call in range(0 if thread else HISTORY_CALLS):
         page = client.conversations_history(channel=channel, limit=PER_CALL, include_all_metadata=True,
                                             cursor=cursor, **window)
         for message in page.get("messages", []):
@@ -78,7 +79,7 @@ def _read(client: WebClient, channel: str, mark: str, oldest: float | None) -> F
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if found or not cursor:  # a post's first message is its only top-level one
             break
-    parent = found.get(0)
+    parent = (thread, 2) if thread else found.get(0)  # the thread's replies list the parent too, with its count
     cursor = None
     for _call in range(THREAD_CALLS):
         if not parent or parent[1] <= 1 or len(found) >= parent[1]:
@@ -87,6 +88,7 @@ def _read(client: WebClient, channel: str, mark: str, oldest: float | None) -> F
                                                include_all_metadata=True, cursor=cursor)
         for message in replies.get("messages", []):
             collect(message, mark, found)
+        parent = found.get(0, parent)
         cursor = (replies.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
             break

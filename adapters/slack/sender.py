@@ -166,8 +166,8 @@ class SlackSender:
             if attempt:
                 time.sleep(min(8.0, self.backoff * 2 ** (attempt - 1)) * (0.5 + random.random()))
             if unsure:  # a 5xx or a timeout does not prove that nothing was posted: look before posting again
-                try:
-                    landed = self._find_parts(channel, mark, began - SKEW).get(part.index)
+                try:  # a reply is looked for in its thread: the parent may be older than this attempt
+                    landed = self._find_parts(channel, mark, began - SKEW, parent).get(part.index)
                 except SendFailed as exc:
                     if exc.permanent:
                         raise
@@ -216,11 +216,12 @@ class SlackSender:
 
     # --- reading our own marks back ------------------------------------------------------
 
-    def _find_parts(self, channel: ChannelRef, mark: str, oldest: float | None) -> Found:
-        """Part index -> (ts, part count) of this mark's messages since `oldest`; empty when the channel cannot be read."""
+    def _find_parts(self, channel: ChannelRef, mark: str, oldest: float | None, parent: str | None = None) -> Found:
+        """Part index -> (ts, part count) of this mark's messages since `oldest` (in `parent`'s thread when given);
+        empty when the channel cannot be read."""
         client = self.client_for(channel.workspace)
         try:
-            found = find_marked(client, channel.channel, mark, oldest, join=lambda: self._join(client, channel))
+            found = find_marked(client, channel.channel, mark, oldest, join=lambda: self._join(client, channel), parent=parent)
         except SlackApiError as exc:
             error = error_of(exc)
             if error in GONE:
