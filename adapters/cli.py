@@ -23,6 +23,8 @@ db_cli = typer.Typer(no_args_is_help=True, help="Database schema commands.")
 cli.add_typer(db_cli, name="db")
 subscriptions_cli = typer.Typer(no_args_is_help=True, help="Subscriptions in and out as JSON Lines.")
 cli.add_typer(subscriptions_cli, name="subscriptions")
+discord_cli = typer.Typer(no_args_is_help=True, help="Discord commands.")
+cli.add_typer(discord_cli, name="discord")
 err = Console(stderr=True)
 out = Console(highlight=False, soft_wrap=True)
 log = logging.getLogger(__name__)
@@ -263,6 +265,21 @@ def db_upgrade() -> None:
 
     upgrade(Settings().database_url)
     err.print("database is up to date")
+
+
+@discord_cli.command("sync")
+def discord_sync() -> None:
+    """Send the /papers commands to Discord now (`run` sends them only when they changed)."""
+    import asyncio
+
+    from adapters.discord.app import sync_now
+
+    app = _app(seed=False)
+    if app.settings.discord_token is None:
+        _fail("papers-bot discord sync needs DISCORD_TOKEN.")
+    scope = f"to guild {app.settings.discord_guild_id}" if app.settings.discord_guild_id else "globally"
+    asyncio.run(sync_now(app))
+    err.print(f"commands synced {scope}")
 
 
 def main() -> None:

@@ -6,6 +6,8 @@ import logging
 import threading
 from functools import partial
 
+from apscheduler.schedulers.background import BackgroundScheduler
+
 from adapters.discord import app as discord_app
 from adapters.discord.sender import DiscordSender
 from adapters.slack import server as slack_server
@@ -89,14 +91,19 @@ def run_everything(app: App, only: str | None = None) -> None:
     adapters = [p for p in configured_parts(app.settings) if only in (None, p)]
     if only in ("slack", "discord") and not adapters:
         raise NotConfigured(f"`--only {only}` needs its credentials in the environment (see the README).")
+    if "slack" in adapters and not slack_server.socket_mode(app.settings):
+        # gunicorn takes the main thread; the other parts run beside the web app, in its one worker.
+        slack_server.check_http(app.settings)  # may refuse: before anything runs
+        others = [p for p in adapters if p != "slack"] + (["scheduler"] if only is None else [])
+        slack_server.serve_http(app, partial(_start_beside_web, app, others), workers=1 if others else None)
+        return
     app.senders = senders_for(app)
     if only not in ("scheduler", "delivery"):  # the first /papers find should not wait for the vocabulary
         threading.Thread(target=app.finder.warm, name="find-warm", daemon=True).start()
-    slack = slack_server.start(app) if "slack" in adapters else None  # may refuse: before anything runs
+    slack = slack_server.start(app) if "slack" in adapters else None
     scheduler = None
     if only in (None, "scheduler"):
-        scheduler = start_scheduler(app.engine, lambda: delivery_pass(app), app.settings.scheduler_tick_minutes,
-                                    scheduled_jobs(app))
+        scheduler = _scheduler(app)
     elif only == "delivery":  # one more worker for the passes: any number of them share each pass
         scheduler = start_delivery_worker(lambda: delivery_pass(app), app.settings.scheduler_tick_minutes)
     try:
@@ -115,3 +122,16 @@ def run_everything(app: App, only: str | None = None) -> None:
             slack.stop()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+
+
+def _scheduler(app: App) -> BackgroundScheduler:
+    return start_scheduler(app.engine, lambda: delivery_pass(app), app.settings.scheduler_tick_minutes, scheduled_jobs(app))
+
+
+def _start_beside_web(app: App, parts: list[str]) -> None:
+    """In the web worker: the senders, and the scheduler and Discord when this one process runs everything."""
+    app.senders = senders_for(app)
+    if "scheduler" in parts:
+        _scheduler(app)
+    if "discord" in parts:
+        threading.Thread(target=discord_app.run, args=(app,), name="discord", daemon=True).start()

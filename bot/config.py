@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     discord_requests_per_second: float = 40.0  # shared by every delivery worker (Discord allows ~50 in all)
 
     port: int | None = None
+    web_threads: int = 16  # threads of each web process (gunicorn's gthread worker) in Slack HTTP mode
 
     default_schedule_time: str = "09:00"
     default_schedule_tz: str = "UTC"

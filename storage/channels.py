@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -56,6 +56,27 @@ class ChannelRepository:
         row = self.row(channel)
         row.paused_reason = reason
         self.session.add(row)
+
+    def pause_workspace(self, platform: str, workspace: str, reason: str) -> int:
+        """Pause every channel of one workspace that is not paused already (a channel paused for its own
+        reason keeps it); subscribed channels without a row get one. Returns how many were paused."""
+        prefix = f"{platform}:{workspace}:"
+        subscribed = select(SubscriptionRow.channel).where(SubscriptionRow.channel.startswith(prefix, autoescape=True)).distinct()
+        for (ref,) in self.session.execute(subscribed).all():
+            self.row(ChannelRef.parse(ref))
+        paused = self.session.execute(
+            update(ChannelRow).where(ChannelRow.ref.startswith(prefix, autoescape=True),  # type: ignore[attr-defined]
+                                     ChannelRow.paused_reason.is_(None))  # type: ignore[union-attr]
+            .values(paused_reason=reason))
+        return int(paused.rowcount or 0)  # type: ignore[attr-defined]
+
+    def resume_workspace(self, platform: str, workspace: str, reasons: tuple[str, ...]) -> int:
+        """Resume the workspace's channels paused for one of `reasons` (not those paused for their own)."""
+        resumed = self.session.execute(
+            update(ChannelRow).where(ChannelRow.ref.startswith(f"{platform}:{workspace}:", autoescape=True),  # type: ignore[attr-defined]
+                                     ChannelRow.paused_reason.in_(reasons))  # type: ignore[union-attr]
+            .values(paused_reason=None))
+        return int(resumed.rowcount or 0)  # type: ignore[attr-defined]
 
     def all(self) -> list[ChannelRow]:
         return list(self.session.execute(select(ChannelRow).order_by(ChannelRow.ref)).scalars())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
+from platformdirs import user_cache_dir
 from sqlalchemy import Engine, event
 from sqlmodel import SQLModel, create_engine
 
@@ -42,6 +44,16 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MB: index building and search stay in memory
     cursor.close()
+
+
+def file_beside(engine: Engine, name: str, ext: str = "") -> Path | None:
+    """A file that belongs with this database: beside a SQLite file (`papers.db.NAME`), or for a server in
+    the user cache folder under a hash of its URL without the password; None for an in-memory database."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return Path(f"{url.database}.{name}{ext}") if url.database and url.database != ":memory:" else None
+    digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+    return Path(user_cache_dir("papers-bot", appauthor=False)) / f"{name}-{digest}{ext}"
 
 
 def create_schema(engine: Engine) -> None:

@@ -91,6 +91,10 @@ class OutboxRepository:
                 found[ref] = when
         return found
 
+    def recorded_at(self, mark: str) -> datetime | None:
+        """When the delivery with this mark was recorded: none of its messages can be older."""
+        return self.session.execute(select(DeliveryRow.created_at).where(DeliveryRow.mark == mark)).scalar_one_or_none()
+
     def papers_of(self, delivery_id: int) -> list[Recorded]:
         query = select(DeliveredRow).where(DeliveredRow.delivery_id == delivery_id).order_by(DeliveredRow.position)
         return [

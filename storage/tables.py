@@ -156,3 +156,12 @@ class RateRow(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=100)
     next_at: float = 0.0  # seconds since the epoch; reserved up to here
+
+
+class SeenRequestRow(SQLModel, table=True):
+    """A platform request id already acted on (Slack event_id, trigger_id): retries and replays are not acted on twice."""
+
+    __tablename__ = "seen_request"
+
+    key: str = Field(primary_key=True, max_length=200)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)

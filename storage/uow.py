@@ -14,6 +14,7 @@ from storage.evidence import EvidenceRepository
 from storage.outbox import OutboxRepository
 from storage.papers import PaperRepository
 from storage.rates import RateRepository
+from storage.requests import SeenRequestRepository
 from storage.sources import SourceRunRepository
 
 
@@ -35,6 +36,7 @@ class UnitOfWork:
         self.evidence = EvidenceRepository(self.session)
         self.bulk = BulkRepository(self.session, self.default_schedule)
         self.rates = RateRepository(self.session)
+        self.seen_requests = SeenRequestRepository(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

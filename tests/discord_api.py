@@ -43,6 +43,7 @@ class DiscordStandIn:
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel or thread id -> oldest first
     _rate_limits: int = 0
+    _refusals: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1_000_000_000_000_000_000))
 
     def __enter__(self) -> DiscordStandIn:
@@ -74,6 +75,13 @@ class DiscordStandIn:
     def rate_limit_next(self, times: int = 1) -> None:
         self._rate_limits += times
 
+    def refuse_next(self, times: int = 1) -> None:
+        """The next message posts answer 400/50035 whatever they hold (as an embed URL Discord dislikes would)."""
+        self._refusals += times
+
+    def refused(self) -> list[Call]:
+        return [c for c in self.calls if c.status == 400]
+
     def posts(self, path_part: str = "") -> list[Call]:
         return [c for c in self.calls if c.method in ("POST", "PATCH") and path_part in c.path]
 
@@ -97,6 +105,11 @@ class DiscordStandIn:
         call = Call(request.method, path, body, dict(request.query))
         self.calls.append(call)
         parts = path.strip("/").split("/")
+        message = (body.get("data") if parts[0] == "interactions" else body) if isinstance(body, dict) else None
+        errors = form_errors(message) if isinstance(message, dict) and request.method in ("POST", "PATCH") else None
+        if errors:
+            call.status = 400
+            return answer({"message": "Invalid Form Body", "code": 50035, "errors": errors}, 400)
         route = (request.method, *[p if not p.isdigit() else "#" for p in parts])
         if route == ("GET", "users", "@me"):
             return answer(BOT)
@@ -120,11 +133,19 @@ class DiscordStandIn:
             return answer({"message": "Missing Access", "code": 50001}, 403)
         if channel not in self.channels and channel not in self.messages:
             return answer({"message": "Unknown Channel", "code": 10003}, 404)
+        if method == "GET" and len(parts) == 2:  # the channel itself
+            return answer({"id": channel, "type": 0, "guild_id": "100", "name": "papers", "position": 0,
+                           "permission_overwrites": [], "nsfw": False, "parent_id": None, "flags": 0})
         if method == "GET":
             limit = int(call.query.get("limit", 50))
             return answer(list(reversed(self.messages.get(channel, [])))[:limit])
         if len(parts) == 5 and parts[4] == "threads":
             return self._thread(channel, parts[3], body)
+        if self._refusals:
+            self._refusals -= 1
+            call.status = 400
+            return answer({"message": "Invalid Form Body", "code": 50035,
+                           "errors": {"embeds": {"0": {"url": {"_errors": [{"code": "URL_TYPE_INVALID_URL"}]}}}}}, 400)
         if self._rate_limits:
             self._rate_limits -= 1
             call.status = 429
@@ -143,7 +164,11 @@ class DiscordStandIn:
         if message_id in self.messages:
             return answer({"message": "A thread has already been created for this message", "code": 160004}, 400)
         parent = next(m for m in self.messages[channel] if m["id"] == message_id)
-        thread = {"id": message_id, "type": 11, "name": body["name"], "parent_id": channel, "guild_id": "100"}
+        thread = {"id": message_id, "type": 11, "name": body["name"], "parent_id": channel, "guild_id": "100",
+                  "owner_id": BOT_ID, "last_message_id": None, "rate_limit_per_user": 0, "message_count": 0,
+                  "member_count": 1, "total_message_sent": 0, "flags": 0, "applied_tags": [],
+                  "thread_metadata": {"archived": False, "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                                      "archive_timestamp": datetime.now(timezone.utc).isoformat(), "locked": False}}
         parent["thread"] = thread
         self.messages[message_id] = []
         return answer(thread, 201)
@@ -156,6 +181,47 @@ class DiscordStandIn:
             "timestamp": datetime.now(timezone.utc).isoformat(), "edited_timestamp": None, "flags": body.get("flags", 0),
             "nonce": body.get("nonce"), "allowed_mentions": body.get("allowed_mentions"),
         }
+
+
+LIMITS = {"content": 2000, "embeds": 10, "title": 256, "description": 4096, "fields": 25, "name": 256, "value": 1024,
+          "footer": 2048, "author": 256, "total": 6000, "custom_id": 100, "label": 80, "rows": 5, "per_row": 5}
+
+
+def form_errors(message: dict[str, Any]) -> dict[str, Any]:
+    """What Discord lists under `errors` when a message breaks its limits (empty: it is accepted)."""
+    errors: dict[str, Any] = {}
+    too_long = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH"}]}
+    if len(message.get("content") or "") > LIMITS["content"]:
+        errors["content"] = too_long
+    embeds = message.get("embeds") or []
+    if len(embeds) > LIMITS["embeds"]:
+        errors["embeds"] = too_long
+    total = 0
+    for i, embed in enumerate(embeds):
+        texts = {"title": embed.get("title") or "", "description": embed.get("description") or "",
+                 "footer": (embed.get("footer") or {}).get("text") or "", "author": (embed.get("author") or {}).get("name") or ""}
+        total += sum(map(len, texts.values()))
+        for key, text in texts.items():
+            if len(text) > LIMITS[key]:
+                errors.setdefault("embeds", {}).setdefault(str(i), {})[key] = too_long
+        fields = embed.get("fields") or []
+        if len(fields) > LIMITS["fields"]:
+            errors.setdefault("embeds", {}).setdefault(str(i), {})["fields"] = too_long
+        for j, f in enumerate(fields):
+            total += len(f.get("name") or "") + len(f.get("value") or "")
+            for key in ("name", "value"):
+                if len(f.get(key) or "") > LIMITS[key]:
+                    errors.setdefault("embeds", {}).setdefault(str(i), {}).setdefault("fields", {})[f"{j}.{key}"] = too_long
+    if total > LIMITS["total"]:
+        errors["embeds.total"] = {"_errors": [{"code": "MAX_EMBED_SIZE_EXCEEDED"}]}
+    rows = message.get("components") or []
+    if len(rows) > LIMITS["rows"] or any(len(r.get("components") or []) > LIMITS["per_row"] for r in rows):
+        errors["components"] = too_long
+    for r in rows:
+        for c in r.get("components") or []:
+            if len(c.get("custom_id") or "") > LIMITS["custom_id"] or len(c.get("label") or "") > LIMITS["label"]:
+                errors["components"] = too_long
+    return errors
 
 
 def answer(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -9,13 +9,20 @@ workspaces next to the stand-in's single `xoxb-test`. As a process of its own
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
-from tests.slack_server import TOKEN, SlackServer, SlackState, _Handler
+from slack_sdk.signature import SignatureVerifier
+
+from tests.slack_server import TOKEN, SlackServer, SlackState, _Handler, blocks_problem
+
+SECRET = "test-signing-secret"
+_event_ids = itertools.count(1)
 
 
 @dataclass
@@ -24,6 +31,7 @@ class SlackAppState(SlackState):
     install_team: str = "T9"  # the workspace oauth.v2.access installs
     installed: dict[str, str] = field(default_factory=dict)  # bot token -> team id, filled by oauth.v2.access
     responses: list[dict[str, Any]] = field(default_factory=list)  # every message posted to a response_url
+    refused: list[dict[str, Any]] = field(default_factory=list)  # response_url messages refused for their blocks
     tokens_seen: list[tuple[str, str]] = field(default_factory=list)  # (method, bearer token)
 
     def token_for(self, method: str) -> list[str]:
@@ -50,9 +58,11 @@ class _AppHandler(_Handler):
         path = urlparse(self.path).path.strip("/")
         if path.startswith("respond/"):
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            message = {"url": path, **json.loads(raw or "{}")}
+            problem = blocks_problem(message.get("blocks"))
             with self.state.lock:
-                self.state.responses.append({"url": path, **json.loads(raw or "{}")})
-            return self._plain(200, "ok")
+                (self.state.refused if problem else self.state.responses).append(message)
+            return self._plain(400, problem) if problem else self._plain(200, "ok")
         if path == "oauth.v2.access":
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
             return self._answer(200, self._installation(dict(parse_qsl(raw))))
@@ -93,6 +103,9 @@ class _AppHandler(_Handler):
         return 200, {"ok": True, "user": {"id": user, "name": user.lower(), "is_admin": admin, "is_owner": False}}
 
     def _chat_postEphemeral(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:  # noqa: N802
+        problem = blocks_problem(params.get("blocks"))
+        if problem:
+            return 200, {"ok": False, "error": problem}
         return 200, {"ok": True, "message_ts": "1764000000.000001"}
 
 
@@ -115,6 +128,42 @@ class SlackAPI(SlackServer):
 
     def response_url(self, name: str = "1") -> str:
         return f"{self.url}respond/{name}"
+
+
+# --- what Slack sends the app: signed requests, their retries, uninstall events --------------------
+
+
+def signed_headers(body: str, secret: str = SECRET, timestamp: int | str | None = None,
+                   content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    return {"content-type": content_type, "x-slack-request-timestamp": ts,
+            "x-slack-signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)}
+
+
+def retried(headers: dict[str, str], number: int, reason: str = "http_timeout") -> dict[str, str]:
+    """The same request as Slack sends it again when the ack was late or lost."""
+    return headers | {"x-slack-retry-num": str(number), "x-slack-retry-reason": reason}
+
+
+def event_body(event: dict[str, Any], team: str = "T1", event_id: str | None = None) -> str:
+    """An Events API callback as Slack posts it to /slack/events."""
+    return json.dumps({
+        "token": "legacy", "team_id": team, "api_app_id": "A1", "type": "event_callback",
+        "event_id": event_id or f"Ev{next(_event_ids):08d}", "event_time": int(time.time()),
+        "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}], "event": event,
+    })
+
+
+def mention(text: str, channel: str = "C1", user: str = "U1", ts: str = "1764.000100") -> dict[str, Any]:
+    return {"type": "app_mention", "user": user, "text": f"<@UBOT> {text}", "ts": ts, "channel": channel, "event_ts": ts}
+
+
+def app_uninstalled() -> dict[str, Any]:
+    return {"type": "app_uninstalled"}
+
+
+def tokens_revoked(bot: bool = True, users: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"type": "tokens_revoked", "tokens": {"oauth": list(users), "bot": ["UBOT"] if bot else []}}
 
 
 def main() -> None:

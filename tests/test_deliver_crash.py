@@ -188,7 +188,10 @@ def test_kill_9_at_random_moments_loses_nothing_and_repeats_nothing(database_url
     expected = _prepare(database_url)
     seed = int(os.environ.get("PAPERS_CRASH_SEED", random.randrange(1 << 30)))
     chance = random.Random(seed)
-    state = SlackState(rate_429=0.2, rate_503=0.05, retry_after=1, random=random.Random(seed))
+    # History as apps outside the Marketplace get it (15 a call, a call a "minute", here 1 s), and one
+    # public channel the bot never joined: reading there needs a join first.
+    state = SlackState(rate_429=0.2, rate_503=0.05, retry_after=1, random=random.Random(seed), public={"C1"})
+    state.outside_marketplace(every=1.0, retry_after=1)
     with SlackServer(state) as server:
         killed = [_kill_mid_pass(_deliver(database_url, server), state, chance) for _ in range(5)]
         assert sum(killed) >= 3, f"seed {seed}: most kills came too late to interrupt anything"

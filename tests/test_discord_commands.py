@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
+from discord import app_commands
 
 from adapters.discord import app as discord_app
 from adapters.discord import views as discord_views
-from adapters.discord.app import NEEDS_MANAGE_CHANNELS, build_client, guild_count, sync_commands
+from adapters.discord.app import NEEDS_MANAGE_CHANNELS, build_client, guild_count
+from adapters.discord.sync import sync_commands
 from bot.chat import commands as c
 from bot.chat import replies as r
 from bot.domain import ChannelRef, Digest, Found, Match, Paper, Schedule
@@ -238,14 +243,29 @@ async def test_a_hostile_title_in_find_results_is_harmless(chat: Chat) -> None:
 
 
 @chat_test
-async def test_commands_sync_to_the_development_guild(chat: Chat) -> None:
-    await sync_commands(chat.client, 100)
+async def test_commands_sync_to_the_development_guild_once_until_they_change(chat: Chat) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        stored = Path(folder) / "papers.db.discord-commands.json"
+        assert await sync_commands(chat.client, 100, stored)
+        assert not await sync_commands(chat.client, 100, stored)  # a restart: Discord has this tree already
+        assert await sync_commands(chat.client, None, stored)  # globally is another scope
+        chat.client.tree.add_command(app_commands.Command(  # type: ignore[attr-defined]
+            name="ping", description="a new command", callback=_ping))
+        assert await sync_commands(chat.client, 100, stored)  # the tree changed
+        assert await sync_commands(chat.client, 100, stored, force=True)  # papers-bot discord sync
 
-    [put] = [call for call in chat.api.calls if call.method == "PUT"]
+    puts = [call for call in chat.api.calls if call.method == "PUT"]
+    assert [p.path for p in puts] == [f"/applications/{APP_ID}/guilds/100/commands", f"/applications/{APP_ID}/commands"] \
+        + [f"/applications/{APP_ID}/guilds/100/commands"] * 2
+    put = puts[0]
     assert put.path == f"/applications/{APP_ID}/guilds/100/commands"
     [group] = put.body
     assert group["name"] == "papers" and group["contexts"] == [0] and group["dm_permission"] is False
     assert {o["name"] for o in group["options"]} == set(c.USAGE)
+
+
+async def _ping(interaction: discord.Interaction) -> None:
+    pass
 
 
 def test_the_client_is_sharded_above_the_configured_guild_count(api: DiscordStandIn) -> None:
@@ -279,3 +299,16 @@ def test_with_the_real_core_a_subscription_is_announced_then_known(api: DiscordS
     assert sent(announced)["content"].startswith("**Ada** subscribed this channel to `reinforcement-learning`")
     assert not sent(announced).get("flags", 0) & EPHEMERAL
     assert "already follows `reinforcement-learning`" in sent(again)["content"] and sent(again)["flags"] & EPHEMERAL
+
+
+def test_papers_bot_discord_sync_sends_the_commands_whatever_was_stored(api: DiscordStandIn, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from adapters.cli import cli
+
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'papers.db'}", "DISCORD_TOKEN": "test-token", "DISCORD_GUILD_ID": "100"}
+    runs = [CliRunner().invoke(cli, ["discord", "sync"], env=env) for _ in range(2)]
+    assert [run.exit_code for run in runs] == [0, 0], runs[0].output
+    assert "commands synced to guild 100" in runs[1].output
+    assert len([call for call in api.calls if call.method == "PUT"]) == 2
+    assert (tmp_path / "papers.db.discord-commands.json").exists()  # so that `run` does not send them again

@@ -149,8 +149,10 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
 def papers_bot(args: list[str], env: dict[str, str], cwd: Path, debug: bool = False) -> subprocess.CompletedProcess[str]:
     """`papers-bot ARGS`; with `debug` every logger at DEBUG (the CLI's `-v` stops at INFO)."""
     if debug:
-        command = [sys.executable, "-c", "import logging, sys; logging.basicConfig(level=logging.DEBUG); "
-                   "from adapters.cli import main; sys.argv[0] = 'papers-bot'; main()", *args]
+        # The Discord stand-in's address is set the way tests set it in-process (production has no such knob).
+        command = [sys.executable, "-c", "import logging, os, sys; logging.basicConfig(level=logging.DEBUG); "
+                   "import discord.http; discord.http.Route.BASE = os.environ.get('PAPERS_TEST_DISCORD_BASE', "
+                   "discord.http.Route.BASE); from adapters.cli import main; sys.argv[0] = 'papers-bot'; main()", *args]
     else:
         command = [str(PAPERS_BOT), *args]
     return subprocess.run(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
@@ -160,7 +162,7 @@ def papers_bot(args: list[str], env: dict[str, str], cwd: Path, debug: bool = Fa
 def test_say_and_deliver_print_no_secret(tmp_path: Path, slack: SlackAPI, discord_api: DiscordStandIn) -> None:
     env = environment(tmp_path, SLACK_BOT_TOKEN=SLACK_BOT, SLACK_APP_TOKEN=SLACK_APP, SLACK_SIGNING_SECRET=SIGNING,
                       SLACK_CLIENT_SECRET=CLIENT_SECRET, SLACK_TOKEN_KEY=TOKEN_KEY, DISCORD_TOKEN=DISCORD,
-                      SLACK_API_URL=slack.url, DISCORD_API_URL=f"http://127.0.0.1:{discord_api.port}/api/v10")
+                      SLACK_API_URL=slack.url, PAPERS_TEST_DISCORD_BASE=f"http://127.0.0.1:{discord_api.port}/api/v10")
     runs = [papers_bot(["-v", "say", str(channel), "/papers subscribe reinforcement-learning"], env, tmp_path)
             for channel in (SLACK_CHANNEL, DISCORD_CHANNEL)]
     runs.append(papers_bot(["-v", "say", "slack:T1:C1", "/papers frobnicate"], env, tmp_path))

@@ -17,7 +17,6 @@ import pytest
 import slack_bolt
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import Permissions, build_slack_app, typed_text
 from adapters.slack.replies import render
@@ -26,17 +25,9 @@ from bot.chat import replies as r
 from bot.config import Settings
 from bot.domain import ChannelRef, Digest, Found, Match, Paper, Schedule
 from bot.sources.ingest import merge_papers
-from tests.slack_api import SlackAPI
+from tests.slack_api import SECRET, SlackAPI, signed_headers
 
-SECRET = "test-signing-secret"
 HOSTILE = "<!channel> Attention <https://x|click> & *bold* world-model agents"
-
-
-def signed_headers(body: str, secret: str = SECRET, timestamp: int | None = None,
-                   content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    return {"content-type": content_type, "x-slack-request-timestamp": ts,
-            "x-slack-signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)}
 
 
 def slack_settings(database_url: str, slack: SlackAPI, **extra: Any) -> Settings:
@@ -66,21 +57,22 @@ class Workspace:
     name: str = "ana"
     acks: list[BoltResponse] = field(default_factory=list)
 
-    def command(self, text: str, user: str | None = None) -> BoltResponse:
+    def command(self, text: str, user: str | None = None, trigger_id: str | None = None) -> BoltResponse:
+        """A signed slash command; Slack gives each one a trigger_id of its own, a replay keeps it."""
         body = urlencode({
             "token": "legacy", "team_id": self.team, "team_domain": "lab", "channel_id": self.channel,
             "channel_name": "papers", "user_id": user or self.user, "user_name": self.name, "command": "/papers",
-            "text": text, "api_app_id": "A1", "trigger_id": "1.2.3",
+            "text": text, "api_app_id": "A1", "trigger_id": trigger_id or uuid.uuid4().hex,
             "response_url": self.slack.response_url(f"{self.team}/{len(self.acks) + 1}"),
         })
         response = self.bolt.dispatch(BoltRequest(body=body, headers=signed_headers(body)))
         self.acks.append(response)
         return response
 
-    def replies(self, text: str, user: str | None = None) -> list[dict[str, Any]]:
+    def replies(self, text: str, user: str | None = None, trigger_id: str | None = None) -> list[dict[str, Any]]:
         """The ack's message (if any) and every message posted to this command's response_url."""
         before = len(self.slack.state.responses)
-        ack = self.command(text, user)
+        ack = self.command(text, user, trigger_id)
         assert ack.status == 200, ack.body
         messages = [json.loads(ack.body)] if ack.body else []
         return messages + self.slack.state.responses[before:]

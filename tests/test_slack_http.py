@@ -1,38 +1,36 @@
-"""The Slack adapter over real HTTP on 127.0.0.1: signed requests answered, anything else refused."""
+"""The `web` process over real HTTP on 127.0.0.1: signed requests answered, anything else refused, never a 500."""
 
 from __future__ import annotations
 
 import dataclasses
 import http.client
+import io
 import json
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
+from wsgiref.util import setup_testing_defaults
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
 
-from adapters.slack.server import NO_SIGNING_SECRET, Running, start
+from adapters.slack.server import NO_SIGNING_SECRET, serve_http, start, web_app
+from adapters.slack.wsgi import SlackWeb
 from bot.app import App, build_app
-from tests.slack_api import SlackAPI
-from tests.test_slack_app import signed_headers, slack_settings
+from storage.engine import make_engine
+from tests.slack_api import SECRET, SlackAPI, signed_headers
+from tests.slack_web import WebProcess
+from tests.test_slack_app import slack_settings
 
 
-def request(running: Running, method: str, path: str, body: str = "",
-            headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
-    """One HTTP request to the running adapter: (status, headers, body)."""
-    connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
-    try:
-        connection.request(method, path, body=body.encode(), headers=headers or {})
-        answer = connection.getresponse()
-        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read().decode()
-    finally:
-        connection.close()
-
-
-def eventually(check: Callable[[], Any], seconds: float = 5.0) -> Any:
+def eventually(check: Callable[[], Any], seconds: float = 10.0) -> Any:
     """The lazy listener answers in a thread of its own: wait for what it posts."""
     deadline = time.monotonic() + seconds
     while not (result := check()) and time.monotonic() < deadline:
@@ -42,7 +40,12 @@ def eventually(check: Callable[[], Any], seconds: float = 5.0) -> Any:
 
 def command_body(slack: SlackAPI, text: str, team: str = "T1", user: str = "U1", name: str = "respond/1") -> str:
     return urlencode({"team_id": team, "channel_id": "C1", "user_id": user, "user_name": "ana", "command": "/papers",
-                      "text": text, "response_url": slack.url + name, "trigger_id": "1.2.3", "api_app_id": "A1"})
+                      "text": text, "response_url": slack.url + name, "trigger_id": uuid.uuid4().hex, "api_app_id": "A1"})
+
+
+def web_env(database_url: str, slack: SlackAPI, **extra: str) -> dict[str, str]:
+    return {"DATABASE_URL": database_url, "SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_API_URL": slack.url, "WEB_THREADS": "8"} | extra
 
 
 @pytest.fixture(scope="module")
@@ -52,37 +55,33 @@ def slack() -> Iterator[SlackAPI]:
 
 
 @pytest.fixture(scope="module")
-def papers(tmp_path_factory: pytest.TempPathFactory, slack: SlackAPI) -> Iterator[App]:
-    app = build_app(slack_settings(f"sqlite:///{tmp_path_factory.mktemp('http') / 'papers.db'}", slack))
-    yield app
-    app.engine.dispose()
+def web(tmp_path_factory: pytest.TempPathFactory, slack: SlackAPI) -> Iterator[WebProcess]:
+    """`papers-bot run --only slack` as the Procfile starts it, on a free port."""
+    folder = tmp_path_factory.mktemp("web")
+    with WebProcess(web_env(f"sqlite:///{folder / 'papers.db'}", slack), cwd=folder) as process:
+        yield process
 
 
-@pytest.fixture(scope="module")
-def running(papers: App) -> Iterator[Running]:
-    """HTTP mode as `papers-bot run` starts it (lazy listeners on bolt's own threads), on a free port."""
-    server = start(papers, host="127.0.0.1", port=0)
-    yield server
-    server.stop()
+def test_it_says_once_where_it_listens_and_the_health_check_asks_the_database(web: WebProcess) -> None:
+    assert web.stderr.count("listening on") == 1
+    assert web.request("GET", "/healthz")[::2] == (200, "ok: database answered\n")
+    status, headers, body = web.request("HEAD", "/healthz")
+    assert (status, body) == (200, "") and headers["content-type"].startswith("text/plain")
+    assert web.request("POST", "/healthz")[0] == 405
 
 
-def test_health_check(running: Running) -> None:
-    assert request(running, "GET", "/healthz")[::2] == (200, "ok\n")
-
-
-def test_a_signed_command_is_answered_in_the_http_response(running: Running, slack: SlackAPI) -> None:
+def test_a_signed_command_is_answered_in_the_http_response(web: WebProcess, slack: SlackAPI) -> None:
     body = command_body(slack, "help")
-    status, headers, answer = request(running, "POST", "/slack/events", body, signed_headers(body))
+    status, headers, answer = web.request("POST", "/slack/events", body, signed_headers(body))
     assert status == 200 and headers["content-type"].startswith("application/json")
     assert json.loads(answer)["response_type"] == "ephemeral"
     assert "/papers find &lt;text&gt;" in answer
 
 
-def test_a_slow_command_is_acked_at_once_and_announced_through_the_response_url(running: Running, slack: SlackAPI) -> None:
+def test_a_slow_command_is_acked_at_once_and_announced_through_the_response_url(web: WebProcess, slack: SlackAPI) -> None:
     body = command_body(slack, "subscribe reinforcement-learning", name="respond/subscribe")
-    started = time.monotonic()
-    status, _, answer = request(running, "POST", "/slack/events", body, signed_headers(body))
-    assert status == 200 and answer == "" and time.monotonic() - started < 2.5
+    status, _, answer = web.request("POST", "/slack/events", body, signed_headers(body))
+    assert status == 200 and answer == ""
     posted = eventually(lambda: [r for r in slack.state.responses if r["url"] == "respond/subscribe"])
     assert posted[0]["response_type"] == "in_channel"
     assert posted[0]["text"].startswith("<@U1> subscribed this channel to `reinforcement-learning`")
@@ -96,35 +95,133 @@ FORM = {"content-type": "application/x-www-form-urlencoded"}
     pytest.param(lambda body: (body, signed_headers(body, timestamp=int(time.time()) - 301)), id="older-than-5-minutes"),
     pytest.param(lambda body: (body, signed_headers(body, secret="someone-elses")), id="wrong-secret"),
     pytest.param(lambda body: (body + "&text=unsubscribe+all", signed_headers(body)), id="body-changed-after-signing"),
+    pytest.param(lambda body: (body, signed_headers(body) | {"x-slack-request-timestamp": "abc"}), id="timestamp-abc"),
+    pytest.param(lambda body: (body, signed_headers(body) | {"x-slack-request-timestamp": "1e3"}), id="timestamp-1e3"),
+    pytest.param(lambda body: (body, {k: v for k, v in signed_headers(body).items() if k != "x-slack-signature"}),
+                 id="no-signature"),
 ])
 def test_requests_not_signed_by_slack_get_401_and_do_nothing(
-        running: Running, slack: SlackAPI, forge: Callable[[str], tuple[str, dict[str, str]]]) -> None:
+        web: WebProcess, slack: SlackAPI, forge: Callable[[str], tuple[str, dict[str, str]]]) -> None:
     sent, headers = forge(command_body(slack, "subscribe robotics", name="respond/forged"))
-    assert request(running, "POST", "/slack/events", sent, headers)[0] == 401
+    assert web.request("POST", "/slack/events", sent, headers)[0] == 401
     time.sleep(0.1)
     assert not [r for r in slack.state.responses if r["url"] == "respond/forged"]
 
 
-def test_unknown_paths_and_oversized_bodies_are_refused(running: Running) -> None:
-    assert request(running, "GET", "/slack/install")[0] == 404  # no OAuth configured
-    assert request(running, "POST", "/admin", "x")[0] == 404
-    assert request(running, "POST", "/slack/events", "", {"Content-Length": str(10 << 20)})[0] == 413
+DEEP = "[" * 100_000 + "]" * 100_000
+MALFORMED = {
+    "payload-not-json": ("payload=" + quote("{not json"), "application/x-www-form-urlencoded"),
+    "payload-a-list": ("payload=" + quote("[1, 2]"), "application/x-www-form-urlencoded"),
+    "json-array": ("[1, 2, 3]", "application/json"),
+    "deep-nesting": ('{"a": ' + DEEP + "}", "application/json"),
+    "deep-nesting-in-payload": ("payload=" + quote(DEEP), "application/x-www-form-urlencoded"),
+    "json-string": ('"hello"', "application/json"),
+    "event-not-an-object": ('{"type": "event_callback", "event": "x", "team_id": "T1"}', "application/json"),
+    "team-a-number": ('{"type": "block_actions", "team": 5, "user": 7, "actions": "x"}', "application/json"),
+    "authorizations-a-number": ('{"type": "event_callback", "authorizations": 5, "event": {}}', "application/json"),
+}
+
+
+@pytest.mark.parametrize("body, content_type", MALFORMED.values(), ids=MALFORMED.keys())
+def test_signed_but_malformed_bodies_get_400_or_401_never_500_or_silence(
+        web: WebProcess, body: str, content_type: str) -> None:
+    status, _, _ = web.request("POST", "/slack/events", body, signed_headers(body, content_type=content_type))
+    assert status in (400, 401, 404)  # 404: well formed, but nothing of ours listens for it
+
+
+def test_a_body_that_is_not_utf8_is_refused(web: WebProcess) -> None:
+    assert web.request("POST", "/slack/events", b"text=\xff\xfe", FORM)[0] == 400
+
+
+def test_unknown_paths_and_oversized_bodies_are_refused(web: WebProcess) -> None:
+    assert web.request("GET", "/slack/install")[0] == 404  # no OAuth configured
+    assert web.request("POST", "/admin", "x")[0] == 404
+    connection = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+    connection.putrequest("POST", "/slack/events")
+    connection.putheader("Content-Length", str(10 << 20))
+    connection.endheaders()
+    assert connection.getresponse().status == 413
+    connection.close()
+
+
+def test_a_burst_of_commands_over_many_connections_is_all_answered(web: WebProcess, slack: SlackAPI) -> None:
+    def one(_: int) -> int:
+        body = command_body(slack, "help")
+        try:
+            return web.request("POST", "/slack/events", body, signed_headers(body))[0]
+        except OSError:  # reset or refused: what a backlog of 5 did
+            return -1
+
+    with ThreadPoolExecutor(25) as pool:
+        statuses = list(pool.map(one, range(100)))
+    assert statuses == [200] * 100
+
+
+def test_no_secret_reaches_the_output(web: WebProcess, slack: SlackAPI) -> None:
+    body = command_body(slack, "find attention", name="respond/logs")
+    web.request("POST", "/slack/events", body, signed_headers(body))
+    eventually(lambda: [r for r in slack.state.responses if r["url"] == "respond/logs"])
+    assert "xoxb-test" not in web.stderr and SECRET not in web.stderr
+
+
+# --- the WSGI app in-process: the health check's failure, and any signed JSON at all ------------------
+
+
+@pytest.fixture(scope="module")
+def papers(tmp_path_factory: pytest.TempPathFactory, slack: SlackAPI) -> Iterator[App]:
+    app = build_app(slack_settings(f"sqlite:///{tmp_path_factory.mktemp('wsgi') / 'papers.db'}", slack))
+    yield app
+    app.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def wsgi(papers: App) -> SlackWeb:
+    return web_app(papers)
+
+
+def call(wsgi: SlackWeb, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> tuple[str, bytes]:
+    environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path, "CONTENT_LENGTH": str(len(body)),
+                               "wsgi.input": io.BytesIO(body), "SERVER_PROTOCOL": "HTTP/1.1"}
+    for name, value in (headers or {}).items():
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else "HTTP_" + key] = value
+    setup_testing_defaults(environ)
+    answer: list[str] = []
+    chunks = wsgi(environ, lambda status, _headers, *_: answer.append(status))
+    return answer[0], b"".join(chunks)
+
+
+def test_the_health_check_says_when_the_database_does_not_answer(wsgi: SlackWeb) -> None:
+    unreachable = SlackWeb(wsgi.bolt, make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"), SECRET)
+    assert call(unreachable, "GET", "/healthz") == ("503 Service Unavailable", b"database unreachable\n")
+    assert call(unreachable, "HEAD", "/healthz") == ("503 Service Unavailable", b"")
+    assert call(wsgi, "HEAD", "/healthz") == ("200 OK", b"")
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                        st.sampled_from(["type", "event", "team", "team_id", "user", "channel", "authorizations",
+                                         "enterprise", "view", "actions", "trigger_id", "event_id", "command",
+                                         "text", "payload", "container", "message", "id"]), inner, max_size=5),
+                    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=JSON, as_form=st.booleans())
+def test_any_signed_body_gets_an_answer_below_500(wsgi: SlackWeb, payload: object, as_form: bool) -> None:
+    text = json.dumps(payload)
+    body = "payload=" + quote(text) if as_form else text
+    kind = "application/x-www-form-urlencoded" if as_form else "application/json"
+    status, _ = call(wsgi, "POST", "/slack/events", body.encode(), signed_headers(body, content_type=kind))
+    assert int(status[:3]) < 500, (status, body[:300])
 
 
 def test_http_mode_refuses_to_start_without_a_signing_secret(papers: App, capsys: pytest.CaptureFixture[str]) -> None:
     unsigned = dataclasses.replace(papers, settings=papers.settings.model_copy(update={"slack_signing_secret": None}))
     with pytest.raises(SystemExit) as stopped:
-        start(unsigned, host="127.0.0.1", port=0)
+        serve_http(unsigned)
     assert stopped.value.code == 2
     assert capsys.readouterr().err.strip() == NO_SIGNING_SECRET
-
-
-def test_no_secret_reaches_the_logs(running: Running, slack: SlackAPI, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level("DEBUG")
-    body = command_body(slack, "find attention", name="respond/logs")
-    request(running, "POST", "/slack/events", body, signed_headers(body))
-    eventually(lambda: [r for r in slack.state.responses if r["url"] == "respond/logs"])
-    assert "xoxb-test" not in caplog.text and "test-signing-secret" not in caplog.text
 
 
 def test_an_app_token_means_socket_mode_through_the_configured_api_url(papers: App, slack: SlackAPI) -> None:
@@ -132,3 +229,7 @@ def test_an_app_token_means_socket_mode_through_the_configured_api_url(papers: A
     with pytest.raises(SlackApiError):  # the stand-in knows no app tokens: what matters is where it asked
         start(dataclasses.replace(papers, settings=settings))
     assert slack.state.token_for("apps.connections.open") == ["xapp-test"]
+
+
+def test_the_procfile_web_line_is_the_one_these_tests_start() -> None:
+    assert "web: papers-bot run --only slack" in (Path(__file__).parents[1] / "Procfile").read_text()

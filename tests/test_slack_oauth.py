@@ -11,11 +11,11 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
-from adapters.slack.server import Running, start
 from bot.app import App, build_app
-from tests.slack_api import SlackAPI
-from tests.test_slack_app import signed_headers, slack_settings
-from tests.test_slack_http import command_body, eventually, request
+from tests.slack_api import SECRET, SlackAPI, signed_headers
+from tests.slack_web import WebProcess
+from tests.test_slack_app import slack_settings
+from tests.test_slack_http import command_body, eventually
 
 CLIENT_ID = "1111.2222"
 
@@ -36,10 +36,11 @@ def papers(database_url: str, slack: SlackAPI) -> Iterator[App]:
 
 
 @pytest.fixture
-def running(papers: App) -> Iterator[Running]:
-    server = start(papers, host="127.0.0.1", port=0)
-    yield server
-    server.stop()
+def running(papers: App, slack: SlackAPI, tmp_path: Path) -> Iterator[WebProcess]:
+    env = {"DATABASE_URL": papers.settings.database_url, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.url,
+           "SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": "client-secret", "SLACK_CHANGES_BY": "admins"}
+    with WebProcess(env, cwd=tmp_path) as web:
+        yield web
 
 
 def manifest_scopes() -> list[str]:
@@ -48,9 +49,9 @@ def manifest_scopes() -> list[str]:
     return re.findall(r"^\s+- ([a-z_:.]+)", block, re.M)
 
 
-def install(running: Running, code: str = "one-time-code") -> tuple[int, str]:
+def install(running: WebProcess, code: str = "one-time-code") -> tuple[int, str]:
     """A browser's trip: /slack/install -> Slack's consent page (skipped) -> /slack/oauth_redirect."""
-    status, headers, _ = request(running, "GET", "/slack/install")
+    status, headers, _ = running.request("GET", "/slack/install")
     assert status == 302
     consent = urlparse(headers["location"])
     assert consent.path == "/oauth/v2/authorize" and parse_qs(consent.query)["client_id"] == [CLIENT_ID]
@@ -58,13 +59,13 @@ def install(running: Running, code: str = "one-time-code") -> tuple[int, str]:
     state = parse_qs(consent.query)["state"][0]
     cookie = SimpleCookie(headers["set-cookie"])
     assert cookie["slack-app-oauth-state"].value == state
-    status, _, page = request(running, "GET", f"/slack/oauth_redirect?code={code}&state={state}",
+    status, _, page = running.request("GET", f"/slack/oauth_redirect?code={code}&state={state}",
                               headers={"Cookie": f"slack-app-oauth-state={state}"})
     return status, page
 
 
 def test_an_install_is_stored_in_our_database_and_its_token_used_by_later_commands(
-        papers: App, running: Running, slack: SlackAPI) -> None:
+        papers: App, running: WebProcess, slack: SlackAPI) -> None:
     slack.state.admins.add("U7")
     status, _ = install(running)
     assert status == 200
@@ -75,24 +76,24 @@ def test_an_install_is_stored_in_our_database_and_its_token_used_by_later_comman
     assert bot is not None and bot.bot_token == "xoxb-installed-T9"
 
     body = command_body(slack, "subscribe robotics", team="T9", user="U7", name="respond/t9")
-    assert request(running, "POST", "/slack/events", body, signed_headers(body))[0] == 200
+    assert running.request("POST", "/slack/events", body, signed_headers(body))[0] == 200
     posted = eventually(lambda: [r for r in slack.state.responses if r["url"] == "respond/t9"])
     assert posted[0]["text"].startswith("<@U7> subscribed this channel to `robotics`")
     assert slack.state.token_for("users.info") == ["xoxb-installed-T9"]  # the admin check ran as that workspace's bot
 
 
-def test_a_state_is_good_for_one_install_only(running: Running, slack: SlackAPI) -> None:
-    status, headers, _ = request(running, "GET", "/slack/install")
+def test_a_state_is_good_for_one_install_only(running: WebProcess, slack: SlackAPI) -> None:
+    status, headers, _ = running.request("GET", "/slack/install")
     state = parse_qs(urlparse(headers["location"]).query)["state"][0]
     path, cookie = f"/slack/oauth_redirect?code=c&state={state}", {"Cookie": f"slack-app-oauth-state={state}"}
-    assert request(running, "GET", path, headers=cookie)[0] == 200
-    assert request(running, "GET", path, headers=cookie)[0] != 200  # replayed: the state was consumed
-    assert request(running, "GET", "/slack/oauth_redirect?code=c&state=forged", headers={"Cookie": "x=y"})[0] != 200
+    assert running.request("GET", path, headers=cookie)[0] == 200
+    assert running.request("GET", path, headers=cookie)[0] != 200  # replayed: the state was consumed
+    assert running.request("GET", "/slack/oauth_redirect?code=c&state=forged", headers={"Cookie": "x=y"})[0] != 200
     assert len(slack.state.calls_to("oauth.v2.access")) == 1
 
 
-def test_a_workspace_that_never_installed_is_asked_to_install(running: Running, slack: SlackAPI) -> None:
+def test_a_workspace_that_never_installed_is_asked_to_install(running: WebProcess, slack: SlackAPI) -> None:
     body = command_body(slack, "help", team="T404", name="respond/t404")
-    assert request(running, "POST", "/slack/events", body, signed_headers(body))[0] == 200
+    assert running.request("POST", "/slack/events", body, signed_headers(body))[0] == 200
     posted = eventually(lambda: [r for r in slack.state.responses if r["url"] == "respond/t404"])
     assert posted[0]["text"].startswith("papers-bot is not installed in this workspace")

@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.app_commands import Choice, Range
 
 from adapters.discord.render import NO_MENTIONS, Message, fit, inert
+from adapters.discord.sync import hash_file, sync_commands
 from adapters.discord.views import PAGE_ITEMS, actor_of, ask, channel_of, pager, query_hash, respond
 from bot.app import App
 from bot.chat import commands as c
@@ -188,43 +189,37 @@ def build_client(app: App, sharded: bool = False) -> discord.Client:
     return client
 
 
-async def sync_commands(client: discord.Client, guild_id: int | None) -> None:
-    """To one guild in development (instant), else globally (Discord may take a while to show them)."""
-    tree: app_commands.CommandTree = client.tree  # type: ignore[attr-defined]
-    if guild_id:
-        guild = discord.Object(id=guild_id)
-        tree.copy_global_to(guild=guild)
-        synced = await tree.sync(guild=guild)
-    else:
-        synced = await tree.sync()
-    log.info("synced %d command(s) %s", len(synced), f"to guild {guild_id}" if guild_id else "globally")
-
-
 async def guild_count(token: str) -> int:
-    """The application's approximate guild count, asked before choosing the client class."""
-    http = discord.http.HTTPClient(asyncio.get_running_loop())
-    try:
-        await http.static_login(token)
-        return int((await http.application_info()).get("approximate_guild_count", 0))
-    finally:
-        await http.close()
+    """The application's approximate guild count, asked (over REST, no gateway) before choosing the client class."""
+    probe = discord.Client(intents=discord.Intents.none())
+    async with probe:
+        await probe.login(token)
+        return probe.application.approximate_guild_count if probe.application else 0
 
 
 async def start(app: App) -> None:
-    """Log in, sync the commands and stay connected until cancelled."""
+    """Log in, sync the commands if they changed and stay connected until cancelled."""
     settings = app.settings
     if settings.discord_token is None:
         raise ValueError("DISCORD_TOKEN is not set")
-    if settings.discord_api_url:
-        discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
     token = settings.discord_token.get_secret_value()
     guilds = await guild_count(token)
     client = build_client(app, sharded=guilds > settings.discord_shard_above)
     log.info("starting the Discord client for about %d guild(s)%s", guilds, " (sharded)" if guilds > settings.discord_shard_above else "")
     async with client:
         await client.login(token)
-        await sync_commands(client, settings.discord_guild_id)
+        await sync_commands(client, settings.discord_guild_id, hash_file(app.engine))
         await client.connect()
+
+
+async def sync_now(app: App) -> bool:
+    """`papers-bot discord sync`: log in over REST, sync the command tree whatever the stored hash says."""
+    if app.settings.discord_token is None:
+        raise ValueError("DISCORD_TOKEN is not set")
+    client = build_client(app)
+    async with client:
+        await client.login(app.settings.discord_token.get_secret_value())
+        return await sync_commands(client, app.settings.discord_guild_id, hash_file(app.engine), force=True)
 
 
 def run(app: App) -> None:

@@ -111,10 +111,17 @@ def authors(paper: Paper) -> str:
     return names + (" et al." if len(paper.authors) > 3 else "")
 
 
-def links(paper: Paper) -> str:
+def links(paper: Paper, limit: int = FIELD) -> str:
+    """The paper's links as markdown, whole links only, as many as fit in a field (long code or project URLs do not)."""
     named = (("arXiv", paper.abs_url), ("PDF", paper.pdf_url), ("HF", paper.hf_url), ("code", paper.code_url),
              ("project", paper.project_url))
-    return " · ".join(f"[{name}]({url})" for name, raw in named if (url := safe_url(raw)))
+    kept: list[str] = []
+    for name, raw in named:
+        url = safe_url(raw)
+        link = f"[{name}]({url})" if url else ""
+        if link and len(" · ".join(kept + [link])) <= limit:
+            kept.append(link)
+    return " · ".join(kept)
 
 
 def paper_embed(paper: Paper, why: str = "", footer: str = "") -> discord.Embed:
@@ -126,7 +133,7 @@ def paper_embed(paper: Paper, why: str = "", footer: str = "") -> discord.Embed:
     if paper.upvotes:
         embed.add_field(name="Upvotes", value=f"▲ {paper.upvotes}", inline=True)
     if text := links(paper):
-        embed.add_field(name="Links", value=text, inline=False)  # five URLs of at most ~100 chars each
+        embed.add_field(name="Links", value=text, inline=False)
     if thumbnail := safe_url(paper.thumbnail_url):
         embed.set_thumbnail(url=thumbnail)
     lines = [fit(why, 300, inert)] if why else []

@@ -1,4 +1,4 @@
-"""Posts digests to Discord over REST with discord.py's HTTP client, and recognises its own posts by their mark."""
+"""Posts digests to Discord through discord.py's public client API (REST only), and recognises its own posts by their mark."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 
 import aiohttp
 import discord
-from discord.http import HTTPClient, Route, handle_message_parameters
 
+from adapters.discord.limits import as_plain, fit_message
 from adapters.discord.render import (
     COLOUR,
     DESCRIPTION,
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 HISTORY = 100  # recent messages looked through for a mark; a post is confirmed within hours, not days
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
+INVALID_FORM = 50035  # "Invalid Form Body": the same payload is refused every time
 _MARK = re.compile(r"papers-bot ([\w-]{1,64}) · part (\d+)/(\d+)")
 
 
@@ -48,10 +49,10 @@ def mark_footer(mark: str, part: Part) -> str:
     return f"papers-bot {mark} · part {part.index + 1}/{part.count}"
 
 
-def read_mark(message: dict[str, Any]) -> tuple[str, int, int] | None:
-    """(mark, part index, part count) from a message as the REST API returns it."""
-    for embed in message.get("embeds") or ():
-        found = _MARK.search((embed.get("footer") or {}).get("text", ""))
+def read_mark(message: discord.Message | Message) -> tuple[str, int, int] | None:
+    """(mark, part index, part count) from one of our messages, read from its embeds' footers."""
+    for embed in message.embeds:
+        found = _MARK.search(embed.footer.text or "")
         if found:
             return found.group(1), int(found.group(2)) - 1, int(found.group(3))
     return None
@@ -79,31 +80,33 @@ def digest_part(digest: Digest, mark: str, part: Part) -> Message:
 class DiscordSender:
     """The Sender (and ResumingSender) for Discord; its methods block, so call them from worker threads."""
 
-    def __init__(self, http: HTTPClient, loop: asyncio.AbstractEventLoop, token: str | None = None,
-                 me: int | None = None, timeout: float = 120.0) -> None:
-        self.http, self.loop, self.timeout = http, loop, timeout
+    def __init__(self, client: discord.Client, loop: asyncio.AbstractEventLoop, token: str | None = None,
+                 timeout: float = 120.0) -> None:
+        self.client, self.loop, self.timeout = client, loop, timeout
         self._token = token  # set only when this sender logs in itself (standalone)
-        self._me = me
         self._login: asyncio.Lock | None = None  # made on the loop, where it is used
 
     @classmethod
     def for_client(cls, client: discord.Client) -> DiscordSender:
-        """Post through a running bot's own HTTP client and rate limiter."""
-        return cls(client.http, client.loop)
+        """Post through a running bot's own client and rate limiter."""
+        return cls(client, client.loop)
 
     @classmethod
     def standalone(cls, token: str, timeout: float = 120.0) -> DiscordSender:
-        """Its own HTTP client on its own event-loop thread (`papers-bot deliver`, or next to a bot process)."""
+        """A client of its own that logs in over REST only (no gateway), on its own event-loop thread."""
         loop = asyncio.new_event_loop()
         threading.Thread(target=loop.run_forever, name="discord-sender", daemon=True).start()
-        return cls(HTTPClient(loop), loop, token=token, timeout=timeout)
+
+        async def make() -> discord.Client:  # made on its loop: the client's HTTP session belongs there
+            return discord.Client(intents=discord.Intents.none(), allowed_mentions=NO_MENTIONS)
+
+        client = asyncio.run_coroutine_threadsafe(make(), loop).result(10)
+        return cls(client, loop, token=token, timeout=timeout)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DiscordSender:
         if settings.discord_token is None:
             raise ValueError("DISCORD_TOKEN is not set")
-        if settings.discord_api_url:
-            Route.BASE = settings.discord_api_url.rstrip("/")
         return cls.standalone(settings.discord_token.get_secret_value())
 
     # --- the Sender protocol ---------------------------------------------------------------
@@ -126,34 +129,46 @@ class DiscordSender:
 
     def close(self) -> None:
         if self._token is not None:
-            asyncio.run_coroutine_threadsafe(self.http.close(), self.loop).result(10)
+            asyncio.run_coroutine_threadsafe(self.client.close(), self.loop).result(10)
             self.loop.call_soon_threadsafe(self.loop.stop)
 
     # --- on the event loop ----------------------------------------------------------------
 
+    def _where(self, channel_id: str | int) -> discord.PartialMessageable:
+        return self.client.get_partial_messageable(int(channel_id))
+
     async def _post(self, channel: ChannelRef, digest: Digest, mark: str, found: dict[int, str]) -> list[str]:
         ids: list[str] = []
-        thread = None
+        thread: str | None = None
         for part in parts(digest):
             if part.index in found:
                 ids.append(found[part.index])
             else:
-                message = digest_part(digest, mark, part)
-                where = channel.channel if part.index == 0 else thread
-                with handle_message_parameters(content=message.content or None, embeds=message.embeds,
-                                               nonce=nonce(mark, part), allowed_mentions=NO_MENTIONS) as params:
-                    data = await self.http.send_message(where, params=params)
-                ids.append(str(data["id"]))
+                where = self._where(channel.channel if part.index == 0 else thread or channel.channel)
+                ids.append(str((await self._send(where, digest_part(digest, mark, part), nonce(mark, part))).id))
             if part.is_parent:
                 thread = await self._thread(channel.channel, ids[0], digest.title)
         log.info("posted %d message(s) of %s to %s", len(ids) - len(found), mark, channel)
         return ids
 
+    async def _send(self, where: discord.PartialMessageable, message: Message, once: str) -> discord.Message:
+        """One message, fitted to Discord's limits; refused anyway (50035), its words alone as plain text."""
+        message = fit_message(message)
+        try:
+            return await where.send(**message.kwargs(), nonce=once)
+        except discord.HTTPException as exc:
+            if exc.status != 400 or exc.code != INVALID_FORM or not message.embeds:
+                raise
+            log.warning("Discord refused the embeds of a post to %s (%s); posting it as text", where.id, exc.text[:200])
+        return await where.send(**fit_message(as_plain(message)).kwargs(), nonce=once)
+
     async def _thread(self, channel_id: str, message_id: str, title: str) -> str:
         """The thread under the parent; a thread started from a message has the message's id."""
+        # A thread needs the channel's guild: the cached channel of a connected bot, else one GET.
+        parent = self.client.get_channel(int(channel_id)) or await self.client.fetch_channel(int(channel_id))
         try:
-            await self.http.start_thread_with_message(channel_id, message_id, name=fit(title or "papers", 100, inert),
-                                                      auto_archive_duration=1440)
+            await parent.get_partial_message(int(message_id)).create_thread(  # type: ignore[union-attr]
+                name=fit(title or "papers", 100, inert), auto_archive_duration=1440)
         except discord.HTTPException as exc:
             if exc.code != THREAD_EXISTS:  # a resumed post whose thread was made before the crash
                 raise
@@ -163,31 +178,29 @@ class DiscordSender:
         """Part index -> message id for this mark, in the channel and its thread; and the part count."""
         found: dict[int, str] = {}
         count = 0
-        for message in await self.http.logs_from(channel.channel, HISTORY):
+        async for message in self._where(channel.channel).history(limit=HISTORY):
             seen = read_mark(message) if self._mine(message) else None
             if seen and seen[0] == mark:
-                found[seen[1]], count = str(message["id"]), seen[2]
+                found[seen[1]], count = str(message.id), seen[2]
         if 0 in found and count > 1:
             try:
-                replies = await self.http.logs_from(found[0], HISTORY)
+                async for message in self._where(found[0]).history(limit=HISTORY):
+                    seen = read_mark(message) if self._mine(message) else None
+                    if seen and seen[0] == mark:
+                        found[seen[1]] = str(message.id)
             except discord.NotFound:  # the parent is there, its thread is not yet
-                replies = []
-            for message in replies:
-                seen = read_mark(message) if self._mine(message) else None
-                if seen and seen[0] == mark:
-                    found[seen[1]] = str(message["id"])
+                pass
         return found, count
 
-    def _mine(self, message: dict[str, Any]) -> bool:
-        return self._me is None or str(message.get("author", {}).get("id")) == str(self._me)
+    def _mine(self, message: discord.Message) -> bool:
+        return self.client.user is None or message.author.id == self.client.user.id
 
     async def _ready(self) -> None:
-        """Log in (standalone) and learn the bot's own user id, once, before the first request."""
+        """Log in once (standalone) before the first request; a running bot is logged in already."""
         self._login = self._login or asyncio.Lock()
         async with self._login:
-            if self._me is None:
-                me = self.http.static_login(self._token) if self._token else self.http.request(Route("GET", "/users/@me"))
-                self._me = int((await me)["id"])
+            if self.client.user is None and self._token:
+                await self.client.login(self._token)
 
     # --- from worker threads --------------------------------------------------------------
 
@@ -211,6 +224,8 @@ class DiscordSender:
         except discord.LoginFailure as exc:  # the token, not the channel: don't pause channels for it
             raise SendFailed("Discord refused the bot token") from exc
         except discord.HTTPException as exc:
+            if 400 <= exc.status < 500 and exc.status != 429:  # the same request would be refused again
+                raise SendFailed(f"Discord refused the post: {exc.status} {exc.code} {exc.text[:200]}", permanent=True) from exc
             raise SendFailed(f"Discord answered {exc.status}: {exc.text[:200]}") from exc
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError, concurrent.futures.TimeoutError) as exc:
             future.cancel()

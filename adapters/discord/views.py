@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 
+from adapters.discord.limits import fit_message
 from adapters.discord.render import FIND_PREFIX, NO_MENTIONS, Message, render
 from bot.app import App
 from bot.chat import commands as c
@@ -54,7 +55,8 @@ async def ask(interaction: discord.Interaction, command: c.Command, public: bool
 
 
 async def respond(interaction: discord.Interaction, message: Message, view: discord.ui.View | None = None) -> None:
-    """Send a rendered reply as the interaction's answer, whether it was deferred or not."""
+    """Send a rendered reply as the interaction's answer, whether it was deferred or not, within Discord's limits."""
+    message = fit_message(message, view)
     kwargs: dict[str, Any] = message.kwargs() | ({"view": view} if view else {})
     if not interaction.response.is_done():
         await interaction.response.send_message(**kwargs, ephemeral=message.ephemeral)
@@ -101,6 +103,7 @@ class _Page(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"^$"):
             return
         message = await ask(interaction, command, page=self.page, update=True)
         view = pager(self.kind, self.key, message.page, message.pages)
+        message = fit_message(message, view)
         if interaction.response.is_done():
             await interaction.edit_original_response(**message.kwargs(), view=view)
         else:

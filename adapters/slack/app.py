@@ -15,6 +15,7 @@ import slack_bolt
 from slack_bolt import Ack, Respond, Say
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -22,7 +23,9 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
 from adapters.slack.installations import EncryptedInstallationStore
-from adapters.slack.replies import render
+from adapters.slack.replays import Replays
+from adapters.slack.replies import render, render_pages
+from adapters.slack.uninstalls import handle_revocations, resuming_callbacks
 from bot.app import App
 from bot.chat import commands as c
 from bot.chat.replies import Problem, Reply
@@ -75,7 +78,7 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
     return OAuthSettings(
         client_id=settings.slack_client_id, client_secret=secret, scopes=list(SCOPES),
         installation_store=installation_store(settings, engine), state_store=state_store,
-        state_expiration_seconds=OAUTH_STATE_SECONDS,
+        state_expiration_seconds=OAUTH_STATE_SECONDS, callback_options=resuming_callbacks(engine),
         install_page_rendering_enabled=False,  # /slack/install redirects straight to Slack's consent page
     )
 
@@ -180,14 +183,30 @@ def build_slack_app(app: App, *, client: WebClient | None = None, process_before
         token_verification_enabled=False,  # no auth.test at start: the app must start while Slack is away
         listener_executor=executor, logger=log, user_facing_authorize_error_message=NOT_INSTALLED,
     )
+    bolt.error(_refused)
+    bolt.middleware(Replays(app.engine).middleware)  # after bolt's own signature and authorization checks
+    handle_revocations(bolt, app.engine)
     register(bolt, Translator(app, permissions or Permissions.from_settings(settings)))
     return bolt
+
+
+# What a signed body that is not shaped like Slack's makes bolt's parsing and matching raise.
+SHAPE_ERRORS = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
+
+
+def _refused(error: Exception, request: Any) -> BoltResponse | None:
+    """bolt's error handler: a body it cannot read is the sender's mistake (400), not ours (500)."""
+    if isinstance(error, SHAPE_ERRORS):
+        log.warning("refused a request bolt could not read: %s: %s", type(error).__name__, str(error)[:200])
+        return BoltResponse(status=400, body="")
+    log.error("slack request failed", exc_info=error)
+    return None
 
 
 def register(bolt: slack_bolt.App, translator: Translator) -> None:
     """The listeners: fast commands answered in the ack, slow ones acked at once and answered lazily."""
 
-    def ack_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def ack_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         text = body.get("text", "")
         if is_slow(text):
             # A search or preview says it is working; a change shows up in the channel when it is done.
@@ -197,17 +216,22 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
                 ack()
             return
         try:
-            ack(**render(translator.from_command(body, client), body.get("user_id")))
+            first, *more = render_pages(translator.from_command(body, client), body.get("user_id"))
         except Exception as error:  # a rendering bug must still answer within 3 s
-            ack(**render(_failed(error)))
+            first, more = render(_failed(error)), []
+        ack(**first)
+        for page in more:  # after the ack: Slack already has the first page
+            respond(**page, replace_original=False)
 
     def answer_later(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         if not is_slow(body.get("text", "")):
             return
         try:
-            respond(**render(translator.from_command(body, client), body.get("user_id")))
+            messages = render_pages(translator.from_command(body, client), body.get("user_id"))
         except Exception as error:
-            respond(**render(_failed(error)))
+            messages = [render(_failed(error))]
+        for page in messages:
+            respond(**page, replace_original=False)
 
     bolt.command(COMMAND)(ack=ack_command, lazy=[answer_later])
 
@@ -216,9 +240,9 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
         text = MENTION.sub("", event.get("text", "")).strip() or "help"
         team, channel, user = body.get("team_id", ""), event.get("channel", ""), event.get("user", "")
         reply = translator.answer(client, team, channel, user, user, text)
-        message = render(reply, user)
-        message.pop("response_type", None)
-        if reply.ephemeral:
-            client.chat_postEphemeral(channel=channel, user=user, **message)
-        else:
-            say(thread_ts=event.get("thread_ts") or event.get("ts"), **message)
+        for message in render_pages(reply, user):  # a digest preview is several messages, never one too big
+            message.pop("response_type", None)
+            if reply.ephemeral:
+                client.chat_postEphemeral(channel=channel, user=user, **message)
+            else:
+                say(thread_ts=event.get("thread_ts") or event.get("ts"), **message)

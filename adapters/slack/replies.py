@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from adapters.slack.limits import MAX_PAGES, pages
 from adapters.slack.render import (  # one escape, one cut, one paper layout
-    MAX_BLOCKS,
     MAX_CONTEXT,
     MAX_FALLBACK,
     MAX_HEADER,
@@ -165,15 +165,15 @@ def fallback(blocks: list[Block]) -> str:
     return "papers-bot"
 
 
-def capped(blocks: list[Block]) -> list[Block]:
-    if len(blocks) <= MAX_BLOCKS:
-        return blocks
-    return blocks[: MAX_BLOCKS - 1] + [context(f"… and {len(blocks) - MAX_BLOCKS + 1} more blocks not shown.")]
+def render_pages(reply: r.Reply, actor_id: str | None = None, max_pages: int = MAX_PAGES) -> list[dict[str, Any]]:
+    """The reply as one or more messages (`text`, `blocks`, `response_type`), each within Slack's limits."""
+    actor = getattr(reply, "actor", "")
+    who = f"<@{actor_id}>" if actor_id and USER_ID.match(actor_id) else "*" + text(actor or "someone", 80) + "*"
+    blocks = RENDERERS[type(reply)](reply, who)
+    message = {"text": fallback(blocks), "blocks": blocks, "response_type": "ephemeral" if reply.ephemeral else "in_channel"}
+    return pages(message, max_pages)
 
 
 def render(reply: r.Reply, actor_id: str | None = None) -> dict[str, Any]:
-    """`text`, `blocks` and `response_type` for `ack`, `respond` or `chat.postMessage`."""
-    actor = getattr(reply, "actor", "")
-    who = f"<@{actor_id}>" if actor_id and USER_ID.match(actor_id) else "*" + text(actor or "someone", 80) + "*"
-    blocks = capped(RENDERERS[type(reply)](reply, who))
-    return {"text": fallback(blocks), "blocks": blocks, "response_type": "ephemeral" if reply.ephemeral else "in_channel"}
+    """One message for `ack`, `respond` or `chat.postMessage`: the first page, saying what is left out."""
+    return render_pages(reply, actor_id, max_pages=1)[0]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime, timezone
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -17,18 +18,26 @@ from slack_sdk.http_retry.state import RetryState
 from sqlalchemy import Engine
 
 from adapters.slack.app import installation_store
+from adapters.slack.history import SKEW, Found, error_of, find_marked
+from adapters.slack.limits import as_text, fitted, problems
 from adapters.slack.render import render_part
 from bot.config import Settings
 from bot.delivery.senders import MARK_EVENT, Part, mark_payload, parts
 from bot.domain import ChannelRef, Digest
 from bot.errors import SendFailed
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 # The channel is gone or the bot may not post there: pause, do not retry.
 PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth",
              "missing_scope", "token_revoked", "no_permission", "restricted_action", "team_not_found"}
-HISTORY_PAGES = 3  # "recent history": 3 pages of 200 messages is far more than a day of posts
+# Reading history: only a channel or token that is gone pauses; not being a member there does not.
+GONE = {"channel_not_found", "is_archived", "account_inactive", "invalid_auth", "token_revoked", "team_not_found"}
+# Slack's own trouble: the post may or may not have landed, so look before posting again.
+UNSURE = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+REFUSED_BLOCKS = {"invalid_blocks", "msg_blocks_too_long", "invalid_blocks_format"}
+LOOKUP_KEPT = 300.0  # seconds a find_sent lookup serves the resume that follows it (one history call a minute)
 
 
 def _retry_after(response: HttpResponse | None) -> float:
@@ -73,10 +82,14 @@ def make_client(token: str, api_url: str, timeout: int = 15) -> WebClient:
 class SlackSender:
     """The Sender for `slack:TEAM:CHANNEL`: one client per workspace token."""
 
-    def __init__(self, client_for: Callable[[str], WebClient], attempts: int = 6, backoff: float = 0.5) -> None:
+    def __init__(self, client_for: Callable[[str], WebClient], attempts: int = 6, backoff: float = 0.5,
+                 recorded_at: Callable[[str], datetime | None] | None = None) -> None:
         self.client_for = client_for
         self.attempts = attempts
         self.backoff = backoff
+        self.recorded_at = recorded_at or (lambda _mark: None)
+        self._lookups: dict[tuple[str, str], tuple[float, Found]] = {}
+        self._guard = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine | None = None) -> SlackSender:
@@ -87,9 +100,10 @@ class SlackSender:
         A client id alone (no secret, no token: a worker that only posts) also reads installations.
         """
         oauth = settings.slack_uses_oauth
+        recorded_at = _recorded_at(engine) if engine is not None else None
         if settings.slack_bot_token is not None and not oauth:
             client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-            return cls(lambda _team: client)
+            return cls(lambda _team: client, recorded_at=recorded_at)
         if engine is None:
             raise ValueError("Slack installations live in the database: from_settings needs its engine")
         store = installation_store(settings, engine)
@@ -100,7 +114,7 @@ class SlackSender:
                 raise SendFailed(f"no installation for workspace {team}", permanent=True)
             return make_client(bot.bot_token, settings.slack_api_url)
 
-        return cls(client_for)
+        return cls(client_for, recorded_at=recorded_at)
 
     # --- the Sender protocol ------------------------------------------------------------
 
@@ -108,10 +122,15 @@ class SlackSender:
         return self._post_parts(channel, digest, mark, found={})
 
     def resume(self, channel: ChannelRef, digest: Digest, mark: str) -> list[str]:
-        return self._post_parts(channel, digest, mark, found=self._find_parts(channel, mark))
+        with self._guard:  # the lookup find_sent just made: history may be read once a minute
+            kept = self._lookups.pop((str(channel), mark), None)
+        found = kept[1] if kept and time.monotonic() - kept[0] < LOOKUP_KEPT else self._lookup(channel, mark)
+        return self._post_parts(channel, digest, mark, found=found)
 
     def find_sent(self, channel: ChannelRef, mark: str) -> list[str] | None:
-        found = self._find_parts(channel, mark)
+        found = self._lookup(channel, mark)
+        with self._guard:
+            self._lookups[(str(channel), mark)] = (time.monotonic(), found)
         if not found:
             return None
         count = next(iter(found.values()))[1]
@@ -119,9 +138,15 @@ class SlackSender:
             return None
         return [found[i][0] for i in range(count)]
 
+    def _lookup(self, channel: ChannelRef, mark: str) -> Found:
+        recorded = self.recorded_at(mark)
+        if recorded is not None and recorded.tzinfo is None:
+            recorded = recorded.replace(tzinfo=timezone.utc)  # stored in UTC
+        return self._find_parts(channel, mark, recorded.timestamp() - SKEW if recorded else None)
+
     # --- posting ------------------------------------------------------------------------
 
-    def _post_parts(self, channel: ChannelRef, digest: Digest, mark: str, found: dict[int, tuple[str, int]]) -> list[str]:
+    def _post_parts(self, channel: ChannelRef, digest: Digest, mark: str, found: Found) -> list[str]:
         client = self.client_for(channel.workspace)
         ids: list[str] = []
         parent: str | None = None
@@ -134,14 +159,15 @@ class SlackSender:
 
     def _post(self, client: WebClient, channel: ChannelRef, digest: Digest, mark: str, part: Part, parent: str | None) -> str:
         text, blocks = render_part(digest, part)
+        message = fitted({"text": text, "blocks": blocks})  # the one limits check, before Slack sees it
         metadata = {"event_type": MARK_EVENT, "event_payload": mark_payload(mark, part)}
-        joined, problem, unsure = False, "no attempt", False
+        joined, problem, unsure, began = False, "no attempt", False, time.time()
         for attempt in range(self.attempts):
             if attempt:
                 time.sleep(min(8.0, self.backoff * 2 ** (attempt - 1)) * (0.5 + random.random()))
             if unsure:  # a 5xx or a timeout does not prove that nothing was posted: look before posting again
-                try:
-                    landed = self._find_parts(channel, mark).get(part.index)
+                try:  # a reply is looked for in its thread: the parent may be older than this attempt
+                    landed = self._find_parts(channel, mark, began - SKEW, parent).get(part.index)
                 except SendFailed as exc:
                     if exc.permanent:
                         raise
@@ -151,21 +177,29 @@ class SlackSender:
                     return landed[0]
                 unsure = False
             try:
-                answer = client.chat_postMessage(channel=channel.channel, text=text, blocks=blocks, metadata=metadata,
-                                                 thread_ts=parent, unfurl_links=False, unfurl_media=False)
+                began = min(began, time.time())
+                answer = client.chat_postMessage(channel=channel.channel, text=message["text"], blocks=message.get("blocks"),
+                                                 metadata=metadata, thread_ts=parent, unfurl_links=False, unfurl_media=False)
                 return str(answer["ts"])
             except SlackApiError as exc:
-                status, error = exc.response.status_code, _error(exc)
+                status, error = exc.response.status_code, error_of(exc)
                 if error == "not_in_channel" and not joined:
                     joined = self._join(client, channel)
                     if joined:
                         continue
+                if error in REFUSED_BLOCKS and message.get("blocks"):
+                    # Slack measured the blocks differently from us: the same words as plain text fit for sure.
+                    log.warning("Slack refused the blocks of a post to %s (%s; ours: %s); posting it as text",
+                                channel, error, problems(message) or "within limits")
+                    message = {"text": as_text(message["blocks"])}
+                    continue
                 if error in PERMANENT:
                     raise SendFailed(error, permanent=True) from exc
                 if status == 429:
                     raise SendFailed("ratelimited", retry_after=_retry_after_of(exc)) from exc
-                if status < 500 and error not in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
-                    raise SendFailed(f"chat.postMessage: {error}") from exc
+                if status < 500 and error not in UNSURE:
+                    # The same request would be refused again: record why instead of retrying it for ever.
+                    raise SendFailed(f"Slack refused the post: {error}", permanent=True) from exc
                 problem, unsure = f"{status} {error}", True
             except Exception as exc:  # timeouts, resets: the post may or may not have landed
                 problem, unsure = f"{type(exc).__name__}: {exc}", True
@@ -177,51 +211,33 @@ class SlackSender:
             client.conversations_join(channel=channel.channel)
             return True
         except SlackApiError as exc:
-            log.info("could not join %s: %s", channel, _error(exc))
+            log.info("could not join %s: %s", channel, error_of(exc))
             return False
 
     # --- reading our own marks back ------------------------------------------------------
 
-    def _find_parts(self, channel: ChannelRef, mark: str) -> dict[int, tuple[str, int]]:
-        """part index -> (ts, part count) of every message with this mark in the recent history."""
+    def _find_parts(self, channel: ChannelRef, mark: str, oldest: float | None, parent: str | None = None) -> Found:
+        """Part index -> (ts, part count) of this mark's messages since `oldest` (in `parent`'s thread when given);
+        empty when the channel cannot be read."""
         client = self.client_for(channel.workspace)
-        found: dict[int, tuple[str, int]] = {}
         try:
-            cursor = None
-            for _page in range(HISTORY_PAGES):
-                page = client.conversations_history(channel=channel.channel, limit=200, include_all_metadata=True, cursor=cursor)
-                for message in page.get("messages", []):
-                    _collect(message, mark, found)
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if found or not cursor:
-                    break
-            parent = found.get(0)
-            if parent and parent[1] > 1 and len(found) < parent[1]:
-                replies = client.conversations_replies(channel=channel.channel, ts=parent[0], limit=200, include_all_metadata=True)
-                for message in replies.get("messages", []):
-                    _collect(message, mark, found)
+            found = find_marked(client, channel.channel, mark, oldest, join=lambda: self._join(client, channel), parent=parent)
         except SlackApiError as exc:
-            error = _error(exc)
-            if error in PERMANENT:
+            error = error_of(exc)
+            if error in GONE:
                 raise SendFailed(error, permanent=True) from exc
             raise SendFailed(f"reading history: {exc.response.status_code} {error}", retry_after=_retry_after_of(exc)) from exc
         except Exception as exc:
             raise SendFailed(f"reading history: {type(exc).__name__}: {exc}") from exc
-        return found
+        return found or {}  # unreadable: nothing to confirm, so the part is posted (at least once beats never)
 
 
-def _collect(message: dict[str, Any], mark: str, found: dict[int, tuple[str, int]]) -> None:
-    meta = message.get("metadata") or {}
-    payload = meta.get("event_payload") or {}
-    if meta.get("event_type") == MARK_EVENT and payload.get("mark") == mark:
-        found[int(payload.get("part", 0))] = (str(message["ts"]), int(payload.get("parts", 1)))
+def _recorded_at(engine: Engine) -> Callable[[str], datetime | None]:
+    def recorded_at(mark: str) -> datetime | None:
+        with UnitOfWork(engine) as uow:
+            return uow.outbox.recorded_at(mark)
 
-
-def _error(exc: SlackApiError) -> str:
-    try:
-        return str(exc.response.get("error") or "unknown_error")
-    except Exception:
-        return "unknown_error"
+    return recorded_at
 
 
 def _retry_after_of(exc: SlackApiError) -> float | None:

@@ -1,4 +1,4 @@
-"""Running the Slack adapter: Socket Mode with an app token, else an HTTP server on PORT."""
+"""Running the Slack adapter: Socket Mode with an app token, else HTTP mode under gunicorn on PORT."""
 
 from __future__ import annotations
 
@@ -7,88 +7,26 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import slack_bolt
-from slack_bolt.request import BoltRequest
-from slack_bolt.response import BoltResponse
+from gunicorn.app.base import BaseApplication
 
 from adapters.slack.app import build_slack_app
+from adapters.slack.wsgi import EVENTS_PATH, HEALTH_PATH, SlackWeb
 from bot.app import App
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 DEFAULT_PORT = 3000
-MAX_BODY = 1 << 20  # Slack's payloads are a few KB; anything this big is not from Slack
 NO_SIGNING_SECRET = ("Slack HTTP mode needs SLACK_SIGNING_SECRET (Basic Information > App Credentials) "
                      "to verify that requests come from Slack, so papers-bot will not start without it.")
 
 
-def make_handler(bolt: slack_bolt.App) -> type[BaseHTTPRequestHandler]:
-    """A request handler bound to one bolt App: events, the OAuth pages and a health check."""
-    oauth = bolt.oauth_flow
-
-    class SlackRequestHandler(BaseHTTPRequestHandler):
-        timeout = 30  # a client that stops sending must not hold a thread for ever
-        server_version = "papers-bot"
-
-        def do_GET(self) -> None:
-            path, _, query = self.path.partition("?")
-            if path == HEALTH_PATH:
-                self._send(200, {"Content-Type": ["text/plain; charset=utf-8"]}, "ok\n")
-            elif oauth is not None and path == oauth.install_path:
-                self._send_bolt(oauth.handle_installation(self._bolt_request("", query)))
-            elif oauth is not None and path == oauth.redirect_uri_path:
-                self._send_bolt(oauth.handle_callback(self._bolt_request("", query)))
-            else:
-                self._send(404, {}, "")
-
-        def do_POST(self) -> None:
-            path, _, query = self.path.partition("?")
-            if path != EVENTS_PATH:
-                self._send(404, {}, "")
-                return
-            try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                length = -1
-            if not 0 <= length <= MAX_BODY:
-                self._send(413 if length > MAX_BODY else 400, {}, "")
-                return
-            body = self.rfile.read(length).decode("utf-8", errors="replace")
-            self._send_bolt(bolt.dispatch(self._bolt_request(body, query)))
-
-        def _bolt_request(self, body: str, query: str) -> BoltRequest:
-            headers = {name.lower(): self.headers.get_all(name) or [] for name in set(self.headers.keys())}
-            return BoltRequest(body=body, query=query, headers=headers)
-
-        def _send_bolt(self, response: BoltResponse) -> None:
-            self._send(response.status, response.headers, response.body)
-
-        def _send(self, status: int, headers: dict[str, list[str]] | dict, body: str) -> None:
-            data = body.encode("utf-8")
-            self.send_response(status)
-            for name, values in headers.items():
-                if name.lower() == "content-length":
-                    continue
-                for value in values if isinstance(values, (list, tuple)) else [values]:
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: object) -> None:
-            # The query string of /slack/oauth_redirect carries a one-time code: log the path only.
-            log.debug("%s %s -> %s", self.command, self.path.partition("?")[0], args[1] if len(args) > 1 else "")
-
-    return SlackRequestHandler
-
-
 @dataclass
 class Running:
-    """A started adapter: `port` in HTTP mode, `stop()` to end it, `wait()` to block until it ends."""
+    """A started Socket Mode connection: `stop()` to end it, `wait()` to block until it ends."""
 
     mode: str
     port: int | None
@@ -99,28 +37,14 @@ class Running:
         self.stopped.wait()
 
 
-def start_http(bolt: slack_bolt.App, port: int, host: str = "0.0.0.0") -> Running:
-    """Serve the bolt App on host:port in background threads (port 0 picks a free one)."""
-    server = ThreadingHTTPServer((host, port), make_handler(bolt))
-    server.daemon_threads = True
-    stopped = threading.Event()
+def refuse(message: str) -> None:
+    """Exit with status 2 and one sentence, before anything else starts."""
+    print(message, file=sys.stderr)
+    raise SystemExit(2)
 
-    def run() -> None:
-        try:
-            server.serve_forever(poll_interval=0.2)
-        finally:
-            stopped.set()
 
-    threading.Thread(target=run, name="slack-http", daemon=True).start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-        stopped.set()
-
-    bound = server.server_address[1]
-    log.info("Slack HTTP mode on %s:%s (%s%s)", host, bound, EVENTS_PATH, ", OAuth install" if bolt.oauth_flow else "")
-    return Running("http", int(bound), stop, stopped)
+def socket_mode(settings: Settings) -> bool:
+    return settings.slack_app_token is not None
 
 
 def start_socket_mode(bolt: slack_bolt.App, app_token: str) -> Running:
@@ -138,32 +62,75 @@ def start_socket_mode(bolt: slack_bolt.App, app_token: str) -> Running:
     return Running("socket", None, stop, stopped)
 
 
-def refuse(message: str) -> None:
-    """Exit with status 2 and one sentence, before anything else starts."""
-    print(message, file=sys.stderr)
-    raise SystemExit(2)
-
-
-def start(app: App, *, host: str = "0.0.0.0", port: int | None = None,
-          process_before_response: bool = False) -> Running:
-    """Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode on PORT; returns without blocking."""
+def start(app: App, *, process_before_response: bool = False) -> Running:
+    """Socket Mode (SLACK_APP_TOKEN): connect and return without blocking."""
     settings = app.settings
-    if settings.slack_app_token is not None:
-        bolt = build_slack_app(app, process_before_response=process_before_response)
-        return start_socket_mode(bolt, settings.slack_app_token.get_secret_value())
+    if settings.slack_app_token is None:
+        raise ValueError("Socket Mode needs SLACK_APP_TOKEN; HTTP mode is served by serve_http")
+    bolt = build_slack_app(app, process_before_response=process_before_response)
+    return start_socket_mode(bolt, settings.slack_app_token.get_secret_value())
+
+
+# --- HTTP mode: gunicorn ---------------------------------------------------------------------
+
+
+def check_http(settings: Settings) -> None:
     if settings.slack_signing_secret is None or not settings.slack_signing_secret.get_secret_value():
         refuse(NO_SIGNING_SECRET)
-    bolt = build_slack_app(app, process_before_response=process_before_response)
-    chosen = port if port is not None else settings.port if settings.port is not None else DEFAULT_PORT
-    return start_http(bolt, chosen, host)
 
 
-def serve(app: App) -> None:
-    """`papers-bot run` with Slack configured: start, then block until interrupted."""
-    running = start(app)
-    try:
-        running.wait()
-    except KeyboardInterrupt:
-        log.info("stopping Slack %s mode", running.mode)
-    finally:
-        running.stop()
+def web_app(app: App) -> SlackWeb:
+    """The WSGI app a web worker serves: bolt (lazy listeners on its own thread pool) behind the screen."""
+    secret = app.settings.slack_signing_secret.get_secret_value() if app.settings.slack_signing_secret else ""
+    return SlackWeb(build_slack_app(app), app.engine, secret)
+
+
+class WebServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn, configured in code: threads in one worker process, since each process holds the find index.
+
+    The App is built before gunicorn forks; `load` runs in the worker, so that its threads (lazy
+    listeners, the index's warm-up, `in_worker`) and database connections are the worker's own.
+    """
+
+    def __init__(self, app: App, options: dict[str, Any], in_worker: Callable[[], None] | None = None) -> None:
+        self.app, self.options, self.in_worker = app, options, in_worker
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings:  # settings of newer gunicorns (the control socket) are left out on older ones
+                self.cfg.set(key, value)
+
+    def load(self) -> SlackWeb:
+        self.app.engine.dispose(close=False)  # connections made before the fork belong to the master
+        threading.Thread(target=self.app.finder.warm, name="find-warm", daemon=True).start()
+        if self.in_worker is not None:
+            self.in_worker()
+        return web_app(self.app)
+
+
+def listening(server: Any) -> None:
+    """gunicorn's when_ready hook: the one line that says where the bot listens."""
+    addresses = ", ".join(str(listener) for listener in server.LISTENERS)  # "http://0.0.0.0:3000"
+    print(f"papers-bot: Slack HTTP mode listening on {addresses} ({EVENTS_PATH}, {HEALTH_PATH})", file=sys.stderr, flush=True)
+
+
+def gunicorn_options(settings: Settings, host: str, port: int, workers: int | None) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "bind": f"{host}:{port}", "worker_class": "gthread", "threads": settings.web_threads,
+        "timeout": 30, "graceful_timeout": 20, "keepalive": 5, "backlog": 2048,
+        "loglevel": "warning", "errorlog": "-",  # no access log: /slack/oauth_redirect's query holds a one-time code
+        "when_ready": listening, "control_socket_disable": True, "proc_name": "papers-bot-web",
+    }
+    if workers is not None:
+        options["workers"] = workers  # else gunicorn's default: WEB_CONCURRENCY, or 1
+    return options
+
+
+def serve_http(app: App, in_worker: Callable[[], None] | None = None, workers: int | None = None,
+               host: str = "0.0.0.0") -> None:
+    """Block serving HTTP mode on PORT until gunicorn is told to stop (SIGTERM, SIGINT)."""
+    check_http(app.settings)
+    port = app.settings.port if app.settings.port is not None else DEFAULT_PORT
+    app.engine.dispose()  # the master keeps no connection open while it supervises
+    WebServer(app, gunicorn_options(app.settings, host, port, workers), in_worker).run()

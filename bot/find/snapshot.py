@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 from pathlib import Path
 
 import numpy as np
-from platformdirs import user_cache_dir
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from bot.find.title_index import TitleIndex
+from storage.engine import file_beside
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +23,7 @@ STALE = 10_000  # papers read since the snapshot was taken before a new one is w
 
 def path_for(engine: Engine) -> Path | None:
     """Beside a SQLite file; for a server, in the user cache folder under a hash of the URL (no password)."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite":
-        return Path(f"{url.database}.find-index") if url.database and url.database != ":memory:" else None
-    digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
-    return Path(user_cache_dir("papers-bot", appauthor=False)) / f"find-index-{digest}"
+    return file_beside(engine, "find-index")
 
 
 def identity(session: Session, last_id: int) -> str:
