@@ -2,36 +2,43 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlmodel import Session
 
 from bot.domain import Paper
 from storage.search import index_new_rows
 from storage.tables import PaperRow, utcnow
 
+log = logging.getLogger(__name__)
+
 BATCH = 10_000
+ROWS_PER_INSERT = 500  # rows of one INSERT statement: 9,000 parameters, under SQLite's 32,766
 SEP = "; "
 
 
 @dataclass
 class MergeResult:
-    """How many papers a merge added, changed and left alone; the keys of the added ones."""
+    """How many papers a merge added, changed and left alone; the keys of the added ones; the refused ones."""
 
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     added_keys: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (key, why the database refused it)
 
     def __iadd__(self, other: MergeResult) -> MergeResult:
         self.added += other.added
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.added_keys += other.added_keys
+        self.refused += other.refused
         return self
 
 
@@ -109,24 +116,59 @@ def merged(old: dict[str, object], new: dict[str, object]) -> dict[str, object]:
     return changes
 
 
-def insert_rows(connection: Connection, rows: list[dict[str, object]]) -> None:
-    """Insert many papers in one `executemany`, every value converted once per distinct value.
+def insert_rows(connection: Connection, rows: list[dict[str, object]]) -> list[tuple[int, str]]:
+    """Insert the papers whose key nobody holds yet; (id, key) of each one this call inserted.
+
+    `ON CONFLICT (key) DO NOTHING`: a key another process stored since we looked is left to
+    the caller to merge, never an error. On PostgreSQL the statement waits for a concurrent
+    insert of the same key to commit or roll back, then knows. Rows go in key order, so that
+    two merges of overlapping papers take their keys in one order and never deadlock.
 
     Not the ORM's bulk insert (a third of an ingest went to its bookkeeping), nor Core's
     `execute(insert(), rows)`: that converts every value of every row through its type, and
     a batch shares its timestamps, dates and category lists.
     """
     table = PaperRow.__table__  # type: ignore[attr-defined]
+    dialect = connection.dialect
     names = list(rows[0])
-    statement = table.insert().inline().compile(dialect=connection.dialect, column_keys=names)
-    order = list(statement.positiontup) if statement.positional else names
-    convert = {name: _once(table.c[name].type.dialect_impl(connection.dialect).bind_processor(connection.dialect))
-               for name in order}
-    if statement.positional:
-        params: list = [tuple(convert[n](row[n]) for n in order) for row in rows]
-    else:
-        params = [{n: convert[n](row[n]) for n in order} for row in rows]
-    connection.exec_driver_sql(str(statement), params)
+    convert = [_once(table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]
+    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    row_marks = "(" + ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(names)) + ")"
+    rows = sorted(rows, key=lambda row: str(row["key"]))
+    params = [tuple(c(row[name]) for name, c in zip(names, convert, strict=True)) for row in rows]
+    if dialect.name == "postgresql":
+        sql = f"INSERT INTO paper ({columns}) VALUES {row_marks} {_NEW_ONLY}"
+        return _insert_many_returning(connection, sql, params)
+    # sqlite3's executemany cannot return rows: a few hundred rows a statement instead.
+    inserted: list[tuple[int, str]] = []
+    for start in range(0, len(params), ROWS_PER_INSERT):
+        part = params[start:start + ROWS_PER_INSERT]
+        sql = f"INSERT INTO paper ({columns}) VALUES {', '.join([row_marks] * len(part))} {_NEW_ONLY}"
+        inserted += [(row[0], row[1]) for row in connection.exec_driver_sql(sql, tuple(v for row in part for v in row))]
+    return inserted
+
+
+_NEW_ONLY = "ON CONFLICT (key) DO NOTHING RETURNING id, key"
+
+
+def _insert_many_returning(connection: Connection, sql: str, params: list[tuple]) -> list[tuple[int, str]]:
+    """psycopg's `executemany(returning=True)`: one statement a row, pipelined, each row's result kept.
+
+    (A statement of hundreds of rows costs psycopg more to parse than PostgreSQL to run.)
+    """
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.cursor()
+    inserted: list[tuple[int, str]] = []
+    try:
+        cursor.executemany(sql, params, returning=True)  # type: ignore[call-arg]
+        while True:
+            inserted += [(row[0], row[1]) for row in cursor.fetchall()]
+            if not cursor.nextset():
+                return inserted
+    except dbapi.Error as error:  # as SQLAlchemy would have raised it: DataError, OperationalError, ...
+        raise DBAPIError.instance(sql, params[:1], error, dbapi.Error, dialect=connection.dialect) from error
+    finally:
+        cursor.close()
 
 
 def _once(convert: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
@@ -143,6 +185,25 @@ def _once(convert: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
     return once
 
 
+_MERGED = tuple(to_row_values(Paper("", "")))  # the columns a merge writes, read back to compare
+
+
+def refused_by_database(error: BaseException) -> bool:
+    """A value the database (or its driver) will not store, as opposed to a lock, a lost connection or a bug."""
+    if isinstance(error, DataError | IntegrityError):
+        return True
+    if isinstance(error, DBAPIError):
+        return False  # OperationalError and the like: the database's state, not the row
+    cause = error.orig if isinstance(error, StatementError) else error  # raised while binding a value
+    return isinstance(cause, OverflowError | ValueError)  # UnicodeEncodeError is a ValueError
+
+
+def why(error: BaseException) -> str:
+    """The first line of what the database said, short."""
+    cause = getattr(error, "orig", None) or error
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0][:160]
+
+
 class PaperRepository:
     """Papers by key; `merge` is the one way papers get in."""
 
@@ -150,6 +211,12 @@ class PaperRepository:
         self.session = session
 
     def merge(self, papers: Iterable[Paper]) -> MergeResult:
+        """Store new papers and merge known ones into their rows, `BATCH` at a time.
+
+        Safe beside another process merging the same papers. A paper the database refuses
+        (a value the parsers' limits did not foresee) is left out and reported in `refused`,
+        never at the cost of the rest of its batch.
+        """
         result = MergeResult()
         batch: dict[str, dict[str, object]] = {}
         for paper in papers:
@@ -157,28 +224,64 @@ class PaperRepository:
             key = str(values["key"])
             batch[key] = batch[key] | merged(batch[key], values) if key in batch else values
             if len(batch) >= BATCH:
-                result += self._merge_batch(batch)
+                result += self._merge_isolating(batch)
                 batch = {}
         if batch:
-            result += self._merge_batch(batch)
+            result += self._merge_isolating(batch)
         return result
 
-    def _merge_batch(self, batch: dict[str, dict[str, object]]) -> MergeResult:
+    def _merge_isolating(self, batch: dict[str, dict[str, object]]) -> MergeResult:
+        """The batch in a savepoint; if the database refuses it, each half in its own, down to the refused rows."""
+        self._begin_writing()
+        existing = self._existing(list(batch))
+        try:
+            with self.session.begin_nested():
+                return self._merge_batch(batch, existing)
+        except Exception as error:
+            if not refused_by_database(error):
+                raise
+            if len(batch) == 1:
+                key = next(iter(batch))
+                log.warning("the database refused paper %s: %s", key, why(error))
+                return MergeResult(refused=[(key, why(error))])
+        keys = list(batch)
         result = MergeResult()
-        columns = [getattr(PaperRow, name) for name in next(iter(batch.values()))]
+        for half in (keys[:len(keys) // 2], keys[len(keys) // 2:]):
+            result += self._merge_isolating({key: batch[key] for key in half})
+        return result
+
+    def _begin_writing(self) -> None:
+        """On SQLite, take the database's one write lock before reading which keys exist.
+
+        Then nobody stores a key between that read and the insert, and the transaction never
+        has to turn a stale read into a write (which SQLite refuses at once, busy timeout or
+        not). PostgreSQL needs nothing: its insert waits for a concurrent one of the same key.
+        """
+        connection = self.session.connection()
+        if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def _existing(self, keys: list[str]) -> dict[str, dict[str, object]]:
+        columns = [getattr(PaperRow, name) for name in _MERGED]
         rows = self.session.execute(
-            select(PaperRow.id, *columns).where(PaperRow.key.in_(list(batch)))  # type: ignore[attr-defined]
+            select(PaperRow.id, *columns).where(PaperRow.key.in_(keys))  # type: ignore[attr-defined]
         ).mappings()
-        existing = {row["key"]: dict(row) for row in rows}
+        return {row["key"]: dict(row) for row in rows}
+
+    def _merge_batch(self, batch: dict[str, dict[str, object]], existing: dict[str, dict[str, object]]) -> MergeResult:
+        result = MergeResult()
         fresh = [values for key, values in batch.items() if key not in existing]
         now = utcnow()
         if fresh:
-            last = self.session.execute(select(func.coalesce(func.max(PaperRow.id), 0))).scalar_one()
-            insert_rows(self.session.connection(), [v | {"added_at": now, "updated_at": now} for v in fresh])
-            index_new_rows(self.session, last)
-            result.added = len(fresh)
-            result.added_keys = [str(v["key"]) for v in fresh]
-        for key, old in existing.items():
+            inserted = insert_rows(self.session.connection(), [v | {"added_at": now, "updated_at": now} for v in fresh])
+            index_new_rows(self.session, [paper_id for paper_id, _ in inserted])
+            result.added = len(inserted)
+            result.added_keys = [key for _, key in inserted]
+            if len(inserted) < len(fresh):  # stored by another process since we looked: merge into theirs
+                taken = {str(v["key"]) for v in fresh} - set(result.added_keys)
+                existing = existing | self._existing(sorted(taken))
+        for key in sorted(existing.keys() & batch.keys()):
+            old = existing[key]
             changes = merged(old, batch[key])
             if changes:
                 self.session.execute(update(PaperRow).where(PaperRow.id == old["id"]).values(**changes, updated_at=now))
