@@ -128,7 +128,7 @@ def ingest(
         except PapersError as error:
             _fail(error.message)
             raise
-    err.print(summary.line(), markup=False, highlight=False)
+    err.print(summary.line(), markup=False, highlight=False, soft_wrap=True)
     if summary.skipped:
         raise typer.Exit(1)  # scripts learn that something was left out; the summary says what
 

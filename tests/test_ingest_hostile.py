@@ -125,23 +125,21 @@ def test_a_row_the_database_refuses_is_left_out_alone(engine: Engine) -> None:
     assert result.added == len(good)
 
 
-def test_a_paper_stored_by_another_process_since_we_looked_is_merged_into_not_an_error(database_url: str,
-                                                                                       engine: Engine) -> None:
-    """The race of two ingests: B reads which keys exist, then A stores some of B's papers, then B writes."""
+def race(database_url: str, engine: Engine, first: list[Paper], second: list[Paper]) -> tuple[object, object]:
+    """B reads which of its papers are stored; then A merges its papers (and, on PostgreSQL, commits); then B writes.
+
+    On SQLite A waits instead, for B's write lock, and merges after B. (A's result, B's result.)
+    """
     from storage.engine import make_engine
 
-    first = [Paper(f"Paper {n}", "x", arxiv_id=f"2605.{n:05d}", upvotes=1) for n in range(1, 3_001)]
-    second = [p.with_changes(upvotes=5) for p in first[1_000:]] + [Paper(f"Paper {n}", "x", arxiv_id=f"2605.{n:05d}")
-                                                                  for n in range(3_001, 4_001)]
-    other = make_engine(database_url)
-    a: list[object] = []
+    other, threads, a = make_engine(database_url), [], []
 
     def merge_first() -> None:
         try:
             with UnitOfWork(engine) as uow:
                 a.append(uow.papers.merge(first))
                 uow.commit()
-        except Exception as error:  # noqa: BLE001 (shown by the assertion below)
+        except Exception as error:  # noqa: BLE001 (shown by the caller's assertion)
             a.append(error)
 
     @event.listens_for(other, "after_cursor_execute")
@@ -151,21 +149,45 @@ def test_a_paper_stored_by_another_process_since_we_looked_is_merged_into_not_an
             threads[0].start()
             threads[0].join(timeout=2)  # PostgreSQL: A commits in between; SQLite: A waits for B's write lock
 
-    threads: list[threading.Thread] = []
     with UnitOfWork(other) as b:
         result = b.papers.merge(second)
         b.commit()
     threads[0].join()
     other.dispose()
+    return a[0], result
 
-    assert [type(x).__name__ for x in a] == ["MergeResult"], a
+
+def test_a_paper_stored_by_another_process_since_we_looked_is_merged_into_not_an_error(database_url: str,
+                                                                                       engine: Engine) -> None:
+    first = [Paper(f"Paper {n}", "x", arxiv_id=f"2605.{n:05d}", upvotes=1) for n in range(1, 3_001)]
+    second = [p.with_changes(upvotes=5) for p in first[1_000:]] + [Paper(f"Paper {n}", "x", arxiv_id=f"2605.{n:05d}")
+                                                                  for n in range(3_001, 4_001)]
+    a, b = race(database_url, engine, first, second)
+
+    assert type(a).__name__ == type(b).__name__ == "MergeResult", (a, b)
     if engine.dialect.name == "postgresql":  # A stored 2,000 of B's papers after B looked: B merged into them
-        assert (result.added, result.updated, result.unchanged, result.refused) == (1_000, 2_000, 0, [])
+        assert (b.added, b.updated, b.unchanged, b.refused) == (1_000, 2_000, 0, [])  # type: ignore[attr-defined]
     else:  # SQLite: B held the write lock from its look to its commit; A waited, then merged into B's rows
-        assert (result.added, a[0].added, a[0].updated) == (3_000, 1_000, 0)  # type: ignore[attr-defined]
+        assert (b.added, a.added, a.updated) == (3_000, 1_000, 0)  # type: ignore[attr-defined]
     with UnitOfWork(engine) as uow:
         assert uow.papers.count() == 4_000
         assert uow.papers.get("2605.01001").upvotes == 5 and uow.papers.get("2605.00001").upvotes == 1  # type: ignore[union-attr]
+
+
+def test_a_paper_changed_by_another_process_since_we_read_it_keeps_both_changes(database_url: str,
+                                                                               engine: Engine) -> None:
+    stored = Paper("Go-Explore", "x", arxiv_id="1901.10995", categories=("cs.LG",), upvotes=1)
+    with UnitOfWork(engine) as uow:
+        uow.papers.merge([stored])
+        uow.commit()
+
+    race(database_url, engine, [stored.with_changes(categories=("cs.AI",), upvotes=3)],
+         [stored.with_changes(categories=("cs.RO",), upvotes=2)])
+
+    with UnitOfWork(engine) as uow:
+        paper = uow.papers.get("1901.10995")
+    assert paper is not None and paper.upvotes == 3  # the larger count, whoever wrote last
+    assert sorted(paper.categories) == ["cs.AI", "cs.LG", "cs.RO"]  # each side's category, none written over
 
 
 def test_a_truncated_atom_file_keeps_its_whole_entries(engine: Engine, tmp_path: Path) -> None:

@@ -51,22 +51,22 @@ class Parsed:
         self.cut += other.cut
 
 
-def clean_text(value: str, limit: int | None = None) -> str:
+def clean_text(value: str) -> str:
     """One line of plain text: controls and bidi overrides gone, whitespace (and hard wraps) collapsed.
 
-    Without `limit` the text is not cut (`checked` cuts, and counts what it cuts), but only its
-    first `READ_AT_MOST` characters are read.
+    Not cut to a limit (`checked` cuts, and counts what it cuts), but only the first
+    `READ_AT_MOST` characters are read: enough for any limit.
     """
     value = value[:READ_AT_MOST]
     # Fast path for text that is already clean: isprintable() is False for every control,
     # surrogate, bidi formatting character and any whitespace other than " ", all in one C loop.
     if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
-        return value[:limit]
+        return value
     if _SURROGATE.search(value) is not None:
         value = _SURROGATE.sub("", value)
     if _UNSAFE.search(value) is not None:
         value = _UNSAFE.sub(" ", value)
-    return " ".join(value.split())[:limit]
+    return " ".join(value.split())
 
 
 def clean_names(values: object) -> tuple[str, ...]:
