@@ -105,8 +105,8 @@ def ingest(
         _fail("Give either files to ingest or --source hf|arxiv.")
     missing = [str(path) for path in paths or [] if not path.is_file()]
     if missing:  # one line, however long the paths (a wrapped sentence is two to a script reading it)
-        err.print(f"[red]error:[/red] No such file: {escape(', '.join(missing)[:300])}; nothing was ingested.", markup=True,
-                  highlight=False, soft_wrap=True)
+        named = escape(", ".join(missing)[:300])
+        err.print(f"[red]error:[/red] No such file: {named}; nothing was ingested.", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     app = _app(seed=False)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
