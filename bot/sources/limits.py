@@ -59,11 +59,10 @@ def checked(paper: Paper, now: datetime | None = None) -> tuple[Paper, int]:
         raise Refused(f"id {paper.arxiv_id[:40]!r} is not an arXiv id")
     if paper.upvotes is not None and not 0 <= paper.upvotes <= MAX_COUNT:
         raise Refused(f"upvotes must be a whole number from 0 to {MAX_COUNT:,}")
-    if paper.published_at is not None:
+    if (published := paper.published_at) is not None:
         latest = (now or datetime.now(timezone.utc)) + AHEAD
-        if not EARLIEST <= paper.published_at <= latest:
-            raise Refused(f"published_at {paper.published_at:%Y-%m-%d} is not between {EARLIEST:%Y-%m-%d} "
-                          f"and {latest:%Y-%m-%d}")
+        if not EARLIEST <= (published if published.tzinfo else published.replace(tzinfo=timezone.utc)) <= latest:
+            raise Refused(f"published_at {published:%Y-%m-%d} is not between {EARLIEST:%Y-%m-%d} and {latest:%Y-%m-%d}")
     changes: dict[str, object] = {}
     cut = 0
     for name, limit in _TEXTS.items():
