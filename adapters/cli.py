@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import uuid
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adapters import json_output as jo
@@ -100,31 +102,41 @@ def ingest(
     category: Annotated[Optional[list[str]], typer.Option(help="arXiv category, e.g. cs.LG (repeatable).")] = None,
 ) -> None:
     """Put papers in from files or from a source; a summary line at the end."""
+    from bot.delivery.fanout import assess_news
     from bot.sources.fetching import ingest_from_source
     from bot.sources.ingest import ingest_files
 
     if bool(paths) == bool(source):
         _fail("Give either files to ingest or --source hf|arxiv.")
+    missing = [str(path) for path in paths or [] if not path.is_file()]
+    if missing:  # one line, however long the paths (a wrapped sentence is two to a script reading it)
+        named = escape(", ".join(missing)[:300])
+        err.print(f"[red]error:[/red] No such file: {named}; nothing was ingested.", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
     app = _app(seed=False)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task("ingesting", total=None)
 
-        def progress(done: int, total: int) -> None:
+        def progress(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
+
+        def report(problem: str) -> None:  # as it is found: a long file's first problems show at once
+            err.print(f"skipped: {problem}", markup=False, highlight=False, soft_wrap=True)
 
         try:
             if source:
-                summary = ingest_from_source(app.engine, app.settings, source, _since(on), _since(since), category or [], progress)
+                summary = ingest_from_source(app.engine, app.settings, source, _since(on), _since(since),
+                                             category or [], progress, report)
             else:
-                summary = ingest_files(app.engine, paths or [], progress)
+                summary = ingest_files(app.engine, paths or [], progress, report)
         except PapersError as error:
             _fail(error.message)
             raise
-    for problem in summary.problems:
-        err.print(f"skipped: {problem}", markup=False, highlight=False)
-    err.print(summary.line(), markup=False, highlight=False)
+    err.print(summary.line(), markup=False, highlight=False, soft_wrap=True)
     assess_news(app.engine, app.service.paper_topics, app.service.clock())  # relevance decided once, now
+    if summary.skipped:
+        raise typer.Exit(1)  # scripts learn that something was left out; the summary says what
 
 
 @cli.command()
@@ -139,8 +151,8 @@ def find(
 
     app = _app()
     if stdin:
-        for line in sys.stdin:
-            _emit([jo.found_json(f) for f in app.finder.find(line.strip(), limit=limit)])
+        for line in sys.stdin.buffer:  # bytes: a line that is not UTF-8 gets its answer too
+            _emit(_found_or_error(app, line.decode("utf-8", "replace").strip(), limit))
         return
     if not query:
         _fail("Give some text to find, or --stdin.")
@@ -152,6 +164,18 @@ def find(
         out.print(found_line(found), markup=False)
     if not results:
         err.print("Nothing stored matches that.")
+
+
+def _found_or_error(app: App, query: str, limit: int) -> object:
+    """One line's answer: its results, or `{"error": ...}` so that every later line still gets its own."""
+    try:
+        return [jo.found_json(f) for f in app.finder.find(query, limit=limit)]
+    except PapersError as error:
+        return {"error": error.message}
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("find failed (ref %s) for %r", ref, query[:200])
+        return {"error": f"Something went wrong on my side; it is logged as ref {ref}."}
 
 
 @cli.command()

@@ -26,12 +26,28 @@ class ChannelRepository:
         row = self.session.get(ChannelRow, str(channel))
         if row is not None:
             return row
+        self._make(channel)
+        return self.session.get(ChannelRow, str(channel), populate_existing=True)  # type: ignore[return-value]
+
+    def lock(self, channel: ChannelRef) -> ChannelRow:
+        """Make this transaction the only one changing the channel until it ends; call it before reading.
+
+        Whoever comes next reads what this one committed, so a channel's limits hold and a
+        change is made once, however many people (or processes) make it at the same moment.
+        PostgreSQL locks the channel's row (`FOR UPDATE`, made first if new). On SQLite the
+        insert (a no-op once the row exists) begins the transaction with the database's one
+        write lock, which is the same thing for a database with one writer.
+        """
+        self._make(channel)
+        query = select(ChannelRow).where(ChannelRow.ref == str(channel)).with_for_update()
+        return self.session.execute(query.execution_options(populate_existing=True)).scalar_one()
+
+    def _make(self, channel: ChannelRef) -> None:
         values = {"ref": str(channel), "platform": channel.platform, "at": f"{self.default.at:%H:%M}",
                   "tz": self.default.tz, "cadence": self.default.cadence, "weekday": self.default.weekday,
                   "created_at": utcnow()}
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         self.session.execute(insert(ChannelRow).values(**values).on_conflict_do_nothing(index_elements=["ref"]))
-        return self.session.get(ChannelRow, str(channel), populate_existing=True)  # type: ignore[return-value]
 
     def get(self, channel: ChannelRef) -> ChannelRow | None:
         return self.session.get(ChannelRow, str(channel))
@@ -119,8 +135,10 @@ class SubscriptionRepository:
         query = select(func.count()).select_from(SubscriptionRow).where(SubscriptionRow.channel == str(channel))
         return int(self.session.execute(query).scalar_one())
 
-    def remove(self, sub_id: int) -> None:
-        self.session.execute(delete(SubscriptionRow).where(SubscriptionRow.id == sub_id))
+    def remove(self, sub_id: int) -> bool:
+        """Delete one subscription; False when it was already gone."""
+        result = self.session.execute(delete(SubscriptionRow).where(SubscriptionRow.id == sub_id))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def channels(self) -> list[ChannelRef]:
         rows = self.session.execute(select(SubscriptionRow.channel).distinct().order_by(SubscriptionRow.channel))

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 
 from bot.domain import Paper
+from storage.inserts import insert_rows, refused_by_database, why
 from storage.search import index_new_rows
 from storage.tables import PaperRow, utcnow
+
+log = logging.getLogger(__name__)
 
 BATCH = 10_000
 SEP = "; "
@@ -20,18 +23,20 @@ SEP = "; "
 
 @dataclass
 class MergeResult:
-    """How many papers a merge added, changed and left alone; the keys of the added ones."""
+    """How many papers a merge added, changed and left alone; the keys of the added ones; the refused ones."""
 
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     added_keys: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (key, why the database refused it)
 
     def __iadd__(self, other: MergeResult) -> MergeResult:
         self.added += other.added
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.added_keys += other.added_keys
+        self.refused += other.refused
         return self
 
 
@@ -109,38 +114,7 @@ def merged(old: dict[str, object], new: dict[str, object]) -> dict[str, object]:
     return changes
 
 
-def insert_rows(connection: Connection, rows: list[dict[str, object]]) -> None:
-    """Insert many papers in one `executemany`, every value converted once per distinct value.
-
-    Not the ORM's bulk insert (a third of an ingest went to its bookkeeping), nor Core's
-    `execute(insert(), rows)`: that converts every value of every row through its type, and
-    a batch shares its timestamps, dates and category lists.
-    """
-    table = PaperRow.__table__  # type: ignore[attr-defined]
-    names = list(rows[0])
-    statement = table.insert().inline().compile(dialect=connection.dialect, column_keys=names)
-    order = list(statement.positiontup) if statement.positional else names
-    convert = {name: _once(table.c[name].type.dialect_impl(connection.dialect).bind_processor(connection.dialect))
-               for name in order}
-    if statement.positional:
-        params: list = [tuple(convert[n](row[n]) for n in order) for row in rows]
-    else:
-        params = [{n: convert[n](row[n]) for n in order} for row in rows]
-    connection.exec_driver_sql(str(statement), params)
-
-
-def _once(convert: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
-    """`convert`, remembering its answer for each distinct value (lists by their items)."""
-    if convert is None:
-        return lambda value: value
-    seen: dict[object, object] = {}
-
-    def once(value: Any) -> Any:
-        key = (list, *value) if isinstance(value, list) else value
-        if key not in seen:
-            seen[key] = convert(value)
-        return seen[key]
-    return once
+_MERGED = tuple(to_row_values(Paper("", "")))  # the columns a merge writes, read back to compare
 
 
 class PaperRepository:
@@ -150,6 +124,12 @@ class PaperRepository:
         self.session = session
 
     def merge(self, papers: Iterable[Paper]) -> MergeResult:
+        """Store new papers and merge known ones into their rows, `BATCH` at a time.
+
+        Safe beside another process merging the same papers. A paper the database refuses
+        (a value the parsers' limits did not foresee) is left out and reported in `refused`,
+        never at the cost of the rest of its batch.
+        """
         result = MergeResult()
         batch: dict[str, dict[str, object]] = {}
         for paper in papers:
@@ -157,35 +137,87 @@ class PaperRepository:
             key = str(values["key"])
             batch[key] = batch[key] | merged(batch[key], values) if key in batch else values
             if len(batch) >= BATCH:
-                result += self._merge_batch(batch)
+                result += self._merge_isolating(batch)
                 batch = {}
         if batch:
-            result += self._merge_batch(batch)
+            result += self._merge_isolating(batch)
         return result
 
-    def _merge_batch(self, batch: dict[str, dict[str, object]]) -> MergeResult:
+    def _merge_isolating(self, batch: dict[str, dict[str, object]]) -> MergeResult:
+        """The batch in a savepoint; if the database refuses it, each half in its own, down to the refused rows."""
+        self._begin_writing()
+        existing = self._existing(list(batch))
+        try:
+            with self.session.begin_nested():
+                return self._merge_batch(batch, existing)
+        except Exception as error:
+            if not refused_by_database(error):
+                raise
+            if len(batch) == 1:
+                key = next(iter(batch))
+                log.warning("the database refused paper %s: %s", key, why(error))
+                return MergeResult(refused=[(key, why(error))])
+        keys = list(batch)
         result = MergeResult()
-        columns = [getattr(PaperRow, name) for name in next(iter(batch.values()))]
+        for half in (keys[:len(keys) // 2], keys[len(keys) // 2:]):
+            result += self._merge_isolating({key: batch[key] for key in half})
+        return result
+
+    def _begin_writing(self) -> None:
+        """On SQLite, take the database's one write lock before reading which keys exist.
+
+        Then nobody stores a key between that read and the insert, and the transaction never
+        has to turn a stale read into a write (which SQLite refuses at once, busy timeout or
+        not). PostgreSQL needs nothing: its insert waits for a concurrent one of the same key.
+        """
+        connection = self.session.connection()
+        if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def _existing(self, keys: list[str]) -> dict[str, dict[str, object]]:
+        columns = [getattr(PaperRow, name) for name in _MERGED]
         rows = self.session.execute(
-            select(PaperRow.id, *columns).where(PaperRow.key.in_(list(batch)))  # type: ignore[attr-defined]
+            select(PaperRow.id, PaperRow.updated_at, *columns).where(PaperRow.key.in_(keys))  # type: ignore[attr-defined]
         ).mappings()
-        existing = {row["key"]: dict(row) for row in rows}
+        return {row["key"]: dict(row) for row in rows}
+
+    def _merge_batch(self, batch: dict[str, dict[str, object]], existing: dict[str, dict[str, object]]) -> MergeResult:
+        result = MergeResult()
         fresh = [values for key, values in batch.items() if key not in existing]
         now = utcnow()
         if fresh:
-            last = self.session.execute(select(func.coalesce(func.max(PaperRow.id), 0))).scalar_one()
-            insert_rows(self.session.connection(), [v | {"added_at": now, "updated_at": now} for v in fresh])
-            index_new_rows(self.session, last)
-            result.added = len(fresh)
-            result.added_keys = [str(v["key"]) for v in fresh]
-        for key, old in existing.items():
-            changes = merged(old, batch[key])
-            if changes:
-                self.session.execute(update(PaperRow).where(PaperRow.id == old["id"]).values(**changes, updated_at=now))
+            inserted = insert_rows(self.session.connection(), [v | {"added_at": now, "updated_at": now} for v in fresh])
+            index_new_rows(self.session, [paper_id for paper_id, _ in inserted])
+            result.added = len(inserted)
+            result.added_keys = [key for _, key in inserted]
+            if len(inserted) < len(fresh):  # stored by another process since we looked: merge into theirs
+                taken = {str(v["key"]) for v in fresh} - set(result.added_keys)
+                existing = existing | self._existing(sorted(taken))
+        for key in sorted(existing.keys() & batch.keys()):  # in key order, as the inserts: no deadlock
+            if self._update(existing[key], batch[key], now):
                 result.updated += 1
             else:
                 result.unchanged += 1
         return result
+
+    def _update(self, old: dict[str, object], new: dict[str, object], now: datetime) -> bool:
+        """Merge `new` into its stored row; if another process changed the row since we read it, into what it is now.
+
+        The row's `updated_at` says whether it is still as read: no lock is taken on rows that
+        do not change, and a concurrent merge's upvotes or categories are never written over.
+        """
+        while changes := merged(old, new):
+            written = self.session.execute(
+                update(PaperRow).where(PaperRow.id == old["id"], PaperRow.updated_at == old["updated_at"])
+                .values(**changes, updated_at=now))
+            if written.rowcount:  # type: ignore[attr-defined]
+                return True
+            key = str(old["key"])
+            current = self._existing([key]).get(key)
+            if current is None:
+                return False
+            old = current
+        return False
 
     def get(self, key: str) -> Paper | None:
         row = self.session.exec(select(PaperRow).where(PaperRow.key == key)).scalar_one_or_none()  # type: ignore[call-overload]

@@ -11,11 +11,14 @@ from sqlalchemy import DDL, Connection, event, select, text
 from sqlmodel import Session
 
 from storage.tables import PaperRow
+from storage.tokenizer import Fts5Splitter
 
 # Titles, keywords and authors are searched in memory (`bot/find/title_index.py`); the engine holds
 # the abstracts, which are too large for memory, for the text that describes a paper rather than
 # naming it. Searched by words alone (never phrases): no positions to store halves their cost.
-_FTS = "content='paper', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'"
+_TOKENIZE = "porter unicode61 remove_diacritics 2"
+_FTS = f"content='paper', content_rowid='id', tokenize='{_TOKENIZE}'"
+_FTS5 = Fts5Splitter(_TOKENIZE)
 _ABSTRACT = "INSERT INTO paper_fts_abstract(paper_fts_abstract, rowid, abstract) VALUES ('delete', old.id, old.abstract);"
 
 _SQLITE_DDL = [
@@ -56,12 +59,14 @@ for _dialect, _statements in SEARCH_DDL.items():
         event.listen(PaperRow.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 
 
-def index_new_rows(session: Session, after_id: int) -> None:
-    """Index the papers inserted after `after_id` (SQLite; PostgreSQL's generated columns need nothing)."""
-    if session.get_bind().dialect.name != "sqlite":
+def index_new_rows(session: Session, ids: Sequence[int]) -> None:
+    """Index the papers just inserted with these ids (SQLite; PostgreSQL's generated columns need nothing)."""
+    if not ids or session.get_bind().dialect.name != "sqlite":
         return
-    session.execute(text("INSERT INTO paper_fts_abstract(rowid, abstract) SELECT id, abstract FROM paper WHERE id > :after"),
-                    {"after": after_id})
+    # The inserting transaction holds SQLite's write lock, so its new ids are all the ids in their
+    # range: one range scan instead of a list of thousands.
+    session.execute(text("INSERT INTO paper_fts_abstract(rowid, abstract) SELECT id, abstract FROM paper "
+                         "WHERE id BETWEEN :first AND :last"), {"first": min(ids), "last": max(ids)})
 
 
 def install_postgres_extensions(conn: Connection) -> None:
@@ -105,7 +110,12 @@ def abstract_candidates(session: Session, groups: Sequence[Sequence[str]], limit
     words at a million papers, so it ranks only a set of at most `FEW`; a larger set is one
     that these words do not tell apart, and its newest papers stand for it.
     """
-    kept = [g for g in ([w for w in group if WORD.fullmatch(w)] for group in groups) if g]
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    kept = []
+    for group in groups:
+        terms = [_fts5_term(w) if sqlite else w for w in group if WORD.fullmatch(w)]
+        if terms := [t for t in terms if t]:
+            kept.append(terms)
     if not kept:
         return []
     found = dict(_holding(session, kept, limit))
@@ -114,6 +124,12 @@ def abstract_candidates(session: Session, groups: Sequence[Sequence[str]], limit
             for paper_id, rank in _holding(session, kept[:left_out] + kept[left_out + 1:], limit):
                 found.setdefault(paper_id, rank / 2)
     return sorted(found.items(), key=lambda item: (-item[1], -item[0]))[:limit]
+
+
+def _fts5_term(word: str) -> str:
+    """The word as FTS5 query text: each token it makes quoted (never syntax), all of them required; "" if none."""
+    pieces = [f'"{piece}"' for piece in _FTS5.split(word)]
+    return "(" + " AND ".join(pieces) + ")" if len(pieces) > 1 else "".join(pieces)
 
 
 def _holding(session: Session, groups: list[list[str]], limit: int) -> list[tuple[int, float]]:
@@ -126,7 +142,7 @@ def _holding(session: Session, groups: list[list[str]], limit: int) -> list[tupl
         ranked = f"SELECT id, ts_rank(search, q) {matching} ORDER BY 2 DESC, id"
         newest = f"SELECT id, 0 {matching} ORDER BY id DESC"
     else:
-        params = {"q": " AND ".join("(" + " OR ".join(f'"{w}"' for w in group) + ")" for group in groups)}
+        params = {"q": " AND ".join("(" + " OR ".join(group) + ")" for group in groups)}
         matching = "FROM paper_fts_abstract WHERE paper_fts_abstract MATCH :q"
         ranked = f"SELECT rowid, -bm25(paper_fts_abstract) {matching} ORDER BY 2 DESC, rowid"
         newest = f"SELECT rowid, 0 {matching} ORDER BY rowid DESC"

@@ -231,3 +231,72 @@ def test_every_shared_hf_daily_file_parses_and_the_anomaly_is_rejected() -> None
 @given(st.lists(st.text(alphabet=st.sampled_from("ab |\n\u202e\x00"), max_size=6), max_size=5))
 def test_names_fast_path_agrees_with_cleaning_each_name(names: list[str]) -> None:
     assert clean_names(names) == tuple(n for n in (clean_text(name) for name in names) if n)
+
+
+@pytest.mark.parametrize("raw", [
+    "2401.123456", "2401.1234", "1412.12345", "2413.12345", "0703.0001", "2401.12345v0", "2401.12345x",
+    "hep-th/0801001", "hep-th/990100", "HEP-TH/9901001", "notanarchive/9901001", "a" * 300 + "/9901001",
+    "https://arxiv.org/abs/2401.123456", "https://arxiv.org/abs/2401.12345/extra", "oai:arXiv.org:2401.123456v1",
+])
+def test_an_id_outside_arxivs_grammar_is_refused_never_shortened_into_another(raw: str) -> None:
+    parsed = parse_jsonl([json.dumps({"title": "T", "abstract": "A", "id": raw})])
+
+    assert parsed.papers == []
+    assert parsed.problems == [f"line 1: id {raw[:40]!r} is not an arXiv id"]
+
+
+@pytest.mark.parametrize(("raw", "read"), [
+    ("2401.12345v3", "2401.12345"), ("arXiv:2401.12345", "2401.12345"), ("0704.0001", "0704.0001"),
+    ("https://arxiv.org/abs/2401.12345v2", "2401.12345"), ("http://arxiv.org/pdf/2401.12345v2.pdf", "2401.12345"),
+    ("https://huggingface.co/papers/2401.12345", "2401.12345"), ("hep-th/9901001v2", "hep-th/9901001"),
+    ("math.GT/0309136", "math.GT/0309136"), ("https://arxiv.org/abs/solv-int/9901001", "solv-int/9901001"),
+])
+def test_every_form_of_a_real_id_is_read_as_that_id(raw: str, read: str) -> None:
+    (paper,) = parse_jsonl([json.dumps({"title": "T", "abstract": "A", "id": raw})]).papers
+    assert paper.arxiv_id == read
+
+
+def test_records_outside_the_limits_are_refused_and_long_fields_cut_and_counted() -> None:
+    lines = [
+        '{"title": "T", "abstract": "A", "upvotes": 2147483647}',
+        '{"title": "T", "abstract": "A", "upvotes": 2147483648}',
+        '{"title": "T", "abstract": "A", "upvotes": 100000000000000000000000000000000}',
+        '{"title": "T", "abstract": "A", "published_at": "9999-12-31T23:59:59-14:00"}',
+        '{"title": "T", "abstract": "A", "published_at": "1989-12-31"}',
+        '{"title": "T", "abstract": "A", "published_at": "2999-01-01"}',
+        json.dumps({"title": "T" * 5_000, "abstract": "A" * 30_000, "authors": ["B" * 400, "C"] + ["D"] * 3_000,
+                    "url": "https://x/" + "y" * 3_000, "code_url": "https://x/\x00"}),
+        '{"title": "\\udfff\\ud800\\u0000", "abstract": "A"}',  # lone surrogates (reversed: no pair) and NUL
+    ]
+    parsed = parse_jsonl(lines)
+
+    assert [p.upvotes for p in parsed.papers[:1]] == [2_147_483_647]
+    assert [problem.split(": ", 1) for problem in parsed.problems] == [
+        ["line 2", "upvotes must be a whole number from 0 to 2,147,483,647"],
+        ["line 3", "upvotes must be a whole number from 0 to 2,147,483,647"],
+        ["line 4", "published_at '9999-12-31T23:59:59-14:00' is not a readable ISO date"],
+        ["line 5", parsed.problems[3].split(": ", 1)[1]],
+        ["line 6", parsed.problems[4].split(": ", 1)[1]],
+        ["line 8", "no title"],
+    ]
+    assert "1989-12-31 is not between 1990-01-01 and" in parsed.problems[3]
+    long = parsed.papers[1]
+    assert (len(long.title), len(long.abstract), len(long.authors), len(long.authors[0])) == (1_000, 20_000, 2_000, 300)
+    assert long.url is None and long.code_url is None
+    assert parsed.cut == 4  # title, abstract, authors, url
+
+
+def test_text_loses_lone_surrogates_and_nul_and_keeps_real_characters() -> None:
+    line = '{"title": "Lone \\ud800 and paired \\ud83d\\ude80 and NUL\\u0000here", "abstract": "a\\udfffb"}'
+    (paper,) = parse_jsonl([line]).papers
+
+    assert paper.title == "Lone and paired 🚀 and NUL here"
+    assert paper.abstract == "ab"
+
+
+def test_a_truncated_atom_page_keeps_its_whole_entries() -> None:
+    whole = (DATA / "atom-new-testing-10.xml").read_bytes()
+    parsed = parse_arxiv_atom(whole[: len(whole) // 2])
+
+    assert [p.arxiv_id for p in parsed.papers] == [p.arxiv_id for p in parse_arxiv_atom(whole).papers[:4]]
+    assert len(parsed.problems) == 1 and parsed.problems[0].startswith("the XML breaks off after 4 whole entries")

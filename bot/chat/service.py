@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from bot.chat import commands as c
 from bot.chat import replies as r
@@ -88,16 +89,20 @@ class Service:
 
     def _subscribe(self, channel: ChannelRef, actor: Actor, command: c.Subscribe) -> r.Reply:
         query = parse_query(command.query, self.taxonomy)
+        already = BadCommand(f"This channel already follows {echo(query.text)}.", usage="list")
         with self.uow() as uow:
+            uow.channels.lock(channel)  # one change to this channel at a time: the checks below hold when it commits
             if uow.subscriptions.find(channel, query.text):
-                raise BadCommand(f"This channel already follows {echo(query.text)}.", usage="list")
+                raise already
             if uow.subscriptions.count(channel) >= MAX_SUBSCRIPTIONS:
                 raise LimitReached(f"A channel can have at most {MAX_SUBSCRIPTIONS} subscriptions; remove one first.", usage="unsubscribe")
             uow.subscriptions.add(Subscription(channel, query.text, query.min_upvotes, created_by=actor.id))
-            uow.channels.row(channel)
             uow.channels.pause(channel, None)
             uow.audit.record(channel, actor.name, f"subscribed to {query.text}")
-            uow.commit()
+            try:
+                uow.commit()
+            except IntegrityError:  # the (channel, query) key, should anything bypass the lock
+                raise already from None
             week = uow.papers.recent(self.clock() - timedelta(days=DRY_RUN_DAYS))
         found = self.paper_topics.evaluate(query, week)  # the path a post takes: stored evidence
         per_day = len(found) / DRY_RUN_DAYS
@@ -117,6 +122,7 @@ class Service:
 
     def _unsubscribe(self, channel: ChannelRef, actor: Actor, command: c.Unsubscribe) -> r.Reply:
         with self.uow() as uow:
+            uow.channels.lock(channel)  # what is listed below is what is removed: nobody removes it meanwhile
             subs = uow.subscriptions.for_channel(channel)
             target = command.target.strip()
             if target.lower() == "all":
@@ -130,11 +136,11 @@ class Service:
                 chosen = [s for s in subs if s.query.lower() == " ".join(target.split()).lower()]
                 if not chosen:
                     raise BadCommand(f"This channel does not follow {echo(target)}; /papers list shows what it follows.", usage="unsubscribe")
-            for sub in chosen:
-                uow.subscriptions.remove(sub.id)  # type: ignore[arg-type]
+            removed = [sub for sub in chosen if uow.subscriptions.remove(sub.id)]  # type: ignore[arg-type]
+            for sub in removed:
                 uow.audit.record(channel, actor.name, f"unsubscribed from {sub.query}")
             uow.commit()
-        return r.Unsubscribed(tuple(s.query for s in chosen), actor.name)
+        return r.Unsubscribed(tuple(s.query for s in removed), actor.name)
 
     def _list(self, channel: ChannelRef, actor: Actor, command: c.ListSubscriptions) -> r.Reply:
         with self.uow() as uow:

@@ -5,7 +5,7 @@ Imports `bot.domain`, `bot.errors`, `bot.config` and `storage/`; the parsers bel
 
 from bot.sources.arxiv import parse_arxiv_atom, parse_arxiv_rss
 from bot.sources.arxiv_client import ArxivClient, announces_today, last_announcement, rss_has_announcements
-from bot.sources.files import parse_file
+from bot.sources.files import parse_file, read_file
 from bot.sources.hf import HFClient, parse_hf_daily
 from bot.sources.http import PoliteHTTP, SourceFailing
 from bot.sources.jsonl import parse_jsonl
@@ -24,5 +24,6 @@ __all__ = [
     "parse_file",
     "parse_hf_daily",
     "parse_jsonl",
+    "read_file",
     "rss_has_announcements",
 ]

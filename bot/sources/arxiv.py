@@ -12,7 +12,7 @@ import feedparser
 
 from bot.domain import Paper
 from bot.errors import BadInput
-from bot.sources.parsed import MAX_TITLE, Parsed, arxiv_id_in, clean_names, clean_text, parse_time
+from bot.sources.parsed import Parsed, arxiv_id_in, clean_names, clean_text, parse_time
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -29,27 +29,41 @@ def parse_arxiv_atom(xml: str | bytes) -> Parsed:
 
 
 def parse_atom_page(xml: str | bytes) -> tuple[Parsed, int | None]:
-    """The papers of one Atom page and the query's `opensearch:totalResults` (None if absent)."""
+    """The papers of one Atom page and the query's `opensearch:totalResults` (None if absent).
+
+    Entries are read as they complete, so that a truncated page or file keeps the entries it
+    holds whole (the break is reported as a problem); with none whole, it is not Atom at all.
+    """
+    reader = ElementTree.XMLPullParser(events=("start", "end"))
+    parsed, root, broken = Parsed(), None, None
     try:
-        root = ElementTree.fromstring(xml)
+        reader.feed(xml)
+        reader.close()
     except ElementTree.ParseError as error:
-        raise BadInput(f"not an arXiv Atom document: the XML does not parse ({error})") from None
-    if root.tag != ATOM + "feed":
-        raise BadInput(f"not an arXiv Atom document: the root element is <{_local(root.tag)}>, not <feed>")
-    parsed = Parsed()
-    for number, entry in enumerate(root.iter(ATOM + "entry"), start=1):
-        paper = _atom_paper(entry)
-        if isinstance(paper, str):
-            parsed.problems.append(f"entry {number}: {paper}")
-        else:
-            parsed.papers.append(paper)
+        broken = error
+    try:
+        for event, element in reader.read_events():
+            if root is None:
+                root = element
+            elif event == "end" and element.tag == ATOM + "entry" and root.tag == ATOM + "feed":
+                parsed.add(f"entry {len(parsed.papers) + len(parsed.problems) + 1}", _atom_paper(element))
+    except ElementTree.ParseError as error:  # the pull parser hands a late error over after the events before it
+        broken = error
+    if broken is not None and not parsed.papers:
+        raise BadInput(f"not an arXiv Atom document: the XML does not parse ({broken})") from None
+    if root is None or root.tag != ATOM + "feed":
+        found = f"<{_local(root.tag)}>" if root is not None else "missing"
+        raise BadInput(f"not an arXiv Atom document: the root element is {found}, not <feed>")
+    if broken is not None:
+        whole = len(parsed.papers)
+        parsed.problems.append(f"the XML breaks off after {whole} whole entries ({broken}); those were read")
     total = root.findtext(OPENSEARCH + "totalResults")
     return parsed, int(total) if total and total.strip().isdigit() else None
 
 
 def _atom_paper(entry: ElementTree.Element) -> Paper | str:
     entry_id = entry.findtext(ATOM + "id") or ""
-    title = clean_text(entry.findtext(ATOM + "title") or "", MAX_TITLE)
+    title = clean_text(entry.findtext(ATOM + "title") or "")
     summary = clean_text(entry.findtext(ATOM + "summary") or "")
     if "/api/errors" in entry_id or (title == "Error" and "/abs/" not in entry_id):
         return f"arXiv answered with an error: {summary or entry_id}"
@@ -96,15 +110,14 @@ def parse_arxiv_rss(xml_or_feed: str | bytes | Mapping) -> Parsed:
         for entry in feed["entries"]:
             number += 1
             paper = _rss_paper(entry) if isinstance(entry, Mapping) else "not an entry object"
-            if isinstance(paper, str):
-                parsed.problems.append(f"entry {number}: {paper}")
-                continue
-            if _announce_type(entry) not in NOTIFY_TYPES:
-                parsed.replaced.add(paper.arxiv_id)  # type: ignore[arg-type]
+            replacement = not isinstance(paper, str) and _announce_type(entry) not in NOTIFY_TYPES
+            if replacement:
                 # The item's date is the replacement's announcement, not the paper's: leave it
                 # unknown so that a merge never makes an old paper look new.
-                paper = paper.with_changes(published_at=None)
-            parsed.papers.append(paper)
+                paper = paper.with_changes(published_at=None)  # type: ignore[union-attr]
+            kept = parsed.add(f"entry {number}", paper)
+            if kept is not None and replacement:
+                parsed.replaced.add(kept.arxiv_id)  # type: ignore[arg-type]
     return parsed
 
 
@@ -112,7 +125,7 @@ def _rss_paper(entry: Mapping) -> Paper | str:
     paper_id = arxiv_id_in(str(entry.get("id") or entry.get("link") or ""))
     if paper_id is None:
         return f"no arXiv id (id {str(entry.get('id'))[:60]!r})"
-    title = clean_text(str(entry.get("title") or ""), MAX_TITLE)
+    title = clean_text(str(entry.get("title") or ""))
     if not title:
         return f"{paper_id}: no title"
     authors = entry.get("author") or ""  # dc:creator: one string, "A, B, C"

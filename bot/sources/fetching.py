@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.errors import BadCommand, PapersError
 from bot.sources import ArxivClient, HFClient, Parsed, PoliteHTTP
 from bot.sources.arxiv_client import rss_has_announcements
-from bot.sources.ingest import IngestSummary, Progress, ingest_parsed
+from bot.sources.ingest import IngestSummary, Progress, Report, ingest_parsed
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def fetch(settings: Settings, source: str, on: datetime | None, since: datetime 
 
 def ingest_from_source(
     engine: Engine, settings: Settings, source: str, on: datetime | None = None, since: datetime | None = None,
-    categories: Sequence[str] = (), progress: Progress | None = None,
+    categories: Sequence[str] = (), progress: Progress | None = None, report: Report | None = None,
 ) -> IngestSummary:
     """Fetch, merge and record the run; a failing source is recorded and raised, never half-stored."""
     try:
@@ -54,7 +54,7 @@ def ingest_from_source(
             uow.sources.failed(source, error.message)
             uow.commit()
         raise
-    summary = ingest_parsed(engine, parsed, progress)
+    summary = ingest_parsed(engine, parsed, progress, report)
     for problem in summary.problems:
         log.warning("%s: skipped %s", source, problem)
     with UnitOfWork(engine) as uow:

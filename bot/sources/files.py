@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 from bot.errors import BadInput
 from bot.sources.arxiv import parse_arxiv_atom, parse_arxiv_rss
 from bot.sources.hf import parse_hf_daily
-from bot.sources.jsonl import parse_jsonl
+from bot.sources.jsonl import BATCH, jsonl_parts, parse_jsonl
 from bot.sources.parsed import Parsed
 
 log = logging.getLogger(__name__)
@@ -21,18 +22,34 @@ KINDS = "JSONL, Hugging Face daily JSON, arXiv Atom or RSS XML, or a feedparser 
 
 def parse_file(path: Path) -> Parsed:
     """Papers from one file, its format detected from its content; BadInput if it cannot be read at all."""
+    whole = Parsed()
+    for part in read_file(path):
+        whole.extend(part)
+    return whole
+
+
+def read_file(path: Path, size: int = BATCH) -> Iterator[Parsed]:
+    """The papers of one file in parts of about `size`: JSONL is streamed, a file never held whole.
+
+    Raises BadInput when the file cannot be read, or is of no kind it knows.
+    """
     path = Path(path)
     try:
-        with path.open("rb") as file:
+        file = path.open("rb")
+    except OSError as error:
+        raise BadInput(f"{path}: cannot read it ({error.strerror or error})") from None
+    with file:
+        try:
             head = file.read(SNIFF_BYTES).lstrip(b"\xef\xbb\xbf \t\r\n")
             if path.suffix.lower() in JSONL_SUFFIXES or _looks_like_jsonl(head):
                 file.seek(0)
-                return parse_jsonl(file)  # streamed: a million-line file is never held whole
+                yield from jsonl_parts(file, size)
+                return
             data = head + file.read() if head else b""
-    except OSError as error:
-        raise BadInput(f"{path}: cannot read it ({error.strerror or error})") from None
+        except OSError as error:
+            raise BadInput(f"{path}: cannot read it ({error.strerror or error})") from None
     try:
-        return _parse_whole(data)
+        yield _parse_whole(data)
     except BadInput as error:
         raise BadInput(f"{path}: {error.message}") from None
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from bot.domain import Paper
 from bot.errors import BadInput
 from bot.sources.http import PoliteHTTP, SourceFailing
-from bot.sources.parsed import MAX_TITLE, Parsed, arxiv_id, clean_names, clean_text, parse_time
+from bot.sources.parsed import Parsed, arxiv_id, clean_names, clean_text, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,7 @@ def parse_hf_daily(data: object) -> Parsed:
         )
     parsed = Parsed()
     for number, entry in enumerate(data, start=1):
-        paper = _paper(entry)
-        if isinstance(paper, str):
-            parsed.problems.append(f"entry {number}: {paper}")
-        else:
-            parsed.papers.append(paper)
+        parsed.add(f"entry {number}", _paper(entry))
     return parsed
 
 
@@ -49,7 +45,7 @@ def _paper(entry: object) -> Paper | str:
     if paper_id is None:
         return f"no arXiv id (id {str(paper.get('id'))[:40]!r})"
     title = paper.get("title") or entry.get("title")
-    if not isinstance(title, str) or not (title := clean_text(title, MAX_TITLE)):
+    if not isinstance(title, str) or not (title := clean_text(title)):
         return f"{paper_id}: no title"
     abstract = paper.get("summary") or entry.get("summary") or ""
     upvotes = paper.get("upvotes")

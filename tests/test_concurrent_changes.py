@@ -1,0 +1,90 @@
+"""Twenty people changing one channel at the same moment: its limits hold and every change is made, and told, once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from adapters.terminal.render import render
+from bot.app import App
+from bot.chat.limits import CommandRate
+from bot.chat.service import MAX_SUBSCRIPTIONS
+from bot.domain import Actor, ChannelRef
+from storage.uow import UnitOfWork
+
+CHANNEL = ChannelRef("terminal", "local", "busy")
+AT_ONCE = 20
+
+
+@pytest.fixture
+def busy(app: App) -> App:
+    app.service.rate = CommandRate(per_minute=10**9)  # the flood limit is not what is tested here
+    return app
+
+
+def all_at_once(app: App, texts: list[str]) -> list[str]:
+    """Each text typed by a different person, all released together; the replies as the channel reads them."""
+    start = threading.Barrier(len(texts))
+
+    def say(number: int) -> str:
+        start.wait()
+        return render(app.service.answer(CHANNEL, Actor(f"U{number}", f"person{number}"), texts[number]))
+
+    with ThreadPoolExecutor(len(texts)) as pool:
+        return list(pool.map(say, range(len(texts))))
+
+
+def slugs(app: App, count: int) -> list[str]:
+    return sorted(topic.slug for topic in app.taxonomy)[:count]
+
+
+def stored(app: App) -> tuple[list[str], list[str]]:
+    with UnitOfWork(app.engine) as uow:
+        queries = [s.query for s in uow.subscriptions.for_channel(CHANNEL)]
+        return queries, [a.action for a in uow.audit.recent(CHANNEL, 1000)]
+
+
+def count(replies: list[str], holds: Callable[[str], bool]) -> int:
+    return sum(1 for reply in replies if holds(reply))
+
+
+def test_twenty_subscribes_at_once_never_pass_the_limit(busy: App) -> None:
+    topics = slugs(busy, MAX_SUBSCRIPTIONS - 5 + AT_ONCE)
+    for slug in topics[:MAX_SUBSCRIPTIONS - 5]:
+        assert "subscribed" in render(busy.service.answer(CHANNEL, Actor("U0", "ana"), f"/papers subscribe {slug}"))
+
+    replies = all_at_once(busy, [f"/papers subscribe {slug}" for slug in topics[MAX_SUBSCRIPTIONS - 5:]])
+
+    assert not [reply for reply in replies if "Something went wrong" in reply]
+    assert count(replies, lambda reply: "subscribed this channel to" in reply) == 5
+    assert count(replies, lambda reply: f"at most {MAX_SUBSCRIPTIONS} subscriptions" in reply) == AT_ONCE - 5
+    queries, _ = stored(busy)
+    assert len(queries) == MAX_SUBSCRIPTIONS
+
+
+def test_twenty_identical_subscribes_make_one_and_the_rest_hear_already_follows(busy: App) -> None:
+    replies = all_at_once(busy, ["/papers subscribe robotics"] * AT_ONCE)
+
+    assert not [reply for reply in replies if "Something went wrong" in reply]
+    assert count(replies, lambda reply: "subscribed this channel to" in reply) == 1
+    assert count(replies, lambda reply: "This channel already follows `robotics`." in reply) == AT_ONCE - 1
+    assert stored(busy) == (["robotics"], ["subscribed to robotics"])
+
+
+def test_twenty_unsubscribe_alls_remove_each_subscription_once_and_say_so_once(busy: App) -> None:
+    topics = slugs(busy, 10)
+    for slug in topics:
+        busy.service.answer(CHANNEL, Actor("U0", "ana"), f"/papers subscribe {slug}")
+
+    replies = all_at_once(busy, ["/papers unsubscribe all"] * AT_ONCE)
+
+    removing = [reply for reply in replies if "unsubscribed this channel from" in reply]
+    assert len(removing) == 1 and all(slug in removing[0] for slug in topics)
+    assert count(replies, lambda reply: reply == "This channel had no subscriptions.") == AT_ONCE - 1
+    queries, actions = stored(busy)
+    assert queries == []
+    removals = sorted(a for a in actions if a.startswith("unsubscribed"))
+    assert removals == sorted(f"unsubscribed from {s}" for s in topics)
