@@ -181,3 +181,17 @@ def test_channels_asking_the_same_share_one_evaluation(engine: Engine) -> None:
         for ref in refs:
             fanout.digest(ref, uow.subscriptions.for_channel(ref), set(), NOW)
     assert len(fanout._results) <= distinct < 300  # queries spelt alike are evaluated once, not per channel
+
+
+def test_a_backfill_of_old_papers_is_left_in_the_database_by_a_pass(engine: Engine) -> None:
+    old = [Paper(f"Reinforcement learning, the archive {n}", "A policy.", arxiv_id=f"2301.{n:05d}",
+                 published_at=NOW - timedelta(days=700)) for n in range(300)]
+    fresh = bundled()[:3]
+    with UnitOfWork(engine) as uow:
+        uow.papers.merge([*old, *fresh])
+        uow.commit()
+        stored_now = uow.papers.news(NOW - timedelta(days=7), published_since=NOW - TOO_OLD)
+
+    assert sorted(p.key for p in stored_now) == sorted(p.key for p in fresh)  # the age filter is in the query
+    fanout = shared_fanout(engine, PaperTopics(engine, Matcher(default_taxonomy())), NOW)
+    assert len(fanout.papers) == 3
