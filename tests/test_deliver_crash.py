@@ -61,12 +61,12 @@ def test_a_thread_and_finding_it_again_after_a_crash(slack: SlackServer) -> None
     sender = sender_for(slack)
     ids = sender.send(LAB, digest(5), "mark-2")
     messages = slack.state.messages["C1"]
-    assert len(ids) == 6 and [m.get("thread_ts") for m in messages[1:]] == [ids[0]] * 5
+    assert len(ids) == 3 and [m.get("thread_ts") for m in messages[1:]] == [ids[0]] * 2  # four papers a reply
     assert sender.find_sent(LAB, "mark-2") == ids
     assert sender.find_sent(LAB, "mark-3") is None
-    del messages[4:]  # as if the process died after the third paper
+    del messages[2:]  # as if the process died after the first reply
     assert sender.find_sent(LAB, "mark-2") is None
-    assert sender.resume(LAB, digest(5), "mark-2")[:4] == ids[:4]
+    assert sender.resume(LAB, digest(5), "mark-2")[:2] == ids[:2]
     assert set(slack.state.posted_keys().values()) == {1} and len(slack.state.posted_keys()) == 5
 
 
@@ -76,7 +76,7 @@ def test_rate_limits_and_outages_are_waited_out_without_a_duplicate(slack: Slack
     slack.state.rate_503 = 0.2  # half of these land before failing: a blind retry would post twice
     sender_for(slack).send(LAB, digest(6), "mark-4")
     assert Counter(slack.state.posted_keys().values()) == Counter({1: 6})
-    assert slack.state.count("chat.postMessage") >= 10
+    assert slack.state.count("chat.postMessage") >= 6  # three messages, three refusals, and what 503s cost
 
 
 def test_a_long_retry_after_leaves_the_digest_for_a_later_pass(engine: Engine, slack: SlackServer) -> None:
@@ -162,7 +162,7 @@ def _kill_mid_pass(process: subprocess.Popen[bytes], state: SlackState, chance: 
 
     Returns whether it was still running: killed mid-pass rather than after it finished.
     """
-    target = state.count_all() + chance.randint(1, 30)
+    target = state.count_all() + chance.randint(1, 8)  # a pass here makes about a dozen calls
     deadline = time.monotonic() + 30
     while state.count_all() < target and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)

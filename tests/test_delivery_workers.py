@@ -106,8 +106,8 @@ def test_a_paced_sender_reserves_each_post_before_it_goes(engine: Engine) -> Non
     digest = Digest(ChannelRef("discord", "G1", "C1"),
                     tuple(Match(Paper(f"Paper {n}", "An abstract.", arxiv_id=f"2611.{n:05d}"), 0.9, ()) for n in range(5)))
 
-    sender.send(ChannelRef("discord", "G1", "C1"), digest, "m1")  # 6 messages (a thread) and opening it: 7
+    sender.send(ChannelRef("discord", "G1", "C1"), digest, "m1")  # 3 messages (a thread) and opening it: 4
     sender.send(ChannelRef("discord", "G1", "C2"), digest, "m2")
 
-    assert isinstance(sender, PacedResumingSender) and len(platform.messages) == 12
-    assert waited == [7 / 4]
+    assert isinstance(sender, PacedResumingSender) and len(platform.messages) == 6
+    assert waited == [4 / 4]

@@ -61,10 +61,11 @@ def test_more_than_three_papers_go_into_a_thread_under_the_headline(api: Discord
     ids = sender.send(CHANNEL, digest(5), "mark2")
 
     parent = api.messages["200"][0]
-    assert ids[0] == parent["id"] and len(ids) == 6
+    assert ids[0] == parent["id"] and len(ids) == 3  # a headline, then four papers a reply
     assert parent["thread"]["name"].startswith("5 new papers")
     assert [m["id"] for m in api.messages[parent["id"]]] == ids[1:]
-    assert "2401.00003" in api.messages[parent["id"]][2]["embeds"][0]["url"]
+    assert "2401.00003" in api.messages[parent["id"]][0]["embeds"][2]["url"]
+    assert [len(m["embeds"]) for m in api.messages[parent["id"]]] == [4, 1]
     assert "and 2 more" in parent["content"]
 
 
@@ -98,13 +99,13 @@ def test_find_sent_recognises_its_own_post_and_nothing_else(api: DiscordStandIn,
 def test_resume_posts_only_the_parts_a_crash_left_out(api: DiscordStandIn, sender: DiscordSender) -> None:
     ids = sender.send(CHANNEL, digest(5), "mark5")
     thread = api.messages[ids[0]]
-    del thread[3:]  # the process died after the parent and three papers
+    del thread[1:]  # the process died after the parent and its first reply
 
     assert sender.find_sent(CHANNEL, "mark5") is None
     resumed = sender.resume(CHANNEL, digest(5), "mark5")
 
-    assert resumed[:4] == ids[:4] and len(resumed) == 6
-    assert len(api.messages[ids[0]]) == 5
+    assert resumed[:2] == ids[:2] and len(resumed) == 3
+    assert len(api.messages[ids[0]]) == 2
     assert len(api.messages["200"]) == 1  # the headline was not posted again
 
 

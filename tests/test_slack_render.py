@@ -109,12 +109,15 @@ def test_a_huge_title_is_shortened_and_a_title_of_ampersands_fits_escaped() -> N
     assert all(value.count("&amp;") > 20 for _, _, value in texts(blocks[:1]))
 
 
-def test_a_paper_in_a_thread_shows_the_whole_layout() -> None:
+def test_papers_in_a_thread_reply_show_the_whole_layout() -> None:
     digest = hostile_digest("<!channel> & friends", 5)
-    fallback, [block] = render_part(digest, parts(digest)[1])
+    fallback, [block, divider, *rest] = render_part(digest, parts(digest)[1])  # four papers a reply
     assert fallback == "&lt;!channel&gt; &amp; friends"
     assert block["text"]["text"].startswith("*<https://arxiv.org/abs/2611.00000|&lt;!channel&gt; &amp; friends>*\n")
     assert block["text"]["text"] == paper_text(digest.matches[0], compact=False)
+    assert divider == {"type": "divider"} and len(rest) == 5  # three more papers, each after a divider
+    _, [last] = render_part(digest, parts(digest)[2])
+    assert last["text"]["text"] == paper_text(digest.matches[4], compact=False)
 
 
 def test_escape_drops_control_and_bidi_characters_but_keeps_lines() -> None:

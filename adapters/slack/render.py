@@ -111,9 +111,13 @@ def render_part(digest: Digest, part: Part) -> tuple[str, list[dict[str, object]
     title = line(digest.title or f"{len(digest.matches)} new papers", MAX_TITLE)
     if part.is_parent:
         return title, [_section(f"*{title}*{_more(digest.more)}\n_The papers are in the thread._")]
-    if part.count > 1:  # one paper in a thread reply
-        match = digest.matches[part.index - 1]
-        return line(match.paper.title, MAX_TITLE) or title, [_section(paper_text(match, compact=False))]
+    if part.count > 1:  # papers in a thread reply, each in full
+        by_key = {m.paper.key: m for m in digest.matches}
+        cards: list[dict[str, object]] = []
+        for paper in part.papers:
+            cards += [{"type": "divider"}] if cards else []
+            cards.append(_section(paper_text(by_key[paper.key], compact=False)))
+        return line(part.papers[0].title, MAX_TITLE) or title, cards
     shown = digest.matches[:MAX_PAPERS]  # only a preview holds more than a thread's three
     blocks: list[dict[str, object]] = [_section(f"*{title}*{_more(digest.more + len(digest.matches) - len(shown))}")]
     for match in shown:

@@ -12,6 +12,9 @@ from bot.domain import ChannelRef, Digest, Paper
 from bot.errors import SendFailed
 
 THREAD_ABOVE = 3  # more papers than this: one parent message and the papers in its thread
+# Papers in one thread reply: four full cards stay within Slack's ~12,000 characters of blocks and
+# Discord's 6,000 of embeds, and a post of ten is four messages to send (and to rate-limit), not eleven.
+PER_MESSAGE = 4
 MARK_EVENT = "papers_digest"
 
 
@@ -55,12 +58,14 @@ def layout(digest: Digest) -> Literal["thread", "single"]:
 
 
 def parts(digest: Digest) -> list[Part]:
-    """The messages of a post in sending order: `single` is one part, `thread` a parent then one per paper."""
+    """The messages of a post in sending order: `single` is one part, `thread` a parent then the papers,
+    PER_MESSAGE to a reply."""
     papers = digest.papers
     if layout(digest) == "single":
         return [Part(0, 1, papers)]
-    count = len(papers) + 1
-    return [Part(0, count, ())] + [Part(i + 1, count, (paper,)) for i, paper in enumerate(papers)]
+    pages = [papers[start:start + PER_MESSAGE] for start in range(0, len(papers), PER_MESSAGE)]
+    count = len(pages) + 1
+    return [Part(0, count, ())] + [Part(i + 1, count, page) for i, page in enumerate(pages)]
 
 
 def mark_payload(mark: str, part: Part) -> dict[str, object]:
