@@ -172,8 +172,8 @@ def test_say_and_deliver_print_no_secret(tmp_path: Path, slack: SlackAPI, discor
         assert_no_secret(run.stderr, f"stderr of {run.args[-2:]}")
     assert "DEBUG" in runs[-1].stderr  # the DEBUG run really logged at DEBUG
     assert "Unclosed" not in runs[-1].stderr  # the pass closed the connections it opened
-    assert SLACK_BOT in slack.state.token_for("chat.postMessage")  # and really delivered, with the tokens
-    assert discord_api.posts("/channels/200/messages")
+    assert SLACK_BOT in slack.state.token_for("chat.postMessage"), runs[-1].stderr[-3000:]  # and really delivered, with the tokens
+    assert discord_api.posts("/channels/200/messages"), runs[-1].stderr[-3000:]
 
 
 def free_port() -> str:
