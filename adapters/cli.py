@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adapters import json_output as jo
@@ -37,28 +40,35 @@ def _settings() -> Settings:
         return load_settings()
     except BadSettings as bad:
         _refuse(bad.problems)
-        raise
 
 
-def _app(seed: bool = True) -> App:
+@contextmanager
+def _database_answers(settings: Settings) -> Iterator[None]:
+    """A database that cannot be reached is one sentence (its URL without the password) and status 1."""
     from sqlalchemy.exc import OperationalError
 
     from adapters.health import shown_url
+
+    try:
+        yield
+    except OperationalError as error:
+        reason = str(error.orig or error).strip().splitlines()[0][:200]
+        _fail(f"the database at {shown_url(settings.database_url)} does not answer: {reason}", code=1)
+
+
+def _app(seed: bool = True) -> App:
     from storage.migrations import SchemaBehind
 
     settings = _settings()
     try:
-        return build_app(settings, seed=seed)
+        with _database_answers(settings):
+            app = build_app(settings, seed=seed)
     except SchemaBehind as behind:
         _fail(str(behind))
-        raise
-    except OperationalError as error:
-        reason = str(error.orig or error).strip().splitlines()[0][:200]
-        _fail(f"the database at {shown_url(settings.database_url)} does not answer: {reason}")
-        raise
+    return app
 
 
-def _refuse(problems: list[str]) -> None:
+def _refuse(problems: list[str]) -> NoReturn:
     """Settings that cannot work: one sentence a line, each naming its variable; status 2, before anything starts."""
     sys.stderr.write("".join(f"{problem}\n" for problem in problems))  # unwrapped: one sentence, one line
     raise typer.Exit(2)
@@ -69,9 +79,9 @@ def _emit(data: object) -> None:
     sys.stdout.flush()
 
 
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
-    raise typer.Exit(2)
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
 
 
 def _channel(text: str) -> ChannelRef:
@@ -262,7 +272,9 @@ def db_upgrade() -> None:
     """Bring the database schema up to date."""
     from storage.migrations import upgrade
 
-    upgrade(_settings().database_url)
+    settings = _settings()
+    with _database_answers(settings):
+        upgrade(settings.database_url)
     err.print("database is up to date")
 
 

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from adapters.health import STALE_SECONDS, Heartbeat
+from adapters.health import STALE_SECONDS, Heartbeat, health_problem
 from adapters.logs import JsonFormatter, level_for
-from storage.engine import make_engine
+from bot.config import Settings
+from storage.engine import create_schema, make_engine
 from storage.tables import ChannelRow, DeliveryRow
 from storage.uow import UnitOfWork
 from tests.slack_api import SlackAPI, _AppHandler
@@ -120,22 +121,24 @@ def test_the_clock_catches_up_reports_health_logs_json_and_stops_cleanly_on_sigt
 
 
 def test_health_needs_a_fresh_heartbeat_and_a_database_that_answers(tmp_path: Path) -> None:
-    env = environment(tmp_path)
-    no_database = papers_bot(["health", "worker"], env, tmp_path)
-    assert (no_database.returncode, no_database.stderr) == (
-        1, f"There is no database at {tmp_path / 'papers.db'} yet (DATABASE_URL); `papers-bot db upgrade` creates it.\n")
-    assert papers_bot(["db", "upgrade"], env, tmp_path).returncode == 0
-
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'papers.db'}", runtime_dir=tmp_path / "run")
+    assert health_problem(settings, ["discord"]) == (
+        f"There is no database at {tmp_path / 'papers.db'} yet (DATABASE_URL); `papers-bot db upgrade` creates it.")
+    create_schema(make_engine(settings.database_url))
+    assert health_problem(settings, ["discord"]) == (
+        f"The worker process has no heartbeat in {tmp_path / 'run'} (starting, or not running).")
     beat = Heartbeat(tmp_path / "run", "discord")
     beat.beat()
-    assert papers_bot(["health", "worker"], env, tmp_path).returncode == 0
+    assert health_problem(settings, ["discord"]) is None
     old = time.time() - STALE_SECONDS - 60
     os.utime(beat.path, (old, old))
-    stale = papers_bot(["health", "discord"], env, tmp_path)
-    assert stale.returncode == 1
-    assert stale.stderr.startswith("The worker process last beat 18") and "its loop is stuck" in stale.stderr
+    assert health_problem(settings, ["discord"]) == (
+        "The worker process last beat 180 s ago (more than 120 s): its loop is stuck.")
 
-    unknown = papers_bot(["health", "cron"], env, tmp_path)
+    env = environment(tmp_path)
+    beat.beat()
+    fresh, unknown = papers_bot(["health", "worker"], env, tmp_path), papers_bot(["health", "cron"], env, tmp_path)
+    assert (fresh.returncode, fresh.stderr) == (0, "healthy\n")
     assert unknown.returncode == 2 and "health takes web, worker, clock, delivery, not `cron`." in unknown.stderr
 
 
