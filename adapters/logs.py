@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from datetime import datetime, timezone
+from types import TracebackType
 
 TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Libraries that say at INFO what we say better ourselves, once per tick or request.
@@ -47,3 +48,12 @@ def setup_logging(level: int, form: str = "text") -> None:
     root.setLevel(level)
     for name in CHATTY:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    if form == "json":  # a crash's traceback too: one JSON object, not thirty lines a log reader splits
+        sys.excepthook = log_crash
+
+
+def log_crash(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, trace)
+        return
+    logging.getLogger("papers-bot").critical("crashed: %s: %s", kind.__name__, error, exc_info=(kind, error, trace))

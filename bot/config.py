@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     default_schedule_time: ClockTime = Field("09:00", examples=["09:00"])
     default_schedule_tz: TimeZone = Field("UTC", examples=["Europe/Paris"])
     default_schedule_cadence: Cadence = Field("weekdays", examples=["weekly friday"])
-    digest_cap: int = Field(10, ge=1, le=50, examples=["10"])
+    digest_cap: int = Field(10, ge=1, examples=["10"])
     scheduler_tick_minutes: int = Field(5, ge=1, le=59, examples=["5"])
 
     hf_api_url: HttpUrl = Field("https://huggingface.co", examples=["https://huggingface.co"])

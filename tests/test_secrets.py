@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -257,6 +258,7 @@ def test_an_http_web_process_whose_port_is_taken_crashes_without_showing_a_secre
         env.pop("SLACK_APP_TOKEN")
         run = papers_bot(["run", "--only", "slack"], env, tmp_path)
     assert run.returncode == 1 and "Address already in use" in run.stderr
+    assert all(json.loads(line) for line in run.stderr.splitlines())  # the crash too is one JSON object
     assert_nothing_shown(run, "the web process")
 
 
