@@ -6,9 +6,11 @@ import json
 import logging
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -16,11 +18,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adapters import json_output as jo
+from adapters.logs import level_for, setup_logging
 from bot.app import App, build_app
+from bot.config import BadSettings, Settings, load_settings
 from bot.domain import Actor, ChannelRef
 from bot.errors import PapersError
 
-cli = typer.Typer(add_completion=False, no_args_is_help=True, help="papers-bot: new research papers in chat channels.")
+# No pretty tracebacks: at some typer versions they print every frame's local variables, tokens included.
+cli = typer.Typer(add_completion=False, no_args_is_help=True, help="papers-bot: new research papers in chat channels.",
+                  pretty_exceptions_enable=False, pretty_exceptions_show_locals=False)
 db_cli = typer.Typer(no_args_is_help=True, help="Database schema commands.")
 cli.add_typer(db_cli, name="db")
 subscriptions_cli = typer.Typer(no_args_is_help=True, help="Subscriptions in and out as JSON Lines.")
@@ -34,14 +40,43 @@ log = logging.getLogger(__name__)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except BadSettings as bad:
+        _refuse(bad.problems)
+
+
+@contextmanager
+def _database_answers(settings: Settings) -> Iterator[None]:
+    """A database that cannot be reached is one sentence (its URL without the password) and status 1."""
+    from sqlalchemy.exc import OperationalError
+
+    from adapters.health import shown_url
+
+    try:
+        yield
+    except OperationalError as error:
+        reason = str(error.orig or error).strip().splitlines()[0][:200]
+        _fail(f"the database at {shown_url(settings.database_url)} does not answer: {reason}", code=1)
+
+
 def _app(seed: bool = True) -> App:
     from storage.migrations import SchemaBehind
 
+    settings = _settings()
     try:
-        return build_app(seed=seed)
+        with _database_answers(settings):
+            app = build_app(settings, seed=seed)
     except SchemaBehind as behind:
         _fail(str(behind))
-        raise
+    return app
+
+
+def _refuse(problems: list[str]) -> NoReturn:
+    """Settings that cannot work: one sentence a line, each naming its variable; status 2, before anything starts."""
+    sys.stderr.write("".join(f"{problem}\n" for problem in problems))  # unwrapped: one sentence, one line
+    raise typer.Exit(2)
 
 
 def _emit(data: object) -> None:
@@ -49,9 +84,9 @@ def _emit(data: object) -> None:
     sys.stdout.flush()
 
 
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
-    raise typer.Exit(2)
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
 
 
 def _channel(text: str) -> ChannelRef:
@@ -73,9 +108,17 @@ def _since(text: str | None) -> datetime | None:
 
 
 @cli.callback()
-def main_options(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def main_options(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr (INFO).")] = False,
+) -> None:
+    """Logging first: LOG_LEVEL and LOG_FORMAT when the settings can be read (the command itself says when not)."""
+    try:
+        settings: Settings | None = load_settings()
+    except BadSettings:
+        settings = None
+    configured = settings.log_level if settings else None
+    setup_logging(level_for(ctx.invoked_subcommand, verbose, configured), settings.log_format if settings else "text")
 
 
 @cli.command()
@@ -83,12 +126,15 @@ def run(
     only: Annotated[Optional[str], typer.Option(help="Run one part: slack, discord or scheduler (Procfile).")] = None,
 ) -> None:
     """Start every adapter whose credentials are set, plus the scheduler; else a terminal channel."""
-    from adapters.wiring import PARTS, run_everything
+    from adapters.wiring import PARTS, NotConfigured, check_parts, run_everything
 
     if only is not None and only not in PARTS:
         _fail(f"--only takes {', '.join(PARTS)}, not `{only}`.")
     try:
+        check_parts(_settings(), only)  # before the database is touched
         run_everything(_app(), only)
+    except NotConfigured as missing:
+        _refuse([missing.message])
     except PapersError as error:
         _fail(error.message)
 
@@ -284,10 +330,11 @@ def subscriptions_import(
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database schema up to date."""
-    from bot.config import Settings
     from storage.migrations import upgrade
 
-    upgrade(Settings().database_url)
+    settings = _settings()
+    with _database_answers(settings):
+        upgrade(settings.database_url)
     err.print("database is up to date")
 
 
@@ -304,6 +351,27 @@ def discord_sync() -> None:
     scope = f"to guild {app.settings.discord_guild_id}" if app.settings.discord_guild_id else "globally"
     asyncio.run(sync_now(app))
     err.print(f"commands synced {scope}")
+
+
+@cli.command()
+def health(
+    process: Annotated[Optional[str], typer.Argument(help="web, worker, clock or delivery (or slack, discord, "
+                                                          "scheduler); none: every part this configuration runs")] = None,
+) -> None:
+    """Exit 0 when the database answers and the process's loop beat recently; else 1 and one sentence."""
+    from adapters.health import PROCESSES, health_problem, part_of
+    from adapters.modes import configured_parts
+
+    part = part_of(process) if process else None
+    if process and part is None:
+        _fail(f"health takes {', '.join(PROCESSES)}, not `{process[:20]}`.")
+    settings = _settings()
+    parts = [part] if part else [*configured_parts(settings), "scheduler"]
+    problem = health_problem(settings, parts)
+    if problem:
+        sys.stderr.write(problem + "\n")
+        raise typer.Exit(1)
+    err.print("healthy", highlight=False)
 
 
 def main() -> None:

@@ -3,34 +3,39 @@
 from __future__ import annotations
 
 import logging
+import signal
 import threading
+from datetime import datetime, timezone
 from functools import partial
+from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from adapters.discord import app as discord_app
 from adapters.discord.sender import DiscordSender
+from adapters.health import BEAT_SECONDS, Heartbeat, heartbeat
+from adapters.modes import configured_parts, missing
 from adapters.slack import server as slack_server
 from adapters.slack.sender import SlackSender
 from adapters.terminal.channel import TerminalSender, chat
 from bot.app import App
 from bot.config import Settings
-from bot.delivery.passes import PassReport, deliver_due
 from bot.delivery.fanout import assess_news
 from bot.delivery.pacing import SharedPace, paced
+from bot.delivery.passes import PassReport, deliver_due
 from bot.delivery.scheduler import ScheduledJob, start_delivery_worker, start_scheduler
 from bot.delivery.senders import Sender
 from bot.domain import ChannelRef
 from bot.errors import PapersError
-from bot.sources.fetching import scheduled_ingest
+from bot.sources.fetching import SOURCES, fetch_time, scheduled_ingest
 
 log = logging.getLogger(__name__)
 
-PARTS = ("slack", "discord", "scheduler", "delivery")
+PARTS = ("slack", "discord", "scheduler", "delivery")  # the Procfile's web, worker, clock and delivery
 
 
 class NotConfigured(PapersError):
-    """A part was asked for whose credentials are not set."""
+    """A part was asked for whose credentials are not set; the message names the missing variables."""
 
 
 def senders_for(app: App) -> dict[str, Sender]:
@@ -66,53 +71,83 @@ def fetch_and_assess(app: App, source: str) -> None:
 
 
 def scheduled_jobs(app: App) -> list[ScheduledJob]:
-    """Fetching on the clock, after each source publishes (times in UTC from settings); evidence kept current."""
+    """Fetching on the clock, after each source publishes (times in UTC from settings), and once at start
+    to catch up on what was missed while the clock was down; each fetch's papers get their topic evidence."""
     jobs = []
-    for source, at in (("hf", app.settings.ingest_hf_at), ("arxiv", app.settings.ingest_arxiv_at)):
-        hours, minutes = (int(part) for part in at.split(":"))
-        jobs.append(ScheduledJob(f"ingest-{source}", f"{minutes} {hours} * * *", partial(fetch_and_assess, app, source)))
+    for source in SOURCES:
+        at = fetch_time(app.settings, source)
+        fetch = partial(fetch_and_assess, app, source)
+        jobs.append(ScheduledJob(f"ingest-{source}", f"{at.minute} {at.hour} * * *", fetch, at_start=True))
     # After a taxonomy change every stored paper's evidence is stale: read again in the background.
-    jobs.append(ScheduledJob("assess-topics", "17 * * * *", app.service.paper_topics.refresh_all))
+    jobs.append(ScheduledJob("assess-topics", "17 * * * *", app.service.paper_topics.refresh_all, at_start=True))
     return jobs
 
 
-def configured_parts(settings: Settings) -> list[str]:
-    parts = []
-    if (settings.slack_app_token or settings.slack_signing_secret or settings.slack_client_id
-            or (settings.slack_bot_token and settings.port is not None)):
-        parts.append("slack")
-    if settings.discord_token:
-        parts.append("discord")
-    return parts
+def beat_on(scheduler: BackgroundScheduler, beat: Heartbeat) -> None:
+    """The clock's heartbeat is a job of its own: it beats while the scheduler still runs jobs."""
+    scheduler.add_job(beat.beat, "interval", seconds=BEAT_SECONDS, id="heartbeat", coalesce=True, max_instances=1,
+                      next_run_time=datetime.now(timezone.utc))
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (a container or a process manager stopping us) ends `run` the way Ctrl-C does: cleanly, status 0."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, _frame: FrameType | None) -> None:
+        log.info("%s received: finishing the work in hand, then stopping", signal.Signals(signum).name)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def wait_beating(stopped: threading.Event, beat: Heartbeat | None) -> None:
+    """Block until `stopped` (or Ctrl-C, SIGTERM), touching the heartbeat while waiting."""
+    while True:
+        if beat is not None:
+            beat.beat()
+        if stopped.wait(BEAT_SECONDS):
+            return
+
+
+def check_parts(settings: Settings, only: str | None = None) -> None:
+    """Refuse (NotConfigured, naming the missing variables) a part that would start and do nothing."""
+    parts = [only] if only else configured_parts(settings)
+    problems = [sentence for part in parts for sentence in missing(settings, part)]
+    if problems:
+        raise NotConfigured(" ".join(problems))
 
 
 def run_everything(app: App, only: str | None = None) -> None:
     """`papers-bot run`: every configured adapter plus the scheduler; the terminal when none is set."""
-    adapters = [p for p in configured_parts(app.settings) if only in (None, p)]
-    if only in ("slack", "discord") and not adapters:
-        raise NotConfigured(f"`--only {only}` needs its credentials in the environment (see the README).")
-    if "slack" in adapters and not slack_server.socket_mode(app.settings):
-        # gunicorn takes the main thread; the other parts run beside the web app, in its one worker.
-        slack_server.check_http(app.settings)  # may refuse: before anything runs
+    settings = app.settings
+    check_parts(settings, only)
+    adapters = [p for p in configured_parts(settings) if only in (None, p)]
+    if "slack" in adapters and not slack_server.socket_mode(settings):
+        # gunicorn takes the main thread (and SIGTERM); the other parts run beside the web app, in its one worker.
+        slack_server.check_http(settings)  # may refuse: before anything runs
         others = [p for p in adapters if p != "slack"] + (["scheduler"] if only is None else [])
         slack_server.serve_http(app, partial(_start_beside_web, app, others), workers=1 if others else None)
         return
+    stop_on_sigterm()
     app.senders = senders_for(app)
     if only not in ("scheduler", "delivery"):  # the first /papers find should not wait for the vocabulary
         threading.Thread(target=app.finder.warm, name="find-warm", daemon=True).start()
     slack = slack_server.start(app) if "slack" in adapters else None
-    scheduler = None
-    if only in (None, "scheduler"):
-        scheduler = _scheduler(app)
-    elif only == "delivery":  # one more worker for the passes: any number of them share each pass
-        scheduler = start_delivery_worker(lambda: delivery_pass(app), app.settings.scheduler_tick_minutes)
+    scheduler, beats = None, []
+    if only in (None, "scheduler", "delivery"):
+        scheduler = _scheduler(app) if only != "delivery" else _delivery_worker(app)
+        beats.append(heartbeat(settings, only or "scheduler"))
+        beat_on(scheduler, beats[-1])
     try:
         if "discord" in adapters:
+            beats.append(heartbeat(settings, "discord"))  # beaten by the client's own loop
             discord_app.run(app)
         elif slack is not None:
-            slack.wait()
+            beats.append(heartbeat(settings, "slack"))
+            wait_beating(slack.stopped, beats[-1])
         elif only in ("scheduler", "delivery"):
-            threading.Event().wait()
+            wait_beating(threading.Event(), None)
         else:
             chat(app.service, ChannelRef("terminal", "local", "lab"))
     except KeyboardInterrupt:
@@ -121,11 +156,22 @@ def run_everything(app: App, only: str | None = None) -> None:
         if slack is not None:
             slack.stop()
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            scheduler.shutdown(wait=True)  # the job in hand (a delivery, a fetch) finishes first
+            leader = getattr(scheduler, "papers_leader", None)
+            if leader is not None:
+                leader.release()
+        for beat in beats:
+            beat.clear()
+        log.info("stopped")
 
 
 def _scheduler(app: App) -> BackgroundScheduler:
     return start_scheduler(app.engine, lambda: delivery_pass(app), app.settings.scheduler_tick_minutes, scheduled_jobs(app))
+
+
+def _delivery_worker(app: App) -> BackgroundScheduler:
+    """One more worker for the passes: any number of them share each pass."""
+    return start_delivery_worker(lambda: delivery_pass(app), app.settings.scheduler_tick_minutes)
 
 
 def _start_beside_web(app: App, parts: list[str]) -> None:

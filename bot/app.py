@@ -9,7 +9,8 @@ from datetime import datetime, time
 from sqlalchemy import Engine
 
 from bot.chat.service import Service, utcnow
-from bot.config import Settings
+from bot.config import Settings, load_settings
+from bot.delivery.schedule import parse_weekday
 from bot.delivery.senders import Sender
 from bot.domain import Schedule
 from bot.find.finder import Finder
@@ -39,12 +40,13 @@ class App:
 
 def default_schedule(settings: Settings) -> Schedule:
     hours, minutes = (int(part) for part in settings.default_schedule_time.split(":"))
-    return Schedule(time(hours, minutes), settings.default_schedule_tz, settings.default_schedule_cadence)
+    cadence, _, day = settings.default_schedule_cadence.partition(" ")  # "weekly friday"
+    return Schedule(time(hours, minutes), settings.default_schedule_tz, cadence, parse_weekday(day) if day else 0)
 
 
 def build_app(settings: Settings | None = None, *, seed: bool = True, clock: Callable[[], datetime] = utcnow) -> App:
     """The real parts from settings; tests pass their own settings (database, API URLs, clock)."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     ensure_schema(engine, upgrade=settings.db_auto_upgrade)
     if seed:

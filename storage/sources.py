@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -30,6 +32,12 @@ class SourceRunRepository:
         row.last_error = error[:500]
         row.failures += 1
         self.session.add(row)
+
+    def last_success(self, source: str) -> datetime | None:
+        """When `source` was last fetched without error (aware UTC), or None if it never was."""
+        row = self.session.get(SourceRunRow, source)
+        moment = row.last_success_at if row is not None else None
+        return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
     def all(self) -> list[SourceRunRow]:
         return list(self.session.execute(select(SourceRunRow).order_by(SourceRunRow.source)).scalars())

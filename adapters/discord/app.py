@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import uuid
 import zoneinfo
 from collections.abc import Callable
@@ -16,6 +18,7 @@ from discord.app_commands import Choice, Range
 from adapters.discord.render import NO_MENTIONS, Message, fit, inert
 from adapters.discord.sync import hash_file, sync_commands
 from adapters.discord.views import PAGE_ITEMS, actor_of, ask, channel_of, pager, query_hash, respond
+from adapters.health import BEAT_SECONDS, Heartbeat, heartbeat
 from bot.app import App
 from bot.chat import commands as c
 from bot.chat import replies as r
@@ -25,6 +28,7 @@ log = logging.getLogger(__name__)
 SUGGEST_BUDGET = 0.8  # seconds for an autocomplete answer (Discord allows 3; typing goes on meanwhile)
 CHOICES = 25
 TIME_ZONES = sorted(zoneinfo.available_timezones())
+STOP_GRACE_SECONDS = 20.0  # on SIGTERM, how long the commands in hand may take to finish (a search takes seconds)
 NEEDS_MANAGE_CHANNELS = "You need the Manage Channels permission to change this channel's papers."
 
 
@@ -197,8 +201,25 @@ async def guild_count(token: str) -> int:
         return probe.application.approximate_guild_count if probe.application else 0
 
 
+async def beat_while_connected(client: discord.Client, beat: Heartbeat) -> None:
+    """The worker's heartbeat: touched from the client's own event loop, and only while it is connected."""
+    while not client.is_closed():
+        if client.is_ready():
+            beat.beat()
+        await asyncio.sleep(BEAT_SECONDS)
+
+
+async def close_gracefully(client: discord.Client) -> None:
+    """On SIGTERM: let the commands being answered finish (for a while), then leave the gateway."""
+    answering = [task for task in asyncio.all_tasks() if task.get_name() == "CommandTree-invoker"]
+    log.info("stopping the Discord client (%d command(s) in hand)", len(answering))
+    if answering:
+        await asyncio.wait(answering, timeout=STOP_GRACE_SECONDS)
+    await client.close()
+
+
 async def start(app: App) -> None:
-    """Log in, sync the commands if they changed and stay connected until cancelled."""
+    """Log in, sync the commands if they changed and stay connected until cancelled or sent SIGTERM."""
     settings = app.settings
     if settings.discord_token is None:
         raise ValueError("DISCORD_TOKEN is not set")
@@ -206,10 +227,15 @@ async def start(app: App) -> None:
     guilds = await guild_count(token)
     client = build_client(app, sharded=guilds > settings.discord_shard_above)
     log.info("starting the Discord client for about %d guild(s)%s", guilds, " (sharded)" if guilds > settings.discord_shard_above else "")
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+        loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(close_gracefully(client)))
     async with client:
+        beating = asyncio.create_task(beat_while_connected(client, heartbeat(settings, "discord")))
         await client.login(token)
         await sync_commands(client, settings.discord_guild_id, hash_file(app.engine))
         await client.connect()
+        beating.cancel()
 
 
 async def sync_now(app: App) -> bool:
@@ -223,7 +249,7 @@ async def sync_now(app: App) -> bool:
 
 
 def run(app: App) -> None:
-    """Blocking: the Discord bot until Ctrl-C; call it from the main thread or its own thread."""
+    """Blocking: the Discord bot until Ctrl-C or SIGTERM; call it from the main thread or its own thread."""
     try:
         asyncio.run(start(app))
     except KeyboardInterrupt:

@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -21,11 +21,13 @@ LEADER = "papers-bot:scheduler-leader"
 
 @dataclass(frozen=True)
 class ScheduledJob:
-    """A named job on a crontab line in UTC, e.g. ScheduledJob("ingest-hf", "30 6 * * *", ingest)."""
+    """A named job on a crontab line in UTC, e.g. ScheduledJob("ingest-hf", "30 6 * * *", ingest);
+    `at_start` runs it once more as the clock starts (a job that catches up on what it missed)."""
 
     name: str
     cron: str
     func: Callable[[], object]
+    at_start: bool = False
 
 
 class Leader:
@@ -82,24 +84,26 @@ def _led(leader: Leader, name: str, func: Callable[[], object]) -> Callable[[], 
     return run
 
 
-def add_job(scheduler: BackgroundScheduler, leader: Leader, name: str, cron: str, func: Callable[[], object]) -> None:
-    """One more job on the same leader guard; `cron` is a crontab line in UTC."""
+def add_job(scheduler: BackgroundScheduler, leader: Leader, name: str, cron: str, func: Callable[[], object],
+            at_start: bool = False) -> None:
+    """One more job on the same leader guard; `cron` is a crontab line in UTC; `at_start` also runs it now."""
     trigger = CronTrigger.from_crontab(cron, timezone=timezone.utc)
+    first = {"next_run_time": datetime.now(timezone.utc)} if at_start else {}
     # coalesce + max_instances=1: after downtime or a slow run, one catch-up run, never a pile of them
     scheduler.add_job(_led(leader, name, func), trigger, id=name, name=name, coalesce=True,
-                      max_instances=1, misfire_grace_time=None, replace_existing=True)
+                      max_instances=1, misfire_grace_time=None, replace_existing=True, **first)
 
 
 def start_scheduler(
     engine: Engine, deliver: Callable[[], object], tick_minutes: int, jobs: Sequence[ScheduledJob] = (),
 ) -> BackgroundScheduler:
-    """Start ticking: `deliver` every `tick_minutes` (the pass itself decides which channels are due)."""
+    """Start ticking: `deliver` now and every `tick_minutes` (the pass itself decides which channels are due)."""
     scheduler = BackgroundScheduler(timezone=timezone.utc)
     leader = Leader(engine)
     minutes = max(1, min(int(tick_minutes), 59))
-    add_job(scheduler, leader, "deliver", f"*/{minutes} * * * *", deliver)
+    add_job(scheduler, leader, "deliver", f"*/{minutes} * * * *", deliver, at_start=True)
     for job in jobs:
-        add_job(scheduler, leader, job.name, job.cron, job.func)
+        add_job(scheduler, leader, job.name, job.cron, job.func, job.at_start)
     scheduler.papers_leader = leader  # type: ignore[attr-defined]  (for shutdown and tests)
     scheduler.start()
     log.info("scheduler started: delivery every %d minutes, %d more jobs", minutes, len(jobs))

@@ -128,14 +128,15 @@ class PaperText:
     def raw(self) -> dict[str, dict[str, int]]:
         """Per field, how often each acronym token of `acronyms` occurs as written ("RL", not "rl")."""
         if self._raw is None:
-            self._raw = {}
+            raw: dict[str, dict[str, int]] = {}  # filled, then published: delivery threads share this text
             for name, text in zip(FIELDS, self.texts):
                 if text.isascii():
                     # every space doubled, so that "RL RL" is two " RL " and not one
                     spaced = " " + text.translate(_SPACES).replace(" ", "  ") + " "
-                    self._raw[name] = {a: n for a in self.acronyms if (n := spaced.count(f" {a} "))}
+                    raw[name] = {a: n for a in self.acronyms if (n := spaced.count(f" {a} "))}
                 else:
-                    self._raw[name] = Counter(RAW_TOKEN.findall(text))
+                    raw[name] = Counter(RAW_TOKEN.findall(text))
+            self._raw = raw
         return self._raw
 
     @property

@@ -1,0 +1,126 @@
+"""The kinds of value a setting holds (a time, a time zone, a cadence, a URL...), each checked and normalised."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from urllib.parse import urlsplit
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, BeforeValidator
+from pydantic_core import PydanticCustomError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.delivery.schedule import parse_weekday
+from bot.domain import CADENCES, WEEKDAYS
+from bot.errors import BadSchedule
+
+KIND = "setting"  # the error type the settings loader recognises as one of ours
+HH_MM = re.compile(r"^(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)$")
+ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
+DATABASES = ("sqlite", "postgresql", "postgres")
+
+
+def problem(text: str) -> PydanticCustomError:
+    """A bad value, said as the end of the sentence "NAME=value is not ..."."""
+    return PydanticCustomError(KIND, text)
+
+
+def clock_time(text: str) -> str:
+    match = HH_MM.match(text.strip())
+    if not match:
+        raise problem("a time of day in HH:MM (24-hour clock)")
+    return f"{int(match['h']):02d}:{match['m']}"
+
+
+def time_zone(text: str) -> str:
+    name = text.strip()
+    if name.upper() == "UTC":
+        return "UTC"
+    if name not in available_timezones():
+        raise problem("an IANA time zone name")
+    return name
+
+
+def cadence(text: str) -> str:
+    words = text.lower().split()
+    if len(words) == 1 and words[0] in CADENCES and words[0] != "weekly":
+        return words[0]
+    if len(words) == 2 and words[0] == "weekly":
+        try:
+            return f"weekly {WEEKDAYS[parse_weekday(words[1])]}"
+        except BadSchedule:
+            pass
+    raise problem("a cadence: daily, weekdays or weekly followed by a day")
+
+
+def items(text: str) -> list[str]:
+    """`a, b,,c` -> [a, b, c]: how every comma-separated setting is read."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def arxiv_categories(text: str) -> str:
+    found = items(text)
+    if not found or not all(ARXIV_CATEGORY.match(item) for item in found):
+        raise problem("a comma-separated list of arXiv categories")
+    return ",".join(found)
+
+
+def slack_users(text: str) -> str:
+    found = items(text)
+    if not all(SLACK_USER.match(item) for item in found):
+        raise problem("a comma-separated list of Slack user ids")
+    return ",".join(found)
+
+
+def http_url(text: str) -> str:
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise problem("an http:// or https:// URL")
+    return text.strip()
+
+
+def slack_api_url(text: str) -> str:
+    # WebClient joins method names onto the base with urljoin: without the trailing / the last part is lost.
+    url = http_url(text)
+    return url if url.endswith("/") else url + "/"
+
+
+def database_url(text: str) -> str:
+    try:
+        backend = make_url(text.strip()).get_backend_name()
+    except (ArgumentError, ValueError):
+        backend = ""
+    if backend not in DATABASES:
+        raise problem("a sqlite:/// or postgresql+psycopg:// database URL")
+    return text.strip()
+
+
+def email(text: str) -> str:
+    local, at, domain = text.strip().partition("@")
+    if not (local and at and "." in domain) or " " in text.strip():
+        raise problem("an email address")
+    return text.strip()
+
+
+def lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+ClockTime = Annotated[str, AfterValidator(clock_time)]
+TimeZone = Annotated[str, AfterValidator(time_zone)]
+Cadence = Annotated[str, AfterValidator(cadence)]
+ArxivCategories = Annotated[str, AfterValidator(arxiv_categories)]
+SlackUsers = Annotated[str, AfterValidator(slack_users)]
+HttpUrl = Annotated[str, AfterValidator(http_url)]
+SlackApiUrl = Annotated[str, AfterValidator(slack_api_url)]
+DatabaseUrl = Annotated[str, AfterValidator(database_url)]
+Email = Annotated[str, AfterValidator(email)]
+Lower = BeforeValidator(lower)  # for choices: `Admins` is `admins`
+Upper = BeforeValidator(upper)

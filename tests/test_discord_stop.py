@@ -1,0 +1,30 @@
+"""SIGTERM on the Discord worker: a command being answered gets its answer before the client closes."""
+
+from __future__ import annotations
+
+import asyncio
+
+from adapters.discord.app import close_gracefully
+from bot.chat import commands as c
+from bot.chat import replies as r
+from bot.domain import Found
+from tests.test_discord_commands import EPHEMERAL, Chat, api, chat_test, interaction, options, paper, sent
+
+__all__ = ["api"]  # the stand-in fixture, shared with the command tests
+
+
+@chat_test
+async def test_a_slow_find_in_hand_is_answered_before_the_client_closes(chat: Chat) -> None:
+    chat.core.delay = 0.6  # deferred first, then followed up: two calls, both after the stop request
+    chat.core.replies[c.Find] = r.FindResults("go explor", tuple(Found(paper(n), 90 - n, "title") for n in range(2)))
+    data = {"id": "1", "name": "papers", "type": 1,
+            "options": [{"type": 1, "name": "find", "options": options({"text": "go explor"}, None)}]}
+    chat.client._connection.parse_interaction_create(interaction(2, data, 0))
+    await asyncio.sleep(0)  # the command task has started; SIGTERM arrives now
+
+    await close_gracefully(chat.client)
+
+    assert chat.client.is_closed()
+    defer, follow_up = chat.api.answers()
+    assert defer.body == {"type": 5, "data": {"flags": EPHEMERAL}}
+    assert len(sent(follow_up)["embeds"]) == 2  # the answer went out before the connection closed
