@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -14,6 +14,7 @@ from storage.tables import PaperEvidenceRow, PaperRow, PaperTopicRow, utcnow
 
 Evidence = Mapping[str, tuple[float, tuple[str, ...]]]  # topic slug -> (points, reasons)
 CHUNK = 500  # keys per IN (...): well under every driver's parameter limit
+EVIDENCE_LOCK = 0x70617065_7669  # "pape" "vi": writers of evidence, one at a time on PostgreSQL
 
 
 def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
@@ -48,8 +49,12 @@ class EvidenceRepository:
 
     def store(self, version: str, items: Iterable[tuple[str, int, Evidence]], now: datetime | None = None) -> int:
         """Replace the evidence of each (paper key, text crc, evidence); returns how many papers."""
-        items = list(items)
+        items = sorted(items, key=lambda item: item[0])
         now = now or utcnow()
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Workers starting a pass together assess the same new papers: one writer at a time (for the rest
+            # of this transaction), or their inserts into the same keys can deadlock.
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVIDENCE_LOCK})
         keys = [key for key, _, _ in items]
         for chunk in _chunks(keys):
             self.session.execute(delete(PaperTopicRow).where(PaperTopicRow.paper_key.in_(chunk)))  # type: ignore[attr-defined]

@@ -209,8 +209,11 @@ CRASH_ON_CONNECT = '''
 import socket
 def connect(self, address):
     raise RuntimeError("injected crash: no connection today")
+def getaddrinfo(*args, **kwargs):
+    raise RuntimeError("injected crash: no name looked up today")
 socket.socket.connect = connect
 socket.socket.connect_ex = connect
+socket.getaddrinfo = getaddrinfo
 '''
 
 
@@ -224,7 +227,7 @@ def crashing(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     (tmp_path / "inject" / "sitecustomize.py").write_text(CRASH_ON_CONNECT)
     local = "http://127.0.0.1:9"  # an address, so that the connection is tried (a host name would fail first)
     return env | {"PYTHONPATH": str(tmp_path / "inject"), "SLACK_API_URL": f"{local}/api/", "HF_API_URL": local,
-                  "DISCORD_API_URL": f"{local}/api/v10", "ARXIV_API_URL": f"{local}/api", "ARXIV_RSS_URL": f"{local}/rss"}
+                  "ARXIV_API_URL": f"{local}/api", "ARXIV_RSS_URL": f"{local}/rss"}
 
 
 def closed_port() -> str:
@@ -238,9 +241,9 @@ def assert_nothing_shown(run: subprocess.CompletedProcess[str], where: str) -> N
 
 
 def test_a_worker_that_cannot_reach_discord_crashes_without_showing_a_secret(tmp_path: Path) -> None:
-    env = all_secrets(tmp_path, DISCORD_API_URL=f"http://127.0.0.1:{closed_port()}/api/v10")
+    env = all_secrets(tmp_path, PAPERS_TEST_DISCORD_BASE=f"http://127.0.0.1:{closed_port()}/api/v10")
     env.pop("SLACK_APP_TOKEN"), env.pop("SLACK_SIGNING_SECRET")
-    run = papers_bot(["run", "--only", "discord"], env, tmp_path)
+    run = papers_bot(["run", "--only", "discord"], env, tmp_path, debug=True)
     assert run.returncode == 1 and "Traceback" in run.stderr and "Cannot connect to host" in run.stderr
     assert_nothing_shown(run, "the worker")
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import slack_bolt
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from adapters.slack.app import build_slack_app
@@ -112,7 +113,17 @@ class WebServer(BaseApplication):  # type: ignore[misc]
 def listening(server: Any) -> None:
     """gunicorn's when_ready hook: the one line that says where the bot listens."""
     addresses = ", ".join(str(listener) for listener in server.LISTENERS)  # "http://0.0.0.0:3000"
-    print(f"papers-bot: Slack HTTP mode listening on {addresses} ({EVENTS_PATH}, {HEALTH_PATH})", file=sys.stderr, flush=True)
+    log.warning("papers-bot: Slack HTTP mode listening on %s (%s, %s)", addresses, EVENTS_PATH, HEALTH_PATH)
+
+
+class GunicornLogs(glogging.Logger):  # type: ignore[misc]
+    """gunicorn's own messages through this process's logging: one format (LOG_FORMAT=json included)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for logger in (self.error_log, self.access_log):
+            logger.handlers.clear()
+            logger.propagate = True
 
 
 def gunicorn_options(settings: Settings, host: str, port: int, workers: int | None) -> dict[str, Any]:
@@ -121,6 +132,7 @@ def gunicorn_options(settings: Settings, host: str, port: int, workers: int | No
         "timeout": 30, "graceful_timeout": 20, "keepalive": 5, "backlog": 2048,
         "loglevel": "warning", "errorlog": "-",  # no access log: /slack/oauth_redirect's query holds a one-time code
         "when_ready": listening, "control_socket_disable": True, "proc_name": "papers-bot-web",
+        "logger_class": GunicornLogs,
     }
     if workers is not None:
         options["workers"] = workers  # else gunicorn's default: WEB_CONCURRENCY, or 1
