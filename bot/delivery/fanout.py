@@ -41,9 +41,7 @@ class Result:
     """One distinct query's matches over the pass's papers: by paper key, and best first."""
 
     matches: dict[str, Match]
-    keys: frozenset[str]
     ordered: tuple[tuple[Rank, int, str], ...]  # (rank, position among the papers, key), best first
-    ranks: dict[str, Rank]
 
 
 def news(uow: UnitOfWork, now: datetime) -> list[Paper]:
@@ -122,7 +120,7 @@ class FanOut:
     def _result(self, found: list[Match]) -> Result:
         ordered = tuple((rank_key(m), self._position[m.paper.key], m.paper.key) for m in found)
         matches = {m.paper.key: m for m in found}
-        return Result(matches, frozenset(matches), ordered, {key: rank for rank, _, key in ordered})
+        return Result(matches, ordered)
 
     def digest(self, channel: ChannelRef, subscriptions: Sequence[Subscription], delivered: set[str],
                now: datetime, cap: int | None = 10) -> Digest:
@@ -130,7 +128,7 @@ class FanOut:
         if not subscriptions:
             return Digest(channel, (), 0, "", now)
         asked = [(q.text, r) for q, r in filter(None, map(self.query, (s.query for s in subscriptions)))]
-        keys = frozenset().union(*(r.keys for _, r in asked)) - delivered
+        keys = set().union(*(r.matches.keys() for _, r in asked)) - delivered
         chosen = sorted(keys, key=lambda k: self._final(k, asked)) if cap is None else self._top(asked, delivered, cap)
         matches = tuple(self._merged(key, asked) for key in chosen)
         return Digest(channel, matches, len(keys) - len(matches), digest_title(len(keys), subscriptions, now), now)
@@ -138,10 +136,10 @@ class FanOut:
     def _final(self, key: str, asked: list[tuple[str, Result]]) -> tuple[Rank, int, Rank, int]:
         """Where a paper stands in a channel's post: its best rank; among equals, as if each subscription
         were matched in turn: the first that found it, its rank there, its place among the papers."""
-        found = [(i, r) for i, (_, r) in enumerate(asked) if key in r.keys]
-        best = min(r.ranks[key] for _, r in found)  # the best score's rank: upvotes and date are the paper's
-        first, result = found[0]
-        return best, first, result.ranks[key], self._position[key]
+        found = [(i, rank_key(r.matches[key])) for i, (_, r) in enumerate(asked) if key in r.matches]
+        best = min(rank for _, rank in found)  # the best score's rank: upvotes and date are the paper's
+        first, rank = found[0]
+        return best, first, rank, self._position[key]
 
     def _top(self, asked: list[tuple[str, Result]], delivered: set[str], cap: int) -> list[str]:
         """The first `cap` of the channel's order without sorting all its matches: merge the sorted

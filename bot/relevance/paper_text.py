@@ -12,6 +12,7 @@ from bot.relevance.topics import fold, stem_all, words
 
 FIELDS = ("title", "keywords", "abstract")
 RAW_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_NONE: frozenset[str] = frozenset()  # shared: a window of stored papers holds tens of thousands of these
 _SPACES = str.maketrans({chr(i): " " for i in range(128) if not chr(i).isalnum()})  # ASCII but [A-Za-z0-9]
 
 
@@ -85,10 +86,10 @@ class PaperText:
         self.authors = paper.authors
         # set by TopicIndex.scan: which topic phrases, anchor words and acronym tokens occur,
         # and the topics that can score at all
-        self.present: frozenset[str] = frozenset()
-        self.anchor_words: frozenset[str] = frozenset()
-        self.acronyms: frozenset[str] = frozenset()
-        self.live: frozenset[str] = frozenset()
+        self.present: frozenset[str] = _NONE
+        self.anchor_words: frozenset[str] = _NONE
+        self.acronyms: frozenset[str] = _NONE
+        self.live: frozenset[str] = _NONE
         # results kept for the next subscription that asks: by subscribed slug (best of its
         # subtree), and each topic's own evidence (a topic sits in its ancestors' subtrees too)
         self.found: dict[str, tuple[float, tuple[str, ...]]] = {}
@@ -106,8 +107,10 @@ class PaperText:
         return self._keys
 
     def forget_words(self) -> None:
-        """Let the fields' words go (a stored paper builds them again if asked): they are most of its size."""
-        self._keys = self._word_sets = self._all_words = None
+        """Let go of what matching built from the paper (its fields' words, author names, the topics it
+        was asked about): a stored paper builds them again if asked, and they are most of its size."""
+        self._keys = self._word_sets = self._all_words = self._author_words = self._lower_categories = None
+        self.found = {}
 
     # Sets are iterated when evidence lists its reasons, and a set's order depends on how it
     # was built: these are built from the same lists in the same order as they always were,
