@@ -24,6 +24,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -125,11 +126,13 @@ class FileSender:
     def __init__(self, path: str) -> None:
         self.out = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed by the worker)
         self.count = 0
+        self.guard = threading.Lock()  # the pass sends from several threads; a text file is not thread-safe
 
     def send(self, channel: ChannelRef, digest: Digest, mark: str) -> list[str]:
-        self.out.writelines(f"{channel}\t{m.paper.key}\n" for m in digest.matches)
-        self.count += 1
-        return [f"{mark}:{self.count}"]
+        with self.guard:
+            self.out.writelines(f"{channel}\t{m.paper.key}\n" for m in digest.matches)
+            self.count += 1
+            return [f"{mark}:{self.count}"]
 
     def find_sent(self, channel: ChannelRef, mark: str) -> list[str] | None:
         return None

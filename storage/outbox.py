@@ -146,6 +146,7 @@ def _lock_key(name: str) -> int:
 
 
 _held: set[tuple[str, str]] = set()  # (database, name) held by a thread of this process
+_schemas: dict[str, str] = {}  # database URL -> its current schema, asked once a process
 _held_guard = threading.Lock()
 _lock_files: dict[str, BinaryIO] = {}  # one descriptor per file for the process's life (closing any drops every fcntl lock)
 
@@ -198,8 +199,9 @@ def try_lock(engine: Engine, name: str) -> Lock | None:
         if engine.dialect.name == "postgresql":
             conn = engine.connect()
             # Advisory locks span the whole database: the schema keeps two deployments (or test runs) apart.
-            schema = conn.execute(text("SELECT current_schema()")).scalar()
-            key = _lock_key(f"{schema}:{name}")
+            if database not in _schemas:
+                _schemas[database] = str(conn.execute(text("SELECT current_schema()")).scalar())
+            key = _lock_key(f"{_schemas[database]}:{name}")
             got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
             conn.commit()
             if got:

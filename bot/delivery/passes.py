@@ -117,6 +117,7 @@ class _Pass:
     fanout: FanOut | None = None
     following: dict[str, list[str]] = field(default_factory=dict)  # channel -> its queries, read a batch at a time
     sent: dict[str, set[str]] = field(default_factory=dict)  # channel -> papers lately sent, read a batch at a time
+    pending: set[str] = field(default_factory=set)  # channels with unconfirmed posts, read a batch at a time
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.default_schedule)
@@ -163,10 +164,11 @@ class _Pass:
             if self.fanout is not None:
                 self.following.update(uow.bulk.queries_of(refs))
                 self.sent.update(uow.outbox.recently_delivered(refs, self.now - NEW_FOR - timedelta(days=1)))
+            pending = uow.outbox.channels_with_pending(refs)
+            self.pending.update(pending)
             if self.force or len(batch) < 2:
                 return list(batch)
             rows = uow.channels.rows(refs)
-            pending = uow.outbox.channels_with_pending(refs)
         still = []
         for job in batch:
             row = rows.get(str(job.channel))
@@ -200,7 +202,9 @@ class _Pass:
             if row.paused_reason:
                 return "paused", f"{channel}: paused ({row.paused_reason})"
             slot = self._slot(schedule_of(row), row.last_slot_at, row.created_at)
-            pending = uow.outbox.pending(channel, None if self.force else self.now)
+            # The batch's read says which channels have unconfirmed posts; one made since is resent next pass.
+            maybe = self.fanout is None or self.force or str(channel) in self.pending
+            pending = uow.outbox.pending(channel, None if self.force else self.now) if maybe else []
             resend = [(d.id, d.mark, self._recorded_digest(uow, channel, d)) for d in pending]
         sent_before = 0
         for delivery_id, mark, digest in resend:
