@@ -36,6 +36,19 @@ def slack_settings(database_url: str, slack: SlackAPI, **extra: Any) -> Settings
     return Settings(_env_file=None, **(values | extra))  # type: ignore[call-arg]
 
 
+def slack_app(database_url: str, slack: SlackAPI, **extra: Any) -> Iterator[App]:
+    """The real wiring on a fresh database, its Slack client pointed at the stand-in (for a fixture to yield from)."""
+    app = build_app(slack_settings(database_url, slack, **extra))
+    yield app
+    app.engine.dispose()
+
+
+def fresh_stand_in() -> Iterator[SlackAPI]:
+    """A stand-in of its own for one test (for a fixture to yield from)."""
+    with SlackAPI() as server:
+        yield server
+
+
 class RunAtOnce(Executor):
     """Runs bolt's lazy listeners inside `dispatch`, so that a test reads every reply right after it."""
 

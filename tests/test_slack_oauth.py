@@ -11,10 +11,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
-from bot.app import App, build_app
+from bot.app import App
 from tests.slack_api import SECRET, SlackAPI, signed_headers
 from tests.slack_web import WebProcess
-from tests.test_slack_app import slack_settings
+from tests.test_slack_app import fresh_stand_in, slack_app
 from tests.test_slack_http import command_body, eventually
 
 CLIENT_ID = "1111.2222"
@@ -22,17 +22,13 @@ CLIENT_ID = "1111.2222"
 
 @pytest.fixture
 def slack() -> Iterator[SlackAPI]:
-    with SlackAPI() as server:
-        yield server
+    yield from fresh_stand_in()
 
 
 @pytest.fixture
 def papers(database_url: str, slack: SlackAPI) -> Iterator[App]:
-    settings = slack_settings(database_url, slack, slack_bot_token=None, slack_client_id=CLIENT_ID,
-                              slack_client_secret="client-secret", slack_changes_by="admins")
-    app = build_app(settings)
-    yield app
-    app.engine.dispose()
+    yield from slack_app(database_url, slack, slack_bot_token=None, slack_client_id=CLIENT_ID,
+                         slack_client_secret="client-secret", slack_changes_by="admins")
 
 
 @pytest.fixture

@@ -12,23 +12,20 @@ from sqlalchemy import Engine
 
 from adapters.slack.app import build_slack_app
 from adapters.slack.replays import KEEP, Replays
-from bot.app import App, build_app
+from bot.app import App
 from storage.uow import UnitOfWork
 from tests.slack_api import SlackAPI, event_body, mention, retried, signed_headers
-from tests.test_slack_app import RunAtOnce, Workspace, message_text, slack_settings
+from tests.test_slack_app import RunAtOnce, Workspace, fresh_stand_in, message_text, slack_app
 
 
 @pytest.fixture
 def slack() -> Iterator[SlackAPI]:
-    with SlackAPI() as server:
-        yield server
+    yield from fresh_stand_in()
 
 
 @pytest.fixture
 def papers(database_url: str, slack: SlackAPI) -> Iterator[App]:
-    app = build_app(slack_settings(database_url, slack))
-    yield app
-    app.engine.dispose()
+    yield from slack_app(database_url, slack)
 
 
 def web_process(papers: App, slack: SlackAPI) -> Workspace:

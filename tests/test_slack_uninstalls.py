@@ -17,7 +17,7 @@ from bot.app import App, build_app
 from bot.domain import Actor, ChannelRef
 from storage.uow import UnitOfWork
 from tests.slack_api import SlackAPI, app_uninstalled, event_body, signed_headers, tokens_revoked
-from tests.test_slack_app import RunAtOnce, slack_settings
+from tests.test_slack_app import RunAtOnce, fresh_stand_in, slack_app, slack_settings
 
 NINE = "T9"  # the workspace the stand-in's oauth.v2.access installs
 ANA = Actor("U1", "ana")
@@ -25,17 +25,13 @@ ANA = Actor("U1", "ana")
 
 @pytest.fixture
 def slack() -> Iterator[SlackAPI]:
-    with SlackAPI() as server:
-        yield server
+    yield from fresh_stand_in()
 
 
 @pytest.fixture
 def papers(database_url: str, slack: SlackAPI) -> Iterator[App]:
-    settings = slack_settings(database_url, slack, slack_bot_token=None, slack_client_id="1111.2222",
-                              slack_client_secret="client-secret")
-    app = build_app(settings)
-    yield app
-    app.engine.dispose()
+    yield from slack_app(database_url, slack, slack_bot_token=None, slack_client_id="1111.2222",
+                         slack_client_secret="client-secret")
 
 
 @pytest.fixture
