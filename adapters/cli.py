@@ -8,9 +8,9 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -25,8 +25,13 @@ from bot.domain import Actor, ChannelRef
 from bot.errors import PapersError
 
 # No pretty tracebacks: at some typer versions they print every frame's local variables, tokens included.
-cli = typer.Typer(add_completion=False, no_args_is_help=True, help="papers-bot: new research papers in chat channels.",
-                  pretty_exceptions_enable=False, pretty_exceptions_show_locals=False)
+cli = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="papers-bot: new research papers in chat channels.",
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+)
 db_cli = typer.Typer(no_args_is_help=True, help="Database schema commands.")
 cli.add_typer(db_cli, name="db")
 subscriptions_cli = typer.Typer(no_args_is_help=True, help="Subscriptions in and out as JSON Lines.")
@@ -101,7 +106,7 @@ def _since(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.combine(date.fromisoformat(text), time(), timezone.utc)
+        return datetime.combine(date.fromisoformat(text), time(), UTC)
     except ValueError:
         _fail(f"`{text}` is not a date; use YYYY-MM-DD.")
         raise
@@ -123,7 +128,7 @@ def main_options(
 
 @cli.command()
 def run(
-    only: Annotated[Optional[str], typer.Option(help="Run one part: slack, discord or scheduler (Procfile).")] = None,
+    only: Annotated[str | None, typer.Option(help="Run one part: slack, discord or scheduler (Procfile).")] = None,
 ) -> None:
     """Start every adapter whose credentials are set, plus the scheduler; else a terminal channel."""
     from adapters.wiring import PARTS, NotConfigured, check_parts, run_everything
@@ -141,11 +146,13 @@ def run(
 
 @cli.command()
 def ingest(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="JSONL, saved HF daily JSON, arXiv Atom/RSS files.")] = None,
-    source: Annotated[Optional[str], typer.Option(help="Fetch from a source: hf or arxiv.")] = None,
-    on: Annotated[Optional[str], typer.Option("--date", help="One day, YYYY-MM-DD.")] = None,
-    since: Annotated[Optional[str], typer.Option(help="Every day from YYYY-MM-DD to today.")] = None,
-    category: Annotated[Optional[list[str]], typer.Option(help="arXiv category, e.g. cs.LG (repeatable).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="JSONL, saved HF daily JSON, arXiv Atom/RSS files.")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Fetch from a source: hf or arxiv.")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="One day, YYYY-MM-DD.")] = None,
+    since: Annotated[str | None, typer.Option(help="Every day from YYYY-MM-DD to today.")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="arXiv category, e.g. cs.LG (repeatable).")] = None,
 ) -> None:
     """Put papers in from files or from a source; a summary line at the end."""
     from bot.delivery.fanout import assess_news
@@ -160,8 +167,14 @@ def ingest(
         err.print(f"[red]error:[/red] No such file: {named}; nothing was ingested.", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     app = _app(seed=False)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         task = bar.add_task("ingesting", total=None)
 
         def progress(done: int, total: int | None) -> None:
@@ -172,8 +185,9 @@ def ingest(
 
         try:
             if source:
-                summary = ingest_from_source(app.engine, app.settings, source, _since(on), _since(since),
-                                             category or [], progress, report)
+                summary = ingest_from_source(
+                    app.engine, app.settings, source, _since(on), _since(since), category or [], progress, report
+                )
             else:
                 summary = ingest_files(app.engine, paths or [], progress, report)
         except PapersError as error:
@@ -187,9 +201,11 @@ def ingest(
 
 @cli.command()
 def find(
-    query: Annotated[Optional[str], typer.Argument(help="A half-remembered title, an arXiv id or URL.")] = None,
+    query: Annotated[str | None, typer.Argument(help="A half-remembered title, an arXiv id or URL.")] = None,
     limit: Annotated[int, typer.Option(help="How many results.")] = 5,
-    stdin: Annotated[bool, typer.Option("--stdin", help="One query per input line, one answer per output line.")] = False,
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="One query per input line, one answer per output line.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Fuzzy lookup of stored papers, best first."""
@@ -227,7 +243,7 @@ def _found_or_error(app: App, query: str, limit: int) -> object:
 @cli.command()
 def match(
     query: Annotated[str, typer.Argument(help="A subscription query, e.g. reinforcement-learning -survey.")],
-    since: Annotated[Optional[str], typer.Option(help="Only papers published or stored since YYYY-MM-DD.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only papers published or stored since YYYY-MM-DD.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Every stored paper the subscription would get, best first, each with why."""
@@ -243,12 +259,14 @@ def match(
         raise
     with UnitOfWork(app.engine) as uow:
         moment = _since(since)
-        papers = uow.papers.recent(moment) if moment else uow.papers.recent(datetime.min.replace(tzinfo=timezone.utc))
+        papers = uow.papers.recent(moment) if moment else uow.papers.recent(datetime.min.replace(tzinfo=UTC))
     found = app.service.paper_topics.evaluate(parsed, papers)
     if as_json:
         _emit([jo.match_json(m) for m in found])
         return
-    out.print("\n\n".join(match_block(m, i) for i, m in enumerate(found, 1)) or "No stored paper matches.", markup=False)
+    out.print(
+        "\n\n".join(match_block(m, i) for i, m in enumerate(found, 1)) or "No stored paper matches.", markup=False
+    )
 
 
 @cli.command()
@@ -297,7 +315,7 @@ def deliver(now: Annotated[bool, typer.Option("--now", help="Every channel, due 
 
 @subscriptions_cli.command("export")
 def subscriptions_export(
-    channels: Annotated[Optional[list[str]], typer.Argument(help="Only these channels (default: all).")] = None,
+    channels: Annotated[list[str] | None, typer.Argument(help="Only these channels (default: all).")] = None,
 ) -> None:
     """One subscription a line: {"channel": ..., "query": ..., "schedule": "09:00 UTC weekdays"}."""
     from bot.chat.transfer import export_lines
@@ -355,8 +373,13 @@ def discord_sync() -> None:
 
 @cli.command()
 def health(
-    process: Annotated[Optional[str], typer.Argument(help="web, worker, clock or delivery (or slack, discord, "
-                                                          "scheduler); none: every part this configuration runs")] = None,
+    process: Annotated[
+        str | None,
+        typer.Argument(
+            help="web, worker, clock or delivery (or slack, discord, "
+            "scheduler); none: every part this configuration runs"
+        ),
+    ] = None,
 ) -> None:
     """Exit 0 when the database answers and the process's loop beat recently; else 1 and one sentence."""
     from adapters.health import PROCESSES, health_problem, part_of

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from adapters.modes import slack_mode
 from bot.config import Settings
@@ -56,7 +57,7 @@ def shown_url(url: str) -> str:
     """The database URL without its password, for a sentence someone may paste into a ticket."""
     try:
         return make_url(normalise_url(url)).render_as_string(hide_password=True)
-    except Exception:
+    except (ArgumentError, ValueError):
         return "DATABASE_URL"
 
 
@@ -74,7 +75,7 @@ def database_problem(settings: Settings) -> str | None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return None
-    except Exception as error:
+    except (SQLAlchemyError, OSError) as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]
         return f"The database at {shown_url(url)} does not answer: {reason}"
     finally:

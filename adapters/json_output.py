@@ -30,8 +30,11 @@ def found_json(found: Found) -> dict[str, Any]:
 
 
 def match_json(match: Match) -> dict[str, Any]:
-    return paper_json(match.paper) | {"score": round(match.score, 4), "why": list(match.why),
-                                      "subscription": match.subscription}
+    return paper_json(match.paper) | {
+        "score": round(match.score, 4),
+        "why": list(match.why),
+        "subscription": match.subscription,
+    }
 
 
 def digest_json(digest: Digest) -> list[dict[str, Any]]:
@@ -41,12 +44,21 @@ def digest_json(digest: Digest) -> list[dict[str, Any]]:
 def reply_json(reply: r.Reply) -> dict[str, Any]:
     """Any reply as a JSON object with its `type`; papers in it keep the shapes above."""
     if isinstance(reply, r.FindResults):
-        body: dict[str, Any] = {"text": reply.text, "results": [found_json(f) for f in reply.results], "note": reply.note}
+        body: dict[str, Any] = {
+            "text": reply.text,
+            "results": [found_json(f) for f in reply.results],
+            "note": reply.note,
+        }
     elif isinstance(reply, r.DigestPreview):
         body = {"title": reply.digest.title, "papers": digest_json(reply.digest), "more": reply.digest.more}
     elif isinstance(reply, r.Subscribed):
-        body = {"query": reply.query, "understood": reply.understood, "per_day": round(reply.per_day, 2),
-                "top": [match_json(m) for m in reply.top], "warning": reply.warning}
+        body = {
+            "query": reply.query,
+            "understood": reply.understood,
+            "per_day": round(reply.per_day, 2),
+            "top": [match_json(m) for m in reply.top],
+            "warning": reply.warning,
+        }
     else:
         body = {k: _plain(v) for k, v in dataclasses.asdict(reply).items()}
     return {"type": type(reply).__name__} | body

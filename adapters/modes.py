@@ -8,8 +8,9 @@ from adapters.slack.server import NO_SIGNING_SECRET
 from bot.config import Settings
 
 SOCKET_MODE = "SLACK_APP_TOKEN and SLACK_BOT_TOKEN (Socket Mode)"
-HTTP_MODE = ("PORT, SLACK_SIGNING_SECRET and either SLACK_BOT_TOKEN or SLACK_CLIENT_ID with SLACK_CLIENT_SECRET "
-             "(HTTP mode)")
+HTTP_MODE = (
+    "PORT, SLACK_SIGNING_SECRET and either SLACK_BOT_TOKEN or SLACK_CLIENT_ID with SLACK_CLIENT_SECRET (HTTP mode)"
+)
 
 
 def _set(value: SecretStr | str | int | None) -> bool:
@@ -22,8 +23,12 @@ def slack_mode(settings: Settings) -> str | None:
     """`socket`, `http`, or None when no Slack variable says which (the order `adapters.slack.server` starts them)."""
     if _set(settings.slack_app_token):
         return "socket"
-    if (_set(settings.slack_signing_secret) or _set(settings.slack_client_id) or _set(settings.slack_client_secret)
-            or (_set(settings.slack_bot_token) and settings.port is not None)):
+    if (
+        _set(settings.slack_signing_secret)
+        or _set(settings.slack_client_id)
+        or _set(settings.slack_client_secret)
+        or (_set(settings.slack_bot_token) and settings.port is not None)
+    ):
         return "http"
     return None
 
@@ -36,18 +41,25 @@ def slack_missing(settings: Settings) -> list[str]:
     if mode == "socket":
         if _set(settings.slack_bot_token) or settings.slack_uses_oauth:
             return []
-        return ["Slack Socket Mode needs SLACK_BOT_TOKEN (the xoxb- token, OAuth & Permissions) "
-                "as well as SLACK_APP_TOKEN."]
+        return [
+            "Slack Socket Mode needs SLACK_BOT_TOKEN (the xoxb- token, OAuth & Permissions) as well as SLACK_APP_TOKEN."
+        ]
     problems = [] if _set(settings.slack_signing_secret) else [NO_SIGNING_SECRET]
     if _set(settings.slack_client_id) != _set(settings.slack_client_secret):
-        have, need = (("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET") if _set(settings.slack_client_id)
-                      else ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID"))
-        problems.append(f"Slack's OAuth install flow needs {need} as well as {have} (Basic Information > App "
-                        "Credentials).")
+        have, need = (
+            ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+            if _set(settings.slack_client_id)
+            else ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
+        )
+        problems.append(
+            f"Slack's OAuth install flow needs {need} as well as {have} (Basic Information > App Credentials)."
+        )
     elif not (_set(settings.slack_bot_token) or settings.slack_uses_oauth):
-        problems.append("Slack HTTP mode needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
-                        "SLACK_CLIENT_SECRET (the OAuth install flow, many workspaces); neither is set, so no "
-                        "command could be answered.")
+        problems.append(
+            "Slack HTTP mode needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET (the OAuth install flow, many workspaces); neither is set, so no "
+            "command could be answered."
+        )
     return problems
 
 

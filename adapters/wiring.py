@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from types import FrameType
 
@@ -53,9 +53,16 @@ def delivery_pass(app: App, force: bool = False) -> PassReport:
     """One pass over the due channels (all with `force`), with the platform senders."""
     senders = app.senders or senders_for(app)
     try:
-        return deliver_due(app.engine, app.matcher, senders, app.service.clock(), force=force,
-                           cap=app.settings.digest_cap, default_schedule=app.default_schedule,
-                           paper_topics=app.service.paper_topics)
+        return deliver_due(
+            app.engine,
+            app.matcher,
+            senders,
+            app.service.clock(),
+            force=force,
+            cap=app.settings.digest_cap,
+            default_schedule=app.default_schedule,
+            paper_topics=app.service.paper_topics,
+        )
     finally:
         if not app.senders:  # made for this pass: their connections go with it
             for sender in senders.values():
@@ -85,8 +92,15 @@ def scheduled_jobs(app: App) -> list[ScheduledJob]:
 
 def beat_on(scheduler: BackgroundScheduler, beat: Heartbeat) -> None:
     """The clock's heartbeat is a job of its own: it beats while the scheduler still runs jobs."""
-    scheduler.add_job(beat.beat, "interval", seconds=BEAT_SECONDS, id="heartbeat", coalesce=True, max_instances=1,
-                      next_run_time=datetime.now(timezone.utc))
+    scheduler.add_job(
+        beat.beat,
+        "interval",
+        seconds=BEAT_SECONDS,
+        id="heartbeat",
+        coalesce=True,
+        max_instances=1,
+        next_run_time=datetime.now(UTC),
+    )
 
 
 def stop_on_sigterm() -> None:
@@ -166,7 +180,9 @@ def run_everything(app: App, only: str | None = None) -> None:
 
 
 def _scheduler(app: App) -> BackgroundScheduler:
-    return start_scheduler(app.engine, lambda: delivery_pass(app), app.settings.scheduler_tick_minutes, scheduled_jobs(app))
+    return start_scheduler(
+        app.engine, lambda: delivery_pass(app), app.settings.scheduler_tick_minutes, scheduled_jobs(app)
+    )
 
 
 def _delivery_worker(app: App) -> BackgroundScheduler:

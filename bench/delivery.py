@@ -14,7 +14,7 @@ import random
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
@@ -26,15 +26,25 @@ from storage.uow import UnitOfWork
 
 from find_corpus import load_real  # beside this file
 
-QUERIES = ["reinforcement-learning", "large-language-models", "robotics", "computer-vision", "diffusion-models",
-           "speech-and-audio", "graph-neural-networks", "medical-imaging", "time-series", "code-generation"]
+QUERIES = [
+    "reinforcement-learning",
+    "large-language-models",
+    "robotics",
+    "computer-vision",
+    "diffusion-models",
+    "speech-and-audio",
+    "graph-neural-networks",
+    "medical-imaging",
+    "time-series",
+    "code-generation",
+]
 
 
 def prepare(url: str, channels: int, papers: int) -> None:
     """A database with `papers` fresh papers and `channels` channels of one or two subscriptions."""
     engine = make_engine(url)
     ensure_schema(engine)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     sample = random.Random(7).sample(load_real(), papers)
     fresh = [p.with_changes(published_at=now - timedelta(hours=6)) for p in sample]
     rng = random.Random(11)
@@ -57,7 +67,7 @@ def one_pass(url: str, queue: mp.Queue) -> None:
     engine = make_engine(url)
     sender = RecordingSender()
     started = time.perf_counter()
-    report = deliver_due(engine, Matcher(Taxonomy.load()), {"slack": sender}, datetime.now(timezone.utc), force=True)
+    report = deliver_due(engine, Matcher(Taxonomy.load()), {"slack": sender}, datetime.now(UTC), force=True)
     queue.put((time.perf_counter() - started, report.posted, sender.posted_keys()))
 
 
@@ -96,10 +106,14 @@ def main() -> None:
     with engine.connect() as conn:
         recorded = conn.execute(select(func.count()).select_from(DeliveredRow)).scalar_one()
     dialect = engine.dialect.name
-    print("| database | channels | papers | setup s | wall s (2 passes) | pass A s | pass B s | digests A/B | pairs posted | pairs recorded | duplicates |")
+    print(
+        "| database | channels | papers | setup s | wall s (2 passes) | pass A s | pass B s | digests A/B | pairs posted | pairs recorded | duplicates |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    print(f"| {dialect} | {args.channels} | {args.papers} | {setup:.1f} | {wall:.1f} | {results[0][0]:.1f} | {results[1][0]:.1f} "
-          f"| {results[0][1]}/{results[1][1]} | {len(posted)} | {recorded} | {sum(n - 1 for n in posted.values())} |")
+    print(
+        f"| {dialect} | {args.channels} | {args.papers} | {setup:.1f} | {wall:.1f} | {results[0][0]:.1f} | {results[1][0]:.1f} "
+        f"| {results[0][1]}/{results[1][1]} | {len(posted)} | {recorded} | {sum(n - 1 for n in posted.values())} |"
+    )
     engine.dispose()
     if schema:
         with make_engine(args.database_url).begin() as conn:

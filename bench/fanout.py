@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +93,7 @@ def prepare(url: str, papers: int, channels: int) -> dict[str, float]:
 
     engine = make_engine(url)
     ensure_schema(engine)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     sample = random.Random(5).sample(load_real(), papers)
     timings = {}
     started = time.perf_counter()
@@ -150,7 +150,7 @@ def build_worker(url: str, queue: mp.Queue) -> None:
     from storage.uow import UnitOfWork
 
     engine = make_engine(url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     started = time.perf_counter()
     fanout = shared_fanout(engine, PaperTopics(engine, Matcher(Taxonomy.load())), now)
     shared = time.perf_counter() - started
@@ -158,7 +158,7 @@ def build_worker(url: str, queue: mp.Queue) -> None:
     with UnitOfWork(engine) as uow:
         channels = uow.subscriptions.channels()
         for start in range(0, len(channels), RECHECK):
-            batch = channels[start:start + RECHECK]
+            batch = channels[start : start + RECHECK]
             refs = [str(c) for c in batch]
             following = uow.bulk.queries_of(refs)
             sent = uow.outbox.recently_delivered(refs, now - NEW_FOR - timedelta(days=1))
@@ -177,7 +177,7 @@ def pass_worker(url: str, out: str, queue: mp.Queue) -> None:
     engine = make_engine(url)
     sender = FileSender(out)
     started = time.perf_counter()
-    report = deliver_due(engine, Matcher(Taxonomy.load()), {"slack": sender}, datetime.now(timezone.utc))
+    report = deliver_due(engine, Matcher(Taxonomy.load()), {"slack": sender}, datetime.now(UTC))
     sender.out.close()
     queue.put({"wall": time.perf_counter() - started, "posted": report.posted, "rss": peak_mb()})
 
@@ -185,8 +185,12 @@ def pass_worker(url: str, out: str, queue: mp.Queue) -> None:
 def spawn(target: object, *args: object, count: int = 1) -> list[dict[str, float]]:
     context = mp.get_context("spawn")
     queue: mp.Queue = context.Queue()
-    processes = [context.Process(target=target, args=(*args[:-1], f"{args[-1]}.{i}", queue) if target is pass_worker
-                                 else (*args, queue)) for i in range(count)]
+    processes = [
+        context.Process(
+            target=target, args=(*args[:-1], f"{args[-1]}.{i}", queue) if target is pass_worker else (*args, queue)
+        )
+        for i in range(count)
+    ]
     for process in processes:
         process.start()
     results = [queue.get() for _ in processes]
@@ -208,15 +212,31 @@ def e2e(url: str) -> dict[str, float]:
     from tests.slack_server import SlackServer
 
     with SlackServer() as slack:
-        env = {**os.environ, "DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": slack.url,
-               "DISCORD_TOKEN": "", "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_API_URL": slack.url,
+            "DISCORD_TOKEN": "",
+            "PYTHONPATH": str(ROOT),
+        }
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "adapters.cli", "deliver", "--now"], env=env, cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "adapters.cli", "deliver", "--now"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wall = time.perf_counter() - started
         posted = slack.state.posted_keys()
-        return {"wall": wall, "pairs": sum(posted.values()), "repeats": sum(n - 1 for n in posted.values() if n > 1),
-                "calls": slack.state.count_all()}
+        return {
+            "wall": wall,
+            "pairs": sum(posted.values()),
+            "repeats": sum(n - 1 for n in posted.values() if n > 1),
+            "calls": slack.state.count_all(),
+        }
 
 
 # --- the tables -------------------------------------------------------------------------------
@@ -232,8 +252,10 @@ def main() -> None:
     parser.add_argument("--e2e", action="store_true", help="papers-bot deliver --now against a Slack stand-in")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="fanout-")
-    print("| database | channels | subscriptions | papers | mode | workers | wall s | ms/channel | peak RSS MB "
-          "| pairs posted | repeats | setup: ingest / evidence / import s |")
+    print(
+        "| database | channels | subscriptions | papers | mode | workers | wall s | ms/channel | peak RSS MB "
+        "| pairs posted | repeats | setup: ingest / evidence / import s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for channels in (int(n) for n in args.channels.split(",")):
         for workers in (int(n) for n in args.workers.split(",")):
@@ -244,22 +266,31 @@ def main() -> None:
                 head = f"| {dialect} | {channels} | {int(setup['lines'])} | {args.papers}"
                 tail = f"{setup['ingest']:.1f} / {setup['evidence']:.1f} / {setup['import']:.1f} |"
                 built = spawn(build_worker, url)[0]
-                print(f"{head} | build | 1 | {built['wall']:.1f} | {built['wall'] * 1000 / channels:.2f} "
-                      f"| {built['rss']:.0f} | ({built['shown']} shown) | - | {tail}", flush=True)
+                print(
+                    f"{head} | build | 1 | {built['wall']:.1f} | {built['wall'] * 1000 / channels:.2f} "
+                    f"| {built['rss']:.0f} | ({built['shown']} shown) | - | {tail}",
+                    flush=True,
+                )
                 if args.build_only:
                     continue
                 if args.e2e:
                     result = e2e(url)
-                    print(f"{head} | e2e deliver --now | 1 | {result['wall']:.1f} | {result['wall'] * 1000 / channels:.2f} "
-                          f"| - | {int(result['pairs'])} | {int(result['repeats'])} | {tail}", flush=True)
+                    print(
+                        f"{head} | e2e deliver --now | 1 | {result['wall']:.1f} | {result['wall'] * 1000 / channels:.2f} "
+                        f"| - | {int(result['pairs'])} | {int(result['repeats'])} | {tail}",
+                        flush=True,
+                    )
                     continue
                 out = f"{folder}/posted-{uuid.uuid4().hex[:6]}"
                 results = spawn(pass_worker, url, out, count=workers)
                 posted = pairs(out, workers)
                 wall = max(r["wall"] for r in results)
-                print(f"{head} | pass | {workers} | {wall:.1f} | {wall * 1000 / channels:.2f} "
-                      f"| {max(r['rss'] for r in results):.0f} | {sum(posted.values())} "
-                      f"| {sum(n - 1 for n in posted.values() if n > 1)} | {tail}", flush=True)
+                print(
+                    f"{head} | pass | {workers} | {wall:.1f} | {wall * 1000 / channels:.2f} "
+                    f"| {max(r['rss'] for r in results):.0f} | {sum(posted.values())} "
+                    f"| {sum(n - 1 for n in posted.values() if n > 1)} | {tail}",
+                    flush=True,
+                )
             finally:
                 drop(args.database, schema)
 

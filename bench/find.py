@@ -1,6 +1,6 @@
 """Find benchmark: a corpus of real and varied arXiv papers, typo queries, our search against a naive scan.
 
-    .venv/bin/python bench/find.py --sizes 100000,1000000 [--database-url URL] [--queries N]
+.venv/bin/python bench/find.py --sizes 100000,1000000 [--database-url URL] [--queries N]
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.domain import Paper  # noqa: E402
+from bot.domain import Paper
 
-from find_corpus import Query, corpus, load_real, queries  # noqa: E402  (beside this file)
+from find_corpus import Query, corpus, load_real, queries
 
 # ---------------------------------------------------------------------------------------
 # The benchmark: ingest, then our search and the naive scan, each in a process of its own.
+
 
 def ingest(url: str, papers: list[Paper], batch: int = 10_000) -> float:
     from storage.engine import create_schema, make_engine
@@ -56,9 +57,12 @@ def database_size(url: str) -> int:
 
     engine = make_engine(url)
     with engine.connect() as conn:
-        size = conn.execute(text(
-            "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'm')")).scalar_one()
+        size = conn.execute(
+            text(
+                "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'm')"
+            )
+        ).scalar_one()
     engine.dispose()
     return int(size or 0)
 
@@ -103,6 +107,7 @@ def search_worker(kind: str, url: str, path: Path) -> dict[str, object]:
         def answer(text: str) -> list[str]:
             found = process.extract(default_process(text), titles, scorer=fuzz.WRatio, processor=None, limit=3)
             return [ids[index] for _, _, index in found]
+
     latencies, hit1, hit3, misses = [], 0, 0, []
     for item in items:
         started = time.perf_counter()
@@ -114,9 +119,13 @@ def search_worker(kind: str, url: str, path: Path) -> dict[str, object]:
             misses.append([item.kind, item.text, item.target, got[:3]])
     latencies.sort()
     return {
-        "queries": len(items), "p50_ms": statistics.median(latencies),
+        "queries": len(items),
+        "p50_ms": statistics.median(latencies),
         "p99_ms": latencies[min(len(latencies) - 1, math.ceil(0.99 * len(latencies)) - 1)],
-        "hit1": hit1 / len(items), "hit3": hit3 / len(items), "rss_mb": rss_mb(), "warm_s": warm,
+        "hit1": hit1 / len(items),
+        "hit3": hit3 / len(items),
+        "rss_mb": rss_mb(),
+        "warm_s": warm,
         "misses": misses,
     }
 
@@ -126,7 +135,9 @@ def run_worker(kind: str, url: str, items: list[Query]) -> dict[str, object]:
         json.dump([q.__dict__ for q in items], handle)
     out = subprocess.run(
         [sys.executable, __file__, "--worker", kind, "--database-url", url, "--queries-file", handle.name],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     os.unlink(handle.name)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -155,20 +166,31 @@ def table(size: int, result: dict[str, object], baseline: dict[str, object] | No
     ours, naive = result["ours"], result["naive"]
     rows.append(("ingest (s)", f"{result['ingest_s']:.1f}", "(same corpus)"))
     rows.append(("database size (MB)", f"{result['db_mb']:.0f}", ""))
-    for name, key, fmt in (("RSS of searcher (MB)", "rss_mb", "{:.0f}"), ("p50 (ms)", "p50_ms", "{:.1f}"),
-                           ("p99 (ms)", "p99_ms", "{:.1f}"), ("hit@1", "hit1", "{:.3f}"), ("hit@3", "hit3", "{:.3f}"),
-                           ("start-up (s)", "warm_s", "{:.1f}")):
+    for name, key, fmt in (
+        ("RSS of searcher (MB)", "rss_mb", "{:.0f}"),
+        ("p50 (ms)", "p50_ms", "{:.1f}"),
+        ("p99 (ms)", "p99_ms", "{:.1f}"),
+        ("hit@1", "hit1", "{:.3f}"),
+        ("hit@3", "hit3", "{:.3f}"),
+        ("start-up (s)", "warm_s", "{:.1f}"),
+    ):
         rows.append((name, fmt.format(ours[key]), fmt.format(naive[key]) if naive else "-"))
     if naive:
         rows.append(("p50 speed-up", f"{naive['p50_ms'] / ours['p50_ms']:.0f}x", ""))
     if baseline:
         old = baseline["ours"]
-        rows.append(("vs baseline", f"p50 {old['p50_ms']:.1f} -> {ours['p50_ms']:.1f} ms, hit@1 {old['hit1']:.3f} -> {ours['hit1']:.3f}", ""))
+        rows.append(
+            (
+                "vs baseline",
+                f"p50 {old['p50_ms']:.1f} -> {ours['p50_ms']:.1f} ms, hit@1 {old['hit1']:.3f} -> {ours['hit1']:.3f}",
+                "",
+            )
+        )
     width = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [f"## {size:,} papers, {result['database']}, {ours['queries']} queries"]
-    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, width)) + " |" for r in rows[:1]]
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, width, strict=False)) + " |" for r in rows[:1]]
     lines.append("|" + "|".join("-" * (w + 2) for w in width) + "|")
-    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, width)) + " |" for r in rows[1:]]
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, width, strict=False)) + " |" for r in rows[1:]]
     return "\n".join(lines)
 
 
@@ -178,7 +200,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--queries", type=int, default=240)
     parser.add_argument("--seed", type=int, default=11, help="query seed: 11 is the one tuned on, others are held out")
-    parser.add_argument("--naive-queries", type=int, default=0, help="run the naive scan on the first N queries (default all)")
+    parser.add_argument(
+        "--naive-queries", type=int, default=0, help="run the naive scan on the first N queries (default all)"
+    )
     parser.add_argument("--baseline", type=Path, help="a JSON file from --save to compare against")
     parser.add_argument("--save", type=Path, help="write the results as JSON here")
     parser.add_argument("--show-misses", action="store_true")
@@ -203,7 +227,14 @@ def main() -> None:
             seconds = ingest(url, papers)
             del papers
         else:
-            url, seconds = (url if url.startswith("sqlite") else f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3Dbench_find_{size},public"), float("nan")
+            url, seconds = (
+                (
+                    url
+                    if url.startswith("sqlite")
+                    else f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3Dbench_find_{size},public"
+                ),
+                float("nan"),
+            )
         result = {"database": url.split(":", 1)[0], "ingest_s": seconds, "db_mb": database_size(url) / 1e6}
         result["ours"] = run_worker("ours", url, items)
         naive_items = items[: args.naive_queries] if args.naive_queries else items

@@ -6,7 +6,7 @@ import json
 import random
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.domain import Paper, normalise_title
@@ -16,13 +16,37 @@ if not ARXIV.exists():  # run from a clone elsewhere: the shared data sits besid
     ARXIV = Path("/work/shared/data/arxiv/daily-arxiv-cs-2026Q2.jsonl")
 
 # Words a half-remembering person drops first, and never typos into something distinctive.
-SMALL = frozenset("a an the of for and in on with to via from by at is are as its into towards toward".split())
+SMALL = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "for",
+        "and",
+        "in",
+        "on",
+        "with",
+        "to",
+        "via",
+        "from",
+        "by",
+        "at",
+        "is",
+        "are",
+        "as",
+        "its",
+        "into",
+        "towards",
+        "toward",
+    ]
+)
 KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
 
 
 def load_real(path: Path = ARXIV) -> list[Paper]:
     papers = []
-    start = datetime(2026, 4, 5, tzinfo=timezone.utc)
+    start = datetime(2026, 4, 5, tzinfo=UTC)
     for line in path.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         papers.append(

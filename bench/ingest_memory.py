@@ -72,8 +72,13 @@ def make_file(out: Path, size: int, hostile: bool) -> Path:
             k = n - len(corpus)
             month = 1501 + (k // 99_999 // 12) * 100 + (k // 99_999) % 12
             paper_id = f"{month}.{k % 99_999 + 1:05d}"
-            file.write(json.dumps(record | {"id": paper_id, "title": f"{record['title']} ({n})",
-                                            "abs": f"https://arxiv.org/abs/{paper_id}"}) + "\n")
+            file.write(
+                json.dumps(
+                    record
+                    | {"id": paper_id, "title": f"{record['title']} ({n})", "abs": f"https://arxiv.org/abs/{paper_id}"}
+                )
+                + "\n"
+            )
     tmp.rename(path)
     return path
 
@@ -112,8 +117,14 @@ def drop(handle: object) -> None:
 def run(code: Path, url: str, path: Path) -> dict[str, object]:
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(code)}
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", MAIN, "ingest", str(path)], env=env, cwd=code,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", MAIN, "ingest", str(path)],
+        env=env,
+        cwd=code,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     stderr_lines: list[str] = []
     assert process.stderr is not None
     for line in process.stderr:  # read as it comes: a pipe left full would stall the child
@@ -122,8 +133,13 @@ def run(code: Path, url: str, path: Path) -> dict[str, object]:
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
     said = [line for line in stderr_lines if line.strip()]
-    return {"seconds": seconds, "rss_mb": usage.ru_maxrss / 1024, "exit": process.returncode,
-            "summary": said[-1] if said else "", "skipped": [line for line in said if line.startswith("skipped:")]}
+    return {
+        "seconds": seconds,
+        "rss_mb": usage.ru_maxrss / 1024,
+        "exit": process.returncode,
+        "summary": said[-1] if said else "",
+        "skipped": [line for line in said if line.startswith("skipped:")],
+    }
 
 
 def main() -> None:
@@ -153,8 +169,10 @@ def main() -> None:
     print("| papers | file MB | seconds | lines/s | peak RSS MB | exit | summary |")
     print("|---|---|---|---|---|---|---|")
     for size, megabytes, result in rows:
-        print(f"| {size:,} | {megabytes:,.0f} | {result['seconds']:.1f} | {size / result['seconds']:,.0f} "  # type: ignore[operator]
-              f"| {result['rss_mb']:.0f} | {result['exit']} | {result['summary']} |")
+        print(
+            f"| {size:,} | {megabytes:,.0f} | {result['seconds']:.1f} | {size / result['seconds']:,.0f} "  # type: ignore[operator]
+            f"| {result['rss_mb']:.0f} | {result['exit']} | {result['summary']} |"
+        )
 
 
 if __name__ == "__main__":

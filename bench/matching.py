@@ -102,9 +102,17 @@ def one_run() -> dict:
     sum(len(restart.match_many(q, papers)) for q in queries)
     cold_s = time.perf_counter() - start
     return {
-        "papers": len(papers), "subscriptions": len(queries), "parse_s": parse_s, "read_s": read_s,
-        "match_s": match_s, "per_s": len(papers) * len(queries) / match_s, "cold_s": cold_s,
-        "dry_cold_s": dry_cold_s, "dry_warm_s": dry_warm_s, "week": len(week), "found": found,
+        "papers": len(papers),
+        "subscriptions": len(queries),
+        "parse_s": parse_s,
+        "read_s": read_s,
+        "match_s": match_s,
+        "per_s": len(papers) * len(queries) / match_s,
+        "cold_s": cold_s,
+        "dry_cold_s": dry_cold_s,
+        "dry_warm_s": dry_warm_s,
+        "week": len(week),
+        "found": found,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -136,9 +144,14 @@ def dump_evidence(path: Path) -> None:
 
 
 COLUMNS = (
-    ("papers", "papers", "{:d}"), ("subs", "subscriptions", "{:d}"), ("first read s", "read_s", "{:.2f}"),
-    ("match s", "match_s", "{:.2f}"), ("matches/s", "per_s", "{:,.0f}"), ("cold s", "cold_s", "{:.2f}"),
-    ("dry cold s", "dry_cold_s", "{:.3f}"), ("dry warm s", "dry_warm_s", "{:.3f}"),
+    ("papers", "papers", "{:d}"),
+    ("subs", "subscriptions", "{:d}"),
+    ("first read s", "read_s", "{:.2f}"),
+    ("match s", "match_s", "{:.2f}"),
+    ("matches/s", "per_s", "{:,.0f}"),
+    ("cold s", "cold_s", "{:.2f}"),
+    ("dry cold s", "dry_cold_s", "{:.3f}"),
+    ("dry warm s", "dry_warm_s", "{:.3f}"),
     ("peak RSS MB", "rss_mb", "{:.0f}"),
 )
 
@@ -152,8 +165,10 @@ def table(rows: list[dict]) -> str:
     for label, row in [*((str(i + 1), r) for i, r in enumerate(rows)), ("best", best)]:
         lines.append(f"| {label} | " + " | ".join(fmt.format(row[key]) for _, key, fmt in COLUMNS) + " |")
     found = rows[0]["found"]
-    lines.append(f"\n{found} matches in all; parse {min(r['parse_s'] for r in rows):.2f} s (not counted); "
-                 f"dry run `{DRY_RUN}` over the {rows[0]['week']} newest papers")
+    lines.append(
+        f"\n{found} matches in all; parse {min(r['parse_s'] for r in rows):.2f} s (not counted); "
+        f"dry run `{DRY_RUN}` over the {rows[0]['week']} newest papers"
+    )
     return "\n".join(lines)
 
 

@@ -34,21 +34,42 @@ from storage.engine import make_engine  # noqa: E402
 from tests.slack_api import SECRET, SlackAPI, signed_headers  # noqa: E402
 from tests.slack_web import WebProcess  # noqa: E402
 
-MIX = ["help"] * 4 + ["list"] * 2 + ["status"] * 2 + ["find go explore hard exploration", "find attention is all you need"]
+MIX = (
+    ["help"] * 4
+    + ["list"] * 2
+    + ["status"] * 2
+    + ["find go explore hard exploration", "find attention is all you need"]
+)
 ACK_BUDGET = 3.0  # seconds: Slack shows the user an error after this
 
 
 def command(slack: SlackAPI, n: int) -> str:
-    return urlencode({"team_id": "T1", "channel_id": f"C{n % 20:02d}", "user_id": f"U{n % 40:02d}", "user_name": "ana",
-                      "command": "/papers", "text": MIX[n % len(MIX)], "response_url": f"{slack.url}respond/{n}",
-                      "trigger_id": uuid.uuid4().hex, "api_app_id": "A1"})
+    return urlencode(
+        {
+            "team_id": "T1",
+            "channel_id": f"C{n % 20:02d}",
+            "user_id": f"U{n % 40:02d}",
+            "user_name": "ana",
+            "command": "/papers",
+            "text": MIX[n % len(MIX)],
+            "response_url": f"{slack.url}respond/{n}",
+            "trigger_id": uuid.uuid4().hex,
+            "api_app_id": "A1",
+        }
+    )
 
 
 class Round:
     """One round of `commands` over `connections` workers; records each acknowledgement's time or failure."""
 
     def __init__(self, port: int, slack: SlackAPI, commands: int, connections: int, keep_alive: bool) -> None:
-        self.port, self.slack, self.commands, self.connections, self.keep_alive = port, slack, commands, connections, keep_alive
+        self.port, self.slack, self.commands, self.connections, self.keep_alive = (
+            port,
+            slack,
+            commands,
+            connections,
+            keep_alive,
+        )
         self.times: list[float] = []
         self.failed: dict[str, int] = {}
         self.statuses: dict[int, int] = {}
@@ -93,7 +114,7 @@ class Round:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 def database(url: str | None, folder: Path) -> tuple[str, str]:
@@ -122,13 +143,20 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=500)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--threads", type=int, default=16, help="WEB_THREADS of the web process")
-    parser.add_argument("--database-url", default=None, help="PostgreSQL URL (a schema of its own is made); default SQLite")
+    parser.add_argument(
+        "--database-url", default=None, help="PostgreSQL URL (a schema of its own is made); default SQLite"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, SlackAPI() as slack:
         url, label = database(args.database_url, Path(tmp))
-        env = {"DATABASE_URL": url, "SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": "xoxb-test",
-               "SLACK_API_URL": slack.url, "WEB_THREADS": str(args.threads)}
+        env = {
+            "DATABASE_URL": url,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_API_URL": slack.url,
+            "WEB_THREADS": str(args.threads),
+        }
         try:
             with WebProcess(env, cwd=Path(tmp)) as web:
                 rounds = [("keep-alive", True), ("new connection each", False)]
@@ -145,22 +173,32 @@ def main() -> None:
         finally:
             drop(args.database_url, label)
 
-    print(f"\nslack_load: {args.commands} signed /papers commands per round from {args.connections} concurrent connections,")
+    print(
+        f"\nslack_load: {args.commands} signed /papers commands per round from {args.connections} concurrent connections,"
+    )
     print(f"web process as the Procfile starts it (gunicorn gthread, 1 worker, {args.threads} threads), {label}\n")
-    print("| round | sent | answered | refused/reset | status | p50 ms | p90 ms | p99 ms | max ms | over 3 s | commands/s |")
+    print(
+        "| round | sent | answered | refused/reset | status | p50 ms | p90 ms | p99 ms | max ms | over 3 s | commands/s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, load, wall in results:
         times = load.times
         failed = ", ".join(f"{k} {v}" for k, v in sorted(load.failed.items())) or "0"
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(load.statuses.items()))
-        cells = [f"{1000 * percentile(times, q):.0f}" for q in (0.5, 0.9, 0.99)] + [f"{1000 * max(times, default=0):.0f}"]
+        cells = [f"{1000 * percentile(times, q):.0f}" for q in (0.5, 0.9, 0.99)] + [
+            f"{1000 * max(times, default=0):.0f}"
+        ]
         over = sum(1 for t in times if t > ACK_BUDGET)
-        print(f"| {name} | {load.commands} | {len(times)} | {failed} | {statuses} | {' | '.join(cells)} | {over} | "
-              f"{len(times) / wall:.0f} |")
+        print(
+            f"| {name} | {load.commands} | {len(times)} | {failed} | {statuses} | {' | '.join(cells)} | {over} | "
+            f"{len(times) / wall:.0f} |"
+        )
     print(f"\nlater answers through response URLs (find): {answered} of {finds}")
     every = [t for _, load, _ in results for t in load.times]
-    print(f"all rounds: mean {1000 * statistics.fmean(every):.0f} ms; refused or reset: "
-          f"{sum(sum(load.failed.values()) for _, load, _ in results)}")
+    print(
+        f"all rounds: mean {1000 * statistics.fmean(every):.0f} ms; refused or reset: "
+        f"{sum(sum(load.failed.values()) for _, load, _ in results)}"
+    )
 
 
 if __name__ == "__main__":

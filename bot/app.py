@@ -54,6 +54,5 @@ def build_app(settings: Settings | None = None, *, seed: bool = True, clock: Cal
     taxonomy = Taxonomy.load(settings.topics_file)
     matcher = Matcher(taxonomy)
     finder = Finder(engine)
-    service = Service(engine, taxonomy, matcher, finder, clock,
-                      default_schedule=default_schedule(settings))
+    service = Service(engine, taxonomy, matcher, finder, clock, default_schedule=default_schedule(settings))
     return App(settings, engine, taxonomy, matcher, finder, service)

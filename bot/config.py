@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
-import re
 from typing import Annotated, Literal, get_args
 
 from cryptography.fernet import Fernet
@@ -15,8 +15,20 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.config_values import (
-    KIND, ArxivCategories, Cadence, ClockTime, DatabaseUrl, Email, HttpUrl, Lower, SlackApiUrl, SlackUsers, TimeZone,
-    Upper, items, problem,
+    KIND,
+    ArxivCategories,
+    Cadence,
+    ClockTime,
+    DatabaseUrl,
+    Email,
+    HttpUrl,
+    Lower,
+    SlackApiUrl,
+    SlackUsers,
+    TimeZone,
+    Upper,
+    items,
+    problem,
 )
 from bot.errors import PapersError
 
@@ -51,8 +63,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
-    database_url: DatabaseUrl = Field(default_factory=default_database_url,
-                                      examples=["postgresql+psycopg://papers@db:5432/papers"])
+    database_url: DatabaseUrl = Field(
+        default_factory=default_database_url, examples=["postgresql+psycopg://papers@db:5432/papers"]
+    )
     db_auto_upgrade: bool = Field(True, examples=["false"])
 
     slack_bot_token: SecretStr | None = None
@@ -82,7 +95,9 @@ class Settings(BaseSettings):
     scheduler_tick_minutes: int = Field(5, ge=1, le=59, examples=["5"])
 
     hf_api_url: HttpUrl = Field("https://huggingface.co", examples=["https://huggingface.co"])
-    arxiv_api_url: HttpUrl = Field("https://export.arxiv.org/api/query", examples=["https://export.arxiv.org/api/query"])
+    arxiv_api_url: HttpUrl = Field(
+        "https://export.arxiv.org/api/query", examples=["https://export.arxiv.org/api/query"]
+    )
     arxiv_rss_url: HttpUrl = Field("https://rss.arxiv.org/rss", examples=["https://rss.arxiv.org/rss"])
     arxiv_categories: ArxivCategories = Field("cs.LG,cs.AI,cs.CL,cs.CV,cs.RO", examples=["cs.LG,cs.AI,stat.ML"])
     contact_email: Email = Field("papers-bot@example.org", examples=["you@your-lab.org"])
@@ -102,8 +117,10 @@ class Settings(BaseSettings):
             try:
                 Fernet(key.get_secret_value())
             except (ValueError, TypeError):
-                raise problem("a Fernet key; make one with `python -c 'from cryptography.fernet import Fernet; "
-                              "print(Fernet.generate_key().decode())'`") from None
+                raise problem(
+                    "a Fernet key; make one with `python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'`"
+                ) from None
         return key
 
     @field_validator("topics_file")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time
 from functools import cached_property
-from datetime import datetime, time, timezone
 
 from bot.errors import BadChannel
 
@@ -76,7 +76,7 @@ class Paper:
         found = re.match(r"(\d{2})(\d{2})\.\d{4,5}$", self.arxiv_id)
         if not found or not 1 <= int(found[2]) <= 12:
             return None
-        return datetime(2000 + int(found[1]), int(found[2]), 1, tzinfo=timezone.utc)
+        return datetime(2000 + int(found[1]), int(found[2]), 1, tzinfo=UTC)
 
     def with_changes(self, **changes: object) -> Paper:
         return replace(self, **changes)
@@ -194,4 +194,3 @@ class Found:
     paper: Paper
     score: float
     how: str = ""
-

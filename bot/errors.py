@@ -6,7 +6,7 @@ from __future__ import annotations
 def echo(typed: str, limit: int = 40) -> str:
     """What someone typed, quoted back in a refusal: one short line, whatever they sent."""
     text = " ".join(str(typed).replace("`", "'").split())
-    return f"`{text[:limit - 1]}…`" if len(text) > limit else f"`{text}`"
+    return f"`{text[: limit - 1]}…`" if len(text) > limit else f"`{text}`"
 
 
 class PapersError(Exception):

@@ -35,22 +35,28 @@ class BulkRepository:
 
     def followed(self, refs: Sequence[str] | None = None) -> list[Followed]:
         """Every subscription (of these channels), by channel then in the order made."""
-        query = (select(SubscriptionRow.channel, SubscriptionRow.query, ChannelRow)
-                 .outerjoin(ChannelRow, ChannelRow.ref == SubscriptionRow.channel)
-                 .order_by(SubscriptionRow.channel, SubscriptionRow.id))
+        query = (
+            select(SubscriptionRow.channel, SubscriptionRow.query, ChannelRow)
+            .outerjoin(ChannelRow, ChannelRow.ref == SubscriptionRow.channel)
+            .order_by(SubscriptionRow.channel, SubscriptionRow.id)
+        )
         if refs is not None:
             query = query.where(SubscriptionRow.channel.in_(list(refs)))  # type: ignore[attr-defined]
-        return [Followed(ref, text, schedule_of(row) if row is not None else None)
-                for ref, text, row in self.session.execute(query)]
+        return [
+            Followed(ref, text, schedule_of(row) if row is not None else None)
+            for ref, text, row in self.session.execute(query)
+        ]
 
     def queries_of(self, refs: Iterable[str]) -> dict[str, list[str]]:
         """Each channel's query texts (channels with none are absent)."""
         found: dict[str, list[str]] = {}
         refs = list(refs)
         for start in range(0, len(refs), CHUNK):
-            query = (select(SubscriptionRow.channel, SubscriptionRow.query)
-                     .where(SubscriptionRow.channel.in_(refs[start:start + CHUNK]))  # type: ignore[attr-defined]
-                     .order_by(SubscriptionRow.id))
+            query = (
+                select(SubscriptionRow.channel, SubscriptionRow.query)
+                .where(SubscriptionRow.channel.in_(refs[start : start + CHUNK]))  # type: ignore[attr-defined]
+                .order_by(SubscriptionRow.id)
+            )
             for ref, text in self.session.execute(query):
                 found.setdefault(ref, []).append(text)
         return found
@@ -59,7 +65,7 @@ class BulkRepository:
         found: dict[str, Schedule] = {}
         refs = list(refs)
         for start in range(0, len(refs), CHUNK):
-            rows = self.session.execute(select(ChannelRow).where(ChannelRow.ref.in_(refs[start:start + CHUNK])))  # type: ignore[attr-defined]
+            rows = self.session.execute(select(ChannelRow).where(ChannelRow.ref.in_(refs[start : start + CHUNK])))  # type: ignore[attr-defined]
             found.update((row.ref, schedule_of(row)) for row in rows.scalars())
         return found
 
@@ -69,28 +75,59 @@ class BulkRepository:
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         now = utcnow()
         refs = list(dict.fromkeys(ref for ref, _, _ in subscriptions))
-        default = {"at": f"{self.default.at:%H:%M}", "tz": self.default.tz, "cadence": self.default.cadence,
-                   "weekday": self.default.weekday, "created_at": now}
+        default = {
+            "at": f"{self.default.at:%H:%M}",
+            "tz": self.default.tz,
+            "cadence": self.default.cadence,
+            "weekday": self.default.weekday,
+            "created_at": now,
+        }
         if refs:
             channels = [{"ref": ref, "platform": ChannelRef.parse(ref).platform, **default} for ref in refs]
             self.session.execute(insert(ChannelRow).on_conflict_do_nothing(index_elements=["ref"]), channels)
         if subscriptions:
-            rows = [{"channel": ref, "query": text, "min_upvotes": upvotes, "created_by": actor, "created_at": now}
-                    for ref, text, upvotes in subscriptions]
-            self.session.execute(insert(SubscriptionRow).on_conflict_do_nothing(index_elements=["channel", "query"]), rows)
+            rows = [
+                {"channel": ref, "query": text, "min_upvotes": upvotes, "created_by": actor, "created_at": now}
+                for ref, text, upvotes in subscriptions
+            ]
+            self.session.execute(
+                insert(SubscriptionRow).on_conflict_do_nothing(index_elements=["channel", "query"]), rows
+            )
             counts: dict[str, int] = {}
             for ref, _, _ in subscriptions:
                 counts[ref] = counts.get(ref, 0) + 1
-            audit = [{"channel": ref, "actor": actor[:200], "action": f"imported {n} subscription{'s' * (n != 1)}",
-                      "at": now} for ref, n in counts.items()]
+            audit = [
+                {
+                    "channel": ref,
+                    "actor": actor[:200],
+                    "action": f"imported {n} subscription{'s' * (n != 1)}",
+                    "at": now,
+                }
+                for ref, n in counts.items()
+            ]
             self.session.execute(AuditRow.__table__.insert(), audit)  # type: ignore[attr-defined]
 
     def set_schedules(self, schedules: dict[str, Schedule]) -> None:
         """Each channel's schedule, its row made if it has none."""
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        rows = [{"ref": ref, "platform": ChannelRef.parse(ref).platform, "at": f"{s.at:%H:%M}", "tz": s.tz,
-                 "cadence": s.cadence, "weekday": s.weekday, "created_at": utcnow()} for ref, s in schedules.items()]
+        rows = [
+            {
+                "ref": ref,
+                "platform": ChannelRef.parse(ref).platform,
+                "at": f"{s.at:%H:%M}",
+                "tz": s.tz,
+                "cadence": s.cadence,
+                "weekday": s.weekday,
+                "created_at": utcnow(),
+            }
+            for ref, s in schedules.items()
+        ]
         if rows:
             statement = insert(ChannelRow)
-            self.session.execute(statement.on_conflict_do_update(index_elements=["ref"], set_={
-                name: statement.excluded[name] for name in ("at", "tz", "cadence", "weekday")}), rows)
+            self.session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["ref"],
+                    set_={name: statement.excluded[name] for name in ("at", "tz", "cadence", "weekday")},
+                ),
+                rows,
+            )

@@ -43,9 +43,15 @@ class ChannelRepository:
         return self.session.execute(query.execution_options(populate_existing=True)).scalar_one()
 
     def _make(self, channel: ChannelRef) -> None:
-        values = {"ref": str(channel), "platform": channel.platform, "at": f"{self.default.at:%H:%M}",
-                  "tz": self.default.tz, "cadence": self.default.cadence, "weekday": self.default.weekday,
-                  "created_at": utcnow()}
+        values = {
+            "ref": str(channel),
+            "platform": channel.platform,
+            "at": f"{self.default.at:%H:%M}",
+            "tz": self.default.tz,
+            "cadence": self.default.cadence,
+            "weekday": self.default.weekday,
+            "created_at": utcnow(),
+        }
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         self.session.execute(insert(ChannelRow).values(**values).on_conflict_do_nothing(index_elements=["ref"]))
 
@@ -65,7 +71,12 @@ class ChannelRepository:
 
     def set_schedule(self, channel: ChannelRef, schedule: Schedule) -> None:
         row = self.row(channel)
-        row.at, row.tz, row.cadence, row.weekday = f"{schedule.at:%H:%M}", schedule.tz, schedule.cadence, schedule.weekday
+        row.at, row.tz, row.cadence, row.weekday = (
+            f"{schedule.at:%H:%M}",
+            schedule.tz,
+            schedule.cadence,
+            schedule.weekday,
+        )
         self.session.add(row)
 
     def pause(self, channel: ChannelRef, reason: str | None) -> None:
@@ -77,21 +88,33 @@ class ChannelRepository:
         """Pause every channel of one workspace that is not paused already (a channel paused for its own
         reason keeps it); subscribed channels without a row get one. Returns how many were paused."""
         prefix = f"{platform}:{workspace}:"
-        subscribed = select(SubscriptionRow.channel).where(SubscriptionRow.channel.startswith(prefix, autoescape=True)).distinct()
+        subscribed = (
+            select(SubscriptionRow.channel)
+            .where(SubscriptionRow.channel.startswith(prefix, autoescape=True))
+            .distinct()
+        )
         for (ref,) in self.session.execute(subscribed).all():
             self.row(ChannelRef.parse(ref))
         paused = self.session.execute(
-            update(ChannelRow).where(ChannelRow.ref.startswith(prefix, autoescape=True),  # type: ignore[attr-defined]
-                                     ChannelRow.paused_reason.is_(None))  # type: ignore[union-attr]
-            .values(paused_reason=reason))
+            update(ChannelRow)
+            .where(
+                ChannelRow.ref.startswith(prefix, autoescape=True),  # type: ignore[attr-defined]
+                ChannelRow.paused_reason.is_(None),
+            )  # type: ignore[union-attr]
+            .values(paused_reason=reason)
+        )
         return int(paused.rowcount or 0)  # type: ignore[attr-defined]
 
     def resume_workspace(self, platform: str, workspace: str, reasons: tuple[str, ...]) -> int:
         """Resume the workspace's channels paused for one of `reasons` (not those paused for their own)."""
         resumed = self.session.execute(
-            update(ChannelRow).where(ChannelRow.ref.startswith(f"{platform}:{workspace}:", autoescape=True),  # type: ignore[attr-defined]
-                                     ChannelRow.paused_reason.in_(reasons))  # type: ignore[union-attr]
-            .values(paused_reason=None))
+            update(ChannelRow)
+            .where(
+                ChannelRow.ref.startswith(f"{platform}:{workspace}:", autoescape=True),  # type: ignore[attr-defined]
+                ChannelRow.paused_reason.in_(reasons),
+            )  # type: ignore[union-attr]
+            .values(paused_reason=None)
+        )
         return int(resumed.rowcount or 0)  # type: ignore[attr-defined]
 
     def all(self) -> list[ChannelRow]:
@@ -115,7 +138,9 @@ class SubscriptionRepository:
         self.session = session
 
     def add(self, sub: Subscription) -> Subscription:
-        row = SubscriptionRow(channel=str(sub.channel), query=sub.query, min_upvotes=sub.min_upvotes, created_by=sub.created_by)
+        row = SubscriptionRow(
+            channel=str(sub.channel), query=sub.query, min_upvotes=sub.min_upvotes, created_by=sub.created_by
+        )
         self.session.add(row)
         self.session.flush()
         return _subscription(row)
@@ -129,7 +154,9 @@ class SubscriptionRepository:
     def for_channel(self, channel: ChannelRef) -> list[Subscription]:
         table = SubscriptionRow.__table__  # type: ignore[attr-defined]  (Core: read once per channel per pass)
         rows = self.session.execute(select(table).where(table.c.channel == str(channel)).order_by(table.c.id))
-        return [Subscription(channel, row.query, row.min_upvotes, row.id, row.created_by, row.created_at) for row in rows]
+        return [
+            Subscription(channel, row.query, row.min_upvotes, row.id, row.created_by, row.created_at) for row in rows
+        ]
 
     def count(self, channel: ChannelRef) -> int:
         query = select(func.count()).select_from(SubscriptionRow).where(SubscriptionRow.channel == str(channel))
@@ -146,13 +173,20 @@ class SubscriptionRepository:
 
     def queries(self) -> list[str]:
         """Every distinct query text any channel follows."""
-        return [row[0] for row in self.session.execute(select(SubscriptionRow.query).distinct().order_by(SubscriptionRow.query))]
+        return [
+            row[0]
+            for row in self.session.execute(select(SubscriptionRow.query).distinct().order_by(SubscriptionRow.query))
+        ]
 
 
 def _subscription(row: SubscriptionRow) -> Subscription:
     return Subscription(
-        channel=ChannelRef.parse(row.channel), query=row.query, min_upvotes=row.min_upvotes,
-        id=row.id, created_by=row.created_by, created_at=row.created_at,
+        channel=ChannelRef.parse(row.channel),
+        query=row.query,
+        min_upvotes=row.min_upvotes,
+        id=row.id,
+        created_by=row.created_by,
+        created_at=row.created_at,
     )
 
 

@@ -19,7 +19,7 @@ def normalise_url(url: str) -> str:
     """Accept the `postgres://` and `postgresql://` forms hosting platforms hand out."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -19,7 +19,7 @@ EVIDENCE_LOCK = 0x70617065_7669  # "pape" "vi": writers of evidence, one at a ti
 
 def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 class EvidenceRepository:
@@ -33,7 +33,8 @@ class EvidenceRepository:
         found: dict[str, tuple[str, int]] = {}
         for chunk in _chunks(list(keys)):
             query = select(PaperEvidenceRow.paper_key, PaperEvidenceRow.version, PaperEvidenceRow.text_crc).where(
-                PaperEvidenceRow.paper_key.in_(chunk))  # type: ignore[attr-defined]
+                PaperEvidenceRow.paper_key.in_(chunk)
+            )  # type: ignore[attr-defined]
             found.update({key: (version, crc) for key, version, crc in self.session.execute(query)})
         return found
 
@@ -42,7 +43,8 @@ class EvidenceRepository:
         found: dict[str, dict[str, tuple[float, tuple[str, ...]]]] = {key: {} for key in keys}
         for chunk in _chunks(list(keys)):
             query = select(PaperTopicRow.paper_key, PaperTopicRow.topic, PaperTopicRow.points, PaperTopicRow.why).where(
-                PaperTopicRow.paper_key.in_(chunk))  # type: ignore[attr-defined]
+                PaperTopicRow.paper_key.in_(chunk)
+            )  # type: ignore[attr-defined]
             for key, topic, points, why in self.session.execute(query):
                 found[key][topic] = (points, tuple(why))
         return found
@@ -58,17 +60,27 @@ class EvidenceRepository:
         keys = [key for key, _, _ in items]
         for chunk in _chunks(keys):
             self.session.execute(delete(PaperTopicRow).where(PaperTopicRow.paper_key.in_(chunk)))  # type: ignore[attr-defined]
-        topics = [{"paper_key": key, "topic": topic, "points": points, "why": list(why)}
-                  for key, _, evidence in items for topic, (points, why) in evidence.items()]
+        topics = [
+            {"paper_key": key, "topic": topic, "points": points, "why": list(why)}
+            for key, _, evidence in items
+            for topic, (points, why) in evidence.items()
+        ]
         stamps = [{"paper_key": key, "version": version, "text_crc": crc, "computed_at": now} for key, crc, _ in items]
         # Two processes may assess the same new paper at once: the same evidence, so the later insert yields.
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         if stamps:
             stamp = insert(PaperEvidenceRow)
-            self.session.execute(stamp.on_conflict_do_update(
-                index_elements=["paper_key"],
-                set_={"version": stamp.excluded.version, "text_crc": stamp.excluded.text_crc,
-                      "computed_at": stamp.excluded.computed_at}), stamps)
+            self.session.execute(
+                stamp.on_conflict_do_update(
+                    index_elements=["paper_key"],
+                    set_={
+                        "version": stamp.excluded.version,
+                        "text_crc": stamp.excluded.text_crc,
+                        "computed_at": stamp.excluded.computed_at,
+                    },
+                ),
+                stamps,
+            )
         if topics:
             self.session.execute(insert(PaperTopicRow).on_conflict_do_nothing(), topics)
         return len(items)

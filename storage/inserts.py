@@ -39,7 +39,7 @@ def insert_rows(connection: Connection, rows: list[dict[str, object]]) -> list[t
     # sqlite3's executemany cannot return rows: a few hundred rows a statement instead.
     inserted: list[tuple[int, str]] = []
     for start in range(0, len(params), ROWS_PER_INSERT):
-        part = params[start:start + ROWS_PER_INSERT]
+        part = params[start : start + ROWS_PER_INSERT]
         sql = f"INSERT INTO paper ({columns}) VALUES {', '.join([row_marks] * len(part))} {_NEW_ONLY}"
         inserted += [(row[0], row[1]) for row in connection.exec_driver_sql(sql, tuple(v for row in part for v in row))]
     return inserted
@@ -79,6 +79,7 @@ def _once(convert: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
         if key not in seen:
             seen[key] = convert(value)
         return seen[key]
+
     return once
 
 

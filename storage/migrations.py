@@ -89,7 +89,9 @@ def ensure_schema(engine: Engine, upgrade: bool = True) -> None:
         if current == head:
             return
         if not upgrade:
-            raise SchemaBehind(f"The database schema is at {current}, this code needs {head}: run `papers-bot db upgrade`.")
+            raise SchemaBehind(
+                f"The database schema is at {current}, this code needs {head}: run `papers-bot db upgrade`."
+            )
         log.info("upgrading the database schema from %s to %s", current, head)
         command.upgrade(alembic_config(connection), "head")
         connection.commit()

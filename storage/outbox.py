@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, Row, or_, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.domain import ChannelRef, Delivery
@@ -51,22 +52,46 @@ class OutboxRepository:
         A paper can only be delivered after it was stored: for papers stored since `since`, this is all."""
         found: dict[str, set[str]] = {ref: set() for ref in refs}
         sent, deliveries = DeliveredRow.__table__, DeliveryRow.__table__  # type: ignore[attr-defined]
-        query = (select(sent.c.channel, sent.c.paper_key).join(deliveries, deliveries.c.id == sent.c.delivery_id)
-                 .where(sent.c.channel.in_(refs), deliveries.c.created_at >= since))
+        query = (
+            select(sent.c.channel, sent.c.paper_key)
+            .join(deliveries, deliveries.c.id == sent.c.delivery_id)
+            .where(sent.c.channel.in_(refs), deliveries.c.created_at >= since)
+        )
         for ref, key in self.session.execute(query):
             found[ref].add(key)
         return found
 
-    def record(self, channel: ChannelRef, mark: str, title: str, papers: Iterable[tuple[str, float, tuple[str, ...]]]) -> int:
+    def record(
+        self, channel: ChannelRef, mark: str, title: str, papers: Iterable[tuple[str, float, tuple[str, ...]]]
+    ) -> int:
         """Insert a pending delivery and its (channel, paper) rows; a paper already delivered raises IntegrityError.
 
         Core statements, not ORM objects: a pass records one of these per channel, at 100,000 channels."""
-        created = DeliveryRow.__table__.insert().values(  # type: ignore[attr-defined]
-            channel=str(channel), mark=mark, title=title, status="pending", message_ids=[], attempts=0,
-            created_at=utcnow()).returning(DeliveryRow.__table__.c.id)  # type: ignore[attr-defined]
+        created = (
+            DeliveryRow.__table__.insert()
+            .values(  # type: ignore[attr-defined]
+                channel=str(channel),
+                mark=mark,
+                title=title,
+                status="pending",
+                message_ids=[],
+                attempts=0,
+                created_at=utcnow(),
+            )
+            .returning(DeliveryRow.__table__.c.id)
+        )  # type: ignore[attr-defined]
         delivery_id = int(self.session.execute(created).scalar_one())
-        rows = [{"channel": str(channel), "paper_key": key, "delivery_id": delivery_id, "position": position,
-                 "score": score, "why": "\n".join(why)} for position, (key, score, why) in enumerate(papers)]
+        rows = [
+            {
+                "channel": str(channel),
+                "paper_key": key,
+                "delivery_id": delivery_id,
+                "position": position,
+                "score": score,
+                "why": "\n".join(why),
+            }
+            for position, (key, score, why) in enumerate(papers)
+        ]
         if rows:
             self.session.execute(DeliveredRow.__table__.insert(), rows)  # type: ignore[attr-defined]
         return delivery_id
@@ -105,10 +130,17 @@ class OutboxRepository:
     def sent(self, delivery_id: int, message_ids: list[str], now: datetime) -> None:
         deliveries, channels = DeliveryRow.__table__, ChannelRow.__table__  # type: ignore[attr-defined]
         channel = self.session.execute(
-            update(deliveries).where(deliveries.c.id == delivery_id)
-            .values(status="sent", message_ids=list(message_ids), sent_at=now, last_error=None,
-                    attempts=deliveries.c.attempts + 1)
-            .returning(deliveries.c.channel)).scalar_one()
+            update(deliveries)
+            .where(deliveries.c.id == delivery_id)
+            .values(
+                status="sent",
+                message_ids=list(message_ids),
+                sent_at=now,
+                last_error=None,
+                attempts=deliveries.c.attempts + 1,
+            )
+            .returning(deliveries.c.channel)
+        ).scalar_one()
         self.session.execute(update(channels).where(channels.c.ref == channel).values(last_post_at=now))
 
     def attempt_failed(self, delivery_id: int, error: str, next_attempt_at: datetime | None) -> int:
@@ -126,13 +158,20 @@ class OutboxRepository:
 
     def recent(self, channel: ChannelRef, limit: int = 5) -> list[Delivery]:
         """The channel's latest deliveries, newest first (for `/papers status`)."""
-        query = select(DeliveryRow).where(DeliveryRow.channel == str(channel)).order_by(DeliveryRow.id.desc()).limit(limit)  # type: ignore[union-attr]
+        query = (
+            select(DeliveryRow).where(DeliveryRow.channel == str(channel)).order_by(DeliveryRow.id.desc()).limit(limit)
+        )  # type: ignore[union-attr]
         rows = list(self.session.execute(query).scalars())
         return [
             Delivery(
-                id=row.id or 0, channel=channel, paper_keys=tuple(r.paper_key for r in self.papers_of(row.id or 0)),
-                status=row.status, message_ids=tuple(row.message_ids or ()), mark=row.mark,
-                attempts=row.attempts, last_error=row.last_error,
+                id=row.id or 0,
+                channel=channel,
+                paper_keys=tuple(r.paper_key for r in self.papers_of(row.id or 0)),
+                status=row.status,
+                message_ids=tuple(row.message_ids or ()),
+                mark=row.mark,
+                attempts=row.attempts,
+                last_error=row.last_error,
             )
             for row in rows
         ]
@@ -148,7 +187,9 @@ def _lock_key(name: str) -> int:
 _held: set[tuple[str, str]] = set()  # (database, name) held by a thread of this process
 _schemas: dict[str, str] = {}  # database URL -> its current schema, asked once a process
 _held_guard = threading.Lock()
-_lock_files: dict[str, BinaryIO] = {}  # one descriptor per file for the process's life (closing any drops every fcntl lock)
+_lock_files: dict[
+    str, BinaryIO
+] = {}  # one descriptor per file for the process's life (closing any drops every fcntl lock)
 
 
 class Lock:
@@ -158,8 +199,9 @@ class Lock:
     let a hung-then-woken process send alongside its successor; these locks cannot.
     """
 
-    def __init__(self, database: str, name: str, conn: Connection | None = None, file: BinaryIO | None = None,
-                 key: int = 0) -> None:
+    def __init__(
+        self, database: str, name: str, conn: Connection | None = None, file: BinaryIO | None = None, key: int = 0
+    ) -> None:
         self.database, self.name, self.conn, self.file, self.key = database, name, conn, file, key
 
     def release(self) -> None:
@@ -168,7 +210,7 @@ class Lock:
                 try:
                     self.conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
                     self.conn.commit()
-                except Exception:  # a broken connection has already dropped the lock
+                except (SQLAlchemyError, OSError):  # a broken connection has already dropped the lock
                     self.conn.invalidate()
                 self.conn.close()
             if self.file is not None and fcntl is not None:

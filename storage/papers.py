@@ -159,7 +159,7 @@ class PaperRepository:
                 return MergeResult(refused=[(key, why(error))])
         keys = list(batch)
         result = MergeResult()
-        for half in (keys[:len(keys) // 2], keys[len(keys) // 2:]):
+        for half in (keys[: len(keys) // 2], keys[len(keys) // 2 :]):
             result += self._merge_isolating({key: batch[key] for key in half})
         return result
 
@@ -208,8 +208,10 @@ class PaperRepository:
         """
         while changes := merged(old, new):
             written = self.session.execute(
-                update(PaperRow).where(PaperRow.id == old["id"], PaperRow.updated_at == old["updated_at"])
-                .values(**changes, updated_at=now))
+                update(PaperRow)
+                .where(PaperRow.id == old["id"], PaperRow.updated_at == old["updated_at"])
+                .values(**changes, updated_at=now)
+            )
             if written.rowcount:  # type: ignore[attr-defined]
                 return True
             key = str(old["key"])
@@ -250,7 +252,7 @@ class PaperRepository:
         """The stored papers with these keys, in no particular order."""
         found: list[Paper] = []
         for start in range(0, len(keys), 500):
-            query = select(PaperRow).where(PaperRow.key.in_(list(keys[start:start + 500])))  # type: ignore[attr-defined]
+            query = select(PaperRow).where(PaperRow.key.in_(list(keys[start : start + 500])))  # type: ignore[attr-defined]
             found.extend(to_paper(row) for row in self.session.execute(query).scalars())
         return found
 

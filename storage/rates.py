@@ -10,8 +10,10 @@ _ENSURE = {
     "sqlite": "INSERT OR IGNORE INTO rate_budget (key, next_at) VALUES (:key, 0)",
 }
 # One atomic statement: the row lock (PostgreSQL) or the write lock (SQLite) orders reservations.
-_RESERVE = ("UPDATE rate_budget SET next_at = CASE WHEN next_at > :now THEN next_at ELSE :now END + :cost "
-            "WHERE key = :key RETURNING next_at")
+_RESERVE = (
+    "UPDATE rate_budget SET next_at = CASE WHEN next_at > :now THEN next_at ELSE :now END + :cost "
+    "WHERE key = :key RETURNING next_at"
+)
 
 
 class RateRepository:

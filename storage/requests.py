@@ -21,8 +21,12 @@ class SeenRequestRepository:
     def first_time(self, key: str, now: datetime) -> bool:
         """Record `key`; true when no one had recorded it before (the primary key decides races)."""
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        statement = (insert(SeenRequestRow).values(key=key[:200], seen_at=now)
-                     .on_conflict_do_nothing(index_elements=["key"]).returning(SeenRequestRow.key))
+        statement = (
+            insert(SeenRequestRow)
+            .values(key=key[:200], seen_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(SeenRequestRow.key)
+        )
         return self.session.execute(statement).first() is not None  # a row comes back only when inserted
 
     def forget_before(self, moment: datetime) -> int:

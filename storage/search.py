@@ -19,7 +19,9 @@ from storage.tokenizer import Fts5Splitter
 _TOKENIZE = "porter unicode61 remove_diacritics 2"
 _FTS = f"content='paper', content_rowid='id', tokenize='{_TOKENIZE}'"
 _FTS5 = Fts5Splitter(_TOKENIZE)
-_ABSTRACT = "INSERT INTO paper_fts_abstract(paper_fts_abstract, rowid, abstract) VALUES ('delete', old.id, old.abstract);"
+_ABSTRACT = (
+    "INSERT INTO paper_fts_abstract(paper_fts_abstract, rowid, abstract) VALUES ('delete', old.id, old.abstract);"
+)
 
 _SQLITE_DDL = [
     f"CREATE VIRTUAL TABLE IF NOT EXISTS paper_fts_abstract USING fts5(abstract, {_FTS}, detail=none)",
@@ -65,8 +67,13 @@ def index_new_rows(session: Session, ids: Sequence[int]) -> None:
         return
     # The inserting transaction holds SQLite's write lock, so its new ids are all the ids in their
     # range: one range scan instead of a list of thousands.
-    session.execute(text("INSERT INTO paper_fts_abstract(rowid, abstract) SELECT id, abstract FROM paper "
-                         "WHERE id BETWEEN :first AND :last"), {"first": min(ids), "last": max(ids)})
+    session.execute(
+        text(
+            "INSERT INTO paper_fts_abstract(rowid, abstract) SELECT id, abstract FROM paper "
+            "WHERE id BETWEEN :first AND :last"
+        ),
+        {"first": min(ids), "last": max(ids)},
+    )
 
 
 def install_postgres_extensions(conn: Connection) -> None:
@@ -121,7 +128,7 @@ def abstract_candidates(session: Session, groups: Sequence[Sequence[str]], limit
     found = dict(_holding(session, kept, limit))
     if len(found) < limit and len(kept) >= 3:  # one word may be wrong or missing from the abstract
         for left_out in range(len(kept)):
-            for paper_id, rank in _holding(session, kept[:left_out] + kept[left_out + 1:], limit):
+            for paper_id, rank in _holding(session, kept[:left_out] + kept[left_out + 1 :], limit):
                 found.setdefault(paper_id, rank / 2)
     return sorted(found.items(), key=lambda item: (-item[1], -item[0]))[:limit]
 
@@ -137,7 +144,8 @@ def _holding(session: Session, groups: list[list[str]], limit: int) -> list[tupl
         params = {f"g{i}_{k}": w for i, group in enumerate(groups) for k, w in enumerate(group)}
         query = " && ".join(
             "(" + " || ".join(f"plainto_tsquery('papers_english', :g{i}_{k})" for k in range(len(group))) + ")"
-            for i, group in enumerate(groups))
+            for i, group in enumerate(groups)
+        )
         matching = f"FROM paper, (SELECT {query} AS q) AS t WHERE numnode(q) > 0 AND search @@ q"
         ranked = f"SELECT id, ts_rank(search, q) {matching} ORDER BY 2 DESC, id"
         newest = f"SELECT id, 0 {matching} ORDER BY id DESC"
@@ -169,8 +177,9 @@ def title_rows(session: Session, after_id: int, batch: int = 20_000) -> Iterator
 
 def changed_rows(session: Session, since: datetime, upto_id: int) -> list[tuple[int, str, str, str]]:
     """(id, title, keywords, authors) of the papers up to `upto_id` changed after `since`."""
-    query = (select(PaperRow.id, PaperRow.title, PaperRow.keywords, PaperRow.authors)
-             .where(PaperRow.updated_at > since, PaperRow.id <= upto_id))  # type: ignore[operator]
+    query = select(PaperRow.id, PaperRow.title, PaperRow.keywords, PaperRow.authors).where(
+        PaperRow.updated_at > since, PaperRow.id <= upto_id
+    )  # type: ignore[operator]
     return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
 
 

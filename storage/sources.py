@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -37,7 +37,7 @@ class SourceRunRepository:
         """When `source` was last fetched without error (aware UTC), or None if it never was."""
         row = self.session.get(SourceRunRow, source)
         moment = row.last_success_at if row is not None else None
-        return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+        return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
     def all(self) -> list[SourceRunRow]:
         return list(self.session.execute(select(SourceRunRow).order_by(SourceRunRow.source)).scalars())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from adapters.terminal.render import render
 from bot.app import App
@@ -15,8 +15,8 @@ class Chat:
     """One channel and one person typing in it."""
 
     app: App
-    channel: ChannelRef = ChannelRef("terminal", "local", "lab")
-    actor: Actor = Actor("U1", "ana")
+    channel: ChannelRef = field(default_factory=lambda: ChannelRef("terminal", "local", "lab"))
+    actor: Actor = field(default_factory=lambda: Actor("U1", "ana"))
 
     def reply(self, text: str) -> Reply:
         return self.app.service.answer(self.channel, self.actor, text)

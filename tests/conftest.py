@@ -6,12 +6,18 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
 from storage.engine import create_schema, make_engine
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.config import Settings
+    from tests.chat import Chat
 
 POSTGRES_URL = os.environ.get("PAPERS_TEST_POSTGRES_URL")
 DATA = Path(__file__).parent / "data"
@@ -59,14 +65,14 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> "Settings":
+def settings(database_url: str) -> Settings:
     from bot.config import Settings
 
     return Settings(_env_file=None, database_url=database_url, slack_bot_token=None, discord_token=None)
 
 
 @pytest.fixture
-def app(settings: "Settings") -> Iterator["App"]:
+def app(settings: Settings) -> Iterator[App]:
     """The real wiring on a fresh database holding the 74 bundled papers."""
     from bot.app import build_app
 
@@ -76,7 +82,7 @@ def app(settings: "Settings") -> Iterator["App"]:
 
 
 @pytest.fixture
-def chat(app: "App") -> "Chat":
+def chat(app: App) -> Chat:
     from tests.chat import Chat
 
     return Chat(app)

@@ -7,7 +7,7 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import discord.http
@@ -118,7 +118,9 @@ class DiscordStandIn:
         if parts[0] == "channels":
             return self._channel(request.method, parts, body, call)
         if parts[0] == "applications" and request.method == "PUT":  # command sync: echo with ids
-            return answer([cmd | {"id": str(next(self._ids)), "application_id": APP_ID, "version": "1"} for cmd in body])
+            return answer(
+                [cmd | {"id": str(next(self._ids)), "application_id": APP_ID, "version": "1"} for cmd in body]
+            )
         if parts[0] == "interactions":
             return answer(callback(parts[1], body, self._message("200", body.get("data") or {})))
         if parts[0] == "webhooks":
@@ -134,8 +136,19 @@ class DiscordStandIn:
         if channel not in self.channels and channel not in self.messages:
             return answer({"message": "Unknown Channel", "code": 10003}, 404)
         if method == "GET" and len(parts) == 2:  # the channel itself
-            return answer({"id": channel, "type": 0, "guild_id": "100", "name": "papers", "position": 0,
-                           "permission_overwrites": [], "nsfw": False, "parent_id": None, "flags": 0})
+            return answer(
+                {
+                    "id": channel,
+                    "type": 0,
+                    "guild_id": "100",
+                    "name": "papers",
+                    "position": 0,
+                    "permission_overwrites": [],
+                    "nsfw": False,
+                    "parent_id": None,
+                    "flags": 0,
+                }
+            )
         if method == "GET":
             limit = int(call.query.get("limit", 50))
             return answer(list(reversed(self.messages.get(channel, [])))[:limit])
@@ -144,16 +157,35 @@ class DiscordStandIn:
         if self._refusals:
             self._refusals -= 1
             call.status = 400
-            return answer({"message": "Invalid Form Body", "code": 50035,
-                           "errors": {"embeds": {"0": {"url": {"_errors": [{"code": "URL_TYPE_INVALID_URL"}]}}}}}, 400)
+            return answer(
+                {
+                    "message": "Invalid Form Body",
+                    "code": 50035,
+                    "errors": {"embeds": {"0": {"url": {"_errors": [{"code": "URL_TYPE_INVALID_URL"}]}}}},
+                },
+                400,
+            )
         if self._rate_limits:
             self._rate_limits -= 1
             call.status = 429
-            return answer({"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False},
-                          429, {"Retry-After": "1", "Via": "1.1 google", "X-RateLimit-Limit": "5",
-                                "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": str(self.retry_after),
-                                "X-RateLimit-Bucket": "messages", "X-RateLimit-Scope": "user"})
-        same = [m for m in self.messages.get(channel, []) if body.get("enforce_nonce") and m.get("nonce") == body.get("nonce")]
+            return answer(
+                {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False},
+                429,
+                {
+                    "Retry-After": "1",
+                    "Via": "1.1 google",
+                    "X-RateLimit-Limit": "5",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset-After": str(self.retry_after),
+                    "X-RateLimit-Bucket": "messages",
+                    "X-RateLimit-Scope": "user",
+                },
+            )
+        same = [
+            m
+            for m in self.messages.get(channel, [])
+            if body.get("enforce_nonce") and m.get("nonce") == body.get("nonce")
+        ]
         if same:  # Discord answers the earlier message instead of posting the same one twice
             return answer(same[0])
         message = self._message(channel, body)
@@ -164,27 +196,70 @@ class DiscordStandIn:
         if message_id in self.messages:
             return answer({"message": "A thread has already been created for this message", "code": 160004}, 400)
         parent = next(m for m in self.messages[channel] if m["id"] == message_id)
-        thread = {"id": message_id, "type": 11, "name": body["name"], "parent_id": channel, "guild_id": "100",
-                  "owner_id": BOT_ID, "last_message_id": None, "rate_limit_per_user": 0, "message_count": 0,
-                  "member_count": 1, "total_message_sent": 0, "flags": 0, "applied_tags": [],
-                  "thread_metadata": {"archived": False, "auto_archive_duration": body.get("auto_archive_duration", 1440),
-                                      "archive_timestamp": datetime.now(timezone.utc).isoformat(), "locked": False}}
+        thread = {
+            "id": message_id,
+            "type": 11,
+            "name": body["name"],
+            "parent_id": channel,
+            "guild_id": "100",
+            "owner_id": BOT_ID,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "total_message_sent": 0,
+            "flags": 0,
+            "applied_tags": [],
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                "archive_timestamp": datetime.now(UTC).isoformat(),
+                "locked": False,
+            },
+        }
         parent["thread"] = thread
         self.messages[message_id] = []
         return answer(thread, 201)
 
     def _message(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
         return {
-            "id": str(next(self._ids)), "channel_id": channel, "author": BOT, "type": 0, "tts": False,
-            "content": body.get("content") or "", "embeds": body.get("embeds") or [], "components": body.get("components") or [],
-            "attachments": [], "mentions": [], "mention_roles": [], "mention_everyone": False, "pinned": False,
-            "timestamp": datetime.now(timezone.utc).isoformat(), "edited_timestamp": None, "flags": body.get("flags", 0),
-            "nonce": body.get("nonce"), "allowed_mentions": body.get("allowed_mentions"),
+            "id": str(next(self._ids)),
+            "channel_id": channel,
+            "author": BOT,
+            "type": 0,
+            "tts": False,
+            "content": body.get("content") or "",
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "timestamp": datetime.now(UTC).isoformat(),
+            "edited_timestamp": None,
+            "flags": body.get("flags", 0),
+            "nonce": body.get("nonce"),
+            "allowed_mentions": body.get("allowed_mentions"),
         }
 
 
-LIMITS = {"content": 2000, "embeds": 10, "title": 256, "description": 4096, "fields": 25, "name": 256, "value": 1024,
-          "footer": 2048, "author": 256, "total": 6000, "custom_id": 100, "label": 80, "rows": 5, "per_row": 5}
+LIMITS = {
+    "content": 2000,
+    "embeds": 10,
+    "title": 256,
+    "description": 4096,
+    "fields": 25,
+    "name": 256,
+    "value": 1024,
+    "footer": 2048,
+    "author": 256,
+    "total": 6000,
+    "custom_id": 100,
+    "label": 80,
+    "rows": 5,
+    "per_row": 5,
+}
 
 
 def form_errors(message: dict[str, Any]) -> dict[str, Any]:
@@ -198,8 +273,12 @@ def form_errors(message: dict[str, Any]) -> dict[str, Any]:
         errors["embeds"] = too_long
     total = 0
     for i, embed in enumerate(embeds):
-        texts = {"title": embed.get("title") or "", "description": embed.get("description") or "",
-                 "footer": (embed.get("footer") or {}).get("text") or "", "author": (embed.get("author") or {}).get("name") or ""}
+        texts = {
+            "title": embed.get("title") or "",
+            "description": embed.get("description") or "",
+            "footer": (embed.get("footer") or {}).get("text") or "",
+            "author": (embed.get("author") or {}).get("name") or "",
+        }
         total += sum(map(len, texts.values()))
         for key, text in texts.items():
             if len(text) > LIMITS[key]:
@@ -211,7 +290,9 @@ def form_errors(message: dict[str, Any]) -> dict[str, Any]:
             total += len(f.get("name") or "") + len(f.get("value") or "")
             for key in ("name", "value"):
                 if len(f.get(key) or "") > LIMITS[key]:
-                    errors.setdefault("embeds", {}).setdefault(str(i), {}).setdefault("fields", {})[f"{j}.{key}"] = too_long
+                    errors.setdefault("embeds", {}).setdefault(str(i), {}).setdefault("fields", {})[f"{j}.{key}"] = (
+                        too_long
+                    )
     if total > LIMITS["total"]:
         errors["embeds.total"] = {"_errors": [{"code": "MAX_EMBED_SIZE_EXCEEDED"}]}
     rows = message.get("components") or []
@@ -230,9 +311,18 @@ def answer(data: Any, status: int = 200, headers: dict[str, str] | None = None) 
 
 
 def application(guilds: int) -> dict[str, Any]:
-    return {"id": APP_ID, "name": "papers-bot", "icon": None, "description": "", "bot_public": True,
-            "bot_require_code_grant": False, "owner": OWNER, "verify_key": "0" * 64, "flags": 0,
-            "approximate_guild_count": guilds}
+    return {
+        "id": APP_ID,
+        "name": "papers-bot",
+        "icon": None,
+        "description": "",
+        "bot_public": True,
+        "bot_require_code_grant": False,
+        "owner": OWNER,
+        "verify_key": "0" * 64,
+        "flags": 0,
+        "approximate_guild_count": guilds,
+    }
 
 
 def callback(interaction_id: str, body: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
@@ -241,6 +331,13 @@ def callback(interaction_id: str, body: dict[str, Any], message: dict[str, Any])
     resource: dict[str, Any] = {"type": kind}
     if kind in (4, 7):
         resource["message"] = message
-    return {"interaction": {"id": interaction_id, "type": 2, "response_message_id": message["id"],
-                            "response_message_loading": kind == 5, "response_message_ephemeral": bool(flags & 64)},
-            "resource": resource}
+    return {
+        "interaction": {
+            "id": interaction_id,
+            "type": 2,
+            "response_message_id": message["id"],
+            "response_message_loading": kind == 5,
+            "response_message_ephemeral": bool(flags & 64),
+        },
+        "resource": resource,
+    }

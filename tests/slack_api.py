@@ -46,15 +46,18 @@ class SlackAppState(SlackState):
 class _AppHandler(_Handler):
     state: SlackAppState
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if urlparse(self.path).path == "/_state":
             with self.state.lock:
-                body = {"messages": self.state.messages, "calls": [c[0] for c in self.state.calls],
-                        "responses": self.state.responses}
+                body = {
+                    "messages": self.state.messages,
+                    "calls": [c[0] for c in self.state.calls],
+                    "responses": self.state.responses,
+                }
             return self._answer(200, body)
         super().do_GET()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         path = urlparse(self.path).path.strip("/")
         if path.startswith("respond/"):
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
@@ -93,16 +96,25 @@ class _AppHandler(_Handler):
         with self.state.lock:
             self.state.calls.append(("oauth.v2.access", params))
             self.state.installed[token] = team
-        return {"ok": True, "app_id": "A1", "authed_user": {"id": "U1"}, "scope": "commands,chat:write",
-                "token_type": "bot", "access_token": token, "bot_user_id": "UBOT9",
-                "team": {"id": team, "name": "Nine"}, "enterprise": None, "is_enterprise_install": False}
+        return {
+            "ok": True,
+            "app_id": "A1",
+            "authed_user": {"id": "U1"},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": "UBOT9",
+            "team": {"id": team, "name": "Nine"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
 
     def _users_info(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         user = str(params.get("user", ""))
         admin = user in self.state.admins
         return 200, {"ok": True, "user": {"id": user, "name": user.lower(), "is_admin": admin, "is_owner": False}}
 
-    def _chat_postEphemeral(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:  # noqa: N802
+    def _chat_postEphemeral(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         problem = blocks_problem(params.get("blocks"))
         if problem:
             return 200, {"ok": False, "error": problem}
@@ -133,11 +145,18 @@ class SlackAPI(SlackServer):
 # --- what Slack sends the app: signed requests, their retries, uninstall events --------------------
 
 
-def signed_headers(body: str, secret: str = SECRET, timestamp: int | str | None = None,
-                   content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:
+def signed_headers(
+    body: str,
+    secret: str = SECRET,
+    timestamp: int | str | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
-    return {"content-type": content_type, "x-slack-request-timestamp": ts,
-            "x-slack-signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)}
+    return {
+        "content-type": content_type,
+        "x-slack-request-timestamp": ts,
+        "x-slack-signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
+    }
 
 
 def retried(headers: dict[str, str], number: int, reason: str = "http_timeout") -> dict[str, str]:
@@ -147,15 +166,29 @@ def retried(headers: dict[str, str], number: int, reason: str = "http_timeout") 
 
 def event_body(event: dict[str, Any], team: str = "T1", event_id: str | None = None) -> str:
     """An Events API callback as Slack posts it to /slack/events."""
-    return json.dumps({
-        "token": "legacy", "team_id": team, "api_app_id": "A1", "type": "event_callback",
-        "event_id": event_id or f"Ev{next(_event_ids):08d}", "event_time": int(time.time()),
-        "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}], "event": event,
-    })
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": team,
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_event_ids):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+            "event": event,
+        }
+    )
 
 
 def mention(text: str, channel: str = "C1", user: str = "U1", ts: str = "1764.000100") -> dict[str, Any]:
-    return {"type": "app_mention", "user": user, "text": f"<@UBOT> {text}", "ts": ts, "channel": channel, "event_ts": ts}
+    return {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@UBOT> {text}",
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+    }
 
 
 def app_uninstalled() -> dict[str, Any]:

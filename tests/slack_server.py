@@ -122,7 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:  # quiet in test output
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         url = urlparse(self.path)
         if url.path == "/_state":
             with self.state.lock:
@@ -130,13 +130,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(200, body)
         self._api(url.path.strip("/"), dict(parse_qsl(url.query)))
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         url = urlparse(self.path)
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-        if "json" in (self.headers.get("Content-Type") or ""):
-            params = json.loads(raw or "{}")
-        else:
-            params = dict(parse_qsl(raw))
+        params = json.loads(raw or "{}") if "json" in (self.headers.get("Content-Type") or "") else dict(parse_qsl(raw))
         params.update(dict(parse_qsl(url.query)))
         self._api(url.path.strip("/"), params)
 
@@ -202,16 +199,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _api_limited(self, method: str) -> bool:
         if method in ("conversations.history", "conversations.replies") and self._history_limited(method):
-            self._answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(self.state.history_retry_after)})
+            self._answer(
+                429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(self.state.history_retry_after)}
+            )
             return True
         return False
 
     def _auth_test(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         return 200, {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT", "team": "Lab", "user": "papers"}
 
-    def _chat_postMessage(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:  # noqa: N802
+    def _chat_postMessage(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         channel = str(params.get("channel", ""))
-        problem = self._channel_problem(channel) or ({"ok": False, "error": e} if (e := blocks_problem(params.get("blocks"))) else None)
+        problem = self._channel_problem(channel) or (
+            {"ok": False, "error": e} if (e := blocks_problem(params.get("blocks"))) else None
+        )
         if problem:
             return 200, problem
         metadata = params.get("metadata")
@@ -221,8 +222,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.state.seq += 1  # a ts is the epoch time of the post, as Slack's are, and unique in the channel
             self.state.last_ts = max(time.time(), self.state.last_ts + 0.000001)
             ts = f"{self.state.last_ts:.6f}"
-            message = {"type": "message", "ts": ts, "text": params.get("text", ""), "user": "UBOT", "bot_id": "BBOT",
-                       "blocks": params.get("blocks"), "metadata": metadata, "thread_ts": params.get("thread_ts")}
+            message = {
+                "type": "message",
+                "ts": ts,
+                "text": params.get("text", ""),
+                "user": "UBOT",
+                "bot_id": "BBOT",
+                "blocks": params.get("blocks"),
+                "metadata": metadata,
+                "thread_ts": params.get("thread_ts"),
+            }
             self.state.messages.setdefault(channel, []).append(message)
         return 200, {"ok": True, "channel": channel, "ts": ts, "message": message}
 
@@ -236,14 +245,21 @@ class _Handler(BaseHTTPRequestHandler):
         """Newest first, within oldest/latest, `limit` at a time (capped by history_max), with a cursor."""
         inclusive = str(params.get("inclusive", "")).lower() in ("1", "true")
         oldest, latest = float(params.get("oldest") or 0), float(params.get("latest") or 1e12)
-        inside = [m for m in messages if (oldest <= float(m["ts"]) if inclusive else oldest < float(m["ts"]))
-                  and float(m["ts"]) <= latest]
+        inside = [
+            m
+            for m in messages
+            if (oldest <= float(m["ts"]) if inclusive else oldest < float(m["ts"])) and float(m["ts"]) <= latest
+        ]
         limit = int(params.get("limit") or 100)
         limit = min(limit, self.state.history_max) if self.state.history_max else limit
         start = int(params.get("cursor") or 0)
-        page, more = inside[start:start + limit], start + limit < len(inside)
-        return 200, {"ok": True, "messages": [self._visible(m, params) for m in page], "has_more": more,
-                     "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        page, more = inside[start : start + limit], start + limit < len(inside)
+        return 200, {
+            "ok": True,
+            "messages": [self._visible(m, params) for m in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _conversations_history(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         channel = str(params.get("channel", ""))

@@ -20,7 +20,7 @@ def procfile_web() -> list[str]:
     """The Procfile's `web` command, split into words."""
     line = next(ln for ln in (ROOT / "Procfile").read_text().splitlines() if ln.startswith("web:"))
     words = line.removeprefix("web:").split()
-    return [str(Path(sys.executable).parent / words[0])] + words[1:]
+    return [str(Path(sys.executable).parent / words[0]), *words[1:]]
 
 
 class WebProcess:
@@ -37,8 +37,15 @@ class WebProcess:
         self.port = 0
 
     def __enter__(self) -> WebProcess:
-        self.process = subprocess.Popen(procfile_web(), env=self.env, cwd=self.cwd, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            procfile_web(),
+            env=self.env,
+            cwd=self.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         deadline = time.monotonic() + self.start_timeout
@@ -83,8 +90,9 @@ class WebProcess:
             return 0, ""
         return status, body
 
-    def request(self, method: str, path: str, body: str | bytes = "",
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+    def request(
+        self, method: str, path: str, body: str | bytes = "", headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], str]:
         """One HTTP request on a connection of its own: (status, headers, body)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:

@@ -67,7 +67,7 @@ class SourcesServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
                 with server._lock:

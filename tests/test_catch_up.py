@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -21,23 +21,27 @@ HF_AT, ARXIV_AT = time(6, 30), time(5, 30)
 
 
 def utc(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=timezone.utc)  # 23 Nov 2026 is a Monday; ET is UTC-5
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)  # 23 Nov 2026 is a Monday; ET is UTC-5
 
 
-@pytest.mark.parametrize(("source", "at", "last", "now", "plan"), [
-    ("hf", HF_AT, None, utc(25, 7), True),  # never fetched: the usual fetch
-    ("hf", HF_AT, utc(25, 6, 31), utc(25, 9), False),  # today's fetch is done
-    ("hf", HF_AT, utc(24, 6, 31), utc(25, 5), False),  # today's is not due yet; yesterday's is done
-    ("hf", HF_AT, utc(24, 6, 31), utc(25, 7), True),  # today's fetch, on time
-    ("hf", HF_AT, utc(22, 6, 31), utc(25, 7), date(2026, 11, 22)),  # the clock was down two days
-    ("hf", HF_AT, utc(1, 6, 31), utc(25, 7), date(2026, 11, 11)),  # at most two weeks back
-    ("arxiv", ARXIV_AT, utc(27, 5, 31), utc(28, 9), False),  # Saturday: no announcement, nothing due
-    ("arxiv", ARXIV_AT, utc(27, 5, 31), utc(30, 6), True),  # Monday after a quiet weekend: the RSS
-    ("arxiv", ARXIV_AT, utc(25, 5, 31), utc(27, 6), date(2026, 11, 23)),  # Thursday's RSS was missed: the API
-    ("arxiv", ARXIV_AT, utc(23, 5, 31), utc(25, 5, 10), date(2026, 11, 21)),  # Tuesday's is off the RSS at 00:10 ET
-])
-def test_what_a_run_fetches_follows_the_last_success(source: str, at: time, last: datetime | None, now: datetime,
-                                                     plan: date | bool) -> None:
+@pytest.mark.parametrize(
+    ("source", "at", "last", "now", "plan"),
+    [
+        ("hf", HF_AT, None, utc(25, 7), True),  # never fetched: the usual fetch
+        ("hf", HF_AT, utc(25, 6, 31), utc(25, 9), False),  # today's fetch is done
+        ("hf", HF_AT, utc(24, 6, 31), utc(25, 5), False),  # today's is not due yet; yesterday's is done
+        ("hf", HF_AT, utc(24, 6, 31), utc(25, 7), True),  # today's fetch, on time
+        ("hf", HF_AT, utc(22, 6, 31), utc(25, 7), date(2026, 11, 22)),  # the clock was down two days
+        ("hf", HF_AT, utc(1, 6, 31), utc(25, 7), date(2026, 11, 11)),  # at most two weeks back
+        ("arxiv", ARXIV_AT, utc(27, 5, 31), utc(28, 9), False),  # Saturday: no announcement, nothing due
+        ("arxiv", ARXIV_AT, utc(27, 5, 31), utc(30, 6), True),  # Monday after a quiet weekend: the RSS
+        ("arxiv", ARXIV_AT, utc(25, 5, 31), utc(27, 6), date(2026, 11, 23)),  # Thursday's RSS was missed: the API
+        ("arxiv", ARXIV_AT, utc(23, 5, 31), utc(25, 5, 10), date(2026, 11, 21)),  # Tuesday's is off the RSS at 00:10 ET
+    ],
+)
+def test_what_a_run_fetches_follows_the_last_success(
+    source: str, at: time, last: datetime | None, now: datetime, plan: date | bool
+) -> None:
     assert catch_up_from(source, at, last, now) == plan
 
 
@@ -82,11 +86,13 @@ def test_missed_hugging_face_days_are_fetched_day_by_day(app: App, sources: Sour
     sources.script("/api/daily_papers", Reply(200, (SOURCES / "hf-2026-06-18.json").read_bytes()))
     succeeded(app.engine, "hf", utc(20, 6, 31))
 
-    scheduled_ingest(app.engine, app.settings, "hf", now=datetime.now(timezone.utc))
+    scheduled_ingest(app.engine, app.settings, "hf", now=datetime.now(UTC))
 
     days = [request.query["date"] for request in sources.requests]
-    today = datetime.now(timezone.utc).date()
-    assert days[0] == "2026-11-20" and days[-1] == today.isoformat() and len(days) == (today - date(2026, 11, 20)).days + 1
+    today = datetime.now(UTC).date()
+    assert (
+        days[0] == "2026-11-20" and days[-1] == today.isoformat() and len(days) == (today - date(2026, 11, 20)).days + 1
+    )
 
 
 def test_a_clock_that_missed_nothing_fetches_nothing_at_start(app: App, sources: SourcesServer) -> None:
@@ -97,8 +103,10 @@ def test_a_clock_that_missed_nothing_fetches_nothing_at_start(app: App, sources:
 
 def test_a_job_marked_at_start_runs_as_the_scheduler_starts(engine: Engine) -> None:
     ran: dict[str, threading.Event] = {"caught-up": threading.Event(), "daily": threading.Event()}
-    jobs = [ScheduledJob("caught-up", "30 6 * * *", ran["caught-up"].set, at_start=True),
-            ScheduledJob("daily", "30 6 * * *", ran["daily"].set)]
+    jobs = [
+        ScheduledJob("caught-up", "30 6 * * *", ran["caught-up"].set, at_start=True),
+        ScheduledJob("daily", "30 6 * * *", ran["daily"].set),
+    ]
     scheduler = start_scheduler(engine, lambda: None, tick_minutes=5, jobs=jobs)
     try:
         assert ran["caught-up"].wait(10)

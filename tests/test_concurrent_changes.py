@@ -53,10 +53,10 @@ def count(replies: list[str], holds: Callable[[str], bool]) -> int:
 
 def test_twenty_subscribes_at_once_never_pass_the_limit(busy: App) -> None:
     topics = slugs(busy, MAX_SUBSCRIPTIONS - 5 + AT_ONCE)
-    for slug in topics[:MAX_SUBSCRIPTIONS - 5]:
+    for slug in topics[: MAX_SUBSCRIPTIONS - 5]:
         assert "subscribed" in render(busy.service.answer(CHANNEL, Actor("U0", "ana"), f"/papers subscribe {slug}"))
 
-    replies = all_at_once(busy, [f"/papers subscribe {slug}" for slug in topics[MAX_SUBSCRIPTIONS - 5:]])
+    replies = all_at_once(busy, [f"/papers subscribe {slug}" for slug in topics[MAX_SUBSCRIPTIONS - 5 :]])
 
     assert not [reply for reply in replies if "Something went wrong" in reply]
     assert count(replies, lambda reply: "subscribed this channel to" in reply) == 5

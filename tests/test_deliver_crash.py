@@ -9,7 +9,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from storage.engine import make_engine
 from storage.tables import DeliveryRow
 from storage.uow import UnitOfWork
 from tests.slack_server import TOKEN, SlackServer, SlackState
-from tests.test_delivery import at, build, channel_row, paper, setup
+from tests.test_delivery import at, build, channel_row, setup
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = ChannelRef("slack", "T1", "C1")
@@ -42,7 +42,10 @@ def sender_for(server: SlackServer) -> SlackSender:
 
 
 def digest(count: int, title: str = "new papers") -> Digest:
-    papers = [Paper(title=f"<!channel> Paper {n} & <b>friends</b>", abstract="Text.", arxiv_id=f"2611.{n:05d}") for n in range(count)]
+    papers = [
+        Paper(title=f"<!channel> Paper {n} & <b>friends</b>", abstract="Text.", arxiv_id=f"2611.{n:05d}")
+        for n in range(count)
+    ]
     return Digest(LAB, tuple(Match(p, 1.0, ("title: <script>",)) for p in papers), 0, title)
 
 
@@ -53,8 +56,10 @@ def test_untrusted_text_is_escaped_and_marks_ride_in_metadata(slack: SlackServer
     assert ids == [message["ts"]]
     assert "<!channel>" not in text and "&lt;!channel&gt; Paper 0 &amp; &lt;b&gt;friends&lt;/b&gt;" in text
     assert "<!here>" not in message["text"] and "&lt;script&gt;" in text
-    assert message["metadata"] == {"event_type": "papers_digest",
-                                   "event_payload": {"mark": "mark-1", "part": 0, "parts": 1, "papers": ["2611.00000", "2611.00001"]}}
+    assert message["metadata"] == {
+        "event_type": "papers_digest",
+        "event_payload": {"mark": "mark-1", "part": 0, "parts": 1, "papers": ["2611.00000", "2611.00001"]},
+    }
 
 
 def test_a_thread_and_finding_it_again_after_a_crash(slack: SlackServer) -> None:
@@ -71,8 +76,11 @@ def test_a_thread_and_finding_it_again_after_a_crash(slack: SlackServer) -> None
 
 
 def test_rate_limits_and_outages_are_waited_out_without_a_duplicate(slack: SlackServer) -> None:
-    slack.state.script += [("chat.postMessage", 429, "ratelimited"), ("chat.postMessage", 503, "service_unavailable"),
-                           ("chat.postMessage", 429, "ratelimited")]
+    slack.state.script += [
+        ("chat.postMessage", 429, "ratelimited"),
+        ("chat.postMessage", 503, "service_unavailable"),
+        ("chat.postMessage", 429, "ratelimited"),
+    ]
     slack.state.rate_503 = 0.2  # half of these land before failing: a blind retry would post twice
     sender_for(slack).send(LAB, digest(6), "mark-4")
     assert Counter(slack.state.posted_keys().values()) == Counter({1: 6})
@@ -131,7 +139,7 @@ def _prepare(database_url: str) -> dict[str, set[str]]:
             uow.subscriptions.add(Subscription(channel, query))
             uow.channels.row(channel)
         uow.commit()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for i, _ in enumerate(QUERIES):
             channel = ChannelRef("slack", "T1", f"C{i}")
             expected[f"C{i}"] = {m.paper.key for m in build_digest(uow, app.matcher, channel, now, cap=100).matches}
@@ -141,18 +149,32 @@ def _prepare(database_url: str) -> dict[str, set[str]]:
 
 
 def _deliver(database_url: str, server: SlackServer) -> subprocess.Popen[bytes]:
-    env = os.environ | {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": server.url,
-                        "DIGEST_CAP": "100", "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_API_URL": server.url,
+        "DIGEST_CAP": "100",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     env.pop("SLACK_CLIENT_ID", None)
-    return subprocess.Popen([sys.executable, "-m", "adapters.cli", "deliver", "--now"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli", "deliver", "--now"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _pending(database_url: str) -> int:
     engine = make_engine(database_url)
     try:
         with UnitOfWork(engine) as uow:
-            return int(uow.session.execute(select(func.count()).select_from(DeliveryRow).where(DeliveryRow.status == "pending")).scalar_one())
+            return int(
+                uow.session.execute(
+                    select(func.count()).select_from(DeliveryRow).where(DeliveryRow.status == "pending")
+                ).scalar_one()
+            )
     finally:
         engine.dispose()
 

@@ -6,7 +6,7 @@ import threading
 import time as clock
 from collections import Counter
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
@@ -18,7 +18,7 @@ from bot.domain import ChannelRef, Digest, Match, Paper, Schedule, Subscription
 from storage.tables import ChannelRow, DeliveryRow
 from storage.uow import UnitOfWork
 
-UTC = timezone.utc
+UTC = UTC
 LAB = ChannelRef("slack", "T1", "C1")
 OTHER = ChannelRef("slack", "T1", "C2")
 DAILY_9 = Schedule(time(9, 0), "UTC", "daily")
@@ -34,7 +34,9 @@ def paper(n: int) -> Paper:
     return Paper(title=f"Paper number {n}", abstract="An abstract.", arxiv_id=f"2611.{n:05d}")
 
 
-def build(uow: UnitOfWork, matcher: Mapping[str, list[int]], channel: ChannelRef, now: datetime, cap: int = 10) -> Digest:
+def build(
+    uow: UnitOfWork, matcher: Mapping[str, list[int]], channel: ChannelRef, now: datetime, cap: int = 10
+) -> Digest:
     """A stand-in for bot.delivery.digest.build_digest: the channel's wanted papers not yet delivered, in order."""
     sent = uow.outbox.delivered_keys(channel)
     found = [p for n in matcher.get(str(channel), []) if (p := uow.papers.get(paper(n).key)) and p.key not in sent]
@@ -42,7 +44,10 @@ def build(uow: UnitOfWork, matcher: Mapping[str, list[int]], channel: ChannelRef
     return Digest(channel, matches, len(found) - len(matches), f"{len(found)} new papers for you", now)
 
 
-def setup(engine: Engine, channel: ChannelRef, papers: range, schedule: Schedule = DAILY_9, created: datetime = at(-1, 12)) -> None:
+def setup(
+    engine: Engine, channel: ChannelRef, papers: range, schedule: Schedule = DAILY_9, created: datetime | None = None
+) -> None:
+    created = created or at(-1, 12)
     with UnitOfWork(engine) as uow:
         uow.subscriptions.add(Subscription(channel, "anything"))
         uow.channels.set_schedule(channel, schedule)
@@ -51,7 +56,9 @@ def setup(engine: Engine, channel: ChannelRef, papers: range, schedule: Schedule
         uow.commit()
 
 
-def run(engine: Engine, sender: Sender, now: datetime, matcher: Mapping[str, list[int]], **kwargs: object) -> PassReport:
+def run(
+    engine: Engine, sender: Sender, now: datetime, matcher: Mapping[str, list[int]], **kwargs: object
+) -> PassReport:
     return deliver_due(engine, matcher, {"slack": sender}, now, build=build, **kwargs)  # type: ignore[arg-type]
 
 
@@ -138,7 +145,20 @@ def test_a_transient_failure_is_kept_and_sent_later_once(engine: Engine) -> None
     assert report.failed == 1 and sender.messages == []
     [pending] = deliveries(engine)
     assert pending.status == "pending" and pending.attempts == 1 and "503" in (pending.last_error or "")
-    assert run(engine, sender, at(0, 9, 0, ) + timedelta(seconds=30), wants).channels_due == 0  # backing off
+    assert (
+        run(
+            engine,
+            sender,
+            at(
+                0,
+                9,
+                0,
+            )
+            + timedelta(seconds=30),
+            wants,
+        ).channels_due
+        == 0
+    )  # backing off
     report = run(engine, sender, at(0, 9, 5), wants)
     assert report.posted == 1
     assert Counter(sender.posted_keys()) == Counter({(str(LAB), paper(0).key): 1, (str(LAB), paper(1).key): 1})
@@ -274,7 +294,9 @@ def test_the_scheduler_ticks_the_delivery_pass_with_coalescing(engine: Engine) -
     from bot.delivery.scheduler import ScheduledJob, start_scheduler
 
     ran = threading.Event()
-    scheduler = start_scheduler(engine, ran.set, tick_minutes=5, jobs=[ScheduledJob("ingest-hf", "30 6 * * *", lambda: None)])
+    scheduler = start_scheduler(
+        engine, ran.set, tick_minutes=5, jobs=[ScheduledJob("ingest-hf", "30 6 * * *", lambda: None)]
+    )
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
         assert set(jobs) == {"deliver", "ingest-hf"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -20,7 +20,7 @@ from bot.relevance.topics import default_taxonomy
 from storage.engine import make_engine
 from storage.uow import UnitOfWork
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 DATA = Path(__file__).parent / "data"
 QUERIES = (DATA / "fanout" / "queries.txt").read_text().split("\n")[:12]
 
@@ -29,8 +29,9 @@ def papers() -> list[Paper]:
     found = []
     for line in (DATA / "relevance" / "labelled.jsonl").read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
-        found.append(Paper(record["title"], record["abstract"], arxiv_id=record["id"],
-                           published_at=NOW - timedelta(days=1)))
+        found.append(
+            Paper(record["title"], record["abstract"], arxiv_id=record["id"], published_at=NOW - timedelta(days=1))
+        )
     return found
 
 
@@ -52,16 +53,20 @@ class FileSender:
 def worker(url: str, path: str, start: mp.Event) -> None:  # type: ignore[valid-type]
     engine = make_engine(url)
     start.wait()
-    deliver_due(engine, Matcher(default_taxonomy()), {"slack": FileSender(path)}, datetime.now(timezone.utc))
+    deliver_due(engine, Matcher(default_taxonomy()), {"slack": FileSender(path)}, datetime.now(UTC))
     engine.dispose()
 
 
-def test_four_workers_at_once_post_every_due_channel_exactly_once(engine: Engine, database_url: str, tmp_path: Path) -> None:
+def test_four_workers_at_once_post_every_due_channel_exactly_once(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
     with UnitOfWork(engine) as uow:
         uow.papers.merge(papers())
         uow.commit()
-    lines = [json.dumps({"channel": f"slack:T1:C{i}", "query": QUERIES[i % len(QUERIES)], "schedule": "00:00 UTC daily"})
-             for i in range(120)]
+    lines = [
+        json.dumps({"channel": f"slack:T1:C{i}", "query": QUERIES[i % len(QUERIES)], "schedule": "00:00 UTC daily"})
+        for i in range(120)
+    ]
     assert not import_lines(engine, default_taxonomy(), lines).refused
     with engine.begin() as conn:
         conn.execute(text("UPDATE channel SET created_at = :t"), {"t": NOW - timedelta(days=2)})
@@ -103,8 +108,10 @@ def test_a_paced_sender_reserves_each_post_before_it_goes(engine: Engine) -> Non
     pace = SharedPace(engine, "discord:global", per_second=4, clock=lambda: 50.0, sleep=waited.append)
     platform = RecordingSender()
     sender = paced(platform, pace)
-    digest = Digest(ChannelRef("discord", "G1", "C1"),
-                    tuple(Match(Paper(f"Paper {n}", "An abstract.", arxiv_id=f"2611.{n:05d}"), 0.9, ()) for n in range(5)))
+    digest = Digest(
+        ChannelRef("discord", "G1", "C1"),
+        tuple(Match(Paper(f"Paper {n}", "An abstract.", arxiv_id=f"2611.{n:05d}"), 0.9, ()) for n in range(5)),
+    )
 
     sender.send(ChannelRef("discord", "G1", "C1"), digest, "m1")  # 3 messages (a thread) and opening it: 4
     sender.send(ChannelRef("discord", "G1", "C2"), digest, "m2")

@@ -33,7 +33,10 @@ def test_compose_runs_the_procfile_processes_with_the_same_commands() -> None:
 
 def test_each_process_has_its_health_check_and_waits_for_a_healthy_database() -> None:
     services = compose()["services"]
-    assert services["db"]["healthcheck"]["test"][0] == "CMD-SHELL" and "pg_isready" in services["db"]["healthcheck"]["test"][1]
+    assert (
+        services["db"]["healthcheck"]["test"][0] == "CMD-SHELL"
+        and "pg_isready" in services["db"]["healthcheck"]["test"][1]
+    )
     for name in procfile():
         service = services[name]
         assert service["healthcheck"]["test"] == ["CMD", "papers-bot", "health", name], name
@@ -54,13 +57,17 @@ def test_the_web_process_is_slack_in_http_mode_and_volumes_are_declared() -> Non
 def test_the_image_is_built_in_two_stages_and_runs_as_a_user_without_build_tools() -> None:
     text = (ROOT / "Dockerfile").read_text()
     stages = re.split(r"^FROM ", text, flags=re.M)[1:]
-    assert len(stages) == 2 and stages[0].startswith("python:3.11-slim AS builder") and stages[1].startswith("python:3.11-slim")
+    assert (
+        len(stages) == 2
+        and stages[0].startswith("python:3.11-slim AS builder")
+        and stages[1].startswith("python:3.11-slim")
+    )
     builder, final = stages
     assert "pip wheel" in builder and "constraints.txt" in builder
     assert "--no-index" in final and "papers_bot-*.whl)[postgres]" in final  # only the wheels built above
     assert not re.search(r"apt-get|gcc|build-essential|COPY (bot|adapters|storage)", final)
     assert re.search(r"^USER papers$", final, flags=re.M) and "useradd" in final
-    assert 'HEALTHCHECK' in final and 'CMD ["papers-bot", "run"]' in final
+    assert "HEALTHCHECK" in final and 'CMD ["papers-bot", "run"]' in final
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".env", ".venv", ".git"} <= set(ignored)  # no secret or local environment in the build context
 

@@ -32,8 +32,13 @@ _ids = itertools.count(700)
 
 
 def paper(n: int, title: str = "") -> Paper:
-    return Paper(title or f"Go-Explore: a new approach for hard-exploration problems, part {n}", "We explore.",
-                 arxiv_id=f"1901.{10995 + n}", authors=("Adrien Ecoffet",), upvotes=n)
+    return Paper(
+        title or f"Go-Explore: a new approach for hard-exploration problems, part {n}",
+        "We explore.",
+        arxiv_id=f"1901.{10995 + n}",
+        authors=("Adrien Ecoffet",),
+        upvotes=n,
+    )
 
 
 @dataclass
@@ -71,14 +76,42 @@ def options(values: dict[str, Any], focused: str | None) -> list[dict[str, Any]]
 def interaction(kind: int, data: dict[str, Any], perms: int, message: dict[str, Any] | None = None) -> dict[str, Any]:
     user = {"id": "300", "username": "ada", "global_name": "Ada", "discriminator": "0", "avatar": None}
     return {
-        "id": str(next(_ids)), "application_id": APP_ID, "type": kind, "token": f"tok{next(_ids)}", "version": 1,
-        "guild_id": "100", "channel_id": "200", "attachment_size_limit": 10_485_760, "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
-        "channel": {"id": "200", "type": 0, "guild_id": "100", "name": "papers", "position": 0,
-                    "permission_overwrites": [], "nsfw": False, "parent_id": None, "flags": 0},
-        "member": {"user": user, "roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False,
-                   "permissions": str(perms), "flags": 0},
-        "app_permissions": str(MANAGE_CHANNELS), "authorizing_integration_owners": {"0": "100"}, "context": 0,
-        "data": data, **({"message": message} if message else {}),
+        "id": str(next(_ids)),
+        "application_id": APP_ID,
+        "type": kind,
+        "token": f"tok{next(_ids)}",
+        "version": 1,
+        "guild_id": "100",
+        "channel_id": "200",
+        "attachment_size_limit": 10_485_760,
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "channel": {
+            "id": "200",
+            "type": 0,
+            "guild_id": "100",
+            "name": "papers",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "flags": 0,
+        },
+        "member": {
+            "user": user,
+            "roles": [],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "permissions": str(perms),
+            "flags": 0,
+        },
+        "app_permissions": str(MANAGE_CHANNELS),
+        "authorizing_integration_owners": {"0": "100"},
+        "context": 0,
+        "data": data,
+        **({"message": message} if message else {}),
     }
 
 
@@ -98,12 +131,21 @@ class Chat:
         return self.api.answers()[before:]
 
     async def say(self, sub: str, perms: int = MANAGE_CHANNELS, **values: Any) -> list[Call]:
-        data = {"id": "1", "name": "papers", "type": 1, "options": [{"type": 1, "name": sub, "options": options(values, None)}]}
+        data = {
+            "id": "1",
+            "name": "papers",
+            "type": 1,
+            "options": [{"type": 1, "name": sub, "options": options(values, None)}],
+        }
         return await self._inject(interaction(2, data, perms))
 
     async def type_ahead(self, sub: str, option: str, text: str) -> list[dict[str, Any]]:
-        data = {"id": "1", "name": "papers", "type": 1,
-                "options": [{"type": 1, "name": sub, "options": options({option: text}, option)}]}
+        data = {
+            "id": "1",
+            "name": "papers",
+            "type": 1,
+            "options": [{"type": 1, "name": sub, "options": options({option: text}, option)}],
+        }
         [answer] = await self._inject(interaction(4, data, EVERYONE))
         assert answer.body["type"] == 8
         return answer.body["data"]["choices"]
@@ -122,6 +164,7 @@ def api() -> Iterator[DiscordStandIn]:
 
 def chat_test(body: Callable[[Chat], Awaitable[None]]) -> Callable[[DiscordStandIn], None]:
     """Each test is a coroutine run against a logged-in client on a fresh loop."""
+
     def test(api: DiscordStandIn, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(discord_views, "QUICK", 0.2)
 
@@ -143,8 +186,14 @@ def sent(call: Call) -> dict[str, Any]:
 
 @chat_test
 async def test_a_moderator_subscribes_and_the_channel_sees_it(chat: Chat) -> None:
-    chat.core.replies[c.Subscribe] = r.Subscribed("reinforcement-learning", "topic Reinforcement learning", "Ada",
-                                                  2.3, 7, (Match(paper(1), 0.9, ("topic (title)",)),))
+    chat.core.replies[c.Subscribe] = r.Subscribed(
+        "reinforcement-learning",
+        "topic Reinforcement learning",
+        "Ada",
+        2.3,
+        7,
+        (Match(paper(1), 0.9, ("topic (title)",)),),
+    )
     [answer] = await chat.say("subscribe", query="reinforcement-learning")
 
     channel, actor, command = chat.core.seen[0]
@@ -214,7 +263,9 @@ async def test_next_page_of_find_results_works_from_the_message_alone(chat: Chat
 @chat_test
 async def test_digest_preview_pages_through_the_rest(chat: Chat) -> None:
     matches = tuple(Match(paper(n), 1.0, ("topic (title)",)) for n in range(7))
-    chat.core.replies[c.PreviewDigest] = r.DigestPreview(Digest(ChannelRef("discord", "100", "200"), matches, 2, "7 new papers"))
+    chat.core.replies[c.PreviewDigest] = r.DigestPreview(
+        Digest(ChannelRef("discord", "100", "200"), matches, 2, "7 new papers")
+    )
     [first] = await chat.say("digest")
     [second] = await chat.click(chat.api.message_from(first), "Next ▶")
 
@@ -249,14 +300,19 @@ async def test_commands_sync_to_the_development_guild_once_until_they_change(cha
         assert await sync_commands(chat.client, 100, stored)
         assert not await sync_commands(chat.client, 100, stored)  # a restart: Discord has this tree already
         assert await sync_commands(chat.client, None, stored)  # globally is another scope
-        chat.client.tree.add_command(app_commands.Command(  # type: ignore[attr-defined]
-            name="ping", description="a new command", callback=_ping))
+        chat.client.tree.add_command(
+            app_commands.Command(  # type: ignore[attr-defined]
+                name="ping", description="a new command", callback=_ping
+            )
+        )
         assert await sync_commands(chat.client, 100, stored)  # the tree changed
         assert await sync_commands(chat.client, 100, stored, force=True)  # papers-bot discord sync
 
     puts = [call for call in chat.api.calls if call.method == "PUT"]
-    assert [p.path for p in puts] == [f"/applications/{APP_ID}/guilds/100/commands", f"/applications/{APP_ID}/commands"] \
-        + [f"/applications/{APP_ID}/guilds/100/commands"] * 2
+    assert [p.path for p in puts] == [
+        f"/applications/{APP_ID}/guilds/100/commands",
+        f"/applications/{APP_ID}/commands",
+    ] + [f"/applications/{APP_ID}/guilds/100/commands"] * 2
     put = puts[0]
     assert put.path == f"/applications/{APP_ID}/guilds/100/commands"
     [group] = put.body
@@ -292,8 +348,9 @@ def test_with_the_real_core_a_subscription_is_announced_then_known(api: DiscordS
         chat = Chat(api, app)  # type: ignore[arg-type]
         async with chat.client:
             await chat.client.login("test-token")
-            return await chat.say("subscribe", query="reinforcement-learning"), \
-                await chat.say("subscribe", query="reinforcement-learning")
+            return await chat.say("subscribe", query="reinforcement-learning"), await chat.say(
+                "subscribe", query="reinforcement-learning"
+            )
 
     [announced], [again] = asyncio.run(go())
     assert sent(announced)["content"].startswith("**Ada** subscribed this channel to `reinforcement-learning`")
@@ -306,7 +363,11 @@ def test_papers_bot_discord_sync_sends_the_commands_whatever_was_stored(api: Dis
 
     from adapters.cli import cli
 
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'papers.db'}", "DISCORD_TOKEN": "test-token", "DISCORD_GUILD_ID": "100"}
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'papers.db'}",
+        "DISCORD_TOKEN": "test-token",
+        "DISCORD_GUILD_ID": "100",
+    }
     runs = [CliRunner().invoke(cli, ["discord", "sync"], env=env) for _ in range(2)]
     assert [run.exit_code for run in runs] == [0, 0], runs[0].output
     assert "commands synced to guild 100" in runs[1].output

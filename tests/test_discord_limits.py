@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -27,10 +27,19 @@ LONG_URL = "https://github.com/" + "an-organisation-with-a-long-name/" * 28 + "p
 
 
 def wordy(n: int) -> Paper:
-    return Paper(title=f"{'A very long title ' * 20} {n}", abstract="We explore. " * 400, arxiv_id=f"2401.{n:05d}",
-                 authors=tuple(f"Author Number {i}" for i in range(30)), upvotes=n, code_url=LONG_URL,
-                 project_url=LONG_URL + "/page", on_hf=True, published_at=datetime(2026, 11, 24, tzinfo=timezone.utc),
-                 thumbnail_url="https://example.org/t.png", ai_summary="A summary. " * 100)
+    return Paper(
+        title=f"{'A very long title ' * 20} {n}",
+        abstract="We explore. " * 400,
+        arxiv_id=f"2401.{n:05d}",
+        authors=tuple(f"Author Number {i}" for i in range(30)),
+        upvotes=n,
+        code_url=LONG_URL,
+        project_url=LONG_URL + "/page",
+        on_hf=True,
+        published_at=datetime(2026, 11, 24, tzinfo=UTC),
+        thumbnail_url="https://example.org/t.png",
+        ai_summary="A summary. " * 100,
+    )
 
 
 def digest(count: int) -> Digest:
@@ -38,11 +47,15 @@ def digest(count: int) -> Digest:
     return Digest(CHANNEL, matches, more=0, title="T" * 400)
 
 
-def test_papers_with_long_code_and_project_links_are_posted_without_a_400(api: DiscordStandIn, sender: DiscordSender) -> None:
+def test_papers_with_long_code_and_project_links_are_posted_without_a_400(
+    api: DiscordStandIn, sender: DiscordSender
+) -> None:
     for count in (1, 3, 5):  # a single message and threads
         sender.send(CHANNEL, digest(count), f"mark-{count}")
     assert api.refused() == []
-    embeds = [e for call in api.posts("/messages") if isinstance(call.body, dict) for e in call.body.get("embeds") or []]
+    embeds = [
+        e for call in api.posts("/messages") if isinstance(call.body, dict) for e in call.body.get("embeds") or []
+    ]
     links = [f["value"] for e in embeds for f in e.get("fields", []) if f["name"] == "Links"]
     assert links and all(len(value) <= 1024 and value.startswith("[arXiv](https://arxiv.org/abs/") for value in links)
 
@@ -55,7 +68,8 @@ def test_a_refusal_the_limits_did_not_foresee_is_posted_as_text(api: DiscordStan
 
 
 def test_a_post_refused_twice_is_recorded_with_its_reason_and_not_retried(
-        api: DiscordStandIn, sender: DiscordSender, engine: Engine) -> None:
+    api: DiscordStandIn, sender: DiscordSender, engine: Engine
+) -> None:
     with UnitOfWork(engine) as uow:
         from bot.domain import Subscription
 
@@ -93,7 +107,9 @@ def messages(draw: st.DrawFn) -> Message:
     for _ in range(draw(st.integers(0, 12))):
         embed = discord.Embed(title=draw(st.text(max_size=400)) or None, description=draw(TEXT) or None)
         for _ in range(draw(st.integers(0, 30))):
-            embed.add_field(name=draw(st.text(min_size=1, max_size=300)), value=draw(st.text(min_size=1, max_size=1500)))
+            embed.add_field(
+                name=draw(st.text(min_size=1, max_size=300)), value=draw(st.text(min_size=1, max_size=1500))
+            )
         embed.set_footer(text=draw(st.text(max_size=2500)) or None)
         embed.set_author(name=draw(st.text(max_size=300)) or "x")
         embeds.append(embed)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from typing import Any
 
 import discord
@@ -32,22 +32,36 @@ LINK_FROM_TEXT = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\((?!https://(arxiv\.org|h
 
 
 def paper(title: str) -> Paper:
-    return Paper(title=title, abstract=title * 3, arxiv_id="2401.01234", authors=(title, title, title, title),
-                 upvotes=7, code_url="https://github.com/x/y", on_hf=True, thumbnail_url="javascript:alert(1)",
-                 ai_summary=title, published_at=datetime(2026, 11, 24, tzinfo=timezone.utc))
+    return Paper(
+        title=title,
+        abstract=title * 3,
+        arxiv_id="2401.01234",
+        authors=(title, title, title, title),
+        upvotes=7,
+        code_url="https://github.com/x/y",
+        on_hf=True,
+        thumbnail_url="javascript:alert(1)",
+        ai_summary=title,
+        published_at=datetime(2026, 11, 24, tzinfo=UTC),
+    )
 
 
 def every_reply(text: str) -> list[r.Reply]:
     match = Match(paper(text), 0.9, (text,))
     digest = Digest(ChannelRef("discord", "1", "2"), (match,) * 7, 3, text)
     return [
-        r.Problem(text, text), r.HelpText(((text, text),) * 9),
-        r.Subscribed(text, text, text, 1.5, 7, (match,) * 3, text), r.Unsubscribed((text,) * 3, text),
+        r.Problem(text, text),
+        r.HelpText(((text, text),) * 9),
+        r.Subscribed(text, text, text, 1.5, 7, (match,) * 3, text),
+        r.Unsubscribed((text,) * 3, text),
         r.SubscriptionList(((text, text),) * 25, Schedule(), text, None),
-        r.FindResults(text, (Found(paper(text), 90.0, text),) * 5, text), r.DigestPreview(digest),
+        r.FindResults(text, (Found(paper(text), 90.0, text),) * 5, text),
+        r.DigestPreview(digest),
         r.ScheduleSet(Schedule(time(8, 30), "Europe/Berlin"), text, None),
         r.TopicList(text, ((text[:60], text, 1),) * 80, 200),
-        r.StatusReport((r.SourceState(text, None, 3, text),), (text,) * 25, Schedule(), text, None, None, 9, (text,) * 30),
+        r.StatusReport(
+            (r.SourceState(text, None, 3, text),), (text,) * 25, Schedule(), text, None, None, 9, (text,) * 30
+        ),
     ]
 
 
@@ -56,8 +70,12 @@ def visible(message: Message) -> list[str]:
     texts = [message.content]
     for embed in message.embeds:
         data: dict[str, Any] = embed.to_dict()
-        texts += [data.get("title", ""), data.get("description", ""), (data.get("footer") or {}).get("text", ""),
-                  (data.get("author") or {}).get("name", "")]
+        texts += [
+            data.get("title", ""),
+            data.get("description", ""),
+            (data.get("footer") or {}).get("text", ""),
+            (data.get("author") or {}).get("name", ""),
+        ]
         texts += [f["name"] + f["value"] for f in data.get("fields", [])]
     return texts
 
@@ -90,7 +108,9 @@ def test_hostile_text_in_every_reply_is_harmless_and_fits(title: str) -> None:
 @pytest.mark.parametrize("title", HOSTILE_TITLES)
 def test_hostile_text_in_a_posted_digest_is_harmless_and_fits(title: str) -> None:
     for count in (2, 7):
-        digest = Digest(ChannelRef("discord", "1", "2"), tuple(Match(paper(title), 1.0, (title,)) for _ in range(count)), 1, title)
+        digest = Digest(
+            ChannelRef("discord", "1", "2"), tuple(Match(paper(title), 1.0, (title,)) for _ in range(count)), 1, title
+        )
         for part in parts(digest):
             message = digest_part(digest, "mark", part)
             within_limits(message)
@@ -113,8 +133,14 @@ def test_truncation_never_cuts_an_escape_in_half(limit: int) -> None:
 
 
 def test_a_paper_embed_has_everything_a_reader_needs() -> None:
-    found = Found(paper("Go-Explore").with_changes(authors=("Adrien Ecoffet", "Joost Huizinga", "Joel Lehman", "Ken Stanley"),
-                                                   thumbnail_url="https://cdn.example/thumb.png"), 97.0, "title, 3 typos")
+    found = Found(
+        paper("Go-Explore").with_changes(
+            authors=("Adrien Ecoffet", "Joost Huizinga", "Joel Lehman", "Ken Stanley"),
+            thumbnail_url="https://cdn.example/thumb.png",
+        ),
+        97.0,
+        "title, 3 typos",
+    )
     [embed] = render(r.FindResults("go explor", (found,))).embeds
     data = embed.to_dict()
 
@@ -122,8 +148,10 @@ def test_a_paper_embed_has_everything_a_reader_needs() -> None:
     fields = {f["name"]: f["value"] for f in data["fields"]}
     assert fields["Authors"] == "Adrien Ecoffet, Joost Huizinga, Joel Lehman et al."
     assert fields["Upvotes"] == "▲ 7"
-    assert fields["Links"] == ("[arXiv](https://arxiv.org/abs/2401.01234) · [PDF](https://arxiv.org/pdf/2401.01234) · "
-                               "[HF](https://huggingface.co/papers/2401.01234) · [code](https://github.com/x/y)")
+    assert fields["Links"] == (
+        "[arXiv](https://arxiv.org/abs/2401.01234) · [PDF](https://arxiv.org/pdf/2401.01234) · "
+        "[HF](https://huggingface.co/papers/2401.01234) · [code](https://github.com/x/y)"
+    )
     assert data["thumbnail"]["url"] == "https://cdn.example/thumb.png"
     assert data["footer"]["text"] == "title, 3 typos" and data["author"]["name"] == "find: go explor"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,15 +17,23 @@ CHANNEL = ChannelRef("discord", "100", "200")
 
 
 def paper(n: int, title: str = "") -> Paper:
-    return Paper(title=title or f"Go-Explore number {n}", abstract="We explore hard-exploration games. " * 5,
-                 arxiv_id=f"2401.{n:05d}", authors=("Adrien Ecoffet", "Joost Huizinga", "Joel Lehman", "Ken Stanley"),
-                 upvotes=40 + n, code_url="https://github.com/uber-research/go-explore", on_hf=True,
-                 published_at=datetime(2026, 11, 24, tzinfo=timezone.utc))
+    return Paper(
+        title=title or f"Go-Explore number {n}",
+        abstract="We explore hard-exploration games. " * 5,
+        arxiv_id=f"2401.{n:05d}",
+        authors=("Adrien Ecoffet", "Joost Huizinga", "Joel Lehman", "Ken Stanley"),
+        upvotes=40 + n,
+        code_url="https://github.com/uber-research/go-explore",
+        on_hf=True,
+        published_at=datetime(2026, 11, 24, tzinfo=UTC),
+    )
 
 
 def digest(count: int, first_title: str = "") -> Digest:
-    matches = tuple(Match(paper(i, first_title if i == 1 else ""), 1.0 - i / 100, ("topic reinforcement-learning (title)",))
-                    for i in range(1, count + 1))
+    matches = tuple(
+        Match(paper(i, first_title if i == 1 else ""), 1.0 - i / 100, ("topic reinforcement-learning (title)",))
+        for i in range(1, count + 1)
+    )
     return Digest(CHANNEL, matches, more=2, title=f"{count} new papers for reinforcement-learning, Tue 24 Nov")
 
 

@@ -17,8 +17,12 @@ __all__ = ["api"]  # the stand-in fixture, shared with the command tests
 async def test_a_slow_find_in_hand_is_answered_before_the_client_closes(chat: Chat) -> None:
     chat.core.delay = 0.6  # deferred first, then followed up: two calls, both after the stop request
     chat.core.replies[c.Find] = r.FindResults("go explor", tuple(Found(paper(n), 90 - n, "title") for n in range(2)))
-    data = {"id": "1", "name": "papers", "type": 1,
-            "options": [{"type": 1, "name": "find", "options": options({"text": "go explor"}, None)}]}
+    data = {
+        "id": "1",
+        "name": "papers",
+        "type": 1,
+        "options": [{"type": 1, "name": "find", "options": options({"text": "go explor"}, None)}],
+    }
     chat.client._connection.parse_interaction_create(interaction(2, data, 0))
     await asyncio.sleep(0)  # the command task has started; SIGTERM arrives now
 

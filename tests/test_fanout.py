@@ -14,13 +14,13 @@ import os
 import random
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from bot.delivery.fanout import TOO_OLD, FanOut, digest_title
+from bot.delivery.fanout import TOO_OLD, digest_title
 from bot.delivery.passes import shared_fanout
 from bot.domain import ChannelRef, Digest, Match, Paper, Subscription
 from bot.relevance.matching import Matcher, rank_key
@@ -32,7 +32,7 @@ from storage.uow import UnitOfWork
 DATA = Path(__file__).parent / "data"
 QUERIES = (DATA / "fanout" / "queries.txt").read_text().split("\n")[:-1]
 CORPUS = Path("/work/shared/data/arxiv/daily-arxiv-cs-2026Q2.jsonl")
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 # --- the oracle: today's per-channel path, kept only to check the new one ------------------
@@ -55,11 +55,14 @@ class MemoMatcher:
 def old_candidates(uow: UnitOfWork, stored: list[Paper], channel: ChannelRef, now: datetime) -> list[Paper]:
     """`stored` is `uow.papers.added_since(now - 7 days)`, read once: nothing is stored during the check."""
     sent = uow.outbox.delivered_keys(channel)
-    return [paper for paper in stored if paper.key not in sent and (paper.dated is None or paper.dated >= now - TOO_OLD)]
+    return [
+        paper for paper in stored if paper.key not in sent and (paper.dated is None or paper.dated >= now - TOO_OLD)
+    ]
 
 
-def old_matches_for(matcher: MemoMatcher, taxonomy: Taxonomy, subscriptions: Sequence[Subscription],
-                    papers: Iterable[Paper]) -> list[Match]:
+def old_matches_for(
+    matcher: MemoMatcher, taxonomy: Taxonomy, subscriptions: Sequence[Subscription], papers: Iterable[Paper]
+) -> list[Match]:
     best: dict[str, Match] = {}
     papers = list(papers)
     for sub in subscriptions:
@@ -73,8 +76,9 @@ def old_matches_for(matcher: MemoMatcher, taxonomy: Taxonomy, subscriptions: Seq
     return sorted(best.values(), key=rank_key)
 
 
-def old_digest(uow: UnitOfWork, stored: list[Paper], matcher: MemoMatcher, channel: ChannelRef, now: datetime,
-               cap: int | None) -> Digest:
+def old_digest(
+    uow: UnitOfWork, stored: list[Paper], matcher: MemoMatcher, channel: ChannelRef, now: datetime, cap: int | None
+) -> Digest:
     subscriptions = uow.subscriptions.for_channel(channel)
     found = old_matches_for(matcher, matcher.taxonomy, subscriptions, old_candidates(uow, stored, channel, now))
     shown = tuple(found[:cap] if cap is not None else found)
@@ -91,10 +95,17 @@ def corpus(size: int) -> list[Paper]:
     with CORPUS.open(encoding="utf-8") as lines:
         for line in lines:
             record = json.loads(line)
-            papers.append(Paper(title=" ".join(record["title"].split()), abstract=" ".join(record["summary"].split()),
-                                arxiv_id=record["id"], authors=tuple(record["authors"]),
-                                categories=tuple(record["categories"]), published_at=NOW - timedelta(days=1),
-                                source="arxiv"))
+            papers.append(
+                Paper(
+                    title=" ".join(record["title"].split()),
+                    abstract=" ".join(record["summary"].split()),
+                    arxiv_id=record["id"],
+                    authors=tuple(record["authors"]),
+                    categories=tuple(record["categories"]),
+                    published_at=NOW - timedelta(days=1),
+                    source="arxiv",
+                )
+            )
             if len(papers) == size:
                 break
     return papers
@@ -106,10 +117,17 @@ def bundled() -> list[Paper]:
     for name in ("relevance/labelled.jsonl", "sources/seed-daily-papers-page.jsonl"):
         for line in (DATA / name).read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
-            papers.append(Paper(title=record["title"], abstract=record.get("abstract") or record.get("summary", ""),
-                                arxiv_id=record.get("id"), authors=tuple(record.get("authors", ())),
-                                categories=tuple(record.get("categories", ())), published_at=NOW - timedelta(days=2),
-                                upvotes=len(record["title"]) % 7 or None))
+            papers.append(
+                Paper(
+                    title=record["title"],
+                    abstract=record.get("abstract") or record.get("summary", ""),
+                    arxiv_id=record.get("id"),
+                    authors=tuple(record.get("authors", ())),
+                    categories=tuple(record.get("categories", ())),
+                    published_at=NOW - timedelta(days=2),
+                    upvotes=len(record["title"]) % 7 or None,
+                )
+            )
     return papers
 
 
@@ -149,8 +167,10 @@ def assert_same_digests(engine: Engine, papers: list[Paper], refs: list[ChannelR
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("PAPERS_FANOUT_FULL"),
-                    reason="the full-size check takes minutes: PAPERS_FANOUT_FULL=1 runs it (its result is in bench/README.md)")
+@pytest.mark.skipif(
+    not os.environ.get("PAPERS_FANOUT_FULL"),
+    reason="the full-size check takes minutes: PAPERS_FANOUT_FULL=1 runs it (its result is in bench/README.md)",
+)
 def test_a_thousand_channels_on_20k_papers_get_the_per_channel_digests_on_sqlite(tmp_path: Path) -> None:
     from storage.engine import make_engine
     from storage.migrations import ensure_schema
@@ -184,8 +204,15 @@ def test_channels_asking_the_same_share_one_evaluation(engine: Engine) -> None:
 
 
 def test_a_backfill_of_old_papers_is_left_in_the_database_by_a_pass(engine: Engine) -> None:
-    old = [Paper(f"Reinforcement learning, the archive {n}", "A policy.", arxiv_id=f"2301.{n:05d}",
-                 published_at=NOW - timedelta(days=700)) for n in range(300)]
+    old = [
+        Paper(
+            f"Reinforcement learning, the archive {n}",
+            "A policy.",
+            arxiv_id=f"2301.{n:05d}",
+            published_at=NOW - timedelta(days=700),
+        )
+        for n in range(300)
+    ]
     fresh = bundled()[:3]
     with UnitOfWork(engine) as uow:
         uow.papers.merge([*old, *fresh])

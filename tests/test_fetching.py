@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from tests.chat import Chat
 from tests.sources_server import Reply, SourcesServer
 
 SOURCES = Path(__file__).parent / "data" / "sources"
-DAY = datetime(2026, 6, 18, tzinfo=timezone.utc)
+DAY = datetime(2026, 6, 18, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -49,5 +50,5 @@ def test_a_failing_source_is_recorded_and_the_scheduled_job_survives(fed_app: Ap
 
 
 def test_an_unknown_source_is_one_sentence(fed_app: App) -> None:
-    with pytest.raises(PapersError, match="I know the sources hf and arxiv, not `rss`."):
+    with pytest.raises(PapersError, match=re.escape("I know the sources hf and arxiv, not `rss`.")):
         ingest_from_source(fed_app.engine, fed_app.settings, "rss")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,13 +21,29 @@ SEED = ROOT / "bot" / "data" / "seed.jsonl"
 TYPOS = Path(__file__).parent / "data" / "find" / "typos.jsonl"
 GO_EXPLORE = "Go-Explore: a New Approach for Hard-Exploration Problems"
 WITH_IDS = [
-    Paper(GO_EXPLORE, "A grand challenge in reinforcement learning is intelligent exploration.",
-          arxiv_id="1901.10995", authors=("Adrien Ecoffet", "Joost Huizinga", "Jeff Clune"),
-          published_at=datetime(2019, 1, 30, tzinfo=timezone.utc), source="arxiv"),
-    Paper("Attention Is All You Need", "The dominant sequence transduction models are based on recurrent networks.",
-          arxiv_id="1706.03762", authors=("Ashish Vaswani", "Noam Shazeer"), on_hf=True, source="arxiv"),
-    Paper("Graph networks for Lähner surfaces", "Message passing on non-rigid shapes.",
-          arxiv_id="hep-th/9901001", authors=("Zorah Lähner",), source="arxiv"),
+    Paper(
+        GO_EXPLORE,
+        "A grand challenge in reinforcement learning is intelligent exploration.",
+        arxiv_id="1901.10995",
+        authors=("Adrien Ecoffet", "Joost Huizinga", "Jeff Clune"),
+        published_at=datetime(2019, 1, 30, tzinfo=UTC),
+        source="arxiv",
+    ),
+    Paper(
+        "Attention Is All You Need",
+        "The dominant sequence transduction models are based on recurrent networks.",
+        arxiv_id="1706.03762",
+        authors=("Ashish Vaswani", "Noam Shazeer"),
+        on_hf=True,
+        source="arxiv",
+    ),
+    Paper(
+        "Graph networks for Lähner surfaces",
+        "Message passing on non-rigid shapes.",
+        arxiv_id="hep-th/9901001",
+        authors=("Zorah Lähner",),
+        source="arxiv",
+    ),
 ]
 
 
@@ -48,12 +64,23 @@ def titles(found: list) -> list[str]:
     return [f.paper.title for f in found]
 
 
-@pytest.mark.parametrize("text", [
-    "1901.10995", "1901.10995v2", "arXiv:1901.10995", "  arxiv: 1901.10995v1 ",
-    "https://arxiv.org/abs/1901.10995", "https://arxiv.org/abs/1901.10995v3", "http://arxiv.org/pdf/1901.10995v1.pdf",
-    "https://arxiv.org/pdf/1901.10995", "arxiv.org/abs/1901.10995", "https://export.arxiv.org/abs/1901.10995",
-    "https://huggingface.co/papers/1901.10995", "<https://arxiv.org/abs/1901.10995|arxiv.org/abs/1901.10995>",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1901.10995",
+        "1901.10995v2",
+        "arXiv:1901.10995",
+        "  arxiv: 1901.10995v1 ",
+        "https://arxiv.org/abs/1901.10995",
+        "https://arxiv.org/abs/1901.10995v3",
+        "http://arxiv.org/pdf/1901.10995v1.pdf",
+        "https://arxiv.org/pdf/1901.10995",
+        "arxiv.org/abs/1901.10995",
+        "https://export.arxiv.org/abs/1901.10995",
+        "https://huggingface.co/papers/1901.10995",
+        "<https://arxiv.org/abs/1901.10995|arxiv.org/abs/1901.10995>",
+    ],
+)
 def test_an_id_or_a_link_goes_straight_to_the_paper(finder: Finder, text: str) -> None:
     found = finder.find(text)
     assert [(f.paper.arxiv_id, f.how) for f in found] == [("1901.10995", "arXiv id")]
@@ -75,19 +102,24 @@ def test_go_explore_comes_first_typos_and_all(finder: Finder) -> None:
     assert [f.score for f in found] == sorted((f.score for f in found), reverse=True)
 
 
-@pytest.mark.parametrize("case", [json.loads(line) for line in TYPOS.read_text().splitlines()], ids=lambda c: c["query"])
+@pytest.mark.parametrize(
+    "case", [json.loads(line) for line in TYPOS.read_text().splitlines()], ids=lambda c: c["query"]
+)
 def test_held_in_typo_queries_find_their_paper_first(finder: Finder, case: dict[str, str]) -> None:
     assert titles(finder.find(case["query"]))[:1] == [case["title"]]
 
 
-@pytest.mark.parametrize("text", [
-    "hard exploration problems go explore",  # word order
-    "go-explore: a new approach",  # the start of the title
-    "approach hard-exploration",  # two words from the middle
-    "ecoffet go explore",  # an author and the title
-    "GO EXPLORE HARD EXPLORATION",
-    "goexplore",  # words run together
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hard exploration problems go explore",  # word order
+        "go-explore: a new approach",  # the start of the title
+        "approach hard-exploration",  # two words from the middle
+        "ecoffet go explore",  # an author and the title
+        "GO EXPLORE HARD EXPLORATION",
+        "goexplore",  # words run together
+    ],
+)
 def test_word_order_partial_titles_and_authors(finder: Finder, text: str) -> None:
     assert titles(finder.find(text))[:1] == [GO_EXPLORE]
 
@@ -107,18 +139,50 @@ def test_limit_is_respected(finder: Finder) -> None:
     assert finder.find("reinforcement learning", limit=0) == []
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", "!!!", "\x00\x1b[31m", "a", "qzxv wkpj", "zzzzzzzzzz",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "!!!",
+        "\x00\x1b[31m",
+        "a",
+        "qzxv wkpj",
+        "zzzzzzzzzz",
+    ],
+)
 def test_empty_or_junk_text_finds_nothing(finder: Finder, text: str) -> None:
     assert finder.find(text) == []
 
 
-@pytest.mark.parametrize("text", [
-    "))) AND NOT (((", '"', '""', "*", "explor*", "NEAR(go explore)", "NEAR(go, 2)", "-exploration", "go:explore",
-    "title:go", "{title}: go", "^go", "go AND", "OR OR OR", "'; DROP TABLE paper; --", "go & explore | !hard",
-    "go <-> explore", "explore:*", "(go) (explore)", "go\\explore", "x" * 5000, "ü" * 300, "e\u0301xploration",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "))) AND NOT (((",
+        '"',
+        '""',
+        "*",
+        "explor*",
+        "NEAR(go explore)",
+        "NEAR(go, 2)",
+        "-exploration",
+        "go:explore",
+        "title:go",
+        "{title}: go",
+        "^go",
+        "go AND",
+        "OR OR OR",
+        "'; DROP TABLE paper; --",
+        "go & explore | !hard",
+        "go <-> explore",
+        "explore:*",
+        "(go) (explore)",
+        "go\\explore",
+        "x" * 5000,
+        "ü" * 300,
+        "e\u0301xploration",
+    ],
+)
 def test_query_syntax_in_user_text_is_harmless(finder: Finder, text: str) -> None:
     found = finder.find(text)
     assert isinstance(found, list)
@@ -130,7 +194,9 @@ def test_fts_operators_are_words_not_syntax(finder: Finder) -> None:
 
 
 def test_suggest_completes_the_word_being_typed(finder: Finder) -> None:
-    assert titles(finder.suggest("explore until conf"))[:1] == ["Explore until Confident: Efficient Exploration for Embodied Question Answering"]
+    assert titles(finder.suggest("explore until conf"))[:1] == [
+        "Explore until Confident: Efficient Exploration for Embodied Question Answering"
+    ]
     assert titles(finder.suggest("go explo"))[:1] == [GO_EXPLORE]
     assert len(finder.suggest("learning", limit=25)) <= 25
 
@@ -167,13 +233,23 @@ def test_titles_changed_in_place_are_found_by_their_new_words_within_the_hour(fi
     assert titles(finder.find("quokas remember"))[:1] == ["Go-Explore: Quokkas Remember and Return"]
 
 
-def test_of_near_duplicate_titles_the_one_whose_abstract_is_about_the_text_comes_first(finder: Finder, engine: Engine) -> None:
+def test_of_near_duplicate_titles_the_one_whose_abstract_is_about_the_text_comes_first(
+    finder: Finder, engine: Engine
+) -> None:
     with UnitOfWork(engine) as uow:
-        uow.papers.merge([
-            Paper("Quokka Memory Networks for Sparse Routing", "Traffic forecasting with recurrent cells on road graphs.",
-                  arxiv_id="2502.00011"),
-            Paper("Quokka Memory Networks for Dense Retrieval", "Quokka memory networks store passages for retrieval.",
-                  arxiv_id="2502.00012"),
-        ])
+        uow.papers.merge(
+            [
+                Paper(
+                    "Quokka Memory Networks for Sparse Routing",
+                    "Traffic forecasting with recurrent cells on road graphs.",
+                    arxiv_id="2502.00011",
+                ),
+                Paper(
+                    "Quokka Memory Networks for Dense Retrieval",
+                    "Quokka memory networks store passages for retrieval.",
+                    arxiv_id="2502.00012",
+                ),
+            ]
+        )
         uow.commit()
     assert [f.paper.arxiv_id for f in finder.find("quokka memory netwroks")][:1] == ["2502.00012"]

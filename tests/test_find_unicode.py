@@ -27,7 +27,20 @@ QUERIES = 10_000
 # (New Tai Lue vowels, Mc until Unicode 8), U+0D4E, U+A9E0.. (later additions), and the like.
 DISAGREED = "\u19b0\u19b5\u19c8\u0d4e\ua9e5\U00011000\U0001e900"
 SYNTAX = ['"', "*", "(", ")", "NEAR(", "AND", "OR", "NOT", ":", "^", "-", "+", "'", "\\", "{", "}", "\x00", "\ud800"]
-WORDS = "exploration learning model graph neural hard go explore diffusion agents attention language".split()
+WORDS = [
+    "exploration",
+    "learning",
+    "model",
+    "graph",
+    "neural",
+    "hard",
+    "go",
+    "explore",
+    "diffusion",
+    "agents",
+    "attention",
+    "language",
+]
 
 
 def queries(count: int, seed: int = 21) -> Iterator[str]:
@@ -50,8 +63,9 @@ def queries(count: int, seed: int = 21) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     path = tmp_path_factory.mktemp("unicode") / "papers.db"
-    app = build_app(Settings(_env_file=None, database_url=f"sqlite:///{path}", slack_bot_token=None,
-                             discord_token=None))
+    app = build_app(
+        Settings(_env_file=None, database_url=f"sqlite:///{path}", slack_bot_token=None, discord_token=None)
+    )
     yield app
     app.engine.dispose()
 
@@ -79,13 +93,23 @@ def test_ten_thousand_random_unicode_queries_never_fail(seeded: App) -> None:
 
 def test_find_stdin_answers_every_line_even_one_that_fails(seeded: App, tmp_path: Path) -> None:
     """A broken index fails the lines that need it; each becomes an error object, and the lines after still answer."""
-    lines = [b"go explor hard exploraton", "learn\u19b0model zzqx".encode(), b"not utf-8 \xff\xfe go explore",
-             b"sequence transduction recurrent", b"go explor hard exploraton"]
+    lines = [
+        b"go explor hard exploraton",
+        "learn\u19b0model zzqx".encode(),
+        b"not utf-8 \xff\xfe go explore",
+        b"sequence transduction recurrent",
+        b"go explor hard exploraton",
+    ]
     url = seeded.settings.database_url
 
     def run() -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run([str(PAPERS_BOT), "find", "--stdin", "--json"], input=b"\n".join(lines) + b"\n",
-                              capture_output=True, env={"DATABASE_URL": url, "PATH": ""}, timeout=120)
+        return subprocess.run(
+            [str(PAPERS_BOT), "find", "--stdin", "--json"],
+            input=b"\n".join(lines) + b"\n",
+            capture_output=True,
+            env={"DATABASE_URL": url, "PATH": ""},
+            timeout=120,
+        )
 
     whole = run()
     assert whole.returncode == 0, whole.stderr[-2000:]

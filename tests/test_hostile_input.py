@@ -14,7 +14,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import bot.relevance.query
 from adapters.discord import render as discord_render
 from adapters.slack import replies as slack_replies
 from adapters.terminal import render as terminal_render
@@ -34,19 +33,123 @@ SLUGS = sorted(t.slug for t in TAXONOMY)
 
 # What people (and people probing the bot) actually type into search boxes and SQL consoles.
 HOSTILE_PIECES = [
-    "))) AND NOT (((", "NEAR(", "NEAR(a b, 3)", "*", "**", '"', '""', "'", "''", "'; DROP TABLE papers; --", "--",
-    "-", "- -", "OR", "OR OR", "AND", "NOT", "&&", "!", "||", "^", "~", "{", "}", "[", "]", "(", ")", "\\", "%", "_",
-    "`", "$", ";", ":", "=", "cat:", "cat:cs.LG", "cat:cs.", "cat:..", 'cat:"cs.LG"', "author:", 'author:"',
-    'author:"Ana Lima"', 'author:""', "min-upvotes=", "min-upvotes=5", "min-upvotes=-1", "min-upvotes=1e9",
-    "min-upvotes=9999999", "min-upvotes=abc", "min-upvotes==5", "MIN-UPVOTES=3", '"world model"', '-"survey"',
-    '"nested "quotes" here"', '"""', "“smart”", "«guillemets»", "‘single’", "reinforcement-learning",
-    "reinforcment-learning", "-robotics", "--robotics", "robotics", "graph neural network", "x:y", "1:2",
-    "<!channel>", "<@U123>", "@everyone", "<#C1>", "&amp;", "&lt;", "🚀", "👨\u200d👩\u200d👧", "é", "e\u0301", "ﬁ",
-    "İ", "ß", "Ⅸ", "０９:００", "09:00", "25:99", "9 pm", "Europe/Berlin", "Mars/Olympus", "New York", "weekly",
-    "weekly friday", "daily", "weekdays", "all", "0", "26", "-1", "99999999999999999999",
+    "))) AND NOT (((",
+    "NEAR(",
+    "NEAR(a b, 3)",
+    "*",
+    "**",
+    '"',
+    '""',
+    "'",
+    "''",
+    "'; DROP TABLE papers; --",
+    "--",
+    "-",
+    "- -",
+    "OR",
+    "OR OR",
+    "AND",
+    "NOT",
+    "&&",
+    "!",
+    "||",
+    "^",
+    "~",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "\\",
+    "%",
+    "_",
+    "`",
+    "$",
+    ";",
+    ":",
+    "=",
+    "cat:",
+    "cat:cs.LG",
+    "cat:cs.",
+    "cat:..",
+    'cat:"cs.LG"',
+    "author:",
+    'author:"',
+    'author:"Ana Lima"',
+    'author:""',
+    "min-upvotes=",
+    "min-upvotes=5",
+    "min-upvotes=-1",
+    "min-upvotes=1e9",
+    "min-upvotes=9999999",
+    "min-upvotes=abc",
+    "min-upvotes==5",
+    "MIN-UPVOTES=3",
+    '"world model"',
+    '-"survey"',
+    '"nested "quotes" here"',
+    '"""',
+    "“smart”",
+    "«guillemets»",
+    "‘single’",
+    "reinforcement-learning",
+    "reinforcment-learning",
+    "-robotics",
+    "--robotics",
+    "robotics",
+    "graph neural network",
+    "x:y",
+    "1:2",
+    "<!channel>",
+    "<@U123>",
+    "@everyone",
+    "<#C1>",
+    "&amp;",
+    "&lt;",
+    "🚀",
+    "👨\u200d👩\u200d👧",
+    "é",
+    "e\u0301",
+    "ﬁ",
+    "İ",
+    "ß",
+    "Ⅸ",
+    "０９:００",
+    "09:00",
+    "25:99",
+    "9 pm",
+    "Europe/Berlin",
+    "Mars/Olympus",
+    "New York",
+    "weekly",
+    "weekly friday",
+    "daily",
+    "weekdays",
+    "all",
+    "0",
+    "26",
+    "-1",
+    "99999999999999999999",
 ]
-WORDS = ["model", "learning", "graph", "neural", "network", "agents", "world", "survey", "robot", "language",
-         "diffusion", "exploration", "go", "explore", "transformer", "attention"]
+WORDS = [
+    "model",
+    "learning",
+    "graph",
+    "neural",
+    "network",
+    "agents",
+    "world",
+    "survey",
+    "robot",
+    "language",
+    "diffusion",
+    "exploration",
+    "go",
+    "explore",
+    "transformer",
+    "attention",
+]
 COMMAND_WORDS = [*c.USAGE, "sub", "unsub", "search", "ls", "preview", "SUBSCRIBE", "Find", "frobnicate", "", "/papers"]
 PREFIXES = ["/papers ", "papers ", "", "/PAPERS ", "/papers\t", "  /papers  ", "/papers-dev ", "/paper "]
 # Characters that can hide or reorder text: controls, bidi overrides, zero-widths, lone surrogates.
@@ -57,11 +160,27 @@ ODD = "\x00\x07\t\n\r\x0b\x1b\x7f\x85\xa0\u200b\u200c\u200d\u200e\u200f\u202a\u2
 # Shrinking still works (towards byte 0, a space). Spaces weigh most, so that pieces stand apart
 # about as often as they glue together (`a"b`, `-"x"`, `cat:cs.LG)))`).
 SLUG, ODD_CHAR, CODE_POINT, REPEAT = 251, 252, 253, 254  # each takes an argument from the next byte(s)
-TABLE = ([" "] * 50 + ["  ", "\t", "\n", "\u3000"] + HOSTILE_PIECES + list("abcdefghijklmnopqrstuvwxyz0123456789-.:")
-         + WORDS)[:SLUG]
+TABLE = (
+    [" "] * 50 + ["  ", "\t", "\n", "\u3000"] + HOSTILE_PIECES + list("abcdefghijklmnopqrstuvwxyz0123456789-.:") + WORDS
+)[:SLUG]
 # Queries that mostly parse, so that describing and reading back a query get their share of examples.
-PLAUSIBLE = [" "] * 8 + WORDS + [" OR ", " AND ", " -", ' "world model" ', " cat:cs.LG ", " cat:q-fin.TR ",
-                                 ' author:"Ana Lima" ', " author:lima ", " min-upvotes=5 ", " -survey ", "-"]
+PLAUSIBLE = (
+    [" "] * 8
+    + WORDS
+    + [
+        " OR ",
+        " AND ",
+        " -",
+        ' "world model" ',
+        " cat:cs.LG ",
+        " cat:q-fin.TR ",
+        ' author:"Ana Lima" ',
+        " author:lima ",
+        " min-upvotes=5 ",
+        " -survey ",
+        "-",
+    ]
+)
 
 
 def decode(data: bytes, table: list[str] = TABLE) -> str:
@@ -69,7 +188,7 @@ def decode(data: bytes, table: list[str] = TABLE) -> str:
     out: list[str] = []
     i = 0
     while i < len(data):
-        op, arg = data[i], data[i + 1:i + 4].ljust(3, b"\0")
+        op, arg = data[i], data[i + 1 : i + 4].ljust(3, b"\0")
         i += 1
         if op == SLUG:
             out.append(SLUGS[arg[0] % len(SLUGS)])
@@ -93,8 +212,10 @@ def command(data: bytes) -> str:
 
 
 any_char = st.one_of(st.characters(), st.sampled_from(ODD))
-query_text = st.one_of(st.binary(min_size=1, max_size=40).map(decode),
-                       st.binary(min_size=1, max_size=24).map(lambda data: decode(data, PLAUSIBLE)))
+query_text = st.one_of(
+    st.binary(min_size=1, max_size=40).map(decode),
+    st.binary(min_size=1, max_size=24).map(lambda data: decode(data, PLAUSIBLE)),
+)
 command_text = st.binary(min_size=2, max_size=42).map(command)
 # An example is a burst of inputs, as a flood of commands would be; a failing burst still shrinks to one input.
 BURST = 10
@@ -116,8 +237,13 @@ BIDI_OR_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2
 
 def parsers(examples: int) -> settings:
     """Many examples, no deadline (a 2-core CI box stalls now and then), no example database growing."""
-    return settings(max_examples=examples, deadline=None, derandomize=False, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=False,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
 
 
 def assert_one_sentence(message: str, limit: int = SENTENCE) -> None:
@@ -210,8 +336,9 @@ ONCE_LONG_ECHOES = [
 def service_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     """One app for the module (SQLite, bundled papers): the examples share it, as a busy channel would."""
     path = tmp_path_factory.mktemp("hostile") / "papers.db"
-    app = build_app(Settings(_env_file=None, database_url=f"sqlite:///{path}", slack_bot_token=None,
-                             discord_token=None))
+    app = build_app(
+        Settings(_env_file=None, database_url=f"sqlite:///{path}", slack_bot_token=None, discord_token=None)
+    )
     app.service.rate = CommandRate(per_minute=10**9)  # the flood limit has tests of its own (test_limits.py)
     yield app
     app.engine.dispose()
@@ -229,10 +356,14 @@ def test_a_refusal_quotes_only_a_short_piece_of_what_was_typed(service_app: App,
 
 CHANNELS = [ChannelRef("terminal", "local", "lab"), ChannelRef("slack", "T1", "C1"), ChannelRef("discord", "1", "2")]
 ACTORS = [Actor("U1", "ana"), Actor("U2", "<!channel> @everyone", is_admin=False), Actor("U3", "\u202eeve")]
-REAL_COMMANDS = [f"/papers {word} " for word in c.USAGE] + ["/papers subscribe reinforcement-learning",
-                                                          "/papers unsubscribe all", "/papers find "]
-service_text = st.one_of(command_text, st.builds(lambda head, rest: head + rest, st.sampled_from(REAL_COMMANDS),
-                                                 query_text))
+REAL_COMMANDS = [f"/papers {word} " for word in c.USAGE] + [
+    "/papers subscribe reinforcement-learning",
+    "/papers unsubscribe all",
+    "/papers find ",
+]
+service_text = st.one_of(
+    command_text, st.builds(lambda head, rest: head + rest, st.sampled_from(REAL_COMMANDS), query_text)
+)
 
 
 def slack_within_limits(message: dict[str, Any]) -> list[str]:
@@ -268,14 +399,31 @@ def discord_within_limits(message: discord_render.Message) -> list[str]:
     return texts
 
 
-@settings(max_examples=2_000, deadline=None, derandomize=False, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=2_000,
+    deadline=None,
+    derandomize=False,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(channel=st.sampled_from(CHANNELS), actor=st.sampled_from(ACTORS), text=service_text)
-def test_every_answer_is_a_reply_that_fits_every_platform(service_app: App, channel: ChannelRef, actor: Actor,
-                                                          text: str) -> None:
+def test_every_answer_is_a_reply_that_fits_every_platform(
+    service_app: App, channel: ChannelRef, actor: Actor, text: str
+) -> None:
     reply = service_app.service.answer(channel, actor, text)
-    assert isinstance(reply, r.Problem | r.HelpText | r.Subscribed | r.Unsubscribed | r.SubscriptionList
-                      | r.FindResults | r.DigestPreview | r.ScheduleSet | r.TopicList | r.StatusReport)
+    assert isinstance(
+        reply,
+        r.Problem
+        | r.HelpText
+        | r.Subscribed
+        | r.Unsubscribed
+        | r.SubscriptionList
+        | r.FindResults
+        | r.DigestPreview
+        | r.ScheduleSet
+        | r.TopicList
+        | r.StatusReport,
+    )
     if isinstance(reply, r.Problem):
         assert "Something went wrong" not in reply.message, text  # an internal error, not a refusal
         assert_one_sentence(reply.message)

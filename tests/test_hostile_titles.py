@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -61,17 +61,29 @@ SLACK_OWN_LINK = re.compile(r"<https://(?:arxiv\.org|huggingface\.co|github\.com
 SLACK_BROKEN_ENTITY = re.compile(r"&(?!(?:amp|lt|gt);)")
 DISCORD_MENTION = re.compile(r"@(?:everyone|here)|<@|<#|<@&|</|<t:|<a?:\w+:\d")
 # Discord: our own links are the named ones of a paper and, in a digest's parent, `N\. [title](arXiv URL)` lines.
-DISCORD_OWN_LINK = re.compile(r"\[(?:arXiv|PDF|HF|code|project)\]\(https://(?:arxiv\.org|huggingface\.co|github\.com)/"
-                              r"|^\d+\\\. \[|\]\(https://arxiv\.org/abs/[\d.]+\)$", re.M)
+DISCORD_OWN_LINK = re.compile(
+    r"\[(?:arXiv|PDF|HF|code|project)\]\(https://(?:arxiv\.org|huggingface\.co|github\.com)/"
+    r"|^\d+\\\. \[|\]\(https://arxiv\.org/abs/[\d.]+\)$",
+    re.M,
+)
 UNESCAPED_MARKDOWN = re.compile(r"(?<!\\)(?:\*|_|`|\[|\]|~~|\|\|)")  # a lone | or ~ is no markdown
 
 
 def record(text: str, arxiv_id: str) -> str:
     """A JSONL line with the text as title, in the abstract, as author names and as a keyword."""
-    return json.dumps({"id": arxiv_id, "title": text, "abstract": f"We study {text} in a world model. " * 20,
-                       "authors": [text, "Ana <@U999> Lima", "Eve & Mallory", text], "upvotes": 7, "on_hf": True,
-                       "code_url": "https://github.com/x/y", "published_at": "2026-01-05T00:00:00Z",
-                       "ai_keywords": [text]})
+    return json.dumps(
+        {
+            "id": arxiv_id,
+            "title": text,
+            "abstract": f"We study {text} in a world model. " * 20,
+            "authors": [text, "Ana <@U999> Lima", "Eve & Mallory", text],
+            "upvotes": 7,
+            "on_hf": True,
+            "code_url": "https://github.com/x/y",
+            "published_at": "2026-01-05T00:00:00Z",
+            "ai_keywords": [text],
+        }
+    )
 
 
 def ingest_all(engine: Engine) -> dict[str, Paper]:
@@ -88,21 +100,28 @@ def ingest_all(engine: Engine) -> dict[str, Paper]:
 
 def matches(paper: Paper, count: int) -> tuple[Match, ...]:
     # Distinct keys, so that a thread holds `count` papers; the why quotes the hostile title too.
-    return tuple(Match(paper.with_changes(arxiv_id=f"2601.{i:05d}"), 1.0 - i / 100, (f'"{paper.title}"', "topic robotics"))
-                 for i in range(1, count + 1))
+    return tuple(
+        Match(paper.with_changes(arxiv_id=f"2601.{i:05d}"), 1.0 - i / 100, (f'"{paper.title}"', "topic robotics"))
+        for i in range(1, count + 1)
+    )
 
 
 def replies(paper: Paper) -> list[r.Reply]:
     single = Digest(ChannelRef("terminal", "local", "lab"), matches(paper, 2), 0, "2 new papers for robotics")
     thread = Digest(ChannelRef("terminal", "local", "lab"), matches(paper, 7), 4, "7 new papers for robotics")
-    return [r.FindResults("attention", tuple(Found(m.paper, 90.0, m.why[0]) for m in matches(paper, 5))),
-            r.DigestPreview(single), r.DigestPreview(thread),
-            r.Subscribed("robotics", "topic robotics", "ana", 2.0, 7, matches(paper, 3))]
+    return [
+        r.FindResults("attention", tuple(Found(m.paper, 90.0, m.why[0]) for m in matches(paper, 5))),
+        r.DigestPreview(single),
+        r.DigestPreview(thread),
+        r.Subscribed("robotics", "topic robotics", "ana", 2.0, 7, matches(paper, 3)),
+    ]
 
 
 def digests(paper: Paper) -> list[Digest]:
-    return [Digest(ChannelRef("slack", "T1", "C1"), matches(paper, n), more, f"{n} new papers for robotics")
-            for n, more in ((2, 0), (7, 4))]
+    return [
+        Digest(ChannelRef("slack", "T1", "C1"), matches(paper, n), more, f"{n} new papers for robotics")
+        for n, more in ((2, 0), (7, 4))
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -243,7 +262,7 @@ def test_discord_shows_paper_markdown_as_typed(stored: dict[str, Paper], name: s
 
 def test_a_title_right_at_a_cut_keeps_its_escapes_whole() -> None:
     """Titles of every length around the cut points, so that a cut lands inside `&amp;` or `\\*` at least once."""
-    when = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    when = datetime(2026, 1, 5, tzinfo=UTC)
     for length in range(140, 320, 3):
         title = ("&<*_" * 200)[:length]
         paper = Paper(title=title, abstract=title * 3, arxiv_id=ARXIV, authors=(title,) * 5, published_at=when)

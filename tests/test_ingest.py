@@ -10,7 +10,9 @@ from bot.sources.ingest import ingest_files
 from storage.uow import UnitOfWork
 
 SOURCES = Path(__file__).parent / "data" / "sources"
-EVERY_VARIANT = sorted(p for p in SOURCES.iterdir() if p.suffix in (".json", ".jsonl", ".xml") and "anomaly" not in p.name)
+EVERY_VARIANT = sorted(
+    p for p in SOURCES.iterdir() if p.suffix in (".json", ".jsonl", ".xml") and "anomaly" not in p.name
+)
 
 
 def test_every_saved_variant_goes_in_and_twice_is_once(engine: Engine) -> None:

@@ -35,8 +35,15 @@ REFUSED = {
     "a date beyond the calendar": '{"title": "Late", "abstract": "x", "published_at": "9999-12-31T23:59:59-14:00"}',
     "a date before arXiv": '{"title": "Early", "abstract": "x", "published_at": "1850-01-01"}',
     "an old-style id longer than its column": json.dumps({"title": "L", "abstract": "x", "id": "a" * 300 + "/9901001"}),
-    "a wrong id": json.dumps({**RESEMBLED, "id": RESEMBLED["id"] + "5", "abs": "https://example.org/other",
-                              "categories": ["math.XX"], "upvotes": 99}),
+    "a wrong id": json.dumps(
+        {
+            **RESEMBLED,
+            "id": RESEMBLED["id"] + "5",
+            "abs": "https://example.org/other",
+            "categories": ["math.XX"],
+            "upvotes": 99,
+        }
+    ),
     "not JSON": '{"title": "Broken", "abstract": ',
 }
 # Lines that hold a good paper once cleaned: stored, without what no database can hold.
@@ -54,10 +61,17 @@ def good_lines(count: int) -> list[str]:
     lines = [json.dumps(RESEMBLED)]
     for n in range(1, count):
         base, paper_id = CORPUS[n % len(CORPUS)], f"26{4 + n % 3:02d}.{10_000 + n:05d}"
-        lines.append(json.dumps(base | {
-            "id": paper_id, "title": f"{base['title']} ({n})", "summary": f"Variant {n}. " + base["summary"],
-            "abs": f"https://arxiv.org/abs/{paper_id}",
-        }))
+        lines.append(
+            json.dumps(
+                base
+                | {
+                    "id": paper_id,
+                    "title": f"{base['title']} ({n})",
+                    "summary": f"Variant {n}. " + base["summary"],
+                    "abs": f"https://arxiv.org/abs/{paper_id}",
+                }
+            )
+        )
     return lines
 
 
@@ -76,18 +90,25 @@ def hostile_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
     return path, placed
 
 
-def test_every_good_paper_is_stored_and_every_bad_line_reported(engine: Engine,
-                                                                hostile_file: tuple[Path, dict[str, int]]) -> None:
+def test_every_good_paper_is_stored_and_every_bad_line_reported(
+    engine: Engine, hostile_file: tuple[Path, dict[str, int]]
+) -> None:
     path, placed = hostile_file
     summary = ingest_files(engine, [path])
 
     reported = sorted(int(problem.split(": line ")[1].split(":")[0]) for problem in summary.problems)
     assert reported == sorted(placed[name] for name in REFUSED), summary.problems
-    assert all(problem.endswith(("id", "not an arXiv id", "2,147,483,647", "readable ISO date")) or "JSON" in problem
-               or "between 1990-01-01" in problem for problem in summary.problems), summary.problems
+    assert all(
+        problem.endswith(("id", "not an arXiv id", "2,147,483,647", "readable ISO date"))
+        or "JSON" in problem
+        or "between 1990-01-01" in problem
+        for problem in summary.problems
+    ), summary.problems
     assert summary.result.added == PAPERS + len(CLEANED)
-    assert summary.line() == (f"{PAPERS + len(CLEANED)} new, 0 updated, 0 unchanged, {len(REFUSED)} skipped "
-                              "(see above); 2 fields cut to their limit")
+    assert summary.line() == (
+        f"{PAPERS + len(CLEANED)} new, 0 updated, 0 unchanged, {len(REFUSED)} skipped "
+        "(see above); 2 fields cut to their limit"
+    )
     with UnitOfWork(engine) as uow:
         assert uow.papers.count() == PAPERS + len(CLEANED)
         assert uow.papers.get("2607.00001").title == "Lone surrogate"  # type: ignore[union-attr]
@@ -111,9 +132,11 @@ def test_a_row_the_database_refuses_is_left_out_alone(engine: Engine) -> None:
         "2606.00002": Paper("Lone \ud800 surrogate", "x", arxiv_id="2606.00002"),
     }
     if engine.dialect.name == "postgresql":  # SQLite stores these; PostgreSQL does not
-        bad |= {"2606.00003": Paper("Over 2^31", "x", arxiv_id="2606.00003", upvotes=2**31),
-                "2606.00004": Paper("NUL link", "x", arxiv_id="2606.00004", url="https://x/\x00"),
-                "a" * 100: Paper("Long id", "x", arxiv_id="a" * 100)}
+        bad |= {
+            "2606.00003": Paper("Over 2^31", "x", arxiv_id="2606.00003", upvotes=2**31),
+            "2606.00004": Paper("NUL link", "x", arxiv_id="2606.00004", url="https://x/\x00"),
+            "a" * 100: Paper("Long id", "x", arxiv_id="a" * 100),
+        }
     papers = good[:700] + list(bad.values())[:2] + good[700:1500] + list(bad.values())[2:] + good[1500:]
 
     with UnitOfWork(engine) as uow:
@@ -157,11 +180,13 @@ def race(database_url: str, engine: Engine, first: list[Paper], second: list[Pap
     return a[0], result
 
 
-def test_a_paper_stored_by_another_process_since_we_looked_is_merged_into_not_an_error(database_url: str,
-                                                                                       engine: Engine) -> None:
+def test_a_paper_stored_by_another_process_since_we_looked_is_merged_into_not_an_error(
+    database_url: str, engine: Engine
+) -> None:
     first = [Paper(f"Paper {n}", "x", arxiv_id=f"2605.{n:05d}", upvotes=1) for n in range(1, 3_001)]
-    second = [p.with_changes(upvotes=5) for p in first[1_000:]] + [Paper(f"Paper {n}", "x", arxiv_id=f"2605.{n:05d}")
-                                                                  for n in range(3_001, 4_001)]
+    second = [p.with_changes(upvotes=5) for p in first[1_000:]] + [
+        Paper(f"Paper {n}", "x", arxiv_id=f"2605.{n:05d}") for n in range(3_001, 4_001)
+    ]
     a, b = race(database_url, engine, first, second)
 
     assert type(a).__name__ == type(b).__name__ == "MergeResult", (a, b)
@@ -174,15 +199,20 @@ def test_a_paper_stored_by_another_process_since_we_looked_is_merged_into_not_an
         assert uow.papers.get("2605.01001").upvotes == 5 and uow.papers.get("2605.00001").upvotes == 1  # type: ignore[union-attr]
 
 
-def test_a_paper_changed_by_another_process_since_we_read_it_keeps_both_changes(database_url: str,
-                                                                               engine: Engine) -> None:
+def test_a_paper_changed_by_another_process_since_we_read_it_keeps_both_changes(
+    database_url: str, engine: Engine
+) -> None:
     stored = Paper("Go-Explore", "x", arxiv_id="1901.10995", categories=("cs.LG",), upvotes=1)
     with UnitOfWork(engine) as uow:
         uow.papers.merge([stored])
         uow.commit()
 
-    race(database_url, engine, [stored.with_changes(categories=("cs.AI",), upvotes=3)],
-         [stored.with_changes(categories=("cs.RO",), upvotes=2)])
+    race(
+        database_url,
+        engine,
+        [stored.with_changes(categories=("cs.AI",), upvotes=3)],
+        [stored.with_changes(categories=("cs.RO",), upvotes=2)],
+    )
 
     with UnitOfWork(engine) as uow:
         paper = uow.papers.get("1901.10995")
@@ -213,8 +243,14 @@ def test_a_summary_counts_every_problem_but_keeps_a_readable_number() -> None:
 
 
 def papers_bot(args: list[str], database_url: str, cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([str(PAPERS_BOT), *args], env={"DATABASE_URL": database_url}, cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [str(PAPERS_BOT), *args],
+        env={"DATABASE_URL": database_url},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finished(process: subprocess.Popen[str]) -> tuple[int, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from adapters.terminal.render import render_digest
 from bot.chat import replies as r
@@ -46,7 +46,7 @@ def test_a_command_over_1000_characters_is_refused_before_it_is_read(chat: Chat)
 
 def test_the_26th_subscription_is_refused(chat: Chat) -> None:
     chat.app.service.rate = CommandRate(per_minute=1_000)  # this test is about subscriptions, not flooding
-    slugs = sorted(topic.slug for topic in chat.app.taxonomy)[:MAX_SUBSCRIPTIONS + 1]
+    slugs = sorted(topic.slug for topic in chat.app.taxonomy)[: MAX_SUBSCRIPTIONS + 1]
     for slug in slugs[:MAX_SUBSCRIPTIONS]:
         assert isinstance(chat.reply(f"/papers subscribe {slug}"), r.Subscribed), slug
 
@@ -89,15 +89,21 @@ def test_the_post_holds_its_cap_and_the_preview_holds_everything(chat: Chat) -> 
     assert isinstance(preview, r.DigestPreview)
     assert len(preview.digest.matches) > 10 and preview.digest.more == 0
     sender = RecordingSender()
-    deliver_due(chat.app.engine, chat.app.matcher, {"terminal": sender}, datetime.now(timezone.utc), force=True,
-                cap=chat.app.settings.digest_cap)
+    deliver_due(
+        chat.app.engine,
+        chat.app.matcher,
+        {"terminal": sender},
+        datetime.now(UTC),
+        force=True,
+        cap=chat.app.settings.digest_cap,
+    )
     assert len(sender.posted_keys()) == chat.app.settings.digest_cap == 10
 
 
 def test_a_capped_post_says_how_many_more_and_where(chat: Chat) -> None:
     chat.say("/papers subscribe reinforcement-learning")
     with UnitOfWork(chat.app.engine) as uow:
-        post = build_digest(uow, chat.app.matcher, chat.channel, datetime.now(timezone.utc), cap=3)
+        post = build_digest(uow, chat.app.matcher, chat.channel, datetime.now(UTC), cap=3)
     answer = render_digest(post)
     assert post.more > 0 and answer.endswith(f"… and {post.more} more: /papers digest shows them.")
     assert re.search(r"(?m)^3\. ", answer) and not re.search(r"(?m)^4\. ", answer)

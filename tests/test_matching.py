@@ -1,7 +1,7 @@
 """Matching papers to subscriptions as a researcher would: the seed page, fields, senses, ranking."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,11 +19,73 @@ MATCHER = Matcher(TAXONOMY)
 # abstract. Papers not listed are "partial": LLM/agent work near RL (SPRING, Meta-Explore VLN,
 # ToolChain*, B-STaR, Odyssey, NAS with an RL controller, RL-stage idea generation, ...).
 RL_PAPERS = {
-    3, 5, 8, 10, 12, 14, 15, 18, 19, 20, 25, 26, 27, 28, 30, 31, 32, 34, 35, 38, 44, 45, 46, 47, 48,
-    49, 50, 51, 53, 55, 56, 57, 58, 60, 61, 65, 66, 68, 69, 71,
+    3,
+    5,
+    8,
+    10,
+    12,
+    14,
+    15,
+    18,
+    19,
+    20,
+    25,
+    26,
+    27,
+    28,
+    30,
+    31,
+    32,
+    34,
+    35,
+    38,
+    44,
+    45,
+    46,
+    47,
+    48,
+    49,
+    50,
+    51,
+    53,
+    55,
+    56,
+    57,
+    58,
+    60,
+    61,
+    65,
+    66,
+    68,
+    69,
+    71,
 }
 NOT_RL = {
-    0, 2, 4, 6, 7, 9, 11, 13, 16, 17, 21, 22, 23, 24, 33, 36, 37, 39, 40, 41, 54, 59, 62, 70, 72,
+    0,
+    2,
+    4,
+    6,
+    7,
+    9,
+    11,
+    13,
+    16,
+    17,
+    21,
+    22,
+    23,
+    24,
+    33,
+    36,
+    37,
+    39,
+    40,
+    41,
+    54,
+    59,
+    62,
+    70,
+    72,
 }
 
 
@@ -65,7 +127,9 @@ def test_exploration_in_another_sense_is_not_rl():
 
 
 def test_acronyms_are_case_sensitive():
-    assert match("reinforcement-learning", paper("Scaling RL for agents", "We scale RL with policy rewards.")) is not None
+    assert (
+        match("reinforcement-learning", paper("Scaling RL for agents", "We scale RL with policy rewards.")) is not None
+    )
     assert match("reinforcement-learning", paper("Learning rl-style curves", "curves of rl and url.")) is None
 
 
@@ -73,7 +137,11 @@ def test_title_outweighs_keywords_outweighs_abstract():
     in_title = match("graph-neural-networks", paper("Graph neural networks for traffic"))
     in_keywords = match("graph-neural-networks", paper("Traffic", ai_keywords=("graph neural network",)))
     in_abstract = match(
-        "graph-neural-networks", paper("Traffic", "We propose a graph neural network (GNN) for traffic. The GNN uses message passing over road graphs.")
+        "graph-neural-networks",
+        paper(
+            "Traffic",
+            "We propose a graph neural network (GNN) for traffic. The GNN uses message passing over road graphs.",
+        ),
     )
     assert in_title.score > in_keywords.score > in_abstract.score >= 0.5
 
@@ -124,12 +192,16 @@ def test_and_needs_both_or_needs_either():
 
 
 def test_ranking_relevance_then_upvotes_then_freshness():
-    old = datetime(2026, 6, 1, tzinfo=timezone.utc)
-    new = datetime(2026, 6, 2, tzinfo=timezone.utc)
-    strong = paper("Policy gradient tricks", "An RL agent with reward shaping and exploration.", upvotes=1, published_at=old)
+    old = datetime(2026, 6, 1, tzinfo=UTC)
+    new = datetime(2026, 6, 2, tzinfo=UTC)
+    strong = paper(
+        "Policy gradient tricks", "An RL agent with reward shaping and exploration.", upvotes=1, published_at=old
+    )
     popular = paper("Policy gradient tricks", "", upvotes=50, published_at=old)
     fresh = paper("Policy gradient tricks II", "", upvotes=50, published_at=new)
-    passing = paper("A study of transformers", "Unlike reinforcement learning, we use rewards and a policy.", upvotes=99)
+    passing = paper(
+        "A study of transformers", "Unlike reinforcement learning, we use rewards and a policy.", upvotes=99
+    )
     ranked = MATCHER.match_many(parse_query("reinforcement-learning", TAXONOMY), [passing, popular, strong, fresh])
     assert [m.paper for m in ranked] == [strong, fresh, popular]  # a passing mention is not enough
     assert all(0.5 <= m.score < 1 for m in ranked)

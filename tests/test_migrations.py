@@ -54,18 +54,27 @@ def test_a_migrated_database_searches_like_a_created_one(empty: Engine) -> None:
 def test_a_database_at_the_first_revision_is_upgraded_with_its_papers(empty: Engine) -> None:
     upgrade_to(empty, "0001")
     with UnitOfWork(empty) as uow:
-        uow.papers.merge([Paper("Go-Explore: hard exploration", "Sparse rewards.", arxiv_id="1901.10995"),
-                          Paper("Graph Networks", "Message passing.", arxiv_id="2001.00001")])
+        uow.papers.merge(
+            [
+                Paper("Go-Explore: hard exploration", "Sparse rewards.", arxiv_id="1901.10995"),
+                Paper("Graph Networks", "Message passing.", arxiv_id="2001.00001"),
+            ]
+        )
         uow.commit()
     ensure_schema(empty)
     with empty.connect() as conn:
         names = inspect(conn).get_table_names() + [c["name"] for c in inspect(conn).get_columns("paper")]
         assert current_revision(conn) == head_revision() and not {"paper_fts", "search_title"} & set(names)
     with UnitOfWork(empty) as uow:  # the triggers left behind no longer name the dropped index
-        uow.papers.merge([Paper("Go-Explore: remember and return", "Dense rewards.", arxiv_id="1901.10995", source="arxiv")])
+        uow.papers.merge(
+            [Paper("Go-Explore: remember and return", "Dense rewards.", arxiv_id="1901.10995", source="arxiv")]
+        )
         uow.session.execute(text("DELETE FROM paper WHERE arxiv_id = '2001.00001'"))
         uow.commit()
-        assert abstract_candidates(uow.session, [["dense"]], 5) != [] and abstract_candidates(uow.session, [["message"]], 5) == []
+        assert (
+            abstract_candidates(uow.session, [["dense"]], 5) != []
+            and abstract_candidates(uow.session, [["message"]], 5) == []
+        )
     assert [f.paper.title for f in Finder(empty).find("remember and return")] == ["Go-Explore: remember and return"]
 
 

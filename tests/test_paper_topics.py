@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -16,12 +16,19 @@ from bot.relevance.topics import Taxonomy, default_taxonomy
 from storage.tables import PaperEvidenceRow, PaperTopicRow
 from storage.uow import UnitOfWork
 
-NOW = datetime.now(timezone.utc)
-RL = Paper("Offline reinforcement learning with sparse rewards",
-           "We study offline RL where the reward signal is sparse, and learn a policy from logged data.",
-           arxiv_id="2611.00001", published_at=NOW - timedelta(days=1))
-VISION = Paper("A vision transformer for crop disease detection",
-               "Images of leaves are classified by a transformer.", arxiv_id="2611.00002", published_at=NOW - timedelta(days=1))
+NOW = datetime.now(UTC)
+RL = Paper(
+    "Offline reinforcement learning with sparse rewards",
+    "We study offline RL where the reward signal is sparse, and learn a policy from logged data.",
+    arxiv_id="2611.00001",
+    published_at=NOW - timedelta(days=1),
+)
+VISION = Paper(
+    "A vision transformer for crop disease detection",
+    "Images of leaves are classified by a transformer.",
+    arxiv_id="2611.00002",
+    published_at=NOW - timedelta(days=1),
+)
 
 
 def store(engine: Engine, *papers: Paper) -> None:
@@ -32,7 +39,9 @@ def store(engine: Engine, *papers: Paper) -> None:
 
 def stored_topics(engine: Engine, key: str) -> dict[str, float]:
     with UnitOfWork(engine) as uow:
-        rows = uow.session.execute(select(PaperTopicRow.topic, PaperTopicRow.points).where(PaperTopicRow.paper_key == key))
+        rows = uow.session.execute(
+            select(PaperTopicRow.topic, PaperTopicRow.points).where(PaperTopicRow.paper_key == key)
+        )
         return dict(rows.all())
 
 
@@ -56,15 +65,20 @@ def test_matching_from_stored_evidence_reads_no_paper_again(engine: Engine) -> N
     assert all(text._keys is None for text in texts.values())  # topics need no text: only a phrase reads it
     found = fresh.evaluate(parse_query("reinforcement-learning", fresh.matcher.taxonomy), [RL, VISION])
     assert [m.paper.key for m in found] == [RL.key]
-    assert found[0].why == Matcher(default_taxonomy()).match(parse_query("reinforcement-learning", default_taxonomy()), RL).why
+    assert (
+        found[0].why
+        == Matcher(default_taxonomy()).match(parse_query("reinforcement-learning", default_taxonomy()), RL).why
+    )
 
 
 def test_a_changed_abstract_is_read_again_before_it_is_matched(engine: Engine) -> None:
     store(engine, VISION)
     topics = PaperTopics(engine, Matcher(default_taxonomy()))
     topics.texts([VISION])
-    rewritten = VISION.with_changes(abstract="We cast leaf photography as reinforcement learning: an RL agent learns "
-                                   "a policy from a sparse reward, and deep reinforcement learning beats the heuristics.")
+    rewritten = VISION.with_changes(
+        abstract="We cast leaf photography as reinforcement learning: an RL agent learns "
+        "a policy from a sparse reward, and deep reinforcement learning beats the heuristics."
+    )
 
     found = topics.evaluate(parse_query("reinforcement-learning", topics.matcher.taxonomy), [rewritten])
 
@@ -77,7 +91,9 @@ def test_new_topics_make_stored_evidence_stale_and_it_is_read_again(engine: Engi
     bundled = PaperTopics(engine, Matcher(default_taxonomy()))
     bundled.texts([VISION])
     extra = tmp_path / "topics.toml"
-    extra.write_text('[plant-pathology]\nname = "plant pathology"\naliases = ["crop disease"]\nparent = "computer-vision"\n')
+    extra.write_text(
+        '[plant-pathology]\nname = "plant pathology"\naliases = ["crop disease"]\nparent = "computer-vision"\n'
+    )
     deployment = PaperTopics(engine, Matcher(Taxonomy.load(extra)))
     assert deployment.version != bundled.version
 
@@ -90,8 +106,15 @@ def test_new_topics_make_stored_evidence_stale_and_it_is_read_again(engine: Engi
 
 
 def test_the_background_job_reads_every_stale_paper_again(engine: Engine, tmp_path: Path) -> None:
-    old = [Paper(f"Reinforcement learning paper {n}", "A policy and a reward.", arxiv_id=f"2401.{n:05d}",
-                 published_at=NOW - timedelta(days=400)) for n in range(30)]
+    old = [
+        Paper(
+            f"Reinforcement learning paper {n}",
+            "A policy and a reward.",
+            arxiv_id=f"2401.{n:05d}",
+            published_at=NOW - timedelta(days=400),
+        )
+        for n in range(30)
+    ]
     store(engine, RL, *old)
     topics = PaperTopics(engine, Matcher(default_taxonomy()))
 

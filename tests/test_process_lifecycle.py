@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +34,27 @@ OURS = ("SLACK_", "DISCORD_", "PORT", "DATABASE_URL", "LOG_", "RUNTIME_DIR", "DE
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith(OURS)}
-    return env | {"DATABASE_URL": f"sqlite:///{tmp_path / 'papers.db'}", "RUNTIME_DIR": str(tmp_path / "run"),
-                  "PYTHONUNBUFFERED": "1"} | extra
+    return (
+        env
+        | {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'papers.db'}",
+            "RUNTIME_DIR": str(tmp_path / "run"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        | extra
+    )
 
 
 def papers_bot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(PAPERS_BOT), *args], env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [str(PAPERS_BOT), *args],
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def wait_for(condition: Any, what: str, limit: float = 60.0) -> None:
@@ -53,7 +67,7 @@ def wait_for(condition: Any, what: str, limit: float = 60.0) -> None:
 class SlowPosts(_AppHandler):
     """Each chat.postMessage takes a while, so that a stop request arrives with one in flight."""
 
-    def _chat_postMessage(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:  # noqa: N802
+    def _chat_postMessage(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         time.sleep(0.5)
         return super()._chat_postMessage(params)
 
@@ -73,21 +87,39 @@ def sources() -> Iterator[SourcesServer]:
 
 
 def test_the_clock_catches_up_reports_health_logs_json_and_stops_cleanly_on_sigterm(
-        tmp_path: Path, slow_slack: SlackAPI, sources: SourcesServer) -> None:
-    env = environment(tmp_path, SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=slow_slack.url, HF_API_URL=sources.url,
-                      ARXIV_API_URL=f"{sources.url}/api/query", ARXIV_RSS_URL=f"{sources.url}/rss",
-                      DEFAULT_SCHEDULE_TIME="00:00", DEFAULT_SCHEDULE_CADENCE="daily", LOG_FORMAT="json")
+    tmp_path: Path, slow_slack: SlackAPI, sources: SourcesServer
+) -> None:
+    env = environment(
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_API_URL=slow_slack.url,
+        HF_API_URL=sources.url,
+        ARXIV_API_URL=f"{sources.url}/api/query",
+        ARXIV_RSS_URL=f"{sources.url}/rss",
+        DEFAULT_SCHEDULE_TIME="00:00",
+        DEFAULT_SCHEDULE_CADENCE="daily",
+        LOG_FORMAT="json",
+    )
     subscribed = papers_bot(["say", "slack:T1:C1", "/papers subscribe reinforcement-learning"], env, tmp_path)
     assert subscribed.returncode == 0, subscribed.stderr
     engine = make_engine(env["DATABASE_URL"])
     with engine.begin() as conn:  # subscribed yesterday: today's 00:00 post is due
-        conn.execute(update(ChannelRow).values(created_at=datetime.now(timezone.utc) - timedelta(days=1)))
+        conn.execute(update(ChannelRow).values(created_at=datetime.now(UTC) - timedelta(days=1)))
     before = papers_bot(["health", "clock"], env, tmp_path)
-    assert (before.returncode, before.stderr) == (1, f"The clock process has no heartbeat in {tmp_path / 'run'} "
-                                                     "(starting, or not running).\n")
+    assert (before.returncode, before.stderr) == (
+        1,
+        f"The clock process has no heartbeat in {tmp_path / 'run'} (starting, or not running).\n",
+    )
 
-    clock = subprocess.Popen([str(PAPERS_BOT), "run", "--only", "scheduler"], env=env, cwd=tmp_path,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    clock = subprocess.Popen(
+        [str(PAPERS_BOT), "run", "--only", "scheduler"],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_for(lambda: (tmp_path / "run" / "scheduler.heartbeat").exists(), "the clock's first heartbeat")
         running = papers_bot(["health", "clock"], env, tmp_path)
@@ -115,25 +147,31 @@ def test_the_clock_catches_up_reports_health_logs_json_and_stops_cleanly_on_sigt
     messages = [line["message"] for line in lines]
     stop = messages.index("SIGTERM received: finishing the work in hand, then stopping")
     assert [m for m in messages[stop:] if m.startswith("delivery pass:")] == [  # the pass was in flight, and ended
-        "delivery pass: 1 due, 1 posted, 0 quiet, 0 failed, 0 paused"] and messages[-1] == "stopped"
+        "delivery pass: 1 due, 1 posted, 0 quiet, 0 failed, 0 paused"
+    ] and messages[-1] == "stopped"
     assert {"time", "level", "logger", "message"} <= set(lines[0]) and out == ""
     assert any(line["level"] == "INFO" for line in lines)  # `run` logs at INFO without -v
 
 
 def test_health_needs_a_fresh_heartbeat_and_a_database_that_answers(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'papers.db'}", runtime_dir=tmp_path / "run")
+    settings = Settings(
+        _env_file=None, database_url=f"sqlite:///{tmp_path / 'papers.db'}", runtime_dir=tmp_path / "run"
+    )
     assert health_problem(settings, ["discord"]) == (
-        f"There is no database at {tmp_path / 'papers.db'} yet (DATABASE_URL); `papers-bot db upgrade` creates it.")
+        f"There is no database at {tmp_path / 'papers.db'} yet (DATABASE_URL); `papers-bot db upgrade` creates it."
+    )
     create_schema(make_engine(settings.database_url))
     assert health_problem(settings, ["discord"]) == (
-        f"The worker process has no heartbeat in {tmp_path / 'run'} (starting, or not running).")
+        f"The worker process has no heartbeat in {tmp_path / 'run'} (starting, or not running)."
+    )
     beat = Heartbeat(tmp_path / "run", "discord")
     beat.beat()
     assert health_problem(settings, ["discord"]) is None
     old = time.time() - STALE_SECONDS - 60
     os.utime(beat.path, (old, old))
     assert health_problem(settings, ["discord"]) == (
-        "The worker process last beat 180 s ago (more than 120 s): its loop is stuck.")
+        "The worker process last beat 180 s ago (more than 120 s): its loop is stuck."
+    )
 
     env = environment(tmp_path)
     beat.beat()
@@ -154,7 +192,7 @@ def test_the_web_process_is_healthy_when_its_healthz_answers(tmp_path: Path) -> 
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     class Healthz(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200 if self.path == "/healthz" else 404)
             self.end_headers()
 
@@ -169,7 +207,9 @@ def test_the_web_process_is_healthy_when_its_healthz_answers(tmp_path: Path) -> 
         server.shutdown()
     down = papers_bot(["health", "web"], env | {"PORT": str(server.server_address[1])}, tmp_path)
     assert (up.returncode, down.returncode) == (0, 1)
-    assert down.stderr.startswith(f"The web process does not answer at http://127.0.0.1:{server.server_address[1]}/healthz")
+    assert down.stderr.startswith(
+        f"The web process does not answer at http://127.0.0.1:{server.server_address[1]}/healthz"
+    )
 
 
 def test_log_levels_follow_the_command_the_flag_and_log_level() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from bot.delivery.schedule import due_slot, next_slot, parse_schedule
 from bot.domain import Schedule
 from bot.errors import BadSchedule
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def utc(*args: int) -> datetime:
@@ -79,15 +79,18 @@ def test_naive_database_times_are_utc() -> None:
     assert due_slot(daily, datetime(2026, 11, 25, 9), utc(2026, 11, 25, 12)) is None
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    ("9:30", Schedule(time(9, 30), "UTC", "weekdays")),
-    ("09:30 europe/paris", Schedule(time(9, 30), "Europe/Paris", "weekdays")),
-    ("9am America/New_York daily", Schedule(time(9, 0), "America/New_York", "daily")),
-    ("5:15pm utc weekly fri", Schedule(time(17, 15), "UTC", "weekly", 4)),
-    ("08:00 weekly Monday Asia/Tokyo", Schedule(time(8, 0), "Asia/Tokyo", "weekly", 0)),
-    ("08:00 New York", Schedule(time(8, 0), "America/New_York", "weekdays")),
-    ("12am daily", Schedule(time(0, 0), "UTC", "daily")),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("9:30", Schedule(time(9, 30), "UTC", "weekdays")),
+        ("09:30 europe/paris", Schedule(time(9, 30), "Europe/Paris", "weekdays")),
+        ("9am America/New_York daily", Schedule(time(9, 0), "America/New_York", "daily")),
+        ("5:15pm utc weekly fri", Schedule(time(17, 15), "UTC", "weekly", 4)),
+        ("08:00 weekly Monday Asia/Tokyo", Schedule(time(8, 0), "Asia/Tokyo", "weekly", 0)),
+        ("08:00 New York", Schedule(time(8, 0), "America/New_York", "weekdays")),
+        ("12am daily", Schedule(time(0, 0), "UTC", "daily")),
+    ],
+)
 def test_parse_schedule(args: str, expected: Schedule) -> None:
     assert parse_schedule(args) == expected
 
@@ -96,17 +99,20 @@ def test_parse_uses_the_default_time_zone() -> None:
     assert parse_schedule("10:00", default_tz="Europe/Berlin").tz == "Europe/Berlin"
 
 
-@pytest.mark.parametrize(("args", "says"), [
-    ("25:99", "`25:99` is not a time of day"),
-    ("9", "is not a time of day"),
-    ("13pm", "is not a time of day"),
-    ("10:00 Mars/Olympus", "`Mars/Olympus` is not a time zone I know"),
-    ("10:00 Europe/Pari", "Did you mean Europe/Paris"),
-    ("10:00 UTC weekly", "`weekly` needs a day"),
-    ("10:00 UTC weekly someday", "not a day of the week"),
-    ("10:00 UTC daily soon", "I don't understand `soon`"),
-    ("", "Tell me a time"),
-])
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        ("25:99", "`25:99` is not a time of day"),
+        ("9", "is not a time of day"),
+        ("13pm", "is not a time of day"),
+        ("10:00 Mars/Olympus", "`Mars/Olympus` is not a time zone I know"),
+        ("10:00 Europe/Pari", "Did you mean Europe/Paris"),
+        ("10:00 UTC weekly", "`weekly` needs a day"),
+        ("10:00 UTC weekly someday", "not a day of the week"),
+        ("10:00 UTC daily soon", "I don't understand `soon`"),
+        ("", "Tell me a time"),
+    ],
+)
 def test_bad_schedules_get_one_clear_sentence(args: str, says: str) -> None:
     with pytest.raises(BadSchedule) as caught:
         parse_schedule(args)

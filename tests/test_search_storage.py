@@ -10,8 +10,12 @@ from storage.search import FEW, abstract_candidates, last_paper_id, title_rows, 
 from storage.uow import UnitOfWork
 
 PAPERS = [
-    Paper("Go-Explore: a New Approach for Hard-Exploration Problems", "Intelligent exploration with sparse rewards.",
-          arxiv_id="1901.10995", authors=("Adrien Ecoffet", "Jeff Clune")),
+    Paper(
+        "Go-Explore: a New Approach for Hard-Exploration Problems",
+        "Intelligent exploration with sparse rewards.",
+        arxiv_id="1901.10995",
+        authors=("Adrien Ecoffet", "Jeff Clune"),
+    ),
     Paper("Graph Networks", "Message passing between nodes.", arxiv_id="2001.00001", authors=("Zorah Lähner",)),
     Paper("Deep Graph Exploration", "Curiosity on graphs.", arxiv_id="2001.00002"),
 ]
@@ -33,7 +37,15 @@ def ids(engine: Engine, groups: list[list[str]], limit: int = 10) -> list[str]:
 
 
 def test_words_of_keeps_words_and_nothing_else() -> None:
-    assert words_of('))) AND NOT ((( "explor*" NEAR(go, 2) -x: Lähner_2') == ["and", "not", "explor", "near", "go", "2", "lahner"]
+    assert words_of('))) AND NOT ((( "explor*" NEAR(go, 2) -x: Lähner_2') == [
+        "and",
+        "not",
+        "explor",
+        "near",
+        "go",
+        "2",
+        "lahner",
+    ]
     assert words_of("") == [] and words_of('"" * ^ :') == []
     assert len(words_of("word " * 100)) == 1 and len(words_of(" ".join(f"w{i}" for i in range(100)))) == 32
     assert tokens("Go-Explore: Hard-Exploration") == ["go", "explore", "hard", "exploration"]
@@ -42,7 +54,9 @@ def test_words_of_keeps_words_and_nothing_else() -> None:
 def test_abstracts_holding_every_word_come_first_stemmed_and_repaired(stored: Engine) -> None:
     assert ids(stored, [["passing"]]) == ["2001.00001"]
     assert ids(stored, [["rewarded"]]) == ["1901.10995"]  # stemmed: rewards
-    assert ids(stored, [["exploraton", "intelligent"], ["sparse"]]) == ["1901.10995"]  # one spelling of a group is enough
+    assert ids(stored, [["exploraton", "intelligent"], ["sparse"]]) == [
+        "1901.10995"
+    ]  # one spelling of a group is enough
     assert ids(stored, [["curiosity"], ["message"]]) == []  # two words: both are needed
     assert ids(stored, [["zzzz"]]) == [] and ids(stored, []) == [] and ids(stored, [[]]) == []
 

@@ -82,15 +82,26 @@ def test_no_command_line_option_takes_a_token() -> None:
     # Arguments show up in `ps`, shell history and CI logs; secrets belong in the environment.
     command = typer.main.get_command(cli)
     names = []
-    for sub in [command, *getattr(command, "commands", {}).values(), *getattr(command.commands.get("db"), "commands", {}).values()]:
+    for sub in [
+        command,
+        *getattr(command, "commands", {}).values(),
+        *getattr(command.commands.get("db"), "commands", {}).values(),
+    ]:
         names += [name for param in sub.params for name in getattr(param, "opts", [])]
     assert names and not [n for n in names if any(w in n.lower() for w in ("token", "secret", "key", "password"))]
 
 
 def test_settings_never_print_a_secret() -> None:
-    settings = Settings(_env_file=None, database_url="sqlite://", slack_bot_token=SLACK_BOT, slack_app_token=SLACK_APP,
-                        slack_signing_secret=SIGNING, slack_client_secret=CLIENT_SECRET, discord_token=DISCORD,
-                        slack_token_key=TOKEN_KEY)
+    settings = Settings(
+        _env_file=None,
+        database_url="sqlite://",
+        slack_bot_token=SLACK_BOT,
+        slack_app_token=SLACK_APP,
+        slack_signing_secret=SIGNING,
+        slack_client_secret=CLIENT_SECRET,
+        discord_token=DISCORD,
+        slack_token_key=TOKEN_KEY,
+    )
     for shown in (repr(settings), str(settings), settings.model_dump_json(), f"{settings.model_dump()}"):
         assert_no_secret(shown, "Settings")
 
@@ -108,20 +119,44 @@ class RunAtOnce(Executor):
 
 
 def slash_command(text: str, secret: str) -> BoltRequest:
-    body = urlencode({"token": "legacy", "team_id": "T1", "channel_id": "C1", "user_id": "U1", "user_name": "ana",
-                      "command": "/papers", "text": text, "api_app_id": "A1", "trigger_id": "1.2.3",
-                      "response_url": "http://127.0.0.1:9/respond"})
+    body = urlencode(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "channel_id": "C1",
+            "user_id": "U1",
+            "user_name": "ana",
+            "command": "/papers",
+            "text": text,
+            "api_app_id": "A1",
+            "trigger_id": "1.2.3",
+            "response_url": "http://127.0.0.1:9/respond",
+        }
+    )
     timestamp = str(int(time.time()))
     signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
-    return BoltRequest(body=body, headers={"content-type": "application/x-www-form-urlencoded",
-                                           "x-slack-request-timestamp": timestamp, "x-slack-signature": signature})
+    return BoltRequest(
+        body=body,
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "x-slack-request-timestamp": timestamp,
+            "x-slack-signature": signature,
+        },
+    )
 
 
-def test_a_full_run_logs_no_secret(caplog: pytest.LogCaptureFixture, tmp_path: Path, slack: SlackAPI,
-                                   discord_api: DiscordStandIn) -> None:
+def test_a_full_run_logs_no_secret(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path, slack: SlackAPI, discord_api: DiscordStandIn
+) -> None:
     caplog.set_level(logging.DEBUG)
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'papers.db'}", slack_bot_token=SLACK_BOT,
-                        slack_signing_secret=SIGNING, slack_api_url=slack.url, discord_token=DISCORD)
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'papers.db'}",
+        slack_bot_token=SLACK_BOT,
+        slack_signing_secret=SIGNING,
+        slack_api_url=slack.url,
+        discord_token=DISCORD,
+    )
     app = build_app(settings)
     for channel in (SLACK_CHANNEL, DISCORD_CHANNEL):
         app.service.answer(channel, Actor("U1", "ana"), "/papers subscribe reinforcement-learning")
@@ -144,31 +179,59 @@ def test_a_full_run_logs_no_secret(caplog: pytest.LogCaptureFixture, tmp_path: P
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("SLACK_", "DISCORD_", "PORT", "LOG_", "RUNTIME_DIR", "HF_", "ARXIV_"))}
-    return env | {"DATABASE_URL": f"sqlite:///{tmp_path / 'papers.db'}", "PYTHONUNBUFFERED": "1",
-                  "RUNTIME_DIR": str(tmp_path / "run")} | extra
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("SLACK_", "DISCORD_", "PORT", "LOG_", "RUNTIME_DIR", "HF_", "ARXIV_"))
+    }
+    return (
+        env
+        | {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'papers.db'}",
+            "PYTHONUNBUFFERED": "1",
+            "RUNTIME_DIR": str(tmp_path / "run"),
+        }
+        | extra
+    )
 
 
-def papers_bot(args: list[str], env: dict[str, str], cwd: Path, debug: bool = False) -> subprocess.CompletedProcess[str]:
+def papers_bot(
+    args: list[str], env: dict[str, str], cwd: Path, debug: bool = False
+) -> subprocess.CompletedProcess[str]:
     """`papers-bot ARGS`; with `debug` every logger at DEBUG (the CLI's `-v` stops at INFO)."""
     if debug:
         # The Discord stand-in's address is set the way tests set it in-process (production has no such knob).
-        command = [sys.executable, "-c", "import logging, os, sys; logging.basicConfig(level=logging.DEBUG); "
-                   "import discord.http; discord.http.Route.BASE = os.environ.get('PAPERS_TEST_DISCORD_BASE', "
-                   "discord.http.Route.BASE); from adapters.cli import main; sys.argv[0] = 'papers-bot'; main()", *args]
+        command = [
+            sys.executable,
+            "-c",
+            "import logging, os, sys; logging.basicConfig(level=logging.DEBUG); "
+            "import discord.http; discord.http.Route.BASE = os.environ.get('PAPERS_TEST_DISCORD_BASE', "
+            "discord.http.Route.BASE); from adapters.cli import main; sys.argv[0] = 'papers-bot'; main()",
+            *args,
+        ]
     else:
         command = [str(PAPERS_BOT), *args]
-    return subprocess.run(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_say_and_deliver_print_no_secret(tmp_path: Path, slack: SlackAPI, discord_api: DiscordStandIn) -> None:
-    env = environment(tmp_path, SLACK_BOT_TOKEN=SLACK_BOT, SLACK_APP_TOKEN=SLACK_APP, SLACK_SIGNING_SECRET=SIGNING,
-                      SLACK_CLIENT_SECRET=CLIENT_SECRET, SLACK_TOKEN_KEY=TOKEN_KEY, DISCORD_TOKEN=DISCORD,
-                      SLACK_API_URL=slack.url, PAPERS_TEST_DISCORD_BASE=f"http://127.0.0.1:{discord_api.port}/api/v10")
-    runs = [papers_bot(["-v", "say", str(channel), "/papers subscribe reinforcement-learning"], env, tmp_path)
-            for channel in (SLACK_CHANNEL, DISCORD_CHANNEL)]
+    env = environment(
+        tmp_path,
+        SLACK_BOT_TOKEN=SLACK_BOT,
+        SLACK_APP_TOKEN=SLACK_APP,
+        SLACK_SIGNING_SECRET=SIGNING,
+        SLACK_CLIENT_SECRET=CLIENT_SECRET,
+        SLACK_TOKEN_KEY=TOKEN_KEY,
+        DISCORD_TOKEN=DISCORD,
+        SLACK_API_URL=slack.url,
+        PAPERS_TEST_DISCORD_BASE=f"http://127.0.0.1:{discord_api.port}/api/v10",
+    )
+    runs = [
+        papers_bot(["-v", "say", str(channel), "/papers subscribe reinforcement-learning"], env, tmp_path)
+        for channel in (SLACK_CHANNEL, DISCORD_CHANNEL)
+    ]
     runs.append(papers_bot(["-v", "say", "slack:T1:C1", "/papers frobnicate"], env, tmp_path))
     runs.append(papers_bot(["-v", "say", "discord:100:200", "/papers status"], env, tmp_path))
     runs.append(papers_bot(["-v", "deliver", "--now"], env, tmp_path, debug=True))
@@ -179,7 +242,9 @@ def test_say_and_deliver_print_no_secret(tmp_path: Path, slack: SlackAPI, discor
         assert_no_secret(run.stderr, f"stderr of {run.args[-2:]}")
     assert "DEBUG" in runs[-1].stderr  # the DEBUG run really logged at DEBUG
     assert "Unclosed" not in runs[-1].stderr  # the pass closed the connections it opened
-    assert SLACK_BOT in slack.state.token_for("chat.postMessage"), runs[-1].stderr[-3000:]  # and really delivered, with the tokens
+    assert SLACK_BOT in slack.state.token_for("chat.postMessage"), runs[-1].stderr[
+        -3000:
+    ]  # and really delivered, with the tokens
     assert discord_api.posts("/channels/200/messages"), runs[-1].stderr[-3000:]
 
 
@@ -195,8 +260,10 @@ def test_run_refuses_http_mode_without_a_signing_secret(tmp_path: Path, port: st
     run = papers_bot(["run"], env, tmp_path)
 
     assert run.returncode == 2
-    assert run.stderr.strip() == ("Slack HTTP mode needs SLACK_SIGNING_SECRET (Basic Information > App Credentials) "
-                                  "to verify that requests come from Slack, so papers-bot will not start without it.")
+    assert run.stderr.strip() == (
+        "Slack HTTP mode needs SLACK_SIGNING_SECRET (Basic Information > App Credentials) "
+        "to verify that requests come from Slack, so papers-bot will not start without it."
+    )
     assert_no_secret(run.stdout + run.stderr, "papers-bot run")
 
 
@@ -205,7 +272,7 @@ def test_run_refuses_http_mode_without_a_signing_secret(tmp_path: Path, port: st
 DB_PASSWORD = "SECRET-db-pass-5h6n"
 # Injected into a process through PYTHONPATH: every outgoing connection fails with an error no SDK
 # expects, so that the crash comes from deep inside the platform clients, where tokens sit in locals.
-CRASH_ON_CONNECT = '''
+CRASH_ON_CONNECT = """
 import socket
 def connect(self, address):
     raise RuntimeError("injected crash: no connection today")
@@ -214,20 +281,33 @@ def getaddrinfo(*args, **kwargs):
 socket.socket.connect = connect
 socket.socket.connect_ex = connect
 socket.getaddrinfo = getaddrinfo
-'''
+"""
 
 
 def all_secrets(tmp_path: Path, **extra: str) -> dict[str, str]:
-    return environment(tmp_path, SLACK_BOT_TOKEN=SLACK_BOT, SLACK_APP_TOKEN=SLACK_APP, SLACK_SIGNING_SECRET=SIGNING,
-                       SLACK_CLIENT_SECRET=CLIENT_SECRET, SLACK_TOKEN_KEY=TOKEN_KEY, DISCORD_TOKEN=DISCORD, **extra)
+    return environment(
+        tmp_path,
+        SLACK_BOT_TOKEN=SLACK_BOT,
+        SLACK_APP_TOKEN=SLACK_APP,
+        SLACK_SIGNING_SECRET=SIGNING,
+        SLACK_CLIENT_SECRET=CLIENT_SECRET,
+        SLACK_TOKEN_KEY=TOKEN_KEY,
+        DISCORD_TOKEN=DISCORD,
+        **extra,
+    )
 
 
 def crashing(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     (tmp_path / "inject").mkdir(exist_ok=True)
     (tmp_path / "inject" / "sitecustomize.py").write_text(CRASH_ON_CONNECT)
     local = "http://127.0.0.1:9"  # an address, so that the connection is tried (a host name would fail first)
-    return env | {"PYTHONPATH": str(tmp_path / "inject"), "SLACK_API_URL": f"{local}/api/", "HF_API_URL": local,
-                  "ARXIV_API_URL": f"{local}/api", "ARXIV_RSS_URL": f"{local}/rss"}
+    return env | {
+        "PYTHONPATH": str(tmp_path / "inject"),
+        "SLACK_API_URL": f"{local}/api/",
+        "HF_API_URL": local,
+        "ARXIV_API_URL": f"{local}/api",
+        "ARXIV_RSS_URL": f"{local}/rss",
+    }
 
 
 def closed_port() -> str:
@@ -267,14 +347,23 @@ def test_an_http_web_process_whose_port_is_taken_crashes_without_showing_a_secre
     assert_nothing_shown(run, "the web process")
 
 
-@pytest.mark.parametrize("args", [["run", "--only", "discord"], ["run", "--only", "slack"], ["run"],
-                                  ["deliver", "--now"], ["ingest", "--source", "hf"]],
-                         ids=["worker", "web", "everything", "deliver", "ingest"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--only", "discord"],
+        ["run", "--only", "slack"],
+        ["run"],
+        ["deliver", "--now"],
+        ["ingest", "--source", "hf"],
+    ],
+    ids=["worker", "web", "everything", "deliver", "ingest"],
+)
 def test_every_process_crashed_inside_its_platform_clients_shows_no_secret(tmp_path: Path, args: list[str]) -> None:
     env = crashing(all_secrets(tmp_path, LOG_LEVEL="DEBUG"), tmp_path)
     if args[0] == "deliver":  # a channel to deliver to, made before the crashes start (Discord's sender does not wait)
-        papers_bot(["say", "discord:100:200", "/papers subscribe reinforcement-learning"], env | {"PYTHONPATH": ""},
-                   tmp_path)
+        papers_bot(
+            ["say", "discord:100:200", "/papers subscribe reinforcement-learning"], env | {"PYTHONPATH": ""}, tmp_path
+        )
     run = papers_bot(args, env, tmp_path)
     assert "injected crash" in run.stderr, run.stderr[-3000:]  # it really went through the failing connection
     assert_nothing_shown(run, " ".join(args))
@@ -283,8 +372,15 @@ def test_every_process_crashed_inside_its_platform_clients_shows_no_secret(tmp_p
 def test_the_clock_crashed_on_purpose_shows_no_secret(tmp_path: Path) -> None:
     env = crashing(all_secrets(tmp_path, LOG_LEVEL="DEBUG"), tmp_path)
     papers_bot(["say", "slack:T1:C1", "/papers subscribe reinforcement-learning"], env | {"PYTHONPATH": ""}, tmp_path)
-    clock = subprocess.Popen([str(PAPERS_BOT), "run", "--only", "scheduler"], env=env, cwd=tmp_path,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    clock = subprocess.Popen(
+        [str(PAPERS_BOT), "run", "--only", "scheduler"],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while not (tmp_path / "run" / "scheduler.heartbeat").exists() and time.monotonic() < deadline:

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,8 +31,13 @@ HOSTILE = "<!channel> Attention <https://x|click> & *bold* world-model agents"
 
 
 def slack_settings(database_url: str, slack: SlackAPI, **extra: Any) -> Settings:
-    values: dict[str, Any] = dict(database_url=database_url, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
-                                  slack_api_url=slack.url, discord_token=None)
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "slack_bot_token": "xoxb-test",
+        "slack_signing_secret": SECRET,
+        "slack_api_url": slack.url,
+        "discord_token": None,
+    }
     return Settings(_env_file=None, **(values | extra))  # type: ignore[call-arg]
 
 
@@ -72,12 +77,22 @@ class Workspace:
 
     def command(self, text: str, user: str | None = None, trigger_id: str | None = None) -> BoltResponse:
         """A signed slash command; Slack gives each one a trigger_id of its own, a replay keeps it."""
-        body = urlencode({
-            "token": "legacy", "team_id": self.team, "team_domain": "lab", "channel_id": self.channel,
-            "channel_name": "papers", "user_id": user or self.user, "user_name": self.name, "command": "/papers",
-            "text": text, "api_app_id": "A1", "trigger_id": trigger_id or uuid.uuid4().hex,
-            "response_url": self.slack.response_url(f"{self.team}/{len(self.acks) + 1}"),
-        })
+        body = urlencode(
+            {
+                "token": "legacy",
+                "team_id": self.team,
+                "team_domain": "lab",
+                "channel_id": self.channel,
+                "channel_name": "papers",
+                "user_id": user or self.user,
+                "user_name": self.name,
+                "command": "/papers",
+                "text": text,
+                "api_app_id": "A1",
+                "trigger_id": trigger_id or uuid.uuid4().hex,
+                "response_url": self.slack.response_url(f"{self.team}/{len(self.acks) + 1}"),
+            }
+        )
         response = self.bolt.dispatch(BoltRequest(body=body, headers=signed_headers(body)))
         self.acks.append(response)
         return response
@@ -98,7 +113,7 @@ def message_text(message: dict[str, Any]) -> str:
     """What a reader sees: the blocks' texts, or the plain `text` of a message without blocks."""
     parts = [] if message.get("blocks") else [message.get("text", "")]
     for block in message.get("blocks") or []:
-        for holder in [block.get("text") or {}] + block.get("elements", []) + block.get("fields", []):
+        for holder in [block.get("text") or {}, *block.get("elements", []), *block.get("fields", [])]:
             parts.append(holder.get("text", ""))
     return "\n".join(parts)
 
@@ -166,7 +181,8 @@ def test_find_acks_at_once_then_answers_with_the_right_paper_first(workspace: Wo
 def test_unsubscribe_and_schedule_are_announced_too(workspace: Workspace) -> None:
     workspace.say("subscribe robotics")
     assert "<@U1> set this channel's post to on weekdays at 08:30 Europe/Berlin" in workspace.say(
-        "schedule 08:30 Europe/Berlin weekdays")
+        "schedule 08:30 Europe/Berlin weekdays"
+    )
     [gone] = workspace.replies("unsubscribe 1")
     assert gone["response_type"] == "in_channel"
     assert gone["text"] == "<@U1> unsubscribed this channel from `robotics`."
@@ -181,7 +197,7 @@ def test_non_changing_commands_never_ask_slack_who_the_user_is(papers: App, slac
 
 def test_only_admins_and_listed_people_may_change_when_the_setting_says_admins(papers: App, slack: SlackAPI) -> None:
     slack.state.admins.add("U3")
-    workspace = workspace_for(papers, slack, Permissions("admins", "U4, U5".split(",")))
+    workspace = workspace_for(papers, slack, Permissions("admins", ["U4", " U5"]))
 
     assert "Only workspace admins" in workspace.say("subscribe robotics", user="U2")
     assert "Only workspace admins" in workspace.say("schedule 10:00", user="U2")
@@ -192,13 +208,25 @@ def test_only_admins_and_listed_people_may_change_when_the_setting_says_admins(p
 
 
 def test_a_hostile_title_is_harmless_text_in_every_answer(papers: App, workspace: Workspace) -> None:
-    merge_papers(papers.engine, [Paper(
-        title=HOSTILE, abstract="We study <@U999> and <!here> in a world model for agents. " * 40,
-        arxiv_id="2601.00001", authors=("<!everyone>", "Eve & Mallory"), upvotes=7,
-        published_at=datetime.now(timezone.utc), code_url="https://x|click>",
-    )])
-    payloads = [workspace.replies("find attention click world-model agents"),
-                workspace.replies('subscribe "world-model agents"'), workspace.replies("digest")]
+    merge_papers(
+        papers.engine,
+        [
+            Paper(
+                title=HOSTILE,
+                abstract="We study <@U999> and <!here> in a world model for agents. " * 40,
+                arxiv_id="2601.00001",
+                authors=("<!everyone>", "Eve & Mallory"),
+                upvotes=7,
+                published_at=datetime.now(UTC),
+                code_url="https://x|click>",
+            )
+        ],
+    )
+    payloads = [
+        workspace.replies("find attention click world-model agents"),
+        workspace.replies('subscribe "world-model agents"'),
+        workspace.replies("digest"),
+    ]
     raw = json.dumps(payloads)
     assert HOSTILE.split(" ", 1)[1][:20] in raw.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     for danger in ("<!channel>", "<!here>", "<!everyone>", "<@U999>", "<https://x|click>", "|click>"):
@@ -214,13 +242,28 @@ def test_what_slack_wraps_or_escapes_reaches_the_core_as_typed(workspace: Worksp
 
 
 def test_a_mention_answers_in_a_thread_through_chat_post_message(workspace: Workspace, slack: SlackAPI) -> None:
-    body = json.dumps({
-        "token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback", "event_id": "Ev1",
-        "event_time": int(time.time()), "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
-        "event": {"type": "app_mention", "user": "U1", "text": "<@UBOT> subscribe robotics", "ts": "1764.000100",
-                  "channel": workspace.channel, "event_ts": "1764.000100"},
-    })
-    response = workspace.bolt.dispatch(BoltRequest(body=body, headers=signed_headers(body, content_type="application/json")))
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": "Ev1",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+            "event": {
+                "type": "app_mention",
+                "user": "U1",
+                "text": "<@UBOT> subscribe robotics",
+                "ts": "1764.000100",
+                "channel": workspace.channel,
+                "event_ts": "1764.000100",
+            },
+        }
+    )
+    response = workspace.bolt.dispatch(
+        BoltRequest(body=body, headers=signed_headers(body, content_type="application/json"))
+    )
     assert response.status == 200
     [posted] = slack.state.calls_to("chat.postMessage")
     assert posted["channel"] == workspace.channel and posted["thread_ts"] == "1764.000100"
@@ -235,19 +278,31 @@ HUGE = (NASTY + " ") * 200  # about 20,000 characters
 
 
 def hostile_replies() -> list[r.Reply]:
-    paper = Paper(title=HUGE, abstract=HUGE, arxiv_id="2601.00001", authors=(NASTY,) * 30, upvotes=3,
-                  code_url="https://x|y><!channel>", ai_summary=HUGE)
+    paper = Paper(
+        title=HUGE,
+        abstract=HUGE,
+        arxiv_id="2601.00001",
+        authors=(NASTY,) * 30,
+        upvotes=3,
+        code_url="https://x|y><!channel>",
+        ai_summary=HUGE,
+    )
     match = Match(paper, 1.0, (NASTY, HUGE))
     schedule = Schedule()
-    when = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+    when = datetime(2026, 1, 5, 9, tzinfo=UTC)
     return [
-        r.Problem(HUGE, "Usage: /papers " + NASTY), r.HelpText(((NASTY, HUGE),) * 40),
-        r.Subscribed(HUGE, HUGE, NASTY, 3.5, 7, (match,) * 3, HUGE), r.Unsubscribed((NASTY, HUGE) * 20, NASTY),
+        r.Problem(HUGE, "Usage: /papers " + NASTY),
+        r.HelpText(((NASTY, HUGE),) * 40),
+        r.Subscribed(HUGE, HUGE, NASTY, 3.5, 7, (match,) * 3, HUGE),
+        r.Unsubscribed((NASTY, HUGE) * 20, NASTY),
         r.SubscriptionList(((NASTY, HUGE),) * 25, schedule, HUGE, when),
         r.FindResults(HUGE, (Found(paper, 1.0, NASTY),) * 5, HUGE),
         r.DigestPreview(Digest(ChannelRef("slack", "T1", "C1"), (match,) * 60, more=5, title=HUGE)),
-        r.ScheduleSet(schedule, NASTY, when), r.TopicList(NASTY, ((NASTY, HUGE, 2),) * 300, 300),
-        r.StatusReport((r.SourceState(NASTY, when, 3, HUGE),) * 3, (NASTY,) * 25, schedule, HUGE, when, when, 9, (HUGE,) * 20),
+        r.ScheduleSet(schedule, NASTY, when),
+        r.TopicList(NASTY, ((NASTY, HUGE, 2),) * 300, 300),
+        r.StatusReport(
+            (r.SourceState(NASTY, when, 3, HUGE),) * 3, (NASTY,) * 25, schedule, HUGE, when, when, 9, (HUGE,) * 20
+        ),
     ]
 
 

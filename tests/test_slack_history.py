@@ -47,7 +47,9 @@ def posted_then_crashed(engine: Engine, sender: SlackSender) -> str:
     """A digest recorded and posted, whose process died before it wrote down that it was sent."""
     setup(engine, LAB, range(2))
     with UnitOfWork(engine) as uow:
-        delivery = uow.outbox.record(LAB, "mark-crash", "2 new papers for you", [(paper(n).key, 1.0, ()) for n in range(2)])
+        delivery = uow.outbox.record(
+            LAB, "mark-crash", "2 new papers for you", [(paper(n).key, 1.0, ()) for n in range(2)]
+        )
         uow.commit()
         papers = [uow.papers.get(paper(n).key) for n in range(2)]
     digest = Digest(LAB, tuple(Match(p, 1.0, ()) for p in papers if p), 0, "2 new papers for you")
@@ -57,7 +59,8 @@ def posted_then_crashed(engine: Engine, sender: SlackSender) -> str:
 
 
 def test_after_a_crash_the_post_is_found_behind_twenty_messages_without_posting_again(
-        engine: Engine, slack: SlackServer) -> None:
+    engine: Engine, slack: SlackServer
+) -> None:
     sender = sender_for(slack, engine)
     posted_then_crashed(engine, sender)
     for n in range(20):  # the channel talks on meanwhile
@@ -70,7 +73,9 @@ def test_after_a_crash_the_post_is_found_behind_twenty_messages_without_posting_
     assert [d.status for d in deliveries(engine)] == ["sent"]
 
 
-def test_a_history_limit_longer_than_a_wait_leaves_the_check_for_a_later_pass(engine: Engine, slack: SlackServer) -> None:
+def test_a_history_limit_longer_than_a_wait_leaves_the_check_for_a_later_pass(
+    engine: Engine, slack: SlackServer
+) -> None:
     sender = sender_for(slack, engine)
     posted_then_crashed(engine, sender)
     slack.state.history_retry_after = 60  # Slack's real minute: too long to hold a delivery worker
@@ -84,7 +89,8 @@ def test_a_history_limit_longer_than_a_wait_leaves_the_check_for_a_later_pass(en
 
 
 def test_a_503_in_a_public_channel_the_bot_never_joined_is_checked_by_joining_not_by_pausing(
-        engine: Engine, slack: SlackServer) -> None:
+    engine: Engine, slack: SlackServer
+) -> None:
     setup(engine, LAB, range(2))
     slack.state.public.add("C1")  # chat:write.public: posting works, reading history does not
     slack.state.lost_answers = 1  # the post lands, then Slack answers 503
@@ -117,7 +123,9 @@ def test_blocks_slack_refuses_are_posted_as_text_not_retried(engine: Engine, sla
     assert [d.status for d in deliveries(engine)] == ["sent"]
 
 
-def test_a_request_slack_refuses_is_recorded_with_its_reason_not_retried_for_ever(engine: Engine, slack: SlackServer) -> None:
+def test_a_request_slack_refuses_is_recorded_with_its_reason_not_retried_for_ever(
+    engine: Engine, slack: SlackServer
+) -> None:
     setup(engine, LAB, range(2))
     slack.state.script += [("chat.postMessage", 200, "invalid_arguments")]
     detail = deliver(engine, sender_for(slack, engine))
@@ -130,8 +138,17 @@ def test_a_reply_whose_answer_was_lost_is_looked_for_in_its_thread_however_old_t
     client = make_client(TOKEN, slack.url)
     sender = SlackSender(lambda _team: client, backoff=0.01)
     began = time.time() - 600  # a post cut short by a crash ten minutes ago: only its parent made it
-    slack.state.messages["C1"] = [{"type": "message", "ts": f"{began:.6f}", "text": "9 new papers", "metadata": {
-        "event_type": MARK_EVENT, "event_payload": {"mark": "mark-old", "part": 0, "parts": 4, "papers": []}}}]
+    slack.state.messages["C1"] = [
+        {
+            "type": "message",
+            "ts": f"{began:.6f}",
+            "text": "9 new papers",
+            "metadata": {
+                "event_type": MARK_EVENT,
+                "event_payload": {"mark": "mark-old", "part": 0, "parts": 4, "papers": []},
+            },
+        }
+    ]
     slack.state.lost_answers = 1  # the first reply lands, then Slack answers 503
     ids = sender.resume(LAB, digest(9), "mark-old")
     assert ids[0] == f"{began:.6f}" and len(ids) == 4

@@ -39,13 +39,29 @@ def eventually(check: Callable[[], Any], seconds: float = 10.0) -> Any:
 
 
 def command_body(slack: SlackAPI, text: str, team: str = "T1", user: str = "U1", name: str = "respond/1") -> str:
-    return urlencode({"team_id": team, "channel_id": "C1", "user_id": user, "user_name": "ana", "command": "/papers",
-                      "text": text, "response_url": slack.url + name, "trigger_id": uuid.uuid4().hex, "api_app_id": "A1"})
+    return urlencode(
+        {
+            "team_id": team,
+            "channel_id": "C1",
+            "user_id": user,
+            "user_name": "ana",
+            "command": "/papers",
+            "text": text,
+            "response_url": slack.url + name,
+            "trigger_id": uuid.uuid4().hex,
+            "api_app_id": "A1",
+        }
+    )
 
 
 def web_env(database_url: str, slack: SlackAPI, **extra: str) -> dict[str, str]:
-    return {"DATABASE_URL": database_url, "SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_API_URL": slack.url, "WEB_THREADS": "8"} | extra
+    return {
+        "DATABASE_URL": database_url,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": slack.url,
+        "WEB_THREADS": "8",
+    } | extra
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +94,9 @@ def test_a_signed_command_is_answered_in_the_http_response(web: WebProcess, slac
     assert "/papers find &lt;text&gt;" in answer
 
 
-def test_a_slow_command_is_acked_at_once_and_announced_through_the_response_url(web: WebProcess, slack: SlackAPI) -> None:
+def test_a_slow_command_is_acked_at_once_and_announced_through_the_response_url(
+    web: WebProcess, slack: SlackAPI
+) -> None:
     body = command_body(slack, "subscribe reinforcement-learning", name="respond/subscribe")
     status, _, answer = web.request("POST", "/slack/events", body, signed_headers(body))
     assert status == 200 and answer == ""
@@ -90,18 +108,32 @@ def test_a_slow_command_is_acked_at_once_and_announced_through_the_response_url(
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
-@pytest.mark.parametrize("forge", [
-    pytest.param(lambda body: (body, FORM), id="unsigned"),
-    pytest.param(lambda body: (body, signed_headers(body, timestamp=int(time.time()) - 301)), id="older-than-5-minutes"),
-    pytest.param(lambda body: (body, signed_headers(body, secret="someone-elses")), id="wrong-secret"),
-    pytest.param(lambda body: (body + "&text=unsubscribe+all", signed_headers(body)), id="body-changed-after-signing"),
-    pytest.param(lambda body: (body, signed_headers(body) | {"x-slack-request-timestamp": "abc"}), id="timestamp-abc"),
-    pytest.param(lambda body: (body, signed_headers(body) | {"x-slack-request-timestamp": "1e3"}), id="timestamp-1e3"),
-    pytest.param(lambda body: (body, {k: v for k, v in signed_headers(body).items() if k != "x-slack-signature"}),
-                 id="no-signature"),
-])
+@pytest.mark.parametrize(
+    "forge",
+    [
+        pytest.param(lambda body: (body, FORM), id="unsigned"),
+        pytest.param(
+            lambda body: (body, signed_headers(body, timestamp=int(time.time()) - 301)), id="older-than-5-minutes"
+        ),
+        pytest.param(lambda body: (body, signed_headers(body, secret="someone-elses")), id="wrong-secret"),
+        pytest.param(
+            lambda body: (body + "&text=unsubscribe+all", signed_headers(body)), id="body-changed-after-signing"
+        ),
+        pytest.param(
+            lambda body: (body, signed_headers(body) | {"x-slack-request-timestamp": "abc"}), id="timestamp-abc"
+        ),
+        pytest.param(
+            lambda body: (body, signed_headers(body) | {"x-slack-request-timestamp": "1e3"}), id="timestamp-1e3"
+        ),
+        pytest.param(
+            lambda body: (body, {k: v for k, v in signed_headers(body).items() if k != "x-slack-signature"}),
+            id="no-signature",
+        ),
+    ],
+)
 def test_requests_not_signed_by_slack_get_401_and_do_nothing(
-        web: WebProcess, slack: SlackAPI, forge: Callable[[str], tuple[str, dict[str, str]]]) -> None:
+    web: WebProcess, slack: SlackAPI, forge: Callable[[str], tuple[str, dict[str, str]]]
+) -> None:
     sent, headers = forge(command_body(slack, "subscribe robotics", name="respond/forged"))
     assert web.request("POST", "/slack/events", sent, headers)[0] == 401
     time.sleep(0.1)
@@ -124,7 +156,8 @@ MALFORMED = {
 
 @pytest.mark.parametrize("body, content_type", MALFORMED.values(), ids=MALFORMED.keys())
 def test_signed_but_malformed_bodies_get_400_or_401_never_500_or_silence(
-        web: WebProcess, body: str, content_type: str) -> None:
+    web: WebProcess, body: str, content_type: str
+) -> None:
     status, _, _ = web.request("POST", "/slack/events", body, signed_headers(body, content_type=content_type))
     assert status in (400, 401, 404)  # 404: well formed, but nothing of ours listens for it
 
@@ -179,9 +212,16 @@ def wsgi(papers: App) -> SlackWeb:
     return web_app(papers)
 
 
-def call(wsgi: SlackWeb, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> tuple[str, bytes]:
-    environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path, "CONTENT_LENGTH": str(len(body)),
-                               "wsgi.input": io.BytesIO(body), "SERVER_PROTOCOL": "HTTP/1.1"}
+def call(
+    wsgi: SlackWeb, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> tuple[str, bytes]:
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
     for name, value in (headers or {}).items():
         key = name.upper().replace("-", "_")
         environ[key if key == "CONTENT_TYPE" else "HTTP_" + key] = value
@@ -192,18 +232,47 @@ def call(wsgi: SlackWeb, method: str, path: str, body: bytes = b"", headers: dic
 
 
 def test_the_health_check_says_when_the_database_does_not_answer(wsgi: SlackWeb) -> None:
-    unreachable = SlackWeb(wsgi.bolt, make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"), SECRET)
+    unreachable = SlackWeb(
+        wsgi.bolt, make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"), SECRET
+    )
     assert call(unreachable, "GET", "/healthz") == ("503 Service Unavailable", b"database unreachable\n")
     assert call(unreachable, "HEAD", "/healthz") == ("503 Service Unavailable", b"")
     assert call(wsgi, "HEAD", "/healthz") == ("200 OK", b"")
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-                        st.sampled_from(["type", "event", "team", "team_id", "user", "channel", "authorizations",
-                                         "enterprise", "view", "actions", "trigger_id", "event_id", "command",
-                                         "text", "payload", "container", "message", "id"]), inner, max_size=5),
-                    max_leaves=12)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "type",
+                    "event",
+                    "team",
+                    "team_id",
+                    "user",
+                    "channel",
+                    "authorizations",
+                    "enterprise",
+                    "view",
+                    "actions",
+                    "trigger_id",
+                    "event_id",
+                    "command",
+                    "text",
+                    "payload",
+                    "container",
+                    "message",
+                    "id",
+                ]
+            ),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -225,7 +294,9 @@ def test_http_mode_refuses_to_start_without_a_signing_secret(papers: App, capsys
 
 
 def test_an_app_token_means_socket_mode_through_the_configured_api_url(papers: App, slack: SlackAPI) -> None:
-    settings = papers.settings.model_copy(update={"slack_app_token": SecretStr("xapp-test"), "slack_signing_secret": None})
+    settings = papers.settings.model_copy(
+        update={"slack_app_token": SecretStr("xapp-test"), "slack_signing_secret": None}
+    )
     with pytest.raises(SlackApiError):  # the stand-in knows no app tokens: what matters is where it asked
         start(dataclasses.replace(papers, settings=settings))
     assert slack.state.token_for("apps.connections.open") == ["xapp-test"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy
@@ -22,11 +22,22 @@ KEY = Fernet.generate_key().decode()
 
 
 def installation(team: str = "T9", bot_token: str = BOT_TOKEN) -> Installation:
-    return Installation(app_id="A1", team_id=team, team_name="Nine", bot_token=bot_token, bot_id="B1",
-                        bot_user_id="UBOT9", bot_scopes="commands,chat:write", bot_refresh_token=REFRESH_TOKEN,
-                        bot_token_expires_in=43_200, user_id="U1", user_token=USER_TOKEN,
-                        user_refresh_token=REFRESH_TOKEN, user_token_expires_in=43_200,
-                        installed_at=datetime(2026, 1, 5, 9, tzinfo=timezone.utc).timestamp())
+    return Installation(
+        app_id="A1",
+        team_id=team,
+        team_name="Nine",
+        bot_token=bot_token,
+        bot_id="B1",
+        bot_user_id="UBOT9",
+        bot_scopes="commands,chat:write",
+        bot_refresh_token=REFRESH_TOKEN,
+        bot_token_expires_in=43_200,
+        user_id="U1",
+        user_token=USER_TOKEN,
+        user_refresh_token=REFRESH_TOKEN,
+        user_token_expires_in=43_200,
+        installed_at=datetime(2026, 1, 5, 9, tzinfo=UTC).timestamp(),
+    )
 
 
 def store(engine: Engine, key: str | SecretStr | None = KEY) -> EncryptedInstallationStore:
@@ -70,8 +81,10 @@ def test_without_a_key_tokens_are_stored_plain_as_before(engine: Engine) -> None
     plain = store(engine, key=None)
     plain.save(installation())
     assert BOT_TOKEN in raw_rows(engine, plain) and PREFIX not in raw_rows(engine, plain)
-    assert SQLAlchemyInstallationStore(client_id="C1", engine=engine).find_bot(
-        enterprise_id=None, team_id="T9").bot_token == BOT_TOKEN  # type: ignore[union-attr]
+    assert (
+        SQLAlchemyInstallationStore(client_id="C1", engine=engine).find_bot(enterprise_id=None, team_id="T9").bot_token
+        == BOT_TOKEN
+    )  # type: ignore[union-attr]
 
 
 def test_a_plain_token_stored_before_the_key_was_set_still_reads(engine: Engine) -> None:

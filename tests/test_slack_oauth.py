@@ -27,14 +27,26 @@ def slack() -> Iterator[SlackAPI]:
 
 @pytest.fixture
 def papers(database_url: str, slack: SlackAPI) -> Iterator[App]:
-    yield from slack_app(database_url, slack, slack_bot_token=None, slack_client_id=CLIENT_ID,
-                         slack_client_secret="client-secret", slack_changes_by="admins")
+    yield from slack_app(
+        database_url,
+        slack,
+        slack_bot_token=None,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret="client-secret",
+        slack_changes_by="admins",
+    )
 
 
 @pytest.fixture
 def running(papers: App, slack: SlackAPI, tmp_path: Path) -> Iterator[WebProcess]:
-    env = {"DATABASE_URL": papers.settings.database_url, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.url,
-           "SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": "client-secret", "SLACK_CHANGES_BY": "admins"}
+    env = {
+        "DATABASE_URL": papers.settings.database_url,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.url,
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": "client-secret",
+        "SLACK_CHANGES_BY": "admins",
+    }
     with WebProcess(env, cwd=tmp_path) as web:
         yield web
 
@@ -55,20 +67,24 @@ def install(running: WebProcess, code: str = "one-time-code") -> tuple[int, str]
     state = parse_qs(consent.query)["state"][0]
     cookie = SimpleCookie(headers["set-cookie"])
     assert cookie["slack-app-oauth-state"].value == state
-    status, _, page = running.request("GET", f"/slack/oauth_redirect?code={code}&state={state}",
-                              headers={"Cookie": f"slack-app-oauth-state={state}"})
+    status, _, page = running.request(
+        "GET", f"/slack/oauth_redirect?code={code}&state={state}", headers={"Cookie": f"slack-app-oauth-state={state}"}
+    )
     return status, page
 
 
 def test_an_install_is_stored_in_our_database_and_its_token_used_by_later_commands(
-        papers: App, running: WebProcess, slack: SlackAPI) -> None:
+    papers: App, running: WebProcess, slack: SlackAPI
+) -> None:
     slack.state.admins.add("U7")
     status, _ = install(running)
     assert status == 200
     [exchange] = slack.state.calls_to("oauth.v2.access")
     assert exchange["code"] == "one-time-code"
 
-    bot = SQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=papers.engine).find_bot(enterprise_id=None, team_id="T9")
+    bot = SQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=papers.engine).find_bot(
+        enterprise_id=None, team_id="T9"
+    )
     assert bot is not None and bot.bot_token == "xoxb-installed-T9"
 
     body = command_body(slack, "subscribe robotics", team="T9", user="U7", name="respond/t9")
@@ -79,7 +95,7 @@ def test_an_install_is_stored_in_our_database_and_its_token_used_by_later_comman
 
 
 def test_a_state_is_good_for_one_install_only(running: WebProcess, slack: SlackAPI) -> None:
-    status, headers, _ = running.request("GET", "/slack/install")
+    _status, headers, _ = running.request("GET", "/slack/install")
     state = parse_qs(urlparse(headers["location"]).query)["state"][0]
     path, cookie = f"/slack/oauth_redirect?code=c&state={state}", {"Cookie": f"slack-app-oauth-state={state}"}
     assert running.request("GET", path, headers=cookie)[0] == 200

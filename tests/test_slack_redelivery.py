@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_bolt.request import BoltRequest
@@ -38,8 +38,10 @@ def test_a_mention_retried_twice_is_answered_once(papers: App, slack: SlackAPI) 
     lab = web_process(papers, slack)
     body = event_body(mention("find go explore"))
     headers = signed_headers(body, content_type="application/json")
-    statuses = [lab.bolt.dispatch(BoltRequest(body=body, headers=h)).status
-                for h in (headers, retried(headers, 1), retried(headers, 2))]
+    statuses = [
+        lab.bolt.dispatch(BoltRequest(body=body, headers=h)).status
+        for h in (headers, retried(headers, 1), retried(headers, 2))
+    ]
     assert statuses == [200, 200, 200]
     assert len(slack.state.calls_to("chat.postEphemeral")) == 1
 
@@ -48,8 +50,7 @@ def test_a_replayed_unsubscribe_removes_one_subscription(papers: App, slack: Sla
     lab = web_process(papers, slack)
     for query in ("robotics", "speech", "3d"):
         lab.say(f"subscribe {query}")
-    replies = [lab.replies("unsubscribe 1", trigger_id="13345224609.738474920.8088930838d88f008e0")
-               for _ in range(3)]
+    replies = [lab.replies("unsubscribe 1", trigger_id="13345224609.738474920.8088930838d88f008e0") for _ in range(3)]
     assert [message_text(m) for m in replies[0]] == ["<@U1> unsubscribed this channel from `robotics`."]
     assert replies[1:] == [[], []]  # acknowledged with nothing to show
     assert "1. `speech`" in lab.say("list") and "2. `3d`" in lab.say("list")
@@ -75,7 +76,7 @@ def test_a_command_typed_again_is_a_new_request(papers: App, slack: SlackAPI) ->
 
 
 def test_request_ids_are_recorded_once_and_forgotten_after_an_hour(engine: Engine) -> None:
-    now = datetime(2026, 11, 30, 9, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 30, 9, tzinfo=UTC)
     with UnitOfWork(engine) as uow:
         assert uow.seen_requests.first_time("slack:event:Ev1", now)
         assert not uow.seen_requests.first_time("slack:event:Ev1", now + timedelta(minutes=5))
@@ -89,15 +90,20 @@ def test_request_ids_are_recorded_once_and_forgotten_after_an_hour(engine: Engin
         assert not uow.seen_requests.first_time("slack:event:Ev2", clock[0])
 
 
-@pytest.mark.parametrize("body", [
-    pytest.param(lambda: event_body({"type": "app_mention"}) .replace('"event_id"', '"x"'), id="event-without-id"),
-    pytest.param(lambda: json.dumps({"type": "url_verification", "challenge": "abc"}), id="url-verification"),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(lambda: event_body({"type": "app_mention"}).replace('"event_id"', '"x"'), id="event-without-id"),
+        pytest.param(lambda: json.dumps({"type": "url_verification", "challenge": "abc"}), id="url-verification"),
+    ],
+)
 def test_requests_without_an_id_are_never_dropped(papers: App, slack: SlackAPI, body: object) -> None:
     lab = web_process(papers, slack)
     text = body()  # type: ignore[operator]
     for _ in range(2):
-        response = lab.bolt.dispatch(BoltRequest(body=text, headers=signed_headers(text, content_type="application/json")))
+        response = lab.bolt.dispatch(
+            BoltRequest(body=text, headers=signed_headers(text, content_type="application/json"))
+        )
         assert response.status == 200
     if "challenge" in text:
         assert json.loads(response.body) == {"challenge": "abc"}

@@ -23,9 +23,24 @@ from tests.slack_server import TOKEN, SlackServer
 
 LAB = ChannelRef("slack", "T1", "C1")
 HOSTILE = [
-    "<!channel>", "<!here>", "<@U123>", "<#C1>", "<!subteam^S1>", "<https://x|click>", "&amp;", "*bold*", "_it_",
-    "~s~", "`c`", "> quote", "abc\u202edef", "nul\x00here", "x" * 20_000, "&&&&" * 2_000,
-    "word " * 4_000 + "<!channel>", "\u200e\u200f\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u061c\x85\x1b[31m",
+    "<!channel>",
+    "<!here>",
+    "<@U123>",
+    "<#C1>",
+    "<!subteam^S1>",
+    "<https://x|click>",
+    "&amp;",
+    "*bold*",
+    "_it_",
+    "~s~",
+    "`c`",
+    "> quote",
+    "abc\u202edef",
+    "nul\x00here",
+    "x" * 20_000,
+    "&&&&" * 2_000,
+    "word " * 4_000 + "<!channel>",
+    "\u200e\u200f\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u061c\x85\x1b[31m",
 ]
 UNSAFE_URLS = ["javascript:alert(1)", "https://" + "a" * 5_000 + ".org", "https://a b/\x00", "http://["]
 OUR_LINK = re.compile(r"<https?://[^\s|<>]+\|[^<>]*>")  # the only `<...>` the renderer writes for paper text
@@ -33,8 +48,19 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u20
 
 
 def hostile_digest(value: str, count: int, url: str | None = None) -> Digest:
-    papers = [Paper(title=value, abstract=value, arxiv_id=None if url else f"2611.{n:05d}", url=url,
-                    authors=(value,) * 6, ai_summary=value, code_url=url or value, upvotes=3) for n in range(count)]
+    papers = [
+        Paper(
+            title=value,
+            abstract=value,
+            arxiv_id=None if url else f"2611.{n:05d}",
+            url=url,
+            authors=(value,) * 6,
+            ai_summary=value,
+            code_url=url or value,
+            upvotes=3,
+        )
+        for n in range(count)
+    ]
     return Digest(LAB, tuple(Match(p, 1.0, (value, value, value, value)) for p in papers), 2, value)
 
 
@@ -140,13 +166,27 @@ def test_replies_share_the_renderers_text_helpers() -> None:
 
 def test_with_oauth_the_sender_posts_with_the_installation_not_slack_bot_token(tmp_path: Any) -> None:
     with SlackServer() as slack:
-        settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.db'}", slack_api_url=slack.url,
-                            slack_bot_token="xoxb-env-token-slack-rejects", slack_client_id="1111.2222",
-                            slack_client_secret="secret", discord_token=None)  # type: ignore[call-arg]
+        settings = Settings(
+            _env_file=None,
+            database_url=f"sqlite:///{tmp_path / 'p.db'}",
+            slack_api_url=slack.url,
+            slack_bot_token="xoxb-env-token-slack-rejects",
+            slack_client_id="1111.2222",
+            slack_client_secret="secret",
+            discord_token=None,
+        )  # type: ignore[call-arg]
         engine = make_engine(settings.database_url)
-        installation_store(settings, engine).save(Installation(
-            app_id="A1", enterprise_id=None, team_id="T1", user_id="U1", bot_token=TOKEN, bot_id="B1",
-            bot_user_id="UBOT"))
+        installation_store(settings, engine).save(
+            Installation(
+                app_id="A1",
+                enterprise_id=None,
+                team_id="T1",
+                user_id="U1",
+                bot_token=TOKEN,
+                bot_id="B1",
+                bot_user_id="UBOT",
+            )
+        )
         sender = SlackSender.from_settings(settings, engine)
         digest = hostile_digest("<!channel>", 1)
         [ts] = sender.send(LAB, digest, "mark-oauth")
@@ -158,8 +198,14 @@ def test_with_oauth_the_sender_posts_with_the_installation_not_slack_bot_token(t
 
 def test_with_only_a_bot_token_the_sender_uses_it(tmp_path: Any) -> None:
     with SlackServer() as slack:
-        settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.db'}", slack_api_url=slack.url,
-                            slack_bot_token=TOKEN, slack_client_id=None, slack_client_secret=None,
-                            discord_token=None)  # type: ignore[call-arg]
+        settings = Settings(
+            _env_file=None,
+            database_url=f"sqlite:///{tmp_path / 'p.db'}",
+            slack_api_url=slack.url,
+            slack_bot_token=TOKEN,
+            slack_client_id=None,
+            slack_client_secret=None,
+            discord_token=None,
+        )  # type: ignore[call-arg]
         [ts] = SlackSender.from_settings(settings).send(LAB, hostile_digest("x", 2), "mark-token")
         assert [m["ts"] for m in slack.state.messages["C1"]] == [ts]

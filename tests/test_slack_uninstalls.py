@@ -30,8 +30,9 @@ def slack() -> Iterator[SlackAPI]:
 
 @pytest.fixture
 def papers(database_url: str, slack: SlackAPI) -> Iterator[App]:
-    yield from slack_app(database_url, slack, slack_bot_token=None, slack_client_id="1111.2222",
-                         slack_client_secret="client-secret")
+    yield from slack_app(
+        database_url, slack, slack_bot_token=None, slack_client_id="1111.2222", slack_client_secret="client-secret"
+    )
 
 
 @pytest.fixture
@@ -43,8 +44,11 @@ def install(bolt: slack_bolt.App, code: str = "one-time-code") -> BoltResponse:
     """The browser's trip through /slack/install and /slack/oauth_redirect, in-process."""
     start = bolt.oauth_flow.handle_installation(BoltRequest(body="", query=""))  # type: ignore[union-attr]
     state = parse_qs(urlparse(start.headers["location"][0]).query)["state"][0]
-    return bolt.oauth_flow.handle_callback(BoltRequest(  # type: ignore[union-attr]
-        body="", query=f"code={code}&state={state}", headers={"cookie": f"slack-app-oauth-state={state}"}))
+    return bolt.oauth_flow.handle_callback(
+        BoltRequest(  # type: ignore[union-attr]
+            body="", query=f"code={code}&state={state}", headers={"cookie": f"slack-app-oauth-state={state}"}
+        )
+    )
 
 
 def send_event(bolt: slack_bolt.App, event: dict[str, object], team: str = NINE) -> int:
@@ -68,7 +72,8 @@ ELSEWHERE, GONE = ChannelRef("slack", "T1", "C1"), ChannelRef("slack", NINE, "C3
 
 
 def test_an_uninstall_deletes_the_tokens_and_pauses_the_workspace_until_it_installs_again(
-        papers: App, bolt: slack_bolt.App, slack: SlackAPI) -> None:
+    papers: App, bolt: slack_bolt.App, slack: SlackAPI
+) -> None:
     assert install(bolt).status == 200
     subscribe(papers, LAB, READING, GONE)
     with UnitOfWork(papers.engine) as uow:
@@ -85,7 +90,7 @@ def test_an_uninstall_deletes_the_tokens_and_pauses_the_workspace_until_it_insta
     assert paused(papers, LAB) == paused(papers, READING) == UNINSTALLED
     assert paused(papers, GONE) == "channel_not_found" and paused(papers, ELSEWHERE) is None
     status = papers.service.answer(LAB, ANA, "/papers status")
-    assert "uninstalled" in str(getattr(status, "paused"))
+    assert "uninstalled" in str(status.paused)
 
     posts = len(slack.state.calls_to("chat.postMessage"))
     delivery_pass(papers, force=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,9 @@ def test_hf_day_is_fetched_with_a_contact_user_agent(server: SourcesServer, http
 def test_hf_pages_through_full_pages(server: SourcesServer, http: PoliteHTTP, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("bot.sources.hf.PAGE_SIZE", 2)
     entries = json.loads(HF_DAY)
-    server.script("/api/daily_papers", Reply(body=json.dumps(entries[:2])), Reply(body=json.dumps(entries[1:3])), Reply(body="[]"))
+    server.script(
+        "/api/daily_papers", Reply(body=json.dumps(entries[:2])), Reply(body=json.dumps(entries[1:3])), Reply(body="[]")
+    )
     parsed = hf(server, http).fetch_day(date(2026, 8, 21))
 
     assert len(parsed.papers) == 3
@@ -121,7 +124,9 @@ def test_hf_ratelimit_header_sets_the_wait(server: SourcesServer, http: PoliteHT
     assert 42.0 in clock.sleeps
 
 
-def test_503_backs_off_exponentially_then_the_source_is_failing(server: SourcesServer, http: PoliteHTTP, clock: FakeClock) -> None:
+def test_503_backs_off_exponentially_then_the_source_is_failing(
+    server: SourcesServer, http: PoliteHTTP, clock: FakeClock
+) -> None:
     server.script("/api/daily_papers", Reply(503, "down"))
     with pytest.raises(SourceFailing) as caught:
         hf(server, http).fetch_day(date(2026, 8, 21))
@@ -146,7 +151,9 @@ def test_a_wait_longer_than_the_bound_fails_at_once(server: SourcesServer, http:
     assert caught.value.retry_after == 3600.0 and len(server.requests) == 1
 
 
-def test_arxiv_requests_are_at_least_three_seconds_apart(server: SourcesServer, http: PoliteHTTP, clock: FakeClock) -> None:
+def test_arxiv_requests_are_at_least_three_seconds_apart(
+    server: SourcesServer, http: PoliteHTTP, clock: FakeClock
+) -> None:
     times: list[float] = []
     original = http.pacer.wait
 
@@ -155,15 +162,19 @@ def test_arxiv_requests_are_at_least_three_seconds_apart(server: SourcesServer, 
         times.append(clock.now)
 
     http.pacer.wait = spy  # type: ignore[method-assign]
-    server.script("/api/query", Reply(body=(DATA / "atom-old-1111.2011v2.xml").read_bytes(), content_type="application/atom+xml"))
-    server.script("/rss/cs.LG", Reply(body=(DATA / "rss-cs.LG.synthetic.xml").read_bytes(), content_type="application/rss+xml"))
+    server.script(
+        "/api/query", Reply(body=(DATA / "atom-old-1111.2011v2.xml").read_bytes(), content_type="application/atom+xml")
+    )
+    server.script(
+        "/rss/cs.LG", Reply(body=(DATA / "rss-cs.LG.synthetic.xml").read_bytes(), content_type="application/rss+xml")
+    )
     client = arxiv(server, http)
     client.fetch_ids(["1111.2011v2"])
     client.fetch_rss(["cs.LG"])
     client.fetch_ids(["1111.2011"])
 
     assert len(times) == 3
-    assert all(later - earlier >= 3.0 for earlier, later in zip(times, times[1:]))
+    assert all(later - earlier >= 3.0 for earlier, later in itertools.pairwise(times))
     assert server.requests[0].query["id_list"] == "1111.2011"
 
 
@@ -185,14 +196,20 @@ def test_arxiv_400_error_entry_is_a_problem(server: SourcesServer, http: PoliteH
     assert any("incorrect id format" in problem for problem in parsed.problems)
 
 
-def test_arxiv_backfill_pages_until_the_total(server: SourcesServer, http: PoliteHTTP, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_arxiv_backfill_pages_until_the_total(
+    server: SourcesServer, http: PoliteHTTP, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("bot.sources.arxiv_client.PAGE_SIZE", 5)
     ten = (DATA / "atom-new-testing-10.xml").read_text()
     head, _, rest = ten.partition("<entry>")
     entries = ["<entry>" + e for e in rest.split("<entry>")]
     entries[-1] = entries[-1].replace("</feed>", "")
     head = head.replace("<opensearch:totalResults>214881", "<opensearch:totalResults>10")
-    server.script("/api/query", Reply(body=head + "".join(entries[:5]) + "</feed>"), Reply(body=head + "".join(entries[5:]) + "</feed>"))
+    server.script(
+        "/api/query",
+        Reply(body=head + "".join(entries[:5]) + "</feed>"),
+        Reply(body=head + "".join(entries[5:]) + "</feed>"),
+    )
     parsed = arxiv(server, http).fetch_since(date(2022, 1, 1), ["cs.LG", "cs.SE"], until=date(2022, 12, 31))
 
     assert len(parsed.papers) == 10 and len({p.arxiv_id for p in parsed.papers}) == 10
@@ -211,13 +228,13 @@ def test_arxiv_5xx_after_the_bound_is_source_failing(server: SourcesServer, http
 @pytest.mark.parametrize(
     ("utc", "expected"),
     [
-        (datetime(2026, 8, 20, 23, 59, tzinfo=timezone.utc), False),  # Thu 19:59 EDT
-        (datetime(2026, 8, 21, 0, 1, tzinfo=timezone.utc), True),  # Thu 20:01 EDT
-        (datetime(2026, 8, 22, 1, 30, tzinfo=timezone.utc), False),  # Fri night
-        (datetime(2026, 8, 23, 1, 30, tzinfo=timezone.utc), False),  # Sat night
-        (datetime(2026, 8, 24, 1, 30, tzinfo=timezone.utc), True),  # Sun night
-        (datetime(2026, 12, 8, 1, 30, tzinfo=timezone.utc), True),  # Mon 20:30 EST
-        (datetime(2026, 12, 8, 0, 30, tzinfo=timezone.utc), False),  # Mon 19:30 EST
+        (datetime(2026, 8, 20, 23, 59, tzinfo=UTC), False),  # Thu 19:59 EDT
+        (datetime(2026, 8, 21, 0, 1, tzinfo=UTC), True),  # Thu 20:01 EDT
+        (datetime(2026, 8, 22, 1, 30, tzinfo=UTC), False),  # Fri night
+        (datetime(2026, 8, 23, 1, 30, tzinfo=UTC), False),  # Sat night
+        (datetime(2026, 8, 24, 1, 30, tzinfo=UTC), True),  # Sun night
+        (datetime(2026, 12, 8, 1, 30, tzinfo=UTC), True),  # Mon 20:30 EST
+        (datetime(2026, 12, 8, 0, 30, tzinfo=UTC), False),  # Mon 19:30 EST
     ],
 )
 def test_announces_today_follows_the_us_eastern_calendar(utc: datetime, expected: bool) -> None:
@@ -225,10 +242,10 @@ def test_announces_today_follows_the_us_eastern_calendar(utc: datetime, expected
 
 
 def test_last_announcement_skips_friday_and_saturday() -> None:
-    monday_morning = datetime(2026, 8, 24, 12, 0, tzinfo=timezone.utc)
-    assert last_announcement(monday_morning) == datetime(2026, 8, 24, 0, 0, tzinfo=timezone.utc)  # Sun 20:00 EDT
-    saturday = datetime(2026, 8, 22, 18, 0, tzinfo=timezone.utc)
-    assert last_announcement(saturday) == datetime(2026, 8, 21, 0, 0, tzinfo=timezone.utc)  # Thu 20:00 EDT
+    monday_morning = datetime(2026, 8, 24, 12, 0, tzinfo=UTC)
+    assert last_announcement(monday_morning) == datetime(2026, 8, 24, 0, 0, tzinfo=UTC)  # Sun 20:00 EDT
+    saturday = datetime(2026, 8, 22, 18, 0, tzinfo=UTC)
+    assert last_announcement(saturday) == datetime(2026, 8, 21, 0, 0, tzinfo=UTC)  # Thu 20:00 EDT
 
 
 def test_server_wait_reads_retry_after_dates_and_ignores_ratelimit_on_5xx() -> None:
@@ -241,9 +258,9 @@ def test_server_wait_reads_retry_after_dates_and_ignores_ratelimit_on_5xx() -> N
 
 
 def test_rss_feeds_carry_announcements_monday_to_friday_us_eastern() -> None:
-    assert rss_has_announcements(datetime(2026, 8, 24, 5, 30, tzinfo=timezone.utc))  # Mon 01:30 EDT
-    assert not rss_has_announcements(datetime(2026, 8, 24, 3, 30, tzinfo=timezone.utc))  # still Sun 23:30 EDT
-    assert not rss_has_announcements(datetime(2026, 8, 22, 12, 0, tzinfo=timezone.utc))  # Saturday
+    assert rss_has_announcements(datetime(2026, 8, 24, 5, 30, tzinfo=UTC))  # Mon 01:30 EDT
+    assert not rss_has_announcements(datetime(2026, 8, 24, 3, 30, tzinfo=UTC))  # still Sun 23:30 EDT
+    assert not rss_has_announcements(datetime(2026, 8, 22, 12, 0, tzinfo=UTC))  # Saturday
 
 
 def test_arxiv_backfill_asks_again_for_a_page_that_came_back_empty(server: SourcesServer, http: PoliteHTTP) -> None:

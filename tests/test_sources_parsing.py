@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ def test_every_hf_schema_era_parses_with_what_a_merge_needs(path: Path) -> None:
         assert paper.arxiv_id and "v" not in paper.arxiv_id
         assert paper.title and paper.abstract and "\n" not in paper.abstract and "  " not in paper.abstract
         assert paper.authors and all(isinstance(name, str) for name in paper.authors)
-        assert paper.published_at is not None and paper.published_at.tzinfo == timezone.utc
+        assert paper.published_at is not None and paper.published_at.tzinfo == UTC
         assert isinstance(paper.upvotes, int)
         assert paper.on_hf and paper.source == "hf"
 
@@ -45,7 +45,7 @@ def test_newest_hf_entry_carries_links_ai_summary_and_keywords() -> None:
     assert paper.thumbnail_url.endswith("/papers/2608.19880.png")
     assert paper.ai_summary.startswith("EnvHarness and EnvRigger")
     assert "EnvRigger" in paper.ai_keywords
-    assert paper.published_at == datetime(2026, 8, 20, tzinfo=timezone.utc)
+    assert paper.published_at == datetime(2026, 8, 20, tzinfo=UTC)
     assert paper.authors[0] == "Chengsong Huang" and len(paper.authors) == 17
 
 
@@ -53,7 +53,9 @@ def test_oldest_hf_era_collapses_hard_line_wraps() -> None:
     paper = parse_file(DATA / "hf-2024-05-27.json").papers[0]
 
     assert paper.title == "ConvLLaVA: Hierarchical Backbones as Visual Encoder for Large Multimodal Models"
-    assert paper.abstract.startswith("High-resolution Large Multimodal Models (LMMs) encounter the challenges of excessive")
+    assert paper.abstract.startswith(
+        "High-resolution Large Multimodal Models (LMMs) encounter the challenges of excessive"
+    )
     assert paper.ai_summary is None and paper.ai_keywords == () and paper.code_url is None
 
 
@@ -89,7 +91,7 @@ def test_atom_new_format_gives_ids_without_version_primary_category_first() -> N
     assert paper.categories == ("cs.SE", "cs.LG")
     assert paper.authors == ("Mohit Kumar Ahuja", "Arnaud Gotlieb", "Helge Spieker")
     assert paper.url == "https://arxiv.org/abs/2202.12139"
-    assert paper.published_at == datetime(2022, 2, 24, 15, 5, 19, tzinfo=timezone.utc)
+    assert paper.published_at == datetime(2022, 2, 24, 15, 5, 19, tzinfo=UTC)
     assert paper.source == "arxiv" and not paper.on_hf
 
 
@@ -106,7 +108,9 @@ def test_atom_error_entry_is_a_problem_and_empty_result_is_nothing() -> None:
     error = parse_arxiv_atom((DATA / "atom-error-abc.xml").read_bytes())
     empty = parse_arxiv_atom((DATA / "atom-empty.xml").read_bytes())
 
-    assert error.papers == [] and error.problems == ["entry 1: arXiv answered with an error: incorrect id format for abc"]
+    assert error.papers == [] and error.problems == [
+        "entry 1: arXiv answered with an error: incorrect id format for abc"
+    ]
     assert empty.papers == [] and empty.problems == []
     assert parse_file(DATA / "atom-error-abc.recorded.json").problems == error.problems
     with pytest.raises(BadInput, match="does not parse"):
@@ -121,7 +125,7 @@ def test_rss_xml_announce_types_replacements_update_but_never_notify() -> None:
     new = parsed.papers[0]
     assert new.abstract.startswith("Virtual Reality (VR) has emerged")  # the "arXiv:... Announce Type" preamble is gone
     assert new.categories == ("cs.LG", "cs.AI")
-    assert new.published_at == datetime(2025, 8, 7, 4, 0, tzinfo=timezone.utc)
+    assert new.published_at == datetime(2025, 8, 7, 4, 0, tzinfo=UTC)
     assert parsed.papers[1].authors[:2] == ("Md Zesun Ahmed Mia", "Malyaban Bal")
     assert parsed.papers[2].published_at is None  # a replacement's date is not the paper's
     assert parse_file(DATA / "rss-empty-weekend.synthetic.xml").papers == []
@@ -154,9 +158,15 @@ def test_jsonl_bad_lines_are_reported_by_number_and_the_rest_goes_in() -> None:
 
     assert [p.title for p in parsed.papers] == ["Go-Explore", "Seed"]
     assert parsed.papers[0].arxiv_id == "1901.10995" and parsed.papers[0].upvotes == 3
-    assert parsed.papers[1].published_at == datetime(2026, 6, 1, tzinfo=timezone.utc)
+    assert parsed.papers[1].published_at == datetime(2026, 6, 1, tzinfo=UTC)
     assert [problem.split(":")[0] for problem in parsed.problems] == [
-        "line 3", "line 4", "line 5", "line 6", "line 7", "line 8", "line 9"
+        "line 3",
+        "line 4",
+        "line 5",
+        "line 6",
+        "line 7",
+        "line 8",
+        "line 9",
     ]
     assert parsed.problems[0].startswith("line 3: not valid JSON (")
     assert parsed.problems[2] == "line 5: no title"
@@ -168,18 +178,20 @@ def test_jsonl_reads_the_arxiv_corpus_and_seed_formats() -> None:
 
     paper = corpus.papers[0]
     assert paper.arxiv_id == "2604.01274" and paper.categories == ("cs.GR", "cs.CV")
-    assert paper.published_at == datetime(2026, 4, 5, tzinfo=timezone.utc)  # from `_date`
+    assert paper.published_at == datetime(2026, 4, 5, tzinfo=UTC)  # from `_date`
     assert paper.url == "https://arxiv.org/abs/2604.01274" and paper.authors[0] == "Aleksei Zhuravlev"
     assert len(seed.papers) == 3 and seed.papers[0].title.startswith("EDTalk")
     assert seed.papers[0].arxiv_id is None and seed.papers[0].abstract
 
 
 def test_untrusted_text_loses_controls_and_bidi_overrides_but_keeps_markdown() -> None:
-    line = json.dumps({
-        "title": "Safe\u202e txt.exe\x07 *bold*  title",
-        "abstract": "line one\nline\u2066 two\x00",
-        "authors": ["Ann\u200f  Lee", "\x1b[31m"],
-    })
+    line = json.dumps(
+        {
+            "title": "Safe\u202e txt.exe\x07 *bold*  title",
+            "abstract": "line one\nline\u2066 two\x00",
+            "authors": ["Ann\u200f  Lee", "\x1b[31m"],
+        }
+    )
     (paper,) = parse_jsonl([line]).papers
 
     assert paper.title == "Safe txt.exe *bold* title"
@@ -200,14 +212,22 @@ def test_parse_file_rejects_what_it_cannot_read_with_the_path(tmp_path: Path) ->
 
 def test_jsonl_without_suffix_is_detected_and_bad_bytes_are_a_line_problem(tmp_path: Path) -> None:
     path = tmp_path / "papers.txt"
-    path.write_bytes(b'{"title": "A", "abstract": "x"}\n{"title": "B\xff", "abstract": "y"}\n{"title": "C", "abstract": "z"}\n')
+    path.write_bytes(
+        b'{"title": "A", "abstract": "x"}\n{"title": "B\xff", "abstract": "y"}\n{"title": "C", "abstract": "z"}\n'
+    )
     parsed = parse_file(path)
 
     assert [p.title for p in parsed.papers] == ["A", "C"]
     assert parsed.problems[0].startswith("line 2: not valid JSON")
 
 
-@given(st.lists(st.text(max_size=80) | st.from_regex(r'\{"title": ".{0,10}", "(abstract|summary|id|upvotes)": .{0,12}\}', fullmatch=True), max_size=12))
+@given(
+    st.lists(
+        st.text(max_size=80)
+        | st.from_regex(r'\{"title": ".{0,10}", "(abstract|summary|id|upvotes)": .{0,12}\}', fullmatch=True),
+        max_size=12,
+    )
+)
 @settings(max_examples=200, deadline=None)
 def test_parse_jsonl_never_raises_on_arbitrary_text(lines: list[str]) -> None:
     parsed = parse_jsonl(lines)
@@ -233,11 +253,26 @@ def test_names_fast_path_agrees_with_cleaning_each_name(names: list[str]) -> Non
     assert clean_names(names) == tuple(n for n in (clean_text(name) for name in names) if n)
 
 
-@pytest.mark.parametrize("raw", [
-    "2401.123456", "2401.1234", "1412.12345", "2413.12345", "0703.0001", "2401.12345v0", "2401.12345x",
-    "hep-th/0801001", "hep-th/990100", "HEP-TH/9901001", "notanarchive/9901001", "a" * 300 + "/9901001",
-    "https://arxiv.org/abs/2401.123456", "https://arxiv.org/abs/2401.12345/extra", "oai:arXiv.org:2401.123456v1",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2401.123456",
+        "2401.1234",
+        "1412.12345",
+        "2413.12345",
+        "0703.0001",
+        "2401.12345v0",
+        "2401.12345x",
+        "hep-th/0801001",
+        "hep-th/990100",
+        "HEP-TH/9901001",
+        "notanarchive/9901001",
+        "a" * 300 + "/9901001",
+        "https://arxiv.org/abs/2401.123456",
+        "https://arxiv.org/abs/2401.12345/extra",
+        "oai:arXiv.org:2401.123456v1",
+    ],
+)
 def test_an_id_outside_arxivs_grammar_is_refused_never_shortened_into_another(raw: str) -> None:
     parsed = parse_jsonl([json.dumps({"title": "T", "abstract": "A", "id": raw})])
 
@@ -245,12 +280,20 @@ def test_an_id_outside_arxivs_grammar_is_refused_never_shortened_into_another(ra
     assert parsed.problems == [f"line 1: id {raw[:40]!r} is not an arXiv id"]
 
 
-@pytest.mark.parametrize(("raw", "read"), [
-    ("2401.12345v3", "2401.12345"), ("arXiv:2401.12345", "2401.12345"), ("0704.0001", "0704.0001"),
-    ("https://arxiv.org/abs/2401.12345v2", "2401.12345"), ("http://arxiv.org/pdf/2401.12345v2.pdf", "2401.12345"),
-    ("https://huggingface.co/papers/2401.12345", "2401.12345"), ("hep-th/9901001v2", "hep-th/9901001"),
-    ("math.GT/0309136", "math.GT/0309136"), ("https://arxiv.org/abs/solv-int/9901001", "solv-int/9901001"),
-])
+@pytest.mark.parametrize(
+    ("raw", "read"),
+    [
+        ("2401.12345v3", "2401.12345"),
+        ("arXiv:2401.12345", "2401.12345"),
+        ("0704.0001", "0704.0001"),
+        ("https://arxiv.org/abs/2401.12345v2", "2401.12345"),
+        ("http://arxiv.org/pdf/2401.12345v2.pdf", "2401.12345"),
+        ("https://huggingface.co/papers/2401.12345", "2401.12345"),
+        ("hep-th/9901001v2", "hep-th/9901001"),
+        ("math.GT/0309136", "math.GT/0309136"),
+        ("https://arxiv.org/abs/solv-int/9901001", "solv-int/9901001"),
+    ],
+)
 def test_every_form_of_a_real_id_is_read_as_that_id(raw: str, read: str) -> None:
     (paper,) = parse_jsonl([json.dumps({"title": "T", "abstract": "A", "id": raw})]).papers
     assert paper.arxiv_id == read
@@ -264,8 +307,15 @@ def test_records_outside_the_limits_are_refused_and_long_fields_cut_and_counted(
         '{"title": "T", "abstract": "A", "published_at": "9999-12-31T23:59:59-14:00"}',
         '{"title": "T", "abstract": "A", "published_at": "1989-12-31"}',
         '{"title": "T", "abstract": "A", "published_at": "2999-01-01"}',
-        json.dumps({"title": "T" * 5_000, "abstract": "A" * 30_000, "authors": ["B" * 400, "C"] + ["D"] * 3_000,
-                    "url": "https://x/" + "y" * 3_000, "code_url": "https://x/\x00"}),
+        json.dumps(
+            {
+                "title": "T" * 5_000,
+                "abstract": "A" * 30_000,
+                "authors": ["B" * 400, "C"] + ["D"] * 3_000,
+                "url": "https://x/" + "y" * 3_000,
+                "code_url": "https://x/\x00",
+            }
+        ),
         '{"title": "\\udfff\\ud800\\u0000", "abstract": "A"}',  # lone surrogates (reversed: no pair) and NUL
     ]
     parsed = parse_jsonl(lines)

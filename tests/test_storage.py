@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 from sqlalchemy import Engine
 
@@ -14,15 +14,23 @@ LAB = ChannelRef("slack", "T1", "C1")
 GO_EXPLORE = Paper(
     "Go-Explore: a New Approach for Hard-Exploration Problems",
     "A grand challenge in reinforcement learning is intelligent exploration.",
-    arxiv_id="1901.10995", authors=("Adrien Ecoffet", "Joost Huizinga"), categories=("cs.LG",),
-    published_at=datetime(2019, 1, 30, tzinfo=timezone.utc), source="arxiv",
+    arxiv_id="1901.10995",
+    authors=("Adrien Ecoffet", "Joost Huizinga"),
+    categories=("cs.LG",),
+    published_at=datetime(2019, 1, 30, tzinfo=UTC),
+    source="arxiv",
 )
 
 
 def test_a_paper_round_trips_with_every_field(engine: Engine) -> None:
-    paper = GO_EXPLORE.with_changes(upvotes=7, code_url="https://github.com/uber-research/go-explore",
-                                    ai_keywords=("exploration", "Atari"), ai_summary="Remember, return, explore.",
-                                    on_hf=True, thumbnail_url="https://x/thumb.png")
+    paper = GO_EXPLORE.with_changes(
+        upvotes=7,
+        code_url="https://github.com/uber-research/go-explore",
+        ai_keywords=("exploration", "Atari"),
+        ai_summary="Remember, return, explore.",
+        on_hf=True,
+        thumbnail_url="https://x/thumb.png",
+    )
     with UnitOfWork(engine) as uow:
         assert uow.papers.merge([paper]).added == 1
         uow.commit()
@@ -40,8 +48,9 @@ def test_the_same_paper_twice_is_one_row_and_changes_nothing(engine: Engine) -> 
 
 
 def test_hugging_face_adds_upvotes_and_arxiv_keeps_its_categories(engine: Engine) -> None:
-    from_hf = GO_EXPLORE.with_changes(upvotes=12, categories=(), source="hf", on_hf=True,
-                                      ai_summary="Go-Explore remembers states.")
+    from_hf = GO_EXPLORE.with_changes(
+        upvotes=12, categories=(), source="hf", on_hf=True, ai_summary="Go-Explore remembers states."
+    )
     with UnitOfWork(engine) as uow:
         uow.papers.merge([GO_EXPLORE])
         assert uow.papers.merge([from_hf]).updated == 1
@@ -82,7 +91,10 @@ def test_subscriptions_schedules_and_audit_round_trip(engine: Engine) -> None:
         uow.commit()
     with UnitOfWork(engine) as uow:
         subs = uow.subscriptions.for_channel(LAB)
-        assert [(s.query, s.min_upvotes) for s in subs] == [("reinforcement-learning", 0), ("cat:cs.RO min-upvotes=3", 3)]
+        assert [(s.query, s.min_upvotes) for s in subs] == [
+            ("reinforcement-learning", 0),
+            ("cat:cs.RO min-upvotes=3", 3),
+        ]
         assert uow.channels.schedule(LAB) == berlin
         assert uow.subscriptions.channels() == [LAB]
         assert [a.action for a in uow.audit.recent(LAB)] == ["subscribed to reinforcement-learning"]

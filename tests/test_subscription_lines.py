@@ -34,8 +34,16 @@ def imported(engine: Engine, lines: list[str]) -> list[str]:
 def test_what_is_exported_imports_into_another_deployment_unchanged(engine: Engine, tmp_path: Path) -> None:
     exported = imported(engine, LINES)
     assert [json.loads(line) for line in exported] == [
-        {"channel": "discord:G1:C9", "query": 'cat:cs.CL OR "machine translation"', "schedule": "07:30 UTC weekly friday"},
-        {"channel": "slack:T1:C1", "query": "reinforcement-learning -survey", "schedule": "09:00 Europe/Berlin weekdays"},
+        {
+            "channel": "discord:G1:C9",
+            "query": 'cat:cs.CL OR "machine translation"',
+            "schedule": "07:30 UTC weekly friday",
+        },
+        {
+            "channel": "slack:T1:C1",
+            "query": "reinforcement-learning -survey",
+            "schedule": "09:00 Europe/Berlin weekdays",
+        },
         {"channel": "slack:T1:C1", "query": 'author:"Sergey Levine"', "schedule": "09:00 Europe/Berlin weekdays"},
     ]
     elsewhere = make_engine(f"sqlite:///{tmp_path / 'elsewhere.db'}")
@@ -72,7 +80,9 @@ def test_a_bad_line_is_refused_with_its_number_and_the_rest_goes_in(engine: Engi
 
 def test_a_channel_never_gets_more_than_25_subscriptions(engine: Engine) -> None:
     topics = [t.slug for t in default_taxonomy()][:30]
-    report = import_lines(engine, default_taxonomy(), [json.dumps({"channel": "slack:T1:C1", "query": t}) for t in topics])
+    report = import_lines(
+        engine, default_taxonomy(), [json.dumps({"channel": "slack:T1:C1", "query": t}) for t in topics]
+    )
 
     assert report.added == 25 and [n for n, _ in report.refused] == list(range(26, 31))
     assert report.refused[0][1] == "slack:T1:C1 already has 25 subscriptions, the most a channel can have."
@@ -81,13 +91,24 @@ def test_a_channel_never_gets_more_than_25_subscriptions(engine: Engine) -> None
 
 
 def test_the_command_line_exports_and_imports_and_says_which_lines_it_refused(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'papers.db'}", "SLACK_BOT_TOKEN": "", "DISCORD_TOKEN": ""}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'papers.db'}",
+        "SLACK_BOT_TOKEN": "",
+        "DISCORD_TOKEN": "",
+    }
     source = tmp_path / "subscriptions.jsonl"
     source.write_text("\n".join([*LINES, "{oops"]) + "\n")
 
     def papers_bot(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "adapters.cli", *args], env=env, cwd=ROOT, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "adapters.cli", *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     loaded = papers_bot("subscriptions", "import", str(source))
     assert loaded.returncode == 1
@@ -96,5 +117,7 @@ def test_the_command_line_exports_and_imports_and_says_which_lines_it_refused(tm
     exported = papers_bot("subscriptions", "export", "slack:T1:C1")
     assert exported.returncode == 0
     assert [json.loads(line)["query"] for line in exported.stdout.splitlines()] == [
-        "reinforcement-learning -survey", 'author:"Sergey Levine"']
+        "reinforcement-learning -survey",
+        'author:"Sergey Levine"',
+    ]
     assert papers_bot("subscriptions", "import", str(tmp_path / "missing.jsonl")).returncode == 2

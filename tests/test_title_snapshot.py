@@ -15,8 +15,10 @@ from storage import search
 from storage.engine import make_engine
 from storage.uow import UnitOfWork
 
-PAPERS = [Paper(f"Quokka Routing Study {n}: Sparse Graphs", "Routing on road graphs.", arxiv_id=f"2501.{n:05d}")
-          for n in range(1, 41)]
+PAPERS = [
+    Paper(f"Quokka Routing Study {n}: Sparse Graphs", "Routing on road graphs.", arxiv_id=f"2501.{n:05d}")
+    for n in range(1, 41)
+]
 GO_EXPLORE = Paper("Go-Explore: a New Approach for Hard-Exploration Problems", "Exploration.", arxiv_id="1901.10995")
 
 
@@ -27,7 +29,7 @@ def snapshot(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(title_snapshot, "STALE", 2)
     path = tmp_path / "find-index"
     monkeypatch.setattr(title_snapshot, "path_for", lambda _engine: path)
-    store(engine, PAPERS + [GO_EXPLORE])
+    store(engine, [*PAPERS, GO_EXPLORE])
     Finder(engine).warm()
     assert path.exists()
     yield path
@@ -47,12 +49,14 @@ def titles_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     def counted(session, after_id, batch=20_000):  # type: ignore[no-untyped-def]
         calls.append(after_id)
         return real(session, after_id, batch)
+
     monkeypatch.setattr(search, "title_rows", counted)
     return calls
 
 
-def test_a_restart_reads_the_snapshot_not_every_title(engine: Engine, snapshot: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_restart_reads_the_snapshot_not_every_title(
+    engine: Engine, snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = titles_read(monkeypatch)
     finder = Finder(engine)
     finder.warm()
@@ -63,10 +67,16 @@ def test_a_restart_reads_the_snapshot_not_every_title(engine: Engine, snapshot: 
     assert calls == [] and cold.index.papers == 41
 
 
-def test_papers_added_and_changed_after_the_snapshot_are_found(engine: Engine, snapshot: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    store(engine, [Paper("Zygomorphic Flowers Attract Bees", "Pollination.", arxiv_id="2502.00001"),
-                   GO_EXPLORE.with_changes(title="Go-Explore: Wombats Remember and Return", source="arxiv")])
+def test_papers_added_and_changed_after_the_snapshot_are_found(
+    engine: Engine, snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store(
+        engine,
+        [
+            Paper("Zygomorphic Flowers Attract Bees", "Pollination.", arxiv_id="2502.00001"),
+            GO_EXPLORE.with_changes(title="Go-Explore: Wombats Remember and Return", source="arxiv"),
+        ],
+    )
     calls = titles_read(monkeypatch)
     finder = Finder(engine)
     finder.warm()
@@ -75,8 +85,9 @@ def test_papers_added_and_changed_after_the_snapshot_are_found(engine: Engine, s
     assert [f.paper.arxiv_id for f in finder.find("wombats remember")][:1] == ["1901.10995"]
 
 
-def test_a_snapshot_of_another_database_or_a_damaged_one_is_not_used(engine: Engine, snapshot: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_snapshot_of_another_database_or_a_damaged_one_is_not_used(
+    engine: Engine, snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with UnitOfWork(engine) as uow:
         uow.session.execute(text("DELETE FROM paper WHERE arxiv_id = '2501.00001'"))
         uow.commit()
@@ -99,11 +110,12 @@ def test_the_snapshot_goes_beside_a_sqlite_file_and_never_names_a_password() -> 
     assert server is not None and "s3cret" not in str(server) and server.name.startswith("find-index-")
 
 
-def test_a_snapshot_that_cannot_be_written_costs_only_speed(engine: Engine, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_snapshot_that_cannot_be_written_costs_only_speed(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(title_snapshot, "SMALL", 10)
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
     monkeypatch.setattr(title_snapshot, "path_for", lambda _engine: blocked / "find-index")
-    store(engine, PAPERS + [GO_EXPLORE])
+    store(engine, [*PAPERS, GO_EXPLORE])
     assert [f.paper.arxiv_id for f in Finder(engine).find("go explore")][:1] == ["1901.10995"]

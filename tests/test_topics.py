@@ -8,11 +8,30 @@ from bot.errors import UnknownTopic
 from bot.relevance.topics import Taxonomy, default_taxonomy, phrase_keys, words
 
 REQUIRED = [
-    "reinforcement-learning", "large-language-models", "computer-vision", "natural-language-processing",
-    "robotics", "navigation", "diffusion-models", "speech-and-audio", "ai-safety", "graph-neural-networks",
-    "quantitative-finance", "recommender-systems", "multi-agent-systems", "neural-architecture-search",
-    "interpretability", "medical-imaging", "time-series", "federated-learning", "3d-vision",
-    "video-generation", "code-generation", "optimization", "theory", "datasets-and-benchmarks",
+    "reinforcement-learning",
+    "large-language-models",
+    "computer-vision",
+    "natural-language-processing",
+    "robotics",
+    "navigation",
+    "diffusion-models",
+    "speech-and-audio",
+    "ai-safety",
+    "graph-neural-networks",
+    "quantitative-finance",
+    "recommender-systems",
+    "multi-agent-systems",
+    "neural-architecture-search",
+    "interpretability",
+    "medical-imaging",
+    "time-series",
+    "federated-learning",
+    "3d-vision",
+    "video-generation",
+    "code-generation",
+    "optimization",
+    "theory",
+    "datasets-and-benchmarks",
 ]
 
 

@@ -67,9 +67,13 @@ class Papers(app_commands.Group):
 
     def __init__(self, app: App) -> None:
         # guild_only sets the older dm_permission; allowed_contexts is what Discord reads now
-        super().__init__(name="papers", description="Research papers for this channel", guild_only=True,
-                         allowed_contexts=app_commands.AppCommandContext(guild=True),
-                         allowed_installs=app_commands.AppInstallationType(guild=True))
+        super().__init__(
+            name="papers",
+            description="Research papers for this channel",
+            guild_only=True,
+            allowed_contexts=app_commands.AppCommandContext(guild=True),
+            allowed_installs=app_commands.AppInstallationType(guild=True),
+        )
         self.app = app
 
     async def run(self, interaction: discord.Interaction, command: c.Command, public: bool = False) -> None:
@@ -81,7 +85,7 @@ class Papers(app_commands.Group):
             view = pager("digest", str(interaction.channel_id), message.page, message.pages)
         await respond(interaction, message, view)
 
-    @app_commands.command(description="Follow a topic slug, \"a phrase\", cat:cs.LG or author:\"Name\"; -word excludes")
+    @app_commands.command(description='Follow a topic slug, "a phrase", cat:cs.LG or author:"Name"; -word excludes')
     @app_commands.describe(query="for example reinforcement-learning min-upvotes=5")
     @app_commands.checks.has_permissions(manage_channels=True)
     async def subscribe(self, interaction: discord.Interaction, query: Range[str, 1, 500]) -> None:
@@ -102,7 +106,7 @@ class Papers(app_commands.Group):
         def following() -> list[Choice[str]]:
             reply = self.app.service.run(channel_of(interaction), actor_of(interaction), c.ListSubscriptions())
             queries = [q for q, _ in reply.subscriptions] if isinstance(reply, r.SubscriptionList) else []
-            return [choice(q, q) for q in queries + ["all"] if current.lower() in q.lower() and len(q) <= 100]
+            return [choice(q, q) for q in [*queries, "all"] if current.lower() in q.lower() and len(q) <= 100]
 
         return await within_budget(following)
 
@@ -132,12 +136,21 @@ class Papers(app_commands.Group):
         await self.run(interaction, c.PreviewDigest())
 
     @app_commands.command(description="When this channel gets its post")
-    @app_commands.describe(time="HH:MM, for example 09:00", tz="a time zone such as Europe/Berlin",
-                           cadence="daily, weekdays or weekly", day="the day, when weekly")
+    @app_commands.describe(
+        time="HH:MM, for example 09:00",
+        tz="a time zone such as Europe/Berlin",
+        cadence="daily, weekdays or weekly",
+        day="the day, when weekly",
+    )
     @app_commands.checks.has_permissions(manage_channels=True)
-    async def schedule(self, interaction: discord.Interaction, time: Range[str, 1, 5], tz: Range[str, 1, 64] | None = None,
-                       cadence: Literal["daily", "weekdays", "weekly"] | None = None,
-                       day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None = None) -> None:
+    async def schedule(
+        self,
+        interaction: discord.Interaction,
+        time: Range[str, 1, 5],
+        tz: Range[str, 1, 64] | None = None,
+        cadence: Literal["daily", "weekdays", "weekly"] | None = None,
+        day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None = None,
+    ) -> None:
         await self.run(interaction, c.SetSchedule(" ".join(x for x in (time, tz, cadence, day) if x)), public=True)
 
     @schedule.autocomplete("tz")
@@ -226,7 +239,11 @@ async def start(app: App) -> None:
     token = settings.discord_token.get_secret_value()
     guilds = await guild_count(token)
     client = build_client(app, sharded=guilds > settings.discord_shard_above)
-    log.info("starting the Discord client for about %d guild(s)%s", guilds, " (sharded)" if guilds > settings.discord_shard_above else "")
+    log.info(
+        "starting the Discord client for about %d guild(s)%s",
+        guilds,
+        " (sharded)" if guilds > settings.discord_shard_above else "",
+    )
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
         loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(close_gracefully(client)))

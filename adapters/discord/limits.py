@@ -41,8 +41,12 @@ def problems(message: Message, view: discord.ui.View | None = None) -> list[str]
 
 
 def _texts(embed: discord.Embed) -> list[tuple[str, str | None, int]]:
-    texts = [("title", embed.title, TITLE), ("description", embed.description, DESCRIPTION),
-             ("footer", embed.footer.text, FOOTER), ("author", embed.author.name, AUTHOR)]
+    texts = [
+        ("title", embed.title, TITLE),
+        ("description", embed.description, DESCRIPTION),
+        ("footer", embed.footer.text, FOOTER),
+        ("author", embed.author.name, AUTHOR),
+    ]
     for field in embed.fields:
         texts += [("field name", field.name, FIELD_NAME), ("field value", field.value, FIELD_VALUE)]
     return texts
@@ -55,12 +59,18 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     for _ in range(len(embed.fields) - FIELDS):
         embed.remove_field(FIELDS)
     for i, field in enumerate(embed.fields):
-        embed.set_field_at(i, name=_cut(field.name, FIELD_NAME) or "\u200b", value=_cut(field.value, FIELD_VALUE) or "\u200b",
-                           inline=bool(field.inline))
+        embed.set_field_at(
+            i,
+            name=_cut(field.name, FIELD_NAME) or "\u200b",
+            value=_cut(field.value, FIELD_VALUE) or "\u200b",
+            inline=bool(field.inline),
+        )
     if embed.footer.text and len(embed.footer.text) > FOOTER:
         embed.set_footer(text=_cut(embed.footer.text, FOOTER), icon_url=embed.footer.icon_url)
     if embed.author.name and len(embed.author.name) > AUTHOR:
-        embed.set_author(name=_cut(embed.author.name, AUTHOR) or "", url=embed.author.url, icon_url=embed.author.icon_url)
+        embed.set_author(
+            name=_cut(embed.author.name, AUTHOR) or "", url=embed.author.url, icon_url=embed.author.icon_url
+        )
     return embed
 
 
@@ -89,7 +99,7 @@ def fit_message(message: Message, view: discord.ui.View | None = None) -> Messag
         if len(getattr(item, "custom_id", None) or "") > CUSTOM_ID:
             raise ValueError(f"custom_id {item.custom_id!r} is over Discord's {CUSTOM_ID} characters")  # type: ignore[attr-defined]
         if isinstance(item, discord.ui.Button) and item.label and len(item.label) > LABEL:
-            item.label = item.label[:LABEL - 1] + "…"
+            item.label = item.label[: LABEL - 1] + "…"
     return Message(_cut(message.content, CONTENT) or "", embeds, message.ephemeral, message.page, message.pages)
 
 
@@ -100,4 +110,3 @@ def as_plain(message: Message) -> Message:
         lines += [f"**{embed.title}**" if embed.title else "", embed.url or ""]
         lines += [f"{field.name}: {field.value}" for field in embed.fields if field.name == "Links"]
     return Message(_cut("\n".join(line for line in lines if line), CONTENT) or "papers-bot", [], message.ephemeral)
-

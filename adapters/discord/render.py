@@ -113,21 +113,30 @@ def authors(paper: Paper) -> str:
 
 def links(paper: Paper, limit: int = FIELD) -> str:
     """The paper's links as markdown, whole links only, as many as fit in a field (long code or project URLs do not)."""
-    named = (("arXiv", paper.abs_url), ("PDF", paper.pdf_url), ("HF", paper.hf_url), ("code", paper.code_url),
-             ("project", paper.project_url))
+    named = (
+        ("arXiv", paper.abs_url),
+        ("PDF", paper.pdf_url),
+        ("HF", paper.hf_url),
+        ("code", paper.code_url),
+        ("project", paper.project_url),
+    )
     kept: list[str] = []
     for name, raw in named:
         url = safe_url(raw)
         link = f"[{name}]({url})" if url else ""
-        if link and len(" · ".join(kept + [link])) <= limit:
+        if link and len(" · ".join([*kept, link])) <= limit:
             kept.append(link)
     return " · ".join(kept)
 
 
 def paper_embed(paper: Paper, why: str = "", footer: str = "") -> discord.Embed:
-    embed = discord.Embed(title=fit(" ".join(plain(paper.title).split()), TITLE), url=safe_url(paper.abs_url),
-                          description=fit(paper.ai_summary or paper.abstract, SUMMARY), colour=COLOUR,
-                          timestamp=paper.published_at)
+    embed = discord.Embed(
+        title=fit(" ".join(plain(paper.title).split()), TITLE),
+        url=safe_url(paper.abs_url),
+        description=fit(paper.ai_summary or paper.abstract, SUMMARY),
+        colour=COLOUR,
+        timestamp=paper.published_at,
+    )
     if paper.authors:
         embed.add_field(name="Authors", value=fit(authors(paper), 200), inline=True)
     if paper.upvotes:
@@ -175,7 +184,7 @@ def paged(embeds: list[discord.Embed], page: int) -> tuple[list[discord.Embed], 
     """The embeds of one page, the page shown (clamped) and the number of pages."""
     pages = pages_of(len(embeds))
     page = min(max(page, 0), pages - 1)
-    return embeds[page * PAGE:(page + 1) * PAGE], page, pages
+    return embeds[page * PAGE : (page + 1) * PAGE], page, pages
 
 
 # --- replies, one renderer per type -----------------------------------------------------------
@@ -193,9 +202,11 @@ def _help(reply: r.HelpText, page: int) -> Message:
 
 
 def _subscribed(reply: r.Subscribed, page: int) -> Message:
-    lines = [f"**{fit(reply.actor, 100)}** subscribed this channel to {code(reply.query[:300])} "
-             f"({fit(reply.understood, 300, core_text)}).",
-             f"Over the last {reply.days} days that would have been about {reply.per_day:.1f} papers a day."]
+    lines = [
+        f"**{fit(reply.actor, 100)}** subscribed this channel to {code(reply.query[:300])} "
+        f"({fit(reply.understood, 300, core_text)}).",
+        f"Over the last {reply.days} days that would have been about {reply.per_day:.1f} papers a day.",
+    ]
     if reply.warning:
         lines.append(fit(reply.warning, 400, core_text))
     return Message("\n".join(lines), [match_embed(m) for m in reply.top[:PAGE]], ephemeral=reply.ephemeral)
@@ -210,11 +221,18 @@ def _unsubscribed(reply: r.Unsubscribed, page: int) -> Message:
 
 def _list(reply: r.SubscriptionList, page: int) -> Message:
     if not reply.subscriptions:
-        return Message("This channel has no subscriptions yet. Try `/papers subscribe reinforcement-learning`.",
-                       ephemeral=reply.ephemeral)
-    lines = [f"{i}\\. {code(q[:300])} {fit(understood, 300, core_text)}" for i, (q, understood) in enumerate(reply.subscriptions, 1)]
+        return Message(
+            "This channel has no subscriptions yet. Try `/papers subscribe reinforcement-learning`.",
+            ephemeral=reply.ephemeral,
+        )
+    lines = [
+        f"{i}\\. {code(q[:300])} {fit(understood, 300, core_text)}"
+        for i, (q, understood) in enumerate(reply.subscriptions, 1)
+    ]
     embed = discord.Embed(title="This channel follows", description=fit_lines(lines, DESCRIPTION), colour=COLOUR)
-    embed.add_field(name="Posts", value=f"{escape(reply.schedule.describe())}; next {when(reply.next_post)}", inline=False)
+    embed.add_field(
+        name="Posts", value=f"{escape(reply.schedule.describe())}; next {when(reply.next_post)}", inline=False
+    )
     if reply.paused:
         embed.add_field(name="Paused", value=fit(reply.paused, FIELD, core_text), inline=False)
     return Message(embeds=[embed], ephemeral=reply.ephemeral)
@@ -237,8 +255,11 @@ FIND_PREFIX = "find: "
 def _preview(reply: r.DigestPreview, page: int) -> Message:
     digest = reply.digest
     if not reply.has_subscriptions:
-        return Message("This channel has no subscriptions, so its digest is empty. "
-                       "Try `/papers subscribe reinforcement-learning`.", ephemeral=reply.ephemeral)
+        return Message(
+            "This channel has no subscriptions, so its digest is empty. "
+            "Try `/papers subscribe reinforcement-learning`.",
+            ephemeral=reply.ephemeral,
+        )
     if not digest.matches:
         return Message("Nothing new matches this channel's subscriptions yet.", ephemeral=reply.ephemeral)
     embeds, page, pages = paged([match_embed(m) for m in digest.matches], page)
@@ -248,28 +269,40 @@ def _preview(reply: r.DigestPreview, page: int) -> Message:
 
 
 def _schedule(reply: r.ScheduleSet, page: int) -> Message:
-    return Message(f"**{fit(reply.actor, 100)}** set this channel's post to {escape(reply.schedule.describe())}; "
-                   f"next {when(reply.next_post)}.", ephemeral=reply.ephemeral)
+    return Message(
+        f"**{fit(reply.actor, 100)}** set this channel's post to {escape(reply.schedule.describe())}; "
+        f"next {when(reply.next_post)}.",
+        ephemeral=reply.ephemeral,
+    )
 
 
 def _topics(reply: r.TopicList, page: int) -> Message:
     lines = ["\u2003" * depth + f"{code(slug)} {escape(name)}" for slug, name, depth in reply.topics]
-    embed = discord.Embed(title="Topics" + (f" starting with {fit(reply.prefix, 60)}" if reply.prefix else ""),
-                          description=fit_lines(lines, DESCRIPTION), colour=COLOUR)
+    embed = discord.Embed(
+        title="Topics" + (f" starting with {fit(reply.prefix, 60)}" if reply.prefix else ""),
+        description=fit_lines(lines, DESCRIPTION),
+        colour=COLOUR,
+    )
     embed.set_footer(text=f"{len(reply.topics)} of {reply.total} topics · /papers subscribe <slug>")
     return Message(embeds=[embed], ephemeral=reply.ephemeral)
 
 
 def _status(reply: r.StatusReport, page: int) -> Message:
     embed = discord.Embed(title="papers-bot status", description=f"{reply.papers:,} papers stored.", colour=COLOUR)
-    sources = [f"**{escape(s.source)}**: last fetch {when(s.last_success)}, {s.added} added"
-               + (f"; last error: {fit(s.last_error, 200)}" if s.last_error else "") for s in reply.sources]
+    sources = [
+        f"**{escape(s.source)}**: last fetch {when(s.last_success)}, {s.added} added"
+        + (f"; last error: {fit(s.last_error, 200)}" if s.last_error else "")
+        for s in reply.sources
+    ]
     if sources:
         embed.add_field(name="Sources", value=fit_lines(sources, FIELD), inline=False)
     follows = fit_lines([code(q[:200]) for q in reply.subscriptions], FIELD) or "nothing yet"
     embed.add_field(name="Subscriptions", value=follows, inline=False)
-    embed.add_field(name="Posts", value=f"{escape(reply.schedule.describe())}; last {when(reply.last_post)}; "
-                                        f"next {when(reply.next_post)}", inline=False)
+    embed.add_field(
+        name="Posts",
+        value=f"{escape(reply.schedule.describe())}; last {when(reply.last_post)}; next {when(reply.next_post)}",
+        inline=False,
+    )
     if reply.paused:
         embed.add_field(name="Paused", value=fit(reply.paused, FIELD, core_text), inline=False)
     if reply.changes:
@@ -278,9 +311,16 @@ def _status(reply: r.StatusReport, page: int) -> Message:
 
 
 RENDERERS: dict[type, Callable[[Any, int], Message]] = {
-    r.Problem: _problem, r.HelpText: _help, r.Subscribed: _subscribed, r.Unsubscribed: _unsubscribed,
-    r.SubscriptionList: _list, r.FindResults: _found, r.DigestPreview: _preview, r.ScheduleSet: _schedule,
-    r.TopicList: _topics, r.StatusReport: _status,
+    r.Problem: _problem,
+    r.HelpText: _help,
+    r.Subscribed: _subscribed,
+    r.Unsubscribed: _unsubscribed,
+    r.SubscriptionList: _list,
+    r.FindResults: _found,
+    r.DigestPreview: _preview,
+    r.ScheduleSet: _schedule,
+    r.TopicList: _topics,
+    r.StatusReport: _status,
 }
 
 

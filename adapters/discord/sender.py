@@ -67,8 +67,12 @@ def digest_part(digest: Digest, mark: str, part: Part) -> Message:
     """One message of a post: the parent (headline and the titles) or the papers it holds, each with the mark."""
     footer = mark_footer(mark, part)
     if part.is_parent:
-        lines = [f"{i}\\. [{fit(m.paper.title, 150)}]({url})" if (url := safe_url(m.paper.abs_url))
-                 else f"{i}\\. {fit(m.paper.title, 150)}" for i, m in enumerate(digest.matches, 1)]
+        lines = [
+            f"{i}\\. [{fit(m.paper.title, 150)}]({url})"
+            if (url := safe_url(m.paper.abs_url))
+            else f"{i}\\. {fit(m.paper.title, 150)}"
+            for i, m in enumerate(digest.matches, 1)
+        ]
         embed = discord.Embed(description=fit_lines(lines, DESCRIPTION), colour=COLOUR)
         embed.set_footer(text=footer + " · the papers are in the thread")
         return Message(headline(digest), [embed], ephemeral=False)
@@ -80,8 +84,9 @@ def digest_part(digest: Digest, mark: str, part: Part) -> Message:
 class DiscordSender:
     """The Sender (and ResumingSender) for Discord; its methods block, so call them from worker threads."""
 
-    def __init__(self, client: discord.Client, loop: asyncio.AbstractEventLoop, token: str | None = None,
-                 timeout: float = 120.0) -> None:
+    def __init__(
+        self, client: discord.Client, loop: asyncio.AbstractEventLoop, token: str | None = None, timeout: float = 120.0
+    ) -> None:
         self.client, self.loop, self.timeout = client, loop, timeout
         self._token = token  # set only when this sender logs in itself (standalone)
         self._login: asyncio.Lock | None = None  # made on the loop, where it is used
@@ -168,7 +173,8 @@ class DiscordSender:
         parent = self.client.get_channel(int(channel_id)) or await self.client.fetch_channel(int(channel_id))
         try:
             await parent.get_partial_message(int(message_id)).create_thread(  # type: ignore[union-attr]
-                name=fit(title or "papers", 100, inert), auto_archive_duration=1440)
+                name=fit(title or "papers", 100, inert), auto_archive_duration=1440
+            )
         except discord.HTTPException as exc:
             if exc.code != THREAD_EXISTS:  # a resumed post whose thread was made before the crash
                 raise
@@ -206,6 +212,7 @@ class DiscordSender:
 
     def _run(self, work: Coroutine[Any, Any, T]) -> T:
         """Run on the sender's loop and translate Discord's answers into SendFailed for delivery."""
+
         async def ready_then() -> T:
             try:
                 await self._ready()
@@ -225,8 +232,10 @@ class DiscordSender:
             raise SendFailed("Discord refused the bot token") from exc
         except discord.HTTPException as exc:
             if 400 <= exc.status < 500 and exc.status != 429:  # the same request would be refused again
-                raise SendFailed(f"Discord refused the post: {exc.status} {exc.code} {exc.text[:200]}", permanent=True) from exc
+                raise SendFailed(
+                    f"Discord refused the post: {exc.status} {exc.code} {exc.text[:200]}", permanent=True
+                ) from exc
             raise SendFailed(f"Discord answered {exc.status}: {exc.text[:200]}") from exc
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError, concurrent.futures.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError, concurrent.futures.TimeoutError) as exc:
             future.cancel()
             raise SendFailed(f"could not reach Discord: {type(exc).__name__}") from exc

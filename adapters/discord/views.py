@@ -34,15 +34,18 @@ def actor_of(interaction: discord.Interaction) -> Actor:
     return Actor(str(user.id), user.display_name, is_admin=interaction.permissions.manage_channels)
 
 
-async def ask(interaction: discord.Interaction, command: c.Command, public: bool = False, page: int = 0,
-              update: bool = False) -> Message:
+async def ask(
+    interaction: discord.Interaction, command: c.Command, public: bool = False, page: int = 0, update: bool = False
+) -> Message:
     """Run a command in the synchronous core; defer when it is slow, so that it never times out.
 
     `public` is how the command usually answers (a "thinking…" shows to everyone or not); `update`
     is for buttons, whose deferral edits the message they sit on.
     """
     app = app_of(interaction)
-    work = asyncio.ensure_future(asyncio.to_thread(app.service.run, channel_of(interaction), actor_of(interaction), command))
+    work = asyncio.ensure_future(
+        asyncio.to_thread(app.service.run, channel_of(interaction), actor_of(interaction), command)
+    )
     done, _ = await asyncio.wait({work}, timeout=QUICK)
     if not done:
         log.info("/papers %s is slow; deferring", command.name)
@@ -87,19 +90,27 @@ class _Page(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"^$"):
     kind = ""
 
     def __init__(self, key: str, page: int, label: str = "…", disabled: bool = False) -> None:
-        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, disabled=disabled,
-                                           custom_id=f"papers:{self.kind}:{key}:{page}"))
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                custom_id=f"papers:{self.kind}:{key}:{page}",
+            )
+        )
         self.key, self.page = key, page
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
-                             match: re.Match[str]) -> _Page:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> _Page:
         return cls(match["key"], int(match["page"]))
 
     async def turn(self, interaction: discord.Interaction, command: c.Command | None, key: str) -> None:
         if command is None or key != self.key:
-            await interaction.response.send_message("That list is out of date; run the command again.",
-                                                    ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.response.send_message(
+                "That list is out of date; run the command again.", ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
             return
         message = await ask(interaction, command, page=self.page, update=True)
         view = pager(self.kind, self.key, message.page, message.pages)
@@ -119,7 +130,7 @@ class FindPage(_Page, template=r"papers:find:(?P<key>[0-9a-f]{10}):(?P<page>\d{1
         embeds = interaction.message.embeds if interaction.message else []
         # inert() put zero-width spaces after @ and <; plain() had removed any the user typed
         author = (embeds[0].author.name or "").replace("\u200b", "") if embeds else ""
-        text = author[len(FIND_PREFIX):] if author.startswith(FIND_PREFIX) else ""
+        text = author[len(FIND_PREFIX) :] if author.startswith(FIND_PREFIX) else ""
         await self.turn(interaction, c.Find(text) if text else None, query_hash(text))
 
 

@@ -36,8 +36,16 @@ from bot.errors import PapersError
 
 log = logging.getLogger(__name__)
 
-SCOPES = ("commands", "chat:write", "chat:write.public", "channels:join", "channels:history", "groups:history",
-          "users:read", "app_mentions:read")  # the same list as slack/manifest.yml
+SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "channels:join",
+    "channels:history",
+    "groups:history",
+    "users:read",
+    "app_mentions:read",
+)  # the same list as slack/manifest.yml
 # Commands whose answer may take longer than Slack's 3 seconds: a dry run, a search, a digest, and
 # the changing ones, whose permission check may call users.info.
 SLOW = (c.Find, c.PreviewDigest, *CHANGING)
@@ -64,8 +72,9 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
 
 def installation_store(settings: Settings, engine: Engine) -> EncryptedInstallationStore:
     """Installations (bot tokens per workspace) in the project's database, tables created if missing."""
-    store = EncryptedInstallationStore(client_id=settings.slack_client_id or "", engine=engine,
-                                       key=settings.slack_token_key, logger=log)
+    store = EncryptedInstallationStore(
+        client_id=settings.slack_client_id or "", engine=engine, key=settings.slack_token_key, logger=log
+    )
     store.create_tables()
     return store
 
@@ -76,9 +85,13 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
     state_store.create_tables()
     secret = settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else ""
     return OAuthSettings(
-        client_id=settings.slack_client_id, client_secret=secret, scopes=list(SCOPES),
-        installation_store=installation_store(settings, engine), state_store=state_store,
-        state_expiration_seconds=OAUTH_STATE_SECONDS, callback_options=resuming_callbacks(engine),
+        client_id=settings.slack_client_id,
+        client_secret=secret,
+        scopes=list(SCOPES),
+        installation_store=installation_store(settings, engine),
+        state_store=state_store,
+        state_expiration_seconds=OAUTH_STATE_SECONDS,
+        callback_options=resuming_callbacks(engine),
         install_page_rendering_enabled=False,  # /slack/install redirects straight to Slack's consent page
     )
 
@@ -86,8 +99,13 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
 class Permissions:
     """Who may change a channel's subscriptions and schedule: anyone, or admins, owners and a list."""
 
-    def __init__(self, changes_by: str, admins: Iterable[str], ttl: float = ADMIN_TTL_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        changes_by: str,
+        admins: Iterable[str],
+        ttl: float = ADMIN_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if changes_by not in ("anyone", "admins"):
             log.warning("SLACK_CHANGES_BY=%r is neither anyone nor admins; treating it as admins", changes_by)
         self.anyone = changes_by == "anyone"
@@ -139,7 +157,9 @@ class Translator:
     def __init__(self, app: App, permissions: Permissions) -> None:
         self.app, self.permissions = app, permissions
 
-    def answer(self, client: WebClient, team_id: str, channel_id: str, user_id: str, user_name: str, text: str) -> Reply:
+    def answer(
+        self, client: WebClient, team_id: str, channel_id: str, user_id: str, user_name: str, text: str
+    ) -> Reply:
         text = typed_text(text)
         command = _parsed(text)
         allowed = isinstance(command, CHANGING) and self.permissions.may_change(client, team_id, user_id)
@@ -147,8 +167,14 @@ class Translator:
         return self.app.service.answer(ChannelRef("slack", team_id, channel_id), actor, text)
 
     def from_command(self, body: dict[str, Any], client: WebClient) -> Reply:
-        return self.answer(client, body.get("team_id", ""), body.get("channel_id", ""), body.get("user_id", ""),
-                           body.get("user_name", ""), body.get("text", ""))
+        return self.answer(
+            client,
+            body.get("team_id", ""),
+            body.get("channel_id", ""),
+            body.get("user_id", ""),
+            body.get("user_name", ""),
+            body.get("text", ""),
+        )
 
 
 def _failed(error: Exception) -> Problem:
@@ -162,8 +188,14 @@ def _token_less(enterprise_id: str | None, team_id: str | None, **_: Any) -> Aut
     return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id)
 
 
-def build_slack_app(app: App, *, client: WebClient | None = None, process_before_response: bool = False,
-                    permissions: Permissions | None = None, executor: Executor | None = None) -> slack_bolt.App:
+def build_slack_app(
+    app: App,
+    *,
+    client: WebClient | None = None,
+    process_before_response: bool = False,
+    permissions: Permissions | None = None,
+    executor: Executor | None = None,
+) -> slack_bolt.App:
     """The bolt App for these settings: OAuth when a client id and secret are set, else one bot token.
 
     `executor` runs the lazy listeners (bolt's thread pool by default); tests pass one that runs
@@ -177,11 +209,15 @@ def build_slack_app(app: App, *, client: WebClient | None = None, process_before
     client = client or web_client(settings, token)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     bolt = slack_bolt.App(
-        client=client, signing_secret=secret, process_before_response=process_before_response,
+        client=client,
+        signing_secret=secret,
+        process_before_response=process_before_response,
         oauth_settings=oauth_settings(settings, app.engine) if use_oauth else None,
         authorize=None if (use_oauth or client.token) else _token_less,
         token_verification_enabled=False,  # no auth.test at start: the app must start while Slack is away
-        listener_executor=executor, logger=log, user_facing_authorize_error_message=NOT_INSTALLED,
+        listener_executor=executor,
+        logger=log,
+        user_facing_authorize_error_message=NOT_INSTALLED,
     )
     bolt.error(_refused)
     bolt.middleware(Replays(app.engine).middleware)  # after bolt's own signature and authorization checks
@@ -217,7 +253,7 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
             return
         try:
             first, *more = render_pages(translator.from_command(body, client), body.get("user_id"))
-        except Exception as error:  # a rendering bug must still answer within 3 s
+        except Exception as error:  # noqa: BLE001 a rendering bug must still answer within 3 s
             first, more = render(_failed(error)), []
         ack(**first)
         for page in more:  # after the ack: Slack already has the first page
@@ -228,7 +264,7 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
             return
         try:
             messages = render_pages(translator.from_command(body, client), body.get("user_id"))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 the same: a bug still answers in one sentence
             messages = [render(_failed(error))]
         for page in messages:
             respond(**page, replace_original=False)

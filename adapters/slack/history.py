@@ -25,8 +25,13 @@ THREAD_CALLS = 2
 SKEW = 30.0  # seconds allowed between our clock and Slack's message timestamps
 # Reading cannot work here, but posting may (chat:write.public without channels:join, no groups:history):
 # the lookup says so instead of failing, and never pauses the channel for it.
-UNREADABLE = {"not_in_channel", "missing_scope", "method_not_supported_for_channel_type", "restricted_action",
-              "channel_not_joined"}
+UNREADABLE = {
+    "not_in_channel",
+    "missing_scope",
+    "method_not_supported_for_channel_type",
+    "restricted_action",
+    "channel_not_joined",
+}
 
 Found = dict[int, tuple[str, int]]  # part index -> (message ts, part count)
 
@@ -41,12 +46,18 @@ def collect(message: dict[str, Any], mark: str, found: Found) -> None:
 def error_of(exc: SlackApiError) -> str:
     try:
         return str(exc.response.get("error") or "unknown_error")
-    except Exception:
+    except (AttributeError, TypeError):  # a response that is not a JSON object
         return "unknown_error"
 
 
-def find_marked(client: WebClient, channel: str, mark: str, oldest: float | None,
-                join: Callable[[], bool], parent: str | None = None) -> Found | None:
+def find_marked(
+    client: WebClient,
+    channel: str,
+    mark: str,
+    oldest: float | None,
+    join: Callable[[], bool],
+    parent: str | None = None,
+) -> Found | None:
     """The parts of `mark` posted since `oldest` (epoch seconds); None when this bot may not read the channel.
 
     With `parent` (the ts of the post's first message, when known) only its thread is read: the
@@ -72,8 +83,9 @@ def _read(client: WebClient, channel: str, mark: str, oldest: float | None, thre
     window: dict[str, Any] = {"oldest": f"{max(oldest, 0):.6f}", "inclusive": True} if oldest is not None else {}
     cursor = None
     for _call in range(0 if thread else HISTORY_CALLS):
-        page = client.conversations_history(channel=channel, limit=PER_CALL, include_all_metadata=True,
-                                            cursor=cursor, **window)
+        page = client.conversations_history(
+            channel=channel, limit=PER_CALL, include_all_metadata=True, cursor=cursor, **window
+        )
         for message in page.get("messages", []):
             collect(message, mark, found)
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
@@ -84,8 +96,9 @@ def _read(client: WebClient, channel: str, mark: str, oldest: float | None, thre
     for _call in range(THREAD_CALLS):
         if not parent or parent[1] <= 1 or len(found) >= parent[1]:
             break
-        replies = client.conversations_replies(channel=channel, ts=parent[0], limit=PER_CALL,
-                                               include_all_metadata=True, cursor=cursor)
+        replies = client.conversations_replies(
+            channel=channel, ts=parent[0], limit=PER_CALL, include_all_metadata=True, cursor=cursor
+        )
         for message in replies.get("messages", []):
             collect(message, mark, found)
         parent = found.get(0, parent)

@@ -38,9 +38,11 @@ class TokenCipher:
         try:
             self.fernet = Fernet(key) if key else None
         except ValueError as error:
-            raise TokenKeyProblem("SLACK_TOKEN_KEY is not a Fernet key; make one with "
-                                  "`python -c 'from cryptography.fernet import Fernet; "
-                                  "print(Fernet.generate_key().decode())'`.") from error
+            raise TokenKeyProblem(
+                "SLACK_TOKEN_KEY is not a Fernet key; make one with "
+                "`python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`."
+            ) from error
 
     def seal(self, token: str | None) -> str | None:
         if not token or self.fernet is None or token.startswith(PREFIX):
@@ -51,12 +53,16 @@ class TokenCipher:
         if not value or not value.startswith(PREFIX):
             return value
         if self.fernet is None:
-            raise TokenKeyProblem("The stored Slack tokens are encrypted; set SLACK_TOKEN_KEY to the key that sealed them.")
+            raise TokenKeyProblem(
+                "The stored Slack tokens are encrypted; set SLACK_TOKEN_KEY to the key that sealed them."
+            )
         try:
             return self.fernet.decrypt(value.removeprefix(PREFIX).encode()).decode()
         except InvalidToken:
             # The message names no token and no ciphertext: it ends up in logs.
-            raise TokenKeyProblem("A stored Slack token does not open with SLACK_TOKEN_KEY; is it the key that sealed it?") from None
+            raise TokenKeyProblem(
+                "A stored Slack token does not open with SLACK_TOKEN_KEY; is it the key that sealed it?"
+            ) from None
 
 
 def _with(entity: Any, fields: tuple[str, ...], change: Any) -> Any:
@@ -70,7 +76,9 @@ def _with(entity: Any, fields: tuple[str, ...], change: Any) -> Any:
 class EncryptedInstallationStore(SQLAlchemyInstallationStore):
     """slack_sdk's SQLAlchemy store whose bot, user and refresh tokens are sealed at rest when a key is given."""
 
-    def __init__(self, client_id: str, engine: Engine, key: SecretStr | str | bytes | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, client_id: str, engine: Engine, key: SecretStr | str | bytes | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(client_id=client_id, engine=engine, **kwargs)
         self.cipher = TokenCipher(key)
         for table in (self.bots, self.installations):
@@ -96,15 +104,25 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
     def save_bot(self, bot: Bot) -> None:
         super().save_bot(_with(bot, BOT_TOKENS, self.cipher.seal))
 
-    def find_bot(self, *, enterprise_id: str | None, team_id: str | None,
-                 is_enterprise_install: bool | None = False) -> Bot | None:
-        bot = super().find_bot(enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install)
+    def find_bot(
+        self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
+    ) -> Bot | None:
+        bot = super().find_bot(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
+        )
         return _with(bot, BOT_TOKENS, self.cipher.open) if bot is not None else None
 
-    def find_installation(self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None,
-                          is_enterprise_install: bool | None = False) -> Installation | None:
-        installation = super().find_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id,
-                                                 is_enterprise_install=is_enterprise_install)
+    def find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        installation = super().find_installation(
+            enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, is_enterprise_install=is_enterprise_install
+        )
         if installation is None:
             return None
         return _with(installation, BOT_TOKENS + USER_TOKENS, self.cipher.open)

@@ -55,8 +55,10 @@ def fit_block(block: Block) -> Block:
     if kind == "section" and len(block["text"]["text"]) > MAX_SECTION:
         return {**block, "text": {**block["text"], "text": fit(block["text"]["text"], MAX_SECTION)}}
     if kind == "context":
-        return {**block, "elements": [{**e, "text": fit(e["text"], MAX_CONTEXT)} if "text" in e else e
-                                      for e in block["elements"]]}
+        return {
+            **block,
+            "elements": [{**e, "text": fit(e["text"], MAX_CONTEXT)} if "text" in e else e for e in block["elements"]],
+        }
     if kind == "header":
         return {**block, "text": {**block["text"], "text": block["text"]["text"][:MAX_HEADER]}}
     return block
@@ -80,7 +82,7 @@ def pages(message: Message, max_pages: int = MAX_PAGES) -> list[Message]:
         last = len(cut) == max_pages
         room_blocks = MAX_BLOCKS - (1 if last else 0)
         room_chars = MAX_BLOCK_CHARS - (reserve if last else 0)
-        if page and (len(page) + 1 > room_blocks or size(page + [block]) > room_chars):
+        if page and (len(page) + 1 > room_blocks or size([*page, block]) > room_chars):
             if last:
                 break
             cut.append([])

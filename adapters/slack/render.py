@@ -88,9 +88,16 @@ def paper_text(match: Match, compact: bool) -> str:
     summary = paper.ai_summary or paper.abstract
     if summary:
         lines.append(line(summary, SUMMARY // 2 if compact else SUMMARY))
-    links = [link(url, label) for label, raw in (
-        ("arXiv", paper.abs_url), ("PDF", paper.pdf_url), ("Hugging Face", paper.hf_url), ("code", paper.code_url),
-    ) if (url := safe_url(raw))]
+    links = [
+        link(url, label)
+        for label, raw in (
+            ("arXiv", paper.abs_url),
+            ("PDF", paper.pdf_url),
+            ("Hugging Face", paper.hf_url),
+            ("code", paper.code_url),
+        )
+        if (url := safe_url(raw))
+    ]
     if links:
         lines.append(" · ".join(links))
     if match.why:

@@ -69,7 +69,10 @@ def _problem(reply: r.Problem, who: str) -> list[Block]:
 
 
 def _help(reply: r.HelpText, who: str) -> list[Block]:
-    return [header("papers-bot commands")] + sections(f"{code(usage)}  {text(what, 500)}" for usage, what in reply.commands)
+    return [
+        header("papers-bot commands"),
+        *sections(f"{code(usage)}  {text(what, 500)}" for usage, what in reply.commands),
+    ]
 
 
 def _papers(matches: Iterable[Match], compact: bool = False) -> list[Block]:
@@ -80,12 +83,14 @@ def _papers(matches: Iterable[Match], compact: bool = False) -> list[Block]:
 
 
 def _subscribed(reply: r.Subscribed, who: str) -> list[Block]:
-    blocks = [section(f"{who} subscribed this channel to {code(reply.query)} ({text(reply.understood, 500)})."),
-              context(f"Over the last {reply.days} days that would have been about {reply.per_day:.1f} papers a day.")]
+    blocks = [
+        section(f"{who} subscribed this channel to {code(reply.query)} ({text(reply.understood, 500)})."),
+        context(f"Over the last {reply.days} days that would have been about {reply.per_day:.1f} papers a day."),
+    ]
     if reply.warning:
         blocks.append(section(":bulb: " + text(reply.warning)))
     if reply.top:
-        blocks += [context("Top matches of the last days:")] + _papers(reply.top, compact=True)
+        blocks += [context("Top matches of the last days:"), *_papers(reply.top, compact=True)]
     return blocks
 
 
@@ -98,8 +103,10 @@ def _unsubscribed(reply: r.Unsubscribed, who: str) -> list[Block]:
 def _list(reply: r.SubscriptionList, who: str) -> list[Block]:
     if not reply.subscriptions:
         return [section("This channel has no subscriptions yet. Try `/papers subscribe reinforcement-learning`.")]
-    lines = [f"{i}. {code(query)}  {text(understood, 300)}" for i, (query, understood) in enumerate(reply.subscriptions, 1)]
-    blocks = sections(lines) + [context(f"Posts {text(reply.schedule.describe())}; next {when(reply.next_post)}.")]
+    lines = [
+        f"{i}. {code(query)}  {text(understood, 300)}" for i, (query, understood) in enumerate(reply.subscriptions, 1)
+    ]
+    blocks = [*sections(lines), context(f"Posts {text(reply.schedule.describe())}; next {when(reply.next_post)}.")]
     return blocks + ([section(":pause_button: Delivery is paused: " + text(reply.paused))] if reply.paused else [])
 
 
@@ -107,29 +114,43 @@ def _found(reply: r.FindResults, who: str) -> list[Block]:
     if not reply.results:
         return [section(text(reply.note or "Nothing found."))]
     matches = [Match(f.paper, f.score, (f.how,) if f.how else ()) for f in reply.results]
-    return [section(f"Papers for {code(reply.text)}")] + _papers(matches) + ([context(text(reply.note))] if reply.note else [])
+    return (
+        [section(f"Papers for {code(reply.text)}")]
+        + _papers(matches)
+        + ([context(text(reply.note))] if reply.note else [])
+    )
 
 
 def _preview(reply: r.DigestPreview, who: str) -> list[Block]:
     if not reply.has_subscriptions:
-        return [section("This channel has no subscriptions, so its digest is empty. "
-                        "Try `/papers subscribe reinforcement-learning`.")]
+        return [
+            section(
+                "This channel has no subscriptions, so its digest is empty. "
+                "Try `/papers subscribe reinforcement-learning`."
+            )
+        ]
     if not reply.digest.matches:
         return [section("Nothing new matches this channel's subscriptions yet.")]
     digest, shown = reply.digest, reply.digest.matches[:PREVIEW_PAPERS]
-    digest = Digest(digest.channel, shown, digest.more + len(digest.matches) - len(shown), digest.title, digest.created_at)
+    digest = Digest(
+        digest.channel, shown, digest.more + len(digest.matches) - len(shown), digest.title, digest.created_at
+    )
     _, blocks = render_part(digest, Part(0, 1, digest.papers))  # the post as one message, as the sender lays it out
-    return [context("Preview: only you see this; nothing was posted.")] + blocks
+    return [context("Preview: only you see this; nothing was posted."), *blocks]
 
 
 def _schedule(reply: r.ScheduleSet, who: str) -> list[Block]:
-    return [section(f"{who} set this channel's post to {text(reply.schedule.describe())}; next {when(reply.next_post)}.")]
+    return [
+        section(f"{who} set this channel's post to {text(reply.schedule.describe())}; next {when(reply.next_post)}.")
+    ]
 
 
 def _topics(reply: r.TopicList, who: str) -> list[Block]:
     lines = ["\u2003" * depth + f"• {code(slug)} {text(name, 200)}" for slug, name, depth in reply.topics]
-    return sections(lines) + [context(f"{len(reply.topics)} of {reply.total} topics · subscribe with "
-                                      "`/papers subscribe &lt;slug&gt;`")]
+    return [
+        *sections(lines),
+        context(f"{len(reply.topics)} of {reply.total} topics · subscribe with `/papers subscribe &lt;slug&gt;`"),
+    ]
 
 
 def _status(reply: r.StatusReport, who: str) -> list[Block]:
@@ -139,21 +160,30 @@ def _status(reply: r.StatusReport, who: str) -> list[Block]:
         lines.append(f"{text(s.source, 100)}: last fetch {when(s.last_success)}, {s.added} added{error}")
     if reply.subscriptions:
         lines.append("Subscriptions: " + ", ".join(code(q) for q in reply.subscriptions))
-        lines.append(f"Posts {text(reply.schedule.describe())}; last {when(reply.last_post)}; next {when(reply.next_post)}.")
+        lines.append(
+            f"Posts {text(reply.schedule.describe())}; last {when(reply.last_post)}; next {when(reply.next_post)}."
+        )
     else:
         lines.append("This channel has no subscriptions.")
     if reply.paused:
         lines.append("Delivery is paused: " + text(reply.paused))
     blocks = sections(lines)
     if reply.changes:
-        blocks += [context("Recent changes:")] + sections(text(change, 500) for change in reply.changes)
+        blocks += [context("Recent changes:"), *sections(text(change, 500) for change in reply.changes)]
     return blocks
 
 
 RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
-    r.Problem: _problem, r.HelpText: _help, r.Subscribed: _subscribed, r.Unsubscribed: _unsubscribed,
-    r.SubscriptionList: _list, r.FindResults: _found, r.DigestPreview: _preview, r.ScheduleSet: _schedule,
-    r.TopicList: _topics, r.StatusReport: _status,
+    r.Problem: _problem,
+    r.HelpText: _help,
+    r.Subscribed: _subscribed,
+    r.Unsubscribed: _unsubscribed,
+    r.SubscriptionList: _list,
+    r.FindResults: _found,
+    r.DigestPreview: _preview,
+    r.ScheduleSet: _schedule,
+    r.TopicList: _topics,
+    r.StatusReport: _status,
 }
 
 
@@ -170,7 +200,11 @@ def render_pages(reply: r.Reply, actor_id: str | None = None, max_pages: int = M
     actor = getattr(reply, "actor", "")
     who = f"<@{actor_id}>" if actor_id and USER_ID.match(actor_id) else "*" + text(actor or "someone", 80) + "*"
     blocks = RENDERERS[type(reply)](reply, who)
-    message = {"text": fallback(blocks), "blocks": blocks, "response_type": "ephemeral" if reply.ephemeral else "in_channel"}
+    message = {
+        "text": fallback(blocks),
+        "blocks": blocks,
+        "response_type": "ephemeral" if reply.ephemeral else "in_channel",
+    }
     return pages(message, max_pages)
 
 

@@ -7,7 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -30,8 +30,18 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 # The channel is gone or the bot may not post there: pause, do not retry.
-PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth",
-             "missing_scope", "token_revoked", "no_permission", "restricted_action", "team_not_found"}
+PERMANENT = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "account_inactive",
+    "invalid_auth",
+    "missing_scope",
+    "token_revoked",
+    "no_permission",
+    "restricted_action",
+    "team_not_found",
+}
 # Reading history: only a channel or token that is gone pauses; not being a member there does not.
 GONE = {"channel_not_found", "is_archived", "account_inactive", "invalid_auth", "token_revoked", "team_not_found"}
 # Slack's own trouble: the post may or may not have landed, so look before posting again.
@@ -61,13 +71,27 @@ class BoundedRateLimitHandler(RateLimitErrorRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self.max_wait = max_wait
 
-    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-                   error: Exception | None = None) -> bool:
-        return super()._can_retry(state=state, request=request, response=response, error=error) and \
-            _retry_after(response) <= self.max_wait
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return (
+            super()._can_retry(state=state, request=request, response=response, error=error)
+            and _retry_after(response) <= self.max_wait
+        )
 
-    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-                                 error: Exception | None = None) -> None:
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
         state.next_attempt_requested = True
         time.sleep(_retry_after(response) + random.random() * 0.2)
         state.increment_current_attempt()
@@ -82,8 +106,13 @@ def make_client(token: str, api_url: str, timeout: int = 15) -> WebClient:
 class SlackSender:
     """The Sender for `slack:TEAM:CHANNEL`: one client per workspace token."""
 
-    def __init__(self, client_for: Callable[[str], WebClient], attempts: int = 6, backoff: float = 0.5,
-                 recorded_at: Callable[[str], datetime | None] | None = None) -> None:
+    def __init__(
+        self,
+        client_for: Callable[[str], WebClient],
+        attempts: int = 6,
+        backoff: float = 0.5,
+        recorded_at: Callable[[str], datetime | None] | None = None,
+    ) -> None:
         self.client_for = client_for
         self.attempts = attempts
         self.backoff = backoff
@@ -141,7 +170,7 @@ class SlackSender:
     def _lookup(self, channel: ChannelRef, mark: str) -> Found:
         recorded = self.recorded_at(mark)
         if recorded is not None and recorded.tzinfo is None:
-            recorded = recorded.replace(tzinfo=timezone.utc)  # stored in UTC
+            recorded = recorded.replace(tzinfo=UTC)  # stored in UTC
         return self._find_parts(channel, mark, recorded.timestamp() - SKEW if recorded else None)
 
     # --- posting ------------------------------------------------------------------------
@@ -151,13 +180,17 @@ class SlackSender:
         ids: list[str] = []
         parent: str | None = None
         for part in parts(digest):
-            ts = found[part.index][0] if part.index in found else self._post(client, channel, digest, mark, part, parent)
+            ts = (
+                found[part.index][0] if part.index in found else self._post(client, channel, digest, mark, part, parent)
+            )
             ids.append(ts)
             if part.is_parent:
                 parent = ts
         return ids
 
-    def _post(self, client: WebClient, channel: ChannelRef, digest: Digest, mark: str, part: Part, parent: str | None) -> str:
+    def _post(
+        self, client: WebClient, channel: ChannelRef, digest: Digest, mark: str, part: Part, parent: str | None
+    ) -> str:
         text, blocks = render_part(digest, part)
         message = fitted({"text": text, "blocks": blocks})  # the one limits check, before Slack sees it
         metadata = {"event_type": MARK_EVENT, "event_payload": mark_payload(mark, part)}
@@ -178,8 +211,15 @@ class SlackSender:
                 unsure = False
             try:
                 began = min(began, time.time())
-                answer = client.chat_postMessage(channel=channel.channel, text=message["text"], blocks=message.get("blocks"),
-                                                 metadata=metadata, thread_ts=parent, unfurl_links=False, unfurl_media=False)
+                answer = client.chat_postMessage(
+                    channel=channel.channel,
+                    text=message["text"],
+                    blocks=message.get("blocks"),
+                    metadata=metadata,
+                    thread_ts=parent,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
                 return str(answer["ts"])
             except SlackApiError as exc:
                 status, error = exc.response.status_code, error_of(exc)
@@ -189,8 +229,12 @@ class SlackSender:
                         continue
                 if error in REFUSED_BLOCKS and message.get("blocks"):
                     # Slack measured the blocks differently from us: the same words as plain text fit for sure.
-                    log.warning("Slack refused the blocks of a post to %s (%s; ours: %s); posting it as text",
-                                channel, error, problems(message) or "within limits")
+                    log.warning(
+                        "Slack refused the blocks of a post to %s (%s; ours: %s); posting it as text",
+                        channel,
+                        error,
+                        problems(message) or "within limits",
+                    )
                     message = {"text": as_text(message["blocks"])}
                     continue
                 if error in PERMANENT:
@@ -201,7 +245,7 @@ class SlackSender:
                     # The same request would be refused again: record why instead of retrying it for ever.
                     raise SendFailed(f"Slack refused the post: {error}", permanent=True) from exc
                 problem, unsure = f"{status} {error}", True
-            except Exception as exc:  # timeouts, resets: the post may or may not have landed
+            except Exception as exc:  # noqa: BLE001 timeouts, resets: the post may or may not have landed
                 problem, unsure = f"{type(exc).__name__}: {exc}", True
             log.info("post to %s failed (%s); trying again", channel, problem)
         raise SendFailed(f"Slack failed {self.attempts} times: {problem}")
@@ -221,12 +265,16 @@ class SlackSender:
         empty when the channel cannot be read."""
         client = self.client_for(channel.workspace)
         try:
-            found = find_marked(client, channel.channel, mark, oldest, join=lambda: self._join(client, channel), parent=parent)
+            found = find_marked(
+                client, channel.channel, mark, oldest, join=lambda: self._join(client, channel), parent=parent
+            )
         except SlackApiError as exc:
             error = error_of(exc)
             if error in GONE:
                 raise SendFailed(error, permanent=True) from exc
-            raise SendFailed(f"reading history: {exc.response.status_code} {error}", retry_after=_retry_after_of(exc)) from exc
+            raise SendFailed(
+                f"reading history: {exc.response.status_code} {error}", retry_after=_retry_after_of(exc)
+            ) from exc
         except Exception as exc:
             raise SendFailed(f"reading history: {type(exc).__name__}: {exc}") from exc
         return found or {}  # unreadable: nothing to confirm, so the part is posted (at least once beats never)

@@ -21,8 +21,10 @@ from bot.config import Settings
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 3000
-NO_SIGNING_SECRET = ("Slack HTTP mode needs SLACK_SIGNING_SECRET (Basic Information > App Credentials) "
-                     "to verify that requests come from Slack, so papers-bot will not start without it.")
+NO_SIGNING_SECRET = (
+    "Slack HTTP mode needs SLACK_SIGNING_SECRET (Basic Information > App Credentials) "
+    "to verify that requests come from Slack, so papers-bot will not start without it."
+)
 
 
 @dataclass
@@ -128,10 +130,18 @@ class GunicornLogs(glogging.Logger):  # type: ignore[misc]
 
 def gunicorn_options(settings: Settings, host: str, port: int, workers: int | None) -> dict[str, Any]:
     options: dict[str, Any] = {
-        "bind": f"{host}:{port}", "worker_class": "gthread", "threads": settings.web_threads,
-        "timeout": 30, "graceful_timeout": 20, "keepalive": 5, "backlog": 2048,
-        "loglevel": "warning", "errorlog": "-",  # no access log: /slack/oauth_redirect's query holds a one-time code
-        "when_ready": listening, "control_socket_disable": True, "proc_name": "papers-bot-web",
+        "bind": f"{host}:{port}",
+        "worker_class": "gthread",
+        "threads": settings.web_threads,
+        "timeout": 30,
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        "backlog": 2048,
+        "loglevel": "warning",
+        "errorlog": "-",  # no access log: /slack/oauth_redirect's query holds a one-time code
+        "when_ready": listening,
+        "control_socket_disable": True,
+        "proc_name": "papers-bot-web",
         "logger_class": GunicornLogs,
     }
     if workers is not None:
@@ -139,8 +149,9 @@ def gunicorn_options(settings: Settings, host: str, port: int, workers: int | No
     return options
 
 
-def serve_http(app: App, in_worker: Callable[[], None] | None = None, workers: int | None = None,
-               host: str = "0.0.0.0") -> None:
+def serve_http(
+    app: App, in_worker: Callable[[], None] | None = None, workers: int | None = None, host: str = "0.0.0.0"
+) -> None:
     """Block serving HTTP mode on PORT until gunicorn is told to stop (SIGTERM, SIGINT)."""
     check_http(app.settings)
     port = app.settings.port if app.settings.port is not None else DEFAULT_PORT

@@ -12,6 +12,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,13 @@ PLAIN = [("Content-Type", "text/plain; charset=utf-8")]
 StartResponse = Callable[..., Any]
 
 
-def _answer(start_response: StartResponse, status: str, body: str = "", head: bool = False,
-            headers: list[tuple[str, str]] | None = None) -> Iterable[bytes]:
+def _answer(
+    start_response: StartResponse,
+    status: str,
+    body: str = "",
+    head: bool = False,
+    headers: list[tuple[str, str]] | None = None,
+) -> Iterable[bytes]:
     data = body.encode()
     start_response(status, PLAIN + (headers or []) + [("Content-Length", str(len(data)))])
     return [] if head else [data]
@@ -58,7 +64,7 @@ class SlackWeb:
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-        except Exception as error:  # the reason goes to the log; the answer names no host or user
+        except (SQLAlchemyError, OSError) as error:  # the reason goes to the log; the answer names no host or user
             log.warning("health check: the database did not answer: %s", type(error).__name__)
             return _answer(start_response, "503 Service Unavailable", "database unreachable\n", head)
         return _answer(start_response, "200 OK", "ok: database answered\n", head)
@@ -84,9 +90,12 @@ class SlackWeb:
         if not self.verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
             return "401 Unauthorized"  # bolt checks again; this one spares parsing a forged body
         try:
-            parsed = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""),
-                                 headers={"content-type": environ.get("CONTENT_TYPE", "")})
-        except Exception as error:  # signed, but not a body Slack sends: a payload that is not JSON, a list, too deep
+            parsed = BoltRequest(
+                body=body,
+                query=environ.get("QUERY_STRING", ""),
+                headers={"content-type": environ.get("CONTENT_TYPE", "")},
+            )
+        except Exception as error:  # noqa: BLE001 signed, but not a body Slack sends: a payload that is not JSON, a list, too deep
             log.warning("refused a signed request bolt cannot parse: %s", type(error).__name__)
             return "400 Bad Request"
         return None if isinstance(parsed.body, dict) else "400 Bad Request"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from bot.domain import Actor, ChannelRef, Digest
 log = logging.getLogger(__name__)
 
 HISTORY = Path.home() / ".papers-bot-history"
-WELCOME = ("papers-bot terminal channel. Type /papers help (the /papers is optional), "
-           "or quit. Try: subscribe reinforcement-learning, then digest.")
+WELCOME = (
+    "papers-bot terminal channel. Type /papers help (the /papers is optional), "
+    "or quit. Try: subscribe reinforcement-learning, then digest."
+)
 
 
 class TerminalSender:
@@ -42,10 +45,8 @@ def _enable_history() -> None:
         import readline
     except ImportError:  # Windows without pyreadline: no history, still usable
         return
-    try:
+    with contextlib.suppress(OSError):
         readline.read_history_file(HISTORY)
-    except OSError:
-        pass
     readline.set_history_length(500)
     import atexit
 

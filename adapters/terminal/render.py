@@ -32,8 +32,16 @@ def _summary(paper: Paper, lines: int = 2) -> str:
 def paper_block(paper: Paper, number: int, extra: str = "") -> str:
     head = f"{number}. {paper.title}"
     facts = " · ".join(x for x in (_authors(paper), f"▲ {paper.upvotes}" if paper.upvotes else "") if x)
-    links = "  ".join(f"{name}: {url}" for name, url in (
-        ("arXiv", paper.abs_url), ("PDF", paper.pdf_url), ("HF", paper.hf_url), ("code", paper.code_url)) if url)
+    links = "  ".join(
+        f"{name}: {url}"
+        for name, url in (
+            ("arXiv", paper.abs_url),
+            ("PDF", paper.pdf_url),
+            ("HF", paper.hf_url),
+            ("code", paper.code_url),
+        )
+        if url
+    )
     parts = [head, facts, textwrap.indent(_summary(paper), "   "), links, extra]
     return "\n".join("   " + p if i and p and not p.startswith("   ") else p for i, p in enumerate(parts) if p)
 
@@ -61,8 +69,10 @@ def _help(reply: r.HelpText) -> str:
 
 
 def _subscribed(reply: r.Subscribed) -> str:
-    lines = [f"{reply.actor} subscribed this channel to {reply.query} ({reply.understood}).",
-             f"Over the last {reply.days} days that would have been about {reply.per_day:.1f} papers a day."]
+    lines = [
+        f"{reply.actor} subscribed this channel to {reply.query} ({reply.understood}).",
+        f"Over the last {reply.days} days that would have been about {reply.per_day:.1f} papers a day.",
+    ]
     if reply.warning:
         lines.append(reply.warning)
     if reply.top:
@@ -90,12 +100,16 @@ def _list(reply: r.SubscriptionList) -> str:
 def _found(reply: r.FindResults) -> str:
     if not reply.results:
         return reply.note or "Nothing found."
-    return "\n\n".join(paper_block(f.paper, i, f"found by {f.how}" if f.how else "") for i, f in enumerate(reply.results, 1))
+    return "\n\n".join(
+        paper_block(f.paper, i, f"found by {f.how}" if f.how else "") for i, f in enumerate(reply.results, 1)
+    )
 
 
 def _preview(reply: r.DigestPreview) -> str:
     if not reply.has_subscriptions:
-        return "This channel has no subscriptions, so its digest is empty. Try /papers subscribe reinforcement-learning."
+        return (
+            "This channel has no subscriptions, so its digest is empty. Try /papers subscribe reinforcement-learning."
+        )
     return render_digest(reply.digest)
 
 
@@ -105,7 +119,7 @@ def _schedule(reply: r.ScheduleSet) -> str:
 
 def _topics(reply: r.TopicList) -> str:
     lines = [("  " * depth) + f"{slug}  {name}" for slug, name, depth in reply.topics]
-    return "\n".join(lines + [f"({len(reply.topics)} of {reply.total} topics)"])
+    return "\n".join([*lines, f"({len(reply.topics)} of {reply.total} topics)"])
 
 
 def _status(reply: r.StatusReport) -> str:
@@ -115,7 +129,9 @@ def _status(reply: r.StatusReport) -> str:
         lines.append(f"{s.source}: last fetch {_when(s.last_success)}, {s.added} added{error}")
     if reply.subscriptions:
         lines.append("Subscriptions: " + ", ".join(reply.subscriptions))
-        lines.append(f"Posts {reply.schedule.describe()}; last {_when(reply.last_post)}; next {_when(reply.next_post)}.")
+        lines.append(
+            f"Posts {reply.schedule.describe()}; last {_when(reply.last_post)}; next {_when(reply.next_post)}."
+        )
     else:
         lines.append("This channel has no subscriptions.")
     if reply.paused:
@@ -125,9 +141,16 @@ def _status(reply: r.StatusReport) -> str:
 
 
 RENDERERS: dict[type, Callable[[Any], str]] = {
-    r.Problem: _problem, r.HelpText: _help, r.Subscribed: _subscribed, r.Unsubscribed: _unsubscribed,
-    r.SubscriptionList: _list, r.FindResults: _found, r.DigestPreview: _preview, r.ScheduleSet: _schedule,
-    r.TopicList: _topics, r.StatusReport: _status,
+    r.Problem: _problem,
+    r.HelpText: _help,
+    r.Subscribed: _subscribed,
+    r.Unsubscribed: _unsubscribed,
+    r.SubscriptionList: _list,
+    r.FindResults: _found,
+    r.DigestPreview: _preview,
+    r.ScheduleSet: _schedule,
+    r.TopicList: _topics,
+    r.StatusReport: _status,
 }
 
 

@@ -63,18 +63,24 @@ class Help:
     command: str = ""
 
 
-Command = Subscribe | Unsubscribe | ListSubscriptions | Find | PreviewDigest | SetSchedule | BrowseTopics | Status | Help
+Command = (
+    Subscribe | Unsubscribe | ListSubscriptions | Find | PreviewDigest | SetSchedule | BrowseTopics | Status | Help
+)
 
 # One place for the grammar's words, their usage lines and what they do; help is built from it.
 USAGE: dict[str, tuple[str, str]] = {
-    "subscribe": ("/papers subscribe <query> [min-upvotes=N]",
-                  'follow a topic slug, "a phrase", cat:cs.LG, author:"Name"; -word excludes'),
+    "subscribe": (
+        "/papers subscribe <query> [min-upvotes=N]",
+        'follow a topic slug, "a phrase", cat:cs.LG, author:"Name"; -word excludes',
+    ),
     "unsubscribe": ("/papers unsubscribe <query|number|all>", "stop following a subscription"),
     "list": ("/papers list", "this channel's subscriptions and schedule"),
     "find": ("/papers find <text>", "look a paper up by a half-remembered title, an arXiv id or URL"),
     "digest": ("/papers digest", "preview what the next post would hold"),
-    "schedule": ("/papers schedule <HH:MM> [time zone] [daily|weekdays|weekly <day>]",
-                 "when this channel gets its post"),
+    "schedule": (
+        "/papers schedule <HH:MM> [time zone] [daily|weekdays|weekly <day>]",
+        "when this channel gets its post",
+    ),
     "topics": ("/papers topics [prefix]", "browse the topics you can subscribe to"),
     "status": ("/papers status", "sources, schedule, last and next post"),
     "help": ("/papers help [command]", "this help"),
@@ -149,7 +155,9 @@ def _status(rest: str) -> Command:
 
 _BUILDERS = {
     "subscribe": lambda rest: Subscribe(_needs("subscribe", rest, "a query, such as a topic slug")),
-    "unsubscribe": lambda rest: Unsubscribe(_needs("unsubscribe", rest, "a query, its number from /papers list, or all")),
+    "unsubscribe": lambda rest: Unsubscribe(
+        _needs("unsubscribe", rest, "a query, its number from /papers list, or all")
+    ),
     "list": _list,
     "find": lambda rest: Find(_needs("find", rest, "some text to look for")),
     "digest": _digest,

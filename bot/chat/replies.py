@@ -104,5 +104,15 @@ class StatusReport:
     ephemeral: bool = True
 
 
-Reply = (Problem | HelpText | Subscribed | Unsubscribed | SubscriptionList | FindResults | DigestPreview
-         | ScheduleSet | TopicList | StatusReport)
+Reply = (
+    Problem
+    | HelpText
+    | Subscribed
+    | Unsubscribed
+    | SubscriptionList
+    | FindResults
+    | DigestPreview
+    | ScheduleSet
+    | TopicList
+    | StatusReport
+)

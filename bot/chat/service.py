@@ -6,7 +6,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +34,7 @@ CHANGING = (c.Subscribe, c.Unsubscribe, c.SetSchedule)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Service:
     matcher: Matcher
     finder: Finder
     clock: Callable[[], datetime] = utcnow
-    default_schedule: Schedule = Schedule()
+    default_schedule: Schedule = field(default_factory=Schedule)
     rate: CommandRate = field(default_factory=CommandRate)
     paper_topics: PaperTopics = field(init=False)
 
@@ -79,11 +79,19 @@ class Service:
 
     def handle(self, channel: ChannelRef, actor: Actor, command: c.Command) -> r.Reply:
         if isinstance(command, CHANGING) and not actor.is_admin:
-            raise NotAllowed("Only workspace admins and the people the bot's operator listed may change this channel's papers.")
+            raise NotAllowed(
+                "Only workspace admins and the people the bot's operator listed may change this channel's papers."
+            )
         handlers: dict[type, Callable[..., r.Reply]] = {
-            c.Subscribe: self._subscribe, c.Unsubscribe: self._unsubscribe, c.ListSubscriptions: self._list,
-            c.Find: self._find, c.PreviewDigest: self._digest, c.SetSchedule: self._schedule,
-            c.BrowseTopics: self._topics, c.Status: self._status, c.Help: self._help,
+            c.Subscribe: self._subscribe,
+            c.Unsubscribe: self._unsubscribe,
+            c.ListSubscriptions: self._list,
+            c.Find: self._find,
+            c.PreviewDigest: self._digest,
+            c.SetSchedule: self._schedule,
+            c.BrowseTopics: self._topics,
+            c.Status: self._status,
+            c.Help: self._help,
         }
         return handlers[type(command)](channel, actor, command)
 
@@ -95,7 +103,10 @@ class Service:
             if uow.subscriptions.find(channel, query.text):
                 raise already
             if uow.subscriptions.count(channel) >= MAX_SUBSCRIPTIONS:
-                raise LimitReached(f"A channel can have at most {MAX_SUBSCRIPTIONS} subscriptions; remove one first.", usage="unsubscribe")
+                raise LimitReached(
+                    f"A channel can have at most {MAX_SUBSCRIPTIONS} subscriptions; remove one first.",
+                    usage="unsubscribe",
+                )
             uow.subscriptions.add(Subscription(channel, query.text, query.min_upvotes, created_by=actor.id))
             uow.channels.pause(channel, None)
             uow.audit.record(channel, actor.name, f"subscribed to {query.text}")
@@ -106,8 +117,15 @@ class Service:
             week = uow.papers.recent(self.clock() - timedelta(days=DRY_RUN_DAYS))
         found = self.paper_topics.evaluate(query, week)  # the path a post takes: stored evidence
         per_day = len(found) / DRY_RUN_DAYS
-        return r.Subscribed(query.text, query.describe(), actor.name, per_day, DRY_RUN_DAYS, tuple(found[:3]),
-                            self._dry_run_warning(query.topics(), per_day, len(found)))
+        return r.Subscribed(
+            query.text,
+            query.describe(),
+            actor.name,
+            per_day,
+            DRY_RUN_DAYS,
+            tuple(found[:3]),
+            self._dry_run_warning(query.topics(), per_day, len(found)),
+        )
 
     def _dry_run_warning(self, topics: list[str], per_day: float, total: int) -> str:
         if per_day > TOO_BROAD_PER_DAY:
@@ -116,7 +134,11 @@ class Service:
             return f"That is about {per_day:.0f} papers a day, which is a lot for one post.{hint}"
         if total == 0:
             parents = [t.parent for t in map(self.taxonomy.get, topics) if t and t.parent]
-            hint = f" The broader topic {parents[0]} may suit better." if parents else " Try a broader topic or fewer words."
+            hint = (
+                f" The broader topic {parents[0]} may suit better."
+                if parents
+                else " Try a broader topic or fewer words."
+            )
             return f"Nothing in the last {DRY_RUN_DAYS} days would have matched.{hint}"
         return ""
 
@@ -130,12 +152,17 @@ class Service:
             elif target.isdigit():
                 number = int(target)
                 if not 1 <= number <= len(subs):
-                    raise BadCommand(f"This channel has {len(subs)} subscriptions; there is no number {number}.", usage="list")
+                    raise BadCommand(
+                        f"This channel has {len(subs)} subscriptions; there is no number {number}.", usage="list"
+                    )
                 chosen = [subs[number - 1]]
             else:
                 chosen = [s for s in subs if s.query.lower() == " ".join(target.split()).lower()]
                 if not chosen:
-                    raise BadCommand(f"This channel does not follow {echo(target)}; /papers list shows what it follows.", usage="unsubscribe")
+                    raise BadCommand(
+                        f"This channel does not follow {echo(target)}; /papers list shows what it follows.",
+                        usage="unsubscribe",
+                    )
             removed = [sub for sub in chosen if uow.subscriptions.remove(sub.id)]  # type: ignore[arg-type]
             for sub in removed:
                 uow.audit.record(channel, actor.name, f"unsubscribed from {sub.query}")
@@ -148,8 +175,12 @@ class Service:
             schedule = uow.channels.schedule(channel)
             row = uow.channels.get(channel)
         understood = tuple((s.query, parse_query(s.query, self.taxonomy).describe()) for s in subs)
-        return r.SubscriptionList(understood, schedule, row.paused_reason if row else None,
-                                  next_slot(schedule, self.clock()) if subs else None)
+        return r.SubscriptionList(
+            understood,
+            schedule,
+            row.paused_reason if row else None,
+            next_slot(schedule, self.clock()) if subs else None,
+        )
 
     def _find(self, channel: ChannelRef, actor: Actor, command: c.Find) -> r.Reply:
         results = self.finder.find(command.text, limit=5)
@@ -190,19 +221,27 @@ class Service:
 
     def _status(self, channel: ChannelRef, actor: Actor, command: c.Status) -> r.Reply:
         with self.uow() as uow:
-            sources = tuple(r.SourceState(s.source, s.last_success_at, s.last_added, s.last_error) for s in uow.sources.all())
+            sources = tuple(
+                r.SourceState(s.source, s.last_success_at, s.last_added, s.last_error) for s in uow.sources.all()
+            )
             subs = tuple(s.query for s in uow.subscriptions.for_channel(channel))
             schedule = uow.channels.schedule(channel)
             row = uow.channels.get(channel)
             changes = tuple(f"{a.at:%Y-%m-%d %H:%M} {a.actor} {a.action}" for a in uow.audit.recent(channel))
             papers = uow.papers.count()
-        return r.StatusReport(sources, subs, schedule, row.paused_reason if row else None,
-                              row.last_post_at if row else None, next_slot(schedule, self.clock()) if subs else None,
-                              papers, changes)
+        return r.StatusReport(
+            sources,
+            subs,
+            schedule,
+            row.paused_reason if row else None,
+            row.last_post_at if row else None,
+            next_slot(schedule, self.clock()) if subs else None,
+            papers,
+            changes,
+        )
 
     def _help(self, channel: ChannelRef, actor: Actor, command: c.Help) -> r.Reply:
         if command.command and command.command not in c.USAGE:
             raise BadCommand(f"There is no command {echo(command.command)}.", usage="help")
         names = [command.command] if command.command else list(c.USAGE)
         return r.HelpText(tuple(c.USAGE[name] for name in names))
-

@@ -46,8 +46,10 @@ class ImportReport:
     refused: list[tuple[int, str]] = field(default_factory=list)
 
     def line(self) -> str:
-        return (f"{self.added} added, {self.already} already there, {self.schedules} schedules set, "
-                f"{len(self.refused)} lines refused")
+        return (
+            f"{self.added} added, {self.already} already there, {self.schedules} schedules set, "
+            f"{len(self.refused)} lines refused"
+        )
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,12 @@ class _Reader:
         if schedule is not None and not isinstance(schedule, str):
             raise BadInput('"schedule" must be text, like "09:00 Europe/Berlin weekdays".')
         ref = str(ChannelRef.parse(channel))
-        return _Line(number, ref, self._parsed(self.queries, query, lambda: parse_query(query, self.taxonomy)),
-                     None if schedule is None else self._parsed(self.schedules, schedule, lambda: parse_schedule(schedule)))
+        return _Line(
+            number,
+            ref,
+            self._parsed(self.queries, query, lambda: parse_query(query, self.taxonomy)),
+            None if schedule is None else self._parsed(self.schedules, schedule, lambda: parse_schedule(schedule)),
+        )
 
     @staticmethod
     def _parsed(cache: dict, text: str, parse):  # type: ignore[no-untyped-def]
@@ -95,8 +101,13 @@ class _Reader:
         return found
 
 
-def import_lines(engine: Engine, taxonomy: Taxonomy, lines: Iterable[str], actor: str = "import",
-                 default_schedule: Schedule | None = None) -> ImportReport:
+def import_lines(
+    engine: Engine,
+    taxonomy: Taxonomy,
+    lines: Iterable[str],
+    actor: str = "import",
+    default_schedule: Schedule | None = None,
+) -> ImportReport:
     """Check and store every line; the report says what happened to each."""
     report = ImportReport()
     reader = _Reader(taxonomy)
@@ -129,8 +140,12 @@ def _store(engine: Engine, batch: list[_Line], report: ImportReport, actor: str,
             if line.query.text in texts:
                 report.already += 1
             elif len(texts) >= MAX_SUBSCRIPTIONS:
-                report.refused.append((line.number, f"{line.channel} already has {MAX_SUBSCRIPTIONS} subscriptions, "
-                                                    "the most a channel can have."))
+                report.refused.append(
+                    (
+                        line.number,
+                        f"{line.channel} already has {MAX_SUBSCRIPTIONS} subscriptions, the most a channel can have.",
+                    )
+                )
                 continue
             else:
                 texts.add(line.query.text)

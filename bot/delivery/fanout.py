@@ -122,8 +122,14 @@ class FanOut:
         matches = {m.paper.key: m for m in found}
         return Result(matches, ordered)
 
-    def digest(self, channel: ChannelRef, subscriptions: Sequence[Subscription], delivered: set[str],
-               now: datetime, cap: int | None = 10) -> Digest:
+    def digest(
+        self,
+        channel: ChannelRef,
+        subscriptions: Sequence[Subscription],
+        delivered: set[str],
+        now: datetime,
+        cap: int | None = 10,
+    ) -> Digest:
         """The channel's next post: its subscriptions' matches not yet delivered, best first, `cap` shown."""
         if not subscriptions:
             return Digest(channel, (), 0, "", now)
@@ -177,7 +183,7 @@ def _same(query: Query) -> tuple:
 
 
 def digest_title(count: int, subscriptions: Sequence[Subscription], now: datetime) -> str:
-    """"7 new papers for reinforcement-learning, Tue 25 Nov"."""
+    """ "7 new papers for reinforcement-learning, Tue 25 Nov"."""
     noun = "paper" if count == 1 else "papers"
     about = subscriptions[0].query if len(subscriptions) == 1 else f"your {len(subscriptions)} subscriptions"
     return f"{count} new {noun} for {about}, {_day(now)}"

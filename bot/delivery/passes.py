@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, Row
@@ -48,8 +48,10 @@ class PassReport:
     details: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        lines = [f"{self.channels_due} due: {self.posted} posted, {self.quiet} quiet, "
-                 f"{self.failed} failed, {self.paused} paused"]
+        lines = [
+            f"{self.channels_due} due: {self.posted} posted, {self.quiet} quiet, "
+            f"{self.failed} failed, {self.paused} paused"
+        ]
         return "\n".join(lines + [f"  {line}" for line in self.details])
 
 
@@ -60,18 +62,25 @@ class _Job:
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def deliver_due(
-    engine: Engine, matcher: object, senders: Mapping[str, Sender], now: datetime, force: bool = False,
-    cap: int = 10, concurrency: int = 4, build: Build | None = None, default_schedule: Schedule | None = None,
+    engine: Engine,
+    matcher: object,
+    senders: Mapping[str, Sender],
+    now: datetime,
+    force: bool = False,
+    cap: int = 10,
+    concurrency: int = 4,
+    build: Build | None = None,
+    default_schedule: Schedule | None = None,
     paper_topics: PaperTopics | None = None,
 ) -> PassReport:
     """Deliver every due channel (every subscribed one with `force`); safe to run in several processes at once.
 
     Digests come from one fan-out shared by the pass (`build` replaces it per channel, for tests)."""
-    now = _aware(now) or datetime.now(timezone.utc)
+    now = _aware(now) or datetime.now(UTC)
     pass_ = _Pass(engine, matcher, senders, now, force, cap, build, default_schedule)
     jobs, report = pass_.due()
     if jobs and build is None:
@@ -85,8 +94,14 @@ def deliver_due(
                 if outcome != "skipped":
                     setattr(report, outcome, getattr(report, outcome) + 1)
                 report.details.append(detail)
-    log.info("delivery pass: %d due, %d posted, %d quiet, %d failed, %d paused",
-             report.channels_due, report.posted, report.quiet, report.failed, report.paused)
+    log.info(
+        "delivery pass: %d due, %d posted, %d quiet, %d failed, %d paused",
+        report.channels_due,
+        report.posted,
+        report.quiet,
+        report.failed,
+        report.paused,
+    )
     return report
 
 
@@ -101,7 +116,7 @@ def shared_fanout(engine: Engine, paper_topics: PaperTopics, now: datetime) -> F
 
 def _batches(items: Sequence[_Job], size: int) -> Iterator[Sequence[_Job]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 @dataclass
@@ -213,7 +228,11 @@ class _Pass:
                 return outcome
             sent_before += 1
         if slot is None and not self.force:
-            return ("posted", f"{channel}: resent {sent_before} unconfirmed") if sent_before else ("skipped", f"{channel}: not due")
+            return (
+                ("posted", f"{channel}: resent {sent_before} unconfirmed")
+                if sent_before
+                else ("skipped", f"{channel}: not due")
+            )
         for fresh in (False, True):
             with self.uow() as uow:
                 digest = self._digest(uow, channel, fresh)
@@ -221,7 +240,11 @@ class _Pass:
                     if slot is not None:
                         uow.outbox.handled_slot(channel, slot)
                     uow.commit()
-                    return ("posted", f"{channel}: resent {sent_before}") if sent_before else ("quiet", f"{channel}: nothing new")
+                    return (
+                        ("posted", f"{channel}: resent {sent_before}")
+                        if sent_before
+                        else ("quiet", f"{channel}: nothing new")
+                    )
                 mark = uuid.uuid4().hex
                 try:
                     papers = [(m.paper.key, m.score, tuple(m.why)) for m in digest.matches]
@@ -245,8 +268,11 @@ class _Pass:
             return self.build(uow, self.matcher, channel, self.now, cap=self.cap)
         assert self.fanout is not None
         queries = self.following.get(str(channel))
-        subscriptions = ([Subscription(channel, query) for query in queries] if queries is not None
-                         else uow.subscriptions.for_channel(channel))
+        subscriptions = (
+            [Subscription(channel, query) for query in queries]
+            if queries is not None
+            else uow.subscriptions.for_channel(channel)
+        )
         sent = self.sent.get(str(channel))
         if fresh or sent is None:
             sent = uow.outbox.delivered_keys(channel)
@@ -261,7 +287,9 @@ class _Pass:
                 matches.append(Match(paper=paper, score=item.score, why=item.why))
         return Digest(channel=channel, matches=tuple(matches), title=delivery.title, created_at=delivery.created_at)
 
-    def _send(self, sender: Sender, channel: ChannelRef, delivery_id: int, mark: str, digest: Digest, resume: bool) -> tuple[str, str] | None:
+    def _send(
+        self, sender: Sender, channel: ChannelRef, delivery_id: int, mark: str, digest: Digest, resume: bool
+    ) -> tuple[str, str] | None:
         """Send (or confirm) one recorded delivery; None when it is now sent, else the channel's outcome."""
         try:
             ids = sender.find_sent(channel, mark) if resume else None
@@ -283,7 +311,9 @@ class _Pass:
             wait = BACKOFF_FIRST * 2 ** min(attempts - 1, 10)
             if exc.retry_after:
                 wait = max(wait, timedelta(seconds=exc.retry_after))
-            uow.outbox.attempt_failed(delivery_id, exc.message, None if exc.permanent else self.now + min(wait, BACKOFF_MAX))
+            uow.outbox.attempt_failed(
+                delivery_id, exc.message, None if exc.permanent else self.now + min(wait, BACKOFF_MAX)
+            )
             if exc.permanent:
                 uow.channels.pause(channel, exc.message)
             uow.commit()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -40,12 +40,12 @@ def _slot_on(schedule: Schedule, day: date) -> datetime:
     takes its first occurrence, so every local day has exactly one slot.
     """
     local = datetime.combine(day, schedule.at, tzinfo=zone(schedule.tz))
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:  # naive datetimes from the database are UTC
-        return moment.replace(tzinfo=timezone.utc)
+        return moment.replace(tzinfo=UTC)
     return moment
 
 
@@ -53,7 +53,7 @@ def next_slot(schedule: Schedule, after: datetime) -> datetime:
     """The first slot strictly after `after`, as an aware UTC datetime."""
     after = _aware(after)
     start = after.astimezone(zone(schedule.tz)).date() - timedelta(days=1)
-    for offset in range(0, 10):
+    for offset in range(10):
         day = start + timedelta(days=offset)
         if _runs_on(schedule, day):
             slot = _slot_on(schedule, day)
@@ -66,7 +66,7 @@ def latest_slot(schedule: Schedule, now: datetime) -> datetime:
     """The last slot at or before `now`, as an aware UTC datetime."""
     now = _aware(now)
     start = now.astimezone(zone(schedule.tz)).date() + timedelta(days=1)
-    for offset in range(0, 10):
+    for offset in range(10):
         day = start - timedelta(days=offset)
         if _runs_on(schedule, day):
             slot = _slot_on(schedule, day)
@@ -125,14 +125,16 @@ def parse_zone(text: str) -> str:
         return zones[key]
     found = process.extract(key, list(zones), scorer=fuzz.ratio, limit=6, score_cutoff=70)
     suggestions = list(dict.fromkeys(zones[name] for name, _score, _ in found))[:3]  # best first, once each
-    hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else " Use an IANA name like Europe/Paris or UTC."
+    hint = (
+        f" Did you mean {' or '.join(suggestions)}?" if suggestions else " Use an IANA name like Europe/Paris or UTC."
+    )
     raise BadSchedule(f"{echo(text)} is not a time zone I know.{hint}", usage=USAGE)
 
 
 def parse_weekday(text: str) -> int:
     key = text.strip().lower()
     for number, name in enumerate(WEEKDAYS):
-        if len(key) >= 3 and name.startswith(key) or key == name + "s":
+        if (len(key) >= 3 and name.startswith(key)) or key == name + "s":
             return number
     raise BadSchedule(f"{echo(text)} is not a day of the week; use monday … sunday.", usage=USAGE)
 

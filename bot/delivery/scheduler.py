@@ -6,11 +6,12 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from storage.outbox import Lock, try_lock
 
@@ -61,7 +62,7 @@ class Leader:
             self.lock.conn.execute(text("SELECT 1"))
             self.lock.conn.commit()
             return True
-        except Exception:
+        except (SQLAlchemyError, OSError):
             return False
 
     def release(self) -> None:
@@ -84,21 +85,39 @@ def _led(leader: Leader, name: str, func: Callable[[], object]) -> Callable[[], 
     return run
 
 
-def add_job(scheduler: BackgroundScheduler, leader: Leader, name: str, cron: str, func: Callable[[], object],
-            at_start: bool = False) -> None:
+def add_job(
+    scheduler: BackgroundScheduler,
+    leader: Leader,
+    name: str,
+    cron: str,
+    func: Callable[[], object],
+    at_start: bool = False,
+) -> None:
     """One more job on the same leader guard; `cron` is a crontab line in UTC; `at_start` also runs it now."""
-    trigger = CronTrigger.from_crontab(cron, timezone=timezone.utc)
-    first = {"next_run_time": datetime.now(timezone.utc)} if at_start else {}
+    trigger = CronTrigger.from_crontab(cron, timezone=UTC)
+    first = {"next_run_time": datetime.now(UTC)} if at_start else {}
     # coalesce + max_instances=1: after downtime or a slow run, one catch-up run, never a pile of them
-    scheduler.add_job(_led(leader, name, func), trigger, id=name, name=name, coalesce=True,
-                      max_instances=1, misfire_grace_time=None, replace_existing=True, **first)
+    scheduler.add_job(
+        _led(leader, name, func),
+        trigger,
+        id=name,
+        name=name,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+        replace_existing=True,
+        **first,
+    )
 
 
 def start_scheduler(
-    engine: Engine, deliver: Callable[[], object], tick_minutes: int, jobs: Sequence[ScheduledJob] = (),
+    engine: Engine,
+    deliver: Callable[[], object],
+    tick_minutes: int,
+    jobs: Sequence[ScheduledJob] = (),
 ) -> BackgroundScheduler:
     """Start ticking: `deliver` now and every `tick_minutes` (the pass itself decides which channels are due)."""
-    scheduler = BackgroundScheduler(timezone=timezone.utc)
+    scheduler = BackgroundScheduler(timezone=UTC)
     leader = Leader(engine)
     minutes = max(1, min(int(tick_minutes), 59))
     add_job(scheduler, leader, "deliver", f"*/{minutes} * * * *", deliver, at_start=True)
@@ -112,7 +131,7 @@ def start_scheduler(
 
 def start_delivery_worker(deliver: Callable[[], object], tick_minutes: int) -> BackgroundScheduler:
     """A delivery worker: the pass every `tick_minutes`, with no leader (workers share each pass safely)."""
-    scheduler = BackgroundScheduler(timezone=timezone.utc)
+    scheduler = BackgroundScheduler(timezone=UTC)
     minutes = max(1, min(int(tick_minutes), 59))
 
     def run() -> None:
@@ -121,8 +140,15 @@ def start_delivery_worker(deliver: Callable[[], object], tick_minutes: int) -> B
         except Exception:  # keep ticking: the next tick retries
             log.exception("delivery pass failed")
 
-    scheduler.add_job(run, CronTrigger.from_crontab(f"*/{minutes} * * * *", timezone=timezone.utc), id="deliver",
-                      name="deliver", coalesce=True, max_instances=1, misfire_grace_time=None)
+    scheduler.add_job(
+        run,
+        CronTrigger.from_crontab(f"*/{minutes} * * * *", timezone=UTC),
+        id="deliver",
+        name="deliver",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
     scheduler.start()
     log.info("delivery worker started: a pass every %d minutes", minutes)
     return scheduler

@@ -63,7 +63,7 @@ def parts(digest: Digest) -> list[Part]:
     papers = digest.papers
     if layout(digest) == "single":
         return [Part(0, 1, papers)]
-    pages = [papers[start:start + PER_MESSAGE] for start in range(0, len(papers), PER_MESSAGE)]
+    pages = [papers[start : start + PER_MESSAGE] for start in range(0, len(papers), PER_MESSAGE)]
     count = len(pages) + 1
     return [Part(0, count, ())] + [Part(i + 1, count, page) for i, page in enumerate(pages)]
 
@@ -163,9 +163,14 @@ class RecordingSender:
                     ids.append(existing[part.index].id)
                     continue
                 message = Posted(
-                    id=f"m{len(self.messages) + 1}", channel=str(channel), mark=mark, part=part.index,
-                    parts=part.count, paper_keys=tuple(p.key for p in part.papers),
-                    thread=None if part.index == 0 else parent, title=digest.title,
+                    id=f"m{len(self.messages) + 1}",
+                    channel=str(channel),
+                    mark=mark,
+                    part=part.index,
+                    parts=part.count,
+                    paper_keys=tuple(p.key for p in part.papers),
+                    thread=None if part.index == 0 else parent,
+                    title=digest.title,
                 )
                 self.messages.append(message)
                 ids.append(message.id)
@@ -183,4 +188,9 @@ class RecordingSender:
 
     def posted_keys(self, channel: ChannelRef | None = None) -> list[tuple[str, str]]:
         """Every (channel, paper key) the platform shows, duplicates included."""
-        return [(m.channel, key) for m in self.messages if channel is None or m.channel == str(channel) for key in m.paper_keys]
+        return [
+            (m.channel, key)
+            for m in self.messages
+            if channel is None or m.channel == str(channel)
+            for key in m.paper_keys
+        ]

@@ -32,7 +32,31 @@ EXACT = re.compile(
     re.I,
 )
 MIN_SCORE = 40.0  # below this a "match" shares a common word or two with the text, nothing more
-SMALL_WORDS = frozenset("a an and are as at by for from in into is it of on or the to via vs with".split())
+SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "via",
+        "vs",
+        "with",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -162,8 +186,9 @@ class Finder:
         """How much each word of the text counts: its rarity among titles, with a floor."""
         return [max(self.index.spelling.idf(t.best.split()[0]), 0.1) for t in terms]
 
-    def _settle(self, session: Session, text: str, terms: list[Term],
-                scored: list[tuple[float, int, str]]) -> list[tuple[float, int, str]]:
+    def _settle(
+        self, session: Session, text: str, terms: list[Term], scored: list[tuple[float, int, str]]
+    ) -> list[tuple[float, int, str]]:
         """Near-ties on the title ("X: Y" against a near-duplicate "X: Z" when the text has only X):
         prefer the paper whose abstract also holds the words of the text, the one that is about them."""
         if len(scored) < 2 or scored[1][0] < scored[0][0] - TIE:
@@ -177,17 +202,26 @@ class Finder:
             title, abstract = abstracts.get(paper_id, ("", ""))
             words = set(search.tokens(abstract))
             stems = {w[:6] for w in words if len(w) >= 6}
-            held = sum(w for w, t in zip(weight, terms)
-                       if any(m in words or (len(m) >= 6 and m[:6] in stems) for m in {t.typed, *t.meant}))
+            held = sum(
+                w
+                for w, t in zip(weight, terms, strict=False)
+                if any(m in words or (len(m) >= 6 and m[:6] in stems) for m in {t.typed, *t.meant})
+            )
             # A title that starts as the text does: people remember the beginning ("X", not "Towards X").
             start = fuzz.ratio(text, default_process(title)[: len(text)], processor=None)
             bonus = ABSTRACT * held / total + START * max(0.0, start - 80) / 20
             settled.append((min(100.0, score + bonus), paper_id, how))
         settled.sort(key=lambda s: (-s[0], s[1]))
-        return settled + scored[len(close):]
+        return settled + scored[len(close) :]
 
-    def _rerank(self, text: str, terms: list[Term], ranked: list[tuple[int, float]],
-                rows: dict[int, tuple[str, str, str]], where: str = "") -> list[tuple[float, int, str]]:
+    def _rerank(
+        self,
+        text: str,
+        terms: list[Term],
+        ranked: list[tuple[int, float]],
+        rows: dict[int, tuple[str, str, str]],
+        where: str = "",
+    ) -> list[tuple[float, int, str]]:
         """Score candidates on their titles: typo-tolerant similarity plus the query words they hold.
 
         Similarity is worked out for every candidate in one batch; the word-by-word reading
@@ -216,7 +250,9 @@ class Finder:
             elsewhere: set[int] = set()
             if len(in_title) < len(terms):
                 rest = owner.keys() - held
-                elsewhere = {n for w in rest & set(search.tokens(keywords + " " + authors)) for n in owner[w]} - in_title
+                elsewhere = {
+                    n for w in rest & set(search.tokens(keywords + " " + authors)) for n in owner[w]
+                } - in_title
             covered = (sum(weight[n] for n in in_title) + 0.8 * sum(weight[n] for n in elsewhere)) / total
             # Of near-duplicates, the title the text covers best: "X" rather than "X: A Survey".
             precision = len(held) / max(len(title_words), 1)

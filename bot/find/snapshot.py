@@ -28,9 +28,13 @@ def path_for(engine: Engine) -> Path | None:
 
 def identity(session: Session, last_id: int) -> str:
     """What tells this database from another: how many papers up to `last_id`, the keys of the first and that one."""
-    row = session.execute(text(
-        "SELECT count(*), (SELECT key FROM paper ORDER BY id LIMIT 1), (SELECT key FROM paper WHERE id = :id) "
-        "FROM paper WHERE id <= :id"), {"id": last_id}).one()
+    row = session.execute(
+        text(
+            "SELECT count(*), (SELECT key FROM paper ORDER BY id LIMIT 1), (SELECT key FROM paper WHERE id = :id) "
+            "FROM paper WHERE id <= :id"
+        ),
+        {"id": last_id},
+    ).one()
     return f"{row[0]}:{row[1]}:{row[2]}"
 
 
@@ -55,8 +59,10 @@ def load(index: TitleIndex, path: Path, session: Session) -> bool:
 
 def save(index: TitleIndex, path: Path, session: Session) -> None:
     """Write the snapshot beside the old one, then swap, so that a reader never sees half a file."""
-    extra = {"version": np.array([VERSION], np.int64),
-             "identity": np.frombuffer(identity(session, index.last_id).encode(), np.uint8)}
+    extra = {
+        "version": np.array([VERSION], np.int64),
+        "identity": np.frombuffer(identity(session, index.last_id).encode(), np.uint8),
+    }
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,9 @@ def crude_stem(word: str) -> str:
 def first_letter_slips(word: str) -> set[str]:
     """What `word` was meant to be if one slip hit its first letter: `ovisual`, `isual`, `bisual`, `ivsual` -> `visual`."""
     letters = "abcdefghijklmnopqrstuvwxyz"
-    return {word[1:], word[1] + word[0] + word[2:], *(c + word for c in letters), *(c + word[1:] for c in letters)} - {word}
+    return {word[1:], word[1] + word[0] + word[2:], *(c + word for c in letters), *(c + word[1:] for c in letters)} - {
+        word
+    }
 
 
 def rarity(df: int, papers: int) -> float:
@@ -64,12 +66,18 @@ class Spelling:
         most = 1 if len(word) <= 5 else 2
         lengths = range(len(word) - most, len(word) + most + 1)
         pools = [self._buckets.get((word[0], n), ()) for n in lengths]
-        found = [m for pool in pools for m in process.extract(word, pool, scorer=OSA.distance, score_cutoff=most, limit=8)]
+        found = [
+            m for pool in pools for m in process.extract(word, pool, scorer=OSA.distance, score_cutoff=most, limit=8)
+        ]
         if not found:  # the slip is in the first letter: a missed, extra, wrong or swapped key
             found = [(w, 1, 0) for w in first_letter_slips(word) if w in self.df]
         if not found and not first_letter_only:  # two slips, one of them there: every word of a near length
             pools = [self._by_length.get(n, ()) for n in lengths]
-            found = [m for pool in pools for m in process.extract(word, pool, scorer=OSA.distance, score_cutoff=most, limit=8)]
+            found = [
+                m
+                for pool in pools
+                for m in process.extract(word, pool, scorer=OSA.distance, score_cutoff=most, limit=8)
+            ]
         if not found:
             return []
         best = min(m[1] for m in found)

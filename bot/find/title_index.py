@@ -27,7 +27,9 @@ POSTINGS = 2_500_000  # the postings one search may add up; the commonest words 
 NAMES = 500_000  # author names whose words are kept while reading
 CLOCK_SKEW = timedelta(minutes=5)  # between the processes that write papers and this one
 SHARES = (0.99, 0.8, 0.6, 0.4, 0.25, 0.1)  # of the best score: the levels tried for enough candidates
-TIE_BREAK = 0.002  # per title word: of papers holding the same words, the shorter title first ("X" before "X: A Survey")
+TIE_BREAK = (
+    0.002  # per title word: of papers holding the same words, the shorter title first ("X" before "X: A Survey")
+)
 
 
 class TitleIndex:
@@ -75,8 +77,12 @@ class TitleIndex:
             self._read(search.title_rows(session, self.last_id))
             self.spelling.reindex()
             self.loaded_at = self.loaded_at or time.monotonic()
-        log.info("find index: %d papers read, %d words, %.2fs",
-                 self.papers - before, len(self.spelling.df), time.perf_counter() - started)
+        log.info(
+            "find index: %d papers read, %d words, %.2fs",
+            self.papers - before,
+            len(self.spelling.df),
+            time.perf_counter() - started,
+        )
 
     def _reread(self, bind: object) -> None:
         try:
@@ -191,8 +197,8 @@ class TitleIndex:
         with self._lock:
             self.spelling.papers, self.last_id = (int(n) for n in small["numbers"])
             self.changed_since = datetime.fromisoformat(small["changed_since"].tobytes().decode())
-            self.spelling.df = Counter(dict(zip(words, small["df"].tolist())))
-            self._stem_of = dict(zip(words, small["word_stems"].tolist()))
+            self.spelling.df = Counter(dict(zip(words, small["df"].tolist(), strict=False)))
+            self._stem_of = dict(zip(words, small["word_stems"].tolist(), strict=False))
             self._stems = {stem: number for number, stem in enumerate(stems)}
             self._postings = lists
             self._words = array("B", small["lengths"].tobytes())

@@ -12,8 +12,25 @@ STRONG = {"title": 2.0, "keywords": 1.5, "abstract": 0.6}
 REPEAT, REPEAT_CAP = 0.3, 0.9  # further abstract mentions
 SUPPORT = {"title": 0.45, "keywords": 0.35, "abstract": 0.25}
 BROAD_CATEGORIES = frozenset(
-    {"cs.LG", "cs.AI", "stat.ML", "cs.CL", "cs.CV", "cs.IR", "cs.NE", "cs.HC", "cs.CY", "cs.SI",
-     "eess.IV", "eess.SP", "cs.MM", "cs.CE", "cs.DC", "math.OC", "cs.CR"}
+    {
+        "cs.LG",
+        "cs.AI",
+        "stat.ML",
+        "cs.CL",
+        "cs.CV",
+        "cs.IR",
+        "cs.NE",
+        "cs.HC",
+        "cs.CY",
+        "cs.SI",
+        "eess.IV",
+        "eess.SP",
+        "cs.MM",
+        "cs.CE",
+        "cs.DC",
+        "math.OC",
+        "cs.CR",
+    }
 )
 
 
@@ -123,8 +140,15 @@ class CompiledTopic:
                     muted.add(self.initials[ex])
         return keys, muted
 
-    def _finish(self, text: PaperText, points: float, why: list[str], support_points: float, supports: int,
-                support_where: dict[str, list[str]]) -> Evidence:
+    def _finish(
+        self,
+        text: PaperText,
+        points: float,
+        why: list[str],
+        support_points: float,
+        supports: int,
+        support_where: dict[str, list[str]],
+    ) -> Evidence:
         """Hints count only beside a strong phrase, or two of them together; categories last."""
         if supports and (points or supports >= 2):
             points += support_points
@@ -162,7 +186,12 @@ class CompiledTopic:
         return self._finish(text, points, why, support_points, len(support_seen), support_where)
 
     def _strong_hits(
-        self, keys: dict[str, str], text: PaperText, hit: frozenset[str], name: str, muted: set[str],
+        self,
+        keys: dict[str, str],
+        text: PaperText,
+        hit: frozenset[str],
+        name: str,
+        muted: set[str],
         acronym_hit: frozenset[str],
     ) -> list[tuple[str, int]]:
         """Strong phrases in one field, longest first, each occurrence counted once

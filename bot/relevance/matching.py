@@ -20,7 +20,7 @@ cat: or author: term that is present is worth 1.0-2.0 points and matches on its 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import timezone
+from datetime import UTC
 
 from bot.domain import Match, Paper
 from bot.relevance.evidence import BROAD_CATEGORIES, CompiledTopic
@@ -189,7 +189,7 @@ def rank_key(match: Match) -> tuple[float, int, float]:
     if published is None:
         when = float("-inf")  # unknown dates sort after every known one
     else:
-        when = (published if published.tzinfo else published.replace(tzinfo=timezone.utc)).timestamp()
+        when = (published if published.tzinfo else published.replace(tzinfo=UTC)).timestamp()
     return (-match.score, -(match.paper.upvotes or 0), -when)
 
 

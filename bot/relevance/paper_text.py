@@ -30,7 +30,7 @@ def _read_keys(texts: tuple[str, str, str], tokens: list[str], spaced: list[str 
     """Each field as its key string; the stemmed words go to `tokens`, each ASCII field with
     punctuation turned into spaces (case kept) to `spaced` (None for a field with other characters)."""
     keys: dict[str, str] = {}
-    for name, text in zip(FIELDS, texts):
+    for name, text in zip(FIELDS, texts, strict=False):
         if text.isascii():
             plain = text.translate(_SPACES)
             spaced.append(plain)
@@ -60,9 +60,23 @@ class PaperText:
     built only if a phrase term asks for them.
     """
 
-    __slots__ = ("_keys", "texts", "categories", "authors", "present", "anchor_words", "acronyms", "live",
-                 "found", "evidence",
-                 "_word_sets", "_all_words", "_raw", "_author_words", "_lower_categories")
+    __slots__ = (
+        "_all_words",
+        "_author_words",
+        "_keys",
+        "_lower_categories",
+        "_raw",
+        "_word_sets",
+        "acronyms",
+        "anchor_words",
+        "authors",
+        "categories",
+        "evidence",
+        "found",
+        "live",
+        "present",
+        "texts",
+    )
 
     def __init__(self, paper: Paper, tokens: list[str] | None = None, spaced: list[str | None] | None = None) -> None:
         """Read the paper. Its stemmed words go to `tokens`; each ASCII field, punctuation turned
@@ -132,7 +146,7 @@ class PaperText:
         """Per field, how often each acronym token of `acronyms` occurs as written ("RL", not "rl")."""
         if self._raw is None:
             raw: dict[str, dict[str, int]] = {}  # filled, then published: delivery threads share this text
-            for name, text in zip(FIELDS, self.texts):
+            for name, text in zip(FIELDS, self.texts, strict=False):
                 if text.isascii():
                     # every space doubled, so that "RL RL" is two " RL " and not one
                     spaced = " " + text.translate(_SPACES).replace(" ", "  ") + " "

@@ -56,10 +56,12 @@ class PaperTopics:
         texts = self.texts(papers)
         return self.matcher.evaluate(query, ((paper, texts[paper.key]) for paper in papers))
 
-    def _assess(self, papers: Sequence[Paper], crcs: dict[str, int]) -> dict[str, dict[str, tuple[float, tuple[str, ...]]]]:
+    def _assess(
+        self, papers: Sequence[Paper], crcs: dict[str, int]
+    ) -> dict[str, dict[str, tuple[float, tuple[str, ...]]]]:
         computed = {paper.key: self.matcher.own_evidence(paper) for paper in papers}
         for start in range(0, len(papers), BATCH):
-            keys = [paper.key for paper in papers[start:start + BATCH]]
+            keys = [paper.key for paper in papers[start : start + BATCH]]
             with UnitOfWork(self.engine) as uow:
                 uow.evidence.store(self.version, [(key, crcs[key], computed[key]) for key in keys])
                 uow.commit()

@@ -155,19 +155,19 @@ class _Parser:
                 return AuthorTerm(phrase)
             if head.lower() == "cat:":
                 return self.category(phrase)
-            raise _fail(f"I can't read {echo(head)} before a quoted phrase; use author:\"Name\" or a plain \"phrase\".")
+            raise _fail(f'I can\'t read {echo(head)} before a quoted phrase; use author:"Name" or a plain "phrase".')
         key, _, value = token.partition(":")
         if value and key.lower() == "cat":
             return self.category(value)
         if value and key.lower() == "author":
             return AuthorTerm(value)
         if value and not re.match(r"^\d", value):  # "foo:bar" is a typo for a field, not a word
-            raise _fail(f"`{key}:` is not a field I know; use cat:cs.LG or author:\"Name\".")
+            raise _fail(f'`{key}:` is not a field I know; use cat:cs.LG or author:"Name".')
         bad = sorted(set(token) & _FORBIDDEN)
         if bad or not _BARE.match(token):
             shown = bad[0] if bad else token
             raise _fail(
-                f"{echo(shown)} is not part of the query language; use words, \"phrases\", topic slugs, "
+                f'{echo(shown)} is not part of the query language; use words, "phrases", topic slugs, '
                 "-exclusions and OR."
             )
         if SLUG.match(token) and "-" in token:
@@ -254,7 +254,7 @@ def parse_query(text: str, taxonomy: Taxonomy) -> Query:
         negated = token.startswith("-")
         body = token[1:] if negated else token
         if negated and (body == "" or body.startswith("-")):
-            raise _fail("A minus must be followed by the word, \"phrase\" or topic to leave out, like -survey.")
+            raise _fail('A minus must be followed by the word, "phrase" or topic to leave out, like -survey.')
         if quoted or negated or ":" in body or "-" in body or body in taxonomy:
             flush()
             add(parser.term(body, quoted), negated)

@@ -60,7 +60,7 @@ class TopicIndex:
         """Fill in `text.present`, `anchor_words`, `acronyms` and `live` from the paper's
         stemmed `tokens` and its fields as `PaperText` left them in `spaced`."""
         present = [self.singles[w] for w in self.single_words.intersection(tokens)]
-        pairs = self.pairs_and_starts.intersection(zip(tokens, islice(tokens, 1, None)))
+        pairs = self.pairs_and_starts.intersection(zip(tokens, islice(tokens, 1, None), strict=False))
         present.extend(self.pairs[p] for p in pairs if p in self.pairs)
         starts = pairs & self.starts
         if starts:
@@ -87,7 +87,7 @@ class TopicIndex:
             return frozenset()
         stems = self.acronym_stems.intersection(tokens)
         found: set[str] = set()
-        for plain, field in zip(spaced, text.texts):
+        for plain, field in zip(spaced, text.texts, strict=False):
             if plain is None:
                 found.update(self.acronym_tokens.intersection(RAW_TOKEN.findall(field)))
             elif stems:

@@ -189,9 +189,7 @@ class Taxonomy:
         return [
             t
             for t in self
-            if t.slug.startswith(needle)
-            or needle in fold(t.name)
-            or any(needle in fold(alias) for alias in t.aliases)
+            if t.slug.startswith(needle) or needle in fold(t.name) or any(needle in fold(alias) for alias in t.aliases)
         ]
 
     def children(self, slug: str) -> list[Topic]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -44,11 +44,11 @@ def last_announcement(now: datetime) -> datetime:
     day = local.date() if local.time() >= ANNOUNCED_AT else local.date() - timedelta(days=1)
     while day.weekday() in NO_ANNOUNCEMENT:
         day -= timedelta(days=1)
-    return datetime.combine(day, ANNOUNCED_AT, EASTERN).astimezone(timezone.utc)
+    return datetime.combine(day, ANNOUNCED_AT, EASTERN).astimezone(UTC)
 
 
 def _eastern(now: datetime) -> datetime:
-    return (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).astimezone(EASTERN)
+    return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(EASTERN)
 
 
 class ArxivClient:
@@ -80,7 +80,9 @@ class ArxivClient:
             parsed = parse_arxiv_rss(response.content)
         except BadInput as error:
             raise SourceFailing(f"arXiv RSS: {error.message}", source="arxiv") from None
-        log.info("arXiv RSS %s: %d papers (%d replaced)", "+".join(categories), len(parsed.papers), len(parsed.replaced))
+        log.info(
+            "arXiv RSS %s: %d papers (%d replaced)", "+".join(categories), len(parsed.papers), len(parsed.replaced)
+        )
         return parsed
 
     def fetch_ids(self, ids: list[str]) -> Parsed:
@@ -94,19 +96,20 @@ class ArxivClient:
             result.extend(self._atom(params)[0])
         return result
 
-    def fetch_since(
-        self, since: date, categories: list[str], until: date | None = None, limit: int = 10_000
-    ) -> Parsed:
+    def fetch_since(self, since: date, categories: list[str], until: date | None = None, limit: int = 10_000) -> Parsed:
         """Papers submitted in `categories` from `since` on (newest first), page by page, at most `limit`."""
-        until = until or datetime.now(timezone.utc).date() + timedelta(days=1)
+        until = until or datetime.now(UTC).date() + timedelta(days=1)
         cats = " OR ".join(f"cat:{category}" for category in _checked(categories))
         query = f"({cats}) AND submittedDate:[{since:%Y%m%d}0000 TO {until:%Y%m%d}2359]"
         result = Parsed()
         start, empty_pages = 0, 0
         while start < limit:
             params = {
-                "search_query": query, "start": start, "max_results": min(PAGE_SIZE, limit - start),
-                "sortBy": "submittedDate", "sortOrder": "descending",
+                "search_query": query,
+                "start": start,
+                "max_results": min(PAGE_SIZE, limit - start),
+                "sortBy": "submittedDate",
+                "sortOrder": "descending",
             }
             page, total = self._atom(params)
             result.extend(page)

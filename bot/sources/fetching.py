@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine
 
@@ -25,10 +25,16 @@ CATCH_UP_DAYS = 14  # a longer gap is a job for `papers-bot ingest --source S --
 ARXIV_OVERLAP_DAYS = 2
 
 
-def fetch(settings: Settings, source: str, on: datetime | None, since: datetime | None, categories: Sequence[str],
-          today: date | None = None) -> Parsed:
+def fetch(
+    settings: Settings,
+    source: str,
+    on: datetime | None,
+    since: datetime | None,
+    categories: Sequence[str],
+    today: date | None = None,
+) -> Parsed:
     """What `source` has for one day, a range of days, or (neither given) its latest announcements."""
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     if source not in SOURCES:
         raise BadCommand(f"I know the sources {' and '.join(SOURCES)}, not `{source[:20]}`.")
     with PoliteHTTP(settings.contact_email) as http:
@@ -47,8 +53,14 @@ def fetch(settings: Settings, source: str, on: datetime | None, since: datetime 
 
 
 def ingest_from_source(
-    engine: Engine, settings: Settings, source: str, on: datetime | None = None, since: datetime | None = None,
-    categories: Sequence[str] = (), progress: Progress | None = None, report: Report | None = None,
+    engine: Engine,
+    settings: Settings,
+    source: str,
+    on: datetime | None = None,
+    since: datetime | None = None,
+    categories: Sequence[str] = (),
+    progress: Progress | None = None,
+    report: Report | None = None,
 ) -> IngestSummary:
     """Fetch, merge and record the run; a failing source is recorded and raised, never half-stored."""
     try:
@@ -79,7 +91,7 @@ def due_moments(source: str, at: time, now: datetime) -> Iterator[datetime]:
     feeds carry an announcement (none at weekends)."""
     day = now.date()
     while True:
-        moment = datetime.combine(day, at, timezone.utc)
+        moment = datetime.combine(day, at, UTC)
         if moment <= now and (source != "arxiv" or rss_has_announcements(moment)):
             yield moment
         day -= timedelta(days=1)
@@ -103,14 +115,14 @@ def catch_up_from(source: str, at: time, last_success: datetime | None, now: dat
 def scheduled_ingest(engine: Engine, settings: Settings, source: str, now: datetime | None = None) -> None:
     """The clock's job, at its time and when the clock starts: fetch what was missed since the source's
     last success (nothing when the latest due fetch is done); the same path as `papers-bot ingest`, never raising."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     with UnitOfWork(engine) as uow:
         last_success = uow.sources.last_success(source)
     plan = catch_up_from(source, fetch_time(settings, source), last_success, now)
     if plan is False:
         log.info("%s: the fetch due by now is done (last success %s)", source, last_success)
         return
-    since = None if plan is True else datetime.combine(plan, time(), timezone.utc)
+    since = None if plan is True else datetime.combine(plan, time(), UTC)
     if since is not None:
         log.info("%s: catching up on the fetches missed since %s", source, last_success)
     try:

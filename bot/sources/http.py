@@ -7,7 +7,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -161,8 +161,8 @@ def server_wait(headers: httpx.Headers, rate_limited: bool = True) -> float | No
             moment = None
         if moment is not None:
             if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=timezone.utc)
-            return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
+                moment = moment.replace(tzinfo=UTC)
+            return max(0.0, (moment - datetime.now(UTC)).total_seconds())
     if not rate_limited:
         return None  # a 5xx with RateLimit headers is not a request to wait for the window
     reset = headers.get("ratelimit-reset")

@@ -63,7 +63,7 @@ def merge_papers(engine: Engine, papers: Sequence[Paper], progress: Progress | N
     """Merge papers in chunks, one transaction each."""
     result = MergeResult()
     for start in range(0, len(papers), CHUNK):
-        result += merge_part(engine, papers[start:start + CHUNK])
+        result += merge_part(engine, papers[start : start + CHUNK])
         if progress:
             progress(min(start + CHUNK, len(papers)), len(papers))
     return result
@@ -85,8 +85,9 @@ def merge_part(engine: Engine, papers: Sequence[Paper]) -> MergeResult:
     raise AssertionError("unreachable")
 
 
-def ingest_parts(engine: Engine, parts: Iterable[Parsed], summary: IngestSummary, where: str = "",
-                 progress: Progress | None = None) -> None:
+def ingest_parts(
+    engine: Engine, parts: Iterable[Parsed], summary: IngestSummary, where: str = "", progress: Progress | None = None
+) -> None:
     """Merge each part as it comes, so memory holds one part, never the whole source."""
     done = 0
     for part in parts:
@@ -94,22 +95,24 @@ def ingest_parts(engine: Engine, parts: Iterable[Parsed], summary: IngestSummary
         for problem in part.problems:
             summary.problem(where + problem)
         for start in range(0, len(part.papers), CHUNK):
-            chunk = part.papers[start:start + CHUNK]
+            chunk = part.papers[start : start + CHUNK]
             summary.merged(merge_part(engine, chunk), where)
             done += len(chunk)
             if progress:
                 progress(done, None)
 
 
-def ingest_parsed(engine: Engine, parsed: Parsed, progress: Progress | None = None,
-                  report: Report | None = None) -> IngestSummary:
+def ingest_parsed(
+    engine: Engine, parsed: Parsed, progress: Progress | None = None, report: Report | None = None
+) -> IngestSummary:
     summary = IngestSummary(report=report)
     ingest_parts(engine, [parsed], summary, progress=progress)
     return summary
 
 
-def ingest_files(engine: Engine, paths: Iterable[Path], progress: Progress | None = None,
-                 report: Report | None = None) -> IngestSummary:
+def ingest_files(
+    engine: Engine, paths: Iterable[Path], progress: Progress | None = None, report: Report | None = None
+) -> IngestSummary:
     """Every readable file goes in, streamed; an unreadable one is reported and the rest still go in."""
     summary = IngestSummary(report=report)
     for path in paths:

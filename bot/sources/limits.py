@@ -10,7 +10,7 @@ controls (NUL included) turned into spaces and its lone surrogates removed by `c
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.domain import Paper
 
@@ -20,16 +20,47 @@ MAX_NAME = 300  # one author, keyword or category
 MAX_NAMES = 2_000  # authors (collaborations list thousands), keywords or categories of one paper
 MAX_LINK = 2_000  # longer is no link anyone follows; cut, it would be a broken one, so it is left out
 MAX_COUNT = 2**31 - 1  # PostgreSQL's integer; SQLite holds more, but both databases keep one limit
-EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)  # arXiv began in 1991
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # arXiv began in 1991
 AHEAD = timedelta(days=2)  # feeds date items in US time zones, a day ahead of UTC at most
 
 # arXiv's identifiers (info.arxiv.org/help/arxiv_identifier.html): `YYMM.NNNN` from 0704 to 1412,
 # `YYMM.NNNNN` from 1501; before April 2007 `archive(.XX)/YYMMNNN`, from this closed list.
-_ARCHIVES = (
-    "acc-phys adap-org alg-geom ao-sci astro-ph atom-ph bayes-an chao-dyn chem-ph cmp-lg comp-gas cond-mat cs "
-    "dg-ga funct-an gr-qc hep-ex hep-lat hep-ph hep-th math math-ph mtrl-th nlin nucl-ex nucl-th patt-sol "
-    "physics plasm-ph q-alg q-bio quant-ph solv-int supr-con"
-).split()
+_ARCHIVES = [
+    "acc-phys",
+    "adap-org",
+    "alg-geom",
+    "ao-sci",
+    "astro-ph",
+    "atom-ph",
+    "bayes-an",
+    "chao-dyn",
+    "chem-ph",
+    "cmp-lg",
+    "comp-gas",
+    "cond-mat",
+    "cs",
+    "dg-ga",
+    "funct-an",
+    "gr-qc",
+    "hep-ex",
+    "hep-lat",
+    "hep-ph",
+    "hep-th",
+    "math",
+    "math-ph",
+    "mtrl-th",
+    "nlin",
+    "nucl-ex",
+    "nucl-th",
+    "patt-sol",
+    "physics",
+    "plasm-ph",
+    "q-alg",
+    "q-bio",
+    "quant-ph",
+    "solv-int",
+    "supr-con",
+]
 _MONTH = r"(?:0[1-9]|1[0-2])"
 ARXIV_GRAMMAR = (
     rf"(?:(?:07(?:0[4-9]|1[0-2])|(?:0[89]|1[0-4]){_MONTH})\.\d{{4}}"  # 0704..1412: four digits
@@ -60,8 +91,8 @@ def checked(paper: Paper, now: datetime | None = None) -> tuple[Paper, int]:
     if paper.upvotes is not None and not 0 <= paper.upvotes <= MAX_COUNT:
         raise Refused(f"upvotes must be a whole number from 0 to {MAX_COUNT:,}")
     if (published := paper.published_at) is not None:
-        latest = (now or datetime.now(timezone.utc)) + AHEAD
-        if not EARLIEST <= (published if published.tzinfo else published.replace(tzinfo=timezone.utc)) <= latest:
+        latest = (now or datetime.now(UTC)) + AHEAD
+        if not EARLIEST <= (published if published.tzinfo else published.replace(tzinfo=UTC)) <= latest:
             raise Refused(f"published_at {published:%Y-%m-%d} is not between {EARLIEST:%Y-%m-%d} and {latest:%Y-%m-%d}")
     changes: dict[str, object] = {}
     cut = 0
@@ -76,8 +107,9 @@ def checked(paper: Paper, now: datetime | None = None) -> tuple[Paper, int]:
             changes[name] = text
     for name in _NAMES:
         values = getattr(paper, name)
-        if values and (len(values) > MAX_NAMES or max(map(len, values)) > MAX_NAME
-                       or _UNSTORABLE.search("|".join(values))):
+        if values and (
+            len(values) > MAX_NAMES or max(map(len, values)) > MAX_NAME or _UNSTORABLE.search("|".join(values))
+        ):
             kept = tuple(n for n in (_storable(v)[:MAX_NAME].rstrip() for v in values[:MAX_NAMES]) if n)
             cut += any(len(v) > MAX_NAME for v in values) or len(values) > MAX_NAMES
             changes[name] = kept

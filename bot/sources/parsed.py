@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from bot.domain import Paper
 from bot.sources.limits import MAX_TEXT, Refused, checked, is_arxiv_id
@@ -79,8 +79,13 @@ def clean_names(values: object) -> tuple[str, ...]:
         # Fast path (most files): one check over all the names joined instead of one per name.
         joined = "|".join(values)
         if (
-            joined.isprintable() and "  " not in joined and " |" not in joined and "| " not in joined
-            and "||" not in joined and joined[:1] not in " |" and joined[-1:] not in " |"
+            joined.isprintable()
+            and "  " not in joined
+            and " |" not in joined
+            and "| " not in joined
+            and "||" not in joined
+            and joined[:1] not in " |"
+            and joined[-1:] not in " |"
         ):
             return tuple(values)
     names = []
@@ -121,11 +126,11 @@ def parse_time(value: object) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip())
         if moment.tzinfo is None:
-            return moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc)
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
     except (ValueError, OverflowError):  # OverflowError: a date beyond the calendar once in UTC (9999-12-31-14:00)
         return None
 
 
 def day_start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)

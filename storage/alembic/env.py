@@ -22,8 +22,13 @@ def run() -> None:
 
 
 def _run_with(connection: object) -> None:
-    context.configure(connection=connection, target_metadata=SQLModel.metadata, include_name=include_name,
-                      render_as_batch=True, compare_type=False)
+    context.configure(
+        connection=connection,
+        target_metadata=SQLModel.metadata,
+        include_name=include_name,
+        render_as_batch=True,
+        compare_type=False,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
