@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from functools import cached_property
+from typing import Any
 
 from bot.errors import BadChannel
 
@@ -78,7 +79,7 @@ class Paper:
             return None
         return datetime(2000 + int(found[1]), int(found[2]), 1, tzinfo=UTC)
 
-    def with_changes(self, **changes: object) -> Paper:
+    def with_changes(self, **changes: Any) -> Paper:
         return replace(self, **changes)
 
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.domain import ChannelRef, Schedule
 from storage.channels import schedule_of
-from storage.tables import AuditRow, ChannelRow, SubscriptionRow, utcnow
+from storage.tables import AuditRow, ChannelRow, SubscriptionRow, table_of, utcnow
 
 CHUNK = 500
 
@@ -36,12 +36,12 @@ class BulkRepository:
     def followed(self, refs: Sequence[str] | None = None) -> list[Followed]:
         """Every subscription (of these channels), by channel then in the order made."""
         query = (
-            select(SubscriptionRow.channel, SubscriptionRow.query, ChannelRow)
-            .outerjoin(ChannelRow, ChannelRow.ref == SubscriptionRow.channel)
-            .order_by(SubscriptionRow.channel, SubscriptionRow.id)
+            select(col(SubscriptionRow.channel), col(SubscriptionRow.query), ChannelRow)
+            .outerjoin(ChannelRow, col(ChannelRow.ref) == col(SubscriptionRow.channel))
+            .order_by(col(SubscriptionRow.channel), col(SubscriptionRow.id))
         )
         if refs is not None:
-            query = query.where(SubscriptionRow.channel.in_(list(refs)))  # type: ignore[attr-defined]
+            query = query.where(col(SubscriptionRow.channel).in_(list(refs)))
         return [
             Followed(ref, text, schedule_of(row) if row is not None else None)
             for ref, text, row in self.session.execute(query)
@@ -53,9 +53,9 @@ class BulkRepository:
         refs = list(refs)
         for start in range(0, len(refs), CHUNK):
             query = (
-                select(SubscriptionRow.channel, SubscriptionRow.query)
-                .where(SubscriptionRow.channel.in_(refs[start : start + CHUNK]))  # type: ignore[attr-defined]
-                .order_by(SubscriptionRow.id)
+                select(col(SubscriptionRow.channel), col(SubscriptionRow.query))
+                .where(col(SubscriptionRow.channel).in_(refs[start : start + CHUNK]))
+                .order_by(col(SubscriptionRow.id))
             )
             for ref, text in self.session.execute(query):
                 found.setdefault(ref, []).append(text)
@@ -65,7 +65,7 @@ class BulkRepository:
         found: dict[str, Schedule] = {}
         refs = list(refs)
         for start in range(0, len(refs), CHUNK):
-            rows = self.session.execute(select(ChannelRow).where(ChannelRow.ref.in_(refs[start : start + CHUNK])))  # type: ignore[attr-defined]
+            rows = self.session.execute(select(ChannelRow).where(col(ChannelRow.ref).in_(refs[start : start + CHUNK])))
             found.update((row.ref, schedule_of(row)) for row in rows.scalars())
         return found
 
@@ -105,7 +105,7 @@ class BulkRepository:
                 }
                 for ref, n in counts.items()
             ]
-            self.session.execute(AuditRow.__table__.insert(), audit)  # type: ignore[attr-defined]
+            self.session.execute(table_of(AuditRow).insert(), audit)
 
     def set_schedules(self, schedules: dict[str, Schedule]) -> None:
         """Each channel's schedule, its row made if it has none."""

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.domain import ChannelRef, Schedule, Subscription
-from storage.tables import AuditRow, ChannelRow, SubscriptionRow, utcnow
+from storage.tables import AuditRow, ChannelRow, SubscriptionRow, table_of, utcnow
 
 
 class ChannelRepository:
@@ -39,7 +39,7 @@ class ChannelRepository:
         write lock, which is the same thing for a database with one writer.
         """
         self._make(channel)
-        query = select(ChannelRow).where(ChannelRow.ref == str(channel)).with_for_update()
+        query = select(ChannelRow).where(col(ChannelRow.ref) == str(channel)).with_for_update()
         return self.session.execute(query.execution_options(populate_existing=True)).scalar_one()
 
     def _make(self, channel: ChannelRef) -> None:
@@ -60,7 +60,7 @@ class ChannelRepository:
 
     def state(self, channel: ChannelRef) -> Row[Any] | None:
         """The channel's stored row as plain values (schedule, pause, last slot), or None: a cheap read."""
-        table = ChannelRow.__table__  # type: ignore[attr-defined]
+        table = table_of(ChannelRow)
         return self.session.execute(select(table).where(table.c.ref == str(channel))).first()
 
     def schedule(self, channel: ChannelRef) -> Schedule:
@@ -89,18 +89,15 @@ class ChannelRepository:
         reason keeps it); subscribed channels without a row get one. Returns how many were paused."""
         prefix = f"{platform}:{workspace}:"
         subscribed = (
-            select(SubscriptionRow.channel)
-            .where(SubscriptionRow.channel.startswith(prefix, autoescape=True))
+            select(col(SubscriptionRow.channel))
+            .where(col(SubscriptionRow.channel).startswith(prefix, autoescape=True))
             .distinct()
         )
         for (ref,) in self.session.execute(subscribed).all():
             self.row(ChannelRef.parse(ref))
         paused = self.session.execute(
             update(ChannelRow)
-            .where(
-                ChannelRow.ref.startswith(prefix, autoescape=True),  # type: ignore[attr-defined]
-                ChannelRow.paused_reason.is_(None),
-            )  # type: ignore[union-attr]
+            .where(col(ChannelRow.ref).startswith(prefix, autoescape=True), col(ChannelRow.paused_reason).is_(None))
             .values(paused_reason=reason)
         )
         return int(paused.rowcount or 0)  # type: ignore[attr-defined]
@@ -110,23 +107,23 @@ class ChannelRepository:
         resumed = self.session.execute(
             update(ChannelRow)
             .where(
-                ChannelRow.ref.startswith(f"{platform}:{workspace}:", autoescape=True),  # type: ignore[attr-defined]
-                ChannelRow.paused_reason.in_(reasons),
-            )  # type: ignore[union-attr]
+                col(ChannelRow.ref).startswith(f"{platform}:{workspace}:", autoescape=True),
+                col(ChannelRow.paused_reason).in_(reasons),
+            )
             .values(paused_reason=None)
         )
         return int(resumed.rowcount or 0)  # type: ignore[attr-defined]
 
     def all(self) -> list[ChannelRow]:
-        return list(self.session.execute(select(ChannelRow).order_by(ChannelRow.ref)).scalars())
+        return list(self.session.execute(select(ChannelRow).order_by(col(ChannelRow.ref))).scalars())
 
     def rows(self, refs: list[str]) -> dict[str, ChannelRow]:
         """The stored rows of these channels (none are made)."""
-        query = select(ChannelRow).where(ChannelRow.ref.in_(refs))  # type: ignore[attr-defined]
+        query = select(ChannelRow).where(col(ChannelRow.ref).in_(refs))
         return {row.ref: row for row in self.session.execute(query).scalars()}
 
 
-def schedule_of(row: ChannelRow) -> Schedule:
+def schedule_of(row: ChannelRow | Row[Any]) -> Schedule:
     hours, minutes = (int(part) for part in row.at.split(":"))
     return Schedule(at=time(hours, minutes), tz=row.tz, cadence=row.cadence, weekday=row.weekday)
 
@@ -147,35 +144,41 @@ class SubscriptionRepository:
 
     def find(self, channel: ChannelRef, query: str) -> Subscription | None:
         row = self.session.execute(
-            select(SubscriptionRow).where(SubscriptionRow.channel == str(channel), SubscriptionRow.query == query)
+            select(SubscriptionRow).where(
+                col(SubscriptionRow.channel) == str(channel), col(SubscriptionRow.query) == query
+            )
         ).scalar_one_or_none()
         return _subscription(row) if row else None
 
     def for_channel(self, channel: ChannelRef) -> list[Subscription]:
-        table = SubscriptionRow.__table__  # type: ignore[attr-defined]  (Core: read once per channel per pass)
+        table = table_of(SubscriptionRow)  # Core: read once per channel per pass
         rows = self.session.execute(select(table).where(table.c.channel == str(channel)).order_by(table.c.id))
         return [
             Subscription(channel, row.query, row.min_upvotes, row.id, row.created_by, row.created_at) for row in rows
         ]
 
     def count(self, channel: ChannelRef) -> int:
-        query = select(func.count()).select_from(SubscriptionRow).where(SubscriptionRow.channel == str(channel))
+        query = select(func.count()).select_from(SubscriptionRow).where(col(SubscriptionRow.channel) == str(channel))
         return int(self.session.execute(query).scalar_one())
 
     def remove(self, sub_id: int) -> bool:
         """Delete one subscription; False when it was already gone."""
-        result = self.session.execute(delete(SubscriptionRow).where(SubscriptionRow.id == sub_id))
+        result = self.session.execute(delete(SubscriptionRow).where(col(SubscriptionRow.id) == sub_id))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def channels(self) -> list[ChannelRef]:
-        rows = self.session.execute(select(SubscriptionRow.channel).distinct().order_by(SubscriptionRow.channel))
+        rows = self.session.execute(
+            select(col(SubscriptionRow.channel)).distinct().order_by(col(SubscriptionRow.channel))
+        )
         return [ChannelRef.parse(row[0]) for row in rows]
 
     def queries(self) -> list[str]:
         """Every distinct query text any channel follows."""
         return [
             row[0]
-            for row in self.session.execute(select(SubscriptionRow.query).distinct().order_by(SubscriptionRow.query))
+            for row in self.session.execute(
+                select(col(SubscriptionRow.query)).distinct().order_by(col(SubscriptionRow.query))
+            )
         ]
 
 
@@ -200,5 +203,7 @@ class AuditRepository:
         self.session.add(AuditRow(channel=str(channel), actor=actor[:200], action=action[:400]))
 
     def recent(self, channel: ChannelRef, limit: int = 5) -> list[AuditRow]:
-        query = select(AuditRow).where(AuditRow.channel == str(channel)).order_by(AuditRow.id.desc()).limit(limit)  # type: ignore[union-attr]
+        query = (
+            select(AuditRow).where(col(AuditRow.channel) == str(channel)).order_by(col(AuditRow.id).desc()).limit(limit)
+        )
         return list(self.session.execute(query).scalars())

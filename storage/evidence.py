@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.tables import PaperEvidenceRow, PaperRow, PaperTopicRow, utcnow
 
@@ -32,9 +32,9 @@ class EvidenceRepository:
         """(version, text crc) of the papers whose evidence is stored."""
         found: dict[str, tuple[str, int]] = {}
         for chunk in _chunks(list(keys)):
-            query = select(PaperEvidenceRow.paper_key, PaperEvidenceRow.version, PaperEvidenceRow.text_crc).where(
-                PaperEvidenceRow.paper_key.in_(chunk)
-            )  # type: ignore[attr-defined]
+            query = select(
+                col(PaperEvidenceRow.paper_key), col(PaperEvidenceRow.version), col(PaperEvidenceRow.text_crc)
+            ).where(col(PaperEvidenceRow.paper_key).in_(chunk))
             found.update({key: (version, crc) for key, version, crc in self.session.execute(query)})
         return found
 
@@ -42,9 +42,12 @@ class EvidenceRepository:
         """Each paper's stored topics; a paper with none that scored maps to an empty dict."""
         found: dict[str, dict[str, tuple[float, tuple[str, ...]]]] = {key: {} for key in keys}
         for chunk in _chunks(list(keys)):
-            query = select(PaperTopicRow.paper_key, PaperTopicRow.topic, PaperTopicRow.points, PaperTopicRow.why).where(
-                PaperTopicRow.paper_key.in_(chunk)
-            )  # type: ignore[attr-defined]
+            query = select(
+                col(PaperTopicRow.paper_key),
+                col(PaperTopicRow.topic),
+                col(PaperTopicRow.points),
+                col(PaperTopicRow.why),
+            ).where(col(PaperTopicRow.paper_key).in_(chunk))
             for key, topic, points, why in self.session.execute(query):
                 found[key][topic] = (points, tuple(why))
         return found
@@ -59,7 +62,7 @@ class EvidenceRepository:
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVIDENCE_LOCK})
         keys = [key for key, _, _ in items]
         for chunk in _chunks(keys):
-            self.session.execute(delete(PaperTopicRow).where(PaperTopicRow.paper_key.in_(chunk)))  # type: ignore[attr-defined]
+            self.session.execute(delete(PaperTopicRow).where(col(PaperTopicRow.paper_key).in_(chunk)))
         topics = [
             {"paper_key": key, "topic": topic, "points": points, "why": list(why)}
             for key, _, evidence in items
@@ -88,10 +91,10 @@ class EvidenceRepository:
     def stale(self, version: str, limit: int) -> list[str]:
         """Keys of papers with no evidence or evidence of another version, oldest papers last."""
         query = (
-            select(PaperRow.key)
-            .outerjoin(PaperEvidenceRow, PaperEvidenceRow.paper_key == PaperRow.key)
-            .where(or_(PaperEvidenceRow.paper_key.is_(None), PaperEvidenceRow.version != version))  # type: ignore[union-attr]
-            .order_by(PaperRow.id.desc())  # type: ignore[union-attr]
+            select(col(PaperRow.key))
+            .outerjoin(PaperEvidenceRow, col(PaperEvidenceRow.paper_key) == col(PaperRow.key))
+            .where(or_(col(PaperEvidenceRow.paper_key).is_(None), col(PaperEvidenceRow.version) != version))
+            .order_by(col(PaperRow.id).desc())
             .limit(limit)
         )
         return [row[0] for row in self.session.execute(query)]

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
-from storage.tables import PaperRow
+from storage.tables import PaperRow, table_of
 
 ROWS_PER_INSERT = 500  # rows of one SQLite INSERT statement: 9,000 parameters, under its 32,766
 
@@ -25,7 +25,7 @@ def insert_rows(connection: Connection, rows: list[dict[str, object]]) -> list[t
     `execute(insert(), rows)`: that converts every value of every row through its type, and
     a batch shares its timestamps, dates and category lists.
     """
-    table = PaperRow.__table__  # type: ignore[attr-defined]
+    table = table_of(PaperRow)
     dialect = connection.dialect
     names = list(rows[0])
     convert = [_once(table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]

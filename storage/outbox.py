@@ -13,10 +13,10 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, Row, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.domain import ChannelRef, Delivery
-from storage.tables import ChannelRow, DeliveredRow, DeliveryRow, utcnow
+from storage.tables import ChannelRow, DeliveredRow, DeliveryRow, table_of, utcnow
 
 try:
     import fcntl
@@ -43,7 +43,7 @@ class OutboxRepository:
         self.session = session
 
     def delivered_keys(self, channel: ChannelRef) -> set[str]:
-        query = select(DeliveredRow.paper_key).where(DeliveredRow.channel == str(channel))
+        query = select(col(DeliveredRow.paper_key)).where(col(DeliveredRow.channel) == str(channel))
         return {row[0] for row in self.session.execute(query)}
 
     def recently_delivered(self, refs: list[str], since: datetime) -> dict[str, set[str]]:
@@ -51,7 +51,7 @@ class OutboxRepository:
 
         A paper can only be delivered after it was stored: for papers stored since `since`, this is all."""
         found: dict[str, set[str]] = {ref: set() for ref in refs}
-        sent, deliveries = DeliveredRow.__table__, DeliveryRow.__table__  # type: ignore[attr-defined]
+        sent, deliveries = table_of(DeliveredRow), table_of(DeliveryRow)
         query = (
             select(sent.c.channel, sent.c.paper_key)
             .join(deliveries, deliveries.c.id == sent.c.delivery_id)
@@ -68,8 +68,9 @@ class OutboxRepository:
 
         Core statements, not ORM objects: a pass records one of these per channel, at 100,000 channels."""
         created = (
-            DeliveryRow.__table__.insert()
-            .values(  # type: ignore[attr-defined]
+            table_of(DeliveryRow)
+            .insert()
+            .values(
                 channel=str(channel),
                 mark=mark,
                 title=title,
@@ -78,8 +79,8 @@ class OutboxRepository:
                 attempts=0,
                 created_at=utcnow(),
             )
-            .returning(DeliveryRow.__table__.c.id)
-        )  # type: ignore[attr-defined]
+            .returning(table_of(DeliveryRow).c.id)
+        )
         delivery_id = int(self.session.execute(created).scalar_one())
         rows = [
             {
@@ -93,13 +94,13 @@ class OutboxRepository:
             for position, (key, score, why) in enumerate(papers)
         ]
         if rows:
-            self.session.execute(DeliveredRow.__table__.insert(), rows)  # type: ignore[attr-defined]
+            self.session.execute(table_of(DeliveredRow).insert(), rows)
         return delivery_id
 
     def pending(self, channel: ChannelRef, now: datetime | None = None) -> list[Row[Any]]:
         """Recorded but unconfirmed deliveries (rows of the delivery table), oldest first; `now` skips those still
         backing off."""
-        table = DeliveryRow.__table__  # type: ignore[attr-defined]
+        table = table_of(DeliveryRow)
         query = select(table).where(table.c.channel == str(channel), table.c.status == "pending")
         if now is not None:
             query = query.where(or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now))
@@ -107,9 +108,11 @@ class OutboxRepository:
 
     def channels_with_pending(self, refs: list[str] | None = None) -> dict[str, datetime | None]:
         """Channel ref -> the earliest next attempt of its pending deliveries (None: retry now)."""
-        query = select(DeliveryRow.channel, DeliveryRow.next_attempt_at).where(DeliveryRow.status == "pending")
+        query = select(col(DeliveryRow.channel), col(DeliveryRow.next_attempt_at)).where(
+            col(DeliveryRow.status) == "pending"
+        )
         if refs is not None:
-            query = query.where(DeliveryRow.channel.in_(refs))  # type: ignore[attr-defined]
+            query = query.where(col(DeliveryRow.channel).in_(refs))
         found: dict[str, datetime | None] = {}
         for ref, when in self.session.execute(query):
             if ref not in found or when is None or (found[ref] is not None and when < found[ref]):
@@ -118,17 +121,23 @@ class OutboxRepository:
 
     def recorded_at(self, mark: str) -> datetime | None:
         """When the delivery with this mark was recorded: none of its messages can be older."""
-        return self.session.execute(select(DeliveryRow.created_at).where(DeliveryRow.mark == mark)).scalar_one_or_none()
+        return self.session.execute(
+            select(col(DeliveryRow.created_at)).where(col(DeliveryRow.mark) == mark)
+        ).scalar_one_or_none()
 
     def papers_of(self, delivery_id: int) -> list[Recorded]:
-        query = select(DeliveredRow).where(DeliveredRow.delivery_id == delivery_id).order_by(DeliveredRow.position)
+        query = (
+            select(DeliveredRow)
+            .where(col(DeliveredRow.delivery_id) == delivery_id)
+            .order_by(col(DeliveredRow.position))
+        )
         return [
             Recorded(r.paper_key, r.position, r.score, tuple(w for w in r.why.split("\n") if w))
             for r in self.session.execute(query).scalars()
         ]
 
     def sent(self, delivery_id: int, message_ids: list[str], now: datetime) -> None:
-        deliveries, channels = DeliveryRow.__table__, ChannelRow.__table__  # type: ignore[attr-defined]
+        deliveries, channels = table_of(DeliveryRow), table_of(ChannelRow)
         channel = self.session.execute(
             update(deliveries)
             .where(deliveries.c.id == delivery_id)
@@ -153,14 +162,17 @@ class OutboxRepository:
 
     def handled_slot(self, channel: ChannelRef, slot: datetime) -> None:
         """The scheduled slot is dealt with (posted or quiet): it is never due again."""
-        channels = ChannelRow.__table__  # type: ignore[attr-defined]
+        channels = table_of(ChannelRow)
         self.session.execute(update(channels).where(channels.c.ref == str(channel)).values(last_slot_at=slot))
 
     def recent(self, channel: ChannelRef, limit: int = 5) -> list[Delivery]:
         """The channel's latest deliveries, newest first (for `/papers status`)."""
         query = (
-            select(DeliveryRow).where(DeliveryRow.channel == str(channel)).order_by(DeliveryRow.id.desc()).limit(limit)
-        )  # type: ignore[union-attr]
+            select(DeliveryRow)
+            .where(col(DeliveryRow.channel) == str(channel))
+            .order_by(col(DeliveryRow.id).desc())
+            .limit(limit)
+        )
         rows = list(self.session.execute(query).scalars())
         return [
             Delivery(

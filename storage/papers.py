@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.domain import Paper
 from storage.inserts import insert_rows, refused_by_database, why
@@ -102,7 +102,7 @@ def merged(old: dict[str, object], new: dict[str, object]) -> dict[str, object]:
     # Keep the stored order (its first is the primary category) and append what is new: stable
     # under re-ingest, whatever order the sources come in.
     categories = list(dict.fromkeys([*old["categories"], *new["categories"]]))  # type: ignore[misc]
-    if categories != list(old["categories"]):  # type: ignore[arg-type]
+    if categories != list(old["categories"]):  # type: ignore[call-overload]
         changes["categories"] = categories
     if old["published_at"] is None and new["published_at"] is not None:
         changes["published_at"] = new["published_at"]
@@ -177,7 +177,7 @@ class PaperRepository:
     def _existing(self, keys: list[str]) -> dict[str, dict[str, object]]:
         columns = [getattr(PaperRow, name) for name in _MERGED]
         rows = self.session.execute(
-            select(PaperRow.id, PaperRow.updated_at, *columns).where(PaperRow.key.in_(keys))  # type: ignore[attr-defined]
+            select(col(PaperRow.id), col(PaperRow.updated_at), *columns).where(col(PaperRow.key).in_(keys))
         ).mappings()
         return {row["key"]: dict(row) for row in rows}
 
@@ -209,7 +209,7 @@ class PaperRepository:
         while changes := merged(old, new):
             written = self.session.execute(
                 update(PaperRow)
-                .where(PaperRow.id == old["id"], PaperRow.updated_at == old["updated_at"])
+                .where(col(PaperRow.id) == old["id"], col(PaperRow.updated_at) == old["updated_at"])
                 .values(**changes, updated_at=now)
             )
             if written.rowcount:  # type: ignore[attr-defined]
@@ -222,17 +222,19 @@ class PaperRepository:
         return False
 
     def get(self, key: str) -> Paper | None:
-        row = self.session.exec(select(PaperRow).where(PaperRow.key == key)).scalar_one_or_none()  # type: ignore[call-overload]
+        row = self.session.exec(select(PaperRow).where(col(PaperRow.key) == key)).scalar_one_or_none()  # type: ignore[call-overload]
         return to_paper(row) if row else None
 
     def by_ids(self, ids: Sequence[int]) -> dict[int, Paper]:
         if not ids:
             return {}
-        rows = self.session.execute(select(PaperRow).where(PaperRow.id.in_(list(ids)))).scalars()  # type: ignore[union-attr]
+        rows = self.session.execute(select(PaperRow).where(col(PaperRow.id).in_(list(ids)))).scalars()
         return {row.id: to_paper(row) for row in rows}
 
     def titles(self, ids: Sequence[int]) -> dict[int, str]:
-        rows = self.session.execute(select(PaperRow.id, PaperRow.title).where(PaperRow.id.in_(list(ids))))  # type: ignore[union-attr]
+        rows = self.session.execute(
+            select(col(PaperRow.id), col(PaperRow.title)).where(col(PaperRow.id).in_(list(ids)))
+        )
         return {row[0]: row[1] for row in rows}
 
     def added_since(self, since: datetime) -> list[Paper]:
@@ -242,17 +244,19 @@ class PaperRepository:
     def news(self, added_since: datetime, published_since: datetime | None = None) -> list[Paper]:
         """Papers that arrived at or after `added_since`, newest first (the latest stored first among
         those that came together); with `published_since`, only those published then or later, or undated."""
-        query = select(PaperRow).where(PaperRow.added_at >= added_since)
+        query = select(PaperRow).where(col(PaperRow.added_at) >= added_since)
         if published_since is not None:
-            query = query.where(or_(PaperRow.published_at.is_(None), PaperRow.published_at >= published_since))  # type: ignore[union-attr]
-        query = query.order_by(PaperRow.added_at.desc(), PaperRow.id.desc())  # type: ignore[attr-defined, union-attr]
+            query = query.where(
+                or_(col(PaperRow.published_at).is_(None), col(PaperRow.published_at) >= published_since)
+            )
+        query = query.order_by(col(PaperRow.added_at).desc(), col(PaperRow.id).desc())
         return [to_paper(row) for row in self.session.execute(query).scalars()]
 
     def by_keys(self, keys: Sequence[str]) -> list[Paper]:
         """The stored papers with these keys, in no particular order."""
         found: list[Paper] = []
         for start in range(0, len(keys), 500):
-            query = select(PaperRow).where(PaperRow.key.in_(list(keys[start : start + 500])))  # type: ignore[attr-defined]
+            query = select(PaperRow).where(col(PaperRow.key).in_(list(keys[start : start + 500])))
             found.extend(to_paper(row) for row in self.session.execute(query).scalars())
         return found
 
@@ -260,7 +264,8 @@ class PaperRepository:
         """Papers published (or, lacking a date, stored) at or after `since`."""
         moment = since
         query = select(PaperRow).where(
-            (PaperRow.published_at >= moment) | (PaperRow.published_at.is_(None) & (PaperRow.added_at >= moment))  # type: ignore[union-attr]
+            (col(PaperRow.published_at) >= moment)
+            | (col(PaperRow.published_at).is_(None) & (col(PaperRow.added_at) >= moment))
         )
         return [to_paper(row) for row in self.session.execute(query).scalars()]
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.tables import SeenRequestRow
 
@@ -25,11 +25,11 @@ class SeenRequestRepository:
             insert(SeenRequestRow)
             .values(key=key[:200], seen_at=now)
             .on_conflict_do_nothing(index_elements=["key"])
-            .returning(SeenRequestRow.key)
+            .returning(col(SeenRequestRow.key))
         )
         return self.session.execute(statement).first() is not None  # a row comes back only when inserted
 
     def forget_before(self, moment: datetime) -> int:
         """Drop ids seen before `moment`; returns how many."""
-        result = self.session.execute(delete(SeenRequestRow).where(SeenRequestRow.seen_at < moment))  # type: ignore[arg-type]
+        result = self.session.execute(delete(SeenRequestRow).where(col(SeenRequestRow.seen_at) < moment))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

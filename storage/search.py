@@ -8,9 +8,9 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import DDL, Connection, event, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from storage.tables import PaperRow
+from storage.tables import PaperRow, table_of
 from storage.tokenizer import Fts5Splitter
 
 # Titles, keywords and authors are searched in memory (`bot/find/title_index.py`); the engine holds
@@ -58,7 +58,7 @@ SEARCH_DDL = {"sqlite": _SQLITE_DDL, "postgresql": _POSTGRES_DDL}
 
 for _dialect, _statements in SEARCH_DDL.items():
     for _statement in _statements:
-        event.listen(PaperRow.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+        event.listen(table_of(PaperRow), "after_create", DDL(_statement).execute_if(dialect=_dialect))
 
 
 def index_new_rows(session: Session, ids: Sequence[int]) -> None:
@@ -177,9 +177,9 @@ def title_rows(session: Session, after_id: int, batch: int = 20_000) -> Iterator
 
 def changed_rows(session: Session, since: datetime, upto_id: int) -> list[tuple[int, str, str, str]]:
     """(id, title, keywords, authors) of the papers up to `upto_id` changed after `since`."""
-    query = select(PaperRow.id, PaperRow.title, PaperRow.keywords, PaperRow.authors).where(
-        PaperRow.updated_at > since, PaperRow.id <= upto_id
-    )  # type: ignore[operator]
+    query = select(col(PaperRow.id), col(PaperRow.title), col(PaperRow.keywords), col(PaperRow.authors)).where(
+        col(PaperRow.updated_at) > since, col(PaperRow.id) <= upto_id
+    )
     return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.tables import SourceRunRow, utcnow
 
@@ -40,4 +40,4 @@ class SourceRunRepository:
         return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
     def all(self) -> list[SourceRunRow]:
-        return list(self.session.execute(select(SourceRunRow).order_by(SourceRunRow.source)).scalars())
+        return list(self.session.execute(select(SourceRunRow).order_by(col(SourceRunRow.source))).scalars())

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for the hot paths that skip the ORM (SQLModel types the attribute loosely)."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]
 
 
 def utcnow() -> datetime:

@@ -32,7 +32,8 @@ class Fts5Splitter:
         unknown = {ch for ch in word if ch not in self.separates and not ch.isascii()}
         if unknown:
             self._ask(unknown)
-        pieces, piece = [], []
+        pieces: list[str] = []
+        piece: list[str] = []
         for ch in word:
             if self.separates.get(ch, not ch.isalnum()):
                 pieces.append("".join(piece))

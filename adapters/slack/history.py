@@ -86,7 +86,8 @@ def _read(client: WebClient, channel: str, mark: str, oldest: float | None, thre
         page = client.conversations_history(
             channel=channel, limit=PER_CALL, include_all_metadata=True, cursor=cursor, **window
         )
-        for message in page.get("messages", []):
+        messages: list[dict[str, Any]] = page.get("messages") or []
+        for message in messages:
             collect(message, mark, found)
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if found or not cursor:  # a post's first message is its only top-level one

@@ -293,6 +293,6 @@ def _retry_after_of(exc: SlackApiError) -> float | None:
         return None
     value = (exc.response.headers or {}).get("Retry-After") or (exc.response.headers or {}).get("retry-after")
     try:
-        return float(value[0] if isinstance(value, list) else value)
+        return float(value[0] if isinstance(value, list) else value)  # type: ignore[arg-type]  # None: TypeError below
     except (TypeError, ValueError):
         return 30.0

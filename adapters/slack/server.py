@@ -88,7 +88,7 @@ def web_app(app: App) -> SlackWeb:
     return SlackWeb(build_slack_app(app), app.engine, secret)
 
 
-class WebServer(BaseApplication):  # type: ignore[misc]
+class WebServer(BaseApplication):
     """gunicorn, configured in code: threads in one worker process, since each process holds the find index.
 
     The App is built before gunicorn forks; `load` runs in the worker, so that its threads (lazy
@@ -118,7 +118,7 @@ def listening(server: Any) -> None:
     log.warning("papers-bot: Slack HTTP mode listening on %s (%s, %s)", addresses, EVENTS_PATH, HEALTH_PATH)
 
 
-class GunicornLogs(glogging.Logger):  # type: ignore[misc]
+class GunicornLogs(glogging.Logger):
     """gunicorn's own messages through this process's logging: one format (LOG_FORMAT=json included)."""
 
     def setup(self, cfg: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -153,7 +154,7 @@ def _status(rest: str) -> Command:
     return Status()
 
 
-_BUILDERS = {
+_BUILDERS: dict[str, Callable[[str], Command]] = {
     "subscribe": lambda rest: Subscribe(_needs("subscribe", rest, "a query, such as a topic slug")),
     "unsubscribe": lambda rest: Unsubscribe(
         _needs("unsubscribe", rest, "a query, its number from /papers list, or all")

@@ -89,7 +89,7 @@ class _Reader:
         )
 
     @staticmethod
-    def _parsed(cache: dict, text: str, parse):  # type: ignore[no-untyped-def]
+    def _parsed(cache: dict, text: str, parse):
         if text not in cache:
             try:
                 cache[text] = parse()

@@ -123,7 +123,7 @@ def start_scheduler(
     add_job(scheduler, leader, "deliver", f"*/{minutes} * * * *", deliver, at_start=True)
     for job in jobs:
         add_job(scheduler, leader, job.name, job.cron, job.func, job.at_start)
-    scheduler.papers_leader = leader  # type: ignore[attr-defined]  (for shutdown and tests)
+    scheduler.papers_leader = leader  # for shutdown and tests
     scheduler.start()
     log.info("scheduler started: delivery every %d minutes, %d more jobs", minutes, len(jobs))
     return scheduler

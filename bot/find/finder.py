@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -275,7 +276,7 @@ def similarity(query: str, titles: list[str]) -> np.ndarray:
     """Typo-tolerant likeness of `query` (already processed) to each title, 0-100, in one batch each."""
     shown = [default_process(t) for t in titles]
 
-    def batch(scorer: object) -> np.ndarray:
+    def batch(scorer: Any) -> np.ndarray:
         return process.cdist([query], shown, scorer=scorer, processor=None, dtype=np.float32)[0]
 
     # WRatio forgives order and partial text; the plain ratio prefers "X" over "X: A Survey".

@@ -59,7 +59,7 @@ def load(index: TitleIndex, path: Path, session: Session) -> bool:
 
 def save(index: TitleIndex, path: Path, session: Session) -> None:
     """Write the snapshot beside the old one, then swap, so that a reader never sees half a file."""
-    extra = {
+    extra: dict[str, np.ndarray] = {
         "version": np.array([VERSION], np.int64),
         "identity": np.frombuffer(identity(session, index.last_id).encode(), np.uint8),
     }

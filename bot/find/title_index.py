@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import BinaryIO
 
 import numpy as np
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from bot.find.spelling import Spelling, crude_stem, rarity
@@ -84,9 +85,9 @@ class TitleIndex:
             time.perf_counter() - started,
         )
 
-    def _reread(self, bind: object) -> None:
+    def _reread(self, bind: Engine | Connection) -> None:
         try:
-            with Session(bind) as session:  # type: ignore[call-overload]
+            with Session(bind) as session:
                 self.read_changed(session)
         except Exception:  # a failed re-read leaves the index as it was
             log.exception("find index: reading changed papers failed")

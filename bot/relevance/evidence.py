@@ -114,7 +114,7 @@ class CompiledTopic:
             why.append(_field_reason(found, name))
         points = max(field_points, default=0.0) + 0.3 * max(len(field_points) - 1, 0)
         support = self.support_keys & text.present
-        support_points, support_seen, support_where = 0.0, set(), {}
+        support_points, support_seen, support_where = 0.0, set[str](), dict[str, list[str]]()
         for name in FIELDS if support else ():
             field = keys[name]
             new = [key for key in support if key not in support_seen and key in field]
@@ -175,7 +175,8 @@ class CompiledTopic:
             why.append(_field_reason(found, name))
         # the best field decides; each further field that agrees adds a little
         points = max(field_points, default=0.0) + 0.3 * max(len(field_points) - 1, 0)
-        support_points, support_seen, support_where = 0.0, set(), {}
+        support_points, support_seen = 0.0, set[str]()
+        support_where: dict[str, list[str]] = {}
         for name in FIELDS:
             for anchor in sorted(hit & text.word_sets[name]):  # sorted: the same `why` in every process
                 for key, shown in self.support.get(anchor, ()):

@@ -85,7 +85,7 @@ class Matcher:
         found = text.found.get(slug)
         if found is not None:
             return found  # another subscription has asked about this topic already
-        best, best_why = 0.0, ()
+        best, best_why = 0.0, tuple[str, ...]()
         for compiled in self._subtrees[slug]:
             topic = compiled.topic
             if topic.slug not in text.live:
@@ -149,7 +149,7 @@ class Matcher:
         if (paper.upvotes or 0) < query.min_upvotes:
             return None
         groups, excluded = compiled
-        total, why = 0.0, []
+        total, why = 0.0, list[str]()
         for group in groups:
             best, best_why = group[0](text)
             for scorer in group[1:]:

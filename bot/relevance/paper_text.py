@@ -82,7 +82,9 @@ class PaperText:
         """Read the paper. Its stemmed words go to `tokens`; each ASCII field, punctuation turned
         into spaces and case kept, goes to `spaced` (None for a field with other characters)."""
         self._start(paper)
-        self._keys = _read_keys(self.texts, [] if tokens is None else tokens, [] if spaced is None else spaced)
+        self._keys: dict[str, str] | None = _read_keys(
+            self.texts, [] if tokens is None else tokens, [] if spaced is None else spaced
+        )
 
     @classmethod
     def stored(cls, paper: Paper, evidence: dict[str, tuple[float, tuple[str, ...]]]) -> PaperText:

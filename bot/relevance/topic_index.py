@@ -69,8 +69,8 @@ class TopicIndex:
         text.present = frozenset(present)
         text.anchor_words = self.anchors.intersection(tokens)
         text.acronyms = acronyms = self._acronyms(text, tokens, spaced)
-        live = set().union(*map(self.strong.get, self.strong_keys & text.present))
-        live.update(*map(self.acronyms.get, acronyms))
+        live: set[str] = set().union(*map(self.strong.__getitem__, self.strong_keys & text.present))
+        live.update(*(self.acronyms.get(a, ()) for a in acronyms))
         supporting = self.support_keys & text.present
         if len(supporting) >= 2:
             supported = Counter(slug for key in supporting for slug in self.support[key])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import cast
 
 import feedparser
 
@@ -34,15 +35,17 @@ def parse_atom_page(xml: str | bytes) -> tuple[Parsed, int | None]:
     Entries are read as they complete, so that a truncated page or file keeps the entries it
     holds whole (the break is reported as a problem); with none whole, it is not Atom at all.
     """
-    reader = ElementTree.XMLPullParser(events=("start", "end"))
-    parsed, root, broken = Parsed(), None, None
+    reader: ElementTree.XMLPullParser = ElementTree.XMLPullParser(events=("start", "end"))
+    parsed: Parsed = Parsed()
+    root: ElementTree.Element | None = None
+    broken: ElementTree.ParseError | None = None
     try:
         reader.feed(xml)
         reader.close()
     except ElementTree.ParseError as error:
         broken = error
     try:
-        for event, element in reader.read_events():
+        for event, element in cast(Iterator[tuple[str, ElementTree.Element]], reader.read_events()):
             if root is None:
                 root = element
             elif event == "end" and element.tag == ATOM + "entry" and root.tag == ATOM + "feed":

@@ -107,7 +107,7 @@ class HFClient:
                 break
             result.problems.extend(f"{day}: {problem}" for problem in parsed.problems)
             fresh = [p for p in parsed.papers if p.arxiv_id not in seen]
-            seen.update(p.arxiv_id for p in fresh)
+            seen.update(p.arxiv_id for p in fresh if p.arxiv_id)
             result.papers.extend(fresh)
             if len(data) < PAGE_SIZE or not fresh:
                 break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 from storage import tables  # noqa: F401  (registers the tables on the metadata)
@@ -21,7 +22,7 @@ def run() -> None:
     _run_with(connection)
 
 
-def _run_with(connection: object) -> None:
+def _run_with(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=SQLModel.metadata,

@@ -9,7 +9,7 @@ op.create_table does not fire the after_create listeners that create it on a fre
 """
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0001"

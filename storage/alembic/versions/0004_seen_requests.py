@@ -10,7 +10,7 @@ on here, and the primary key lets exactly one of them act.
 """
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0004"
