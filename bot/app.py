@@ -14,8 +14,10 @@ from bot.delivery.schedule import parse_weekday
 from bot.delivery.senders import Sender
 from bot.domain import Schedule
 from bot.find.finder import Finder
+from bot.find.lookup import PaperLookup
 from bot.relevance.matching import Matcher
 from bot.relevance.topics import Taxonomy
+from bot.sources import ArxivClient, Parsed
 from bot.sources.ingest import load_seed_if_empty
 from storage.engine import make_engine
 from storage.migrations import ensure_schema
@@ -31,6 +33,7 @@ class App:
     matcher: Matcher
     finder: Finder
     service: Service
+    lookup: PaperLookup
     senders: dict[str, Sender] = field(default_factory=dict)
 
     @property
@@ -55,4 +58,11 @@ def build_app(settings: Settings | None = None, *, seed: bool = True, clock: Cal
     matcher = Matcher(taxonomy)
     finder = Finder(engine)
     service = Service(engine, taxonomy, matcher, finder, clock, default_schedule=default_schedule(settings))
-    return App(settings, engine, taxonomy, matcher, finder, service)
+    lookup = PaperLookup(engine, service.paper_topics, taxonomy, lambda ids: fetch_arxiv_ids(settings, ids))
+    return App(settings, engine, taxonomy, matcher, finder, service, lookup)
+
+
+def fetch_arxiv_ids(settings: Settings, ids: list[str]) -> Parsed:
+    """Papers by id from the arXiv API (ARXIV_API_URL), paced with every other arXiv request of the process."""
+    with ArxivClient(settings.arxiv_api_url, settings.arxiv_rss_url, settings.contact_email) as arxiv:
+        return arxiv.fetch_ids(ids)

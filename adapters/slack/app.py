@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.replays import Replays
 from adapters.slack.replies import render, render_pages
+from adapters.slack.unfurls import register_unfurls
 from adapters.slack.uninstalls import handle_revocations, resuming_callbacks
 from bot.app import App
 from bot.chat import commands as c
@@ -45,6 +46,10 @@ SCOPES = (
     "groups:history",
     "users:read",
     "app_mentions:read",
+    "links:read",
+    "links:write",
+    "files:read",
+    "files:write",
 )  # the same list as slack/manifest.yml
 # Commands whose answer may take longer than Slack's 3 seconds: a dry run, a search, a digest, and
 # the changing ones, whose permission check may call users.info.
@@ -223,6 +228,7 @@ def build_slack_app(
     bolt.middleware(Replays(app.engine).middleware)  # after bolt's own signature and authorization checks
     handle_revocations(bolt, app.engine)
     register(bolt, Translator(app, permissions or Permissions.from_settings(settings)))
+    register_unfurls(bolt, app)
     return bolt
 
 
