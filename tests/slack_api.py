@@ -66,6 +66,8 @@ class _AppHandler(_Handler):
         super().do_GET()
 
     def _download(self, file_id: str) -> None:
+        with self.state.lock:
+            self.state.calls.append(("files.download", {"id": file_id}))
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self._plain(302, "login first")  # Slack answers a token-less download with its login page
         data = self.state.files.get(file_id)

@@ -22,6 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
+from adapters.slack.files import attached_import, upload_export
 from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.replays import Replays
 from adapters.slack.replies import render, render_pages
@@ -29,7 +30,7 @@ from adapters.slack.unfurls import register_unfurls
 from adapters.slack.uninstalls import handle_revocations, resuming_callbacks
 from bot.app import App
 from bot.chat import commands as c
-from bot.chat.replies import Problem, Reply
+from bot.chat.replies import ExportFile, Problem, Reply
 from bot.chat.service import CHANGING
 from bot.config import Settings
 from bot.domain import Actor, ChannelRef
@@ -52,8 +53,8 @@ SCOPES = (
     "files:write",
 )  # the same list as slack/manifest.yml
 # Commands whose answer may take longer than Slack's 3 seconds: a dry run, a search, a digest, and
-# the changing ones, whose permission check may call users.info.
-SLOW = (c.Find, c.PreviewDigest, *CHANGING)
+# an upload, and the changing ones, whose permission check may call users.info.
+SLOW = (c.Find, c.PreviewDigest, c.Export, *CHANGING)
 ADMIN_TTL_SECONDS = 300.0
 OAUTH_STATE_SECONDS = 600
 COMMAND = re.compile(r"^/papers[\w-]*$")  # `/papers`, and `/papers-dev` for a second app in development
@@ -171,6 +172,14 @@ class Translator:
         actor = Actor(id=user_id, name=user_name or user_id, is_admin=allowed)
         return self.app.service.answer(ChannelRef("slack", team_id, channel_id), actor, text)
 
+    def run(
+        self, client: WebClient, team_id: str, channel_id: str, user_id: str, user_name: str, command: c.Command
+    ) -> Reply:
+        """A command the adapter built itself (an import from an attached file), checked as typed ones are."""
+        allowed = isinstance(command, CHANGING) and self.permissions.may_change(client, team_id, user_id)
+        actor = Actor(id=user_id, name=user_name or user_id, is_admin=allowed)
+        return self.app.service.run(ChannelRef("slack", team_id, channel_id), actor, command)
+
     def from_command(self, body: dict[str, Any], client: WebClient) -> Reply:
         return self.answer(
             client,
@@ -269,11 +278,25 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
         if not is_slow(body.get("text", "")):
             return
         try:
-            messages = render_pages(translator.from_command(body, client), body.get("user_id"))
+            reply = translator.from_command(body, client)
+            if uploaded(client, body.get("channel_id", ""), body.get("user_id", ""), reply):
+                return  # the file and its comment in the channel are the answer
+            messages = render_pages(reply, body.get("user_id"))
         except Exception as error:  # noqa: BLE001 the same: a bug still answers in one sentence
             messages = [render(_failed(error))]
         for page in messages:
             respond(**page, replace_original=False)
+
+    def uploaded(client: WebClient, channel: str, user: str, reply: Reply) -> bool:
+        """An export goes up as a file in the channel; False (show the reply) for anything else or a refused upload."""
+        return isinstance(reply, ExportFile) and reply.count > 0 and upload_export(client, channel, user, reply)
+
+    def imported(client: WebClient, team: str, channel: str, user: str, files: list[dict[str, Any]]) -> Reply:
+        try:
+            command = attached_import(client, files)
+        except PapersError as error:
+            return Problem(error.message, c.usage_line("import"))
+        return translator.run(client, team, channel, user, user, command)
 
     bolt.command(COMMAND)(ack=ack_command, lazy=[answer_later])
 
@@ -281,7 +304,12 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
     def on_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, say: Say) -> None:
         text = MENTION.sub("", event.get("text", "")).strip() or "help"
         team, channel, user = body.get("team_id", ""), event.get("channel", ""), event.get("user", "")
-        reply = translator.answer(client, team, channel, user, user, text)
+        if event.get("files") and isinstance(_parsed(typed_text(text)), c.Import):
+            reply = imported(client, team, channel, user, list(event["files"]))
+        else:
+            reply = translator.answer(client, team, channel, user, user, text)
+        if uploaded(client, channel, user, reply):
+            return
         for message in render_pages(reply, user):  # a digest preview is several messages, never one too big
             message.pop("response_type", None)
             if reply.ephemeral:
