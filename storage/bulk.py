@@ -47,6 +47,18 @@ class BulkRepository:
             for ref, text, row in self.session.execute(query)
         ]
 
+    def channels_in(self, prefix: str, limit: int) -> tuple[list[str], int]:
+        """Up to `limit` channels whose ref starts with `prefix` (one workspace) that follow something, and how many in all."""
+        holds = SubscriptionRow.channel.startswith(prefix, autoescape=True)  # type: ignore[attr-defined]
+        refs = self.session.execute(
+            select(SubscriptionRow.channel)
+            .where(holds)
+            .group_by(SubscriptionRow.channel)
+            .order_by(SubscriptionRow.channel)
+        ).scalars()
+        found = list(refs)
+        return found[:limit], len(found)
+
     def queries_of(self, refs: Iterable[str]) -> dict[str, list[str]]:
         """Each channel's query texts (channels with none are absent)."""
         found: dict[str, list[str]] = {}

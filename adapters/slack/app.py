@@ -23,6 +23,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
 from adapters.slack.files import attached_import, upload_export
+from adapters.slack.home_actions import register_home
 from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.replays import Replays
 from adapters.slack.replies import render, render_pages
@@ -236,8 +237,10 @@ def build_slack_app(
     bolt.error(_refused)
     bolt.middleware(Replays(app.engine).middleware)  # after bolt's own signature and authorization checks
     handle_revocations(bolt, app.engine)
-    register(bolt, Translator(app, permissions or Permissions.from_settings(settings)))
+    translator = Translator(app, permissions or Permissions.from_settings(settings))
+    register(bolt, translator)
     register_unfurls(bolt, app)
+    register_home(bolt, translator)
     return bolt
 
 

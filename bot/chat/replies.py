@@ -36,6 +36,18 @@ class Subscribed:
 
 
 @dataclass(frozen=True)
+class DryRun:
+    """What a query would have brought over the last days, before anyone subscribes (the subscribe modal's preview)."""
+
+    query: str
+    understood: str
+    per_day: float
+    days: int
+    top: tuple[Match, ...]
+    warning: str = ""
+
+
+@dataclass(frozen=True)
 class Unsubscribed:
     queries: tuple[str, ...]
     actor: str

@@ -118,18 +118,18 @@ class Service:
                 uow.commit()
             except IntegrityError:  # the (channel, query) key, should anything bypass the lock
                 raise already from None
+        run = self.dry_run(command.query)
+        return r.Subscribed(run.query, run.understood, actor.name, run.per_day, run.days, run.top, run.warning)
+
+    def dry_run(self, text: str) -> r.DryRun:
+        """What `text` would have brought over the last days; raises PapersError for a query chat would refuse."""
+        query = parse_query(text, self.taxonomy)
+        with self.uow() as uow:
             week = uow.papers.recent(self.clock() - timedelta(days=DRY_RUN_DAYS))
         found = self.paper_topics.evaluate(query, week)  # the path a post takes: stored evidence
         per_day = len(found) / DRY_RUN_DAYS
-        return r.Subscribed(
-            query.text,
-            query.describe(),
-            actor.name,
-            per_day,
-            DRY_RUN_DAYS,
-            tuple(found[:3]),
-            self._dry_run_warning(query.topics(), per_day, len(found)),
-        )
+        warning = self._dry_run_warning(query.topics(), per_day, len(found))
+        return r.DryRun(query.text, query.describe(), per_day, DRY_RUN_DAYS, tuple(found[:3]), warning)
 
     def _dry_run_warning(self, topics: list[str], per_day: float, total: int) -> str:
         if per_day > TOO_BROAD_PER_DAY:
