@@ -105,8 +105,9 @@ def _channels(home: Home) -> list[Block]:
             context("Only workspace admins and the people the bot's operator listed may change channels' papers.")
         )
     if not home.channels:
-        return blocks + [
-            section("No channel follows anything yet. Try `/papers subscribe reinforcement-learning` in one.")
+        return [
+            *blocks,
+            section("No channel follows anything yet. Try `/papers subscribe reinforcement-learning` in one."),
         ]
     for follows in home.channels:
         blocks += [{"type": "divider"}, *_channel(follows, home.may_change)]

@@ -69,7 +69,7 @@ class HomeTab:
             return r.Problem(error.message)
 
     def unsubscribe(self, client: WebClient, team: str, user: str, value: str) -> None:
-        channel, number, check = (value.split(" ") + ["", "", ""])[:3]
+        channel, number, check = ([*value.split(" "), "", "", ""])[:3]
         ref = ChannelRef("slack", team, channel)
         listed = self.app.service.run(ref, Actor(user, user), c.ListSubscriptions())
         queries = [query for query, _ in listed.subscriptions] if isinstance(listed, r.SubscriptionList) else []
