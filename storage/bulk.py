@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.domain import ChannelRef, Schedule
 from storage.channels import schedule_of
@@ -49,14 +49,9 @@ class BulkRepository:
 
     def channels_in(self, prefix: str, limit: int) -> tuple[list[str], int]:
         """Up to `limit` channels whose ref starts with `prefix` (one workspace) that follow something, and how many in all."""
-        holds = SubscriptionRow.channel.startswith(prefix, autoescape=True)  # type: ignore[attr-defined]
-        refs = self.session.execute(
-            select(SubscriptionRow.channel)
-            .where(holds)
-            .group_by(SubscriptionRow.channel)
-            .order_by(SubscriptionRow.channel)
-        ).scalars()
-        found = list(refs)
+        channel = col(SubscriptionRow.channel)
+        holds = channel.startswith(prefix, autoescape=True)
+        found = list(self.session.execute(select(channel).where(holds).group_by(channel).order_by(channel)).scalars())
         return found[:limit], len(found)
 
     def queries_of(self, refs: Iterable[str]) -> dict[str, list[str]]:
