@@ -156,6 +156,17 @@ def test_unsubscribing_from_home_removes_the_query_chosen(papers: App, slack: Sl
     assert "2. `databases`" in lab.say("list")
 
 
+def test_a_refusal_after_the_form_closed_is_told_to_that_person_alone(papers: App, slack: SlackAPI) -> None:
+    lab = workspace_for(papers, slack)
+    lab.say("subscribe robotics")
+    interact(
+        lab, {"type": "view_submission", "view": with_state(subscribe_modal(lab.channel), lab.channel, "robotics")}
+    )
+    [told] = slack.state.calls_to("chat.postEphemeral")
+    assert (told["channel"], told["user"]) == (lab.channel, "U1") and "already follows" in told["text"]
+    assert [p for p in slack.state.calls_to("chat.postMessage") if p["channel"] == lab.channel] == []
+
+
 def test_who_may_not_change_sees_the_channels_without_buttons(papers: App, slack: SlackAPI) -> None:
     lab = workspace_for(papers, slack)
     lab.say("subscribe robotics")

@@ -27,6 +27,7 @@ from bot.chat import replies as r
 from bot.chat.home import build_home
 from bot.domain import Actor, ChannelRef
 from bot.errors import PapersError
+from bot.relevance.query import parse_query
 
 if TYPE_CHECKING:
     from adapters.slack.app import Translator
@@ -59,6 +60,14 @@ class HomeTab:
             client.chat_postMessage(channel=channel, **message)
         except SlackApiError as error:
             log.warning("announcing a change from Home in %s failed: %s", channel, error.response.get("error"))
+
+    def tell(self, client: WebClient, channel: str, user: str, reply: r.Problem) -> None:
+        message = render(reply, user)
+        message.pop("response_type", None)
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, **message)
+        except SlackApiError as error:
+            log.warning("telling %s in %s failed: %s", user, channel, error.response.get("error"))
 
     def preview(self, query: str) -> r.DryRun | r.Problem | None:
         if not query:
@@ -117,11 +126,16 @@ def register_home(bolt: slack_bolt.App, translator: Translator) -> None:
         if not channel:
             ack(response_action="errors", errors={CHANNEL: "Choose the channel that should follow it."})
             return
-        reply = translator.run(client, team, channel, user, user, c.Subscribe(query))
-        if isinstance(reply, r.Problem):
-            ack(response_action="errors", errors={QUERY: reply.message[:MAX_ERROR]})
+        try:  # the query is checked before the ack (Slack waits 3 s for it); the dry run comes after
+            parse_query(query, tab.app.taxonomy)
+        except PapersError as error:
+            ack(response_action="errors", errors={QUERY: error.message[:MAX_ERROR]})
             return
         ack()
+        reply = translator.run(client, team, channel, user, user, c.Subscribe(query))
+        if isinstance(reply, r.Problem):  # already followed, not allowed, too many: told to that person alone
+            tab.tell(client, channel, user, reply)
+            return
         tab.announce(client, channel, user, reply)
         tab.publish(client, team, user)
 
