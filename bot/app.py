@@ -17,10 +17,12 @@ from bot.find.finder import Finder
 from bot.find.lookup import PaperLookup
 from bot.relevance.matching import Matcher
 from bot.relevance.topics import Taxonomy
-from bot.sources import ArxivClient, Parsed
+from bot.sources import ArxivClient, Parsed, PoliteHTTP
 from bot.sources.ingest import load_seed_if_empty
 from storage.engine import make_engine
 from storage.migrations import ensure_schema
+
+LOOKUP_TIMEOUT = 10.0  # seconds an arXiv lookup for a pasted link may wait for an answer or a retry
 
 
 @dataclass
@@ -63,6 +65,10 @@ def build_app(settings: Settings | None = None, *, seed: bool = True, clock: Cal
 
 
 def fetch_arxiv_ids(settings: Settings, ids: list[str]) -> Parsed:
-    """Papers by id from the arXiv API (ARXIV_API_URL), paced with every other arXiv request of the process."""
-    with ArxivClient(settings.arxiv_api_url, settings.arxiv_rss_url, settings.contact_email) as arxiv:
+    """Papers by id from the arXiv API (ARXIV_API_URL), paced with every other arXiv request of the process.
+
+    Someone is waiting for the card: one retry and a short timeout, not the scheduled fetches' patience.
+    """
+    http = PoliteHTTP(settings.contact_email, timeout=LOOKUP_TIMEOUT, attempts=2, max_wait=LOOKUP_TIMEOUT)
+    with ArxivClient(settings.arxiv_api_url, settings.arxiv_rss_url, settings.contact_email, http) as arxiv:
         return arxiv.fetch_ids(ids)

@@ -128,10 +128,12 @@ def test_a_link_in_the_composer_is_unfurled_by_its_unfurl_id(bolt: slack_bolt.Ap
 def test_an_arxiv_outage_leaves_the_stored_cards_standing(
     bolt: slack_bolt.App, slack: SlackAPI, arxiv: SourcesServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    arxiv.script("/api/query", Reply(404, b"gone"))
+    monkeypatch.setattr("bot.sources.http.PROCESS_PACER.sleep", lambda seconds: None)  # no real waits between tries
+    arxiv.script("/api/query", Reply(503, b"down", headers={"Retry-After": "0"}))
     dispatch(bolt, link_shared("https://arxiv.org/pdf/2401.04088.pdf", "https://arxiv.org/abs/2202.12139"))
     [call] = slack.state.calls_to("chat.unfurl")
     assert list(call["unfurls"]) == ["https://arxiv.org/pdf/2401.04088.pdf"]
+    assert len(arxiv.requests) == 2  # a person is waiting: one retry, not the scheduled fetches' five
 
 
 @pytest.mark.parametrize(
