@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
-from adapters.slack.files import attached_import, upload_export
+from adapters.slack.files import imported, uploaded
 from adapters.slack.home_actions import register_home
 from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.replays import Replays
@@ -31,7 +31,7 @@ from adapters.slack.unfurls import register_unfurls
 from adapters.slack.uninstalls import handle_revocations, resuming_callbacks
 from bot.app import App
 from bot.chat import commands as c
-from bot.chat.replies import ExportFile, Problem, Reply
+from bot.chat.replies import Problem, Reply
 from bot.chat.service import CHANGING
 from bot.config import Settings
 from bot.domain import Actor, ChannelRef
@@ -290,17 +290,6 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
         for page in messages:
             respond(**page, replace_original=False)
 
-    def uploaded(client: WebClient, channel: str, user: str, reply: Reply) -> bool:
-        """An export goes up as a file in the channel; False (show the reply) for anything else or a refused upload."""
-        return isinstance(reply, ExportFile) and reply.count > 0 and upload_export(client, channel, user, reply)
-
-    def imported(client: WebClient, team: str, channel: str, user: str, files: list[dict[str, Any]]) -> Reply:
-        try:
-            command = attached_import(client, files)
-        except PapersError as error:
-            return Problem(error.message, c.usage_line("import"))
-        return translator.run(client, team, channel, user, user, command)
-
     bolt.command(COMMAND)(ack=ack_command, lazy=[answer_later])
 
     @bolt.event("app_mention")
@@ -308,7 +297,7 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
         text = MENTION.sub("", event.get("text", "")).strip() or "help"
         team, channel, user = body.get("team_id", ""), event.get("channel", ""), event.get("user", "")
         if event.get("files") and isinstance(_parsed(typed_text(text)), c.Import):
-            reply = imported(client, team, channel, user, list(event["files"]))
+            reply = imported(translator, client, team, channel, user, list(event["files"]))
         else:
             reply = translator.answer(client, team, channel, user, user, text)
         if uploaded(client, channel, user, reply):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 from urllib.parse import urlsplit
 
@@ -14,7 +14,10 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from bot.chat import commands as c
 from bot.chat import replies as r
 from bot.chat.limits import MAX_IMPORT_BYTES
-from bot.errors import BadInput
+from bot.errors import BadInput, PapersError
+
+if TYPE_CHECKING:
+    from adapters.slack.app import Translator
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,22 @@ def upload_export(client: WebClient, channel: str, user: str, reply: r.ExportFil
         log.warning("uploading the export to %s failed: %s", channel, detail)
         return False
     return True
+
+
+def uploaded(client: WebClient, channel: str, user: str, reply: r.Reply) -> bool:
+    """An export goes up as a file in the channel; False (show the reply) for anything else or a refused upload."""
+    return isinstance(reply, r.ExportFile) and reply.count > 0 and upload_export(client, channel, user, reply)
+
+
+def imported(
+    translator: Translator, client: WebClient, team: str, channel: str, user: str, files: list[dict[str, Any]]
+) -> r.Reply:
+    """`@papers import` with a file attached: the file's lines imported into this channel, checked as typed."""
+    try:
+        command = attached_import(client, files)
+    except PapersError as error:
+        return r.Problem(error.message, c.usage_line("import"))
+    return translator.run(client, team, channel, user, user, command)
 
 
 def attached_import(client: WebClient, files: list[dict[str, Any]]) -> c.Import:
