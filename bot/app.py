@@ -14,11 +14,15 @@ from bot.delivery.schedule import parse_weekday
 from bot.delivery.senders import Sender
 from bot.domain import Schedule
 from bot.find.finder import Finder
+from bot.find.lookup import PaperLookup
 from bot.relevance.matching import Matcher
 from bot.relevance.topics import Taxonomy
+from bot.sources import ArxivClient, Parsed, PoliteHTTP
 from bot.sources.ingest import load_seed_if_empty
 from storage.engine import make_engine
 from storage.migrations import ensure_schema
+
+LOOKUP_TIMEOUT = 10.0  # seconds an arXiv lookup for a pasted link may wait for an answer or a retry
 
 
 @dataclass
@@ -31,6 +35,7 @@ class App:
     matcher: Matcher
     finder: Finder
     service: Service
+    lookup: PaperLookup
     senders: dict[str, Sender] = field(default_factory=dict)
 
     @property
@@ -55,4 +60,15 @@ def build_app(settings: Settings | None = None, *, seed: bool = True, clock: Cal
     matcher = Matcher(taxonomy)
     finder = Finder(engine)
     service = Service(engine, taxonomy, matcher, finder, clock, default_schedule=default_schedule(settings))
-    return App(settings, engine, taxonomy, matcher, finder, service)
+    lookup = PaperLookup(engine, service.paper_topics, taxonomy, lambda ids: fetch_arxiv_ids(settings, ids))
+    return App(settings, engine, taxonomy, matcher, finder, service, lookup)
+
+
+def fetch_arxiv_ids(settings: Settings, ids: list[str]) -> Parsed:
+    """Papers by id from the arXiv API (ARXIV_API_URL), paced with every other arXiv request of the process.
+
+    Someone is waiting for the card: one retry and a short timeout, not the scheduled fetches' patience.
+    """
+    http = PoliteHTTP(settings.contact_email, timeout=LOOKUP_TIMEOUT, attempts=2, max_wait=LOOKUP_TIMEOUT)
+    with ArxivClient(settings.arxiv_api_url, settings.arxiv_rss_url, settings.contact_email, http) as arxiv:
+        return arxiv.fetch_ids(ids)

@@ -47,6 +47,13 @@ class BulkRepository:
             for ref, text, row in self.session.execute(query)
         ]
 
+    def channels_in(self, prefix: str, limit: int) -> tuple[list[str], int]:
+        """Up to `limit` channels whose ref starts with `prefix` (one workspace) that follow something, and how many in all."""
+        channel = col(SubscriptionRow.channel)
+        holds = channel.startswith(prefix, autoescape=True)
+        found = list(self.session.execute(select(channel).where(holds).group_by(channel).order_by(channel)).scalars())
+        return found[:limit], len(found)
+
     def queries_of(self, refs: Iterable[str]) -> dict[str, list[str]]:
         """Each channel's query texts (channels with none are absent)."""
         found: dict[str, list[str]] = {}

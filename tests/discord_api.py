@@ -42,6 +42,7 @@ class DiscordStandIn:
     retry_after: float = 0.05
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel or thread id -> oldest first
+    attachments: dict[str, bytes] = field(default_factory=dict)  # name -> what GET /attachments/<name> serves
     _rate_limits: int = 0
     _refusals: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1_000_000_000_000_000_000))
@@ -64,6 +65,7 @@ class DiscordStandIn:
     async def _start(self) -> int:
         app = web.Application()
         app.router.add_route("*", "/api/v10/{path:.*}", self._handle)
+        app.router.add_route("GET", "/attachments/{name}", self._attachment)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -98,9 +100,25 @@ class DiscordStandIn:
 
     # --- answering ------------------------------------------------------------------------
 
+    def attachment_url(self, name: str) -> str:
+        """Where a file attached to an interaction can be read, as Discord's CDN serves it."""
+        return f"http://127.0.0.1:{self.port}/attachments/{name}"
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        data = self.attachments.get(request.match_info["name"])
+        return web.Response(body=data, content_type="application/octet-stream") if data is not None else answer({}, 404)
+
     async def _handle(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        body = json.loads(raw) if raw and request.content_type == "application/json" else raw.decode() or None
+        if request.content_type.startswith("multipart/"):  # a message with files: payload_json plus each file
+            form = await request.post()
+            body: Any = json.loads(str(form["payload_json"]))
+            files = [(f.filename, f.file.read().decode()) for f in form.values() if isinstance(f, web.FileField)]
+            if isinstance(body, dict):
+                target = body.get("data") if isinstance(body.get("data"), dict) else body
+                target["files_sent"] = files
+        else:
+            raw = await request.read()
+            body = json.loads(raw) if raw and request.content_type == "application/json" else raw.decode() or None
         path = "/" + request.match_info["path"]
         call = Call(request.method, path, body, dict(request.query))
         self.calls.append(call)
@@ -119,7 +137,10 @@ class DiscordStandIn:
             return self._channel(request.method, parts, body, call)
         if parts[0] == "applications" and request.method == "PUT":  # command sync: echo with ids
             return answer(
-                [cmd | {"id": str(next(self._ids)), "application_id": APP_ID, "version": "1"} for cmd in body]
+                [  # a message command has no description; Discord answers an empty one
+                    {"description": ""} | cmd | {"id": str(next(self._ids)), "application_id": APP_ID, "version": "1"}
+                    for cmd in body
+                ]
             )
         if parts[0] == "interactions":
             return answer(callback(parts[1], body, self._message("200", body.get("data") or {})))

@@ -1,7 +1,9 @@
 """The Web API stand-in of tests/slack_server.py, extended with what the app side needs.
 
 Adds `users.info`, `chat.postEphemeral`, `oauth.v2.access` (answers with an installation),
-response URLs (`POST /respond/<id>`, recorded as `responses`), and bot tokens of installed
+response URLs (`POST /respond/<id>`, recorded as `responses`), `chat.unfurl`, `views.publish`,
+`views.open`, `views.update`, the three steps of `files_upload_v2` (uploads kept in `uploads`),
+file downloads (`GET /files/<id>` with the bot token, from `files`), and bot tokens of installed
 workspaces next to the stand-in's single `xoxb-test`. As a process of its own
 (`python -m tests.slack_api --port 8099`) `GET /_state` also lists the responses.
 """
@@ -33,6 +35,9 @@ class SlackAppState(SlackState):
     responses: list[dict[str, Any]] = field(default_factory=list)  # every message posted to a response_url
     refused: list[dict[str, Any]] = field(default_factory=list)  # response_url messages refused for their blocks
     tokens_seen: list[tuple[str, str]] = field(default_factory=list)  # (method, bearer token)
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> filename, content, channel
+    files: dict[str, bytes] = field(default_factory=dict)  # file id -> what GET /files/<id> serves
+    views: list[dict[str, Any]] = field(default_factory=list)  # every view published, opened or updated
 
     def token_for(self, method: str) -> list[str]:
         with self.lock:
@@ -55,10 +60,32 @@ class _AppHandler(_Handler):
                     "responses": self.state.responses,
                 }
             return self._answer(200, body)
+        path = urlparse(self.path).path.strip("/")
+        if path.startswith("files/"):
+            return self._download(path.removeprefix("files/"))
         super().do_GET()
+
+    def _download(self, file_id: str) -> None:
+        with self.state.lock:
+            self.state.calls.append(("files.download", {"id": file_id}))
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return self._plain(302, "login first")  # Slack answers a token-less download with its login page
+        data = self.state.files.get(file_id)
+        if data is None:
+            return self._plain(404, "no such file")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def do_POST(self) -> None:
         path = urlparse(self.path).path.strip("/")
+        if path.startswith("upload/"):
+            data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with self.state.lock:
+                self.state.uploads.setdefault(path.removeprefix("upload/"), {})["content"] = data.decode()
+            return self._plain(200, "OK - 0")
         if path.startswith("respond/"):
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
             message = {"url": path, **json.loads(raw or "{}")}
@@ -113,6 +140,43 @@ class _AppHandler(_Handler):
         user = str(params.get("user", ""))
         admin = user in self.state.admins
         return 200, {"ok": True, "user": {"id": user, "name": user.lower(), "is_admin": admin, "is_owner": False}}
+
+    def _chat_unfurl(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        unfurls = params.get("unfurls")
+        unfurls = json.loads(unfurls) if isinstance(unfurls, str) else unfurls or {}
+        for unfurl in unfurls.values():
+            if problem := blocks_problem(unfurl.get("blocks")):
+                return 200, {"ok": False, "error": problem}
+        return 200, {"ok": True}
+
+    def _view(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        view = params.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        if not isinstance(view, dict) or len(view.get("blocks", [])) > 100:
+            return 200, {"ok": False, "error": "invalid_arguments"}
+        with self.state.lock:
+            self.state.views.append(view)
+            number = len(self.state.views)
+        return 200, {"ok": True, "view": {**view, "id": f"V{number}", "hash": f"h{number}"}}
+
+    _views_publish = _views_open = _views_update = _view
+
+    def _files_getUploadURLExternal(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.state.lock:
+            file_id = f"F{len(self.state.uploads) + 1}"
+            self.state.uploads[file_id] = {"filename": params.get("filename")}
+        return 200, {"ok": True, "file_id": file_id, "upload_url": f"http://{self.headers['Host']}/upload/{file_id}"}
+
+    def _files_completeUploadExternal(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        files = params.get("files")
+        files = json.loads(files) if isinstance(files, str) else files or []
+        channel = params.get("channel_id")
+        if channel and (problem := self._channel_problem(str(channel))):
+            return 200, problem
+        with self.state.lock:
+            for item in files:
+                self.state.uploads[item["id"]].update(channel=channel, comment=params.get("initial_comment"))
+        return 200, {"ok": True, "files": [{"id": item["id"], "title": item.get("title")} for item in files]}
 
     def _chat_postEphemeral(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         problem = blocks_problem(params.get("blocks"))

@@ -315,7 +315,8 @@ async def test_commands_sync_to_the_development_guild_once_until_they_change(cha
     ] + [f"/applications/{APP_ID}/guilds/100/commands"] * 2
     put = puts[0]
     assert put.path == f"/applications/{APP_ID}/guilds/100/commands"
-    [group] = put.body
+    group, menu = put.body
+    assert (menu["name"], menu["type"], menu["contexts"]) == ("Look up paper", 3, [0])  # a message command
     assert group["name"] == "papers" and group["contexts"] == [0] and group["dm_permission"] is False
     assert {o["name"] for o in group["options"]} == set(c.USAGE)
 

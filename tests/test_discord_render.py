@@ -62,6 +62,10 @@ def every_reply(text: str) -> list[r.Reply]:
         r.StatusReport(
             (r.SourceState(text, None, 3, text),), (text,) * 25, Schedule(), text, None, None, 9, (text,) * 30
         ),
+        r.LookedUp((r.PaperCard(paper(text), (text,) * 3),) * 5, (text,) * 3),
+        r.LookedUp((), (text,)),
+        r.ExportFile(text, text, 3),
+        r.Imported(2, 1, Schedule(), ((1, text),) * 200, text),
     ]
 
 

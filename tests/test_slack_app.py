@@ -303,6 +303,9 @@ def hostile_replies() -> list[r.Reply]:
         r.StatusReport(
             (r.SourceState(NASTY, when, 3, HUGE),) * 3, (NASTY,) * 25, schedule, HUGE, when, when, 9, (HUGE,) * 20
         ),
+        r.LookedUp((r.PaperCard(paper, (NASTY, HUGE)),) * 5, (NASTY,) * 3),
+        r.ExportFile(NASTY, HUGE, 25),
+        r.Imported(3, 2, schedule, ((1, HUGE),) * 200, NASTY),
     ]
 
 

@@ -15,13 +15,15 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice, Range
 
-from adapters.discord.render import NO_MENTIONS, Message, fit, inert
+from adapters.discord.lookup import attached_import, look_up_menu
+from adapters.discord.render import NO_MENTIONS, Message, fit, inert, render
 from adapters.discord.sync import hash_file, sync_commands
 from adapters.discord.views import PAGE_ITEMS, actor_of, ask, channel_of, pager, query_hash, respond
 from adapters.health import BEAT_SECONDS, Heartbeat, heartbeat
 from bot.app import App
 from bot.chat import commands as c
 from bot.chat import replies as r
+from bot.errors import PapersError
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +173,21 @@ class Papers(app_commands.Group):
     async def status(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, c.Status())
 
+    @app_commands.command(description="This channel's subscriptions and schedule as a JSON Lines file")
+    async def export(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, c.Export())
+
+    @app_commands.command(name="import", description="Follow what a file from /papers export holds, in this channel")
+    @app_commands.describe(file="the .jsonl file /papers export gave")
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        try:
+            command = await attached_import(file)
+        except PapersError as error:
+            await respond(interaction, render(r.Problem(error.message, c.usage_line("import"))))
+            return
+        await self.run(interaction, command, public=True)
+
     @app_commands.command(description="What papers-bot can do")
     @app_commands.choices(command=[Choice(name=name, value=name) for name in c.USAGE])
     async def help(self, interaction: discord.Interaction, command: Choice[str] | None = None) -> None:
@@ -200,6 +217,7 @@ def build_client(app: App, sharded: bool = False) -> discord.Client:
     client.papers_app = app  # type: ignore[attr-defined]  # read by views.app_of
     tree = app_commands.CommandTree(client)
     tree.add_command(Papers(app))
+    tree.add_command(look_up_menu())
     tree.error(on_command_error)
     client.tree = tree  # type: ignore[attr-defined]
     client.add_dynamic_items(*PAGE_ITEMS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,9 +34,11 @@ class Message:
     ephemeral: bool = True
     page: int = 0
     pages: int = 1
+    attachment: tuple[str, bytes] | None = None  # (file name, content): an export
 
     def kwargs(self) -> dict[str, Any]:
-        return {"content": self.content or None, "embeds": self.embeds, "allowed_mentions": NO_MENTIONS}
+        files = {"files": [discord.File(io.BytesIO(self.attachment[1]), self.attachment[0])]} if self.attachment else {}
+        return {"content": self.content or None, "embeds": self.embeds, "allowed_mentions": NO_MENTIONS} | files
 
 
 # --- untrusted text ---------------------------------------------------------------------------
@@ -310,6 +313,34 @@ def _status(reply: r.StatusReport, page: int) -> Message:
     return Message(embeds=[embed], ephemeral=reply.ephemeral)
 
 
+def card_embed(card: r.PaperCard) -> discord.Embed:
+    """A paper named by a link: the paper's embed, with the topics it belongs to."""
+    embed = paper_embed(card.paper)
+    if card.topics:
+        embed.add_field(name="Topics", value=fit(", ".join(card.topics), 300), inline=False)
+    return embed
+
+
+def _looked_up(reply: r.LookedUp, page: int) -> Message:
+    missing = f"Neither stored nor known to arXiv: {', '.join(code(i) for i in reply.missing)}" if reply.missing else ""
+    if not reply.cards:
+        return Message(missing or "That message links to no paper (arXiv, Hugging Face or alphaXiv).", ephemeral=True)
+    return Message(missing, [card_embed(card) for card in reply.cards[:PAGE]], ephemeral=reply.ephemeral)
+
+
+def _export(reply: r.ExportFile, page: int) -> Message:
+    if not reply.count:
+        return Message("This channel has no subscriptions to export.", ephemeral=reply.ephemeral)
+    text = f"This channel's {reply.count} subscriptions and schedule; `/papers import` with this file follows the same."
+    return Message(text, ephemeral=reply.ephemeral, attachment=(reply.filename, reply.content.encode()))
+
+
+def _imported(reply: r.Imported, page: int) -> Message:
+    lines = [f"**{fit(reply.actor, 100)}** imported into this channel: {escape(reply.describe())}"]
+    lines += [f"line {number}: {fit(why, 300, core_text)}" for number, why in reply.refused]
+    return Message(fit_lines(lines, 1800), ephemeral=reply.ephemeral)
+
+
 RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -321,6 +352,9 @@ RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.ScheduleSet: _schedule,
     r.TopicList: _topics,
     r.StatusReport: _status,
+    r.LookedUp: _looked_up,
+    r.ExportFile: _export,
+    r.Imported: _imported,
 }
 
 

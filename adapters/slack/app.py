@@ -22,9 +22,12 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
+from adapters.slack.files import imported, uploaded
+from adapters.slack.home_actions import register_home
 from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.replays import Replays
 from adapters.slack.replies import render, render_pages
+from adapters.slack.unfurls import register_unfurls
 from adapters.slack.uninstalls import handle_revocations, resuming_callbacks
 from bot.app import App
 from bot.chat import commands as c
@@ -45,10 +48,14 @@ SCOPES = (
     "groups:history",
     "users:read",
     "app_mentions:read",
+    "links:read",
+    "links:write",
+    "files:read",
+    "files:write",
 )  # the same list as slack/manifest.yml
 # Commands whose answer may take longer than Slack's 3 seconds: a dry run, a search, a digest, and
-# the changing ones, whose permission check may call users.info.
-SLOW = (c.Find, c.PreviewDigest, *CHANGING)
+# an upload, and the changing ones, whose permission check may call users.info.
+SLOW = (c.Find, c.PreviewDigest, c.Export, *CHANGING)
 ADMIN_TTL_SECONDS = 300.0
 OAUTH_STATE_SECONDS = 600
 COMMAND = re.compile(r"^/papers[\w-]*$")  # `/papers`, and `/papers-dev` for a second app in development
@@ -166,6 +173,14 @@ class Translator:
         actor = Actor(id=user_id, name=user_name or user_id, is_admin=allowed)
         return self.app.service.answer(ChannelRef("slack", team_id, channel_id), actor, text)
 
+    def run(
+        self, client: WebClient, team_id: str, channel_id: str, user_id: str, user_name: str, command: c.Command
+    ) -> Reply:
+        """A command the adapter built itself (an import from an attached file), checked as typed ones are."""
+        allowed = isinstance(command, CHANGING) and self.permissions.may_change(client, team_id, user_id)
+        actor = Actor(id=user_id, name=user_name or user_id, is_admin=allowed)
+        return self.app.service.run(ChannelRef("slack", team_id, channel_id), actor, command)
+
     def from_command(self, body: dict[str, Any], client: WebClient) -> Reply:
         return self.answer(
             client,
@@ -222,7 +237,10 @@ def build_slack_app(
     bolt.error(_refused)
     bolt.middleware(Replays(app.engine).middleware)  # after bolt's own signature and authorization checks
     handle_revocations(bolt, app.engine)
-    register(bolt, Translator(app, permissions or Permissions.from_settings(settings)))
+    translator = Translator(app, permissions or Permissions.from_settings(settings))
+    register(bolt, translator)
+    register_unfurls(bolt, app)
+    register_home(bolt, translator)
     return bolt
 
 
@@ -263,7 +281,10 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
         if not is_slow(body.get("text", "")):
             return
         try:
-            messages = render_pages(translator.from_command(body, client), body.get("user_id"))
+            reply = translator.from_command(body, client)
+            if uploaded(client, body.get("channel_id", ""), body.get("user_id", ""), reply):
+                return  # the file and its comment in the channel are the answer
+            messages = render_pages(reply, body.get("user_id"))
         except Exception as error:  # noqa: BLE001 the same: a bug still answers in one sentence
             messages = [render(_failed(error))]
         for page in messages:
@@ -275,7 +296,12 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
     def on_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, say: Say) -> None:
         text = MENTION.sub("", event.get("text", "")).strip() or "help"
         team, channel, user = body.get("team_id", ""), event.get("channel", ""), event.get("user", "")
-        reply = translator.answer(client, team, channel, user, user, text)
+        if event.get("files") and isinstance(_parsed(typed_text(text)), c.Import):
+            reply = imported(translator, client, team, channel, user, list(event["files"]))
+        else:
+            reply = translator.answer(client, team, channel, user, user, text)
+        if uploaded(client, channel, user, reply):
+            return
         for message in render_pages(reply, user):  # a digest preview is several messages, never one too big
             message.pop("response_type", None)
             if reply.ephemeral:

@@ -18,6 +18,7 @@ from adapters.slack.render import (  # one escape, one cut, one paper layout
     render_part,
     text,
 )
+from adapters.slack.unfurls import card_blocks
 from bot.chat import replies as r
 from bot.delivery.senders import Part
 from bot.domain import Digest, Match
@@ -173,6 +174,30 @@ def _status(reply: r.StatusReport, who: str) -> list[Block]:
     return blocks
 
 
+def _looked_up(reply: r.LookedUp, who: str) -> list[Block]:
+    blocks: list[Block] = []
+    for card in reply.cards:
+        blocks += [{"type": "divider"}] if blocks else []
+        blocks += card_blocks(card)
+    if reply.missing:
+        blocks.append(context("Neither stored nor known to arXiv: " + ", ".join(code(i) for i in reply.missing)))
+    return blocks or [section("That names no paper: paste an arXiv, Hugging Face or alphaXiv link.")]
+
+
+def _export(reply: r.ExportFile, who: str) -> list[Block]:
+    # Shown only when the file could not be uploaded: the lines themselves, to copy.
+    if not reply.count:
+        return [section("This channel has no subscriptions to export.")]
+    body = text(reply.content.replace("`", "'"), MAX_SECTION - 10)
+    return [section(f"*{text(reply.filename, 100)}* ({reply.count} subscriptions)"), section(f"```{body}```")]
+
+
+def _imported(reply: r.Imported, who: str) -> list[Block]:
+    blocks = [section(f"{who} imported into this channel: {text(reply.describe(), 500)}")]
+    refused = [f"line {number}: {text(why, 300)}" for number, why in reply.refused]
+    return blocks + sections(refused)
+
+
 RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -184,6 +209,9 @@ RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.ScheduleSet: _schedule,
     r.TopicList: _topics,
     r.StatusReport: _status,
+    r.LookedUp: _looked_up,
+    r.ExportFile: _export,
+    r.Imported: _imported,
 }
 
 

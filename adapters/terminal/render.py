@@ -140,6 +140,31 @@ def _status(reply: r.StatusReport) -> str:
     return "\n".join(lines)
 
 
+def _card(card: r.PaperCard, number: int) -> str:
+    dated = f"{card.paper.dated:%d %b %Y}" if card.paper.dated else ""
+    topics = "topics: " + ", ".join(card.topics) if card.topics else ""
+    return paper_block(card.paper, number, " · ".join(x for x in (dated, topics) if x))
+
+
+def _looked_up(reply: r.LookedUp) -> str:
+    parts = [_card(card, i) for i, card in enumerate(reply.cards, 1)]
+    if reply.missing:
+        parts.append("Neither stored nor known to arXiv: " + ", ".join(reply.missing))
+    return "\n\n".join(parts) or "That names no paper: paste an arXiv, Hugging Face or alphaXiv link."
+
+
+def _export(reply: r.ExportFile) -> str:
+    if not reply.count:
+        return "This channel has no subscriptions to export."
+    return f"{reply.filename} ({reply.count} subscriptions):\n{reply.content.rstrip()}"
+
+
+def _imported(reply: r.Imported) -> str:
+    lines = [f"{reply.actor} imported into this channel: {reply.describe()}"]
+    lines += [f"line {number}: {why}" for number, why in reply.refused]
+    return "\n".join(lines)
+
+
 RENDERERS: dict[type, Callable[[Any], str]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -151,6 +176,9 @@ RENDERERS: dict[type, Callable[[Any], str]] = {
     r.ScheduleSet: _schedule,
     r.TopicList: _topics,
     r.StatusReport: _status,
+    r.LookedUp: _looked_up,
+    r.ExportFile: _export,
+    r.Imported: _imported,
 }
 
 

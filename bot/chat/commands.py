@@ -59,13 +59,36 @@ class Status:
 
 
 @dataclass(frozen=True)
+class Export:
+    name: ClassVar[str] = "export"
+
+
+@dataclass(frozen=True)
+class Import:
+    """The lines of a file `/papers export` wrote; adapters fill them from an attached file."""
+
+    name: ClassVar[str] = "import"
+    lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Help:
     name: ClassVar[str] = "help"
     command: str = ""
 
 
 Command = (
-    Subscribe | Unsubscribe | ListSubscriptions | Find | PreviewDigest | SetSchedule | BrowseTopics | Status | Help
+    Subscribe
+    | Unsubscribe
+    | ListSubscriptions
+    | Find
+    | PreviewDigest
+    | SetSchedule
+    | BrowseTopics
+    | Status
+    | Export
+    | Import
+    | Help
 )
 
 # One place for the grammar's words, their usage lines and what they do; help is built from it.
@@ -84,6 +107,11 @@ USAGE: dict[str, tuple[str, str]] = {
     ),
     "topics": ("/papers topics [prefix]", "browse the topics you can subscribe to"),
     "status": ("/papers status", "sources, schedule, last and next post"),
+    "export": ("/papers export", "this channel's subscriptions and schedule as a JSON Lines file"),
+    "import": (
+        "/papers import (with the file /papers export gave attached)",
+        "follow what an exported file holds, in this channel",
+    ),
     "help": ("/papers help [command]", "this help"),
 }
 
@@ -154,6 +182,16 @@ def _status(rest: str) -> Command:
     return Status()
 
 
+def _export(rest: str) -> Command:
+    _none("export", rest)
+    return Export()
+
+
+def _import(rest: str) -> Command:
+    # On the terminal the lines may follow the word; chat adapters attach a file instead.
+    return Import(tuple(line for line in rest.splitlines() if line.strip()))
+
+
 _BUILDERS: dict[str, Callable[[str], Command]] = {
     "subscribe": lambda rest: Subscribe(_needs("subscribe", rest, "a query, such as a topic slug")),
     "unsubscribe": lambda rest: Unsubscribe(
@@ -165,6 +203,8 @@ _BUILDERS: dict[str, Callable[[str], Command]] = {
     "schedule": lambda rest: SetSchedule(_needs("schedule", rest, "a time such as 09:00")),
     "topics": lambda rest: BrowseTopics(rest),
     "status": _status,
+    "export": _export,
+    "import": _import,
     "help": lambda rest: Help(rest.lower().lstrip("/")),
 }
 _ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "search": "find", "ls": "list", "preview": "digest"}

@@ -1,4 +1,4 @@
-"""Abuse limits: how many commands one person may send a minute."""
+"""Abuse limits: how many commands one person may send a minute, how much a channel may follow or import."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import threading
 from collections import defaultdict, deque
 from collections.abc import Callable
 from time import monotonic
+
+MAX_SUBSCRIPTIONS = 25
+MAX_IMPORT_LINES = 200  # a file /papers export wrote holds at most MAX_SUBSCRIPTIONS
+MAX_IMPORT_BYTES = 256 * 1024  # an attached file larger than this is refused before it is read
 
 
 class CommandRate:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain import Digest, Found, Match, Schedule
+from bot.domain import Digest, Found, Match, Paper, Schedule
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,18 @@ class Subscribed:
     top: tuple[Match, ...]
     warning: str = ""
     ephemeral: bool = False  # the channel should see who changed its subscriptions
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What a query would have brought over the last days, before anyone subscribes (the subscribe modal's preview)."""
+
+    query: str
+    understood: str
+    per_day: float
+    days: int
+    top: tuple[Match, ...]
+    warning: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,56 @@ class StatusReport:
     ephemeral: bool = True
 
 
+@dataclass(frozen=True)
+class PaperCard:
+    """One paper named by a link: the card an unfurl or "Look up paper" shows, with its topics' names."""
+
+    paper: Paper
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LookedUp:
+    """The papers a message links to; `missing` holds the ids neither stored nor known to arXiv."""
+
+    cards: tuple[PaperCard, ...]
+    missing: tuple[str, ...] = ()
+    ephemeral: bool = True
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A channel's subscriptions and schedule as the JSON Lines of `papers-bot subscriptions export`."""
+
+    filename: str
+    content: str
+    count: int
+    ephemeral: bool = True
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What `/papers import` did in this channel, and each refused line with its number."""
+
+    added: int
+    already: int
+    schedule: Schedule | None  # the schedule the file set, when it changed this channel's
+    refused: tuple[tuple[int, str], ...]
+    actor: str
+    ephemeral: bool = False  # the channel should see who changed its subscriptions
+
+    def describe(self) -> str:
+        """The outcome in one plain sentence (after "who imported"), the same on every platform."""
+        parts = [f"{self.added} subscription{'s' * (self.added != 1)} added"]
+        if self.already:
+            parts.append(f"{self.already} already followed")
+        if self.schedule:
+            parts.append(f"posts {self.schedule.describe()}")
+        if self.refused:
+            parts.append(f"{len(self.refused)} line{'s' * (len(self.refused) != 1)} refused")
+        return ", ".join(parts) + "."
+
+
 Reply = (
     Problem
     | HelpText
@@ -115,4 +177,7 @@ Reply = (
     | ScheduleSet
     | TopicList
     | StatusReport
+    | LookedUp
+    | ExportFile
+    | Imported
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.chat import commands as c
 from bot.chat import replies as r
-from bot.chat.limits import CommandRate
+from bot.chat.limits import MAX_IMPORT_LINES, MAX_SUBSCRIPTIONS, CommandRate
+from bot.chat.transfer import export_lines, import_lines
 from bot.delivery.digest import build_digest
 from bot.delivery.schedule import next_slot, parse_schedule
 from bot.domain import Actor, ChannelRef, Schedule, Subscription
@@ -27,10 +29,10 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-MAX_SUBSCRIPTIONS = 25
 DRY_RUN_DAYS = 7
 TOO_BROAD_PER_DAY = 30
-CHANGING = (c.Subscribe, c.Unsubscribe, c.SetSchedule)
+CHANGING = (c.Subscribe, c.Unsubscribe, c.SetSchedule, c.Import)
+_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def utcnow() -> datetime:
@@ -91,6 +93,8 @@ class Service:
             c.SetSchedule: self._schedule,
             c.BrowseTopics: self._topics,
             c.Status: self._status,
+            c.Export: self._export,
+            c.Import: self._import,
             c.Help: self._help,
         }
         return handlers[type(command)](channel, actor, command)
@@ -114,18 +118,18 @@ class Service:
                 uow.commit()
             except IntegrityError:  # the (channel, query) key, should anything bypass the lock
                 raise already from None
+        run = self.dry_run(command.query)
+        return r.Subscribed(run.query, run.understood, actor.name, run.per_day, run.days, run.top, run.warning)
+
+    def dry_run(self, text: str) -> r.DryRun:
+        """What `text` would have brought over the last days; raises PapersError for a query chat would refuse."""
+        query = parse_query(text, self.taxonomy)
+        with self.uow() as uow:
             week = uow.papers.recent(self.clock() - timedelta(days=DRY_RUN_DAYS))
         found = self.paper_topics.evaluate(query, week)  # the path a post takes: stored evidence
         per_day = len(found) / DRY_RUN_DAYS
-        return r.Subscribed(
-            query.text,
-            query.describe(),
-            actor.name,
-            per_day,
-            DRY_RUN_DAYS,
-            tuple(found[:3]),
-            self._dry_run_warning(query.topics(), per_day, len(found)),
-        )
+        warning = self._dry_run_warning(query.topics(), per_day, len(found))
+        return r.DryRun(query.text, query.describe(), per_day, DRY_RUN_DAYS, tuple(found[:3]), warning)
 
     def _dry_run_warning(self, topics: list[str], per_day: float, total: int) -> str:
         if per_day > TOO_BROAD_PER_DAY:
@@ -239,6 +243,30 @@ class Service:
             papers,
             changes,
         )
+
+    def _export(self, channel: ChannelRef, actor: Actor, command: c.Export) -> r.Reply:
+        lines = list(export_lines(self.engine, [channel]))
+        name = _FILE_NAME.sub("-", f"papers-{channel.platform}-{channel.channel}")[:80]
+        return r.ExportFile(f"{name}.jsonl", "".join(line + "\n" for line in lines), len(lines))
+
+    def _import(self, channel: ChannelRef, actor: Actor, command: c.Import) -> r.Reply:
+        if not command.lines:
+            raise BadCommand(
+                "Send the file /papers export gave with the word import: attach it to the command, "
+                "or to a message that mentions the bot.",
+                usage="import",
+            )
+        if len(command.lines) > MAX_IMPORT_LINES:
+            raise LimitReached(
+                f"That file has {len(command.lines):,} lines; a channel's export has at most {MAX_SUBSCRIPTIONS}.",
+                usage="import",
+            )
+        report = import_lines(
+            self.engine, self.taxonomy, command.lines, actor.name, self.default_schedule, into=channel
+        )
+        with self.uow() as uow:
+            schedule = uow.channels.schedule(channel) if report.schedules else None
+        return r.Imported(report.added, report.already, schedule, tuple(report.refused), actor.name)
 
     def _help(self, channel: ChannelRef, actor: Actor, command: c.Help) -> r.Reply:
         if command.command and command.command not in c.USAGE:

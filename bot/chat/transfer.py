@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from bot.chat.service import MAX_SUBSCRIPTIONS
+from bot.chat.limits import MAX_SUBSCRIPTIONS
 from bot.delivery.schedule import parse_schedule, schedule_words
 from bot.domain import ChannelRef, Schedule
 from bot.errors import BadInput, PapersError
@@ -63,8 +63,9 @@ class _Line:
 class _Reader:
     """Checks lines as chat would, each distinct query and schedule parsed once."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, into: ChannelRef | None = None) -> None:
         self.taxonomy = taxonomy
+        self.into = str(into) if into else None
         self.queries: dict[str, Query | PapersError] = {}
         self.schedules: dict[str, Schedule | PapersError] = {}
 
@@ -76,6 +77,7 @@ class _Reader:
         if not isinstance(record, dict):
             raise BadInput('This line is not a JSON object like {"channel": ..., "query": ...}.')
         channel, query, schedule = record.get("channel"), record.get("query"), record.get("schedule")
+        channel = self.into or channel  # a chat import lands in the channel it was typed in, whatever the file says
         if not isinstance(channel, str) or not isinstance(query, str):
             raise BadInput('A line needs "channel" and "query", both as text.')
         if schedule is not None and not isinstance(schedule, str):
@@ -107,10 +109,12 @@ def import_lines(
     lines: Iterable[str],
     actor: str = "import",
     default_schedule: Schedule | None = None,
+    into: ChannelRef | None = None,
 ) -> ImportReport:
-    """Check and store every line; the report says what happened to each."""
+    """Check and store every line; the report says what happened to each. With `into`, every line
+    goes to that one channel (a chat import), whichever channel the file names."""
     report = ImportReport()
-    reader = _Reader(taxonomy)
+    reader = _Reader(taxonomy, into)
     batch: list[_Line] = []
     for number, text in enumerate(lines, 1):
         if not text.strip():

@@ -1,0 +1,67 @@
+"""What a person's Home shows: the channels of their workspace with what each follows, and their saved papers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from bot.domain import Actor, ChannelRef, Paper, Schedule
+from storage.uow import UnitOfWork
+
+MAX_HOME_CHANNELS = 15  # each takes three blocks of the Home tab's hundred
+
+
+@dataclass(frozen=True)
+class ChannelFollows:
+    """One channel as Home lists it: its subscriptions as typed, its schedule, why it is paused."""
+
+    channel: ChannelRef
+    queries: tuple[str, ...]
+    schedule: Schedule
+    paused: str | None = None
+
+
+@dataclass(frozen=True)
+class Home:
+    """Everything one person's Home shows; each part is drawn by its own function, empty parts not at all."""
+
+    actor: Actor
+    channels: tuple[ChannelFollows, ...]
+    more_channels: int = 0  # channels that follow something but did not fit
+    may_change: bool = True
+    saved: tuple[Paper, ...] = ()
+
+
+def build_home(
+    engine: Engine, platform: str, workspace: str, actor: Actor, may_change: bool, default: Schedule | None = None
+) -> Home:
+    """The Home of `actor` in one workspace: its channels that follow something, and what they saved."""
+    channels, total = channels_following(engine, platform, workspace, default)
+    return Home(actor, channels, total - len(channels), may_change, saved_papers(engine, actor))
+
+
+def channels_following(
+    engine: Engine, platform: str, workspace: str, default: Schedule | None = None
+) -> tuple[tuple[ChannelFollows, ...], int]:
+    """The workspace's channels that follow something (the first MAX_HOME_CHANNELS), and how many there are."""
+    with UnitOfWork(engine, default) as uow:
+        refs, total = uow.bulk.channels_in(f"{platform}:{workspace}:", MAX_HOME_CHANNELS)
+        queries = uow.bulk.queries_of(refs)
+        schedules = uow.bulk.schedules_of(refs)
+        paused = {ref: row.paused_reason for ref, row in uow.channels.rows(refs).items()}
+    found = [
+        ChannelFollows(
+            ChannelRef.parse(ref),
+            tuple(queries.get(ref, ())),
+            schedules.get(ref) or uow.default_schedule,
+            paused.get(ref),
+        )
+        for ref in refs
+    ]
+    return tuple(found), total
+
+
+def saved_papers(engine: Engine, actor: Actor) -> tuple[Paper, ...]:
+    """The papers `actor` saved. A placeholder: there is no saved-papers store yet, so Home shows no such section."""
+    return ()

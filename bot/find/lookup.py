@@ -1,0 +1,94 @@
+"""Papers named by links: arXiv, Hugging Face and alphaXiv URLs read for their ids, stored or fetched from arXiv."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import Engine
+
+from bot.chat.replies import LookedUp, PaperCard
+from bot.domain import Paper
+from bot.errors import PapersError
+from bot.relevance.matching import THRESHOLD
+from bot.relevance.paper_topics import PaperTopics
+from bot.relevance.topics import Taxonomy
+from bot.sources.ingest import ingest_parsed
+from bot.sources.parsed import Parsed, arxiv_id
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# `arxiv.org/abs/2401.01234v2`, `arxiv.org/pdf/hep-th/9901001.pdf`, `huggingface.co/papers/2401.01234`,
+# `alphaxiv.org/abs/2401.01234` (and its `/overview/`): the host decides, the path holds the id.
+LINK = re.compile(
+    r"(?:https?://)?(?:[\w-]+\.)*(?:arxiv\.org/(?:abs|pdf|html)|huggingface\.co/papers|alphaxiv\.org/(?:abs|overview|pdf))"
+    r"/(?P<rest>[A-Za-z0-9.\-]+(?:/\d{7})?(?:v\d+)?)",
+    re.I,
+)
+MAX_LINKS = 5  # papers looked up for one message: a pasted reading list gets its first five
+MAX_TOPICS = 3
+
+Fetch = Callable[[list[str]], Parsed]
+
+
+def linked_ids(text: str) -> list[str]:
+    """The arXiv ids the links in `text` name, in order, each once (versions dropped)."""
+    found: list[str] = []
+    for match in LINK.finditer(text[:10_000]):
+        paper_id = arxiv_id(match.group("rest").removesuffix(".pdf"))
+        if paper_id and paper_id not in found:
+            found.append(paper_id)
+    return found
+
+
+class PaperLookup:
+    """Stored papers by id; the ones not stored are asked of arXiv (politely, as the sources are) and stored."""
+
+    def __init__(self, engine: Engine, paper_topics: PaperTopics, taxonomy: Taxonomy, fetch: Fetch | None) -> None:
+        self.engine = engine
+        self.paper_topics = paper_topics
+        self.taxonomy = taxonomy
+        self.fetch = fetch
+
+    def cards(self, ids: Sequence[str]) -> dict[str, PaperCard]:
+        """A card for every id that is stored or that arXiv knows; the others are absent."""
+        ids = list(dict.fromkeys(ids))[:MAX_LINKS]
+        papers = self._stored(ids)
+        unknown = [paper_id for paper_id in ids if paper_id not in papers]
+        if unknown and self.fetch is not None:
+            self._fetch(unknown)
+            papers.update(self._stored(unknown))
+        return {paper_id: self.card(paper) for paper_id, paper in papers.items()}
+
+    def look_up(self, text: str) -> LookedUp:
+        """Every paper the links in `text` name, as the reply "Look up paper" shows."""
+        ids = linked_ids(text)[:MAX_LINKS]
+        cards = self.cards(ids)
+        return LookedUp(tuple(cards[i] for i in ids if i in cards), tuple(i for i in ids if i not in cards))
+
+    def card(self, paper: Paper) -> PaperCard:
+        """The paper with the names of the topics its stored evidence puts it in, strongest first."""
+        evidence = self.paper_topics.texts([paper])[paper.key].evidence
+        strong = sorted(((points, slug) for slug, (points, _) in evidence.items() if points >= THRESHOLD), reverse=True)
+        names = []
+        for _, slug in strong[:MAX_TOPICS]:
+            topic = self.taxonomy.get(slug)
+            names.append(topic.name if topic else slug)
+        return PaperCard(paper, tuple(names))
+
+    def _stored(self, ids: Sequence[str]) -> dict[str, Paper]:
+        with UnitOfWork(self.engine) as uow:
+            return {paper.key: paper for paper in uow.papers.by_keys(list(ids))}
+
+    def _fetch(self, ids: list[str]) -> None:
+        assert self.fetch is not None
+        try:
+            parsed = self.fetch(ids)
+        except PapersError as error:
+            log.warning("arXiv lookup of %s failed: %s", ", ".join(ids), error.message)
+            return
+        if parsed.papers:
+            summary = ingest_parsed(self.engine, parsed)
+            log.info("stored %d papers looked up on arXiv: %s", summary.result.added, ", ".join(ids))
