@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
@@ -15,7 +15,7 @@ from bot.chat import commands as c
 from bot.chat import replies as r
 from bot.chat.limits import CommandRate
 from bot.delivery.digest import build_digest
-from bot.delivery.schedule import next_slot, parse_schedule
+from bot.delivery.schedule import asks_weekly_best, next_slot, parse_schedule, parse_weekly_best, zone
 from bot.domain import Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
 from bot.find.finder import Finder
@@ -23,6 +23,7 @@ from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
 from bot.relevance.query import parse_query
 from bot.relevance.topics import Taxonomy
+from storage.channels import schedule_of
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ MAX_SUBSCRIPTIONS = 25
 DRY_RUN_DAYS = 7
 TOO_BROAD_PER_DAY = 30
 CHANGING = (c.Subscribe, c.Unsubscribe, c.SetSchedule)
+YOUR_FEED = "your feed"
 
 
 def utcnow() -> datetime:
@@ -78,7 +80,8 @@ class Service:
             return r.Problem(f"Something went wrong on my side; it is logged as ref {ref}.", c.usage_line(command.name))
 
     def handle(self, channel: ChannelRef, actor: Actor, command: c.Command) -> r.Reply:
-        if isinstance(command, CHANGING) and not actor.is_admin:
+        personal = bool(getattr(command, "personal", False))
+        if isinstance(command, CHANGING) and not actor.is_admin and not personal:  # anyone may change their own
             raise NotAllowed(
                 "Only workspace admins and the people the bot's operator listed may change this channel's papers."
             )
@@ -93,18 +96,44 @@ class Service:
             c.Status: self._status,
             c.Help: self._help,
         }
-        return handlers[type(command)](channel, actor, command)
+        if not personal:
+            return handlers[type(command)](channel, actor, command)
+        reply = handlers[type(command)](
+            ChannelRef.person(channel.platform, channel.workspace, actor.id), actor, command
+        )
+        # A person's own feed is their business: answered to them alone, and called theirs.
+        if isinstance(reply, (r.Subscribed, r.Unsubscribed, r.SubscriptionList, r.DigestPreview, r.ScheduleSet)):
+            return replace(reply, ephemeral=True, where=YOUR_FEED)
+        return replace(reply, ephemeral=True)
+
+    def own_subscriptions(self, platform: str, workspace: str, user_id: str) -> r.SubscriptionList:
+        """A person's own subscriptions and schedule (what `/papers list mine` shows; App Home lists them too)."""
+        listed = self._list(ChannelRef.person(platform, workspace, user_id), Actor(user_id), c.ListSubscriptions(True))
+        return replace(listed, where=YOUR_FEED)
+
+    def _schedule_of(self, uow: UnitOfWork, target: ChannelRef, actor: Actor) -> Schedule:
+        """A feed's schedule; a person's new feed starts in the person's own time zone when the platform told it."""
+        if target.is_personal and actor.tz and uow.channels.get(target) is None:
+            try:
+                return replace(self.default_schedule, tz=zone(actor.tz).key)
+            except PapersError:
+                log.info("ignored the unknown time zone %r of %s", actor.tz, actor.id)
+        return uow.channels.schedule(target)
 
     def _subscribe(self, channel: ChannelRef, actor: Actor, command: c.Subscribe) -> r.Reply:
         query = parse_query(command.query, self.taxonomy)
-        already = BadCommand(f"This channel already follows {echo(query.text)}.", usage="list")
+        already = BadCommand(f"{_where(channel).capitalize()} already follows {echo(query.text)}.", usage="list")
         with self.uow() as uow:
+            schedule = self._schedule_of(uow, channel, actor)
             uow.channels.lock(channel)  # one change to this channel at a time: the checks below hold when it commits
+            if channel.is_personal and uow.subscriptions.count(channel) == 0:
+                uow.channels.set_schedule(channel, schedule)
             if uow.subscriptions.find(channel, query.text):
                 raise already
             if uow.subscriptions.count(channel) >= MAX_SUBSCRIPTIONS:
                 raise LimitReached(
-                    f"A channel can have at most {MAX_SUBSCRIPTIONS} subscriptions; remove one first.",
+                    f"{_where(channel).capitalize()} can have at most {MAX_SUBSCRIPTIONS} subscriptions; "
+                    "remove one first.",
                     usage="unsubscribe",
                 )
             uow.subscriptions.add(Subscription(channel, query.text, query.min_upvotes, created_by=actor.id))
@@ -153,14 +182,16 @@ class Service:
                 number = int(target)
                 if not 1 <= number <= len(subs):
                     raise BadCommand(
-                        f"This channel has {len(subs)} subscriptions; there is no number {number}.", usage="list"
+                        f"{_where(channel).capitalize()} has {len(subs)} subscriptions; there is no number {number}.",
+                        usage="list",
                     )
                 chosen = [subs[number - 1]]
             else:
                 chosen = [s for s in subs if s.query.lower() == " ".join(target.split()).lower()]
                 if not chosen:
                     raise BadCommand(
-                        f"This channel does not follow {echo(target)}; /papers list shows what it follows.",
+                        f"{_where(channel).capitalize()} does not follow {echo(target)}; "
+                        "/papers list shows what it follows.",
                         usage="unsubscribe",
                     )
             removed = [sub for sub in chosen if uow.subscriptions.remove(sub.id)]  # type: ignore[arg-type]
@@ -169,17 +200,19 @@ class Service:
             uow.commit()
         return r.Unsubscribed(tuple(s.query for s in removed), actor.name)
 
-    def _list(self, channel: ChannelRef, actor: Actor, command: c.ListSubscriptions) -> r.Reply:
+    def _list(self, channel: ChannelRef, actor: Actor, command: c.ListSubscriptions) -> r.SubscriptionList:
         with self.uow() as uow:
             subs = uow.subscriptions.for_channel(channel)
             schedule = uow.channels.schedule(channel)
             row = uow.channels.get(channel)
+            best = uow.channels.get(channel.weekly_best())
         understood = tuple((s.query, parse_query(s.query, self.taxonomy).describe()) for s in subs)
         return r.SubscriptionList(
             understood,
             schedule,
             row.paused_reason if row else None,
             next_slot(schedule, self.clock()) if subs else None,
+            weekly_best=schedule_of(best) if best is not None and best.cadence != "off" else None,
         )
 
     def _find(self, channel: ChannelRef, actor: Actor, command: c.Find) -> r.Reply:
@@ -195,14 +228,38 @@ class Service:
         return r.DigestPreview(digest, has_subs)
 
     def _schedule(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:
+        if asks_weekly_best(command.args):
+            return self._weekly_best(channel, actor, command)
         with self.uow() as uow:
-            current = uow.channels.schedule(channel)
+            current = self._schedule_of(uow, channel, actor)
             schedule = parse_schedule(command.args, default_tz=current.tz)
             uow.channels.set_schedule(channel, schedule)
             uow.channels.pause(channel, None)
             uow.audit.record(channel, actor.name, f"set the schedule to {schedule.describe()}")
             uow.commit()
         return r.ScheduleSet(schedule, actor.name, next_slot(schedule, self.clock()))
+
+    def _weekly_best(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:
+        """The week's most upvoted matches, once a week: a feed of its own (`/top`) with its own schedule and outbox,
+        alongside the regular post or (`only`) instead of it."""
+        post = "weekly best-of post"
+        with self.uow() as uow:
+            current = self._schedule_of(uow, channel, actor)
+            schedule, only = parse_weekly_best(command.args, default_tz=current.tz)
+            best = channel.weekly_best()
+            if schedule is None:
+                schedule = replace(uow.channels.schedule(best), cadence="off")
+                if uow.channels.get(best) is not None:
+                    uow.channels.set_schedule(best, schedule)
+            else:
+                uow.channels.set_schedule(best, schedule)
+                uow.channels.pause(best, None)
+                if only:
+                    uow.channels.set_schedule(channel, replace(current, cadence="off"))
+                    post += " (instead of the regular post)"
+            uow.audit.record(channel, actor.name, f"set the {post} to {schedule.describe()}")
+            uow.commit()
+        return r.ScheduleSet(schedule, actor.name, next_slot(schedule, self.clock()), post=post)
 
     def _topics(self, channel: ChannelRef, actor: Actor, command: c.BrowseTopics) -> r.Reply:
         topics = self.taxonomy.browse(command.prefix.strip().lower())
@@ -245,3 +302,7 @@ class Service:
             raise BadCommand(f"There is no command {echo(command.command)}.", usage="help")
         names = [command.command] if command.command else list(c.USAGE)
         return r.HelpText(tuple(c.USAGE[name] for name in names))
+
+
+def _where(target: ChannelRef) -> str:
+    return YOUR_FEED if target.is_personal else "this channel"
