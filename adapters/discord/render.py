@@ -311,8 +311,6 @@ def _status(reply: r.StatusReport, page: int) -> Message:
         value=f"{escape(reply.schedule.describe())}; last {when(reply.last_post)}; next {when(reply.next_post)}",
         inline=False,
     )
-    if reply.weekly_best:
-        embed.add_field(name="The week's best", value=escape(reply.weekly_best.describe()), inline=False)
     if reply.paused:
         embed.add_field(name="Paused", value=fit(reply.paused, FIELD, core_text), inline=False)
     if reply.changes:
