@@ -45,6 +45,8 @@ SCOPES = (
     "groups:history",
     "users:read",
     "app_mentions:read",
+    "im:write",
+    "im:history",
 )  # the same list as slack/manifest.yml
 # Commands whose answer may take longer than Slack's 3 seconds: a dry run, a search, a digest, and
 # the changing ones, whose permission check may call users.info.
