@@ -12,10 +12,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.chat import commands as c
+from bot.chat import feeds
 from bot.chat import replies as r
 from bot.chat.limits import CommandRate
 from bot.delivery.digest import build_digest
-from bot.delivery.schedule import asks_weekly_best, next_slot, parse_schedule, parse_weekly_best, zone
+from bot.delivery.schedule import asks_weekly_best, next_slot, parse_schedule
 from bot.domain import Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
 from bot.find.finder import Finder
@@ -32,7 +33,6 @@ MAX_SUBSCRIPTIONS = 25
 DRY_RUN_DAYS = 7
 TOO_BROAD_PER_DAY = 30
 CHANGING = (c.Subscribe, c.Unsubscribe, c.SetSchedule)
-YOUR_FEED = "your feed"
 
 
 def utcnow() -> datetime:
@@ -101,30 +101,18 @@ class Service:
         reply = handlers[type(command)](
             ChannelRef.person(channel.platform, channel.workspace, actor.id), actor, command
         )
-        # A person's own feed is their business: answered to them alone, and called theirs.
-        if isinstance(reply, (r.Subscribed, r.Unsubscribed, r.SubscriptionList, r.DigestPreview, r.ScheduleSet)):
-            return replace(reply, ephemeral=True, where=YOUR_FEED)
-        return replace(reply, ephemeral=True)
+        return feeds.personal_reply(reply)
 
     def own_subscriptions(self, platform: str, workspace: str, user_id: str) -> r.SubscriptionList:
         """A person's own subscriptions and schedule (what `/papers list mine` shows; App Home lists them too)."""
         listed = self._list(ChannelRef.person(platform, workspace, user_id), Actor(user_id), c.ListSubscriptions(True))
-        return replace(listed, where=YOUR_FEED)
-
-    def _schedule_of(self, uow: UnitOfWork, target: ChannelRef, actor: Actor) -> Schedule:
-        """A feed's schedule; a person's new feed starts in the person's own time zone when the platform told it."""
-        if target.is_personal and actor.tz and uow.channels.get(target) is None:
-            try:
-                return replace(self.default_schedule, tz=zone(actor.tz).key)
-            except PapersError:
-                log.info("ignored the unknown time zone %r of %s", actor.tz, actor.id)
-        return uow.channels.schedule(target)
+        return replace(listed, where=feeds.YOUR_FEED)
 
     def _subscribe(self, channel: ChannelRef, actor: Actor, command: c.Subscribe) -> r.Reply:
         query = parse_query(command.query, self.taxonomy)
-        already = BadCommand(f"{_where(channel).capitalize()} already follows {echo(query.text)}.", usage="list")
+        already = BadCommand(f"{feeds.where(channel).capitalize()} already follows {echo(query.text)}.", usage="list")
         with self.uow() as uow:
-            schedule = self._schedule_of(uow, channel, actor)
+            schedule = feeds.schedule_of(uow, channel, actor, self.default_schedule)
             uow.channels.lock(channel)  # one change to this channel at a time: the checks below hold when it commits
             if channel.is_personal and uow.subscriptions.count(channel) == 0:
                 uow.channels.set_schedule(channel, schedule)
@@ -132,7 +120,7 @@ class Service:
                 raise already
             if uow.subscriptions.count(channel) >= MAX_SUBSCRIPTIONS:
                 raise LimitReached(
-                    f"{_where(channel).capitalize()} can have at most {MAX_SUBSCRIPTIONS} subscriptions; "
+                    f"{feeds.where(channel).capitalize()} can have at most {MAX_SUBSCRIPTIONS} subscriptions; "
                     "remove one first.",
                     usage="unsubscribe",
                 )
@@ -182,7 +170,7 @@ class Service:
                 number = int(target)
                 if not 1 <= number <= len(subs):
                     raise BadCommand(
-                        f"{_where(channel).capitalize()} has {len(subs)} subscriptions; there is no number {number}.",
+                        f"{feeds.where(channel).capitalize()} has {len(subs)} subscriptions; there is no number {number}.",
                         usage="list",
                     )
                 chosen = [subs[number - 1]]
@@ -190,7 +178,7 @@ class Service:
                 chosen = [s for s in subs if s.query.lower() == " ".join(target.split()).lower()]
                 if not chosen:
                     raise BadCommand(
-                        f"{_where(channel).capitalize()} does not follow {echo(target)}; "
+                        f"{feeds.where(channel).capitalize()} does not follow {echo(target)}; "
                         "/papers list shows what it follows.",
                         usage="unsubscribe",
                     )
@@ -231,7 +219,7 @@ class Service:
         if asks_weekly_best(command.args):
             return self._weekly_best(channel, actor, command)
         with self.uow() as uow:
-            current = self._schedule_of(uow, channel, actor)
+            current = feeds.schedule_of(uow, channel, actor, self.default_schedule)
             schedule = parse_schedule(command.args, default_tz=current.tz)
             uow.channels.set_schedule(channel, schedule)
             uow.channels.pause(channel, None)
@@ -240,24 +228,9 @@ class Service:
         return r.ScheduleSet(schedule, actor.name, next_slot(schedule, self.clock()))
 
     def _weekly_best(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:
-        """The week's most upvoted matches, once a week: a feed of its own (`/top`) with its own schedule and outbox,
-        alongside the regular post or (`only`) instead of it."""
-        post = "weekly best-of post"
         with self.uow() as uow:
-            current = self._schedule_of(uow, channel, actor)
-            schedule, only = parse_weekly_best(command.args, default_tz=current.tz)
-            best = channel.weekly_best()
-            if schedule is None:
-                schedule = replace(uow.channels.schedule(best), cadence="off")
-                if uow.channels.get(best) is not None:
-                    uow.channels.set_schedule(best, schedule)
-            else:
-                uow.channels.set_schedule(best, schedule)
-                uow.channels.pause(best, None)
-                if only:
-                    uow.channels.set_schedule(channel, replace(current, cadence="off"))
-                    post += " (instead of the regular post)"
-            uow.audit.record(channel, actor.name, f"set the {post} to {schedule.describe()}")
+            current = feeds.schedule_of(uow, channel, actor, self.default_schedule)
+            schedule, post = feeds.set_weekly_best(uow, channel, actor, command.args, current)
             uow.commit()
         return r.ScheduleSet(schedule, actor.name, next_slot(schedule, self.clock()), post=post)
 
@@ -302,7 +275,3 @@ class Service:
             raise BadCommand(f"There is no command {echo(command.command)}.", usage="help")
         names = [command.command] if command.command else list(c.USAGE)
         return r.HelpText(tuple(c.USAGE[name] for name in names))
-
-
-def _where(target: ChannelRef) -> str:
-    return YOUR_FEED if target.is_personal else "this channel"
