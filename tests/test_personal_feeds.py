@@ -10,7 +10,7 @@ from adapters.slack.app import Permissions
 from bot.app import App
 from bot.chat import commands as c
 from bot.chat import replies as r
-from bot.domain import Actor, ChannelRef, Schedule
+from bot.domain import Actor, ChannelRef, Digest, Match, Paper, Schedule
 from bot.errors import BadCommand
 from tests.chat import Chat
 from tests.slack_api import SlackAPI
@@ -132,3 +132,14 @@ async def test_discord_best_option_is_the_weekly_best_words(chat: DiscordChat) -
     await chat.say("schedule", time="09:00", best="off")
 
     assert [seen[2] for seen in chat.core.seen] == [c.SetSchedule("09:00 monday top only"), c.SetSchedule("top off")]
+
+
+@discord_test
+async def test_discord_pages_of_your_own_digest_stay_yours(chat: DiscordChat) -> None:
+    matches = tuple(Match(Paper(f"Paper {n}", "Text.", arxiv_id=f"2611.{n:05d}"), 1.0, ("why",)) for n in range(7))
+    mine = ChannelRef.person("discord", "100", "300")
+    chat.core.replies[c.PreviewDigest] = r.DigestPreview(Digest(mine, matches, 0, "7 new papers"), ephemeral=True)
+    [first] = await chat.say("digest", for_me=True)
+    await chat.click(chat.api.message_from(first), "Next ▶")
+
+    assert [seen[2] for seen in chat.core.seen] == [c.PreviewDigest(True), c.PreviewDigest(True)]

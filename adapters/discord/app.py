@@ -17,7 +17,7 @@ from discord.app_commands import Choice, Range
 
 from adapters.discord.render import NO_MENTIONS, Message, fit, inert
 from adapters.discord.sync import hash_file, sync_commands
-from adapters.discord.views import PAGE_ITEMS, actor_of, ask, channel_of, pager, query_hash, respond
+from adapters.discord.views import PAGE_ITEMS, actor_of, ask, channel_of, digest_key, pager, query_hash, respond
 from adapters.health import BEAT_SECONDS, Heartbeat, heartbeat
 from bot.app import App
 from bot.chat import commands as c
@@ -98,7 +98,7 @@ class Papers(app_commands.Group):
         if isinstance(command, c.Find):
             view = pager("find", query_hash(command.text), message.page, message.pages)
         elif isinstance(command, c.PreviewDigest):
-            view = pager("digest", str(interaction.channel_id), message.page, message.pages)
+            view = pager("digest", digest_key(interaction, command.personal), message.page, message.pages)
         await respond(interaction, message, view)
 
     @app_commands.command(description='Follow a topic slug, "a phrase", cat:cs.LG or author:"Name"; -word excludes')
