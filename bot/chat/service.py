@@ -112,16 +112,17 @@ class Service:
         query = parse_query(command.query, self.taxonomy)
         already = BadCommand(f"{feeds.where(channel).capitalize()} already follows {echo(query.text)}.", usage="list")
         with self.uow() as uow:
-            schedule = feeds.schedule_of(uow, channel, actor, self.default_schedule)
+            # A person's new feed starts in their time zone: read before the lock makes the row with the defaults.
+            start = feeds.schedule_of(uow, channel, actor, self.default_schedule) if channel.is_personal else None
             uow.channels.lock(channel)  # one change to this channel at a time: the checks below hold when it commits
-            if channel.is_personal and uow.subscriptions.count(channel) == 0:
-                uow.channels.set_schedule(channel, schedule)
+            if start is not None and uow.subscriptions.count(channel) == 0:
+                uow.channels.set_schedule(channel, start)
             if uow.subscriptions.find(channel, query.text):
                 raise already
             if uow.subscriptions.count(channel) >= MAX_SUBSCRIPTIONS:
                 raise LimitReached(
-                    f"{feeds.where(channel).capitalize()} can have at most {MAX_SUBSCRIPTIONS} subscriptions; "
-                    "remove one first.",
+                    f"{'Your feed' if channel.is_personal else 'A channel'} can have at most {MAX_SUBSCRIPTIONS} "
+                    "subscriptions; remove one first.",
                     usage="unsubscribe",
                 )
             uow.subscriptions.add(Subscription(channel, query.text, query.min_upvotes, created_by=actor.id))
