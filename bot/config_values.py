@@ -46,7 +46,7 @@ def time_zone(text: str) -> str:
 
 def cadence(text: str) -> str:
     words = text.lower().split()
-    if len(words) == 1 and words[0] in CADENCES and words[0] != "weekly":
+    if len(words) == 1 and words[0] in CADENCES and words[0] not in ("weekly", "off"):
         return words[0]
     if len(words) == 2 and words[0] == "weekly":
         try:

@@ -100,13 +100,43 @@ class ChannelRef:
             return cls(parts[0], parts[1], parts[2])
         raise BadChannel(text)
 
+    @classmethod
+    def person(cls, platform: str, workspace: str, user_id: str) -> ChannelRef:
+        """A person's own feed, delivered by direct message: `slack:T1:@U1`."""
+        return cls(platform, workspace, PERSON + user_id)
+
+    @property
+    def is_personal(self) -> bool:
+        return self.channel.startswith(PERSON)
+
+    @property
+    def user_id(self) -> str | None:
+        """Whose feed this is (None for a channel)."""
+        return self.base.channel[len(PERSON) :] if self.is_personal else None
+
+    @property
+    def is_weekly_best(self) -> bool:
+        return self.channel.endswith(WEEKLY_BEST)
+
+    @property
+    def base(self) -> ChannelRef:
+        """The feed whose subscriptions this follows: the channel or person itself, without `/top`."""
+        return replace(self, channel=self.channel.removesuffix(WEEKLY_BEST)) if self.is_weekly_best else self
+
+    def weekly_best(self) -> ChannelRef:
+        """The once-a-week post of the most upvoted matches: its own schedule, outbox and lock (`slack:T1:C1/top`)."""
+        return replace(self, channel=self.base.channel + WEEKLY_BEST)
+
     def __str__(self) -> str:
         if self.platform == "terminal":
             return f"terminal:{self.channel}"
         return f"{self.platform}:{self.workspace}:{self.channel}"
 
 
-CADENCES = ("daily", "weekdays", "weekly")
+# A person's feed is `@USER` where a channel id would be; a feed's weekly best-of post adds `/top`.
+PERSON = "@"
+WEEKLY_BEST = "/top"
+CADENCES = ("daily", "weekdays", "weekly", "off")  # off: no regular post (the weekly best-of post instead)
 
 
 @dataclass(frozen=True)
@@ -119,6 +149,8 @@ class Schedule:
     weekday: int = 0  # Monday; used only when cadence is weekly
 
     def describe(self) -> str:
+        if self.cadence == "off":
+            return "never (off)"
         days = {"daily": "every day", "weekdays": "on weekdays"}.get(self.cadence)
         if days is None:
             days = "every " + WEEKDAYS[self.weekday].capitalize()
@@ -186,6 +218,7 @@ class Actor:
     id: str = "local"
     name: str = "you"
     is_admin: bool = True
+    tz: str | None = None  # the person's own time zone when the platform tells it (Slack's users.info)
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,8 @@ class DiscordStandIn:
             return answer(BOT)
         if route == ("GET", "oauth2", "applications", "@me"):
             return answer(application(self.guild_count))
+        if route == ("POST", "users", "@me", "channels") and isinstance(body, dict):  # the bot's DM with a user
+            return answer(self._direct(str(body.get("recipient_id", ""))))
         if parts[0] == "channels":
             return self._channel(request.method, parts, body, call)
         if parts[0] == "applications" and request.method == "PUT":  # command sync: echo with ids
@@ -149,6 +151,13 @@ class DiscordStandIn:
                 return web.Response(status=204)
             return answer(self._message("200", body if isinstance(body, dict) else {}))
         return answer({"message": "404: Not Found", "code": 0}, 404)
+
+    def _direct(self, user: str) -> dict[str, Any]:
+        """A direct message channel with one user: the same id every time (`9` + the user's id), as Discord answers."""
+        channel = "9" + user
+        self.channels.add(channel)
+        recipient = {"id": user, "username": f"user{user}", "discriminator": "0", "avatar": None, "global_name": None}
+        return {"id": channel, "type": 1, "recipients": [recipient], "last_message_id": None}
 
     def _channel(self, method: str, parts: list[str], body: Any, call: Call) -> web.Response:
         channel = parts[1]

@@ -30,6 +30,7 @@ _event_ids = itertools.count(1)
 @dataclass
 class SlackAppState(SlackState):
     admins: set[str] = field(default_factory=set)  # user ids users.info reports as workspace admins
+    zones: dict[str, str] = field(default_factory=dict)  # user id -> the `tz` users.info reports
     install_team: str = "T9"  # the workspace oauth.v2.access installs
     installed: dict[str, str] = field(default_factory=dict)  # bot token -> team id, filled by oauth.v2.access
     responses: list[dict[str, Any]] = field(default_factory=list)  # every message posted to a response_url
@@ -139,7 +140,8 @@ class _AppHandler(_Handler):
     def _users_info(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         user = str(params.get("user", ""))
         admin = user in self.state.admins
-        return 200, {"ok": True, "user": {"id": user, "name": user.lower(), "is_admin": admin, "is_owner": False}}
+        found = {"id": user, "name": user.lower(), "is_admin": admin, "is_owner": False}
+        return 200, {"ok": True, "user": found | ({"tz": self.state.zones[user]} if user in self.state.zones else {})}
 
     def _chat_unfurl(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         unfurls = params.get("unfurls")

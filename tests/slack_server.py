@@ -281,6 +281,13 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"ok": False, "error": "thread_not_found"}
         return self._window(thread, params)  # oldest first, the parent at the top, as Slack answers
 
+    def _conversations_open(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """The bot's direct message with one person: the same id every time, as Slack answers."""
+        user = str(params.get("users", ""))
+        if not user or "," in user:
+            return 200, {"ok": False, "error": "users_list_not_supplied" if not user else "not_supported"}
+        return 200, {"ok": True, "channel": {"id": "D" + user}}
+
     def _conversations_join(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         channel = str(params.get("channel", ""))
         if channel in self.state.missing:

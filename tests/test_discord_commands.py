@@ -70,7 +70,10 @@ class Core:
 
 
 def options(values: dict[str, Any], focused: str | None) -> list[dict[str, Any]]:
-    return [{"type": 3, "name": k, "value": v} | ({"focused": True} if k == focused else {}) for k, v in values.items()]
+    return [
+        {"type": 5 if isinstance(v, bool) else 3, "name": k, "value": v} | ({"focused": True} if k == focused else {})
+        for k, v in values.items()
+    ]
 
 
 def interaction(kind: int, data: dict[str, Any], perms: int, message: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -134,3 +134,24 @@ def test_a_hostile_title_is_posted_as_harmless_text(api: DiscordStandIn, sender:
     thread = api.messages[api.messages["200"][0]["id"]]
     assert thread[0]["embeds"][0]["title"] == harmless
     assert "@everyone" not in str([p.body for p in posts])
+
+
+def test_a_person_s_feed_goes_to_their_direct_messages_without_a_thread(
+    api: DiscordStandIn, sender: DiscordSender
+) -> None:
+    ada = ChannelRef.person("discord", "100", "300")
+    ids = sender.send(ada, digest(5), "mark-dm")
+
+    [opened] = [call for call in api.calls if call.path == "/users/@me/channels"]
+    assert opened.body == {"recipient_id": 300}
+    assert [m["id"] for m in api.messages["9300"]] == ids and len(ids) == 3  # a DM has no threads: the parts follow
+    assert not [call for call in api.calls if call.path.endswith("/threads")]
+    assert sender.find_sent(ada, "mark-dm") == ids  # found again in the DM after a crash
+    sender.send(ada, digest(1), "mark-dm-2")
+    assert len([call for call in api.calls if call.path == "/users/@me/channels"]) == 1
+
+
+def test_a_channel_s_weekly_best_goes_to_the_channel(api: DiscordStandIn, sender: DiscordSender) -> None:
+    sender.send(CHANNEL.weekly_best(), digest(2), "mark-top")
+
+    assert len(api.messages["200"]) == 1

@@ -18,7 +18,7 @@ from discord.app_commands import Choice, Range
 from adapters.discord.lookup import attached_import, look_up_menu
 from adapters.discord.render import NO_MENTIONS, Message, fit, inert, render
 from adapters.discord.sync import hash_file, sync_commands
-from adapters.discord.views import PAGE_ITEMS, actor_of, ask, channel_of, pager, query_hash, respond
+from adapters.discord.views import PAGE_ITEMS, actor_of, ask, channel_of, digest_key, pager, query_hash, respond
 from adapters.health import BEAT_SECONDS, Heartbeat, heartbeat
 from bot.app import App
 from bot.chat import commands as c
@@ -32,6 +32,22 @@ CHOICES = 25
 TIME_ZONES = sorted(zoneinfo.available_timezones())
 STOP_GRACE_SECONDS = 20.0  # on SIGTERM, how long the commands in hand may take to finish (a search takes seconds)
 NEEDS_MANAGE_CHANNELS = "You need the Manage Channels permission to change this channel's papers."
+
+
+FOR_ME = "yours alone, by direct message, instead of this channel's"
+
+
+def _may_change(interaction: discord.Interaction) -> bool:
+    """Manage Channels changes a channel's papers; anyone changes their own (`for_me`, or `for me` typed)."""
+    typed = [v for v in vars(interaction.namespace).values() if isinstance(v, str)]
+    if getattr(interaction.namespace, "for_me", False) or any(c.personal(v)[1] for v in typed):
+        return True
+    if interaction.permissions.manage_channels:
+        return True
+    raise app_commands.MissingPermissions(["manage_channels"])
+
+
+may_change = app_commands.check(_may_change)
 
 
 def choice(name: str, value: str) -> Choice[str]:
@@ -84,37 +100,45 @@ class Papers(app_commands.Group):
         if isinstance(command, c.Find):
             view = pager("find", query_hash(command.text), message.page, message.pages)
         elif isinstance(command, c.PreviewDigest):
-            view = pager("digest", str(interaction.channel_id), message.page, message.pages)
+            view = pager("digest", digest_key(interaction, command.personal), message.page, message.pages)
         await respond(interaction, message, view)
 
     @app_commands.command(description='Follow a topic slug, "a phrase", cat:cs.LG or author:"Name"; -word excludes')
-    @app_commands.describe(query="for example reinforcement-learning min-upvotes=5")
-    @app_commands.checks.has_permissions(manage_channels=True)
-    async def subscribe(self, interaction: discord.Interaction, query: Range[str, 1, 500]) -> None:
-        await self.run(interaction, c.Subscribe(query), public=True)
+    @app_commands.describe(query="for example reinforcement-learning min-upvotes=5", for_me=FOR_ME)
+    @may_change
+    async def subscribe(
+        self, interaction: discord.Interaction, query: Range[str, 1, 500], for_me: bool = False
+    ) -> None:
+        query, typed = c.personal(query)
+        await self.run(interaction, c.Subscribe(query, for_me or typed), public=not (for_me or typed))
 
     @subscribe.autocomplete("query")
     async def _subscribe_query(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         return await within_budget(lambda: topic_choices(self.app, current))
 
     @app_commands.command(description="Stop following a subscription")
-    @app_commands.describe(target="the query as listed, its number from /papers list, or all")
-    @app_commands.checks.has_permissions(manage_channels=True)
-    async def unsubscribe(self, interaction: discord.Interaction, target: Range[str, 1, 500]) -> None:
-        await self.run(interaction, c.Unsubscribe(target), public=True)
+    @app_commands.describe(target="the query as listed, its number from /papers list, or all", for_me=FOR_ME)
+    @may_change
+    async def unsubscribe(
+        self, interaction: discord.Interaction, target: Range[str, 1, 500], for_me: bool = False
+    ) -> None:
+        target, typed = c.personal(target)
+        await self.run(interaction, c.Unsubscribe(target, for_me or typed), public=not (for_me or typed))
 
     @unsubscribe.autocomplete("target")
     async def _unsubscribe_target(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         def following() -> list[Choice[str]]:
-            reply = self.app.service.run(channel_of(interaction), actor_of(interaction), c.ListSubscriptions())
+            mine = bool(getattr(interaction.namespace, "for_me", False))
+            reply = self.app.service.run(channel_of(interaction), actor_of(interaction), c.ListSubscriptions(mine))
             queries = [q for q, _ in reply.subscriptions] if isinstance(reply, r.SubscriptionList) else []
             return [choice(q, q) for q in [*queries, "all"] if current.lower() in q.lower() and len(q) <= 100]
 
         return await within_budget(following)
 
-    @app_commands.command(name="list", description="This channel's subscriptions and schedule")
-    async def list_(self, interaction: discord.Interaction) -> None:
-        await self.run(interaction, c.ListSubscriptions())
+    @app_commands.command(name="list", description="This channel's subscriptions and schedule, or your own")
+    @app_commands.describe(for_me=FOR_ME)
+    async def list_(self, interaction: discord.Interaction, for_me: bool = False) -> None:
+        await self.run(interaction, c.ListSubscriptions(for_me))
 
     @app_commands.command(description="Look a paper up by a half-remembered title, an arXiv id or URL")
     @app_commands.describe(text="a few words of the title, an arXiv id or an arXiv URL")
@@ -134,26 +158,35 @@ class Papers(app_commands.Group):
         return await within_budget(titles)
 
     @app_commands.command(description="Preview what this channel's next post would hold")
-    async def digest(self, interaction: discord.Interaction) -> None:
-        await self.run(interaction, c.PreviewDigest())
+    @app_commands.describe(for_me=FOR_ME)
+    async def digest(self, interaction: discord.Interaction, for_me: bool = False) -> None:
+        await self.run(interaction, c.PreviewDigest(for_me))
 
     @app_commands.command(description="When this channel gets its post")
     @app_commands.describe(
         time="HH:MM, for example 09:00",
         tz="a time zone such as Europe/Berlin",
-        cadence="daily, weekdays or weekly",
+        cadence="daily, weekdays, weekly, or off (no regular post)",
         day="the day, when weekly",
+        best="the week's most upvoted papers once a week (on `day`, Monday if none): alongside, instead, or off",
+        for_me=FOR_ME,
     )
-    @app_commands.checks.has_permissions(manage_channels=True)
+    @may_change
     async def schedule(
         self,
         interaction: discord.Interaction,
         time: Range[str, 1, 5],
         tz: Range[str, 1, 64] | None = None,
-        cadence: Literal["daily", "weekdays", "weekly"] | None = None,
+        cadence: Literal["daily", "weekdays", "weekly", "off"] | None = None,
         day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None = None,
+        best: Literal["alongside", "instead", "off"] | None = None,
+        for_me: bool = False,
     ) -> None:
-        await self.run(interaction, c.SetSchedule(" ".join(x for x in (time, tz, cadence, day) if x)), public=True)
+        words: tuple[str | None, ...] = (time, tz, cadence, day)
+        if best is not None:  # the same words as typed: `weekly mon 09:00 top [only]`, `top off`
+            words = ("top", "off") if best == "off" else (time, tz, day, "top", "only" if best == "instead" else None)
+        command = c.SetSchedule(" ".join(x for x in words if x), for_me)
+        await self.run(interaction, command, public=not for_me)
 
     @schedule.autocomplete("tz")
     async def _schedule_tz(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
@@ -170,8 +203,9 @@ class Papers(app_commands.Group):
         return await within_budget(lambda: topic_choices(self.app, current.strip().split(" ")[-1]))
 
     @app_commands.command(description="Sources, schedule, last and next post, recent changes")
-    async def status(self, interaction: discord.Interaction) -> None:
-        await self.run(interaction, c.Status())
+    @app_commands.describe(for_me=FOR_ME)
+    async def status(self, interaction: discord.Interaction, for_me: bool = False) -> None:
+        await self.run(interaction, c.Status(for_me))
 
     @app_commands.command(description="This channel's subscriptions and schedule as a JSON Lines file")
     async def export(self, interaction: discord.Interaction) -> None:

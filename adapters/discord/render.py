@@ -204,9 +204,13 @@ def _help(reply: r.HelpText, page: int) -> Message:
     return Message(embeds=[embed], ephemeral=reply.ephemeral)
 
 
+def _cap(where: str) -> str:
+    return where[:1].upper() + where[1:]
+
+
 def _subscribed(reply: r.Subscribed, page: int) -> Message:
     lines = [
-        f"**{fit(reply.actor, 100)}** subscribed this channel to {code(reply.query[:300])} "
+        f"**{fit(reply.actor, 100)}** subscribed {reply.where} to {code(reply.query[:300])} "
         f"({fit(reply.understood, 300, core_text)}).",
         f"Over the last {reply.days} days that would have been about {reply.per_day:.1f} papers a day.",
     ]
@@ -217,25 +221,29 @@ def _subscribed(reply: r.Subscribed, page: int) -> Message:
 
 def _unsubscribed(reply: r.Unsubscribed, page: int) -> Message:
     if not reply.queries:
-        return Message("This channel had no subscriptions.", ephemeral=reply.ephemeral)
+        return Message(f"{_cap(reply.where)} had no subscriptions.", ephemeral=reply.ephemeral)
     what = fit_lines([code(q[:200]) for q in reply.queries], 1500).replace("\n", ", ")
-    return Message(f"**{fit(reply.actor, 100)}** unsubscribed this channel from {what}.", ephemeral=reply.ephemeral)
+    return Message(f"**{fit(reply.actor, 100)}** unsubscribed {reply.where} from {what}.", ephemeral=reply.ephemeral)
 
 
 def _list(reply: r.SubscriptionList, page: int) -> Message:
     if not reply.subscriptions:
         return Message(
-            "This channel has no subscriptions yet. Try `/papers subscribe reinforcement-learning`.",
+            f"{_cap(reply.where)} has no subscriptions yet. Try `/papers subscribe reinforcement-learning`.",
             ephemeral=reply.ephemeral,
         )
     lines = [
         f"{i}\\. {code(q[:300])} {fit(understood, 300, core_text)}"
         for i, (q, understood) in enumerate(reply.subscriptions, 1)
     ]
-    embed = discord.Embed(title="This channel follows", description=fit_lines(lines, DESCRIPTION), colour=COLOUR)
+    embed = discord.Embed(
+        title=f"{_cap(reply.where)} follows", description=fit_lines(lines, DESCRIPTION), colour=COLOUR
+    )
     embed.add_field(
         name="Posts", value=f"{escape(reply.schedule.describe())}; next {when(reply.next_post)}", inline=False
     )
+    if reply.weekly_best:
+        embed.add_field(name="The week's best", value=escape(reply.weekly_best.describe()), inline=False)
     if reply.paused:
         embed.add_field(name="Paused", value=fit(reply.paused, FIELD, core_text), inline=False)
     return Message(embeds=[embed], ephemeral=reply.ephemeral)
@@ -259,12 +267,12 @@ def _preview(reply: r.DigestPreview, page: int) -> Message:
     digest = reply.digest
     if not reply.has_subscriptions:
         return Message(
-            "This channel has no subscriptions, so its digest is empty. "
+            f"{_cap(reply.where)} has no subscriptions, so its digest is empty. "
             "Try `/papers subscribe reinforcement-learning`.",
             ephemeral=reply.ephemeral,
         )
     if not digest.matches:
-        return Message("Nothing new matches this channel's subscriptions yet.", ephemeral=reply.ephemeral)
+        return Message(f"Nothing new matches {reply.where}'s subscriptions yet.", ephemeral=reply.ephemeral)
     embeds, page, pages = paged([match_embed(m) for m in digest.matches], page)
     note = f" · page {page + 1}/{pages}" if pages > 1 else ""
     more = f"\n… and {digest.more} more after these." if digest.more and page == pages - 1 else ""
@@ -273,7 +281,7 @@ def _preview(reply: r.DigestPreview, page: int) -> Message:
 
 def _schedule(reply: r.ScheduleSet, page: int) -> Message:
     return Message(
-        f"**{fit(reply.actor, 100)}** set this channel's post to {escape(reply.schedule.describe())}; "
+        f"**{fit(reply.actor, 100)}** set {reply.where}'s {reply.post} to {escape(reply.schedule.describe())}; "
         f"next {when(reply.next_post)}.",
         ephemeral=reply.ephemeral,
     )

@@ -90,6 +90,7 @@ class DiscordSender:
         self.client, self.loop, self.timeout = client, loop, timeout
         self._token = token  # set only when this sender logs in itself (standalone)
         self._login: asyncio.Lock | None = None  # made on the loop, where it is used
+        self._direct: dict[str, str] = {}  # user id -> the bot's direct message channel with them
 
     @classmethod
     def for_client(cls, client: discord.Client) -> DiscordSender:
@@ -142,17 +143,28 @@ class DiscordSender:
     def _where(self, channel_id: str | int) -> discord.PartialMessageable:
         return self.client.get_partial_messageable(int(channel_id))
 
+    async def _conversation(self, channel: ChannelRef) -> str:
+        """Where a feed's posts go: its channel (a weekly best-of post too), or the person's direct messages."""
+        feed = channel.base
+        if feed.user_id is None:
+            return feed.channel
+        if feed.user_id not in self._direct:
+            dm = await self.client.create_dm(discord.Object(id=int(feed.user_id)))
+            self._direct[feed.user_id] = str(dm.id)
+        return self._direct[feed.user_id]
+
     async def _post(self, channel: ChannelRef, digest: Digest, mark: str, found: dict[int, str]) -> list[str]:
         ids: list[str] = []
         thread: str | None = None
+        home = await self._conversation(channel)
         for part in parts(digest):
             if part.index in found:
                 ids.append(found[part.index])
             else:
-                where = self._where(channel.channel if part.index == 0 else thread or channel.channel)
+                where = self._where(home if part.index == 0 else thread or home)
                 ids.append(str((await self._send(where, digest_part(digest, mark, part), nonce(mark, part))).id))
-            if part.is_parent:
-                thread = await self._thread(channel.channel, ids[0], digest.title)
+            if part.is_parent and not channel.is_personal:  # a direct message has no threads: the parts follow
+                thread = await self._thread(home, ids[0], digest.title)
         log.info("posted %d message(s) of %s to %s", len(ids) - len(found), mark, channel)
         return ids
 
@@ -184,11 +196,11 @@ class DiscordSender:
         """Part index -> message id for this mark, in the channel and its thread; and the part count."""
         found: dict[int, str] = {}
         count = 0
-        async for message in self._where(channel.channel).history(limit=HISTORY):
+        async for message in self._where(await self._conversation(channel)).history(limit=HISTORY):
             seen = read_mark(message) if self._mine(message) else None
             if seen and seen[0] == mark:
                 found[seen[1]], count = str(message.id), seen[2]
-        if 0 in found and count > 1:
+        if 0 in found and count > 1 and not channel.is_personal:
             try:
                 async for message in self._where(found[0]).history(limit=HISTORY):
                     seen = read_mark(message) if self._mine(message) else None

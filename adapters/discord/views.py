@@ -134,13 +134,19 @@ class FindPage(_Page, template=r"papers:find:(?P<key>[0-9a-f]{10}):(?P<page>\d{1
         await self.turn(interaction, c.Find(text) if text else None, query_hash(text))
 
 
-class DigestPage(_Page, template=r"papers:digest:(?P<key>\d{1,20}):(?P<page>\d{1,2})"):
-    """`papers:digest:<channel id>:<page>`: the preview of that channel's next digest, page by page."""
+class DigestPage(_Page, template=r"papers:digest:(?P<key>u?\d{1,20}):(?P<page>\d{1,2})"):
+    """`papers:digest:<channel id>:<page>` (`u<user id>` for a person's own feed): the preview of that feed's
+    next digest, page by page."""
 
     kind = "digest"
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await self.turn(interaction, c.PreviewDigest(), str(interaction.channel_id))
+        mine = self.key.startswith("u")
+        await self.turn(interaction, c.PreviewDigest(mine), digest_key(interaction, mine))
+
+
+def digest_key(interaction: discord.Interaction, mine: bool) -> str:
+    return f"u{interaction.user.id}" if mine else str(interaction.channel_id)
 
 
 PAGE_ITEMS = (FindPage, DigestPage)

@@ -52,6 +52,8 @@ SCOPES = (
     "links:write",
     "files:read",
     "files:write",
+    "im:write",
+    "im:history",
 )  # the same list as slack/manifest.yml
 # Commands whose answer may take longer than Slack's 3 seconds: a dry run, a search, a digest, and
 # an upload, and the changing ones, whose permission check may call users.info.
@@ -147,6 +149,18 @@ class Permissions:
         return allowed
 
 
+def user_tz(client: WebClient, user_id: str) -> str | None:
+    """The person's time zone as their Slack profile has it (users.info `tz`), or None when it cannot be read."""
+    if not client.token:
+        return None
+    try:
+        tz = client.users_info(user=user_id)["user"].get("tz")
+    except SlackApiError as error:
+        log.info("users.info failed for %s: %s", user_id, error.response.get("error"))
+        return None
+    return str(tz) if tz else None
+
+
 def _parsed(text: str) -> c.Command | None:
     try:
         return c.parse_command(text)
@@ -169,8 +183,13 @@ class Translator:
     ) -> Reply:
         text = typed_text(text)
         command = _parsed(text)
-        allowed = isinstance(command, CHANGING) and self.permissions.may_change(client, team_id, user_id)
-        actor = Actor(id=user_id, name=user_name or user_id, is_admin=allowed)
+        personal = bool(getattr(command, "personal", False))  # anyone changes their own feed: no check to make
+        allowed = (
+            isinstance(command, CHANGING) and not personal and self.permissions.may_change(client, team_id, user_id)
+        )
+        # A person's feed starts in their own time zone: asked only when they make or schedule it.
+        tz = user_tz(client, user_id) if personal and isinstance(command, (c.Subscribe, c.SetSchedule)) else None
+        actor = Actor(id=user_id, name=user_name or user_id, is_admin=allowed, tz=tz)
         return self.app.service.answer(ChannelRef("slack", team_id, channel_id), actor, text)
 
     def run(

@@ -83,9 +83,13 @@ def _papers(matches: Iterable[Match], compact: bool = False) -> list[Block]:
     return blocks
 
 
+def _cap(where: str) -> str:
+    return where[:1].upper() + where[1:]
+
+
 def _subscribed(reply: r.Subscribed, who: str) -> list[Block]:
     blocks = [
-        section(f"{who} subscribed this channel to {code(reply.query)} ({text(reply.understood, 500)})."),
+        section(f"{who} subscribed {reply.where} to {code(reply.query)} ({text(reply.understood, 500)})."),
         context(f"Over the last {reply.days} days that would have been about {reply.per_day:.1f} papers a day."),
     ]
     if reply.warning:
@@ -97,17 +101,21 @@ def _subscribed(reply: r.Subscribed, who: str) -> list[Block]:
 
 def _unsubscribed(reply: r.Unsubscribed, who: str) -> list[Block]:
     if not reply.queries:
-        return [section("This channel had no subscriptions.")]
-    return [section(f"{who} unsubscribed this channel from " + ", ".join(code(q) for q in reply.queries) + ".")]
+        return [section(f"{_cap(reply.where)} had no subscriptions.")]
+    return [section(f"{who} unsubscribed {reply.where} from " + ", ".join(code(q) for q in reply.queries) + ".")]
 
 
 def _list(reply: r.SubscriptionList, who: str) -> list[Block]:
     if not reply.subscriptions:
-        return [section("This channel has no subscriptions yet. Try `/papers subscribe reinforcement-learning`.")]
+        return [
+            section(f"{_cap(reply.where)} has no subscriptions yet. Try `/papers subscribe reinforcement-learning`.")
+        ]
     lines = [
         f"{i}. {code(query)}  {text(understood, 300)}" for i, (query, understood) in enumerate(reply.subscriptions, 1)
     ]
     blocks = [*sections(lines), context(f"Posts {text(reply.schedule.describe())}; next {when(reply.next_post)}.")]
+    if reply.weekly_best:
+        blocks.append(context(f"The week's best, most upvoted first: {text(reply.weekly_best.describe())}."))
     return blocks + ([section(":pause_button: Delivery is paused: " + text(reply.paused))] if reply.paused else [])
 
 
@@ -126,12 +134,12 @@ def _preview(reply: r.DigestPreview, who: str) -> list[Block]:
     if not reply.has_subscriptions:
         return [
             section(
-                "This channel has no subscriptions, so its digest is empty. "
+                f"{_cap(reply.where)} has no subscriptions, so its digest is empty. "
                 "Try `/papers subscribe reinforcement-learning`."
             )
         ]
     if not reply.digest.matches:
-        return [section("Nothing new matches this channel's subscriptions yet.")]
+        return [section(f"Nothing new matches {reply.where}'s subscriptions yet.")]
     digest, shown = reply.digest, reply.digest.matches[:PREVIEW_PAPERS]
     digest = Digest(
         digest.channel, shown, digest.more + len(digest.matches) - len(shown), digest.title, digest.created_at
@@ -142,7 +150,9 @@ def _preview(reply: r.DigestPreview, who: str) -> list[Block]:
 
 def _schedule(reply: r.ScheduleSet, who: str) -> list[Block]:
     return [
-        section(f"{who} set this channel's post to {text(reply.schedule.describe())}; next {when(reply.next_post)}.")
+        section(
+            f"{who} set {reply.where}'s {reply.post} to {text(reply.schedule.describe())}; next {when(reply.next_post)}."
+        )
     ]
 
 

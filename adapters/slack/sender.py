@@ -118,6 +118,7 @@ class SlackSender:
         self.backoff = backoff
         self.recorded_at = recorded_at or (lambda _mark: None)
         self._lookups: dict[tuple[str, str], tuple[float, Found]] = {}
+        self._direct: dict[tuple[str, str], str] = {}  # (team, user) -> the id of the bot's direct message with them
         self._guard = threading.Lock()
 
     @classmethod
@@ -193,6 +194,7 @@ class SlackSender:
     ) -> str:
         text, blocks = render_part(digest, part)
         message = fitted({"text": text, "blocks": blocks})  # the one limits check, before Slack sees it
+        where = self._conversation(client, channel)  # a person's direct message, a channel's own id
         metadata = {"event_type": MARK_EVENT, "event_payload": mark_payload(mark, part)}
         joined, problem, unsure, began = False, "no attempt", False, time.time()
         for attempt in range(self.attempts):
@@ -212,7 +214,7 @@ class SlackSender:
             try:
                 began = min(began, time.time())
                 answer = client.chat_postMessage(
-                    channel=channel.channel,
+                    channel=where,
                     text=message["text"],
                     blocks=message.get("blocks"),
                     metadata=metadata,
@@ -250,9 +252,35 @@ class SlackSender:
             log.info("post to %s failed (%s); trying again", channel, problem)
         raise SendFailed(f"Slack failed {self.attempts} times: {problem}")
 
-    def _join(self, client: WebClient, channel: ChannelRef) -> bool:
+    def _conversation(self, client: WebClient, channel: ChannelRef) -> str:
+        """Where a feed's posts go: its channel (a weekly best-of post too), or for a person's feed the bot's
+        direct message with them, opened once with conversations.open (which answers the same one every time)."""
+        feed = channel.base
+        if feed.user_id is None:
+            return feed.channel
+        key = (feed.workspace, feed.user_id)
+        with self._guard:
+            known = self._direct.get(key)
+        if known:
+            return known
         try:
-            client.conversations_join(channel=channel.channel)
+            opened = str(client.conversations_open(users=feed.user_id)["channel"]["id"])
+        except SlackApiError as exc:
+            error = error_of(exc)
+            if error in PERMANENT or error in ("user_not_found", "user_disabled", "cannot_dm_bot"):
+                raise SendFailed(error, permanent=True) from exc
+            raise SendFailed(f"opening a direct message: {error}", retry_after=_retry_after_of(exc)) from exc
+        except Exception as exc:  # timeouts, resets: nothing was posted yet, so the next pass retries
+            raise SendFailed(f"opening a direct message: {type(exc).__name__}: {exc}") from exc
+        with self._guard:
+            self._direct[key] = opened
+        return opened
+
+    def _join(self, client: WebClient, channel: ChannelRef) -> bool:
+        if channel.is_personal:
+            return False  # a direct message has no joining
+        try:
+            client.conversations_join(channel=channel.base.channel)
             return True
         except SlackApiError as exc:
             log.info("could not join %s: %s", channel, error_of(exc))
@@ -264,9 +292,15 @@ class SlackSender:
         """Part index -> (ts, part count) of this mark's messages since `oldest` (in `parent`'s thread when given);
         empty when the channel cannot be read."""
         client = self.client_for(channel.workspace)
+        where = self._conversation(client, channel)
         try:
             found = find_marked(
-                client, channel.channel, mark, oldest, join=lambda: self._join(client, channel), parent=parent
+                client,
+                where,
+                mark,
+                oldest,
+                join=lambda: self._join(client, channel),
+                parent=parent,
             )
         except SlackApiError as exc:
             error = error_of(exc)

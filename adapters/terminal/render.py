@@ -70,7 +70,7 @@ def _help(reply: r.HelpText) -> str:
 
 def _subscribed(reply: r.Subscribed) -> str:
     lines = [
-        f"{reply.actor} subscribed this channel to {reply.query} ({reply.understood}).",
+        f"{reply.actor} subscribed {reply.where} to {reply.query} ({reply.understood}).",
         f"Over the last {reply.days} days that would have been about {reply.per_day:.1f} papers a day.",
     ]
     if reply.warning:
@@ -83,15 +83,17 @@ def _subscribed(reply: r.Subscribed) -> str:
 
 def _unsubscribed(reply: r.Unsubscribed) -> str:
     if not reply.queries:
-        return "This channel had no subscriptions."
-    return f"{reply.actor} unsubscribed this channel from " + ", ".join(reply.queries) + "."
+        return f"{_cap(reply.where)} had no subscriptions."
+    return f"{reply.actor} unsubscribed {reply.where} from " + ", ".join(reply.queries) + "."
 
 
 def _list(reply: r.SubscriptionList) -> str:
     if not reply.subscriptions:
-        return "This channel has no subscriptions yet. Try /papers subscribe reinforcement-learning."
+        return f"{_cap(reply.where)} has no subscriptions yet. Try /papers subscribe reinforcement-learning."
     lines = [f"{i}. {query}  ({understood})" for i, (query, understood) in enumerate(reply.subscriptions, 1)]
     lines.append(f"Posts {reply.schedule.describe()}; next {_when(reply.next_post)}.")
+    if reply.weekly_best:
+        lines.append(f"The week's best, most upvoted first: {reply.weekly_best.describe()}.")
     if reply.paused:
         lines.append(f"Delivery is paused: {reply.paused}")
     return "\n".join(lines)
@@ -107,14 +109,14 @@ def _found(reply: r.FindResults) -> str:
 
 def _preview(reply: r.DigestPreview) -> str:
     if not reply.has_subscriptions:
-        return (
-            "This channel has no subscriptions, so its digest is empty. Try /papers subscribe reinforcement-learning."
-        )
+        return f"{_cap(reply.where)} has no subscriptions, so its digest is empty. Try /papers subscribe reinforcement-learning."
     return render_digest(reply.digest)
 
 
 def _schedule(reply: r.ScheduleSet) -> str:
-    return f"{reply.actor} set this channel's post to {reply.schedule.describe()}; next {_when(reply.next_post)}."
+    return (
+        f"{reply.actor} set {reply.where}'s {reply.post} to {reply.schedule.describe()}; next {_when(reply.next_post)}."
+    )
 
 
 def _topics(reply: r.TopicList) -> str:
@@ -180,6 +182,10 @@ RENDERERS: dict[type, Callable[[Any], str]] = {
     r.ExportFile: _export,
     r.Imported: _imported,
 }
+
+
+def _cap(where: str) -> str:
+    return where[:1].upper() + where[1:]
 
 
 def render(reply: r.Reply) -> str:

@@ -17,17 +17,20 @@ MAX_COMMAND_CHARS = 1000
 class Subscribe:
     name: ClassVar[str] = "subscribe"
     query: str
+    personal: bool = False  # the person's own feed (`for me`, `mine`), delivered by direct message
 
 
 @dataclass(frozen=True)
 class Unsubscribe:
     name: ClassVar[str] = "unsubscribe"
     target: str  # a query as typed, its number in `/papers list`, or "all"
+    personal: bool = False  # the person's own feed (`for me`, `mine`), delivered by direct message
 
 
 @dataclass(frozen=True)
 class ListSubscriptions:
     name: ClassVar[str] = "list"
+    personal: bool = False  # the person's own feed (`for me`, `mine`), delivered by direct message
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,14 @@ class Find:
 @dataclass(frozen=True)
 class PreviewDigest:
     name: ClassVar[str] = "digest"
+    personal: bool = False  # the person's own feed (`for me`, `mine`), delivered by direct message
 
 
 @dataclass(frozen=True)
 class SetSchedule:
     name: ClassVar[str] = "schedule"
     args: str
+    personal: bool = False  # the person's own feed (`for me`, `mine`), delivered by direct message
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class BrowseTopics:
 @dataclass(frozen=True)
 class Status:
     name: ClassVar[str] = "status"
+    personal: bool = False  # the person's own feed (`for me`, `mine`), delivered by direct message
 
 
 @dataclass(frozen=True)
@@ -94,19 +100,19 @@ Command = (
 # One place for the grammar's words, their usage lines and what they do; help is built from it.
 USAGE: dict[str, tuple[str, str]] = {
     "subscribe": (
-        "/papers subscribe <query> [min-upvotes=N]",
-        'follow a topic slug, "a phrase", cat:cs.LG, author:"Name"; -word excludes',
+        "/papers subscribe <query> [min-upvotes=N] [for me]",
+        'follow a topic slug, "a phrase", cat:cs.LG, author:"Name"; -word excludes; `for me`: by direct message',
     ),
-    "unsubscribe": ("/papers unsubscribe <query|number|all>", "stop following a subscription"),
-    "list": ("/papers list", "this channel's subscriptions and schedule"),
+    "unsubscribe": ("/papers unsubscribe <query|number|all> [for me]", "stop following a subscription"),
+    "list": ("/papers list [mine]", "this channel's subscriptions and schedule, or your own"),
     "find": ("/papers find <text>", "look a paper up by a half-remembered title, an arXiv id or URL"),
-    "digest": ("/papers digest", "preview what the next post would hold"),
+    "digest": ("/papers digest [mine]", "preview what the next post would hold"),
     "schedule": (
-        "/papers schedule <HH:MM> [time zone] [daily|weekdays|weekly <day>]",
-        "when this channel gets its post",
+        "/papers schedule <HH:MM> [time zone] [daily|weekdays|weekly <day>|off] [for me]",
+        "when this channel (or you) gets its post; `weekly mon 09:00 top [only]`: the week's most upvoted",
     ),
     "topics": ("/papers topics [prefix]", "browse the topics you can subscribe to"),
-    "status": ("/papers status", "sources, schedule, last and next post"),
+    "status": ("/papers status [mine]", "sources, schedule, last and next post"),
     "export": ("/papers export", "this channel's subscriptions and schedule as a JSON Lines file"),
     "import": (
         "/papers import (with the file /papers export gave attached)",
@@ -167,19 +173,47 @@ def _none(kind: str, rest: str) -> None:
         raise BadCommand(f"{echo(kind)} takes no arguments.", usage=kind)
 
 
+_PERSONAL = re.compile(r"(?:^|\s+)(?:for\s+me|mine)$", re.I)
+
+
+def personal(rest: str) -> tuple[str, bool]:
+    """`reinforcement-learning for me` -> (`reinforcement-learning`, True): the one word that makes any
+    command about the person's own feed instead of the channel's."""
+    found = _PERSONAL.search(rest)
+    return (rest[: found.start()].strip(), True) if found else (rest, False)
+
+
 def _list(rest: str) -> Command:
+    rest, mine = personal(rest)
     _none("list", rest)
-    return ListSubscriptions()
+    return ListSubscriptions(mine)
 
 
 def _digest(rest: str) -> Command:
+    rest, mine = personal(rest)
     _none("digest", rest)
-    return PreviewDigest()
+    return PreviewDigest(mine)
 
 
 def _status(rest: str) -> Command:
+    rest, mine = personal(rest)
     _none("status", rest)
-    return Status()
+    return Status(mine)
+
+
+def _subscribe(rest: str) -> Command:
+    rest, mine = personal(rest)
+    return Subscribe(_needs("subscribe", rest, "a query, such as a topic slug"), mine)
+
+
+def _unsubscribe(rest: str) -> Command:
+    rest, mine = personal(rest)
+    return Unsubscribe(_needs("unsubscribe", rest, "a query, its number from /papers list, or all"), mine)
+
+
+def _schedule(rest: str) -> Command:
+    rest, mine = personal(rest)
+    return SetSchedule(_needs("schedule", rest, "a time such as 09:00"), mine)
 
 
 def _export(rest: str) -> Command:
@@ -193,14 +227,12 @@ def _import(rest: str) -> Command:
 
 
 _BUILDERS: dict[str, Callable[[str], Command]] = {
-    "subscribe": lambda rest: Subscribe(_needs("subscribe", rest, "a query, such as a topic slug")),
-    "unsubscribe": lambda rest: Unsubscribe(
-        _needs("unsubscribe", rest, "a query, its number from /papers list, or all")
-    ),
+    "subscribe": _subscribe,
+    "unsubscribe": _unsubscribe,
     "list": _list,
     "find": lambda rest: Find(_needs("find", rest, "some text to look for")),
     "digest": _digest,
-    "schedule": lambda rest: SetSchedule(_needs("schedule", rest, "a time such as 09:00")),
+    "schedule": _schedule,
     "topics": lambda rest: BrowseTopics(rest),
     "status": _status,
     "export": _export,

@@ -33,6 +33,7 @@ class Subscribed:
     top: tuple[Match, ...]
     warning: str = ""
     ephemeral: bool = False  # the channel should see who changed its subscriptions
+    where: str = "this channel"  # or "your feed": whose subscriptions these are
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Unsubscribed:
     queries: tuple[str, ...]
     actor: str
     ephemeral: bool = False
+    where: str = "this channel"  # or "your feed": whose subscriptions these are
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class SubscriptionList:
     paused: str | None = None
     next_post: datetime | None = None
     ephemeral: bool = True
+    where: str = "this channel"  # or "your feed": whose subscriptions these are
+    weekly_best: Schedule | None = None  # when the week's most upvoted matches are posted, if they are
 
 
 @dataclass(frozen=True)
@@ -76,14 +80,17 @@ class DigestPreview:
     digest: Digest
     has_subscriptions: bool = True
     ephemeral: bool = True
+    where: str = "this channel"  # or "your feed": whose subscriptions these are
 
 
 @dataclass(frozen=True)
 class ScheduleSet:
-    schedule: Schedule
+    schedule: Schedule  # cadence "off": that post was turned off
     actor: str
     next_post: datetime | None
     ephemeral: bool = False
+    where: str = "this channel"  # or "your feed": whose subscriptions these are
+    post: str = "post"  # or "weekly best-of post"
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,19 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.chat import commands as c
+from bot.chat import feeds
 from bot.chat import replies as r
 from bot.chat.limits import MAX_IMPORT_LINES, MAX_SUBSCRIPTIONS, CommandRate
 from bot.chat.transfer import export_lines, import_lines
 from bot.delivery.digest import build_digest
-from bot.delivery.schedule import next_slot, parse_schedule
+from bot.delivery.schedule import asks_weekly_best, next_slot, parse_schedule
 from bot.domain import Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
 from bot.find.finder import Finder
@@ -25,6 +26,7 @@ from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
 from bot.relevance.query import parse_query
 from bot.relevance.topics import Taxonomy
+from storage.channels import schedule_of
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -80,7 +82,8 @@ class Service:
             return r.Problem(f"Something went wrong on my side; it is logged as ref {ref}.", c.usage_line(command.name))
 
     def handle(self, channel: ChannelRef, actor: Actor, command: c.Command) -> r.Reply:
-        if isinstance(command, CHANGING) and not actor.is_admin:
+        personal = bool(getattr(command, "personal", False))
+        if isinstance(command, CHANGING) and not actor.is_admin and not personal:  # anyone may change their own
             raise NotAllowed(
                 "Only workspace admins and the people the bot's operator listed may change this channel's papers."
             )
@@ -97,18 +100,33 @@ class Service:
             c.Import: self._import,
             c.Help: self._help,
         }
-        return handlers[type(command)](channel, actor, command)
+        if not personal:
+            return handlers[type(command)](channel, actor, command)
+        reply = handlers[type(command)](
+            ChannelRef.person(channel.platform, channel.workspace, actor.id), actor, command
+        )
+        return feeds.personal_reply(reply)
+
+    def own_subscriptions(self, platform: str, workspace: str, user_id: str) -> r.SubscriptionList:
+        """A person's own subscriptions and schedule (what `/papers list mine` shows; App Home lists them too)."""
+        listed = self._list(ChannelRef.person(platform, workspace, user_id), Actor(user_id), c.ListSubscriptions(True))
+        return replace(listed, where=feeds.YOUR_FEED)
 
     def _subscribe(self, channel: ChannelRef, actor: Actor, command: c.Subscribe) -> r.Reply:
         query = parse_query(command.query, self.taxonomy)
-        already = BadCommand(f"This channel already follows {echo(query.text)}.", usage="list")
+        already = BadCommand(f"{feeds.where(channel).capitalize()} already follows {echo(query.text)}.", usage="list")
         with self.uow() as uow:
+            # A person's new feed starts in their time zone: read before the lock makes the row with the defaults.
+            start = feeds.schedule_of(uow, channel, actor, self.default_schedule) if channel.is_personal else None
             uow.channels.lock(channel)  # one change to this channel at a time: the checks below hold when it commits
+            if start is not None and uow.subscriptions.count(channel) == 0:
+                uow.channels.set_schedule(channel, start)
             if uow.subscriptions.find(channel, query.text):
                 raise already
             if uow.subscriptions.count(channel) >= MAX_SUBSCRIPTIONS:
                 raise LimitReached(
-                    f"A channel can have at most {MAX_SUBSCRIPTIONS} subscriptions; remove one first.",
+                    f"{'Your feed' if channel.is_personal else 'A channel'} can have at most {MAX_SUBSCRIPTIONS} "
+                    "subscriptions; remove one first.",
                     usage="unsubscribe",
                 )
             uow.subscriptions.add(Subscription(channel, query.text, query.min_upvotes, created_by=actor.id))
@@ -157,14 +175,16 @@ class Service:
                 number = int(target)
                 if not 1 <= number <= len(subs):
                     raise BadCommand(
-                        f"This channel has {len(subs)} subscriptions; there is no number {number}.", usage="list"
+                        f"{feeds.where(channel).capitalize()} has {len(subs)} subscriptions; there is no number {number}.",
+                        usage="list",
                     )
                 chosen = [subs[number - 1]]
             else:
                 chosen = [s for s in subs if s.query.lower() == " ".join(target.split()).lower()]
                 if not chosen:
                     raise BadCommand(
-                        f"This channel does not follow {echo(target)}; /papers list shows what it follows.",
+                        f"{feeds.where(channel).capitalize()} does not follow {echo(target)}; "
+                        "/papers list shows what it follows.",
                         usage="unsubscribe",
                     )
             removed = [sub for sub in chosen if uow.subscriptions.remove(sub.id)]  # type: ignore[arg-type]
@@ -173,17 +193,19 @@ class Service:
             uow.commit()
         return r.Unsubscribed(tuple(s.query for s in removed), actor.name)
 
-    def _list(self, channel: ChannelRef, actor: Actor, command: c.ListSubscriptions) -> r.Reply:
+    def _list(self, channel: ChannelRef, actor: Actor, command: c.ListSubscriptions) -> r.SubscriptionList:
         with self.uow() as uow:
             subs = uow.subscriptions.for_channel(channel)
             schedule = uow.channels.schedule(channel)
             row = uow.channels.get(channel)
+            best = uow.channels.get(channel.weekly_best())
         understood = tuple((s.query, parse_query(s.query, self.taxonomy).describe()) for s in subs)
         return r.SubscriptionList(
             understood,
             schedule,
             row.paused_reason if row else None,
             next_slot(schedule, self.clock()) if subs else None,
+            weekly_best=schedule_of(best) if best is not None and best.cadence != "off" else None,
         )
 
     def _find(self, channel: ChannelRef, actor: Actor, command: c.Find) -> r.Reply:
@@ -199,14 +221,23 @@ class Service:
         return r.DigestPreview(digest, has_subs)
 
     def _schedule(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:
+        if asks_weekly_best(command.args):
+            return self._weekly_best(channel, actor, command)
         with self.uow() as uow:
-            current = uow.channels.schedule(channel)
+            current = feeds.schedule_of(uow, channel, actor, self.default_schedule)
             schedule = parse_schedule(command.args, default_tz=current.tz)
             uow.channels.set_schedule(channel, schedule)
             uow.channels.pause(channel, None)
             uow.audit.record(channel, actor.name, f"set the schedule to {schedule.describe()}")
             uow.commit()
         return r.ScheduleSet(schedule, actor.name, next_slot(schedule, self.clock()))
+
+    def _weekly_best(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:
+        with self.uow() as uow:
+            current = feeds.schedule_of(uow, channel, actor, self.default_schedule)
+            schedule, post = feeds.set_weekly_best(uow, channel, actor, command.args, current)
+            uow.commit()
+        return r.ScheduleSet(schedule, actor.name, next_slot(schedule, self.clock()), post=post)
 
     def _topics(self, channel: ChannelRef, actor: Actor, command: c.BrowseTopics) -> r.Reply:
         topics = self.taxonomy.browse(command.prefix.strip().lower())

@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.delivery.fanout import NEW_FOR, FanOut
 from bot.delivery.schedule import due_slot
 from bot.delivery.senders import ResumingSender, Sender, layout, sender_for
-from bot.domain import ChannelRef, Digest, Match, Schedule, Subscription
+from bot.delivery.weekly import weekly_best
+from bot.domain import WEEKLY_BEST, ChannelRef, Digest, Match, Schedule, Subscription
 from bot.errors import PapersError, SendFailed
 from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
@@ -114,6 +115,16 @@ def shared_fanout(engine: Engine, paper_topics: PaperTopics, now: datetime) -> F
     return fanout
 
 
+def _weekly_best_feeds(subscribed: list[ChannelRef], rows: Mapping[str, ChannelRow]) -> list[ChannelRef]:
+    """The weekly best-of feeds (`.../top` rows) of the channels and people that follow something."""
+    following = {str(ref) for ref in subscribed}
+    return [
+        ChannelRef.parse(ref)
+        for ref in rows
+        if ref.endswith(WEEKLY_BEST) and ref.removesuffix(WEEKLY_BEST) in following
+    ]
+
+
 def _batches(items: Sequence[_Job], size: int) -> Iterator[Sequence[_Job]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -147,6 +158,7 @@ class _Pass:
         with self.uow() as uow:
             refs = uow.subscriptions.channels()
             rows = {row.ref: row for row in uow.channels.all()}
+            refs += _weekly_best_feeds(refs, rows)  # issue 20: the week's best, a feed of its own
             pending = uow.outbox.channels_with_pending()
             for channel in refs:
                 row = rows.get(str(channel)) or uow.channels.row(channel)
@@ -177,7 +189,13 @@ class _Pass:
         refs = [str(job.channel) for job in batch]
         with self.uow() as uow:
             if self.fanout is not None:
-                self.following.update(uow.bulk.queries_of(refs))
+                # A weekly best-of feed (`/top`) follows its channel's or person's subscriptions.
+                queries = uow.bulk.queries_of({ref.removesuffix(WEEKLY_BEST) for ref in refs})
+                self.following.update(
+                    (ref, queries[ref.removesuffix(WEEKLY_BEST)])
+                    for ref in refs
+                    if ref.removesuffix(WEEKLY_BEST) in queries
+                )
                 self.sent.update(uow.outbox.recently_delivered(refs, self.now - NEW_FOR - timedelta(days=1)))
             pending = uow.outbox.channels_with_pending(refs)
             self.pending.update(pending)
@@ -271,11 +289,13 @@ class _Pass:
         subscriptions = (
             [Subscription(channel, query) for query in queries]
             if queries is not None
-            else uow.subscriptions.for_channel(channel)
+            else uow.subscriptions.for_channel(channel.base)
         )
         sent = self.sent.get(str(channel))
         if fresh or sent is None:
             sent = uow.outbox.delivered_keys(channel)
+        if channel.is_weekly_best:
+            return weekly_best(self.fanout, channel, subscriptions, sent, self.now, self.cap)
         return self.fanout.digest(channel, subscriptions, sent, self.now, self.cap)
 
     def _recorded_digest(self, uow: UnitOfWork, channel: ChannelRef, delivery: Row[Any]) -> Digest:

@@ -49,8 +49,10 @@ def _aware(moment: datetime) -> datetime:
     return moment
 
 
-def next_slot(schedule: Schedule, after: datetime) -> datetime:
-    """The first slot strictly after `after`, as an aware UTC datetime."""
+def next_slot(schedule: Schedule, after: datetime) -> datetime | None:
+    """The first slot strictly after `after`, as an aware UTC datetime (None: the cadence is off)."""
+    if schedule.cadence == "off":
+        return None
     after = _aware(after)
     start = after.astimezone(zone(schedule.tz)).date() - timedelta(days=1)
     for offset in range(10):
@@ -77,6 +79,8 @@ def latest_slot(schedule: Schedule, now: datetime) -> datetime:
 
 def due_slot(schedule: Schedule, last_slot: datetime | None, now: datetime) -> datetime | None:
     """The latest slot <= now not handled yet; after any downtime that is one slot, not one per missed day."""
+    if schedule.cadence == "off":
+        return None
     slot = latest_slot(schedule, now)
     if last_slot is not None and slot <= _aware(last_slot):
         return None
@@ -166,7 +170,7 @@ def parse_schedule(args: str, default_tz: str = "UTC") -> Schedule:
         elif tz is None:
             tz = parse_zone(word)
         else:
-            raise BadSchedule(f"I don't understand {echo(word)}; use daily, weekdays or weekly DAY.", usage=USAGE)
+            raise BadSchedule(f"I don't understand {echo(word)}; use daily, weekdays, weekly DAY or off.", usage=USAGE)
     return Schedule(at=at, tz=tz or parse_zone(default_tz), cadence=cadence, weekday=weekday)
 
 
@@ -174,3 +178,40 @@ def schedule_words(schedule: Schedule) -> str:
     """The schedule as `/papers schedule` takes it: `09:00 Europe/Berlin weekdays`, `08:30 UTC weekly friday`."""
     words = f"{schedule.at:%H:%M} {schedule.tz} {schedule.cadence}"
     return f"{words} {WEEKDAYS[schedule.weekday]}" if schedule.cadence == "weekly" else words
+
+
+# --- `/papers schedule weekly mon 09:00 [time zone] top [only]`: the week's best -------------
+
+TOP_WORDS = ("top", "best")
+
+
+def asks_weekly_best(args: str) -> bool:
+    """Whether `/papers schedule` arguments are about the weekly best-of post (they say `top`)."""
+    return any(word.lower() in TOP_WORDS for word in args.split())
+
+
+def parse_weekly_best(args: str, default_tz: str = "UTC") -> tuple[Schedule | None, bool]:
+    """`weekly mon 09:00 Europe/Paris top only` -> (its schedule, whether it replaces the regular post);
+    `top off` -> (None, False). The words may come in any order; the day defaults to Monday."""
+    words = [word for word in args.split() if word.lower() not in TOP_WORDS]
+    lowered = [word.lower() for word in words]
+    if lowered in (["off"], ["stop"], ["none"]):
+        return None, False
+    only = "only" in lowered
+    words = [word for word in words if word.lower() not in ("only", "weekly")]
+    times = [i for i, word in enumerate(words) if ":" in word or word.lower().endswith(("am", "pm"))]
+    if not times:
+        raise BadSchedule("The week's best needs a time, like `/papers schedule weekly mon 09:00 top`.", usage=USAGE)
+    at = words.pop(times[0])
+    days = [i for i, word in enumerate(words) if _is_weekday(word)]
+    day = words.pop(days[0]) if days else WEEKDAYS[0]
+    schedule = parse_schedule(" ".join([at, *words, "weekly", day]), default_tz)
+    return schedule, only
+
+
+def _is_weekday(word: str) -> bool:
+    try:
+        parse_weekday(word)
+    except BadSchedule:
+        return False
+    return True
