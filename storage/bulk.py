@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from bot.domain import ChannelRef, Schedule
+from bot.domain import PERSON, ChannelRef, Schedule
 from storage.channels import schedule_of
 from storage.tables import AuditRow, ChannelRow, SubscriptionRow, table_of, utcnow
 
@@ -48,9 +48,10 @@ class BulkRepository:
         ]
 
     def channels_in(self, prefix: str, limit: int) -> tuple[list[str], int]:
-        """Up to `limit` channels whose ref starts with `prefix` (one workspace) that follow something, and how many in all."""
+        """Up to `limit` channels whose ref starts with `prefix` (one workspace) that follow something, and how many
+        in all; people's own feeds are theirs alone, not channels, and are left out."""
         channel = col(SubscriptionRow.channel)
-        holds = channel.startswith(prefix, autoescape=True)
+        holds = channel.startswith(prefix, autoescape=True) & ~channel.startswith(prefix + PERSON, autoescape=True)
         found = list(self.session.execute(select(channel).where(holds).group_by(channel).order_by(channel)).scalars())
         return found[:limit], len(found)
 

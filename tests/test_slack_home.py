@@ -98,6 +98,20 @@ def test_home_lists_the_channels_with_what_each_follows_and_the_buttons(papers: 
     assert "Saved papers" not in texts(view)  # no saved-papers store yet: the section is not drawn
 
 
+def test_home_shows_my_own_feed_and_nobody_elses(papers: App, slack: SlackAPI) -> None:
+    lab = workspace_for(papers, slack)
+    lab.say("subscribe robotics")
+    lab.say("subscribe reinforcement-learning for me")
+    lab.say('subscribe "diffusion policy" for me', user="U2")
+
+    mine = texts(open_home(lab))
+    assert "Your own feed" in mine and "You follow `reinforcement-learning`" in mine
+    assert "diffusion policy" not in mine  # U2's feed is theirs alone, and not a channel of the workspace
+    assert f"<#{lab.channel}> follows `robotics`" in mine and "<#@" not in mine
+    theirs = texts(open_home(lab, user="U2"))
+    assert 'You follow `"diffusion policy"`' in theirs and "You follow `reinforcement-learning`" not in theirs
+
+
 def test_the_subscribe_modal_previews_on_enter_then_subscribes_and_announces(papers: App, slack: SlackAPI) -> None:
     lab = workspace_for(papers, slack)
     home = open_home(lab)

@@ -116,9 +116,21 @@ def _channels(home: Home) -> list[Block]:
     return blocks
 
 
+def _own(home: Home) -> list[Block]:
+    """The person's own feed, delivered by direct message; changed with `/papers ... for me`."""
+    if home.own is None:
+        return []
+    queries = ", ".join(code(q) for q in home.own.queries)
+    paused = f"\n:pause_button: paused: {text(home.own.paused, 300)}" if home.own.paused else ""
+    return [
+        header("Your own feed"),
+        section(fit(f"You follow {queries}{paused}", MAX_SECTION)),
+        context(f"Posts to you {text(home.own.schedule.describe())}. Change it with `/papers subscribe ... for me`."),
+    ]
+
+
 # Home's sections, top to bottom: one function each, drawing nothing when it has nothing to show.
-# A new section (a person's own subscriptions, say) is one more function here.
-HOME_SECTIONS: tuple[Callable[[Home], list[Block]], ...] = (_saved, _channels)
+HOME_SECTIONS: tuple[Callable[[Home], list[Block]], ...] = (_own, _saved, _channels)
 
 
 def home_view(home: Home) -> dict[str, Any]:

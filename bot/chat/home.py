@@ -31,6 +31,7 @@ class Home:
     more_channels: int = 0  # channels that follow something but did not fit
     may_change: bool = True
     saved: tuple[Paper, ...] = ()
+    own: ChannelFollows | None = None  # the person's own feed (`/papers subscribe ... for me`), if it follows anything
 
 
 def build_home(
@@ -38,7 +39,8 @@ def build_home(
 ) -> Home:
     """The Home of `actor` in one workspace: its channels that follow something, and what they saved."""
     channels, total = channels_following(engine, platform, workspace, default)
-    return Home(actor, channels, total - len(channels), may_change, saved_papers(engine, actor))
+    own = follows_of(engine, ChannelRef.person(platform, workspace, actor.id), default)
+    return Home(actor, channels, total - len(channels), may_change, saved_papers(engine, actor), own)
 
 
 def channels_following(
@@ -60,6 +62,17 @@ def channels_following(
         for ref in refs
     ]
     return tuple(found), total
+
+
+def follows_of(engine: Engine, feed: ChannelRef, default: Schedule | None = None) -> ChannelFollows | None:
+    """One feed as Home lists it, or None when it follows nothing."""
+    with UnitOfWork(engine, default) as uow:
+        queries = uow.bulk.queries_of([str(feed)]).get(str(feed))
+        if not queries:
+            return None
+        row = uow.channels.get(feed)
+        schedule = uow.bulk.schedules_of([str(feed)]).get(str(feed)) or uow.default_schedule
+    return ChannelFollows(feed, tuple(queries), schedule, row.paused_reason if row else None)
 
 
 def saved_papers(engine: Engine, actor: Actor) -> tuple[Paper, ...]:
