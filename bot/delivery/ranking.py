@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 from bot.domain import Match, Paper
 
-STRENGTH, COMMUNITY, FRESH, AGREE = 0.40, 0.35, 0.10, 0.15
+STRENGTH, COMMUNITY, FRESH, AGREE = 0.30, 0.45, 0.10, 0.15
 _STRONG_POINTS = 4.0  # evidence points at which a match counts as fully strong
 _BUSY_DAY = 50.0  # upvotes a day at which the community signal is full
 _HALF_LIFE_DAYS = 3.0
