@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from bot.delivery import ranking
 from bot.delivery.fanout import TOO_OLD, digest_title
 from bot.delivery.passes import shared_fanout
+from bot.delivery.why import short_why
 from bot.domain import ChannelRef, Digest, Match, Paper, Subscription
 from bot.relevance.matching import Matcher, rank_key
 from bot.relevance.paper_topics import PaperTopics
@@ -79,20 +80,19 @@ def old_matches_for(
     papers: Iterable[Paper],
     now: datetime,
 ) -> list[Match]:
-    best: dict[str, Match] = {}
     found: dict[str, list[tuple[Query, Match]]] = {}
     papers = list(papers)
     for sub in subscriptions:
         query = parse_query(sub.query, taxonomy)
         for match in matcher.match_many(query, papers):
             found.setdefault(match.paper.key, []).append((query, match))
-            seen = best.get(match.paper.key)
-            if seen is None or match.score > seen.score:
-                why = match.why if seen is None else match.why + seen.why
-                best[match.paper.key] = Match(match.paper, match.score, why, match.subscription)
-            else:
-                best[match.paper.key] = Match(seen.paper, seen.score, seen.why + match.why, seen.subscription)
-    return sorted(best.values(), key=lambda m: channel_order(m.paper, found[m.paper.key], now))
+    merged = []
+    for matches in found.values():
+        best = max((m for _, m in matches), key=lambda m: m.score)  # max() keeps the first of equals
+        lines = [short_why(best.subscription, best.why)]
+        lines += [short_why(m.subscription, m.why) for _, m in matches if m.subscription != best.subscription]
+        merged.append(Match(best.paper, best.score, tuple(dict.fromkeys(lines)), best.subscription))
+    return sorted(merged, key=lambda m: channel_order(m.paper, found[m.paper.key], now))
 
 
 def old_digest(

@@ -151,7 +151,7 @@ def paper_embed(paper: Paper, why: str = "", footer: str = "") -> discord.Embed:
 
 
 def match_embed(match: Match, footer: str = "") -> discord.Embed:
-    return paper_embed(match.paper, "Why: " + "; ".join(match.why) if match.why else "", footer)
+    return paper_embed(match.paper, "Why: " + "\n".join(match.why) if match.why else "", footer)
 
 
 def found_embed(found: Found) -> discord.Embed:

@@ -47,7 +47,8 @@ def paper_block(paper: Paper, number: int, extra: str = "") -> str:
 
 
 def match_block(match: Match, number: int) -> str:
-    return paper_block(match.paper, number, "why: " + "; ".join(match.why))
+    why = "\n".join(("why: " if i == 0 else "        ") + line for i, line in enumerate(match.why))
+    return paper_block(match.paper, number, why)  # one line per subscription that found it
 
 
 def render_digest(digest: Digest) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
@@ -16,6 +16,7 @@ from bot.chat import replies as r
 from bot.chat.limits import CommandRate
 from bot.delivery.digest import build_digest
 from bot.delivery.schedule import next_slot, parse_schedule
+from bot.delivery.why import short_why
 from bot.domain import Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
 from bot.find.finder import Finder
@@ -123,7 +124,7 @@ class Service:
             actor.name,
             per_day,
             DRY_RUN_DAYS,
-            tuple(found[:3]),
+            tuple(replace(m, why=(short_why(query.text, m.why),)) for m in found[:3]),  # full why: `match`
             self._dry_run_warning(query.topics(), per_day, len(found)),
         )
 

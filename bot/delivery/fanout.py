@@ -20,6 +20,7 @@ from functools import lru_cache
 from sqlalchemy import Engine
 
 from bot.delivery import ranking
+from bot.delivery.why import short_why
 from bot.domain import ChannelRef, Digest, Match, Paper, Subscription
 from bot.errors import PapersError
 from bot.relevance.matching import Matcher
@@ -177,19 +178,16 @@ class FanOut:
 
     @staticmethod
     def _merged(key: str, asked: list[tuple[str, Result]]) -> Match:
-        """One paper's match in the channel: the best subscription's score and every subscription's reasons."""
-        seen: Match | None = None
-        for text, result in asked:
-            match = result.matches.get(key)
-            if match is None:
-                continue
-            if seen is None or match.score > seen.score:
-                why = match.why if seen is None else match.why + seen.why
-                seen = Match(match.paper, match.score, why, text)
-            else:
-                seen = Match(seen.paper, seen.score, seen.why + match.why, seen.subscription)
-        assert seen is not None
-        return seen
+        """One paper's match in the channel: the best subscription's score, and one short why line for each
+        subscription that found it, the best one's first (the full reasons: `papers-bot match --json`)."""
+        found = [(text, match) for text, result in asked if (match := result.matches.get(key)) is not None]
+        best_text, best = found[0]
+        for text, match in found[1:]:
+            if match.score > best.score:  # the first of equals
+                best_text, best = text, match
+        lines = [short_why(best_text, best.why)]
+        lines += [short_why(text, match.why) for text, match in found if text != best_text]
+        return Match(best.paper, best.score, tuple(dict.fromkeys(lines)), best_text)
 
 
 def _agreeing(asked: list[tuple[str, Result]]) -> set[str]:
