@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 
-from bot.domain import Paper
+from bot.domain import BUNDLED, Paper
 from storage.inserts import insert_rows, refused_by_database, why
 from storage.search import index_new_rows
 from storage.tables import PaperRow, utcnow
@@ -241,10 +241,17 @@ class PaperRepository:
 
     def news(self, added_since: datetime, published_since: datetime | None = None) -> list[Paper]:
         """Papers that arrived at or after `added_since`, newest first (the latest stored first among
-        those that came together); with `published_since`, only those published then or later, or undated."""
+        those that came together); with `published_since`, only those published then or later, undated, or
+        bundled with the bot (a fresh database's first post is the bundled set, whatever its dates)."""
         query = select(PaperRow).where(PaperRow.added_at >= added_since)
         if published_since is not None:
-            query = query.where(or_(PaperRow.published_at.is_(None), PaperRow.published_at >= published_since))  # type: ignore[union-attr]
+            query = query.where(
+                or_(
+                    PaperRow.published_at.is_(None),  # type: ignore[union-attr]
+                    PaperRow.published_at >= published_since,  # type: ignore[operator]
+                    PaperRow.source.contains(BUNDLED),  # type: ignore[attr-defined]
+                )
+            )
         query = query.order_by(PaperRow.added_at.desc(), PaperRow.id.desc())  # type: ignore[attr-defined, union-attr]
         return [to_paper(row) for row in self.session.execute(query).scalars()]
 
@@ -257,10 +264,11 @@ class PaperRepository:
         return found
 
     def recent(self, since: datetime) -> list[Paper]:
-        """Papers published (or, lacking a date, stored) at or after `since`."""
+        """Papers published (or, lacking a date or bundled with the bot, stored) at or after `since`."""
         moment = since
+        undated_or_bundled = PaperRow.published_at.is_(None) | PaperRow.source.contains(BUNDLED)  # type: ignore[union-attr, attr-defined]
         query = select(PaperRow).where(
-            (PaperRow.published_at >= moment) | (PaperRow.published_at.is_(None) & (PaperRow.added_at >= moment))  # type: ignore[union-attr]
+            (PaperRow.published_at >= moment) | (undated_or_bundled & (PaperRow.added_at >= moment))  # type: ignore[operator]
         )
         return [to_paper(row) for row in self.session.execute(query).scalars()]
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, event
 
 from bot.app import App
 from bot.domain import Paper
-from bot.sources.ingest import IngestSummary, ingest_files
+from bot.sources.ingest import SEED, IngestSummary, ingest_files
 from bot.sources.limits import MAX_TEXT, MAX_TITLE
 from storage.uow import UnitOfWork
 
@@ -287,4 +287,4 @@ def test_two_overlapping_ingests_at_once_both_succeed_and_store_the_union(app: A
 
     assert [code for code, _ in results] == [0, 0], [stderr[-2_000:] for _, stderr in results]
     with UnitOfWork(app.engine) as uow:
-        assert uow.papers.count() == 74 + 12_000  # the bundled papers and the union
+        assert uow.papers.count() == len(SEED.read_text().splitlines()) + 12_000  # the bundled papers and the union

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from bot.domain import Paper
+from bot.domain import BUNDLED, Paper
 from bot.errors import PapersError
 from bot.sources import Parsed, read_file
 from storage.papers import MergeResult
@@ -124,10 +124,17 @@ def ingest_files(
 
 
 def load_seed_if_empty(engine: Engine) -> int:
-    """A newcomer sees real papers at once: the bundled page goes in when nothing is stored."""
+    """A newcomer sees real papers at once: the bundled set goes in when nothing is stored, marked as
+    bundled so that the first post holds it whatever its dates (storage's `news`)."""
     with UnitOfWork(engine) as uow:
         if uow.papers.count():
             return 0
-    summary = ingest_files(engine, [SEED])
+    summary = IngestSummary()
+    ingest_parts(engine, (_bundled(part) for part in read_file(SEED)), summary)
     log.info("loaded %d bundled papers into an empty database", summary.result.added)
     return summary.result.added
+
+
+def _bundled(part: Parsed) -> Parsed:
+    part.papers = [paper.with_changes(source=BUNDLED) for paper in part.papers]
+    return part
