@@ -73,7 +73,7 @@ USAGE: dict[str, tuple[str, str]] = {
         "/papers subscribe <query> [min-upvotes=N]",
         'follow a topic slug, "a phrase", cat:cs.LG, author:"Name"; -word excludes',
     ),
-    "unsubscribe": ("/papers unsubscribe <query|number|all>", "stop following a subscription"),
+    "unsubscribe": ("/papers unsubscribe <query|number|all>", "stop following one; all asks for `all confirm`"),
     "list": ("/papers list", "this channel's subscriptions and schedule"),
     "find": ("/papers find <text>", "look a paper up by a half-remembered title, an arXiv id or URL"),
     "digest": ("/papers digest", "preview what the next post would hold"),

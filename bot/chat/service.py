@@ -14,15 +14,16 @@ from sqlalchemy.exc import IntegrityError
 from bot.chat import commands as c
 from bot.chat import replies as r
 from bot.chat.limits import CommandRate
+from bot.chat.subscribing import covered_by, missing_metadata
 from bot.delivery.digest import build_digest
 from bot.delivery.schedule import next_slot, parse_schedule
 from bot.delivery.why import short_why
-from bot.domain import Actor, ChannelRef, Paper, Schedule, Subscription
+from bot.domain import Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
 from bot.find.finder import Finder
 from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
-from bot.relevance.query import AuthorTerm, CategoryTerm, Query, parse_query
+from bot.relevance.query import parse_query
 from bot.relevance.topics import Taxonomy
 from storage.uow import UnitOfWork
 
@@ -103,6 +104,8 @@ class Service:
             uow.channels.lock(channel)  # one change to this channel at a time: the checks below hold when it commits
             if uow.subscriptions.find(channel, query.text):
                 raise already
+            if covering := covered_by(query, uow.subscriptions.for_channel(channel), self.taxonomy):
+                raise BadCommand(covering, usage="list")
             if uow.subscriptions.count(channel) >= MAX_SUBSCRIPTIONS:
                 raise LimitReached(
                     f"A channel can have at most {MAX_SUBSCRIPTIONS} subscriptions; remove one first.",
@@ -125,7 +128,7 @@ class Service:
             per_day,
             DRY_RUN_DAYS,
             tuple(replace(m, why=(short_why(query.text, m.why),)) for m in found[:3]),  # full why: `match`
-            _missing_metadata(query, week) or self._dry_run_warning(query.topics(), per_day, len(found)),
+            missing_metadata(query, week, DRY_RUN_DAYS) or self._dry_run_warning(query.topics(), per_day, len(found)),
         )
 
     def _dry_run_warning(self, topics: list[str], per_day: float, total: int) -> str:
@@ -147,8 +150,15 @@ class Service:
         with self.uow() as uow:
             uow.channels.lock(channel)  # what is listed below is what is removed: nobody removes it meanwhile
             subs = uow.subscriptions.for_channel(channel)
-            target = command.target.strip()
-            if target.lower() == "all":
+            target = " ".join(command.target.split())
+            if target.lower() == "all" and len(subs) > 1:
+                names = ", ".join(s.query for s in subs[:5]) + (", …" if len(subs) > 5 else "")
+                raise BadCommand(
+                    f"That removes all {len(subs)} subscriptions of this channel ({names}); "
+                    "to do it, type /papers unsubscribe all confirm.",
+                    usage="unsubscribe",
+                )
+            if target.lower() in ("all", "all confirm"):
                 chosen = subs
             elif target.isdigit():
                 number = int(target)
@@ -246,21 +256,3 @@ class Service:
             raise BadCommand(f"There is no command {echo(command.command)}.", usage="help")
         names = [command.command] if command.command else list(c.USAGE)
         return r.HelpText(tuple(c.USAGE[name] for name in names))
-
-
-def _missing_metadata(query: Query, papers: list[Paper]) -> str:
-    """When no stored paper carries what the query asks about (authors, categories, upvotes), say so:
-    an empty dry run is then no fault of the query's words."""
-    terms = [term for group in (*query.groups, query.excluded) for term in group]
-    asks = (
-        ("authors", any(isinstance(t, AuthorTerm) for t in terms), lambda p: bool(p.authors)),
-        ("arXiv categories", any(isinstance(t, CategoryTerm) for t in terms), lambda p: bool(p.categories)),
-        ("upvotes", query.min_upvotes > 0, lambda p: bool(p.upvotes)),
-    )
-    for what, asked, has in asks:
-        if asked and not any(has(paper) for paper in papers):
-            return (
-                f"No paper of the last {DRY_RUN_DAYS} days has {what} stored, so this cannot match yet; "
-                "papers from Hugging Face and arXiv bring them."
-            )
-    return ""
