@@ -152,7 +152,7 @@ class Service:
             subs = uow.subscriptions.for_channel(channel)
             target = " ".join(command.target.split())
             if target.lower() == "all" and len(subs) > 1:
-                names = ", ".join(s.query for s in subs[:5]) + (", …" if len(subs) > 5 else "")
+                names = ", ".join(echo(s.query, 30) for s in subs[:3]) + (", …" if len(subs) > 3 else "")
                 raise BadCommand(
                     f"That removes all {len(subs)} subscriptions of this channel ({names}); "
                     "to do it, type /papers unsubscribe all confirm.",
