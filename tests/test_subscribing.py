@@ -34,7 +34,7 @@ def test_unsubscribe_all_asks_for_confirmation_first(chat: Chat) -> None:
         chat.say(f"/papers subscribe {topic}")
     asked = chat.say("/papers unsubscribe all")
     assert asked.startswith(
-        "That removes all 3 subscriptions of this channel (robotics, speech-and-audio, time-series)"
+        "That removes all 3 subscriptions of this channel (`robotics`, `speech-and-audio`, `time-series`)"
     )
     assert "/papers unsubscribe all confirm" in asked
     assert "3. time-series" in chat.say("/papers list")
