@@ -59,7 +59,7 @@ def code(raw: str) -> str:
 
 
 def when(moment: datetime | None) -> str:
-    return f"{moment:%a %d %b %H:%M} UTC" if moment else "not scheduled"
+    return f"{moment:%a %d %b %H:%M} {moment.tzname() or 'UTC'}" if moment else "not scheduled"  # the channel's zone
 
 
 def _problem(reply: r.Problem, who: str) -> list[Block]:
@@ -72,6 +72,7 @@ def _help(reply: r.HelpText, who: str) -> list[Block]:
     return [
         header("papers-bot commands"),
         *sections(f"{code(usage)}  {text(what, 500)}" for usage, what in reply.commands),
+        *([context("For example: " + "  ".join(code(e) for e in reply.examples))] if reply.examples else []),
     ]
 
 
@@ -155,6 +156,8 @@ def _topics(reply: r.TopicList, who: str) -> list[Block]:
 
 def _status(reply: r.StatusReport, who: str) -> list[Block]:
     lines = [f"*{reply.papers:,} papers stored.*"]
+    if not reply.sources:
+        lines.append("Sources: none fetched yet; the papers came from files or the bundled set.")
     for s in reply.sources:
         error = f"; last error: {text(s.last_error, 300)}" if s.last_error else ""
         lines.append(f"{text(s.source, 100)}: last fetch {when(s.last_success)}, {s.added} added{error}")

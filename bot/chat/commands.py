@@ -86,6 +86,31 @@ USAGE: dict[str, tuple[str, str]] = {
     "help": ("/papers help [command]", "this help"),
 }
 
+# Three examples per command for `/papers help <command>`.
+EXAMPLES: dict[str, tuple[str, str, str]] = {
+    "subscribe": (
+        "/papers subscribe reinforcement-learning",
+        '/papers subscribe "world model" -survey min-upvotes=5',
+        '/papers subscribe author:"Sergey Levine" OR cat:cs.RO',
+    ),
+    "unsubscribe": ("/papers unsubscribe 2", "/papers unsubscribe robotics", "/papers unsubscribe all confirm"),
+    "list": ("/papers list", "/papers list", "/papers list"),
+    "find": (
+        "/papers find go explor hard exploraton",
+        "/papers find 2401.12345",
+        "/papers find https://arxiv.org/abs/1901.10995",
+    ),
+    "digest": ("/papers digest", "/papers digest", "/papers digest"),
+    "schedule": (
+        "/papers schedule 09:00",
+        "/papers schedule 08:30 Europe/Berlin weekdays",
+        "/papers schedule 17:00 America/New_York weekly friday",
+    ),
+    "topics": ("/papers topics", "/papers topics reinforcement", "/papers topics robotics"),
+    "status": ("/papers status", "/papers status", "/papers status"),
+    "help": ("/papers help", "/papers help subscribe", "/papers help schedule"),
+}
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
