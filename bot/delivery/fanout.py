@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from itertools import islice
 
 from sqlalchemy import Engine
 
@@ -70,6 +71,8 @@ class FanOut:
         self._texts = [(paper, texts[paper.key]) for paper in self.papers]
         self._signal = {paper.key: ranking.signal(paper, now) for paper in self.papers}
         self._tie = {paper.key: _tie(paper) for paper in self.papers}
+        self._bonuses: dict[tuple[int, ...], tuple[frozenset[str], tuple[Final, ...]]] = {}
+        self._why: dict[tuple[str, str], str] = {}  # (subscription, paper) -> its why line: channels share it
         self._parsed: dict[str, Query | None] = {}
         self._results: dict[tuple, Result] = {}
         self._guard = threading.Lock()
@@ -163,21 +166,32 @@ class FanOut:
         Only a paper two subscriptions found, or one that names an author, gets an agreement bonus; any
         other paper scores exactly as its one list ranks it. So: the first `cap` papers of the lists merged
         (each scored in full), plus every paper with a bonus; no paper outside these can be in the top."""
-        bonus = _agreeing(asked) - delivered
+        bonus, ranked = self._bonus(asked)
         taken: list[Final] = []
         for entry in heapq.merge(*(r.ordered for _, r in asked)):
             if len(taken) >= cap:
                 break
             key = entry[3]
             if key in delivered or key in bonus:
-                continue  # a paper with a bonus is scored below, once
+                continue  # a paper with a bonus is among `ranked`, scored in full
             taken.append(entry)  # lists are disjoint outside `bonus`: each key comes once
-        taken.extend(self._final(key, asked) for key in bonus)
+        taken += islice((final for final in ranked if final[3] not in delivered), cap)
         taken.sort()
         return [final[3] for final in taken[:cap]]
 
-    @staticmethod
-    def _merged(key: str, asked: list[tuple[str, Result]]) -> Match:
+    def _bonus(self, asked: list[tuple[str, Result]]) -> tuple[frozenset[str], tuple[Final, ...]]:
+        """The papers with an agreement bonus for these subscriptions, scored and sorted: once for every
+        channel that follows the same ones (a paper's score does not depend on the channel otherwise)."""
+        same = tuple(sorted(id(result) for _, result in asked))  # results live as long as the fan-out
+        found = self._bonuses.get(same)
+        if found is None:
+            if len(self._bonuses) >= 50_000:
+                self._bonuses.clear()  # a bound, not a policy: combinations repeat across channels
+            keys = _agreeing(asked)
+            found = self._bonuses[same] = (frozenset(keys), tuple(sorted(self._final(k, asked) for k in keys)))
+        return found
+
+    def _merged(self, key: str, asked: list[tuple[str, Result]]) -> Match:
         """One paper's match in the channel: the best subscription's score, and one short why line for each
         subscription that found it, the best one's first (the full reasons: `papers-bot match --json`)."""
         found = [(text, match) for text, result in asked if (match := result.matches.get(key)) is not None]
@@ -185,9 +199,15 @@ class FanOut:
         for text, match in found[1:]:
             if match.score > best.score:  # the first of equals
                 best_text, best = text, match
-        lines = [short_why(best_text, best.why)]
-        lines += [short_why(text, match.why) for text, match in found if text != best_text]
+        lines = [self._short(best_text, best)]
+        lines += [self._short(text, match) for text, match in found if text != best_text]
         return Match(best.paper, best.score, tuple(dict.fromkeys(lines)), best_text)
+
+    def _short(self, text: str, match: Match) -> str:
+        found = self._why.get((text, match.paper.key))
+        if found is None:
+            found = self._why[(text, match.paper.key)] = short_why(text, match.why)
+        return found
 
 
 def _agreeing(asked: list[tuple[str, Result]]) -> set[str]:
