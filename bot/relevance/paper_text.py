@@ -169,7 +169,8 @@ class PaperText:
             for text in self.texts:
                 for spelled in _DEFINED.finditer(text):
                     letters = "".join(c for c in spelled[2] if c.isupper())
-                    tail = re.split(r"[\s-]+", spelled[1].strip())[-len(letters) :] if letters else []
+                    spelt = [w for w in re.split(r"[\s-]+", spelled[1]) if w]  # "state- of" has an empty part
+                    tail = spelt[-len(letters) :] if letters else []
                     if len(tail) == len(letters) and "".join(w[0] for w in tail).upper() == letters:
                         found.setdefault(spelled[2], " ".join(tail))
             self._defined = found
