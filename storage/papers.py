@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlmodel import Session, col
 
-from bot.domain import Paper
+from bot.domain import BUNDLED, Paper
 from storage.inserts import insert_rows, refused_by_database, why
 from storage.search import index_new_rows
 from storage.tables import PaperRow, utcnow
@@ -243,11 +243,16 @@ class PaperRepository:
 
     def news(self, added_since: datetime, published_since: datetime | None = None) -> list[Paper]:
         """Papers that arrived at or after `added_since`, newest first (the latest stored first among
-        those that came together); with `published_since`, only those published then or later, or undated."""
+        those that came together); with `published_since`, only those published then or later, undated, or
+        bundled with the bot (a fresh database's first post is the bundled set, whatever its dates)."""
         query = select(PaperRow).where(col(PaperRow.added_at) >= added_since)
         if published_since is not None:
             query = query.where(
-                or_(col(PaperRow.published_at).is_(None), col(PaperRow.published_at) >= published_since)
+                or_(
+                    col(PaperRow.published_at).is_(None),
+                    col(PaperRow.published_at) >= published_since,
+                    col(PaperRow.source).contains(BUNDLED),
+                )
             )
         query = query.order_by(col(PaperRow.added_at).desc(), col(PaperRow.id).desc())
         return [to_paper(row) for row in self.session.execute(query).scalars()]
@@ -261,11 +266,11 @@ class PaperRepository:
         return found
 
     def recent(self, since: datetime) -> list[Paper]:
-        """Papers published (or, lacking a date, stored) at or after `since`."""
+        """Papers published (or, lacking a date or bundled with the bot, stored) at or after `since`."""
         moment = since
+        undated_or_bundled = col(PaperRow.published_at).is_(None) | col(PaperRow.source).contains(BUNDLED)
         query = select(PaperRow).where(
-            (col(PaperRow.published_at) >= moment)
-            | (col(PaperRow.published_at).is_(None) & (col(PaperRow.added_at) >= moment))
+            (col(PaperRow.published_at) >= moment) | (undated_or_bundled & (col(PaperRow.added_at) >= moment))
         )
         return [to_paper(row) for row in self.session.execute(query).scalars()]
 

@@ -73,7 +73,7 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[App]:
-    """The real wiring on a fresh database holding the 74 bundled papers."""
+    """The real wiring on a fresh database holding the bundled papers (bot/data/seed.jsonl)."""
     from bot.app import build_app
 
     built = build_app(settings)

@@ -71,7 +71,7 @@ def test_topics_and_help(chat: Chat) -> None:
 def test_status_shows_papers_and_changes(chat: Chat) -> None:
     chat.say("/papers subscribe robotics")
     answer = chat.say("/papers status")
-    assert "74 papers stored" in answer and "ana subscribed to robotics" in answer
+    assert "184 papers stored" in answer and "ana subscribed to robotics" in answer
 
 
 BAD_INPUT = [

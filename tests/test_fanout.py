@@ -1,8 +1,9 @@
 """The fan-out gives every channel exactly the digest the per-channel computation gave: papers, order, why.
 
 The oracle below is the digest code as it was before relevance was stored and shared: for each
-channel, its candidates read again, each subscription matched from the papers' text, the results
-merged and sorted. Only its matching is memoised per query (matching a paper does not depend on the
+channel, its candidates read again, each subscription matched from the papers' text, every matched
+paper scored by the ranking rule in full (bot/delivery/ranking.py) and the whole list sorted; no
+merge and no early stop. Only its matching is memoised per query (matching a paper does not depend on the
 channel; the candidates of a channel are the shared ones minus what it was sent), so that 1,000
 channels over 20,000 papers stay a test and not an afternoon.
 """
@@ -20,12 +21,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from bot.delivery import ranking
 from bot.delivery.fanout import TOO_OLD, digest_title
 from bot.delivery.passes import shared_fanout
+from bot.delivery.why import short_why
 from bot.domain import ChannelRef, Digest, Match, Paper, Subscription
 from bot.relevance.matching import Matcher, rank_key
 from bot.relevance.paper_topics import PaperTopics
-from bot.relevance.query import Query, parse_query
+from bot.relevance.query import AuthorTerm, Query, parse_query
 from bot.relevance.topics import Taxonomy, default_taxonomy
 from storage.uow import UnitOfWork
 
@@ -60,27 +63,43 @@ def old_candidates(uow: UnitOfWork, stored: list[Paper], channel: ChannelRef, no
     ]
 
 
+def channel_order(paper: Paper, found: list[tuple[Query, Match]], now: datetime) -> tuple:
+    """The ranking rule for one paper in one channel, worked out from every subscription that found it."""
+    own = ranking.signal(paper, now)
+    best = max(ranking.query_score(match, own) for _, match in found)
+    follows = any(isinstance(t, AuthorTerm) for query, _ in found for group in query.groups for t in group)
+    score = best + ranking.agreement(len(found), follows)
+    when = -paper.published_at.timestamp() if paper.published_at else float("inf")
+    return (-score, -(paper.upvotes or 0), when, paper.key)
+
+
 def old_matches_for(
-    matcher: MemoMatcher, taxonomy: Taxonomy, subscriptions: Sequence[Subscription], papers: Iterable[Paper]
+    matcher: MemoMatcher,
+    taxonomy: Taxonomy,
+    subscriptions: Sequence[Subscription],
+    papers: Iterable[Paper],
+    now: datetime,
 ) -> list[Match]:
-    best: dict[str, Match] = {}
+    found: dict[str, list[tuple[Query, Match]]] = {}
     papers = list(papers)
     for sub in subscriptions:
-        for match in matcher.match_many(parse_query(sub.query, taxonomy), papers):
-            seen = best.get(match.paper.key)
-            if seen is None or match.score > seen.score:
-                why = match.why if seen is None else match.why + seen.why
-                best[match.paper.key] = Match(match.paper, match.score, why, match.subscription)
-            else:
-                best[match.paper.key] = Match(seen.paper, seen.score, seen.why + match.why, seen.subscription)
-    return sorted(best.values(), key=rank_key)
+        query = parse_query(sub.query, taxonomy)
+        for match in matcher.match_many(query, papers):
+            found.setdefault(match.paper.key, []).append((query, match))
+    merged = []
+    for matches in found.values():
+        best = max((m for _, m in matches), key=lambda m: m.score)  # max() keeps the first of equals
+        lines = [short_why(best.subscription, best.why)]
+        lines += [short_why(m.subscription, m.why) for _, m in matches if m.subscription != best.subscription]
+        merged.append(Match(best.paper, best.score, tuple(dict.fromkeys(lines)), best.subscription))
+    return sorted(merged, key=lambda m: channel_order(m.paper, found[m.paper.key], now))
 
 
 def old_digest(
     uow: UnitOfWork, stored: list[Paper], matcher: MemoMatcher, channel: ChannelRef, now: datetime, cap: int | None
 ) -> Digest:
     subscriptions = uow.subscriptions.for_channel(channel)
-    found = old_matches_for(matcher, matcher.taxonomy, subscriptions, old_candidates(uow, stored, channel, now))
+    found = old_matches_for(matcher, matcher.taxonomy, subscriptions, old_candidates(uow, stored, channel, now), now)
     shown = tuple(found[:cap] if cap is not None else found)
     return Digest(channel, shown, len(found) - len(shown), digest_title(len(found), subscriptions, now), now)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -44,4 +45,20 @@ def test_a_bad_line_is_skipped_by_number_and_the_rest_goes_in(engine: Engine, tm
     assert summary.result.added == 2
     assert [p.split(": ")[1] for p in summary.problems[:2]] == ["line 2", "line 3"]
     assert "missing.jsonl" in summary.problems[-1]
-    assert summary.line() == "2 new, 0 updated, 0 unchanged, 3 skipped (see above)"
+    assert summary.line().startswith("2 new, 0 updated, 0 unchanged, 3 skipped (see above); 1 published over 45 days")
+
+
+def test_ingest_says_how_many_papers_are_too_old_to_be_posted_and_why(engine: Engine, tmp_path: Path) -> None:
+    papers = tmp_path / "papers.jsonl"
+    fresh = datetime.now(UTC) - timedelta(days=2)
+    papers.write_text(
+        f'{{"title": "Fresh", "abstract": "x", "published_at": "{fresh.isoformat()}"}}\n'
+        '{"title": "Archive", "abstract": "x", "published_at": "2020-05-01"}\n'
+        '{"title": "Old by its id", "abstract": "x", "id": "2301.00001"}\n'
+        '{"title": "Undated", "abstract": "x"}\n'
+    )
+    summary = ingest_files(engine, [papers])
+    assert summary.line() == (
+        "4 new, 0 updated, 0 unchanged, 0 skipped; 2 published over 45 days ago: searchable with find, "
+        "but never posted (a post holds recent papers only)"
+    )

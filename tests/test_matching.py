@@ -205,3 +205,21 @@ def test_ranking_relevance_then_upvotes_then_freshness():
     ranked = MATCHER.match_many(parse_query("reinforcement-learning", TAXONOMY), [passing, popular, strong, fresh])
     assert [m.paper for m in ranked] == [strong, fresh, popular]  # a passing mention is not enough
     assert all(0.5 <= m.score < 1 for m in ranked)
+
+
+def test_an_acronym_the_paper_spells_out_otherwise_is_not_the_topics() -> None:
+    taxonomy = default_taxonomy()
+    matcher = Matcher(taxonomy)
+    embodied = parse_query("embodied-ai", taxonomy)
+    exploratory = Paper(
+        "Agents over data lakes",
+        "Exploratory question answering (EQA) over data lakes needs an agent. We study EQA agents. EQA is hard.",
+    )
+    meant = Paper(
+        "Agents in houses",
+        "Embodied question answering (EQA) needs an agent that moves. We study EQA agents. EQA is hard.",
+    )
+    odd = Paper("Odd hyphens", "A state- (S) and multi-  (EQA) EQA EQA embodied agents in houses.")
+    assert matcher.match(embodied, exploratory) is None
+    assert matcher.match(embodied, meant) is not None
+    matcher.match(embodied, odd)  # spelled-out forms with empty parts are read, never raise

@@ -114,7 +114,8 @@ def message_text(message: dict[str, Any]) -> str:
     parts = [] if message.get("blocks") else [message.get("text", "")]
     for block in message.get("blocks") or []:
         for holder in [block.get("text") or {}, *block.get("elements", []), *block.get("fields", [])]:
-            parts.append(holder.get("text", ""))
+            shown = holder.get("text", "")
+            parts.append(shown if isinstance(shown, str) else shown.get("text", ""))  # a button's label
     return "\n".join(parts)
 
 

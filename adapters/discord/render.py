@@ -154,7 +154,7 @@ def paper_embed(paper: Paper, why: str = "", footer: str = "") -> discord.Embed:
 
 
 def match_embed(match: Match, footer: str = "") -> discord.Embed:
-    return paper_embed(match.paper, "Why: " + "; ".join(match.why) if match.why else "", footer)
+    return paper_embed(match.paper, "Why: " + "\n".join(match.why) if match.why else "", footer)
 
 
 def found_embed(found: Found) -> discord.Embed:
@@ -200,6 +200,7 @@ def _problem(reply: r.Problem, page: int) -> Message:
 
 def _help(reply: r.HelpText, page: int) -> Message:
     lines = [f"{code(usage)} {escape(what)}" for usage, what in reply.commands]
+    lines += ["For example:", *(code(e) for e in reply.examples)] if reply.examples else []
     embed = discord.Embed(title="papers-bot", description=fit_lines(lines, DESCRIPTION), colour=COLOUR)
     return Message(embeds=[embed], ephemeral=reply.ephemeral)
 
@@ -305,8 +306,8 @@ def _status(reply: r.StatusReport, page: int) -> Message:
         + (f"; last error: {fit(s.last_error, 200)}" if s.last_error else "")
         for s in reply.sources
     ]
-    if sources:
-        embed.add_field(name="Sources", value=fit_lines(sources, FIELD), inline=False)
+    sources = sources or ["none fetched yet; the papers came from files or the bundled set"]
+    embed.add_field(name="Sources", value=fit_lines(sources, FIELD), inline=False)
     follows = fit_lines([code(q[:200]) for q in reply.subscriptions], FIELD) or "nothing yet"
     embed.add_field(name="Subscriptions", value=follows, inline=False)
     embed.add_field(

@@ -26,12 +26,12 @@ from adapters.slack.files import imported, uploaded
 from adapters.slack.home_actions import register_home
 from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.replays import Replays
-from adapters.slack.replies import render, render_pages
+from adapters.slack.replies import PAGE_ACTION, fallback, preview_page, render, render_pages
 from adapters.slack.unfurls import register_unfurls
 from adapters.slack.uninstalls import handle_revocations, resuming_callbacks
 from bot.app import App
 from bot.chat import commands as c
-from bot.chat.replies import Problem, Reply
+from bot.chat.replies import DigestPreview, Problem, Reply
 from bot.chat.service import CHANGING
 from bot.config import Settings
 from bot.domain import Actor, ChannelRef
@@ -310,6 +310,27 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
             respond(**page, replace_original=False)
 
     bolt.command(COMMAND)(ack=ack_command, lazy=[answer_later])
+
+    @bolt.action(re.compile(f"^{PAGE_ACTION}_"))
+    def on_page(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """A preview's ◀ / ▶: the preview again (it may have changed), that page of it, in place."""
+        ack()
+        user = body.get("user") or {}
+        try:
+            page = int((body.get("actions") or [{}])[0].get("value", "0"))
+            reply = translator.answer(
+                client,
+                (body.get("team") or {}).get("id", ""),
+                (body.get("channel") or {}).get("id", ""),
+                user.get("id", ""),
+                user.get("username", ""),
+                "digest",
+            )
+            blocks = preview_page(reply, page) if isinstance(reply, DigestPreview) else None
+            message = render(reply) if blocks is None else {"text": fallback(blocks), "blocks": blocks}
+        except Exception as error:  # noqa: BLE001 a bug still answers in one sentence
+            message = render(_failed(error))
+        respond(**message, replace_original=True)
 
     @bolt.event("app_mention")
     def on_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, say: Say) -> None:

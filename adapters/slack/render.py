@@ -100,8 +100,7 @@ def paper_text(match: Match, compact: bool) -> str:
     ]
     if links:
         lines.append(" · ".join(links))
-    if match.why:
-        lines.append("_why: " + line("; ".join(match.why[:3]), MAX_WHY) + "_")
+    lines += ["_why: " + line(why, MAX_WHY) + "_" for why in match.why[:3]]  # one line per subscription
     return fit("\n".join(lines), MAX_SECTION)
 
 

@@ -25,7 +25,8 @@ from bot.domain import Digest, Match
 
 Block = dict[str, Any]
 
-PREVIEW_PAPERS = 20  # one section and one divider each, under the 50-block limit with room to spare
+PREVIEW_PAPERS = 10  # a page of the preview: one section and one divider each, and the page buttons
+PAGE_ACTION = "papers_digest_page"  # action_id prefix of the preview's page buttons (adapters/slack/app.py)
 USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 
 
@@ -60,7 +61,7 @@ def code(raw: str) -> str:
 
 
 def when(moment: datetime | None) -> str:
-    return f"{moment:%a %d %b %H:%M} UTC" if moment else "not scheduled"
+    return f"{moment:%a %d %b %H:%M} {moment.tzname() or 'UTC'}" if moment else "not scheduled"  # the channel's zone
 
 
 def _problem(reply: r.Problem, who: str) -> list[Block]:
@@ -73,6 +74,7 @@ def _help(reply: r.HelpText, who: str) -> list[Block]:
     return [
         header("papers-bot commands"),
         *sections(f"{code(usage)}  {text(what, 500)}" for usage, what in reply.commands),
+        *([context("For example: " + "  ".join(code(e) for e in reply.examples))] if reply.examples else []),
     ]
 
 
@@ -131,6 +133,11 @@ def _found(reply: r.FindResults, who: str) -> list[Block]:
 
 
 def _preview(reply: r.DigestPreview, who: str) -> list[Block]:
+    return preview_page(reply, 0)
+
+
+def preview_page(reply: r.DigestPreview, page: int) -> list[Block]:
+    """One page of the preview, as the post lays papers out, with buttons to the pages before and after."""
     if not reply.has_subscriptions:
         return [
             section(
@@ -140,12 +147,30 @@ def _preview(reply: r.DigestPreview, who: str) -> list[Block]:
         ]
     if not reply.digest.matches:
         return [section(f"Nothing new matches {reply.where}'s subscriptions yet.")]
-    digest, shown = reply.digest, reply.digest.matches[:PREVIEW_PAPERS]
-    digest = Digest(
-        digest.channel, shown, digest.more + len(digest.matches) - len(shown), digest.title, digest.created_at
-    )
-    _, blocks = render_part(digest, Part(0, 1, digest.papers))  # the post as one message, as the sender lays it out
-    return [context("Preview: only you see this; nothing was posted."), *blocks]
+    digest, total = reply.digest, len(reply.digest.matches) + reply.digest.more
+    pages = -(-len(digest.matches) // PREVIEW_PAPERS)
+    page = min(max(page, 0), pages - 1)
+    shown = digest.matches[page * PREVIEW_PAPERS : (page + 1) * PREVIEW_PAPERS]
+    one_page = Digest(digest.channel, shown, 0, digest.title, digest.created_at)
+    _, blocks = render_part(one_page, Part(0, 1, one_page.papers))  # as the sender lays a post out
+    first = page * PREVIEW_PAPERS + 1
+    where = f"Papers {first}–{first + len(shown) - 1} of {total}"
+    buttons = [
+        _button(f"{PAGE_ACTION}_previous", "◀ Previous", page - 1) if page > 0 else None,
+        _button(
+            f"{PAGE_ACTION}_next",
+            f"Next {min(PREVIEW_PAPERS, len(digest.matches) - first - len(shown) + 1)} ▶",
+            page + 1,
+        )
+        if page < pages - 1
+        else None,
+    ]
+    actions = [{"type": "actions", "elements": [b for b in buttons if b]}] if any(buttons) else []
+    return [context(f"Preview: only you see this; nothing was posted. {where}."), *blocks, *actions]
+
+
+def _button(action_id: str, label: str, page: int) -> dict[str, Any]:
+    return {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label}, "value": str(page)}
 
 
 def _schedule(reply: r.ScheduleSet, who: str) -> list[Block]:
@@ -166,6 +191,8 @@ def _topics(reply: r.TopicList, who: str) -> list[Block]:
 
 def _status(reply: r.StatusReport, who: str) -> list[Block]:
     lines = [f"*{reply.papers:,} papers stored.*"]
+    if not reply.sources:
+        lines.append("Sources: none fetched yet; the papers came from files or the bundled set.")
     for s in reply.sources:
         error = f"; last error: {text(s.last_error, 300)}" if s.last_error else ""
         lines.append(f"{text(s.source, 100)}: last fetch {when(s.last_success)}, {s.added} added{error}")

@@ -76,5 +76,5 @@ def chat(service: Service, channel: ChannelRef, console: Console | None = None) 
             return
         if not line.strip():
             continue
-        reply = service.answer(channel, actor, line)
+        reply = service.answer(channel, actor, line, limited=False)  # its one user runs the bot
         console.print(Text(render(reply)))

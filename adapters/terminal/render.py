@@ -14,7 +14,7 @@ WIDTH = 100
 
 
 def _when(moment: datetime | None) -> str:
-    return f"{moment:%a %d %b %Y %H:%M} UTC" if moment else "never"
+    return f"{moment:%a %d %b %Y %H:%M} {moment.tzname() or 'UTC'}" if moment else "never"  # the channel's zone
 
 
 def _authors(paper: Paper) -> str:
@@ -47,7 +47,8 @@ def paper_block(paper: Paper, number: int, extra: str = "") -> str:
 
 
 def match_block(match: Match, number: int) -> str:
-    return paper_block(match.paper, number, "why: " + "; ".join(match.why))
+    why = "\n".join(("why: " if i == 0 else "        ") + line for i, line in enumerate(match.why))
+    return paper_block(match.paper, number, why)  # one line per subscription that found it
 
 
 def render_digest(digest: Digest) -> str:
@@ -65,7 +66,8 @@ def _problem(reply: r.Problem) -> str:
 
 def _help(reply: r.HelpText) -> str:
     width = max(len(usage) for usage, _ in reply.commands)
-    return "\n".join(f"{usage.ljust(width)}  {what}" for usage, what in reply.commands)
+    lines = [f"{usage.ljust(width)}  {what}" for usage, what in reply.commands]
+    return "\n".join(lines + (["For example:"] + ["  " + e for e in reply.examples] if reply.examples else []))
 
 
 def _subscribed(reply: r.Subscribed) -> str:
@@ -126,6 +128,8 @@ def _topics(reply: r.TopicList) -> str:
 
 def _status(reply: r.StatusReport) -> str:
     lines = [f"{reply.papers:,} papers stored."]
+    if not reply.sources:
+        lines.append("Sources: none fetched yet; the papers came from files or the bundled set.")
     for s in reply.sources:
         error = f"; last error: {s.last_error}" if s.last_error else ""
         lines.append(f"{s.source}: last fetch {_when(s.last_success)}, {s.added} added{error}")

@@ -103,7 +103,10 @@ USAGE: dict[str, tuple[str, str]] = {
         "/papers subscribe <query> [min-upvotes=N] [for me]",
         'follow a topic slug, "a phrase", cat:cs.LG, author:"Name"; -word excludes; `for me`: by direct message',
     ),
-    "unsubscribe": ("/papers unsubscribe <query|number|all> [for me]", "stop following a subscription"),
+    "unsubscribe": (
+        "/papers unsubscribe <query|number|all> [for me]",
+        "stop following one; all asks for `all confirm`",
+    ),
     "list": ("/papers list [mine]", "this channel's subscriptions and schedule, or your own"),
     "find": ("/papers find <text>", "look a paper up by a half-remembered title, an arXiv id or URL"),
     "digest": ("/papers digest [mine]", "preview what the next post would hold"),
@@ -119,6 +122,31 @@ USAGE: dict[str, tuple[str, str]] = {
         "follow what an exported file holds, in this channel",
     ),
     "help": ("/papers help [command]", "this help"),
+}
+
+# Three examples per command for `/papers help <command>`.
+EXAMPLES: dict[str, tuple[str, str, str]] = {
+    "subscribe": (
+        "/papers subscribe reinforcement-learning",
+        '/papers subscribe "world model" -survey min-upvotes=5',
+        '/papers subscribe author:"Sergey Levine" OR cat:cs.RO',
+    ),
+    "unsubscribe": ("/papers unsubscribe 2", "/papers unsubscribe robotics", "/papers unsubscribe all confirm"),
+    "list": ("/papers list", "/papers list", "/papers list"),
+    "find": (
+        "/papers find go explor hard exploraton",
+        "/papers find 2401.12345",
+        "/papers find https://arxiv.org/abs/1901.10995",
+    ),
+    "digest": ("/papers digest", "/papers digest", "/papers digest"),
+    "schedule": (
+        "/papers schedule 09:00",
+        "/papers schedule 08:30 Europe/Berlin weekdays",
+        "/papers schedule 17:00 America/New_York weekly friday",
+    ),
+    "topics": ("/papers topics", "/papers topics reinforcement", "/papers topics robotics"),
+    "status": ("/papers status", "/papers status", "/papers status"),
+    "help": ("/papers help", "/papers help subscribe", "/papers help schedule"),
 }
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")

@@ -20,6 +20,7 @@ class Problem:
 @dataclass(frozen=True)
 class HelpText:
     commands: tuple[tuple[str, str], ...]  # (usage, what it does)
+    examples: tuple[str, ...] = ()  # for one command: what people type
     ephemeral: bool = True
 
 

@@ -16,9 +16,11 @@ from bot.chat import commands as c
 from bot.chat import feeds
 from bot.chat import replies as r
 from bot.chat.limits import MAX_IMPORT_LINES, MAX_SUBSCRIPTIONS, CommandRate
+from bot.chat.subscribing import covered_by, missing_metadata
 from bot.chat.transfer import export_lines, import_lines
 from bot.delivery.digest import build_digest
-from bot.delivery.schedule import asks_weekly_best, next_slot, parse_schedule
+from bot.delivery.schedule import asks_weekly_best, local, next_slot, parse_schedule
+from bot.delivery.why import short_why
 from bot.domain import Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
 from bot.find.finder import Finder
@@ -60,9 +62,10 @@ class Service:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.default_schedule)
 
-    def answer(self, channel: ChannelRef, actor: Actor, text: str) -> r.Reply:
-        """Parse and handle chat text; never raises: bad input becomes a Problem reply."""
-        if not self.rate.allow(f"{channel.platform}:{channel.workspace}:{actor.id}"):
+    def answer(self, channel: ChannelRef, actor: Actor, text: str, limited: bool = True) -> r.Reply:
+        """Parse and handle chat text; never raises: bad input becomes a Problem reply. `limited=False` for
+        someone who runs the bot (its terminal): the command rate stops floods from chat, not its owner."""
+        if limited and not self.rate.allow(f"{channel.platform}:{channel.workspace}:{actor.id}"):
             return r.Problem(f"That is more than {self.rate.per_minute} commands in a minute; please wait a moment.")
         try:
             command = c.parse_command(text)
@@ -123,6 +126,8 @@ class Service:
                 uow.channels.set_schedule(channel, start)
             if uow.subscriptions.find(channel, query.text):
                 raise already
+            if covering := covered_by(query, uow.subscriptions.for_channel(channel), self.taxonomy):
+                raise BadCommand(covering, usage="list")
             if uow.subscriptions.count(channel) >= MAX_SUBSCRIPTIONS:
                 raise LimitReached(
                     f"{'Your feed' if channel.is_personal else 'A channel'} can have at most {MAX_SUBSCRIPTIONS} "
@@ -146,8 +151,11 @@ class Service:
             week = uow.papers.recent(self.clock() - timedelta(days=DRY_RUN_DAYS))
         found = self.paper_topics.evaluate(query, week)  # the path a post takes: stored evidence
         per_day = len(found) / DRY_RUN_DAYS
-        warning = self._dry_run_warning(query.topics(), per_day, len(found))
-        return r.DryRun(query.text, query.describe(), per_day, DRY_RUN_DAYS, tuple(found[:3]), warning)
+        top = tuple(replace(m, why=(short_why(query.text, m.why),)) for m in found[:3])  # full why: `match`
+        warning = missing_metadata(query, week, DRY_RUN_DAYS) or self._dry_run_warning(
+            query.topics(), per_day, len(found)
+        )
+        return r.DryRun(query.text, query.describe(), per_day, DRY_RUN_DAYS, top, warning)
 
     def _dry_run_warning(self, topics: list[str], per_day: float, total: int) -> str:
         if per_day > TOO_BROAD_PER_DAY:
@@ -168,8 +176,15 @@ class Service:
         with self.uow() as uow:
             uow.channels.lock(channel)  # what is listed below is what is removed: nobody removes it meanwhile
             subs = uow.subscriptions.for_channel(channel)
-            target = command.target.strip()
-            if target.lower() == "all":
+            target = " ".join(command.target.split())
+            if target.lower() == "all" and len(subs) > 1:
+                names = ", ".join(echo(s.query, 30) for s in subs[:3]) + (", …" if len(subs) > 3 else "")
+                raise BadCommand(
+                    f"That removes all {len(subs)} subscriptions of this channel ({names}); "
+                    "to do it, type /papers unsubscribe all confirm.",
+                    usage="unsubscribe",
+                )
+            if target.lower() in ("all", "all confirm"):
                 chosen = subs
             elif target.isdigit():
                 number = int(target)
@@ -204,7 +219,7 @@ class Service:
             understood,
             schedule,
             row.paused_reason if row else None,
-            next_slot(schedule, self.clock()) if subs else None,
+            local(next_slot(schedule, self.clock()), schedule.tz) if subs else None,
             weekly_best=schedule_of(best) if best is not None and best.cadence != "off" else None,
         )
 
@@ -230,7 +245,7 @@ class Service:
             uow.channels.pause(channel, None)
             uow.audit.record(channel, actor.name, f"set the schedule to {schedule.describe()}")
             uow.commit()
-        return r.ScheduleSet(schedule, actor.name, next_slot(schedule, self.clock()))
+        return r.ScheduleSet(schedule, actor.name, local(next_slot(schedule, self.clock()), schedule.tz))
 
     def _weekly_best(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:
         with self.uow() as uow:
@@ -240,37 +255,42 @@ class Service:
         return r.ScheduleSet(schedule, actor.name, next_slot(schedule, self.clock()), post=post)
 
     def _topics(self, channel: ChannelRef, actor: Actor, command: c.BrowseTopics) -> r.Reply:
-        topics = self.taxonomy.browse(command.prefix.strip().lower())
-        if not topics:
+        """Without a prefix the top-level areas; with one, each topic it finds with everything under it."""
+        prefix = command.prefix.strip().lower()
+        if not prefix:
+            areas = sorted((t for t in self.taxonomy if not t.parent), key=lambda t: t.slug)
+            rows = tuple((t.slug, _area(t.name, len(self.taxonomy.subtree(t.slug)) - 1), 0) for t in areas)
+            return r.TopicList("", rows, len(self.taxonomy))
+        found = self.taxonomy.browse(prefix)
+        if not found:
             suggestions = self.taxonomy.suggest(command.prefix)
             hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
             raise BadCommand(f"No topic starts with {echo(command.prefix)}.{hint}", usage="topics")
-        rows = tuple((t.slug, t.name, self._depth(t.slug)) for t in topics)
+        slugs = {t.slug for t in found}
+        tops = [t for t in found if not (set(self.taxonomy.ancestors(t.slug)) & slugs)]
+        rows = tuple((t.slug, t.name, depth) for top in tops for t, depth in self.taxonomy.tree(top.slug))
         return r.TopicList(command.prefix, rows, len(self.taxonomy))
-
-    def _depth(self, slug: str) -> int:
-        depth, topic = 0, self.taxonomy.get(slug)
-        while topic is not None and topic.parent and depth < 5:
-            depth, topic = depth + 1, self.taxonomy.get(topic.parent)
-        return depth
 
     def _status(self, channel: ChannelRef, actor: Actor, command: c.Status) -> r.Reply:
         with self.uow() as uow:
+            schedule = uow.channels.schedule(channel)  # its time zone is the one every time below is shown in
             sources = tuple(
-                r.SourceState(s.source, s.last_success_at, s.last_added, s.last_error) for s in uow.sources.all()
+                r.SourceState(s.source, local(s.last_success_at, schedule.tz), s.last_added, s.last_error)
+                for s in uow.sources.all()
             )
             subs = tuple(s.query for s in uow.subscriptions.for_channel(channel))
-            schedule = uow.channels.schedule(channel)
             row = uow.channels.get(channel)
-            changes = tuple(f"{a.at:%Y-%m-%d %H:%M} {a.actor} {a.action}" for a in uow.audit.recent(channel))
+            changes = tuple(
+                f"{local(a.at, schedule.tz):%Y-%m-%d %H:%M} {a.actor} {a.action}" for a in uow.audit.recent(channel)
+            )
             papers = uow.papers.count()
         return r.StatusReport(
             sources,
             subs,
             schedule,
             row.paused_reason if row else None,
-            row.last_post_at if row else None,
-            next_slot(schedule, self.clock()) if subs else None,
+            local(row.last_post_at, schedule.tz) if row else None,
+            local(next_slot(schedule, self.clock()), schedule.tz) if subs else None,
             papers,
             changes,
         )
@@ -303,4 +323,9 @@ class Service:
         if command.command and command.command not in c.USAGE:
             raise BadCommand(f"There is no command {echo(command.command)}.", usage="help")
         names = [command.command] if command.command else list(c.USAGE)
-        return r.HelpText(tuple(c.USAGE[name] for name in names))
+        examples = tuple(dict.fromkeys(c.EXAMPLES[command.command])) if command.command else ()
+        return r.HelpText(tuple(c.USAGE[name] for name in names), examples)
+
+
+def _area(name: str, under: int) -> str:
+    return f"{name} ({under} topics under it)" if under else name

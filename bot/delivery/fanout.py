@@ -14,17 +14,20 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from itertools import islice
 
 from sqlalchemy import Engine
 
+from bot.delivery import ranking
+from bot.delivery.why import short_why
 from bot.domain import ChannelRef, Digest, Match, Paper, Subscription
 from bot.errors import PapersError
-from bot.relevance.matching import Matcher, rank_key
+from bot.relevance.matching import Matcher
 from bot.relevance.paper_text import PaperText
 from bot.relevance.paper_topics import PaperTopics
-from bot.relevance.query import Query, parse_query
+from bot.relevance.query import AuthorTerm, Query, parse_query
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -33,7 +36,7 @@ NEW_FOR = timedelta(days=7)  # a paper stored within this window is "new" to a c
 # Published before this, it is an archive import or an old paper's replacement, not news.
 TOO_OLD = timedelta(days=45)
 
-Rank = tuple[float, int, float]
+Final = tuple[float, int, float, str]  # (-channel score, -upvotes, -published, key): smaller comes first
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,9 @@ class Result:
     """One distinct query's matches over the pass's papers: by paper key, and best first."""
 
     matches: dict[str, Match]
-    ordered: tuple[tuple[Rank, int, str], ...]  # (rank, position among the papers, key), best first
+    ordered: tuple[Final, ...]  # (-score for this query, then the channel's tie-breaks), best first
+    scores: dict[str, float]  # each matched paper's score for this query (ranking.query_score)
+    follows_author: bool  # the query names an author: a paper it finds is by someone the channel follows
 
 
 def news(uow: UnitOfWork, now: datetime) -> list[Paper]:
@@ -60,11 +65,14 @@ def assess_news(engine: Engine, paper_topics: PaperTopics, now: datetime) -> int
 class FanOut:
     """The pass's papers and each distinct query's result over them, computed once and shared."""
 
-    def __init__(self, matcher: Matcher, papers: Sequence[Paper], texts: dict[str, PaperText]) -> None:
+    def __init__(self, matcher: Matcher, papers: Sequence[Paper], texts: dict[str, PaperText], now: datetime) -> None:
         self.matcher = matcher
         self.papers = list(papers)
         self._texts = [(paper, texts[paper.key]) for paper in self.papers]
-        self._position = {paper.key: i for i, paper in enumerate(self.papers)}
+        self._signal = {paper.key: ranking.signal(paper, now) for paper in self.papers}
+        self._tie = {paper.key: _tie(paper) for paper in self.papers}
+        self._bonuses: dict[tuple[int, ...], tuple[frozenset[str], tuple[Final, ...]]] = {}
+        self._why: dict[tuple[str, str], str] = {}  # (subscription, paper) -> its why line: channels share it
         self._parsed: dict[str, Query | None] = {}
         self._results: dict[tuple, Result] = {}
         self._guard = threading.Lock()
@@ -72,7 +80,7 @@ class FanOut:
     @classmethod
     def load(cls, uow: UnitOfWork, paper_topics: PaperTopics, now: datetime) -> FanOut:
         papers = news(uow, now)
-        return cls(paper_topics.matcher, papers, paper_topics.texts(papers))
+        return cls(paper_topics.matcher, papers, paper_topics.texts(papers), now)
 
     def prepare(self, queries: Iterable[str]) -> int:
         """Evaluate these subscriptions ahead (before threads share the results); returns how many distinct.
@@ -94,7 +102,7 @@ class FanOut:
                         found[same].append(match)
                 paper_text.forget_words()
             for same, matches in found.items():
-                self._results[same] = self._result(sorted(matches, key=rank_key))
+                self._results[same] = self._result(matches, todo[same])
             return len(self._results)
 
     def query(self, text: str) -> tuple[Query, Result] | None:
@@ -105,7 +113,7 @@ class FanOut:
                 return None
             result = self._results.get(_same(query))
             if result is None:
-                result = self._results[_same(query)] = self._result(self.matcher.evaluate(query, self._texts))
+                result = self._results[_same(query)] = self._result(self.matcher.evaluate(query, self._texts), query)
         return query, result
 
     def _parse(self, text: str) -> Query | None:
@@ -117,10 +125,12 @@ class FanOut:
                 self._parsed[text] = None
         return self._parsed[text]
 
-    def _result(self, found: list[Match]) -> Result:
-        ordered = tuple((rank_key(m), self._position[m.paper.key], m.paper.key) for m in found)
-        matches = {m.paper.key: m for m in found}
-        return Result(matches, ordered)
+    def _result(self, found: list[Match], query: Query) -> Result:
+        signal, tie = self._signal, self._tie
+        scores = {m.paper.key: ranking.query_score(m, signal[m.paper.key]) for m in found}
+        ordered = tuple(sorted((-score, *tie[key]) for key, score in scores.items()))
+        follows = any(isinstance(term, AuthorTerm) for group in query.groups for term in group)
+        return Result({m.paper.key: m for m in found}, ordered, scores, follows)
 
     def digest(
         self,
@@ -139,42 +149,89 @@ class FanOut:
         matches = tuple(self._merged(key, asked) for key in chosen)
         return Digest(channel, matches, len(keys) - len(matches), digest_title(len(keys), subscriptions, now), now)
 
-    def _final(self, key: str, asked: list[tuple[str, Result]]) -> tuple[Rank, int, Rank, int]:
-        """Where a paper stands in a channel's post: its best rank; among equals, as if each subscription
-        were matched in turn: the first that found it, its rank there, its place among the papers."""
-        found = [(i, rank_key(r.matches[key])) for i, (_, r) in enumerate(asked) if key in r.matches]
-        best = min(rank for _, rank in found)  # the best score's rank: upvotes and date are the paper's
-        first, rank = found[0]
-        return best, first, rank, self._position[key]
+    def _final(self, key: str, asked: list[tuple[str, Result]]) -> Final:
+        """Where a paper stands in a channel's post (bot/delivery/ranking.py); ties by upvotes, date, key."""
+        best, matching, follows = 0.0, 0, False
+        for _, result in asked:
+            score = result.scores.get(key)
+            if score is not None:
+                best = max(best, score)
+                matching += 1
+                follows = follows or result.follows_author
+        return (-ranking.channel_score(best, matching, follows), *self._tie[key])
 
     def _top(self, asked: list[tuple[str, Result]], delivered: set[str], cap: int) -> list[str]:
-        """The first `cap` of the channel's order without sorting all its matches: merge the sorted
-        results, and stop after the rank at which `cap` papers are in hand (ties settled by `_final`)."""
-        taken: dict[str, None] = {}
-        last: Rank | None = None
-        for rank, _, key in heapq.merge(*(r.ordered for _, r in asked)):
-            if rank != last and len(taken) >= cap:
-                break
-            last = rank
-            if key not in delivered:
-                taken.setdefault(key)
-        return sorted(taken, key=lambda k: self._final(k, asked))[:cap]
+        """The first `cap` of the channel's order without scoring all its matches.
 
-    @staticmethod
-    def _merged(key: str, asked: list[tuple[str, Result]]) -> Match:
-        """One paper's match in the channel: the best subscription's score and every subscription's reasons."""
-        seen: Match | None = None
-        for text, result in asked:
-            match = result.matches.get(key)
-            if match is None:
-                continue
-            if seen is None or match.score > seen.score:
-                why = match.why if seen is None else match.why + seen.why
-                seen = Match(match.paper, match.score, why, text)
-            else:
-                seen = Match(seen.paper, seen.score, seen.why + match.why, seen.subscription)
-        assert seen is not None
-        return seen
+        Only a paper two subscriptions found, or one that names an author, gets an agreement bonus; any
+        other paper scores exactly as its one list ranks it. So: the first `cap` papers of the lists merged
+        (each scored in full), plus every paper with a bonus; no paper outside these can be in the top."""
+        bonus, ranked = self._bonus(asked)
+        taken: list[Final] = []
+        for entry in heapq.merge(*(r.ordered for _, r in asked)):
+            if len(taken) >= cap:
+                break
+            key = entry[3]
+            if key in delivered or key in bonus:
+                continue  # a paper with a bonus is among `ranked`, scored in full
+            taken.append(entry)  # lists are disjoint outside `bonus`: each key comes once
+        taken += islice((final for final in ranked if final[3] not in delivered), cap)
+        taken.sort()
+        return [final[3] for final in taken[:cap]]
+
+    def _bonus(self, asked: list[tuple[str, Result]]) -> tuple[frozenset[str], tuple[Final, ...]]:
+        """The papers with an agreement bonus for these subscriptions, scored and sorted: once for every
+        channel that follows the same ones (a paper's score does not depend on the channel otherwise)."""
+        same = tuple(sorted(id(result) for _, result in asked))  # results live as long as the fan-out
+        found = self._bonuses.get(same)
+        if found is None:
+            if len(self._bonuses) >= 50_000:
+                self._bonuses.clear()  # a bound, not a policy: combinations repeat across channels
+            keys = _agreeing(asked)
+            found = self._bonuses[same] = (frozenset(keys), tuple(sorted(self._final(k, asked) for k in keys)))
+        return found
+
+    def _merged(self, key: str, asked: list[tuple[str, Result]]) -> Match:
+        """One paper's match in the channel: the best subscription's score, and one short why line for each
+        subscription that found it, the best one's first (the full reasons: `papers-bot match --json`)."""
+        found = [(text, match) for text, result in asked if (match := result.matches.get(key)) is not None]
+        best_text, best = found[0]
+        for text, match in found[1:]:
+            if match.score > best.score:  # the first of equals
+                best_text, best = text, match
+        lines = [self._short(best_text, best)]
+        lines += [self._short(text, match) for text, match in found if text != best_text]
+        return Match(best.paper, best.score, tuple(dict.fromkeys(lines)), best_text)
+
+    def _short(self, text: str, match: Match) -> str:
+        found = self._why.get((text, match.paper.key))
+        if found is None:
+            found = self._why[(text, match.paper.key)] = short_why(text, match.why)
+        return found
+
+
+def _agreeing(asked: list[tuple[str, Result]]) -> set[str]:
+    """The papers of a channel that earn an agreement bonus: found by two of its subscriptions or more,
+    or by one that names an author."""
+    once: set[str] = set()
+    bonus: set[str] = set()
+    for _, result in asked:
+        keys = result.matches.keys()
+        if result.follows_author:
+            bonus |= keys
+        elif len(asked) > 1:
+            bonus |= once & keys
+        once |= keys
+    return bonus
+
+
+def _tie(paper: Paper) -> tuple[int, float, str]:
+    """Among equal scores: more upvotes first, then the newest (unknown dates last), then the key."""
+    published = paper.published_at
+    if published is None:
+        return (-(paper.upvotes or 0), float("inf"), paper.key)
+    when = (published if published.tzinfo else published.replace(tzinfo=UTC)).timestamp()
+    return (-(paper.upvotes or 0), -when, paper.key)
 
 
 def _same(query: Query) -> tuple:

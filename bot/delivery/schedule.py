@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import fuzz, process
@@ -47,6 +48,15 @@ def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:  # naive datetimes from the database are UTC
         return moment.replace(tzinfo=UTC)
     return moment
+
+
+@overload
+def local(moment: datetime, tz: str) -> datetime: ...
+@overload
+def local(moment: None, tz: str) -> None: ...
+def local(moment: datetime | None, tz: str) -> datetime | None:
+    """A moment as the channel's clock shows it (a stored one without a zone is UTC)."""
+    return None if moment is None else _aware(moment).astimezone(zone(tz))
 
 
 def next_slot(schedule: Schedule, after: datetime) -> datetime | None:

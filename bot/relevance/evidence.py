@@ -206,11 +206,20 @@ class CompiledTopic:
     def _acronym_hits(self, text: PaperText, name: str, muted: set[str], found: list[tuple[str, int]]) -> None:
         counts = text.raw[name]
         for acronym in self.acronyms:
-            if acronym in muted:
+            if acronym in muted or self._defined_otherwise(text, acronym):
                 continue
             n = counts.get(acronym, 0) + counts.get(acronym + "s", 0)
             if n:
                 found.append((f'acronym "{acronym}"', n))
+
+    def _defined_otherwise(self, text: PaperText, acronym: str) -> bool:
+        """The paper spells the acronym out with words that are none of this topic's phrases:
+        "exploratory question answering (EQA)" is not embodied question answering."""
+        spelled = text.defined.get(acronym)
+        if spelled is None:
+            return False
+        keys = phrase_keys(spelled)
+        return not any(k in strong or strong in k for k in keys for strong in self.strong_keys)
 
     def _category_points(self, text: PaperText, why: list[str]) -> float:
         best, shown = 0.0, ""

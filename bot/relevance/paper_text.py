@@ -13,6 +13,8 @@ from bot.relevance.topics import fold, stem_all, words
 FIELDS = ("title", "keywords", "abstract")
 RAW_TOKEN = re.compile(r"[A-Za-z0-9]+")
 _NONE: frozenset[str] = frozenset()  # shared: a window of stored papers holds tens of thousands of these
+# "exploratory question answering (EQA)": words, then the acronym their initials spell (a plural "s" allowed)
+_DEFINED = re.compile(r"((?:[A-Za-z][A-Za-z-]*\s+){1,8})\(([A-Z][A-Za-z]{0,7}?)s?\)")
 _SPACES = str.maketrans({chr(i): " " for i in range(128) if not chr(i).isalnum()})  # ASCII but [A-Za-z0-9]
 
 
@@ -63,6 +65,7 @@ class PaperText:
     __slots__ = (
         "_all_words",
         "_author_words",
+        "_defined",
         "_keys",
         "_lower_categories",
         "_raw",
@@ -115,6 +118,7 @@ class PaperText:
         self._raw: dict[str, dict[str, int]] | None = None
         self._author_words: tuple[frozenset[str], ...] | None = None
         self._lower_categories: tuple[str, ...] | None = None
+        self._defined: dict[str, str] | None = None
 
     @property
     def keys(self) -> dict[str, str]:
@@ -157,6 +161,22 @@ class PaperText:
                     raw[name] = Counter(RAW_TOKEN.findall(text))
             self._raw = raw
         return self._raw
+
+    @property
+    def defined(self) -> dict[str, str]:
+        """The acronyms the paper spells out itself, with the words it spells them with ("EQA": "exploratory
+        question answering"): an acronym a paper defines otherwise is not the topic's."""
+        if self._defined is None:
+            found: dict[str, str] = {}
+            for text in self.texts:
+                for spelled in _DEFINED.finditer(text):
+                    letters = "".join(c for c in spelled[2] if c.isupper())
+                    spelt = [w for w in re.split(r"[\s-]+", spelled[1]) if w]  # "state- of" has an empty part
+                    tail = spelt[-len(letters) :] if letters else []
+                    if len(tail) == len(letters) and "".join(w[0] for w in tail).upper() == letters:
+                        found.setdefault(spelled[2], " ".join(tail))
+            self._defined = found
+        return self._defined
 
     @property
     def author_words(self) -> tuple[frozenset[str], ...]:

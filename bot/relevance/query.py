@@ -145,6 +145,14 @@ class _Parser:
         self.taxonomy = taxonomy
         self.names = {" ".join(words(t.name)): t.slug for t in taxonomy}
         self.names.update({" ".join(words(t.slug)): t.slug for t in taxonomy})
+        # `rl`, `llm`, `multi-agent RL`: an alias or acronym of exactly one topic names it (quoted, it is a phrase)
+        owners: dict[str, set[str]] = {}
+        for topic in taxonomy:
+            for other in (*topic.aliases, *topic.acronyms):
+                owners.setdefault(" ".join(words(other)), set()).add(topic.slug)
+        for key, slugs in owners.items():
+            if len(slugs) == 1 and key:
+                self.names.setdefault(key, next(iter(slugs)))
 
     def term(self, token: str, quoted: bool) -> Term:
         if quoted:
@@ -170,8 +178,10 @@ class _Parser:
                 f'{echo(shown)} is not part of the query language; use words, "phrases", topic slugs, '
                 "-exclusions and OR."
             )
-        if SLUG.match(token) and "-" in token:
-            return TopicTerm(self.taxonomy.require(token).slug)
+        if "-" in token and (named := self.names.get(" ".join(words(token)))):
+            return TopicTerm(named)  # multi-agent-RL, self-supervised-learning
+        if SLUG.match(token.lower()) and "-" in token:
+            return TopicTerm(self.taxonomy.require(token.lower()).slug)
         if token in self.taxonomy:
             return TopicTerm(token)
         return PhraseTerm(token)

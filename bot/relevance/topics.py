@@ -135,7 +135,7 @@ class Taxonomy:
                     raise ValueError(f"topic {topic.slug!r} has unknown parent {topic.parent!r}")
                 self._children[topic.parent].append(topic.slug)
         for slug in self._topics:
-            self._ancestors(slug)  # raises on a cycle
+            self.ancestors(slug)  # raises on a cycle
 
     @classmethod
     def load(cls, extra: Path | None = None) -> Taxonomy:
@@ -204,7 +204,16 @@ class Taxonomy:
             todo.extend(self._children[current])
         return found
 
-    def _ancestors(self, slug: str) -> list[str]:
+    def tree(self, slug: str) -> list[tuple[Topic, int]]:
+        """The topic and its descendants in reading order (each under its parent, siblings by slug), with depth."""
+        found, todo = [], [(slug, 0)]
+        while todo:
+            current, depth = todo.pop()
+            found.append((self._topics[current], depth))
+            todo.extend((child, depth + 1) for child in sorted(self._children[current], reverse=True))
+        return found
+
+    def ancestors(self, slug: str) -> list[str]:
         seen: list[str] = []
         parent = self._topics[slug].parent
         while parent is not None:

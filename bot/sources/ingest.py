@@ -6,12 +6,14 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from bot.domain import Paper
+from bot.delivery.fanout import TOO_OLD
+from bot.domain import BUNDLED, Paper
 from bot.errors import PapersError
 from bot.sources import Parsed, read_file
 from storage.papers import MergeResult
@@ -35,6 +37,7 @@ class IngestSummary:
     problems: list[str] = field(default_factory=list)  # the first `KEPT`
     skipped: int = 0
     cut: int = 0
+    too_old: int = 0  # stored and searchable, but published before any post may hold them (TOO_OLD)
     report: Report | None = field(default=None, repr=False)
 
     def problem(self, text: str) -> None:
@@ -56,7 +59,13 @@ class IngestSummary:
         r = self.result
         line = f"{r.added} new, {r.updated} updated, {r.unchanged} unchanged, {self.skipped} skipped"
         line += " (see above)" if self.skipped else ""
-        return line + (f"; {self.cut} {'field' if self.cut == 1 else 'fields'} cut to their limit" if self.cut else "")
+        line += f"; {self.cut} {'field' if self.cut == 1 else 'fields'} cut to their limit" if self.cut else ""
+        if self.too_old:
+            line += (
+                f"; {self.too_old} published over {TOO_OLD.days} days ago: searchable with find, "
+                "but never posted (a post holds recent papers only)"
+            )
+        return line
 
 
 def merge_papers(engine: Engine, papers: Sequence[Paper], progress: Progress | None = None) -> MergeResult:
@@ -90,8 +99,10 @@ def ingest_parts(
 ) -> None:
     """Merge each part as it comes, so memory holds one part, never the whole source."""
     done = 0
+    oldest = datetime.now(UTC) - TOO_OLD
     for part in parts:
         summary.cut += part.cut
+        summary.too_old += sum(1 for paper in part.papers if paper.dated is not None and _aware(paper.dated) < oldest)
         for problem in part.problems:
             summary.problem(where + problem)
         for start in range(0, len(part.papers), CHUNK):
@@ -124,10 +135,21 @@ def ingest_files(
 
 
 def load_seed_if_empty(engine: Engine) -> int:
-    """A newcomer sees real papers at once: the bundled page goes in when nothing is stored."""
+    """A newcomer sees real papers at once: the bundled set goes in when nothing is stored, marked as
+    bundled so that the first post holds it whatever its dates (storage's `news`)."""
     with UnitOfWork(engine) as uow:
         if uow.papers.count():
             return 0
-    summary = ingest_files(engine, [SEED])
+    summary = IngestSummary()
+    ingest_parts(engine, (_bundled(part) for part in read_file(SEED)), summary)
     log.info("loaded %d bundled papers into an empty database", summary.result.added)
     return summary.result.added
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _bundled(part: Parsed) -> Parsed:
+    part.papers = [paper.with_changes(source=BUNDLED) for paper in part.papers]
+    return part

@@ -1,0 +1,43 @@
+"""Subscribing as people type it: acronyms and aliases name their topic, repeats are refused, `all` asks first."""
+
+from __future__ import annotations
+
+from tests.chat import Chat
+
+
+def test_an_acronym_or_alias_names_its_topic_and_a_quoted_one_is_a_phrase(chat: Chat) -> None:
+    assert "subscribed this channel to rl (topic reinforcement-learning)" in chat.say("/papers subscribe rl")
+    assert "(topic large-language-models)" in chat.say("/papers subscribe llm")
+    assert "(topic graph-neural-networks)" in chat.say("/papers subscribe gnn")
+    assert 'subscribed this channel to "rl" ("rl").' in chat.say('/papers subscribe "rl"')  # the phrase
+
+
+def test_a_hyphenated_alias_names_its_topic_and_a_typo_gets_a_suggestion(chat: Chat) -> None:
+    assert "(topic multi-agent-reinforcement-learning)" in chat.say("/papers subscribe multi-agent-RL")
+    typo = chat.say("/papers subscribe multi-agnt-rl")
+    assert "Did you mean multi-agent-reinforcement-learning?" in typo
+
+
+def test_a_repeat_or_a_topic_inside_one_followed_is_refused_with_a_pointer(chat: Chat) -> None:
+    chat.say("/papers subscribe reinforcement-learning")
+    same = chat.say("/papers subscribe rl")
+    assert same.startswith("This channel already follows `reinforcement-learning`, which asks the same.")
+    inside = chat.say("/papers subscribe offline-reinforcement-learning")
+    assert inside.startswith(
+        "This channel already follows `reinforcement-learning`, which covers offline-reinforcement-learning;"
+    )
+    assert "1. reinforcement-learning" in chat.say("/papers list") and "2." not in chat.say("/papers list")
+
+
+def test_unsubscribe_all_asks_for_confirmation_first(chat: Chat) -> None:
+    for topic in ("robotics", "speech-and-audio", "time-series"):
+        chat.say(f"/papers subscribe {topic}")
+    asked = chat.say("/papers unsubscribe all")
+    assert asked.startswith(
+        "That removes all 3 subscriptions of this channel (`robotics`, `speech-and-audio`, `time-series`)"
+    )
+    assert "/papers unsubscribe all confirm" in asked
+    assert "3. time-series" in chat.say("/papers list")
+
+    assert "unsubscribed this channel from" in chat.say("/papers unsubscribe all confirm")
+    assert "time-series" not in chat.say("/papers list")
