@@ -132,20 +132,26 @@ EXAMPLES: dict[str, tuple[str, str, str]] = {
         '/papers subscribe author:"Sergey Levine" OR cat:cs.RO',
     ),
     "unsubscribe": ("/papers unsubscribe 2", "/papers unsubscribe robotics", "/papers unsubscribe all confirm"),
-    "list": ("/papers list", "/papers list", "/papers list"),
+    "list": ("/papers list", "/papers list mine", "/papers ls"),
     "find": (
         "/papers find go explor hard exploraton",
         "/papers find 2401.12345",
         "/papers find https://arxiv.org/abs/1901.10995",
     ),
-    "digest": ("/papers digest", "/papers digest", "/papers digest"),
+    "digest": ("/papers digest", "/papers digest mine", "/papers preview"),
     "schedule": (
         "/papers schedule 09:00",
         "/papers schedule 08:30 Europe/Berlin weekdays",
-        "/papers schedule 17:00 America/New_York weekly friday",
+        "/papers schedule weekly mon 09:00 top",
     ),
     "topics": ("/papers topics", "/papers topics reinforcement", "/papers topics robotics"),
-    "status": ("/papers status", "/papers status", "/papers status"),
+    "status": ("/papers status", "/papers status mine", "/papers status"),
+    "export": ("/papers export", "/papers export", "/papers export"),
+    "import": (
+        "/papers import",  # with the exported file attached (Slack: mention the bot with `import`)
+        '/papers import {"channel": "terminal:lab", "query": "robotics"}',
+        '/papers import {"channel": "terminal:lab", "query": "llm", "schedule": "09:00 UTC weekdays"}',
+    ),
     "help": ("/papers help", "/papers help subscribe", "/papers help schedule"),
 }
 
