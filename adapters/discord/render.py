@@ -310,6 +310,23 @@ def _status(reply: r.StatusReport, page: int) -> Message:
     return Message(embeds=[embed], ephemeral=reply.ephemeral)
 
 
+def _feedback(reply: r.FeedbackNoted, page: int) -> Message:
+    return Message(
+        reply.sentence("**" + fit(" ".join(reply.paper.title.split()), 300) + "**"), ephemeral=reply.ephemeral
+    )
+
+
+def _saved(reply: r.SavedList, page: int) -> Message:
+    if not reply.papers:
+        return Message(
+            "This channel has saved no papers yet: `/papers save <arXiv id>` keeps one.", ephemeral=reply.ephemeral
+        )
+    shown = reply.papers[:PAGE]
+    cards = [paper_embed(paper, footer=fit(f"saved by {who} on {at:%d %b %Y}", 200, inert)) for paper, at, who in shown]
+    note = f" (the {len(shown)} saved last shown)" if len(reply.papers) > len(shown) else ""
+    return Message(f"**{len(reply.papers)} saved papers in this channel**{note}", cards, reply.ephemeral)
+
+
 RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -321,6 +338,8 @@ RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.ScheduleSet: _schedule,
     r.TopicList: _topics,
     r.StatusReport: _status,
+    r.FeedbackNoted: _feedback,
+    r.SavedList: _saved,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -58,13 +59,37 @@ class Status:
 
 
 @dataclass(frozen=True)
+class Feedback:
+    """`like`, `dislike`, `save` or `forget` (undo) one paper, named by its arXiv id or link."""
+
+    name: ClassVar[str] = "feedback"
+    kind: str  # like | dislike | save | forget
+    paper: str
+
+
+@dataclass(frozen=True)
+class ListSaved:
+    name: ClassVar[str] = "saved"
+
+
+@dataclass(frozen=True)
 class Help:
     name: ClassVar[str] = "help"
     command: str = ""
 
 
 Command = (
-    Subscribe | Unsubscribe | ListSubscriptions | Find | PreviewDigest | SetSchedule | BrowseTopics | Status | Help
+    Subscribe
+    | Unsubscribe
+    | ListSubscriptions
+    | Find
+    | PreviewDigest
+    | SetSchedule
+    | BrowseTopics
+    | Status
+    | Feedback
+    | ListSaved
+    | Help
 )
 
 # One place for the grammar's words, their usage lines and what they do; help is built from it.
@@ -83,6 +108,11 @@ USAGE: dict[str, tuple[str, str]] = {
     ),
     "topics": ("/papers topics [prefix]", "browse the topics you can subscribe to"),
     "status": ("/papers status", "sources, schedule, last and next post"),
+    "like": ("/papers like <arXiv id or link>", "more papers like this one in this channel's posts"),
+    "dislike": ("/papers dislike <arXiv id or link>", "fewer papers like this one"),
+    "save": ("/papers save <arXiv id or link>", "keep a paper on this channel's saved list"),
+    "saved": ("/papers saved", "this channel's saved papers"),
+    "forget": ("/papers forget <arXiv id or link>", "undo your like, dislike or save of a paper"),
     "help": ("/papers help [command]", "this help"),
 }
 
@@ -153,7 +183,16 @@ def _status(rest: str) -> Command:
     return Status()
 
 
-_BUILDERS = {
+def _saved(rest: str) -> Command:
+    _none("saved", rest)
+    return ListSaved()
+
+
+def _feedback(kind: str) -> Callable[[str], Command]:
+    return lambda rest: Feedback(kind, _needs(kind, rest, "a paper's arXiv id or link, such as 2401.12345"))
+
+
+_BUILDERS: dict[str, Callable[[str], Command]] = {
     "subscribe": lambda rest: Subscribe(_needs("subscribe", rest, "a query, such as a topic slug")),
     "unsubscribe": lambda rest: Unsubscribe(
         _needs("unsubscribe", rest, "a query, its number from /papers list, or all")
@@ -164,6 +203,11 @@ _BUILDERS = {
     "schedule": lambda rest: SetSchedule(_needs("schedule", rest, "a time such as 09:00")),
     "topics": lambda rest: BrowseTopics(rest),
     "status": _status,
+    "like": _feedback("like"),
+    "dislike": _feedback("dislike"),
+    "save": _feedback("save"),
+    "forget": _feedback("forget"),
+    "saved": _saved,
     "help": lambda rest: Help(rest.lower().lstrip("/")),
 }
 _ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "search": "find", "ls": "list", "preview": "digest"}

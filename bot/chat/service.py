@@ -18,6 +18,7 @@ from bot.delivery.digest import build_digest
 from bot.delivery.schedule import next_slot, parse_schedule
 from bot.domain import Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
+from bot.feedback.signals import MIN_SIGNALS, paper_named, saved_papers
 from bot.find.finder import Finder
 from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
@@ -91,6 +92,8 @@ class Service:
             c.SetSchedule: self._schedule,
             c.BrowseTopics: self._topics,
             c.Status: self._status,
+            c.Feedback: self._feedback,
+            c.ListSaved: self._saved,
             c.Help: self._help,
         }
         return handlers[type(command)](channel, actor, command)
@@ -239,6 +242,28 @@ class Service:
             papers,
             changes,
         )
+
+    def _feedback(self, channel: ChannelRef, actor: Actor, command: c.Feedback) -> r.Reply:
+        key = paper_named(command.paper)
+        if key is None:
+            raise BadCommand("Name the paper by its arXiv id or link, such as 2401.12345.", usage=command.kind)
+        with self.uow() as uow:
+            paper = uow.papers.get(key)
+            if paper is None:
+                raise BadCommand(
+                    f"I have no paper {echo(command.paper)}; /papers find looks papers up.", usage=command.kind
+                )
+            if command.kind == "forget":
+                changed = uow.feedback.forget(str(channel), key, actor.id) > 0
+            else:
+                changed = uow.feedback.give(str(channel), key, actor.id, command.kind, self.clock())
+            signals = uow.feedback.signals([str(channel)]).get(str(channel), 0)
+            uow.commit()
+        return r.FeedbackNoted(command.kind, paper, actor.name, changed, signals, MIN_SIGNALS)
+
+    def _saved(self, channel: ChannelRef, actor: Actor, command: c.ListSaved) -> r.Reply:
+        with self.uow() as uow:
+            return r.SavedList(tuple(saved_papers(uow, channel)))
 
     def _help(self, channel: ChannelRef, actor: Actor, command: c.Help) -> r.Reply:
         if command.command and command.command not in c.USAGE:
