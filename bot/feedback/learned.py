@@ -58,8 +58,8 @@ class Taste:
     weights: TfidfTransformer
     liked: tuple[Paper, ...]
     columns: np.ndarray  # the hashed features the labelled papers have: the only ones the model can weigh
-    liked_vectors: sparse.csr_matrix | None = None
-    signals: int = 0
+    liked_vectors: sparse.csr_matrix
+    signals: int
 
     def vectors(self, papers: Sequence[Paper], evidence: Evidence) -> sparse.csr_matrix:
         return _vectors(papers, evidence, self.weights)[:, self.columns]
@@ -84,11 +84,9 @@ def train(labels: Labels, evidence: Evidence) -> Taste | None:
     every = _vectors(papers, evidence, weights, counts)
     columns = np.unique(every.indices)  # a few thousand of the hashed 263,168: liblinear's cost follows columns
     vectors = every[:, columns]
-    taste = Taste(LogisticRegression(C=C, class_weight="balanced", solver="liblinear"), weights, labels.liked, columns)
+    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear")
     liked, disliked = len(labels.liked), len(labels.disliked)
     target = np.r_[np.ones(liked), np.zeros(len(papers) - liked)]
     weight = np.r_[np.ones(liked + disliked), np.full(len(papers) - liked - disliked, IGNORED_WEIGHT)]
-    taste.model.fit(vectors, target, sample_weight=weight)
-    taste.liked_vectors = vectors[:liked]
-    taste.signals = labels.signals
-    return taste
+    model.fit(vectors, target, sample_weight=weight)
+    return Taste(model, weights, labels.liked, columns, vectors[:liked], labels.signals)
