@@ -303,6 +303,8 @@ def hostile_replies() -> list[r.Reply]:
         r.StatusReport(
             (r.SourceState(NASTY, when, 3, HUGE),) * 3, (NASTY,) * 25, schedule, HUGE, when, when, 9, (HUGE,) * 20
         ),
+        r.FeedbackNoted("like", paper, NASTY, True, 3),
+        r.SavedList(((paper, when, NASTY),) * 40),
     ]
 
 
