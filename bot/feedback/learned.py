@@ -84,7 +84,7 @@ def train(labels: Labels, evidence: Evidence) -> Taste | None:
     every = _vectors(papers, evidence, weights, counts)
     columns = np.unique(every.indices)  # a few thousand of the hashed 263,168: liblinear's cost follows columns
     vectors = every[:, columns]
-    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear")
+    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True)
     liked, disliked = len(labels.liked), len(labels.disliked)
     target = np.r_[np.ones(liked), np.zeros(len(papers) - liked)]
     weight = np.r_[np.ones(liked + disliked), np.full(len(papers) - liked - disliked, IGNORED_WEIGHT)]
