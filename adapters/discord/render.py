@@ -33,6 +33,7 @@ class Message:
     ephemeral: bool = True
     page: int = 0
     pages: int = 1
+    feedback: tuple[str, ...] = ()  # paper keys that get More / Less / Save buttons (views.feedback_view)
 
     def kwargs(self) -> dict[str, Any]:
         return {"content": self.content or None, "embeds": self.embeds, "allowed_mentions": NO_MENTIONS}
