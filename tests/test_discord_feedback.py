@@ -61,3 +61,14 @@ async def test_a_click_is_the_clickers_feedback_answered_to_them_alone(chat: Cha
     assert command == c.Feedback("save", "2401.00007") and actor.id == "300" and str(channel) == "discord:100:200"
     assert answer.body["type"] == 4 and sent(answer)["flags"] & 64  # ephemeral
     assert sent(answer)["content"].startswith("Saved **Go-Explore number 7** for this channel")
+
+
+@chat_test
+async def test_like_dislike_save_and_forget_are_slash_commands_that_suggest_papers(chat: Chat) -> None:
+    for kind in ("like", "dislike", "save", "forget"):
+        [choice] = await chat.type_ahead(kind, "paper", "go explor")
+        assert choice["value"] == "1901.10996"
+        await chat.say(kind, paper="2401.00001")
+        assert chat.core.seen[-1][2] == c.Feedback(kind, "2401.00001")
+    await chat.say("saved")
+    assert chat.core.seen[-1][2] == c.ListSaved()

@@ -422,7 +422,9 @@ def test_every_answer_is_a_reply_that_fits_every_platform(
         | r.DigestPreview
         | r.ScheduleSet
         | r.TopicList
-        | r.StatusReport,
+        | r.StatusReport
+        | r.FeedbackNoted
+        | r.SavedList,
     )
     if isinstance(reply, r.Problem):
         assert "Something went wrong" not in reply.message, text  # an internal error, not a refusal
