@@ -121,6 +121,9 @@ class Papers(app_commands.Group):
 
     @find.autocomplete("text")
     async def _find_text(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        return await self._titles(current)
+
+    async def _titles(self, current: str) -> list[Choice[str]]:
         if len(current.strip()) < 3:
             return []
 
@@ -199,7 +202,7 @@ class Papers(app_commands.Group):
     @save.autocomplete("paper")
     @forget.autocomplete("paper")
     async def _paper(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-        return await self._find_text(interaction, current)  # a chosen title runs as its arXiv id
+        return await self._titles(current)  # a chosen title runs as its arXiv id
 
     @app_commands.command(description="This channel's saved papers")
     async def saved(self, interaction: discord.Interaction) -> None:

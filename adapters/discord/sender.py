@@ -162,8 +162,9 @@ class DiscordSender:
         """One message, fitted to Discord's limits; refused anyway (50035), its words alone as plain text."""
         view = feedback_view(message.feedback)
         message = fit_message(message, view)
+        buttons: dict[str, Any] = {"view": view} if view else {}
         try:
-            return await where.send(**message.kwargs(), **({"view": view} if view else {}), nonce=once)
+            return await where.send(**message.kwargs(), **buttons, nonce=once)
         except discord.HTTPException as exc:
             if exc.status != 400 or exc.code != INVALID_FORM or not message.embeds:
                 raise
