@@ -1,9 +1,11 @@
 """The learned step of a channel's post: its ranked digest re-ordered by its taste, blended with the incoming order.
 
 Whatever ranks the digest first, this step only reads its order: each paper's place becomes a
-score (first = 1, last = 0), the channel's model adds its own (how much more than even it
-believes the channel will like the paper), weighted by how many signals it learned from. A
-channel with few signals, or a model that cannot tell, keeps the incoming order.
+score (first = 1, last = 0); the channel's model places the same papers by how likely the channel
+is to like them, and the two places are blended, the model's share growing with the signals and
+likes it learned from. A channel with few signals, or a model that cannot tell the papers apart,
+keeps the incoming order. Places rather than scores: the digest's scores may change meaning, its
+order stays an order.
 """
 
 from __future__ import annotations
