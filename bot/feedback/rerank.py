@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot.domain import ChannelRef, Digest, Match
-from bot.feedback.learned import Taste, train
 from bot.feedback.signals import MIN_SIGNALS, labels
 from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.feedback.learned import Taste
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,8 @@ def learned_digest(
     MIN_SIGNALS likes and dislikes, or no model to train, exactly the incoming digest."""
     if signals < MIN_SIGNALS:
         return digest(cap)
+    from bot.feedback.learned import train  # scikit-learn takes most of a second to import: only when needed
+
     full = digest(None)  # every match: a paper the model likes may sit below the cap
     taught = labels(uow, channel)
     keys = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored, *full.papers)]
