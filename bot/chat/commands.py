@@ -96,7 +96,7 @@ Command = (
 USAGE: dict[str, tuple[str, str]] = {
     "subscribe": (
         "/papers subscribe <query> [min-upvotes=N]",
-        'follow a topic slug, "a phrase", cat:cs.LG, author:"Name"; -word excludes',
+        'follow a topic slug, "a phrase", cat:cs.LG, author:"Name", like:<arXiv id>; -word excludes',
     ),
     "unsubscribe": ("/papers unsubscribe <query|number|all>", "stop following a subscription"),
     "list": ("/papers list", "this channel's subscriptions and schedule"),

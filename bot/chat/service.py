@@ -100,6 +100,7 @@ class Service:
 
     def _subscribe(self, channel: ChannelRef, actor: Actor, command: c.Subscribe) -> r.Reply:
         query = parse_query(command.query, self.taxonomy)
+        self._check_likes(query.likes())
         already = BadCommand(f"This channel already follows {echo(query.text)}.", usage="list")
         with self.uow() as uow:
             uow.channels.lock(channel)  # one change to this channel at a time: the checks below hold when it commits
@@ -129,6 +130,16 @@ class Service:
             tuple(found[:3]),
             self._dry_run_warning(query.topics(), per_day, len(found)),
         )
+
+    def _check_likes(self, keys: list[str]) -> None:
+        """A `like:` term must name a stored paper: else it would silently match nothing."""
+        with self.uow() as uow:
+            missing = [key for key in keys if uow.papers.get(key) is None]
+        if missing:
+            raise BadCommand(
+                f"I have no paper {echo(missing[0])} to follow papers like; /papers find looks papers up.",
+                usage="subscribe",
+            )
 
     def _dry_run_warning(self, topics: list[str], per_day: float, total: int) -> str:
         if per_day > TOO_BROAD_PER_DAY:
