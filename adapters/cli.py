@@ -305,6 +305,36 @@ def digest(channel: Annotated[str, typer.Argument(help="The channel to preview."
 
 
 @cli.command()
+def saved(
+    channel: Annotated[str, typer.Argument(help="The channel whose saved papers to list.")],
+    as_bibtex: Annotated[bool, typer.Option("--bibtex", help="As BibTeX entries, one per paper.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """The channel's saved papers, most recently saved first (`/papers save` adds one)."""
+    from adapters.terminal.render import render
+    from bot.chat.replies import SavedList
+    from bot.feedback.bibtex import bibtex
+    from bot.feedback.signals import saved_papers
+    from storage.uow import UnitOfWork
+
+    ref = _channel(channel)
+    app = _app(seed=False)
+    with UnitOfWork(app.engine, app.default_schedule) as uow:
+        papers = saved_papers(uow, ref)
+    if as_bibtex:
+        sys.stdout.write(bibtex(paper for paper, _, _ in papers) if papers else "")
+    elif as_json:
+        _emit(
+            [
+                {"id": p.arxiv_id or p.key, "title": p.title, "score": 1.0, "saved_at": at.isoformat(), "saved_by": who}
+                for p, at, who in papers
+            ]
+        )
+    else:
+        out.print(render(SavedList(tuple(papers))), markup=False)
+
+
+@cli.command()
 def deliver(now: Annotated[bool, typer.Option("--now", help="Every channel, due or not.")] = False) -> None:
     """One delivery pass: every channel that is due (all with --now) gets its digest."""
     from adapters.wiring import delivery_pass

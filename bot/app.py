@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from functools import partial
 
 from sqlalchemy import Engine
 
@@ -12,7 +13,7 @@ from bot.chat.service import Service, utcnow
 from bot.config import Settings, load_settings
 from bot.delivery.schedule import parse_weekday
 from bot.delivery.senders import Sender
-from bot.domain import Schedule
+from bot.domain import Paper, Schedule
 from bot.find.finder import Finder
 from bot.find.lookup import PaperLookup
 from bot.relevance.matching import Matcher
@@ -21,6 +22,7 @@ from bot.sources import ArxivClient, Parsed, PoliteHTTP
 from bot.sources.ingest import load_seed_if_empty
 from storage.engine import make_engine
 from storage.migrations import ensure_schema
+from storage.uow import UnitOfWork
 
 LOOKUP_TIMEOUT = 10.0  # seconds an arXiv lookup for a pasted link may wait for an answer or a retry
 
@@ -49,6 +51,11 @@ def default_schedule(settings: Settings) -> Schedule:
     return Schedule(time(hours, minutes), settings.default_schedule_tz, cadence, parse_weekday(day) if day else 0)
 
 
+def stored_paper(engine: Engine, key: str) -> Paper | None:
+    with UnitOfWork(engine) as uow:
+        return uow.papers.get(key)
+
+
 def build_app(settings: Settings | None = None, *, seed: bool = True, clock: Callable[[], datetime] = utcnow) -> App:
     """The real parts from settings; tests pass their own settings (database, API URLs, clock)."""
     settings = settings or load_settings()
@@ -58,6 +65,7 @@ def build_app(settings: Settings | None = None, *, seed: bool = True, clock: Cal
         load_seed_if_empty(engine)
     taxonomy = Taxonomy.load(settings.topics_file)
     matcher = Matcher(taxonomy)
+    matcher.references = partial(stored_paper, engine)  # what `like:2401.12345` subscriptions resemble
     finder = Finder(engine)
     service = Service(engine, taxonomy, matcher, finder, clock, default_schedule=default_schedule(settings))
     lookup = PaperLookup(engine, service.paper_topics, taxonomy, lambda ids: fetch_arxiv_ids(settings, ids))

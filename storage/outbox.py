@@ -46,6 +46,16 @@ class OutboxRepository:
         query = select(col(DeliveredRow.paper_key)).where(col(DeliveredRow.channel) == str(channel))
         return {row[0] for row in self.session.execute(query)}
 
+    def recent_keys(self, channel: ChannelRef, limit: int) -> list[str]:
+        """The last `limit` papers the channel was sent, newest post first (what it may have ignored)."""
+        query = (
+            select(col(DeliveredRow.paper_key))
+            .where(col(DeliveredRow.channel) == str(channel))
+            .order_by(col(DeliveredRow.delivery_id).desc(), col(DeliveredRow.position))
+            .limit(limit)
+        )
+        return [row[0] for row in self.session.execute(query)]
+
     def recently_delivered(self, refs: list[str], since: datetime) -> dict[str, set[str]]:
         """Each channel's papers in deliveries recorded since `since` (every channel of `refs` is in the answer).
 

@@ -1,4 +1,4 @@
-"""SQLModel tables: papers and their topic evidence, channels, subscriptions, the outbox, source runs, audit."""
+"""SQLModel tables: papers and their topic evidence, channels, subscriptions, the outbox, source runs, audit, feedback."""
 
 from __future__ import annotations
 
@@ -170,3 +170,16 @@ class SeenRequestRow(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=200)
     seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class FeedbackRow(SQLModel, table=True):
+    """One person's word on one paper in one channel: like, dislike or save; repeated clicks are one row."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_channel_kind", "channel", "kind"),)
+
+    channel: str = Field(primary_key=True, max_length=200)
+    paper_key: str = Field(primary_key=True, max_length=256)
+    actor: str = Field(primary_key=True, max_length=200)
+    kind: str = Field(primary_key=True, max_length=16)  # like | dislike | save
+    at: datetime = Field(default_factory=utcnow)

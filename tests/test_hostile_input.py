@@ -424,7 +424,9 @@ def test_every_answer_is_a_reply_that_fits_every_platform(
         | r.TopicList
         | r.StatusReport
         | r.ExportFile
-        | r.Imported,
+        | r.Imported
+        | r.FeedbackNoted
+        | r.SavedList,
     )
     if isinstance(reply, r.Problem):
         assert "Something went wrong" not in reply.message, text  # an internal error, not a refusal

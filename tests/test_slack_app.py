@@ -307,6 +307,8 @@ def hostile_replies() -> list[r.Reply]:
         r.LookedUp((r.PaperCard(paper, (NASTY, HUGE)),) * 5, (NASTY,) * 3),
         r.ExportFile(NASTY, HUGE, 25),
         r.Imported(3, 2, schedule, ((1, HUGE),) * 200, NASTY),
+        r.FeedbackNoted("like", paper, NASTY, True, 3),
+        r.SavedList(((paper, when, NASTY),) * 40),
     ]
 
 

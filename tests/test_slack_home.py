@@ -95,7 +95,7 @@ def test_home_lists_the_channels_with_what_each_follows_and_the_buttons(papers: 
     button, select = controls["elements"]
     assert (button["action_id"], button["value"]) == (OPEN_SUBSCRIBE, lab.channel)
     assert [o["text"]["text"] for o in select["options"]] == ["robotics", '"world model"']
-    assert "Saved papers" not in texts(view)  # no saved-papers store yet: the section is not drawn
+    assert "Saved papers" not in texts(view)  # nothing saved yet: the section is not drawn
 
 
 def test_home_shows_my_own_feed_and_nobody_elses(papers: App, slack: SlackAPI) -> None:
@@ -110,6 +110,17 @@ def test_home_shows_my_own_feed_and_nobody_elses(papers: App, slack: SlackAPI) -
     assert f"<#{lab.channel}> follows `robotics`" in mine and "<#@" not in mine
     theirs = texts(open_home(lab, user="U2"))
     assert 'You follow `"diffusion policy"`' in theirs and "You follow `reinforcement-learning`" not in theirs
+
+
+def test_home_lists_the_papers_i_saved_and_not_what_others_saved(papers: App, slack: SlackAPI) -> None:
+    lab = workspace_for(papers, slack)
+    lab.say("save 2608.19880")
+    lab.say("save https://arxiv.org/abs/2608.20335", user="U2")
+
+    mine = texts(open_home(lab))
+    assert "Saved papers" in mine and "EnvHarness: Awakening Static Worlds" in mine
+    assert "4DAnyone" not in mine
+    assert "4DAnyone" in texts(open_home(lab, user="U2"))
 
 
 def test_the_subscribe_modal_previews_on_enter_then_subscribes_and_announces(papers: App, slack: SlackAPI) -> None:

@@ -112,7 +112,7 @@ def test_unsafe_links_are_left_out(url: str) -> None:
 
 def test_a_url_cannot_end_its_link_early() -> None:
     digest = hostile_digest("t", 1, "https://x.org/a b|<!channel>&c")
-    _, [_, _, block] = render_part(digest, parts(digest)[0])
+    _, [_, _, block, _] = render_part(digest, parts(digest)[0])  # title, divider, the paper, its buttons
     assert "<https://x.org/a%20b%7C%3C!channel%3E&amp;c|code>" in block["text"]["text"]
 
 
@@ -137,12 +137,14 @@ def test_a_huge_title_is_shortened_and_a_title_of_ampersands_fits_escaped() -> N
 
 def test_papers_in_a_thread_reply_show_the_whole_layout() -> None:
     digest = hostile_digest("<!channel> & friends", 5)
-    fallback, [block, divider, *rest] = render_part(digest, parts(digest)[1])  # four papers a reply
+    fallback, [block, buttons, divider, *rest] = render_part(digest, parts(digest)[1])  # four papers a reply
     assert fallback == "&lt;!channel&gt; &amp; friends"
     assert block["text"]["text"].startswith("*<https://arxiv.org/abs/2611.00000|&lt;!channel&gt; &amp; friends>*\n")
     assert block["text"]["text"] == paper_text(digest.matches[0], compact=False)
-    assert divider == {"type": "divider"} and len(rest) == 5  # three more papers, each after a divider
-    _, [last] = render_part(digest, parts(digest)[2])
+    assert divider == {"type": "divider"} and len(rest) == 8  # three more papers, each after a divider
+    assert [b["action_id"] for b in buttons["elements"]] == ["papers_like", "papers_dislike", "papers_save"]
+    assert {b["value"] for b in buttons["elements"]} == {digest.matches[0].paper.key}
+    _, [last, _] = render_part(digest, parts(digest)[2])
     assert last["text"]["text"] == paper_text(digest.matches[4], compact=False)
 
 

@@ -147,6 +147,9 @@ class Papers(app_commands.Group):
 
     @find.autocomplete("text")
     async def _find_text(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        return await self._titles(current)
+
+    async def _titles(self, current: str) -> list[Choice[str]]:
         if len(current.strip()) < 3:
             return []
 
@@ -221,6 +224,40 @@ class Papers(app_commands.Group):
             await respond(interaction, render(r.Problem(error.message, c.usage_line("import"))))
             return
         await self.run(interaction, command, public=True)
+
+    async def _feedback(self, interaction: discord.Interaction, kind: str, paper: str) -> None:
+        await self.run(interaction, c.Feedback(kind, paper))
+
+    @app_commands.command(description="More papers like this one in this channel's posts")
+    @app_commands.describe(paper="its arXiv id or link; type a few words of its title to pick it")
+    async def like(self, interaction: discord.Interaction, paper: Range[str, 1, 200]) -> None:
+        await self._feedback(interaction, "like", paper)
+
+    @app_commands.command(description="Fewer papers like this one in this channel's posts")
+    @app_commands.describe(paper="its arXiv id or link; type a few words of its title to pick it")
+    async def dislike(self, interaction: discord.Interaction, paper: Range[str, 1, 200]) -> None:
+        await self._feedback(interaction, "dislike", paper)
+
+    @app_commands.command(description="Keep a paper on this channel's saved list")
+    @app_commands.describe(paper="its arXiv id or link; type a few words of its title to pick it")
+    async def save(self, interaction: discord.Interaction, paper: Range[str, 1, 200]) -> None:
+        await self._feedback(interaction, "save", paper)
+
+    @app_commands.command(description="Undo your like, dislike or save of a paper")
+    @app_commands.describe(paper="its arXiv id or link")
+    async def forget(self, interaction: discord.Interaction, paper: Range[str, 1, 200]) -> None:
+        await self._feedback(interaction, "forget", paper)
+
+    @like.autocomplete("paper")
+    @dislike.autocomplete("paper")
+    @save.autocomplete("paper")
+    @forget.autocomplete("paper")
+    async def _paper(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        return await self._titles(current)  # a chosen title runs as its arXiv id
+
+    @app_commands.command(description="This channel's saved papers")
+    async def saved(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, c.ListSaved())
 
     @app_commands.command(description="What papers-bot can do")
     @app_commands.choices(command=[Choice(name=name, value=name) for name in c.USAGE])

@@ -100,8 +100,9 @@ def fit_message(message: Message, view: discord.ui.View | None = None) -> Messag
             raise ValueError(f"custom_id {item.custom_id!r} is over Discord's {CUSTOM_ID} characters")  # type: ignore[attr-defined]
         if isinstance(item, discord.ui.Button) and item.label and len(item.label) > LABEL:
             item.label = item.label[: LABEL - 1] + "…"
+    content = _cut(message.content, CONTENT) or ""
     return Message(
-        _cut(message.content, CONTENT) or "", embeds, message.ephemeral, message.page, message.pages, message.attachment
+        content, embeds, message.ephemeral, message.page, message.pages, message.attachment, message.feedback
     )
 
 

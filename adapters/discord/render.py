@@ -35,6 +35,7 @@ class Message:
     page: int = 0
     pages: int = 1
     attachment: tuple[str, bytes] | None = None  # (file name, content): an export
+    feedback: tuple[str, ...] = ()  # paper keys that get More / Less / Save buttons (views.feedback_view)
 
     def kwargs(self) -> dict[str, Any]:
         files = {"files": [discord.File(io.BytesIO(self.attachment[1]), self.attachment[0])]} if self.attachment else {}
@@ -350,6 +351,23 @@ def _imported(reply: r.Imported, page: int) -> Message:
     return Message(fit_lines(lines, 1800), ephemeral=reply.ephemeral)
 
 
+def _feedback(reply: r.FeedbackNoted, page: int) -> Message:
+    return Message(
+        reply.sentence("**" + fit(" ".join(reply.paper.title.split()), 300) + "**"), ephemeral=reply.ephemeral
+    )
+
+
+def _saved(reply: r.SavedList, page: int) -> Message:
+    if not reply.papers:
+        return Message(
+            "This channel has saved no papers yet: `/papers save <arXiv id>` keeps one.", ephemeral=reply.ephemeral
+        )
+    shown = reply.papers[:PAGE]
+    cards = [paper_embed(paper, footer=fit(f"saved by {who} on {at:%d %b %Y}", 200, inert)) for paper, at, who in shown]
+    note = f" (the {len(shown)} saved last shown)" if len(reply.papers) > len(shown) else ""
+    return Message(f"**{len(reply.papers)} saved papers in this channel**{note}", cards, reply.ephemeral)
+
+
 RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -364,6 +382,8 @@ RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.LookedUp: _looked_up,
     r.ExportFile: _export,
     r.Imported: _imported,
+    r.FeedbackNoted: _feedback,
+    r.SavedList: _saved,
 }
 
 

@@ -26,6 +26,7 @@ from adapters.discord.render import (
     match_embed,
     safe_url,
 )
+from adapters.discord.views import feedback_view
 from bot.config import Settings
 from bot.delivery.senders import Part, parts
 from bot.domain import ChannelRef, Digest
@@ -78,7 +79,8 @@ def digest_part(digest: Digest, mark: str, part: Part) -> Message:
         return Message(headline(digest), [embed], ephemeral=False)
     by_key = {m.paper.key: m for m in digest.matches}
     embeds = [match_embed(by_key[p.key], footer if i == 0 else "") for i, p in enumerate(part.papers)]
-    return Message(headline(digest) if part.count == 1 else "", embeds, ephemeral=False)
+    keys = tuple(p.key for p in part.papers)
+    return Message(headline(digest) if part.count == 1 else "", embeds, ephemeral=False, feedback=keys)
 
 
 class DiscordSender:
@@ -170,9 +172,11 @@ class DiscordSender:
 
     async def _send(self, where: discord.PartialMessageable, message: Message, once: str) -> discord.Message:
         """One message, fitted to Discord's limits; refused anyway (50035), its words alone as plain text."""
-        message = fit_message(message)
+        view = feedback_view(message.feedback)
+        message = fit_message(message, view)
+        buttons: dict[str, Any] = {"view": view} if view else {}
         try:
-            return await where.send(**message.kwargs(), nonce=once)
+            return await where.send(**message.kwargs(), **buttons, nonce=once)
         except discord.HTTPException as exc:
             if exc.status != 400 or exc.code != INVALID_FORM or not message.embeds:
                 raise

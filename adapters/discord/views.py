@@ -149,4 +149,41 @@ def digest_key(interaction: discord.Interaction, mine: bool) -> str:
     return f"u{interaction.user.id}" if mine else str(interaction.channel_id)
 
 
-PAGE_ITEMS = (FindPage, DigestPage)
+FEEDBACK_BUTTONS = (("like", "👍 More like this"), ("dislike", "👎 Less like this"), ("save", "🔖 Save"))
+
+
+class FeedbackButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"papers:fb:(?P<kind>like|dislike|save):(?P<key>[^:\s]{1,80})",
+):
+    """`papers:fb:<kind>:<paper key>` under each paper of a post: the same as `/papers <kind> <key>` by the clicker."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        label = dict(FEEDBACK_BUTTONS)[kind]
+        style = discord.ButtonStyle.secondary
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"papers:fb:{kind}:{key}"))
+        self.kind, self.key = kind, key
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> FeedbackButton:
+        return cls(match["kind"], match["key"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await respond(interaction, await ask(interaction, c.Feedback(self.kind, self.key)))
+
+
+def feedback_view(keys: tuple[str, ...]) -> discord.ui.View | None:
+    """One row of buttons per paper (a post's message holds at most four, Discord allows five rows);
+    a paper whose key does not fit a custom_id (a title key) gets none."""
+    view = discord.ui.View(timeout=None)
+    for row, key in enumerate(k for k in keys[:5] if re.fullmatch(r"[^:\s]{1,80}", k)):
+        for kind, _ in FEEDBACK_BUTTONS:
+            item = FeedbackButton(kind, key)
+            item.item.row = row
+            view.add_item(item)
+    return view if view.children else None
+
+
+PAGE_ITEMS = (FindPage, DigestPage, FeedbackButton)

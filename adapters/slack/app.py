@@ -66,6 +66,9 @@ MENTION = re.compile(r"^\s*(<@[A-Z0-9]+>\s*)+")
 SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>")
 
 
+FEEDBACK_ACTION = re.compile(r"^papers_(like|dislike|save)$")  # the buttons under each paper (adapters/slack/render.py)
+
+
 def typed_text(text: str) -> str:
     """What the person typed: Slack wraps URLs as `<url|label>` and escapes `&`, `<`, `>` in what it sends."""
     text = SLACK_LINK.sub(r"\1", text)
@@ -200,6 +203,14 @@ class Translator:
         actor = Actor(id=user_id, name=user_name or user_id, is_admin=allowed)
         return self.app.service.run(ChannelRef("slack", team_id, channel_id), actor, command)
 
+    def from_button(self, body: dict[str, Any], kind: str, key: str) -> Reply:
+        """A click on a paper's feedback button: the same as `/papers <kind> <key>` typed by that person."""
+        user = body.get("user") or {}
+        team = (body.get("team") or {}).get("id") or user.get("team_id", "")
+        channel = ChannelRef("slack", team, (body.get("channel") or {}).get("id", ""))
+        actor = Actor(id=user.get("id", ""), name=user.get("username") or user.get("name") or user.get("id", ""))
+        return self.app.service.run(channel, actor, c.Feedback(kind, key))
+
     def from_command(self, body: dict[str, Any], client: WebClient) -> Reply:
         return self.answer(
             client,
@@ -331,6 +342,17 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
         except Exception as error:  # noqa: BLE001 a bug still answers in one sentence
             message = render(_failed(error))
         respond(**message, replace_original=True)
+
+    @bolt.action(FEEDBACK_ACTION)
+    def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()  # at once: the answer goes to the clicker alone, through the response_url
+        kind = FEEDBACK_ACTION.match(action.get("action_id", ""))
+        try:
+            reply = translator.from_button(body, kind[1] if kind else "", str(action.get("value", "")))
+            message = render(reply, (body.get("user") or {}).get("id"))
+        except Exception as error:  # noqa: BLE001 a bug still answers in one sentence
+            message = render(_failed(error))
+        respond(**message, replace_original=False)
 
     @bolt.event("app_mention")
     def on_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, say: Say) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
-from bot.delivery.senders import Part
+from bot.delivery.senders import THREAD_ABOVE, Part
 from bot.domain import Digest, Match
 
 # Slack's limits, a little under where a "…" or our own words are added to untrusted text.
@@ -108,6 +108,27 @@ def _section(mrkdwn: str) -> dict[str, object]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": fit(mrkdwn, MAX_SECTION)}}
 
 
+# Feedback on each paper of a post; adapters/slack/app.py answers the clicks (`papers_like` ...).
+FEEDBACK_BUTTONS = (("like", "👍 More like this"), ("dislike", "👎 Less like this"), ("save", "🔖 Save"))
+MAX_VALUE = 150  # a paper key this long (a title key) gets no buttons: button values hold 2,000, block ids 255
+
+
+def feedback_buttons(key: str) -> list[dict[str, object]]:
+    """An actions block under one paper: more like this, less like this, save (its value is the paper key)."""
+    if len(key) > MAX_VALUE:
+        return []
+    buttons = [
+        {
+            "type": "button",
+            "action_id": f"papers_{kind}",
+            "text": {"type": "plain_text", "text": label, "emoji": True},
+            "value": key,
+        }
+        for kind, label in FEEDBACK_BUTTONS
+    ]
+    return [{"type": "actions", "block_id": f"papers_feedback:{key}", "elements": buttons}]
+
+
 def _more(more: int) -> str:
     return f"\n_and {more} more: `/papers digest` shows the list_" if more else ""
 
@@ -123,9 +144,12 @@ def render_part(digest: Digest, part: Part) -> tuple[str, list[dict[str, object]
         for paper in part.papers:
             cards += [{"type": "divider"}] if cards else []
             cards.append(_section(paper_text(by_key[paper.key], compact=False)))
+            cards += feedback_buttons(paper.key)
         return line(part.papers[0].title, MAX_TITLE) or title, cards
     shown = digest.matches[:MAX_PAPERS]  # only a preview holds more than a thread's three
     blocks: list[dict[str, object]] = [_section(f"*{title}*{_more(digest.more + len(digest.matches) - len(shown))}")]
+    buttons = len(shown) <= THREAD_ABOVE  # a post of a few papers; a long preview has no room under 50 blocks
     for match in shown:
         blocks += [{"type": "divider"}, _section(paper_text(match, compact=True))]
+        blocks += feedback_buttons(match.paper.key) if buttons else []
     return title, blocks

@@ -13,11 +13,13 @@ from adapters.slack.render import (  # one escape, one cut, one paper layout
     MAX_FALLBACK,
     MAX_HEADER,
     MAX_SECTION,
+    MAX_TITLE,
     fit,
     paper_text,
     render_part,
     text,
 )
+from adapters.slack.render import line as one_line
 from adapters.slack.unfurls import card_blocks
 from bot.chat import replies as r
 from bot.delivery.senders import Part
@@ -235,6 +237,29 @@ def _imported(reply: r.Imported, who: str) -> list[Block]:
     return blocks + sections(refused)
 
 
+def _feedback(reply: r.FeedbackNoted, who: str) -> list[Block]:
+    return [section(reply.sentence("*" + one_line(reply.paper.title, MAX_TITLE) + "*"))]
+
+
+def _saved(reply: r.SavedList, who: str) -> list[Block]:
+    if not reply.papers:
+        return [
+            section(
+                "This channel has saved no papers yet: `/papers save <arXiv id>` keeps one.".replace(
+                    "<", "&lt;"
+                ).replace(">", "&gt;")
+            )
+        ]
+    shown = reply.papers[:PREVIEW_PAPERS]
+    matches = [Match(paper, 0.0, (f"saved by {saver} on {at:%d %b %Y}",)) for paper, at, saver in shown]
+    left = len(reply.papers) - len(shown)
+    return (
+        [section(f"*{len(reply.papers)} saved papers in this channel*")]
+        + _papers(matches)
+        + ([context(f"and {left} more: `papers-bot saved CHANNEL --bibtex` exports them all")] if left else [])
+    )
+
+
 RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -249,6 +274,8 @@ RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.LookedUp: _looked_up,
     r.ExportFile: _export,
     r.Imported: _imported,
+    r.FeedbackNoted: _feedback,
+    r.SavedList: _saved,
 }
 
 

@@ -171,6 +171,19 @@ def _imported(reply: r.Imported) -> str:
     return "\n".join(lines)
 
 
+def _feedback(reply: r.FeedbackNoted) -> str:
+    return reply.sentence(f"“{reply.paper.title}” ({reply.paper.arxiv_id or reply.paper.key})")
+
+
+def _saved(reply: r.SavedList) -> str:
+    if not reply.papers:
+        return "This channel has saved no papers yet: /papers save <arXiv id> keeps one."
+    blocks = [
+        paper_block(paper, i, f"saved by {who} on {at:%d %b %Y}") for i, (paper, at, who) in enumerate(reply.papers, 1)
+    ]
+    return "\n\n".join(blocks)
+
+
 RENDERERS: dict[type, Callable[[Any], str]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -185,6 +198,8 @@ RENDERERS: dict[type, Callable[[Any], str]] = {
     r.LookedUp: _looked_up,
     r.ExportFile: _export,
     r.Imported: _imported,
+    r.FeedbackNoted: _feedback,
+    r.SavedList: _saved,
 }
 
 

@@ -78,6 +78,20 @@ class Import:
 
 
 @dataclass(frozen=True)
+class Feedback:
+    """`like`, `dislike`, `save` or `forget` (undo) one paper, named by its arXiv id or link."""
+
+    name: ClassVar[str] = "feedback"
+    kind: str  # like | dislike | save | forget
+    paper: str
+
+
+@dataclass(frozen=True)
+class ListSaved:
+    name: ClassVar[str] = "saved"
+
+
+@dataclass(frozen=True)
 class Help:
     name: ClassVar[str] = "help"
     command: str = ""
@@ -94,6 +108,8 @@ Command = (
     | Status
     | Export
     | Import
+    | Feedback
+    | ListSaved
     | Help
 )
 
@@ -101,7 +117,8 @@ Command = (
 USAGE: dict[str, tuple[str, str]] = {
     "subscribe": (
         "/papers subscribe <query> [min-upvotes=N] [for me]",
-        'follow a topic slug, "a phrase", cat:cs.LG, author:"Name"; -word excludes; `for me`: by direct message',
+        'follow a topic slug, "a phrase", cat:cs.LG, author:"Name", like:<arXiv id>; -word excludes; '
+        "`for me`: by direct message",
     ),
     "unsubscribe": (
         "/papers unsubscribe <query|number|all> [for me]",
@@ -121,6 +138,11 @@ USAGE: dict[str, tuple[str, str]] = {
         "/papers import (with the file /papers export gave attached)",
         "follow what an exported file holds, in this channel",
     ),
+    "like": ("/papers like <arXiv id or link>", "more papers like this one in this channel's posts"),
+    "dislike": ("/papers dislike <arXiv id or link>", "fewer papers like this one"),
+    "save": ("/papers save <arXiv id or link>", "keep a paper on this channel's saved list"),
+    "saved": ("/papers saved", "this channel's saved papers"),
+    "forget": ("/papers forget <arXiv id or link>", "undo your like, dislike or save of a paper"),
     "help": ("/papers help [command]", "this help"),
 }
 
@@ -260,6 +282,15 @@ def _import(rest: str) -> Command:
     return Import(tuple(line for line in rest.splitlines() if line.strip()))
 
 
+def _saved(rest: str) -> Command:
+    _none("saved", rest)
+    return ListSaved()
+
+
+def _feedback(kind: str) -> Callable[[str], Command]:
+    return lambda rest: Feedback(kind, _needs(kind, rest, "a paper's arXiv id or link, such as 2401.12345"))
+
+
 _BUILDERS: dict[str, Callable[[str], Command]] = {
     "subscribe": _subscribe,
     "unsubscribe": _unsubscribe,
@@ -271,6 +302,11 @@ _BUILDERS: dict[str, Callable[[str], Command]] = {
     "status": _status,
     "export": _export,
     "import": _import,
+    "like": _feedback("like"),
+    "dislike": _feedback("dislike"),
+    "save": _feedback("save"),
+    "forget": _feedback("forget"),
+    "saved": _saved,
     "help": lambda rest: Help(rest.lower().lstrip("/")),
 }
 _ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "search": "find", "ls": "list", "preview": "digest"}

@@ -10,6 +10,7 @@ from bot.domain import Actor, ChannelRef, Paper, Schedule
 from storage.uow import UnitOfWork
 
 MAX_HOME_CHANNELS = 15  # each takes three blocks of the Home tab's hundred
+MAX_HOME_SAVED = 10
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ def build_home(
     """The Home of `actor` in one workspace: its channels that follow something, and what they saved."""
     channels, total = channels_following(engine, platform, workspace, default)
     own = follows_of(engine, ChannelRef.person(platform, workspace, actor.id), default)
-    return Home(actor, channels, total - len(channels), may_change, saved_papers(engine, actor), own)
+    saved = papers_saved_by(engine, platform, workspace, actor)
+    return Home(actor, channels, total - len(channels), may_change, saved, own)
 
 
 def channels_following(
@@ -75,6 +77,9 @@ def follows_of(engine: Engine, feed: ChannelRef, default: Schedule | None = None
     return ChannelFollows(feed, tuple(queries), schedule, row.paused_reason if row else None)
 
 
-def saved_papers(engine: Engine, actor: Actor) -> tuple[Paper, ...]:
-    """The papers `actor` saved. A placeholder: there is no saved-papers store yet, so Home shows no such section."""
-    return ()
+def papers_saved_by(engine: Engine, platform: str, workspace: str, actor: Actor) -> tuple[Paper, ...]:
+    """The papers `actor` saved (the Save button, `/papers save`) in the workspace's channels, newest first."""
+    with UnitOfWork(engine) as uow:
+        keys = uow.feedback.saved_by(actor.id, f"{platform}:{workspace}:", MAX_HOME_SAVED)
+        papers = {paper.key: paper for paper in uow.papers.by_keys(keys)}
+    return tuple(papers[key] for key in keys if key in papers)

@@ -174,6 +174,46 @@ class Imported:
         return ", ".join(parts) + "."
 
 
+@dataclass(frozen=True)
+class FeedbackNoted:
+    """A like, dislike, save or forget taken; `changed` is false when it changed nothing (a repeated click)."""
+
+    kind: str  # like | dislike | save | forget
+    paper: Paper
+    actor: str
+    changed: bool
+    signals: int = 0  # the channel's likes and dislikes so far
+    learns_from: int = 5  # how many of them the channel's posts start following
+    ephemeral: bool = True
+
+    def sentence(self, title: str) -> str:
+        """What to say, around `title` as the renderer wrote it (escaped for its platform)."""
+        if self.kind == "forget":
+            return f"Forgot what you said about {title}." if self.changed else f"You had said nothing about {title}."
+        if not self.changed:
+            return f"You had already {_PAST[self.kind]} {title}."
+        if self.kind == "save":
+            return f"Saved {title} for this channel; /papers saved lists them."
+        more = "more" if self.kind == "like" else "fewer"
+        if self.signals >= self.learns_from:
+            return f"Noted: {more} papers like {title} in this channel's posts."
+        return (
+            f"Noted: {more} papers like {title}. This channel's posts follow its likes and dislikes "
+            f"from {self.learns_from} on ({self.signals} so far)."
+        )
+
+
+_PAST = {"like": "liked", "dislike": "disliked", "save": "saved"}
+
+
+@dataclass(frozen=True)
+class SavedList:
+    """The channel's saved papers, most recently saved first: (paper, when, who saved it)."""
+
+    papers: tuple[tuple[Paper, datetime, str], ...]
+    ephemeral: bool = True
+
+
 Reply = (
     Problem
     | HelpText
@@ -188,4 +228,6 @@ Reply = (
     | LookedUp
     | ExportFile
     | Imported
+    | FeedbackNoted
+    | SavedList
 )

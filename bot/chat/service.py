@@ -23,6 +23,7 @@ from bot.delivery.schedule import asks_weekly_best, local, next_slot, parse_sche
 from bot.delivery.why import short_why
 from bot.domain import Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
+from bot.feedback.signals import MIN_SIGNALS, paper_named, saved_papers
 from bot.find.finder import Finder
 from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
@@ -101,6 +102,8 @@ class Service:
             c.Status: self._status,
             c.Export: self._export,
             c.Import: self._import,
+            c.Feedback: self._feedback,
+            c.ListSaved: self._saved,
             c.Help: self._help,
         }
         if not personal:
@@ -117,6 +120,7 @@ class Service:
 
     def _subscribe(self, channel: ChannelRef, actor: Actor, command: c.Subscribe) -> r.Reply:
         query = parse_query(command.query, self.taxonomy)
+        self._check_likes(query.likes())
         already = BadCommand(f"{feeds.where(channel).capitalize()} already follows {echo(query.text)}.", usage="list")
         with self.uow() as uow:
             # A person's new feed starts in their time zone: read before the lock makes the row with the defaults.
@@ -156,6 +160,16 @@ class Service:
             query.topics(), per_day, len(found)
         )
         return r.DryRun(query.text, query.describe(), per_day, DRY_RUN_DAYS, top, warning)
+
+    def _check_likes(self, keys: list[str]) -> None:
+        """A `like:` term must name a stored paper: else it would silently match nothing."""
+        with self.uow() as uow:
+            missing = [key for key in keys if uow.papers.get(key) is None]
+        if missing:
+            raise BadCommand(
+                f"I have no paper {echo(missing[0])} to follow papers like; /papers find looks papers up.",
+                usage="subscribe",
+            )
 
     def _dry_run_warning(self, topics: list[str], per_day: float, total: int) -> str:
         if per_day > TOO_BROAD_PER_DAY:
@@ -318,6 +332,28 @@ class Service:
         with self.uow() as uow:
             schedule = uow.channels.schedule(channel) if report.schedules else None
         return r.Imported(report.added, report.already, schedule, tuple(report.refused), actor.name)
+
+    def _feedback(self, channel: ChannelRef, actor: Actor, command: c.Feedback) -> r.Reply:
+        key = paper_named(command.paper)
+        if key is None:
+            raise BadCommand("Name the paper by its arXiv id or link, such as 2401.12345.", usage=command.kind)
+        with self.uow() as uow:
+            paper = uow.papers.get(key)
+            if paper is None:
+                raise BadCommand(
+                    f"I have no paper {echo(command.paper)}; /papers find looks papers up.", usage=command.kind
+                )
+            if command.kind == "forget":
+                changed = uow.feedback.forget(str(channel), key, actor.id) > 0
+            else:
+                changed = uow.feedback.give(str(channel), key, actor.id, command.kind, self.clock())
+            signals = uow.feedback.signals([str(channel)]).get(str(channel), 0)
+            uow.commit()
+        return r.FeedbackNoted(command.kind, paper, actor.name, changed, signals, MIN_SIGNALS)
+
+    def _saved(self, channel: ChannelRef, actor: Actor, command: c.ListSaved) -> r.Reply:
+        with self.uow() as uow:
+            return r.SavedList(tuple(saved_papers(uow, channel)))
 
     def _help(self, channel: ChannelRef, actor: Actor, command: c.Help) -> r.Reply:
         if command.command and command.command not in c.USAGE:

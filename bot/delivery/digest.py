@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.delivery.fanout import NEW_FOR, TOO_OLD, FanOut, digest_title
 from bot.domain import ChannelRef, Digest
+from bot.feedback.rerank import learned_digest
 from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
 from storage.uow import UnitOfWork
@@ -19,4 +20,9 @@ def build_digest(uow: UnitOfWork, matcher: Matcher, channel: ChannelRef, now: da
     if not subscriptions:
         return Digest(channel, (), 0, "", now)
     fanout = FanOut.load(uow, PaperTopics(uow.engine, matcher), now)
-    return fanout.digest(channel, subscriptions, uow.outbox.delivered_keys(channel), now, cap)
+    delivered = uow.outbox.delivered_keys(channel)
+    # Learned re-ranking (bot/feedback): the ranked digest re-ordered by the channel's likes and dislikes.
+    signals = uow.feedback.signals([str(channel)]).get(str(channel), 0)
+    return learned_digest(
+        uow, channel, lambda c: fanout.digest(channel, subscriptions, delivered, now, c), cap, signals
+    )

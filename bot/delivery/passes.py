@@ -20,6 +20,7 @@ from bot.delivery.senders import ResumingSender, Sender, layout, sender_for
 from bot.delivery.weekly import weekly_best
 from bot.domain import WEEKLY_BEST, ChannelRef, Digest, Match, Schedule, Subscription
 from bot.errors import PapersError, SendFailed
+from bot.feedback.rerank import learned_digest
 from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
 from storage.channels import schedule_of
@@ -144,6 +145,7 @@ class _Pass:
     following: dict[str, list[str]] = field(default_factory=dict)  # channel -> its queries, read a batch at a time
     sent: dict[str, set[str]] = field(default_factory=dict)  # channel -> papers lately sent, read a batch at a time
     pending: set[str] = field(default_factory=set)  # channels with unconfirmed posts, read a batch at a time
+    signals: dict[str, int] = field(default_factory=dict)  # channel -> its likes and dislikes, read a batch at a time
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.default_schedule)
@@ -197,6 +199,7 @@ class _Pass:
                     if ref.removesuffix(WEEKLY_BEST) in queries
                 )
                 self.sent.update(uow.outbox.recently_delivered(refs, self.now - NEW_FOR - timedelta(days=1)))
+                self.signals.update(uow.feedback.signals(refs))
             pending = uow.outbox.channels_with_pending(refs)
             self.pending.update(pending)
             if self.force or len(batch) < 2:
@@ -296,7 +299,10 @@ class _Pass:
             sent = uow.outbox.delivered_keys(channel)
         if channel.is_weekly_best:
             return weekly_best(self.fanout, channel, subscriptions, sent, self.now, self.cap)
-        return self.fanout.digest(channel, subscriptions, sent, self.now, self.cap)
+        fanout, now = self.fanout, self.now
+        # Learned re-ranking (bot/feedback): the ranked digest re-ordered by the channel's likes and dislikes.
+        build = lambda cap: fanout.digest(channel, subscriptions, sent, now, cap)  # noqa: E731
+        return learned_digest(uow, channel, build, self.cap, self.signals.get(str(channel), 0))
 
     def _recorded_digest(self, uow: UnitOfWork, channel: ChannelRef, delivery: Row[Any]) -> Digest:
         """The digest exactly as recorded: same papers, same order, so that its parts line up with a partial post."""

@@ -23,9 +23,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC
 
 from bot.domain import Match, Paper
+from bot.relevance.alike import alike
 from bot.relevance.evidence import BROAD_CATEGORIES, CompiledTopic
 from bot.relevance.paper_text import FIELDS, RAW_TOKEN, PaperText, TextCache
-from bot.relevance.query import AuthorTerm, CategoryTerm, PhraseTerm, Query, Term, TopicTerm
+from bot.relevance.query import AuthorTerm, CategoryTerm, LikeTerm, PhraseTerm, Query, Term, TopicTerm
 from bot.relevance.topic_index import TopicIndex
 from bot.relevance.topics import Taxonomy, fold, phrase_keys
 
@@ -52,6 +53,8 @@ class Matcher:
         self._index = TopicIndex(self._topics.values())
         self._texts = TextCache(self._read, _CACHE_LIMIT)
         self._queries: dict[Query, _Compiled] = {}
+        # How `like:` terms find the paper they name (bot/app.py sets it to a stored-paper lookup).
+        self.references: Callable[[str], Paper | None] = lambda key: None
 
     def _read(self, paper: Paper) -> PaperText:
         tokens: list[str] = []
@@ -130,6 +133,11 @@ class Matcher:
             hit = (1.0, (f"author {term.name}",))
             has_author = _author_finder(term.name)
             return lambda text: hit if has_author(text) else _NOTHING
+        if isinstance(term, LikeTerm):
+            reference = self.references(term.key)
+            if reference is None:  # not stored (yet): nothing is like it
+                return lambda text: _NOTHING
+            return alike(reference, self.own_evidence(reference), term.key)
         raise TypeError(f"unknown query term {term!r}")
 
     def _compiled(self, query: Query) -> _Compiled:

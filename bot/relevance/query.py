@@ -5,6 +5,7 @@ Grammar (informal):
     query   := item (item | "OR" item | "AND" item)*
     item    := ["-"] term | "min-upvotes=" N
     term    := topic-slug | "quoted phrase" | word+ | cat:CODE | author:NAME | author:"Full Name"
+             | like:ARXIV-ID-OR-LINK
 
 Terms side by side must all match (implicit AND, like every search box a researcher already
 uses: `reinforcement-learning robotics` means RL papers about robots). `OR` joins the terms on
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from bot.domain import ARXIV_ID, strip_version
 from bot.errors import BadQuery, UnknownTopic, echo
 from bot.relevance.topics import SLUG, Taxonomy, fold, words
 
@@ -35,6 +37,11 @@ _MIN_UPVOTES = re.compile(r"^min-upvotes=(\d{1,6})$", re.I)
 _CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$", re.I)
 _BARE = re.compile(r"^[\w.+'/#&-]+$")  # what may appear in an unquoted word
 _FORBIDDEN = set("()[]{}<>;=*|\\`$^~!?")
+_LIKE = re.compile(
+    r"(?:(?:https?://)?(?:www\.)?(?:arxiv\.org/(?:abs|pdf|html)|huggingface\.co/papers)/)?"
+    rf"{ARXIV_ID.pattern}(?:\.pdf)?",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,17 @@ class AuthorTerm:
         return f'author "{self.name}"'
 
 
-Term = TopicTerm | PhraseTerm | CategoryTerm | AuthorTerm
+@dataclass(frozen=True)
+class LikeTerm:
+    """`like:2401.12345`: papers that resemble that one (bot/relevance/alike.py)."""
+
+    key: str
+
+    def describe(self) -> str:
+        return f"papers like {self.key}"
+
+
+Term = TopicTerm | PhraseTerm | CategoryTerm | AuthorTerm | LikeTerm
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,11 @@ class Query:
         if self.min_upvotes:
             extras.append(f"min {self.min_upvotes} upvote{'s' if self.min_upvotes != 1 else ''}")
         return ", ".join([text, *extras])
+
+    def likes(self) -> list[str]:
+        """The paper keys `like:` terms name (excluded ones too: each must be a stored paper)."""
+        terms = [t for group in self.groups for t in group] + list(self.excluded)
+        return [t.key for t in terms if isinstance(t, LikeTerm)]
 
     def topics(self) -> list[str]:
         """The slugs the query asks for (not the excluded ones), in order of mention."""
@@ -165,6 +187,8 @@ class _Parser:
                 return self.category(phrase)
             raise _fail(f'I can\'t read {echo(head)} before a quoted phrase; use author:"Name" or a plain "phrase".')
         key, _, value = token.partition(":")
+        if value and key.lower() == "like":
+            return self.like(value)
         if value and key.lower() == "cat":
             return self.category(value)
         if value and key.lower() == "author":
@@ -185,6 +209,13 @@ class _Parser:
         if token in self.taxonomy:
             return TopicTerm(token)
         return PhraseTerm(token)
+
+    def like(self, value: str) -> LikeTerm:
+        """An arXiv id, or an arXiv or Hugging Face link to one (version dropped)."""
+        found = _LIKE.fullmatch(value.strip().rstrip("/"))
+        if not found:
+            raise _fail(f"like: needs an arXiv id or link, such as like:2401.12345; {echo(value)} is neither.")
+        return LikeTerm(strip_version(found["id"]))
 
     def category(self, value: str) -> CategoryTerm:
         if not _CATEGORY.match(value):

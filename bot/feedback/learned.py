@@ -1,0 +1,92 @@
+"""A channel's taste learned from its feedback: a linear model over tf-idf of title and abstract and topic evidence.
+
+In the manner of arxiv-sanity: each paper is a sparse vector (hashed word and word-pair counts of
+its title, twice, and abstract, tf-idf weighted; plus its stored topic evidence), and a logistic
+regression learns the channel's likes against its dislikes and what it was shown and ignored.
+Hashing needs no vocabulary, so training and scoring cost only the papers involved.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
+
+from bot.domain import Paper
+from bot.feedback.signals import Labels
+
+Evidence = Mapping[str, Mapping[str, tuple[float, tuple[str, ...]]]]  # paper key -> topic -> (points, why)
+
+WORDS = HashingVectorizer(
+    n_features=2**18, ngram_range=(1, 2), stop_words="english", alternate_sign=False, norm=None, dtype=np.float32
+)
+TOPICS = FeatureHasher(n_features=2**10, input_type="dict", alternate_sign=False, dtype=np.float32)
+TOPIC_WEIGHT = 0.5  # the topic part's share of a paper's vector, beside its words
+IGNORED_WEIGHT = 0.3  # shown and ignored is weaker evidence than a dislike: many ignore what they would like
+C = 4.0  # little regularisation: the words that set a liked paper apart are few and should count
+
+
+def _texts(papers: Sequence[Paper]) -> list[str]:
+    return [f"{p.title}. {p.title}. {' '.join(p.ai_keywords)} {p.abstract}" for p in papers]
+
+
+def _vectors(
+    papers: Sequence[Paper], evidence: Evidence, weights: TfidfTransformer, counts: sparse.csr_matrix | None = None
+) -> sparse.csr_matrix:
+    counts = WORDS.transform(_texts(papers)) if counts is None else counts
+    words = normalize(weights.transform(counts))
+    return sparse.hstack([words, TOPIC_WEIGHT * _topics(papers, evidence)], format="csr")
+
+
+def _topics(papers: Sequence[Paper], evidence: Evidence) -> sparse.csr_matrix:
+    rows = [{t: math.log1p(points) for t, (points, _) in evidence.get(p.key, {}).items()} for p in papers]
+    return normalize(TOPICS.transform(rows))
+
+
+@dataclass
+class Taste:
+    """A trained model for one channel, and the liked papers that explain it."""
+
+    model: LogisticRegression
+    weights: TfidfTransformer
+    liked: tuple[Paper, ...]
+    columns: np.ndarray  # the hashed features the labelled papers have: the only ones the model can weigh
+    liked_vectors: sparse.csr_matrix
+    signals: int
+
+    def vectors(self, papers: Sequence[Paper], evidence: Evidence) -> sparse.csr_matrix:
+        return _vectors(papers, evidence, self.weights)[:, self.columns]
+
+    def score(self, vectors: sparse.csr_matrix) -> np.ndarray:
+        """The probability that the channel likes each paper."""
+        return self.model.predict_proba(vectors)[:, 1]
+
+    def alike(self, vectors: sparse.csr_matrix, least: float = 0.1) -> list[list[int]]:
+        """For each paper, the liked papers (indexes into `liked`) it resembles most, most alike first."""
+        similar = (vectors @ self.liked_vectors.T).toarray()
+        return [[int(i) for i in np.argsort(-row)[:3] if row[i] >= least] for row in similar]
+
+
+def train(labels: Labels, evidence: Evidence) -> Taste | None:
+    """The channel's taste, or None when there is nothing to tell apart (no like, or nothing but likes)."""
+    papers = [*labels.liked, *labels.disliked, *labels.ignored]
+    if not labels.liked or len(papers) == len(labels.liked):
+        return None
+    counts = WORDS.transform(_texts(papers))
+    weights = TfidfTransformer(sublinear_tf=True).fit(counts)
+    every = _vectors(papers, evidence, weights, counts)
+    columns = np.unique(every.indices)  # a few thousand of the hashed 263,168: liblinear's cost follows columns
+    vectors = every[:, columns]
+    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True)
+    liked, disliked = len(labels.liked), len(labels.disliked)
+    target = np.r_[np.ones(liked), np.zeros(len(papers) - liked)]
+    weight = np.r_[np.ones(liked + disliked), np.full(len(papers) - liked - disliked, IGNORED_WEIGHT)]
+    model.fit(vectors, target, sample_weight=weight)
+    return Taste(model, weights, labels.liked, columns, vectors[:liked], labels.signals)

@@ -1,0 +1,105 @@
+"""The learned step of a channel's post: its ranked digest re-ordered by its taste, blended with the incoming order.
+
+Whatever ranks the digest first, this step only reads its order: each paper's place becomes a
+score (first = 1, last = 0); the channel's model places the same papers by how likely the channel
+is to like them, and the two places are blended, the model's share growing with the signals and
+likes it learned from. A channel with few signals, or a model that cannot tell the papers apart,
+keeps the incoming order. Places rather than scores: the digest's scores may change meaning, its
+order stays an order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.domain import ChannelRef, Digest, Match
+from bot.feedback.signals import MIN_SIGNALS, labels
+from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.feedback.learned import Taste
+
+log = logging.getLogger(__name__)
+
+# Tuned with bench/feedback.py: lower and the model's effect comes later; higher (or sure from fewer likes)
+# and a channel that taught the bot only a little can get a worse post than without feedback.
+PULL = 0.9  # the model's share of a paper's place once it learned from SURE_AT signals, SURE_LIKES of them likes
+SURE_AT = 10
+SURE_LIKES = 4
+UNSURE = 0.02  # probabilities that span less than this across the candidates: the model cannot tell them apart
+MOVED_UP = 2  # places a paper must climb before its why says feedback moved it
+
+
+def weight(signals: int, likes: int) -> float:
+    """How much the model counts: nothing below MIN_SIGNALS, then growing to PULL at SURE_AT signals of
+    which SURE_LIKES are likes (what a channel wants is learned from its likes: one like is an anecdote)."""
+    if signals < MIN_SIGNALS or not likes:
+        return 0.0
+    return PULL * min(1.0, (signals + 1) / (SURE_AT + 1)) * min(1.0, likes / SURE_LIKES)
+
+
+def blend(liking: np.ndarray, signals: int, likes: int) -> np.ndarray:
+    """The new order (indexes into the incoming order) from the model's probabilities of a like."""
+    count = len(liking)
+    place = 1.0 - np.arange(count) / max(count - 1, 1)
+    if count < 2 or np.ptp(liking) < UNSURE:
+        return np.arange(count)  # the model tells these papers apart no better than a coin
+    model_place = (np.argsort(np.argsort(liking, kind="stable"), kind="stable")) / (count - 1)
+    share = weight(signals, likes)
+    score = (1.0 - share) * place + share * model_place
+    return np.argsort(-score, kind="stable")
+
+
+def rerank(matches: Sequence[Match], taste: Taste, evidence: dict, shown: int) -> list[Match]:
+    """The matches in the blended order; those that climbed into the first `shown` say which likes moved them."""
+    if not matches:
+        return []
+    papers = [m.paper for m in matches]
+    vectors = taste.vectors(papers, evidence)
+    order = blend(taste.score(vectors), taste.signals, len(taste.liked))
+    climbed = [i for new, i in enumerate(order) if new < shown and i - new >= MOVED_UP]
+    alike = dict(zip(climbed, taste.alike(vectors[climbed]), strict=True)) if climbed else {}
+    result = []
+    for i in order:
+        match = matches[i]
+        if alike.get(i):
+            match = Match(match.paper, match.score, (_why(taste, alike[i]), *match.why), match.subscription)
+        result.append(match)
+    return result
+
+
+def _why(taste: Taste, alike: list[int]) -> str:
+    title = " ".join(taste.liked[alike[0]].title.split())
+    title = title if len(title) <= 80 else title[:79] + "…"
+    if len(alike) == 1:
+        return f"ranked up: like “{title}”, which this channel liked"
+    return f"ranked up: like {len(alike)} papers this channel liked, such as “{title}”"
+
+
+def learned_digest(
+    uow: UnitOfWork, channel: ChannelRef, digest: Callable[[int | None], Digest], cap: int | None, signals: int
+) -> Digest:
+    """The channel's digest re-ranked by its feedback (`digest(cap)` builds the incoming one); with fewer than
+    MIN_SIGNALS likes and dislikes, or no model to train, exactly the incoming digest."""
+    if signals < MIN_SIGNALS:
+        return digest(cap)
+    from bot.feedback.learned import train  # scikit-learn takes most of a second to import: only when needed
+
+    full = digest(None)  # every match: a paper the model likes may sit below the cap
+    taught = labels(uow, channel)
+    keys = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored, *full.papers)]
+    evidence = uow.evidence.load(list(dict.fromkeys(keys)))
+    taste = train(taught, evidence) if full.matches else None
+    if taste is None:
+        return digest(cap)
+    matches = rerank(full.matches, taste, evidence, cap or len(full.matches))
+    kept = matches if cap is None else matches[:cap]
+    log.debug("%s: digest re-ranked by %d signals", channel, taste.signals)
+    return Digest(channel, tuple(kept), full.more + len(matches) - len(kept), full.title, full.created_at)
+
+
+__all__ = ["MIN_SIGNALS", "blend", "learned_digest", "rerank", "weight"]

@@ -1,0 +1,54 @@
+"""A channel's feedback as the core uses it: which paper a command names, saved papers, labels to learn from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain import ChannelRef, Paper, strip_version
+from bot.find.finder import EXACT
+from storage.uow import UnitOfWork
+
+MIN_SIGNALS = 5  # likes and dislikes before a channel's posts follow them
+SHOWN_FOR = 500  # the most recent papers shown to a channel that count as "shown and ignored"
+
+
+def paper_named(text: str) -> str | None:
+    """The paper key an arXiv id or link names (`2401.12345v2`, `https://arxiv.org/abs/...`, a `title:` key)."""
+    text = text.strip()
+    if text.startswith("title:"):
+        return text  # a paper without an arXiv id, as the buttons name it
+    found = EXACT.fullmatch(text)
+    return strip_version(found["id"]) if found else None
+
+
+def saved_papers(uow: UnitOfWork, channel: ChannelRef) -> list[tuple[Paper, datetime, str]]:
+    """The channel's saved papers, most recently saved first: (paper, when, who saved it)."""
+    saved = uow.feedback.saved(str(channel))
+    papers = {paper.key: paper for paper in uow.papers.by_keys([key for key, _, _ in saved])}
+    return [(papers[key], at, actor) for key, at, actor in saved if key in papers]
+
+
+@dataclass(frozen=True)
+class Labels:
+    """What a channel's model learns from: liked, disliked, and shown but ignored papers."""
+
+    liked: tuple[Paper, ...]
+    disliked: tuple[Paper, ...]
+    ignored: tuple[Paper, ...]
+
+    @property
+    def signals(self) -> int:
+        return len(self.liked) + len(self.disliked)
+
+
+def labels(uow: UnitOfWork, channel: ChannelRef) -> Labels:
+    """The channel's labelled papers: net likes are liked, net dislikes disliked; the rest it was shown, ignored."""
+    votes = uow.feedback.votes(str(channel))
+    shown = uow.outbox.recent_keys(channel, SHOWN_FOR)
+    keys = list(dict.fromkeys([*votes, *shown]))
+    papers = {paper.key: paper for paper in uow.papers.by_keys(keys)}
+    liked = tuple(papers[k] for k, v in votes.items() if v > 0 and k in papers)
+    disliked = tuple(papers[k] for k, v in votes.items() if v < 0 and k in papers)
+    ignored = tuple(papers[k] for k in shown if k not in votes and k in papers)
+    return Labels(liked, disliked, ignored)

@@ -1,0 +1,115 @@
+"""Feedback per channel: who liked, disliked or saved which paper; one row per person, paper and kind."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from storage.tables import FeedbackRow, table_of
+
+KINDS = ("like", "dislike", "save")
+OPPOSITE = {"like": "dislike", "dislike": "like"}
+CHUNK = 500
+
+
+class FeedbackRepository:
+    """`give` records a person's word (a like replaces their dislike of the same paper, and back)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def give(self, channel: str, paper_key: str, actor: str, kind: str, now: datetime) -> bool:
+        """Record it; false when this person had already said so (a repeated click counts once)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown feedback kind {kind!r}")
+        if kind in OPPOSITE:
+            self._remove(channel, paper_key, actor, (OPPOSITE[kind],))
+        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        table = table_of(FeedbackRow)
+        statement = (
+            insert(table)
+            .values(channel=channel, paper_key=paper_key, actor=actor[:200], kind=kind, at=now)
+            .on_conflict_do_nothing()
+            .returning(table.c.kind)
+        )
+        return self.session.execute(statement).first() is not None
+
+    def forget(self, channel: str, paper_key: str, actor: str) -> int:
+        """Undo everything this person said about the paper here; returns how many rows went."""
+        return self._remove(channel, paper_key, actor, KINDS)
+
+    def _remove(self, channel: str, paper_key: str, actor: str, kinds: Sequence[str]) -> int:
+        table = table_of(FeedbackRow)
+        result = self.session.execute(
+            delete(table).where(
+                table.c.channel == channel,
+                table.c.paper_key == paper_key,
+                table.c.actor == actor[:200],
+                table.c.kind.in_(list(kinds)),
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def votes(self, channel: str) -> dict[str, int]:
+        """Each paper's likes minus dislikes in the channel (papers with only saves are not in it)."""
+        table = table_of(FeedbackRow)
+        query = select(table.c.paper_key, table.c.kind).where(
+            table.c.channel == channel, table.c.kind.in_(["like", "dislike"])
+        )
+        net: Counter[str] = Counter()
+        for key, kind in self.session.execute(query):
+            net[key] += 1 if kind == "like" else -1
+        return dict(net)
+
+    def signals(self, channels: Sequence[str]) -> dict[str, int]:
+        """How many likes and dislikes each of these channels gave (channels with none are left out)."""
+        table = table_of(FeedbackRow)
+        found: dict[str, int] = {}
+        for start in range(0, len(channels), CHUNK):
+            chunk = list(channels[start : start + CHUNK])
+            query = (
+                select(table.c.channel, func.count())
+                .where(and_(table.c.channel.in_(chunk), table.c.kind.in_(["like", "dislike"])))
+                .group_by(table.c.channel)
+            )
+            found.update({channel: int(count) for channel, count in self.session.execute(query)})
+        return found
+
+    def saved_by(self, actor: str, prefix: str, limit: int) -> list[str]:
+        """Keys of the papers `actor` saved in channels whose ref starts with `prefix` (a workspace), newest first."""
+        table = table_of(FeedbackRow)
+        query = (
+            select(table.c.paper_key, func.max(table.c.at))
+            .where(table.c.actor == actor, table.c.kind == "save", table.c.channel.startswith(prefix, autoescape=True))
+            .group_by(table.c.paper_key)
+            .order_by(func.max(table.c.at).desc())
+            .limit(limit)
+        )
+        return [key for key, _ in self.session.execute(query)]
+
+    def saved(self, channel: str) -> list[tuple[str, datetime, str]]:
+        """The channel's saved papers, most recently saved first: (paper key, when, who saved it first)."""
+        table = table_of(FeedbackRow)
+        query = (
+            select(table.c.paper_key, table.c.at, table.c.actor)
+            .where(table.c.channel == channel, table.c.kind == "save")
+            .order_by(table.c.at.asc())
+        )
+        first: dict[str, tuple[datetime, str]] = {}
+        for key, at, actor in self.session.execute(query):
+            first.setdefault(key, (at, actor))
+        return sorted(((k, at, actor) for k, (at, actor) in first.items()), key=lambda item: item[1], reverse=True)
+
+    def mine(self, channel: str, paper_key: str, actor: str) -> set[str]:
+        """What this person has said about the paper here."""
+        table = table_of(FeedbackRow)
+        query = select(table.c.kind).where(
+            table.c.channel == channel, table.c.paper_key == paper_key, table.c.actor == actor[:200]
+        )
+        return {row[0] for row in self.session.execute(query)}

@@ -1,0 +1,93 @@
+"""The feedback buttons under each paper of a Slack post, clicked through the real slack-bolt App."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from slack_bolt.request import BoltRequest
+
+from adapters.slack.app import build_slack_app
+from adapters.slack.render import render_part
+from bot.app import App, build_app
+from bot.delivery.senders import parts
+from bot.domain import ChannelRef, Digest, Match, Paper
+from storage.uow import UnitOfWork
+from tests.slack_api import SlackAPI, signed_headers
+from tests.test_slack_app import RunAtOnce, message_text, slack_settings
+
+PAPER = Paper("World Models <!channel> for Agents", "An agent learns a model of its world.", "2605.00042")
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackAPI]:
+    with SlackAPI() as server:
+        yield server
+
+
+@pytest.fixture
+def papers(tmp_path: Any, slack: SlackAPI) -> Iterator[App]:
+    app = build_app(slack_settings(f"sqlite:///{tmp_path / 'papers.db'}", slack), seed=False)
+    with UnitOfWork(app.engine) as uow:
+        uow.papers.merge([PAPER])
+        uow.commit()
+    yield app
+    app.engine.dispose()
+
+
+def click(papers: App, slack: SlackAPI, button: dict[str, Any], user: str = "U7") -> list[dict[str, Any]]:
+    """A signed block_actions payload as Slack sends it for a click in channel C1; returns what the clicker read."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1", "domain": "lab"},
+        "user": {"id": user, "username": "ana", "team_id": "T1"},
+        "api_app_id": "A1",
+        "channel": {"id": "C1", "name": "papers"},
+        "container": {"type": "message", "message_ts": "1.1", "channel_id": "C1"},
+        "trigger_id": uuid.uuid4().hex,
+        "response_url": slack.response_url(uuid.uuid4().hex[:6]),
+        "actions": [{**button, "block_id": "papers_feedback:x", "type": "button", "action_ts": "1.2"}],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    bolt = build_slack_app(papers, process_before_response=True, executor=RunAtOnce())
+    before = len(slack.state.responses)
+    response = bolt.dispatch(BoltRequest(body=body, headers=signed_headers(body)))
+    assert response.status == 200
+    return slack.state.responses[before:]
+
+
+def buttons_of_the_post() -> list[dict[str, Any]]:
+    digest = Digest(ChannelRef("slack", "T1", "C1"), (Match(PAPER, 1.0, ("world-models",)),), title="1 new paper")
+    _, blocks = render_part(digest, parts(digest)[0])
+    return [button for block in blocks if block["type"] == "actions" for button in block["elements"]]
+
+
+def test_each_paper_of_a_post_has_more_less_and_save(papers: App, slack: SlackAPI) -> None:
+    assert [(b["action_id"], b["value"]) for b in buttons_of_the_post()] == [
+        ("papers_like", "2605.00042"),
+        ("papers_dislike", "2605.00042"),
+        ("papers_save", "2605.00042"),
+    ]
+
+
+def test_a_click_is_feedback_from_whoever_clicked_answered_to_them_alone(papers: App, slack: SlackAPI) -> None:
+    like, dislike, save = buttons_of_the_post()
+    [answer] = click(papers, slack, like)
+    assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
+    text = message_text(answer)
+    assert text.startswith("Noted: more papers like *World Models &lt;!channel&gt; for Agents*")
+    assert "You had already liked" in message_text(click(papers, slack, like)[0])
+    click(papers, slack, dislike, user="U8")
+    click(papers, slack, save, user="U8")
+    with UnitOfWork(papers.engine) as uow:
+        assert uow.feedback.votes("slack:T1:C1") == {"2605.00042": 0}
+        assert [(key, who) for key, _, who in uow.feedback.saved("slack:T1:C1")] == [("2605.00042", "U8")]
+
+
+def test_a_button_naming_an_unknown_paper_gets_one_sentence(papers: App, slack: SlackAPI) -> None:
+    [answer] = click(papers, slack, {"action_id": "papers_save", "value": "2609.99999"})
+    assert "I have no paper `2609.99999`" in message_text(answer)
