@@ -54,7 +54,8 @@ def test_following_papers_like_one_gets_the_alike_ones_and_says_what_they_share(
         "Pruning 3D Gaussian splatting for fast rendering",
     ]  # not the paper itself (published long ago here anyway), nothing about RL
     why = preview.digest.matches[0].why[0]
-    assert why.startswith("like 2605.00001: ") and '"splatting"' in why and '"gaussian"' in why
+    assert why.startswith("like:2605.00001: ") and '"splatting"' in why and '"gaussian"' in why  # the post's line
+    assert len(why) <= 100
 
 
 def test_like_combines_with_the_rest_of_the_language_and_takes_links(lab: Chat) -> None:

@@ -169,6 +169,27 @@ EXAMPLES: dict[str, tuple[str, str, str]] = {
     "topics": ("/papers topics", "/papers topics reinforcement", "/papers topics robotics"),
     "status": ("/papers status", "/papers status mine", "/papers status"),
     "export": ("/papers export", "/papers export", "/papers export"),
+    "like": (
+        "/papers like 2401.12345",
+        "/papers like https://arxiv.org/abs/2401.12345",
+        "/papers like hf.co/papers/2401.12345",
+    ),
+    "dislike": (
+        "/papers dislike 2401.12345",
+        "/papers dislike https://arxiv.org/pdf/2401.12345v2",
+        "/papers dislike 2401.12345",
+    ),
+    "save": (
+        "/papers save 2401.12345",
+        "/papers save https://huggingface.co/papers/2401.12345",
+        "/papers save 2401.12345",
+    ),
+    "saved": ("/papers saved", "/papers saved", "/papers saved"),
+    "forget": (
+        "/papers forget 2401.12345",
+        "/papers forget https://arxiv.org/abs/2401.12345",
+        "/papers forget 2401.12345",
+    ),
     "import": (
         "/papers import",  # with the exported file attached (Slack: mention the bot with `import`)
         '/papers import {"channel": "terminal:lab", "query": "robotics"}',

@@ -45,8 +45,9 @@ def short_why(subscription: str, reasons: tuple[str, ...]) -> str:
     }
     head = _clip(subscription, 40) + (f" ({via})" if via and via != subscription else "")
     others = list(dict.fromkeys(o for o in others if o))
+    only_others = not _shown_in(strong) and not _shown_in(support)  # `like:` and `author:` say it all there
     for strong_n, support_n, fields, with_others in _DETAIL:
-        parts = _parts(strong, support, strong_n, support_n)[:fields] + (others if with_others else [])
+        parts = _parts(strong, support, strong_n, support_n)[:fields] + (others if with_others or only_others else [])
         text = f"{head}: " + ", ".join(parts)
         if len(text) <= MAX_LINE:
             return text
@@ -83,7 +84,7 @@ def _parts(strong: dict[str, list[str]], support: dict[str, list[str]], strong_n
 def _without_label(reason: str) -> str:
     """`author Levine` stays; a topic's label on a reason that is not about a field is dropped."""
     label, sep, rest = reason.partition(": ")
-    return rest if sep and re.fullmatch(r"[\w-]+(?: \(under [\w-]+\))?", label) else reason
+    return rest if sep and re.fullmatch(r"[\w-]+(?: \(under [\w-]+\))?|like [\w./-]+", label) else reason
 
 
 def _clip(text: str, limit: int) -> str:
