@@ -60,7 +60,7 @@ def evaluate(rows: list[tuple[Paper, dict[str, str]]], show_misses: bool = False
     matcher = Matcher(taxonomy)
     topics = sorted({t for _, labels in rows for t in labels})
     print(f"{'topic':<26}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}{'partial':>9}{'matched':>9}")
-    f1s = []
+    ps, rs, f1s = [], [], []
     for topic in topics:
         query = parse_query(topic, taxonomy)
         tp = fp = fn = matched = 0
@@ -82,12 +82,15 @@ def evaluate(rows: list[tuple[Paper, dict[str, str]]], show_misses: bool = False
         precision = tp / (tp + fp) if tp + fp else 1.0
         recall = (support - fn) / support if support else 1.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        ps.append(precision)
+        rs.append(recall)
         f1s.append(f1)
         print(f"{topic:<26}{precision:>7.3f}{recall:>7.3f}{f1:>7.3f}{support:>9}{partial:>9}{matched:>9}")
         if show_misses:
             print("\n".join(misses))
     macro = sum(f1s) / len(f1s)
-    print(f"{'macro F1':<26}{'':>14}{macro:>7.3f}   ({len(rows)} papers, {len(topics)} topics)")
+    mp, mr = sum(ps) / len(ps), sum(rs) / len(rs)
+    print(f"{'macro':<26}{mp:>7.3f}{mr:>7.3f}{macro:>7.3f}   ({len(rows)} papers, {len(topics)} topics)")
     return macro
 
 
