@@ -66,6 +66,7 @@ class CompiledTopic:
         self.acronym_tokens = frozenset(a for x in self.acronyms for a in (x, x + "s"))
         self.exclude = tuple(sorted({k for p in topic.exclude for k in phrase_keys(p)}, key=_longest_first))
         self.initials = {k: "".join(w[0] for w in k.split()).upper() for k in self.exclude}
+        self.ambiguous = frozenset(f'acronym "{a}"' for a in self.acronyms if a in self.initials.values())
         self.strong_anchors = frozenset(self.strong)
         self.anchors = self.strong_anchors | frozenset(self.support)
         self.exclude_by_anchor: dict[str, list[str]] = {}
@@ -110,7 +111,7 @@ class CompiledTopic:
                 self._acronym_hits(text, name, muted, found)
             if not found:
                 continue
-            field_points.append(_field_points(found, name))
+            field_points.append(_field_points(found, name, self.ambiguous))
             why.append(_field_reason(found, name))
         points = max(field_points, default=0.0) + 0.3 * max(len(field_points) - 1, 0)
         support = self.support_keys & text.present
@@ -171,7 +172,7 @@ class CompiledTopic:
             found = self._strong_hits(keys, text, hit, name, muted, acronym_hit)
             if not found:
                 continue
-            field_points.append(_field_points(found, name))
+            field_points.append(_field_points(found, name, self.ambiguous))
             why.append(_field_reason(found, name))
         # the best field decides; each further field that agrees adds a little
         points = max(field_points, default=0.0) + 0.3 * max(len(field_points) - 1, 0)
@@ -246,8 +247,14 @@ def _mentions(field: str, phrases: Iterable[tuple[str, str]]) -> list[tuple[str,
     return found
 
 
-def _field_points(found: list[tuple[str, int]], name: str) -> float:
-    """A field with strong phrases; repeated mentions in the abstract add a little, up to a cap."""
+def _field_points(found: list[tuple[str, int]], name: str, ambiguous: frozenset[str] = frozenset()) -> float:
+    """A field with strong phrases; repeated mentions in the abstract add a little, up to a cap.
+
+    An acronym that also spells one of the topic's excluded senses, repeated with no phrase of the
+    topic beside it, earns one mention: "76.1% ASR ... 81.8% ASR" in a jailbreak paper is an
+    attack success rate, not speech recognition."""
+    if all(shown in ambiguous for shown, _ in found):
+        return STRONG[name]
     mentions = sum(n for _, n in found)
     return STRONG[name] + (min(REPEAT * (mentions - 1), REPEAT_CAP) if name == "abstract" else 0.0)
 

@@ -21,7 +21,7 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-RULES = "2"  # bump when evidence.py or matching.py change how points and reasons come out
+RULES = "3"  # bump when evidence.py or matching.py change how points and reasons come out
 BATCH = 500
 
 
