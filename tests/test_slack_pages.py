@@ -11,7 +11,10 @@ from urllib.parse import urlencode
 import pytest
 from slack_bolt.request import BoltRequest
 
+from adapters.slack.render import render_part
 from bot.app import App
+from bot.delivery.senders import Part
+from bot.domain import ChannelRef, Digest
 from tests.slack_api import SlackAPI, signed_headers
 from tests.test_slack_app import Workspace, papers, slack, slack_server, workspace_for  # noqa: F401
 
@@ -78,3 +81,23 @@ def test_the_preview_pages_forward_and_back_in_place(workspace: Workspace) -> No
 
     [back] = click(workspace, buttons(second)["◀"])
     assert "Papers 1–10 of" in message_text(back)
+
+
+def test_a_post_cut_at_its_cap_shows_the_rest_to_whoever_asks(workspace: Workspace) -> None:
+    workspace.say("subscribe reinforcement-learning")
+    [preview] = [m for m in workspace.replies("digest") if m.get("blocks")]
+    total = int(message_text(preview).split("Papers 1–10 of ")[1].split(".")[0])
+    posted = Digest(ChannelRef("slack", workspace.team, workspace.channel), (), more=total - 10, title="RL today")
+    _, parent = render_part(posted, Part(0, 4, ()))
+    show = buttons({"blocks": parent})["Show"]
+    assert show["text"]["text"] == f"Show the other {total - 10} ▸"
+
+    [rest] = click(workspace, show)
+    assert rest["replace_original"] is False  # the post stays; the rest is the clicker's own message
+    assert f"Papers 1–10 of {total}" in message_text(rest) and "Next" in buttons(rest)
+
+
+def test_a_post_with_nothing_left_over_has_no_such_button() -> None:
+    posted = Digest(ChannelRef("slack", "T1", "C1"), (), more=0, title="RL today")
+    _, parent = render_part(posted, Part(0, 4, ()))
+    assert [b for b in parent if b["type"] == "actions"] == []

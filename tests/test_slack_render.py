@@ -127,7 +127,7 @@ def test_replies_with_hostile_papers_stay_inside_every_limit(value: str) -> None
 
 def test_a_huge_title_is_shortened_and_a_title_of_ampersands_fits_escaped() -> None:
     long = hostile_digest("x" * 20_000, 5)
-    _, [parent] = render_part(long, parts(long)[0])
+    _, [parent, *_show_rest] = render_part(long, parts(long)[0])  # the rest of a cut post: a button
     assert len(parent["text"]["text"]) < 400
     amps = hostile_digest("&&&&" * 2_000, 1)
     fallback, blocks = render_part(amps, parts(amps)[0])

@@ -25,8 +25,9 @@ from sqlalchemy import Engine
 from adapters.slack.files import imported, uploaded
 from adapters.slack.home_actions import register_home
 from adapters.slack.installations import EncryptedInstallationStore
+from adapters.slack.render import PAGE_ACTION, SHOW_REST
 from adapters.slack.replays import Replays
-from adapters.slack.replies import PAGE_ACTION, fallback, preview_page, render, render_pages
+from adapters.slack.replies import fallback, preview_page, render, render_pages
 from adapters.slack.unfurls import register_unfurls
 from adapters.slack.uninstalls import handle_revocations, resuming_callbacks
 from bot.app import App
@@ -324,11 +325,13 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
 
     @bolt.action(re.compile(f"^{PAGE_ACTION}_"))
     def on_page(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        """A preview's ◀ / ▶: the preview again (it may have changed), that page of it, in place."""
+        """A preview's ◀ / ▶: the preview again (it may have changed), that page of it, in place; a post's
+        "Show the other N": its first page in a message of the clicker's own, the post left as it is."""
         ack()
         user = body.get("user") or {}
+        action = (body.get("actions") or [{}])[0]
         try:
-            page = int((body.get("actions") or [{}])[0].get("value", "0"))
+            page = int(action.get("value", "0"))
             reply = translator.answer(
                 client,
                 (body.get("team") or {}).get("id", ""),
@@ -341,7 +344,7 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
             message = render(reply) if blocks is None else {"text": fallback(blocks), "blocks": blocks}
         except Exception as error:  # noqa: BLE001 a bug still answers in one sentence
             message = render(_failed(error))
-        respond(**message, replace_original=True)
+        respond(**message, replace_original=action.get("action_id") != SHOW_REST)
 
     @bolt.action(FEEDBACK_ACTION)
     def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

@@ -129,15 +129,31 @@ def feedback_buttons(key: str) -> list[dict[str, object]]:
     return [{"type": "actions", "block_id": f"papers_feedback:{key}", "elements": buttons}]
 
 
+PAGE_ACTION = "papers_digest_page"  # action_id prefix of the preview's page buttons (adapters/slack/app.py)
+SHOW_REST = f"{PAGE_ACTION}_show"  # a post's "Show the other N": the preview's first page, to the clicker alone
+
+
 def _more(more: int) -> str:
     return f"\n_and {more} more: `/papers digest` shows the list_" if more else ""
+
+
+def _show_rest(more: int) -> list[dict[str, object]]:
+    """Under a post cut at its cap, a button that shows the rest to whoever asks (as `/papers digest` would)."""
+    if not more:
+        return []
+    label = f"Show the other {more} ▸"
+    button = {"type": "button", "action_id": SHOW_REST, "text": {"type": "plain_text", "text": label}, "value": "0"}
+    return [{"type": "actions", "block_id": "papers_show_rest", "elements": [button]}]
 
 
 def render_part(digest: Digest, part: Part) -> tuple[str, list[dict[str, object]]]:
     """(fallback text, blocks) for one message of a post, as `bot.delivery.senders.parts` cut it; within Slack's limits."""
     title = line(digest.title or f"{len(digest.matches)} new papers", MAX_TITLE)
     if part.is_parent:
-        return title, [_section(f"*{title}*{_more(digest.more)}\n_The papers are in the thread._")]
+        return title, [
+            _section(f"*{title}*{_more(digest.more)}\n_The papers are in the thread._"),
+            *_show_rest(digest.more),
+        ]
     if part.count > 1:  # papers in a thread reply, each in full
         by_key = {m.paper.key: m for m in digest.matches}
         cards: list[dict[str, object]] = []

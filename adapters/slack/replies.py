@@ -14,6 +14,7 @@ from adapters.slack.render import (  # one escape, one cut, one paper layout
     MAX_HEADER,
     MAX_SECTION,
     MAX_TITLE,
+    PAGE_ACTION,
     fit,
     paper_text,
     render_part,
@@ -28,7 +29,6 @@ from bot.domain import Digest, Match
 Block = dict[str, Any]
 
 PREVIEW_PAPERS = 10  # a page of the preview: one section and one divider each, and the page buttons
-PAGE_ACTION = "papers_digest_page"  # action_id prefix of the preview's page buttons (adapters/slack/app.py)
 USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 
 
