@@ -66,6 +66,9 @@ def every_reply(text: str) -> list[r.Reply]:
         r.LookedUp((), (text,)),
         r.ExportFile(text, text, 3),
         r.Imported(2, 1, Schedule(), ((1, text),) * 200, text),
+        r.FeedbackNoted("like", paper(text), text, True, 3),
+        r.SavedList(((paper(text), datetime(2026, 1, 5, tzinfo=UTC), text),) * 40),
+        r.Explained(paper(text), ((text, (text, text)),) * 25),
     ]
 
 

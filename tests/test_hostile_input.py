@@ -426,7 +426,8 @@ def test_every_answer_is_a_reply_that_fits_every_platform(
         | r.ExportFile
         | r.Imported
         | r.FeedbackNoted
-        | r.SavedList,
+        | r.SavedList
+        | r.Explained,
     )
     if isinstance(reply, r.Problem):
         assert "Something went wrong" not in reply.message, text  # an internal error, not a refusal

@@ -309,6 +309,7 @@ def hostile_replies() -> list[r.Reply]:
         r.Imported(3, 2, schedule, ((1, HUGE),) * 200, NASTY),
         r.FeedbackNoted("like", paper, NASTY, True, 3),
         r.SavedList(((paper, when, NASTY),) * 40),
+        r.Explained(paper, ((NASTY, (HUGE, NASTY)),) * 25),
     ]
 
 

@@ -248,7 +248,13 @@ class Papers(app_commands.Group):
     async def forget(self, interaction: discord.Interaction, paper: Range[str, 1, 200]) -> None:
         await self._feedback(interaction, "forget", paper)
 
+    @app_commands.command(description="Every reason a paper matches this channel's subscriptions")
+    @app_commands.describe(paper="its arXiv id or link; type a few words of its title to pick it")
+    async def why(self, interaction: discord.Interaction, paper: Range[str, 1, 200]) -> None:
+        await self.run(interaction, c.Explain(paper))
+
     @like.autocomplete("paper")
+    @why.autocomplete("paper")
     @dislike.autocomplete("paper")
     @save.autocomplete("paper")
     @forget.autocomplete("paper")

@@ -351,6 +351,12 @@ def _imported(reply: r.Imported, page: int) -> Message:
     return Message(fit_lines(lines, 1800), ephemeral=reply.ephemeral)
 
 
+def _explained(reply: r.Explained, page: int) -> Message:
+    title = fit(" ".join(reply.paper.title.split()), 300)
+    lines = [f"{code(query[:300])} {fit(why, 900, core_text)}" for query, why in reply.lines()]
+    return Message(fit_lines([f"Why **{title}** would be posted here:", *lines], 1900), ephemeral=reply.ephemeral)
+
+
 def _feedback(reply: r.FeedbackNoted, page: int) -> Message:
     return Message(
         reply.sentence("**" + fit(" ".join(reply.paper.title.split()), 300) + "**"), ephemeral=reply.ephemeral
@@ -384,6 +390,7 @@ RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.Imported: _imported,
     r.FeedbackNoted: _feedback,
     r.SavedList: _saved,
+    r.Explained: _explained,
 }
 
 

@@ -241,6 +241,11 @@ def _feedback(reply: r.FeedbackNoted, who: str) -> list[Block]:
     return [section(reply.sentence("*" + one_line(reply.paper.title, MAX_TITLE) + "*"))]
 
 
+def _explained(reply: r.Explained, who: str) -> list[Block]:
+    head = section("Why *" + one_line(reply.paper.title, MAX_TITLE) + "* would be posted here:")
+    return [head, *sections(f"{code(query)}  {text(why, 2500)}" for query, why in reply.lines())]
+
+
 def _saved(reply: r.SavedList, who: str) -> list[Block]:
     if not reply.papers:
         return [
@@ -276,6 +281,7 @@ RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.Imported: _imported,
     r.FeedbackNoted: _feedback,
     r.SavedList: _saved,
+    r.Explained: _explained,
 }
 
 

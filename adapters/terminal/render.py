@@ -184,6 +184,10 @@ def _saved(reply: r.SavedList) -> str:
     return "\n\n".join(blocks)
 
 
+def _explained(reply: r.Explained) -> str:
+    return "\n".join([reply.paper.title, *(f"  {query}: {why}" for query, why in reply.lines())])
+
+
 RENDERERS: dict[type, Callable[[Any], str]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -200,6 +204,7 @@ RENDERERS: dict[type, Callable[[Any], str]] = {
     r.Imported: _imported,
     r.FeedbackNoted: _feedback,
     r.SavedList: _saved,
+    r.Explained: _explained,
 }
 
 

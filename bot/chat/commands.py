@@ -92,6 +92,14 @@ class ListSaved:
 
 
 @dataclass(frozen=True)
+class Explain:
+    """`why <paper>`: every reason the paper matches each of this channel's subscriptions (a post shows one line)."""
+
+    name: ClassVar[str] = "why"
+    paper: str
+
+
+@dataclass(frozen=True)
 class Help:
     name: ClassVar[str] = "help"
     command: str = ""
@@ -110,6 +118,7 @@ Command = (
     | Import
     | Feedback
     | ListSaved
+    | Explain
     | Help
 )
 
@@ -143,6 +152,7 @@ USAGE: dict[str, tuple[str, str]] = {
     "save": ("/papers save <arXiv id or link>", "keep a paper on this channel's saved list"),
     "saved": ("/papers saved", "this channel's saved papers"),
     "forget": ("/papers forget <arXiv id or link>", "undo your like, dislike or save of a paper"),
+    "why": ("/papers why <arXiv id or link>", "every reason a paper matches this channel's subscriptions"),
     "help": ("/papers help [command]", "this help"),
 }
 
@@ -185,6 +195,11 @@ EXAMPLES: dict[str, tuple[str, str, str]] = {
         "/papers save 2401.12345",
     ),
     "saved": ("/papers saved", "/papers saved", "/papers saved"),
+    "why": (
+        "/papers why 2401.12345",
+        "/papers why https://arxiv.org/abs/2401.12345",
+        "/papers why hf.co/papers/2401.12345",
+    ),
     "forget": (
         "/papers forget 2401.12345",
         "/papers forget https://arxiv.org/abs/2401.12345",
@@ -328,6 +343,7 @@ _BUILDERS: dict[str, Callable[[str], Command]] = {
     "save": _feedback("save"),
     "forget": _feedback("forget"),
     "saved": _saved,
+    "why": lambda rest: Explain(_needs("why", rest, "a paper's arXiv id or link, such as 2401.12345")),
     "help": lambda rest: Help(rest.lower().lstrip("/")),
 }
 _ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "search": "find", "ls": "list", "preview": "digest"}

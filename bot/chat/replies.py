@@ -207,6 +207,22 @@ _PAST = {"like": "liked", "dislike": "disliked", "save": "saved"}
 
 
 @dataclass(frozen=True)
+class Explained:
+    """Why one paper would be posted here: each subscription with every reason it found, or none when it does not."""
+
+    paper: Paper
+    reasons: tuple[tuple[str, tuple[str, ...]], ...]  # (subscription, its full why); empty: it does not match
+    ephemeral: bool = True
+
+    def lines(self) -> list[tuple[str, str]]:
+        """(subscription, every reason it found joined, or that it does not match), the same on every platform."""
+        return [
+            (query, "; ".join(reason.removeprefix(f"{query}: ") for reason in why) if why else "does not match")
+            for query, why in self.reasons
+        ]
+
+
+@dataclass(frozen=True)
 class SavedList:
     """The channel's saved papers, most recently saved first: (paper, when, who saved it)."""
 
@@ -230,4 +246,5 @@ Reply = (
     | Imported
     | FeedbackNoted
     | SavedList
+    | Explained
 )

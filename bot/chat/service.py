@@ -104,6 +104,7 @@ class Service:
             c.Import: self._import,
             c.Feedback: self._feedback,
             c.ListSaved: self._saved,
+            c.Explain: self._explain,
             c.Help: self._help,
         }
         if not personal:
@@ -350,6 +351,23 @@ class Service:
             signals = uow.feedback.signals([str(channel)]).get(str(channel), 0)
             uow.commit()
         return r.FeedbackNoted(command.kind, paper, actor.name, changed, signals, MIN_SIGNALS)
+
+    def _explain(self, channel: ChannelRef, actor: Actor, command: c.Explain) -> r.Reply:
+        key = paper_named(command.paper)
+        if key is None:
+            raise BadCommand("Name the paper by its arXiv id or link, such as 2401.12345.", usage="why")
+        with self.uow() as uow:
+            paper = uow.papers.get(key)
+            subscriptions = uow.subscriptions.for_channel(channel)
+        if paper is None:
+            raise BadCommand(f"I have no paper {echo(command.paper)}; /papers find looks papers up.", usage="why")
+        if not subscriptions:
+            raise BadCommand(f"{feeds.where(channel).capitalize()} follows nothing yet.", usage="subscribe")
+        reasons = []
+        for sub in subscriptions:
+            found = self.paper_topics.evaluate(parse_query(sub.query, self.taxonomy), [paper])
+            reasons.append((sub.query, tuple(found[0].why) if found else ()))
+        return r.Explained(paper, tuple(reasons))
 
     def _saved(self, channel: ChannelRef, actor: Actor, command: c.ListSaved) -> r.Reply:
         with self.uow() as uow:
