@@ -204,7 +204,7 @@ def _status(reply: r.StatusReport, who: str) -> list[Block]:
             f"Posts {text(reply.schedule.describe())}; last {when(reply.last_post)}; next {when(reply.next_post)}."
         )
     else:
-        lines.append("This channel has no subscriptions.")
+        lines.append(f"{_cap(reply.where)} has no subscriptions.")
     if reply.paused:
         lines.append("Delivery is paused: " + text(reply.paused))
     blocks = sections(lines)

@@ -139,7 +139,7 @@ def _status(reply: r.StatusReport) -> str:
             f"Posts {reply.schedule.describe()}; last {_when(reply.last_post)}; next {_when(reply.next_post)}."
         )
     else:
-        lines.append("This channel has no subscriptions.")
+        lines.append(f"{_cap(reply.where)} has no subscriptions.")
     if reply.paused:
         lines.append(f"Delivery is paused: {reply.paused}")
     lines += ["Recent changes:"] + ["  " + c for c in reply.changes] if reply.changes else []

@@ -122,6 +122,7 @@ class StatusReport:
     papers: int
     changes: tuple[str, ...] = field(default=())
     ephemeral: bool = True
+    where: str = "this channel"  # or "your feed": whose status this is
 
 
 @dataclass(frozen=True)

@@ -308,6 +308,7 @@ class Service:
             local(next_slot(schedule, self.clock()), schedule.tz) if subs else None,
             papers,
             changes,
+            where=feeds.where(channel),
         )
 
     def _export(self, channel: ChannelRef, actor: Actor, command: c.Export) -> r.Reply:
