@@ -164,6 +164,14 @@ class OutboxRepository:
                 return Posted(channel, tuple(ids), keys)
         return None
 
+    def personal_feeds(self, platform: str, user_id: str) -> list[str]:
+        """The refs of this person's own feeds on the platform, in every workspace (`discord:G1:@U1`, ...)."""
+        table = table_of(ChannelRow)
+        query = select(table.c.ref).where(
+            table.c.platform == platform, table.c.ref.endswith(f":@{user_id}", autoescape=True)
+        )
+        return sorted(row[0] for row in self.session.execute(query))
+
     def papers_of(self, delivery_id: int) -> list[Recorded]:
         query = (
             select(DeliveredRow)

@@ -37,15 +37,16 @@ def papers(tmp_path: Any) -> Iterator[App]:
     app.engine.dispose()
 
 
-def deliver(papers: App, count: int) -> list[str]:
+def deliver(papers: App, count: int, feed: ChannelRef = CHANNEL) -> list[str]:
     """A post recorded in the outbox, sent to the stand-in (a parent, its thread) and confirmed."""
     post = digest(count)
     with UnitOfWork(papers.engine) as uow:
-        delivery = uow.outbox.record(CHANNEL, "mark-1", post.title, [(p.key, 1.0, ()) for p in post.papers])
+        uow.channels.row(feed)  # the feed exists: it was subscribed
+        delivery = uow.outbox.record(feed, "mark-1", post.title, [(p.key, 1.0, ()) for p in post.papers])
         uow.commit()
     sender = DiscordSender.standalone("test-token", timeout=10)
     try:
-        ids = sender.send(CHANNEL, post, "mark-1")
+        ids = sender.send(feed, post, "mark-1")
     finally:
         sender.close()
     with UnitOfWork(papers.engine) as uow:
@@ -55,13 +56,13 @@ def deliver(papers: App, count: int) -> list[str]:
 
 
 def event(
-    message: str, channel: str, emoji: str = "👍", user: str = "300", author: str | None = BOT_ID
+    message: str, channel: str, emoji: str = "👍", user: str = "300", author: str | None = BOT_ID, guild: bool = True
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "user_id": user,
         "channel_id": channel,
         "message_id": message,
-        "guild_id": "100",
+        **({"guild_id": "100"} if guild else {}),
         "emoji": {"id": None, "name": emoji},
         "burst": False,
         "type": 0,
@@ -90,11 +91,11 @@ def votes(papers: App, feed: ChannelRef = CHANNEL) -> dict[str, int]:
         return uow.feedback.votes(str(feed))
 
 
-def test_the_client_asks_for_server_reactions_and_nothing_privileged(papers: App) -> None:
+def test_the_client_asks_for_reactions_and_nothing_privileged(papers: App) -> None:
     intents = build_client(papers).intents
-    assert intents.guild_reactions and intents.guilds
+    assert intents.guild_reactions and intents.dm_reactions and intents.guilds
     assert not (intents.message_content or intents.members or intents.presences)
-    assert discord.Intents(guilds=True, guild_reactions=True).value == intents.value
+    assert discord.Intents(guilds=True, reactions=True).value == intents.value
 
 
 def test_a_thumbs_up_in_the_thread_likes_that_messages_papers(api: DiscordStandIn, papers: App) -> None:
@@ -135,3 +136,13 @@ def test_the_parent_others_messages_other_emoji_and_the_bot_itself_count_for_not
         ("add", event(first, "201")),  # the same id said to be in another channel
     )
     assert votes(papers) == {}
+
+
+def test_in_a_personal_feeds_direct_message_a_thumbs_up_counts_for_that_feed(api: DiscordStandIn, papers: App) -> None:
+    ada = ChannelRef.person("discord", "100", "300")
+    _, first, _ = deliver(papers, 6, ada)  # no thread in a direct message: the parts follow the parent
+    dm = "9300"  # the stand-in's direct message with user 300
+    react(papers, ("add", event(first, dm, guild=False)), ("add", event(first, dm, "👎", user="301", guild=False)))
+    assert votes(papers, ada) == dict.fromkeys(KEYS[:4], 1)  # 301 has no feed that posted it
+    react(papers, ("remove", event(first, dm, author=None, guild=False)))
+    assert votes(papers, ada) == {}

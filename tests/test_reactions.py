@@ -96,3 +96,16 @@ def test_each_person_counts_for_the_channels_signals(engine: Engine, people: int
         thumbs(engine, "400.1", actor=f"U{person}")
     with UnitOfWork(engine) as uow:
         assert uow.feedback.signals([str(LAB)]) == {str(LAB): 3 * people}
+
+
+def test_in_a_direct_message_that_names_no_workspace_the_persons_own_feeds_are_searched(engine: Engine) -> None:
+    ada, bob = ChannelRef.person("discord", "100", "300"), ChannelRef.person("discord", "100", "301")
+    with UnitOfWork(engine) as uow:
+        for feed in (ada, ChannelRef.person("discord", "101", "300"), bob, ChannelRef.person("slack", "T1", "300")):
+            uow.channels.row(feed)
+        uow.commit()
+        assert uow.outbox.personal_feeds("discord", "300") == ["discord:100:@300", "discord:101:@300"]
+    post(engine, ada, KEYS[:2], ["500"])
+    for actor in ("300", "301"):
+        count_reaction(engine, Reaction((), "500", actor, "👍", True, direct="discord"), NOW)
+    assert votes(engine, ada) == dict.fromkeys(KEYS[:2], 1) and votes(engine, bob) == {}

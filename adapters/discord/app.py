@@ -285,8 +285,8 @@ async def on_command_error(interaction: discord.Interaction, error: app_commands
 def build_client(app: App, sharded: bool = False) -> discord.Client:
     """The client with the command tree and the paging buttons; no privileged intents."""
     kind = discord.AutoShardedClient if sharded else discord.Client
-    # Reactions in servers are not a privileged intent; the bot never needs message content.
-    client = kind(intents=discord.Intents(guilds=True, guild_reactions=True), allowed_mentions=NO_MENTIONS)
+    # Reactions (in servers and direct messages) are not a privileged intent; the bot never needs message content.
+    client = kind(intents=discord.Intents(guilds=True, reactions=True), allowed_mentions=NO_MENTIONS)
     client.papers_app = app  # type: ignore[attr-defined]  # read by views.app_of
     tree = app_commands.CommandTree(client)
     tree.add_command(Papers(app))

@@ -32,13 +32,16 @@ class Reaction:
     """One reaction added or removed, as an adapter translates the platform's event.
 
     `feeds` are the feeds whose posts may hold the message: the conversation's channel (and its parent when the
-    message is in a thread), or the person's own feed in a direct message. Their weekly best-of posts count too."""
+    message is in a thread), or the person's own feed in a direct message. Their weekly best-of posts count too.
+    `direct` on a platform whose direct-message events do not say the workspace (Discord): any of the actor's own
+    feeds on `direct` (that platform) may hold it."""
 
     feeds: tuple[ChannelRef, ...]
     message_id: str
     actor: str
     emoji: str
     added: bool
+    direct: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,10 @@ def react(uow: UnitOfWork, reaction: Reaction, now: datetime) -> Reacted | None:
     kind = kind_of(reaction.emoji)
     if kind is None or not reaction.actor:
         return None
-    found = papers_on(uow, reaction.feeds, reaction.message_id)
+    feeds = list(reaction.feeds)
+    if reaction.direct:
+        feeds += [ChannelRef.parse(ref) for ref in uow.outbox.personal_feeds(reaction.direct, reaction.actor)]
+    found = papers_on(uow, feeds, reaction.message_id)
     if found is None or not found[1]:
         return None
     feed, keys = found
