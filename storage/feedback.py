@@ -44,6 +44,10 @@ class FeedbackRepository:
         """Undo everything this person said about the paper here; returns how many rows went."""
         return self._remove(channel, paper_key, actor, KINDS)
 
+    def withdraw(self, channel: str, paper_key: str, actor: str, kind: str) -> bool:
+        """Take back one kind of word (a removed reaction); true when there was one."""
+        return self._remove(channel, paper_key, actor, (kind,)) > 0
+
     def _remove(self, channel: str, paper_key: str, actor: str, kinds: Sequence[str]) -> int:
         table = table_of(FeedbackRow)
         result = self.session.execute(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from sqlalchemy import Connection, Engine, Row, or_, select, text, update
+from sqlalchemy import Connection, Engine, Row, String, cast, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
@@ -34,6 +34,15 @@ class Recorded:
     position: int
     score: float
     why: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A sent delivery as a message id finds it: its channel, its message ids (parent first), its papers in order."""
+
+    channel: str
+    message_ids: tuple[str, ...]
+    paper_keys: tuple[str, ...]
 
 
 class OutboxRepository:
@@ -134,6 +143,34 @@ class OutboxRepository:
         return self.session.execute(
             select(col(DeliveryRow.created_at)).where(col(DeliveryRow.mark) == mark)
         ).scalar_one_or_none()
+
+    def posted_with(self, channels: list[str], message_id: str) -> Posted | None:
+        """The sent delivery of one of these channels that has this message, newest first; None when none has.
+
+        The JSON text holds each id quoted (digits and dots): a LIKE narrows the rows, the list decides."""
+        table = table_of(DeliveryRow)
+        query = (
+            select(table.c.id, table.c.channel, table.c.message_ids)
+            .where(
+                table.c.channel.in_(channels),
+                table.c.status == "sent",
+                cast(table.c.message_ids, String).contains(f'"{message_id}"', autoescape=True),
+            )
+            .order_by(table.c.id.desc())
+        )
+        for delivery_id, channel, ids in self.session.execute(query):
+            if message_id in (ids or []):
+                keys = tuple(item.paper_key for item in self.papers_of(delivery_id))
+                return Posted(channel, tuple(ids), keys)
+        return None
+
+    def personal_feeds(self, platform: str, user_id: str) -> list[str]:
+        """The refs of this person's own feeds on the platform, in every workspace (`discord:G1:@U1`, ...)."""
+        table = table_of(ChannelRow)
+        query = select(table.c.ref).where(
+            table.c.platform == platform, table.c.ref.endswith(f":@{user_id}", autoescape=True)
+        )
+        return sorted(row[0] for row in self.session.execute(query))
 
     def papers_of(self, delivery_id: int) -> list[Recorded]:
         query = (

@@ -165,7 +165,10 @@ class DiscordStandIn:
             return answer({"message": "Missing Access", "code": 50001}, 403)
         if channel not in self.channels and channel not in self.messages:
             return answer({"message": "Unknown Channel", "code": 10003}, 404)
-        if method == "GET" and len(parts) == 2:  # the channel itself
+        if method == "GET" and len(parts) == 2:  # the channel itself, or a thread the bot started
+            thread = self.thread(channel)
+            if thread:
+                return answer(thread)
             return answer(
                 {
                     "id": channel,
@@ -221,6 +224,11 @@ class DiscordStandIn:
         message = self._message(channel, body)
         self.messages.setdefault(channel, []).append(message)
         return answer(message)
+
+    def thread(self, thread_id: str) -> dict[str, Any] | None:
+        """The thread started from message `thread_id` (a thread has its first message's id), if any."""
+        started = (m.get("thread") for ms in self.messages.values() for m in ms if m["id"] == thread_id)
+        return next((t for t in started if t), None)
 
     def _thread(self, channel: str, message_id: str, body: dict[str, Any]) -> web.Response:
         if message_id in self.messages:

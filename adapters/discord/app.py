@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.app_commands import Choice, Range
 
 from adapters.discord.lookup import attached_import, look_up_menu
+from adapters.discord.reactions import register_reactions
 from adapters.discord.render import NO_MENTIONS, Message, fit, inert, render
 from adapters.discord.sync import hash_file, sync_commands
 from adapters.discord.views import PAGE_ITEMS, actor_of, ask, channel_of, digest_key, pager, query_hash, respond
@@ -290,7 +291,8 @@ async def on_command_error(interaction: discord.Interaction, error: app_commands
 def build_client(app: App, sharded: bool = False) -> discord.Client:
     """The client with the command tree and the paging buttons; no privileged intents."""
     kind = discord.AutoShardedClient if sharded else discord.Client
-    client = kind(intents=discord.Intents(guilds=True), allowed_mentions=NO_MENTIONS)
+    # Reactions (in servers and direct messages) are not a privileged intent; the bot never needs message content.
+    client = kind(intents=discord.Intents(guilds=True, reactions=True), allowed_mentions=NO_MENTIONS)
     client.papers_app = app  # type: ignore[attr-defined]  # read by views.app_of
     tree = app_commands.CommandTree(client)
     tree.add_command(Papers(app))
@@ -298,6 +300,7 @@ def build_client(app: App, sharded: bool = False) -> discord.Client:
     tree.error(on_command_error)
     client.tree = tree  # type: ignore[attr-defined]
     client.add_dynamic_items(*PAGE_ITEMS)
+    register_reactions(client, app)
     return client
 
 

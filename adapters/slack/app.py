@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from adapters.slack.files import imported, uploaded
 from adapters.slack.home_actions import register_home
 from adapters.slack.installations import EncryptedInstallationStore
+from adapters.slack.reactions import register_reactions
 from adapters.slack.render import PAGE_ACTION, SHOW_REST
 from adapters.slack.replays import Replays
 from adapters.slack.replies import fallback, preview_page, render, render_pages
@@ -55,6 +56,7 @@ SCOPES = (
     "files:write",
     "im:write",
     "im:history",
+    "reactions:read",
 )  # the same list as slack/manifest.yml
 # Commands whose answer may take longer than Slack's 3 seconds: a dry run, a search, a digest, and
 # an upload, and the changing ones, whose permission check may call users.info.
@@ -272,6 +274,7 @@ def build_slack_app(
     register(bolt, translator)
     register_unfurls(bolt, app)
     register_home(bolt, translator)
+    register_reactions(bolt, app)
     return bolt
 
 

@@ -61,11 +61,16 @@ def parts(digest: Digest) -> list[Part]:
     """The messages of a post in sending order: `single` is one part, `thread` a parent then the papers,
     PER_MESSAGE to a reply."""
     papers = digest.papers
-    if layout(digest) == "single":
-        return [Part(0, 1, papers)]
-    pages = [papers[start : start + PER_MESSAGE] for start in range(0, len(papers), PER_MESSAGE)]
-    count = len(pages) + 1
-    return [Part(0, count, ())] + [Part(i + 1, count, page) for i, page in enumerate(pages)]
+    slices = part_slices(len(papers))
+    return [Part(i, len(slices), papers[where]) for i, where in enumerate(slices)]
+
+
+def part_slices(count: int) -> list[slice]:
+    """Which papers (by position) each message of a post of `count` papers holds, in sending order: the one rule
+    that lets a message id recorded in the outbox name its papers again (reactions)."""
+    if count <= THREAD_ABOVE:
+        return [slice(0, count)]
+    return [slice(0, 0)] + [slice(start, start + PER_MESSAGE) for start in range(0, count, PER_MESSAGE)]
 
 
 def mark_payload(mark: str, part: Part) -> dict[str, object]:
