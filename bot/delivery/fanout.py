@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from itertools import islice
 
 from sqlalchemy import Engine
 
@@ -37,6 +36,10 @@ NEW_FOR = timedelta(days=7)  # a paper stored within this window is "new" to a c
 TOO_OLD = timedelta(days=45)
 
 Final = tuple[float, int, float, str]  # (-channel score, -upvotes, -published, key): smaller comes first
+# Per combination of subscriptions, the best papers with an agreement bonus kept for the channels that share
+# it (keys only: 100,000 channels make about 30,000 combinations); a channel already sent so many of them
+# that fewer than its cap are left ranks its own in full.
+BONUS_KEPT = 48
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class FanOut:
         self._texts = [(paper, texts[paper.key]) for paper in self.papers]
         self._signal = {paper.key: ranking.signal(paper, now) for paper in self.papers}
         self._tie = {paper.key: _tie(paper) for paper in self.papers}
-        self._bonuses: dict[tuple[int, ...], tuple[frozenset[str], tuple[Final, ...]]] = {}
+        self._bonuses: dict[tuple[int, ...], tuple[tuple[str, ...], bool]] = {}  # (best keys, all of them?)
         self._why: dict[tuple[str, str], str] = {}  # (subscription, paper) -> its why line: channels share it
         self._parsed: dict[str, Query | None] = {}
         self._results: dict[tuple, Result] = {}
@@ -166,30 +169,34 @@ class FanOut:
         Only a paper two subscriptions found, or one that names an author, gets an agreement bonus; any
         other paper scores exactly as its one list ranks it. So: the first `cap` papers of the lists merged
         (each scored in full), plus every paper with a bonus; no paper outside these can be in the top."""
-        bonus, ranked = self._bonus(asked)
         taken: list[Final] = []
         for entry in heapq.merge(*(r.ordered for _, r in asked)):
             if len(taken) >= cap:
                 break
             key = entry[3]
-            if key in delivered or key in bonus:
-                continue  # a paper with a bonus is among `ranked`, scored in full
-            taken.append(entry)  # lists are disjoint outside `bonus`: each key comes once
-        taken += islice((final for final in ranked if final[3] not in delivered), cap)
+            if key in delivered or _agrees(key, asked):
+                continue  # a paper with a bonus is among the bonus papers, scored in full
+            taken.append(entry)  # lists are disjoint outside the bonus papers: each key comes once
+        bonus = [key for key in self._bonus(asked, delivered, cap) if key not in delivered]
+        taken += (self._final(key, asked) for key in bonus[:cap])
         taken.sort()
         return [final[3] for final in taken[:cap]]
 
-    def _bonus(self, asked: list[tuple[str, Result]]) -> tuple[frozenset[str], tuple[Final, ...]]:
-        """The papers with an agreement bonus for these subscriptions, scored and sorted: once for every
-        channel that follows the same ones (a paper's score does not depend on the channel otherwise)."""
+    def _bonus(self, asked: list[tuple[str, Result]], delivered: set[str], cap: int) -> Sequence[str]:
+        """The papers with an agreement bonus for these subscriptions, best first: the first BONUS_KEPT of
+        them once for every channel that follows the same ones (a paper's score does not depend on the
+        channel otherwise); all of them, for this channel alone, when it was sent too many of those."""
         same = tuple(sorted(id(result) for _, result in asked))  # results live as long as the fan-out
-        found = self._bonuses.get(same)
-        if found is None:
+        kept = self._bonuses.get(same)
+        if kept is None:
             if len(self._bonuses) >= 50_000:
                 self._bonuses.clear()  # a bound, not a policy: combinations repeat across channels
-            keys = _agreeing(asked)
-            found = self._bonuses[same] = (frozenset(keys), tuple(sorted(self._final(k, asked) for k in keys)))
-        return found
+            ordered = sorted(_agreeing(asked), key=lambda key: self._final(key, asked))
+            kept = self._bonuses[same] = (tuple(ordered[:BONUS_KEPT]), len(ordered) <= BONUS_KEPT)
+        best, complete = kept
+        if complete or sum(key not in delivered for key in best) >= cap:
+            return best
+        return sorted(_agreeing(asked) - delivered, key=lambda key: self._final(key, asked))
 
     def _merged(self, key: str, asked: list[tuple[str, Result]]) -> Match:
         """One paper's match in the channel: the best subscription's score, and one short why line for each
@@ -208,6 +215,17 @@ class FanOut:
         if found is None:
             found = self._why[(text, match.paper.key)] = short_why(text, match.why)
         return found
+
+
+def _agrees(key: str, asked: list[tuple[str, Result]]) -> bool:
+    """Whether one paper earns an agreement bonus in a channel (what `_agreeing` collects)."""
+    found = 0
+    for _, result in asked:
+        if key in result.matches:
+            if result.follows_author:
+                return True
+            found += 1
+    return found > 1
 
 
 def _agreeing(asked: list[tuple[str, Result]]) -> set[str]:
