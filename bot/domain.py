@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
@@ -98,7 +99,8 @@ class ChannelRef:
         if parts[0] == "terminal" and len(parts) == 2 and parts[1]:
             return cls("terminal", "local", parts[1])
         if parts[0] in ("slack", "discord") and len(parts) == 3 and all(parts):
-            return cls(parts[0], parts[1], parts[2])
+            # A pass holds every due channel: their platform and workspace, shared, once each.
+            return cls(sys.intern(parts[0]), sys.intern(parts[1]), parts[2])
         raise BadChannel(text)
 
     @classmethod

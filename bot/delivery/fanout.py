@@ -35,11 +35,12 @@ NEW_FOR = timedelta(days=7)  # a paper stored within this window is "new" to a c
 # Published before this, it is an archive import or an old paper's replacement, not news.
 TOO_OLD = timedelta(days=45)
 
-Final = tuple[float, int, float, str]  # (-channel score, -upvotes, -published, key): smaller comes first
+Tie = tuple[int, float, str]  # (-upvotes, -published, key): one per paper, shared by every list it is in
+Final = tuple[float, Tie]  # (-score, tie): smaller comes first
 # Per combination of subscriptions, the best papers with an agreement bonus kept for the channels that share
 # it (keys only: 100,000 channels make about 30,000 combinations); a channel already sent so many of them
 # that fewer than its cap are left ranks its own in full.
-BONUS_KEPT = 48
+BONUS_KEPT = 16
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,7 @@ class Result:
     """One distinct query's matches over the pass's papers: by paper key, and best first."""
 
     matches: dict[str, Match]
-    ordered: tuple[Final, ...]  # (-score for this query, then the channel's tie-breaks), best first
-    scores: dict[str, float]  # each matched paper's score for this query (ranking.query_score)
+    ordered: tuple[Final, ...]  # (-score for this query (ranking.query_score), the paper's tie-breaks), best first
     follows_author: bool  # the query names an author: a paper it finds is by someone the channel follows
 
 
@@ -75,6 +75,7 @@ class FanOut:
         self._signal = {paper.key: ranking.signal(paper, now) for paper in self.papers}
         self._tie = {paper.key: _tie(paper) for paper in self.papers}
         self._bonuses: dict[tuple[int, ...], tuple[tuple[str, ...], bool]] = {}  # (best keys, all of them?)
+        self._numbers: dict[int, int] = {}  # a result's number: small ints, so a combination's key costs a tuple
         self._why: dict[tuple[str, str], str] = {}  # (subscription, paper) -> its why line: channels share it
         self._parsed: dict[str, Query | None] = {}
         self._results: dict[tuple, Result] = {}
@@ -130,10 +131,9 @@ class FanOut:
 
     def _result(self, found: list[Match], query: Query) -> Result:
         signal, tie = self._signal, self._tie
-        scores = {m.paper.key: ranking.query_score(m, signal[m.paper.key]) for m in found}
-        ordered = tuple(sorted((-score, *tie[key]) for key, score in scores.items()))
+        ordered = tuple(sorted((-ranking.query_score(m, signal[m.paper.key]), tie[m.paper.key]) for m in found))
         follows = any(isinstance(term, AuthorTerm) for group in query.groups for term in group)
-        return Result({m.paper.key: m for m in found}, ordered, scores, follows)
+        return Result({m.paper.key: m for m in found}, ordered, follows)
 
     def digest(
         self,
@@ -156,12 +156,12 @@ class FanOut:
         """Where a paper stands in a channel's post (bot/delivery/ranking.py); ties by upvotes, date, key."""
         best, matching, follows = 0.0, 0, False
         for _, result in asked:
-            score = result.scores.get(key)
-            if score is not None:
-                best = max(best, score)
+            match = result.matches.get(key)
+            if match is not None:
+                best = max(best, ranking.query_score(match, self._signal[key]))
                 matching += 1
                 follows = follows or result.follows_author
-        return (-ranking.channel_score(best, matching, follows), *self._tie[key])
+        return (-ranking.channel_score(best, matching, follows), self._tie[key])
 
     def _top(self, asked: list[tuple[str, Result]], delivered: set[str], cap: int) -> list[str]:
         """The first `cap` of the channel's order without scoring all its matches.
@@ -173,20 +173,21 @@ class FanOut:
         for entry in heapq.merge(*(r.ordered for _, r in asked)):
             if len(taken) >= cap:
                 break
-            key = entry[3]
+            key = entry[1][2]
             if key in delivered or _agrees(key, asked):
                 continue  # a paper with a bonus is among the bonus papers, scored in full
             taken.append(entry)  # lists are disjoint outside the bonus papers: each key comes once
         bonus = [key for key in self._bonus(asked, delivered, cap) if key not in delivered]
         taken += (self._final(key, asked) for key in bonus[:cap])
         taken.sort()
-        return [final[3] for final in taken[:cap]]
+        return [final[1][2] for final in taken[:cap]]
 
     def _bonus(self, asked: list[tuple[str, Result]], delivered: set[str], cap: int) -> Sequence[str]:
         """The papers with an agreement bonus for these subscriptions, best first: the first BONUS_KEPT of
         them once for every channel that follows the same ones (a paper's score does not depend on the
         channel otherwise); all of them, for this channel alone, when it was sent too many of those."""
-        same = tuple(sorted(id(result) for _, result in asked))  # results live as long as the fan-out
+        numbers = self._numbers  # results live as long as the fan-out
+        same = tuple(sorted(numbers.setdefault(id(result), len(numbers)) for _, result in asked))
         kept = self._bonuses.get(same)
         if kept is None:
             if len(self._bonuses) >= 50_000:
@@ -243,7 +244,7 @@ def _agreeing(asked: list[tuple[str, Result]]) -> set[str]:
     return bonus
 
 
-def _tie(paper: Paper) -> tuple[int, float, str]:
+def _tie(paper: Paper) -> Tie:
     """Among equal scores: more upvotes first, then the newest (unknown dates last), then the key."""
     published = paper.published_at
     if published is None:
