@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from adapters.slack.app import Permissions
+from adapters.slack.translator import Permissions
 from bot.app import App
 from bot.chat import commands as c
 from bot.chat import replies as r

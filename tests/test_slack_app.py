@@ -18,8 +18,9 @@ import slack_bolt
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
-from adapters.slack.app import Permissions, build_slack_app, typed_text
+from adapters.slack.app import build_slack_app
 from adapters.slack.replies import render
+from adapters.slack.translator import Permissions, typed_text
 from bot.app import App, build_app
 from bot.chat import replies as r
 from bot.config import Settings

@@ -11,8 +11,8 @@ from slack_bolt.request import BoltRequest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from adapters.slack.app import Permissions
 from adapters.slack.home import CHANNEL, OPEN_SUBSCRIBE, QUERY, SUBSCRIBE_MODAL, UNSUBSCRIBE, home_view, subscribe_modal
+from adapters.slack.translator import Permissions
 from bot.app import App
 from bot.chat import replies as r
 from bot.chat.home import ChannelFollows, Home

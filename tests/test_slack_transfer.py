@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt.request import BoltRequest
 
-from adapters.slack.app import Permissions
+from adapters.slack.translator import Permissions
 from bot.app import App
 from tests.slack_api import SlackAPI, event_body, mention, signed_headers
 from tests.test_slack_app import Workspace, message_text, papers, slack, slack_server, workspace_for

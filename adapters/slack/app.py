@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import Any
 
@@ -17,7 +14,6 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
@@ -29,15 +25,13 @@ from adapters.slack.reactions import register_reactions
 from adapters.slack.render import PAGE_ACTION, SHOW_REST
 from adapters.slack.replays import Replays
 from adapters.slack.replies import fallback, preview_page, render, render_pages
+from adapters.slack.translator import Permissions, Translator, is_slow, parsed, typed_text
 from adapters.slack.unfurls import register_unfurls
 from adapters.slack.uninstalls import handle_revocations, resuming_callbacks
 from bot.app import App
 from bot.chat import commands as c
-from bot.chat.replies import DigestPreview, Problem, Reply
-from bot.chat.service import CHANGING
+from bot.chat.replies import DigestPreview, Problem
 from bot.config import Settings
-from bot.domain import Actor, ChannelRef
-from bot.errors import PapersError
 
 log = logging.getLogger(__name__)
 
@@ -58,24 +52,13 @@ SCOPES = (
     "im:history",
     "reactions:read",
 )  # the same list as slack/manifest.yml
-# Commands whose answer may take longer than Slack's 3 seconds: a dry run, a search, a digest, and
-# an upload, and the changing ones, whose permission check may call users.info.
-SLOW = (c.Find, c.PreviewDigest, c.Export, *CHANGING)
-ADMIN_TTL_SECONDS = 300.0
 OAUTH_STATE_SECONDS = 600
 COMMAND = re.compile(r"^/papers[\w-]*$")  # `/papers`, and `/papers-dev` for a second app in development
 NOT_INSTALLED = "papers-bot is not installed in this workspace (or was removed); ask an admin to install it again."
 MENTION = re.compile(r"^\s*(<@[A-Z0-9]+>\s*)+")
-SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>")
 
 
 FEEDBACK_ACTION = re.compile(r"^papers_(like|dislike|save)$")  # the buttons under each paper (adapters/slack/render.py)
-
-
-def typed_text(text: str) -> str:
-    """What the person typed: Slack wraps URLs as `<url|label>` and escapes `&`, `<`, `>` in what it sends."""
-    text = SLACK_LINK.sub(r"\1", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -109,120 +92,6 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
         callback_options=resuming_callbacks(engine),
         install_page_rendering_enabled=False,  # /slack/install redirects straight to Slack's consent page
     )
-
-
-class Permissions:
-    """Who may change a channel's subscriptions and schedule: anyone, or admins, owners and a list."""
-
-    def __init__(
-        self,
-        changes_by: str,
-        admins: Iterable[str],
-        ttl: float = ADMIN_TTL_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if changes_by not in ("anyone", "admins"):
-            log.warning("SLACK_CHANGES_BY=%r is neither anyone nor admins; treating it as admins", changes_by)
-        self.anyone = changes_by == "anyone"
-        self.admins = frozenset(a.strip() for a in admins if a.strip())
-        self.ttl, self.clock = ttl, clock
-        self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
-        self._lock = threading.Lock()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Permissions:
-        return cls(settings.slack_changes_by.strip().lower(), settings.slack_admins.split(","))
-
-    def may_change(self, client: WebClient, team_id: str, user_id: str) -> bool:
-        if self.anyone or user_id in self.admins:
-            return True
-        key = (team_id, user_id)
-        with self._lock:
-            cached = self._cache.get(key)
-        if cached and cached[0] > self.clock():
-            return cached[1]
-        if not client.token:
-            return False  # no bot token (response_url-only mode): only the configured list may change
-        try:
-            user = client.users_info(user=user_id)["user"]
-        except SlackApiError as error:
-            # Not cached: a transient failure should not lock an admin out for the whole TTL.
-            log.warning("users.info failed for %s in %s: %s", user_id, team_id, error.response.get("error"))
-            return False
-        allowed = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-        with self._lock:
-            self._cache[key] = (self.clock() + self.ttl, allowed)
-        return allowed
-
-
-def user_tz(client: WebClient, user_id: str) -> str | None:
-    """The person's time zone as their Slack profile has it (users.info `tz`), or None when it cannot be read."""
-    if not client.token:
-        return None
-    try:
-        tz = client.users_info(user=user_id)["user"].get("tz")
-    except SlackApiError as error:
-        log.info("users.info failed for %s: %s", user_id, error.response.get("error"))
-        return None
-    return str(tz) if tz else None
-
-
-def _parsed(text: str) -> c.Command | None:
-    try:
-        return c.parse_command(text)
-    except PapersError:
-        return None  # the service answers the same text again and explains the problem
-
-
-def is_slow(text: str) -> bool:
-    return isinstance(_parsed(typed_text(text)), SLOW)
-
-
-class Translator:
-    """Platform request in, core Reply out: the only place that knows both."""
-
-    def __init__(self, app: App, permissions: Permissions) -> None:
-        self.app, self.permissions = app, permissions
-
-    def answer(
-        self, client: WebClient, team_id: str, channel_id: str, user_id: str, user_name: str, text: str
-    ) -> Reply:
-        text = typed_text(text)
-        command = _parsed(text)
-        personal = bool(getattr(command, "personal", False))  # anyone changes their own feed: no check to make
-        allowed = (
-            isinstance(command, CHANGING) and not personal and self.permissions.may_change(client, team_id, user_id)
-        )
-        # A person's feed starts in their own time zone: asked only when they make or schedule it.
-        tz = user_tz(client, user_id) if personal and isinstance(command, (c.Subscribe, c.SetSchedule)) else None
-        actor = Actor(id=user_id, name=user_name or user_id, is_admin=allowed, tz=tz)
-        return self.app.service.answer(ChannelRef("slack", team_id, channel_id), actor, text)
-
-    def run(
-        self, client: WebClient, team_id: str, channel_id: str, user_id: str, user_name: str, command: c.Command
-    ) -> Reply:
-        """A command the adapter built itself (an import from an attached file), checked as typed ones are."""
-        allowed = isinstance(command, CHANGING) and self.permissions.may_change(client, team_id, user_id)
-        actor = Actor(id=user_id, name=user_name or user_id, is_admin=allowed)
-        return self.app.service.run(ChannelRef("slack", team_id, channel_id), actor, command)
-
-    def from_button(self, body: dict[str, Any], kind: str, key: str) -> Reply:
-        """A click on a paper's feedback button: the same as `/papers <kind> <key>` typed by that person."""
-        user = body.get("user") or {}
-        team = (body.get("team") or {}).get("id") or user.get("team_id", "")
-        channel = ChannelRef("slack", team, (body.get("channel") or {}).get("id", ""))
-        actor = Actor(id=user.get("id", ""), name=user.get("username") or user.get("name") or user.get("id", ""))
-        return self.app.service.run(channel, actor, c.Feedback(kind, key))
-
-    def from_command(self, body: dict[str, Any], client: WebClient) -> Reply:
-        return self.answer(
-            client,
-            body.get("team_id", ""),
-            body.get("channel_id", ""),
-            body.get("user_id", ""),
-            body.get("user_name", ""),
-            body.get("text", ""),
-        )
 
 
 def _failed(error: Exception) -> Problem:
@@ -298,7 +167,7 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
         text = body.get("text", "")
         if is_slow(text):
             # A search or preview says it is working; a change shows up in the channel when it is done.
-            if isinstance(_parsed(typed_text(text)), (c.Find, c.PreviewDigest)):
+            if isinstance(parsed(typed_text(text)), (c.Find, c.PreviewDigest)):
                 ack(text="Looking…", response_type="ephemeral")
             else:
                 ack()
@@ -364,7 +233,7 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
     def on_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, say: Say) -> None:
         text = MENTION.sub("", event.get("text", "")).strip() or "help"
         team, channel, user = body.get("team_id", ""), event.get("channel", ""), event.get("user", "")
-        if event.get("files") and isinstance(_parsed(typed_text(text)), c.Import):
+        if event.get("files") and isinstance(parsed(typed_text(text)), c.Import):
             reply = imported(translator, client, team, channel, user, list(event["files"]))
         else:
             reply = translator.answer(client, team, channel, user, user, text)

@@ -17,7 +17,7 @@ from bot.chat.limits import MAX_IMPORT_BYTES
 from bot.errors import BadInput, PapersError
 
 if TYPE_CHECKING:
-    from adapters.slack.app import Translator
+    from adapters.slack.translator import Translator
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from bot.errors import PapersError
 from bot.relevance.query import parse_query
 
 if TYPE_CHECKING:
-    from adapters.slack.app import Translator
+    from adapters.slack.translator import Translator
 
 log = logging.getLogger(__name__)
 
