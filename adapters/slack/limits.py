@@ -77,16 +77,20 @@ def pages(message: Message, max_pages: int = MAX_PAGES) -> list[Message]:
     blocks = [fit_block(b) for b in message.get("blocks") or []]
     reserve = size([_note(len(blocks))]) + 1  # room for the "and N more" note on the last page
     cut: list[list[Block]] = [[]]
+    used = size([])  # the page's JSON so far: `[`, its blocks with a comma between, `]`
     for block in blocks:
-        page = cut[-1]
+        page, weight = cut[-1], size([block]) - size([])
         last = len(cut) == max_pages
         room_blocks = MAX_BLOCKS - (1 if last else 0)
         room_chars = MAX_BLOCK_CHARS - (reserve if last else 0)
-        if page and (len(page) + 1 > room_blocks or size([*page, block]) > room_chars):
+        grown = used + weight + (1 if page else 0)
+        if page and (len(page) + 1 > room_blocks or grown > room_chars):
             if last:
                 break
             cut.append([])
+            grown = size([]) + weight
         cut[-1].append(block)
+        used = grown
     left = len(blocks) - sum(len(page) for page in cut)
     if left:
         cut[-1].append(_note(left))
