@@ -205,6 +205,15 @@ def _finish(database_url: str, server: SlackServer) -> None:
     raise AssertionError("deliveries still pending after four full passes")
 
 
+def assert_each_posted_once(state: SlackState, expected: dict[str, set[str]], seed: int) -> None:
+    """Every (where, paper) the pass owed was posted exactly once, and nothing else."""
+    counts = state.posted_keys()
+    want = Counter({(where, key): 1 for where, keys in expected.items() for key in keys})
+    lost, doubled = want - counts, {pair: n for pair, n in counts.items() if n > 1}
+    assert not lost and not doubled, f"seed {seed}: lost {sorted(lost)}, posted twice {sorted(doubled)}"
+    assert set(counts) == set(want), f"seed {seed}: unexpected posts {sorted(set(counts) - set(want))}"
+
+
 @pytest.mark.slow
 def test_kill_9_at_random_moments_loses_nothing_and_repeats_nothing(database_url: str) -> None:
     expected = _prepare(database_url)
@@ -218,11 +227,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_repeats_nothing(database_url
         killed = [_kill_mid_pass(_deliver(database_url, server), state, chance) for _ in range(5)]
         assert sum(killed) >= 3, f"seed {seed}: most kills came too late to interrupt anything"
         _finish(database_url, server)
-        counts = state.posted_keys()
-        want = Counter({(channel, key): 1 for channel, keys in expected.items() for key in keys})
-        lost, doubled = want - counts, {pair: n for pair, n in counts.items() if n > 1}
-        assert not lost and not doubled, f"seed {seed}: lost {sorted(lost)}, posted twice {sorted(doubled)}"
-        assert set(counts) == set(want), f"seed {seed}: unexpected posts {sorted(set(counts) - set(want))}"
+        assert_each_posted_once(state, expected, seed)
         posts = state.count("chat.postMessage")
         _finish(database_url, server)  # a second pass posts nothing
         assert state.count("chat.postMessage") == posts

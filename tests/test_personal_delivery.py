@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -16,7 +15,7 @@ from bot.delivery.passes import deliver_due
 from bot.domain import ChannelRef, Digest, Match, Paper, Subscription
 from storage.uow import UnitOfWork
 from tests.slack_server import TOKEN, SlackServer, SlackState
-from tests.test_deliver_crash import QUERIES, _deliver, _finish, _kill_mid_pass
+from tests.test_deliver_crash import QUERIES, _deliver, _finish, _kill_mid_pass, assert_each_posted_once
 
 ANA = ChannelRef.person("slack", "T1", "U1")
 
@@ -116,11 +115,7 @@ def test_kill_9_mid_pass_delivers_each_personal_feed_to_its_dm_exactly_once(data
         killed = [_kill_mid_pass(_deliver(database_url, server), state, chance) for _ in range(5)]
         assert sum(killed) >= 3, f"seed {seed}: most kills came too late to interrupt anything"
         _finish(database_url, server)
-        counts = state.posted_keys()
-        want = Counter({(dm, key): 1 for dm, keys in expected.items() for key in keys})
-        lost, doubled = want - counts, {pair: n for pair, n in counts.items() if n > 1}
-        assert not lost and not doubled, f"seed {seed}: lost {sorted(lost)}, posted twice {sorted(doubled)}"
-        assert set(counts) == set(want), f"seed {seed}: unexpected posts {sorted(set(counts) - set(want))}"
+        assert_each_posted_once(state, expected, seed)
         assert {c["users"] for c in opened(state)} <= {f"U{i}" for i in range(len(QUERIES))}
         posts = state.count("chat.postMessage")
         _finish(database_url, server)  # a second pass posts nothing

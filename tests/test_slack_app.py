@@ -26,6 +26,7 @@ from bot.chat import replies as r
 from bot.config import Settings
 from bot.domain import ChannelRef, Digest, Found, Match, Paper, Schedule
 from bot.sources.ingest import merge_papers
+from storage.uow import UnitOfWork
 from tests.slack_api import SECRET, SlackAPI, signed_headers
 
 HOSTILE = "<!channel> Attention <https://x|click> & *bold* world-model agents"
@@ -45,6 +46,16 @@ def slack_settings(database_url: str, slack: SlackAPI, **extra: Any) -> Settings
 def slack_app(database_url: str, slack: SlackAPI, **extra: Any) -> Iterator[App]:
     """The real wiring on a fresh database, its Slack client pointed at the stand-in (for a fixture to yield from)."""
     app = build_app(slack_settings(database_url, slack, **extra))
+    yield app
+    app.engine.dispose()
+
+
+def app_holding(database_url: str, slack: SlackAPI, papers: list[Paper]) -> Iterator[App]:
+    """The real wiring on an empty database holding only `papers` (for a fixture to yield from)."""
+    app = build_app(slack_settings(database_url, slack), seed=False)
+    with UnitOfWork(app.engine) as uow:
+        uow.papers.merge(papers)
+        uow.commit()
     yield app
     app.engine.dispose()
 

@@ -13,30 +13,24 @@ from slack_bolt.request import BoltRequest
 
 from adapters.slack.app import build_slack_app
 from adapters.slack.render import render_part
-from bot.app import App, build_app
+from bot.app import App
 from bot.delivery.senders import parts
 from bot.domain import ChannelRef, Digest, Match, Paper
 from storage.uow import UnitOfWork
 from tests.slack_api import SlackAPI, signed_headers
-from tests.test_slack_app import RunAtOnce, message_text, slack_settings
+from tests.test_slack_app import RunAtOnce, app_holding, fresh_stand_in, message_text
 
 PAPER = Paper("World Models <!channel> for Agents", "An agent learns a model of its world.", "2605.00042")
 
 
 @pytest.fixture
 def slack() -> Iterator[SlackAPI]:
-    with SlackAPI() as server:
-        yield server
+    yield from fresh_stand_in()
 
 
 @pytest.fixture
 def papers(tmp_path: Any, slack: SlackAPI) -> Iterator[App]:
-    app = build_app(slack_settings(f"sqlite:///{tmp_path / 'papers.db'}", slack), seed=False)
-    with UnitOfWork(app.engine) as uow:
-        uow.papers.merge([PAPER])
-        uow.commit()
-    yield app
-    app.engine.dispose()
+    yield from app_holding(f"sqlite:///{tmp_path / 'papers.db'}", slack, [PAPER])
 
 
 def click(papers: App, slack: SlackAPI, button: dict[str, Any], user: str = "U7") -> list[dict[str, Any]]:

@@ -11,13 +11,13 @@ from slack_bolt.request import BoltRequest
 
 from adapters.slack.app import SCOPES, build_slack_app
 from adapters.slack.sender import SlackSender, make_client
-from bot.app import App, build_app
+from bot.app import App
 from bot.domain import ChannelRef, Digest, Match, Paper
 from bot.feedback.signals import labels
 from storage.uow import UnitOfWork
 from tests.slack_api import SlackAPI, event_body, signed_headers
 from tests.slack_server import TOKEN
-from tests.test_slack_app import RunAtOnce, slack_settings
+from tests.test_slack_app import RunAtOnce, app_holding, fresh_stand_in
 from tests.test_slack_oauth import manifest_scopes
 
 LAB = ChannelRef("slack", "T1", "C1")
@@ -28,18 +28,12 @@ KEYS = [paper.key for paper in PAPERS]
 
 @pytest.fixture
 def slack() -> Iterator[SlackAPI]:
-    with SlackAPI() as server:
-        yield server
+    yield from fresh_stand_in()
 
 
 @pytest.fixture
 def papers(tmp_path: Any, slack: SlackAPI) -> Iterator[App]:
-    app = build_app(slack_settings(f"sqlite:///{tmp_path / 'papers.db'}", slack), seed=False)
-    with UnitOfWork(app.engine) as uow:
-        uow.papers.merge(PAPERS)
-        uow.commit()
-    yield app
-    app.engine.dispose()
+    yield from app_holding(f"sqlite:///{tmp_path / 'papers.db'}", slack, PAPERS)
 
 
 def deliver(papers: App, slack: SlackAPI, feed: ChannelRef, count: int, mark: str = "mark-1") -> list[str]:
