@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adapters import json_output as jo
+from adapters.cli_io import (
+    JsonFlag,
+    app_or_exit,
+    channel_arg,
+    database_answers,
+    date_arg,
+    emit,
+    err,
+    fail,
+    out,
+    refuse,
+    settings_or_exit,
+)
 from adapters.logs import level_for, setup_logging
-from bot.app import App, build_app
+from bot.app import App
 from bot.config import BadSettings, Settings, load_settings
-from bot.domain import Actor, ChannelRef
+from bot.domain import Actor
 from bot.errors import PapersError
 
 # No pretty tracebacks: at some typer versions they print every frame's local variables, tokens included.
@@ -38,78 +47,7 @@ subscriptions_cli = typer.Typer(no_args_is_help=True, help="Subscriptions in and
 cli.add_typer(subscriptions_cli, name="subscriptions")
 discord_cli = typer.Typer(no_args_is_help=True, help="Discord commands.")
 cli.add_typer(discord_cli, name="discord")
-err = Console(stderr=True)
-out = Console(highlight=False, soft_wrap=True)
 log = logging.getLogger(__name__)
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except BadSettings as bad:
-        _refuse(bad.problems)
-
-
-@contextmanager
-def _database_answers(settings: Settings) -> Iterator[None]:
-    """A database that cannot be reached is one sentence (its URL without the password) and status 1."""
-    from sqlalchemy.exc import OperationalError
-
-    from adapters.health import shown_url
-
-    try:
-        yield
-    except OperationalError as error:
-        reason = str(error.orig or error).strip().splitlines()[0][:200]
-        _fail(f"the database at {shown_url(settings.database_url)} does not answer: {reason}", code=1)
-
-
-def _app(seed: bool = True) -> App:
-    from storage.migrations import SchemaBehind
-
-    settings = _settings()
-    try:
-        with _database_answers(settings):
-            app = build_app(settings, seed=seed)
-    except SchemaBehind as behind:
-        _fail(str(behind))
-    return app
-
-
-def _refuse(problems: list[str]) -> NoReturn:
-    """Settings that cannot work: one sentence a line, each naming its variable; status 2, before anything starts."""
-    sys.stderr.write("".join(f"{problem}\n" for problem in problems))  # unwrapped: one sentence, one line
-    raise typer.Exit(2)
-
-
-def _emit(data: object) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _channel(text: str) -> ChannelRef:
-    try:
-        return ChannelRef.parse(text)
-    except PapersError as error:
-        _fail(error.message)
-        raise
-
-
-def _since(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.combine(date.fromisoformat(text), time(), UTC)
-    except ValueError:
-        _fail(f"`{text}` is not a date; use YYYY-MM-DD.")
-        raise
 
 
 @cli.callback()
@@ -134,14 +72,14 @@ def run(
     from adapters.wiring import PARTS, NotConfigured, check_parts, run_everything
 
     if only is not None and only not in PARTS:
-        _fail(f"--only takes {', '.join(PARTS)}, not `{only}`.")
+        fail(f"--only takes {', '.join(PARTS)}, not `{only}`.")
     try:
-        check_parts(_settings(), only)  # before the database is touched
-        run_everything(_app(), only)
+        check_parts(settings_or_exit(), only)  # before the database is touched
+        run_everything(app_or_exit(), only)
     except NotConfigured as missing:
-        _refuse([missing.message])
+        refuse([missing.message])
     except PapersError as error:
-        _fail(error.message)
+        fail(error.message)
 
 
 @cli.command()
@@ -160,13 +98,13 @@ def ingest(
     from bot.sources.ingest import ingest_files
 
     if bool(paths) == bool(source):
-        _fail("Give either files to ingest or --source hf|arxiv.")
+        fail("Give either files to ingest or --source hf|arxiv.")
     missing = [str(path) for path in paths or [] if not path.is_file()]
     if missing:  # one line, however long the paths (a wrapped sentence is two to a script reading it)
         named = escape(", ".join(missing)[:300])
         err.print(f"[red]error:[/red] No such file: {named}; nothing was ingested.", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
-    app = _app(seed=False)
+    app = app_or_exit(seed=False)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -186,12 +124,12 @@ def ingest(
         try:
             if source:
                 summary = ingest_from_source(
-                    app.engine, app.settings, source, _since(on), _since(since), category or [], progress, report
+                    app.engine, app.settings, source, date_arg(on), date_arg(since), category or [], progress, report
                 )
             else:
                 summary = ingest_files(app.engine, paths or [], progress, report)
         except PapersError as error:
-            _fail(error.message)
+            fail(error.message)
             raise
     err.print(summary.line(), markup=False, highlight=False, soft_wrap=True)
     assess_news(app.engine, app.service.paper_topics, app.service.clock())  # relevance decided once, now
@@ -211,16 +149,16 @@ def find(
     """Fuzzy lookup of stored papers, best first."""
     from adapters.terminal.render import found_line
 
-    app = _app()
+    app = app_or_exit()
     if stdin:
         for line in sys.stdin.buffer:  # bytes: a line that is not UTF-8 gets its answer too
-            _emit(_found_or_error(app, line.decode("utf-8", "replace").strip(), limit))
+            emit(_found_or_error(app, line.decode("utf-8", "replace").strip(), limit))
         return
     if not query:
-        _fail("Give some text to find, or --stdin.")
+        fail("Give some text to find, or --stdin.")
     results = app.finder.find(query or "", limit=limit)
     if as_json:
-        _emit([jo.found_json(f) for f in results])
+        emit([jo.found_json(f) for f in results])
         return
     for found in results:
         out.print(found_line(found), markup=False)
@@ -251,18 +189,18 @@ def match(
     from bot.relevance.query import parse_query
     from storage.uow import UnitOfWork
 
-    app = _app()
+    app = app_or_exit()
     try:
         parsed = parse_query(query, app.taxonomy)
     except PapersError as error:
-        _fail(error.message)
+        fail(error.message)
         raise
     with UnitOfWork(app.engine) as uow:
-        moment = _since(since)
+        moment = date_arg(since)
         papers = uow.papers.recent(moment) if moment else uow.papers.recent(datetime.min.replace(tzinfo=UTC))
     found = app.service.paper_topics.evaluate(parsed, papers)
     if as_json:
-        _emit([jo.match_json(m) for m in found])
+        emit([jo.match_json(m) for m in found])
         return
     out.print(
         "\n\n".join(match_block(m, i) for i, m in enumerate(found, 1)) or "No stored paper matches.", markup=False
@@ -279,10 +217,10 @@ def say(
     """Run one chat command as that channel and print the reply (never calls the platform)."""
     from adapters.terminal.render import render
 
-    ref = _channel(channel)
-    reply = _app().service.answer(ref, Actor(user, user), text)
+    ref = channel_arg(channel)
+    reply = app_or_exit().service.answer(ref, Actor(user, user), text)
     if as_json:
-        _emit(jo.reply_json(reply))
+        emit(jo.reply_json(reply))
     else:
         out.print(render(reply), markup=False)
 
@@ -294,12 +232,12 @@ def digest(channel: Annotated[str, typer.Argument(help="The channel to preview."
     from bot.delivery.digest import build_digest
     from storage.uow import UnitOfWork
 
-    ref = _channel(channel)
-    app = _app()
+    ref = channel_arg(channel)
+    app = app_or_exit()
     with UnitOfWork(app.engine, app.default_schedule) as uow:
         preview = build_digest(uow, app.matcher, ref, app.service.clock(), cap=None)
     if as_json:
-        _emit(jo.digest_json(preview))
+        emit(jo.digest_json(preview))
     else:
         out.print(render_digest(preview), markup=False)
 
@@ -317,14 +255,14 @@ def saved(
     from bot.feedback.signals import saved_papers
     from storage.uow import UnitOfWork
 
-    ref = _channel(channel)
-    app = _app(seed=False)
+    ref = channel_arg(channel)
+    app = app_or_exit(seed=False)
     with UnitOfWork(app.engine, app.default_schedule) as uow:
         papers = saved_papers(uow, ref)
     if as_bibtex:
         sys.stdout.write(bibtex(paper for paper, _, _ in papers) if papers else "")
     elif as_json:
-        _emit(
+        emit(
             [
                 {"id": p.arxiv_id or p.key, "title": p.title, "score": 1.0, "saved_at": at.isoformat(), "saved_by": who}
                 for p, at, who in papers
@@ -339,7 +277,7 @@ def deliver(now: Annotated[bool, typer.Option("--now", help="Every channel, due 
     """One delivery pass: every channel that is due (all with --now) gets its digest."""
     from adapters.wiring import delivery_pass
 
-    report = delivery_pass(_app(seed=False), force=now)
+    report = delivery_pass(app_or_exit(seed=False), force=now)
     err.print(report.summary(), markup=False, highlight=False)
 
 
@@ -350,8 +288,8 @@ def subscriptions_export(
     """One subscription a line: {"channel": ..., "query": ..., "schedule": "09:00 UTC weekdays"}."""
     from bot.chat.transfer import export_lines
 
-    refs = [_channel(text) for text in channels or []]
-    for line in export_lines(_app(seed=False).engine, refs):
+    refs = [channel_arg(text) for text in channels or []]
+    for line in export_lines(app_or_exit(seed=False).engine, refs):
         sys.stdout.write(line + "\n")
 
 
@@ -363,8 +301,8 @@ def subscriptions_import(
     from bot.chat.transfer import import_lines
 
     if str(path) != "-" and not path.is_file():
-        _fail(f"There is no file {path}.")
-    app = _app(seed=False)
+        fail(f"There is no file {path}.")
+    app = app_or_exit(seed=False)
     stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8", errors="replace")
     with stream:
         report = import_lines(app.engine, app.taxonomy, stream, default_schedule=app.default_schedule)
@@ -380,8 +318,8 @@ def db_upgrade() -> None:
     """Bring the database schema up to date."""
     from storage.migrations import upgrade
 
-    settings = _settings()
-    with _database_answers(settings):
+    settings = settings_or_exit()
+    with database_answers(settings):
         upgrade(settings.database_url)
     err.print("database is up to date")
 
@@ -393,9 +331,9 @@ def discord_sync() -> None:
 
     from adapters.discord.app import sync_now
 
-    app = _app(seed=False)
+    app = app_or_exit(seed=False)
     if app.settings.discord_token is None:
-        _fail("papers-bot discord sync needs DISCORD_TOKEN.")
+        fail("papers-bot discord sync needs DISCORD_TOKEN.")
     scope = f"to guild {app.settings.discord_guild_id}" if app.settings.discord_guild_id else "globally"
     asyncio.run(sync_now(app))
     err.print(f"commands synced {scope}")
@@ -417,8 +355,8 @@ def health(
 
     part = part_of(process) if process else None
     if process and part is None:
-        _fail(f"health takes {', '.join(PROCESSES)}, not `{process[:20]}`.")
-    settings = _settings()
+        fail(f"health takes {', '.join(PROCESSES)}, not `{process[:20]}`.")
+    settings = settings_or_exit()
     parts = [part] if part else [*configured_parts(settings), "scheduler"]
     problem = health_problem(settings, parts)
     if problem:
