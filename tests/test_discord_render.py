@@ -9,7 +9,8 @@ from typing import Any
 import discord
 import pytest
 
-from adapters.discord.render import Message, escape, fit, render
+from adapters.discord.render import Message, escape, fit
+from adapters.discord.replies import render
 from adapters.discord.sender import digest_part, read_mark
 from bot.chat import replies as r
 from bot.delivery.senders import parts

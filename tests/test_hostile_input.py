@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.discord import render as discord_render
+from adapters.discord import replies as discord_replies
 from adapters.slack import replies as slack_replies
 from adapters.terminal import render as terminal_render
 from bot.app import App, build_app
@@ -436,5 +437,5 @@ def test_every_answer_is_a_reply_that_fits_every_platform(
     for out in slack_within_limits(slack_replies.render(reply, actor.id)):
         assert not BIDI_OR_CONTROL.search(out) and not SLACK_MENTION.search(SLACK_OWN.sub("", out)), repr(out[:200])
     for page in (0, 1):
-        for out in discord_within_limits(discord_render.render(reply, page)):
+        for out in discord_within_limits(discord_replies.render(reply, page)):
             assert not BIDI_OR_CONTROL.search(out) and not DISCORD_MENTION.search(out), repr(out[:200])

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from adapters.discord import render as discord_render
+from adapters.discord import replies as discord_replies
 from adapters.discord import sender as discord_sender
 from adapters.slack import render as slack_render
 from adapters.slack import replies as slack_replies
@@ -241,7 +242,7 @@ def assert_markdown_shown_as_typed(message: discord_render.Message) -> None:
 def discord_messages(paper: Paper) -> Iterator[discord_render.Message]:
     for reply in replies(paper):
         for page in (0, 1, 2):
-            yield discord_render.render(reply, page)
+            yield discord_replies.render(reply, page)
     for digest in digests(paper):
         for part in parts(digest):
             yield discord_sender.digest_part(digest, "mark1", part)
@@ -270,7 +271,7 @@ def test_a_title_right_at_a_cut_keeps_its_escapes_whole() -> None:
             message = slack_replies.render(reply, "U1")
             for text in [message["text"], *slack_texts(message["blocks"])]:
                 assert_harmless_in_slack(text)
-            assert_harmless_on_discord(discord_render.render(reply))
+            assert_harmless_on_discord(discord_replies.render(reply))
         for digest in digests(paper):
             for part in parts(digest):
                 assert_harmless_on_discord(discord_sender.digest_part(digest, "mark1", part))

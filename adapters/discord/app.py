@@ -17,7 +17,8 @@ from discord.app_commands import Choice, Range
 
 from adapters.discord.lookup import attached_import, look_up_menu
 from adapters.discord.reactions import register_reactions
-from adapters.discord.render import NO_MENTIONS, Message, fit, inert, render
+from adapters.discord.render import NO_MENTIONS, Message, fit, inert
+from adapters.discord.replies import render
 from adapters.discord.sync import hash_file, sync_commands
 from adapters.discord.views import PAGE_ITEMS, actor_of, ask, channel_of, digest_key, pager, query_hash, respond
 from adapters.health import BEAT_SECONDS, Heartbeat, heartbeat

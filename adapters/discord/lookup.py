@@ -8,7 +8,7 @@ import logging
 import discord
 from discord import app_commands
 
-from adapters.discord.render import render
+from adapters.discord.replies import render
 from adapters.discord.views import app_of, respond
 from bot.chat import commands as c
 from bot.chat.limits import MAX_IMPORT_BYTES

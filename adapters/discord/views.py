@@ -11,7 +11,8 @@ from typing import Any
 import discord
 
 from adapters.discord.limits import fit_message
-from adapters.discord.render import FIND_PREFIX, NO_MENTIONS, Message, render
+from adapters.discord.render import NO_MENTIONS, Message
+from adapters.discord.replies import FIND_PREFIX, render
 from bot.app import App
 from bot.chat import commands as c
 from bot.domain import Actor, ChannelRef
