@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from adapters.discord.sender import DiscordSender
 from bot.chat import commands as c
 from bot.chat import replies as r
 from tests.discord_api import Call, DiscordStandIn
 from tests.test_discord_commands import Chat, chat_test, sent
-from tests.test_discord_sender import CHANNEL, digest, paper
+from tests.test_discord_sender import CHANNEL, api, digest, paper, sender
 
-
-@pytest.fixture
-def api() -> Iterator[DiscordStandIn]:
-    with DiscordStandIn() as api:
-        yield api
-
-
-@pytest.fixture
-def sender(api: DiscordStandIn) -> Iterator[DiscordSender]:
-    sender = DiscordSender.standalone("test-token", timeout=10)
-    yield sender
-    sender.close()
+__all__ = ["api", "sender"]  # fixtures shared with tests/test_discord_sender.py
 
 
 def buttons(body: dict[str, Any]) -> list[list[tuple[str, str]]]:
