@@ -195,14 +195,14 @@ def _kill_mid_pass(process: subprocess.Popen[bytes], state: SlackState, chance: 
     return running
 
 
-def _finish(database_url: str, server: SlackServer) -> None:
+def _finish(database_url: str, server: SlackServer, seed: int | None = None) -> None:
     for _ in range(4):  # a final pass can itself meet a 503 storm; each one narrows what is left
         process = _deliver(database_url, server)
         _, err = process.communicate(timeout=60)
         assert process.returncode == 0, err.decode()[-2000:]
         if _pending(database_url) == 0:
             return
-    raise AssertionError("deliveries still pending after four full passes")
+    raise AssertionError(f"seed {seed}: deliveries still pending after four full passes")
 
 
 def assert_each_posted_once(state: SlackState, expected: dict[str, set[str]], seed: int) -> None:
@@ -226,7 +226,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_repeats_nothing(database_url
     with SlackServer(state) as server:
         killed = [_kill_mid_pass(_deliver(database_url, server), state, chance) for _ in range(5)]
         assert sum(killed) >= 3, f"seed {seed}: most kills came too late to interrupt anything"
-        _finish(database_url, server)
+        _finish(database_url, server, seed)
         assert_each_posted_once(state, expected, seed)
         posts = state.count("chat.postMessage")
         _finish(database_url, server)  # a second pass posts nothing

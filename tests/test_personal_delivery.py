@@ -114,7 +114,7 @@ def test_kill_9_mid_pass_delivers_each_personal_feed_to_its_dm_exactly_once(data
     with SlackServer(state) as server:
         killed = [_kill_mid_pass(_deliver(database_url, server), state, chance) for _ in range(5)]
         assert sum(killed) >= 3, f"seed {seed}: most kills came too late to interrupt anything"
-        _finish(database_url, server)
+        _finish(database_url, server, seed)
         assert_each_posted_once(state, expected, seed)
         assert {c["users"] for c in opened(state)} <= {f"U{i}" for i in range(len(QUERIES))}
         posts = state.count("chat.postMessage")
