@@ -33,7 +33,7 @@ def test_no_tracked_file_names_a_path_of_one_machine() -> None:
 def test_the_check_sees_such_paths() -> None:
     for line in [
         'CORPUS = Path("/' + 'work/shared/data/x.jsonl")',
-        '"sqlite:///' + '/tmp/x/papers.db"',
+        '"sqlite:///' + "/" + 'tmp/x/papers.db"',
         "~/" + "root/ no",
         "/" + "root/.cache",
     ]:
