@@ -18,10 +18,13 @@ FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
     pip install --no-index --find-links /wheels "$(ls /wheels/papers_bot-*.whl)[postgres]" \
- && useradd --create-home --uid 10001 papers
+ && useradd --create-home --uid 10001 papers \
+ && install -d -o papers -g papers /home/papers/.cache /home/papers/.cache/papers-bot
 USER papers
 WORKDIR /home/papers
-# Heartbeats (papers-bot health) and the find index's snapshot live in the user's own folders.
+# Heartbeats (papers-bot health) and the find index's snapshot live in the user's own folders. The
+# volume's folder is made above, owned by the user: a named volume starts with the image's folder
+# (owner included); made by `VOLUME` itself it would belong to root and the snapshot could not be written.
 ENV RUNTIME_DIR=/home/papers/run
 VOLUME ["/home/papers/.cache/papers-bot"]
 EXPOSE 3000

@@ -86,7 +86,8 @@ def loop_problem(settings: Settings, part: str, now: float | None = None) -> str
     """None when `part`'s loop beat recently (the Slack HTTP server: when its /healthz answers)."""
     name = next((proc for proc, p in PROCESSES.items() if p == part), part)
     if part == "slack" and slack_mode(settings) == "http":
-        url = f"http://127.0.0.1:{settings.port or 3000}/healthz"
+        host = settings.local_host
+        url = f"http://{f'[{host}]' if ':' in host else host}:{settings.port or 3000}/healthz"
         try:
             status = httpx.get(url, timeout=DATABASE_TIMEOUT + 1).status_code
         except httpx.HTTPError as error:

@@ -45,9 +45,7 @@ from bot.relevance.query import parse_query  # noqa: E402
 from bot.relevance.topics import default_taxonomy  # noqa: E402
 from bot.sources.hf import parse_hf_daily  # noqa: E402
 
-HF = ROOT.parent / "shared" / "data" / "hf-daily"
-if not HF.exists():
-    HF = Path("/work/shared/data/hf-daily")
+HF = ROOT.parent / "shared" / "data" / "hf-daily"  # ../shared/data beside the working copy, or --hf
 CAP = 10
 LABS = {
     "rl-lab": ("reinforcement-learning", "robotics", "world-models", "llm-agents"),

@@ -24,6 +24,7 @@ import pickle
 import re
 import statistics
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -42,8 +43,8 @@ from bot.relevance.paper_text import PaperText  # noqa: E402
 from bot.relevance.query import parse_query  # noqa: E402
 from bot.relevance.topics import Taxonomy  # noqa: E402
 
-CORPUS = Path("/work/shared/data/arxiv/daily-arxiv-cs-2026Q2.jsonl")
-CACHE = Path("/tmp/papers-bot-bench-feedback-evidence.pickle")
+CORPUS = ROOT.parent / "shared" / "data" / "arxiv" / "daily-arxiv-cs-2026Q2.jsonl"  # ../shared/data, or --corpus
+CACHE = Path(tempfile.gettempdir()) / "papers-bot-bench-feedback-evidence.pickle"
 POST = 10
 
 
@@ -77,9 +78,9 @@ CHANNELS = [
 ]
 
 
-def load() -> tuple[list[Paper], dict[str, str]]:
+def load(corpus: Path = CORPUS) -> tuple[list[Paper], dict[str, str]]:
     papers, days = [], {}
-    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+    for line in corpus.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         day = record["_date"]
         paper = Paper(
@@ -163,8 +164,9 @@ def main() -> None:
     parser.add_argument("--test-days", type=int, default=20)
     parser.add_argument("--dislikes", type=int, default=2)
     parser.add_argument("--channels", default="all")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="arXiv JSONL (default: ../shared/data/arxiv/…)")
     args = parser.parse_args()
-    papers, days = load()
+    papers, days = load(args.corpus)
     matcher = Matcher(Taxonomy.load(None))
     evidence = evidence_of(matcher, papers)
     texts = [(paper, PaperText.stored(paper, evidence[paper.key])) for paper in papers]

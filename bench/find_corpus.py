@@ -11,9 +11,9 @@ from pathlib import Path
 
 from bot.domain import Paper, normalise_title
 
-ARXIV = Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv" / "daily-arxiv-cs-2026Q2.jsonl"
-if not ARXIV.exists():  # run from a clone elsewhere: the shared data sits beside the working tree
-    ARXIV = Path("/work/shared/data/arxiv/daily-arxiv-cs-2026Q2.jsonl")
+# The shared data folder sits beside the working copy (`../shared/data`); each benchmark takes a flag for another place.
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+ARXIV = SHARED_DATA / "arxiv" / "daily-arxiv-cs-2026Q2.jsonl"
 
 # Words a half-remembering person drops first, and never typos into something distinctive.
 SMALL = frozenset(

@@ -9,13 +9,16 @@ kernel's (`wait4`'s `ru_maxrss`) for that process alone.
 - `--hostile`: the lines of issue 21 at seeded random positions (an upvote count of 10^30 and
   one of 2^31, a date beyond the calendar, a lone surrogate, a NUL in a URL, an old-style id
   of 300 letters, `2604.012745` beside `2604.01274`, a 50 MB title and a 10 MB abstract);
-- `--code DIR`: run another checkout's code (`git archive REV | tar -x -C DIR`) for a before/after.
+- `--code DIR`: run another checkout's code (`git archive REV | tar -x -C DIR`) for a before/after;
+- `--corpus FILE`: another arXiv JSONL than `../shared/data/arxiv/daily-arxiv-cs-2026Q2.jsonl`.
 
     nice .venv/bin/python bench/ingest_memory.py --sizes 20244,100000,1000000
     nice .venv/bin/python bench/ingest_memory.py --sizes 20244 --hostile --database-url postgresql+psycopg://...
-    nice .venv/bin/python bench/ingest_memory.py --sizes 20244,100000 --code /tmp/before
+    BEFORE=$(mktemp -d) && git archive REV | tar -x -C "$BEFORE"
+    nice .venv/bin/python bench/ingest_memory.py --sizes 20244,100000 --code "$BEFORE"
 
-Files go to `--out` (default /tmp/papers-bot-bench; a million lines is 1.8 GB); nothing here is committed.
+Files go to `--out` (default: `papers-bot-bench` in the temporary folder, `tempfile.gettempdir()`; a
+million lines is 1.8 GB); nothing here is committed.
 """
 
 from __future__ import annotations
@@ -26,12 +29,15 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = Path("/work/shared/data/arxiv/daily-arxiv-cs-2026Q2.jsonl")
+CORPUS = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv" / "daily-arxiv-cs-2026Q2.jsonl"
+)  # or --corpus
 MAIN = "import sys; from adapters.cli import main; sys.argv[0] = 'papers-bot'; main()"
 
 
@@ -49,11 +55,11 @@ def hostile_lines(corpus_first: dict) -> list[str]:
     ]
 
 
-def make_file(out: Path, size: int, hostile: bool) -> Path:
+def make_file(out: Path, size: int, hostile: bool, corpus_path: Path = CORPUS) -> Path:
     path = out / f"ingest-{size}{'-hostile' if hostile else ''}.jsonl"
     if path.exists():
         return path
-    corpus = CORPUS.read_text(encoding="utf-8").splitlines()
+    corpus = corpus_path.read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in corpus]
     extra = hostile_lines(records[0]) if hostile else []
     rng = random.Random(21)
@@ -147,14 +153,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="20244,100000,1000000")
     parser.add_argument("--database-url", default="sqlite")
     parser.add_argument("--hostile", action="store_true")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="arXiv JSONL (default: ../shared/data/arxiv/…)")
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose code runs (default: this one)")
-    parser.add_argument("--out", type=Path, default=Path("/tmp/papers-bot-bench"))
+    parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "papers-bot-bench")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
     rows = []
     for size in map(int, args.sizes.split(",")):
-        path = make_file(args.out, size, args.hostile)
+        path = make_file(args.out, size, args.hostile, args.corpus)
         url, handle = fresh_database(args.database_url, args.out, f"ingest-{size}")
         try:
             result = run(args.code, url, path)

@@ -35,7 +35,7 @@ from bot.relevance.query import parse_query  # noqa: E402
 from bot.relevance.topics import default_taxonomy  # noqa: E402
 from bot.sources import parse_file  # noqa: E402
 
-CORPUS = Path("/work/shared/data/arxiv/daily-arxiv-cs-2026Q2.jsonl")
+CORPUS = ROOT.parent / "shared" / "data" / "arxiv" / "daily-arxiv-cs-2026Q2.jsonl"  # ../shared/data, or --corpus
 # Topic slugs with big and small subtrees, AND, OR, a phrase, cat:, author:, exclusions.
 SUBSCRIPTIONS = (
     "reinforcement-learning",
@@ -70,13 +70,13 @@ def _first_read(matcher: Matcher, papers: list[Paper]) -> None:
             matcher._text(paper)
 
 
-def one_run() -> dict:
+def one_run(corpus: Path = CORPUS) -> dict:
     """One measurement in this process; a dict of seconds and sizes."""
     taxonomy = default_taxonomy()
     queries = [parse_query(q, taxonomy) for q in SUBSCRIPTIONS]
     dry = parse_query(DRY_RUN, taxonomy)
     start = time.perf_counter()
-    papers = load()
+    papers = load(corpus)
     parse_s = time.perf_counter() - start
     week = newest(papers)
 
@@ -117,10 +117,10 @@ def one_run() -> dict:
     }
 
 
-def dump(path: Path) -> None:
+def dump(path: Path, corpus: Path = CORPUS) -> None:
     """Every match of every subscription (and of the dry run), best first, one JSON line each."""
     taxonomy = default_taxonomy()
-    papers = load()
+    papers = load(corpus)
     matcher = Matcher(taxonomy)
     with path.open("w", encoding="utf-8") as out:
         for text in (*SUBSCRIPTIONS, DRY_RUN):
@@ -129,10 +129,10 @@ def dump(path: Path) -> None:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def dump_evidence(path: Path) -> None:
+def dump_evidence(path: Path, corpus: Path = CORPUS) -> None:
     """Raw points (repr, so every bit shows) and reasons of every topic on every paper with any."""
     taxonomy = default_taxonomy()
-    papers = load()
+    papers = load(corpus)
     matcher = Matcher(taxonomy)
     with path.open("w", encoding="utf-8") as out:
         for topic in taxonomy:
@@ -177,18 +177,24 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="fresh processes to time; the best is shown")
     parser.add_argument("--dump", type=Path, help="write every (query, paper, score, why) here")
     parser.add_argument("--evidence", type=Path, help="write every topic's raw points on every paper here")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="arXiv JSONL (default: ../shared/data/arxiv/…)")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # a child: one run, JSON out
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one_run()))
+        print(json.dumps(one_run(args.corpus)))
         return
     if args.dump:
-        dump(args.dump)
+        dump(args.dump, args.corpus)
     if args.evidence:
-        dump_evidence(args.evidence)
+        dump_evidence(args.evidence, args.corpus)
     rows = []
     for _ in range(args.runs):
-        child = subprocess.run([sys.executable, __file__, "--one"], capture_output=True, text=True, check=True)
+        child = subprocess.run(
+            [sys.executable, __file__, "--one", "--corpus", str(args.corpus)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
     if rows:
         print(table(rows))

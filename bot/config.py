@@ -21,6 +21,7 @@ from bot.config_values import (
     ClockTime,
     DatabaseUrl,
     Email,
+    Host,
     HttpUrl,
     Lower,
     SlackApiUrl,
@@ -84,6 +85,8 @@ class Settings(BaseSettings):
     # shared by every delivery worker: Discord allows a bot about 50 requests a second in all
     discord_requests_per_second: float = Field(40.0, gt=0, le=50, examples=["40"])
 
+    # where every server the bot starts listens (Slack HTTP mode: events, OAuth, /healthz, feeds)
+    host: Host = Field("0.0.0.0", examples=["127.0.0.1"])
     port: int | None = Field(None, ge=0, le=65535, examples=["3000"])
     # threads of each web process (gunicorn's gthread worker) in Slack HTTP mode
     web_threads: int = Field(16, ge=1, le=256, examples=["16"])
@@ -134,6 +137,11 @@ class Settings(BaseSettings):
     def slack_uses_oauth(self) -> bool:
         """Many workspaces: tokens come from stored installations, not from SLACK_BOT_TOKEN."""
         return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def local_host(self) -> str:
+        """Where this machine reaches the servers that listen on HOST (every interface: the loopback)."""
+        return {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -21,6 +22,9 @@ HH_MM = re.compile(r"^(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)$")
 ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
 DATABASES = ("sqlite", "postgresql", "postgres")
+HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$"
+)
 
 
 def problem(text: str) -> PydanticCustomError:
@@ -105,6 +109,18 @@ def email(text: str) -> str:
     return text.strip()
 
 
+def host(text: str) -> str:
+    """An address to listen on: an IPv4 or IPv6 address (without brackets) or a host name."""
+    value = text.strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        pass
+    if not HOST_NAME.match(value) or value.replace(".", "").isdigit():
+        raise problem("an address to listen on, such as 0.0.0.0 (every interface), 127.0.0.1 or ::")
+    return value
+
+
 def lower(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
 
@@ -122,5 +138,6 @@ HttpUrl = Annotated[str, AfterValidator(http_url)]
 SlackApiUrl = Annotated[str, AfterValidator(slack_api_url)]
 DatabaseUrl = Annotated[str, AfterValidator(database_url)]
 Email = Annotated[str, AfterValidator(email)]
+Host = Annotated[str, AfterValidator(host)]
 Lower = BeforeValidator(lower)  # for choices: `Admins` is `admins`
 Upper = BeforeValidator(upper)

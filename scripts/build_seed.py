@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from bot.domain import Paper, normalise_title  # noqa: E402
 from bot.sources.hf import parse_hf_daily  # noqa: E402
 
-SHARED = ROOT.parent / "shared" if (ROOT.parent / "shared").exists() else Path("/work/shared")
+SHARED = ROOT.parent / "shared"  # ../shared beside the working copy; --hf and --page name other places
 
 
 def record(paper: Paper) -> dict[str, object]:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LISTENING = re.compile(r"listening on http://[\d.]+:(\d+)")
+LISTENING = re.compile(r"listening on http://(?:[\d.]+|\[[\da-f:]+\]):(\d+)")
 
 
 def procfile_web() -> list[str]:
@@ -80,6 +80,12 @@ class WebProcess:
         self.reader.join(5)
 
     @property
+    def host(self) -> str:
+        """Where to reach it: HOST, or the loopback when it listens on every interface (the default)."""
+        host = self.env.get("HOST") or "0.0.0.0"
+        return {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+
+    @property
     def stderr(self) -> str:
         return "".join(self.lines)
 
@@ -94,7 +100,7 @@ class WebProcess:
         self, method: str, path: str, body: str | bytes = "", headers: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], str]:
         """One HTTP request on a connection of its own: (status, headers, body)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
         try:
             data = body.encode() if isinstance(body, str) else body
             connection.request(method, path, body=data, headers=headers or {})

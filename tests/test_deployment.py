@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from adapters.health import PROCESSES
+from adapters.modes import missing
 from bot.config import Settings
 
 ROOT = Path(__file__).parent.parent
@@ -54,6 +55,45 @@ def test_the_web_process_is_slack_in_http_mode_and_volumes_are_declared() -> Non
     assert used == set(spec["volumes"]) == {"postgres-data", "find-index"}
 
 
+def test_a_platform_process_starts_only_under_its_profile_so_none_crash_loops_without_credentials() -> None:
+    # `run --only PART` exits 2 when PART lacks its credentials; restarted (unless-stopped), it would loop.
+    services = compose()["services"]
+    bare = Settings(_env_file=None, database_url="sqlite://")  # type: ignore[call-arg]  # no credentials at all
+    for name, service in services.items():
+        part = service["command"].rsplit(" ", 1)[-1] if name != "db" else None
+        port = service.get("environment", {}).get("PORT")
+        needs = bool(part and missing(bare.model_copy(update={"port": int(port) if port else None}), part))
+        assert bool(service.get("profiles")) == needs, name
+    assert services["web"]["profiles"] == ["slack"] and services["worker"]["profiles"] == ["discord"]
+    example = (ROOT / ".env.example").read_text()
+    assert re.search(r"^COMPOSE_PROFILES=slack,discord$", example, flags=re.M)  # both, once credentials are set
+    readme = (ROOT / "README.md").read_text()
+    assert "COMPOSE_PROFILES" in readme and "--profile" in readme
+
+
+def test_the_volume_folder_exists_and_belongs_to_the_user_before_it_is_declared() -> None:
+    # A named volume is first filled from the image's folder, owner included; a folder VOLUME makes is root's.
+    lines = (ROOT / "Dockerfile").read_text().split("FROM ")[-1].replace("\\\n", " ").splitlines()
+    [volume_at] = [n for n, line in enumerate(lines) if line.startswith("VOLUME")]
+    [folder] = re.findall(r'"([^"]+)"', lines[volume_at])
+    user_at = next(n for n, line in enumerate(lines) if line.strip() == "USER papers")
+
+    def made_for_the_user(n: int, line: str) -> bool:
+        if not line.startswith("RUN"):
+            return False
+        owned = re.search(rf"install -d -o papers -g papers [^&]*{re.escape(folder)}(\s|$)", line)
+        made_as_user = n > user_at and re.search(rf"mkdir -p [^&]*{re.escape(folder)}(\s|$)", line)
+        return bool(owned or made_as_user)
+
+    assert any(made_for_the_user(n, line) for n, line in enumerate(lines[:volume_at])), folder
+    parent = str(Path(folder).parent)
+    assert parent == "/home/papers" or any(re.search(rf"-o papers [^&]*{re.escape(parent)}\s", line) for line in lines)
+    mounts = {
+        m.split(":", 1)[1] for s in compose()["services"].values() for m in s.get("volumes", []) if "find-index" in m
+    }
+    assert mounts == {folder}  # compose mounts the volume where the image made it
+
+
 def test_the_image_is_built_in_two_stages_and_runs_as_a_user_without_build_tools() -> None:
     text = (ROOT / "Dockerfile").read_text()
     stages = re.split(r"^FROM ", text, flags=re.M)[1:]
@@ -75,7 +115,7 @@ def test_the_image_is_built_in_two_stages_and_runs_as_a_user_without_build_tools
 def test_env_example_lists_every_setting() -> None:
     listed = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), flags=re.M))
     assert [name for name in SETTINGS if name not in listed] == []
-    assert listed - set(SETTINGS) == {"POSTGRES_PASSWORD"}  # compose's own, said so in the file
+    assert listed - set(SETTINGS) == {"POSTGRES_PASSWORD", "COMPOSE_PROFILES"}  # compose's own, said so in the file
 
 
 def test_the_readme_table_lists_every_setting() -> None:

@@ -298,30 +298,35 @@ async def test_a_hostile_title_in_find_results_is_harmless(chat: Chat) -> None:
 
 @chat_test
 async def test_commands_sync_to_the_development_guild_once_until_they_change(chat: Chat) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        stored = Path(folder) / "papers.db.discord-commands.json"
-        assert await sync_commands(chat.client, 100, stored)
-        assert not await sync_commands(chat.client, 100, stored)  # a restart: Discord has this tree already
-        assert await sync_commands(chat.client, None, stored)  # globally is another scope
-        chat.client.tree.add_command(
-            app_commands.Command(  # type: ignore[attr-defined]
-                name="ping", description="a new command", callback=_ping
+    development = build_client(chat.core, guild_id=100)  # type: ignore[arg-type]  # DISCORD_GUILD_ID=100
+    async with development:
+        await development.login("test-token")
+        with tempfile.TemporaryDirectory() as folder:
+            stored = Path(folder) / "papers.db.discord-commands.json"
+            assert await sync_commands(development, 100, stored)
+            assert not await sync_commands(development, 100, stored)  # a restart: Discord has this tree already
+            assert await sync_commands(chat.client, None, stored)  # globally is another scope
+            development.tree.add_command(  # type: ignore[attr-defined]
+                app_commands.Command(name="ping", description="a new command", callback=_ping),
+                guild=discord.Object(id=100),
             )
-        )
-        assert await sync_commands(chat.client, 100, stored)  # the tree changed
-        assert await sync_commands(chat.client, 100, stored, force=True)  # papers-bot discord sync
+            assert await sync_commands(development, 100, stored)  # the tree changed
+            assert await sync_commands(development, 100, stored, force=True)  # papers-bot discord sync
 
     puts = [call for call in chat.api.calls if call.method == "PUT"]
     assert [p.path for p in puts] == [
         f"/applications/{APP_ID}/guilds/100/commands",
         f"/applications/{APP_ID}/commands",
     ] + [f"/applications/{APP_ID}/guilds/100/commands"] * 2
-    put = puts[0]
-    assert put.path == f"/applications/{APP_ID}/guilds/100/commands"
-    group, menu = put.body
-    assert (menu["name"], menu["type"], menu["contexts"]) == ("Look up paper", 3, [0])  # a message command
-    assert group["name"] == "papers" and group["contexts"] == [0] and group["dm_permission"] is False
+    group, menu = puts[0].body
+    assert (group["name"], menu["name"], menu["type"]) == ("papers", "Look up paper", 3)  # a message command
     assert {o["name"] for o in group["options"]} == set(c.USAGE)
+    for command in (group, menu):  # a guild's commands: none of the global-only fields set
+        assert command.get("contexts") is None and command.get("integration_types") is None, command["name"]
+        assert command.get("dm_permission") is not True, command["name"]
+    for command in puts[1].body:  # globally: server channels only, said one way
+        assert command["contexts"] == [0] and command["integration_types"] == [0], command["name"]
+        assert command["dm_permission"] is False, command["name"]
 
 
 async def _ping(interaction: discord.Interaction) -> None:

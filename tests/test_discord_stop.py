@@ -32,3 +32,25 @@ async def test_a_slow_find_in_hand_is_answered_before_the_client_closes(chat: Ch
     defer, follow_up = chat.api.answers()
     assert defer.body == {"type": 5, "data": {"flags": EPHEMERAL}}
     assert len(sent(follow_up)["embeds"]) == 2  # the answer went out before the connection closed
+
+
+@chat_test
+async def test_the_stop_waits_for_the_commands_being_answered_and_nothing_else(chat: Chat) -> None:
+    chat.core.delay = 0.6
+    chat.core.replies[c.Find] = r.FindResults("go explor", ())
+    data = {
+        "id": "1",
+        "name": "papers",
+        "type": 1,
+        "options": [{"type": 1, "name": "find", "options": options({"text": "go explor"}, None)}],
+    }
+    chat.client._connection.parse_interaction_create(interaction(2, data, 0))
+    await asyncio.sleep(0)
+    [in_hand] = chat.client.tree.answering  # type: ignore[attr-defined]
+    other = asyncio.create_task(asyncio.Event().wait(), name="CommandTree-invoker")  # a task's name is no command
+
+    await close_gracefully(chat.client)
+
+    assert in_hand.done() and not other.done() and chat.client.is_closed()
+    assert chat.client.tree.answering == set()  # type: ignore[attr-defined]
+    other.cancel()

@@ -31,10 +31,11 @@ from bot.relevance.paper_topics import PaperTopics
 from bot.relevance.query import AuthorTerm, Query, parse_query
 from bot.relevance.topics import Taxonomy, default_taxonomy
 from storage.uow import UnitOfWork
+from tests.shared_data import SHARED_DATA
 
 DATA = Path(__file__).parent / "data"
 QUERIES = (DATA / "fanout" / "queries.txt").read_text().split("\n")[:-1]
-CORPUS = Path("/work/shared/data/arxiv/daily-arxiv-cs-2026Q2.jsonl")
+CORPUS = SHARED_DATA / "arxiv" / "daily-arxiv-cs-2026Q2.jsonl"
 NOW = datetime.now(UTC)
 
 
@@ -109,7 +110,7 @@ def old_digest(
 
 def corpus(size: int) -> list[Paper]:
     if not CORPUS.exists():
-        pytest.skip(f"needs the 20k arXiv corpus at {CORPUS} (the workplace's shared data)")
+        pytest.skip(f"needs the 20k arXiv corpus at {CORPUS} (../shared/data beside the working copy)")
     papers = []
     with CORPUS.open(encoding="utf-8") as lines:
         for line in lines:

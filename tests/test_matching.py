@@ -2,7 +2,6 @@
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -10,8 +9,9 @@ from bot.domain import Paper
 from bot.relevance.matching import Matcher
 from bot.relevance.query import parse_query
 from bot.relevance.topics import default_taxonomy
+from tests.shared_data import SHARED
 
-SEED = Path("/work/shared/seed/daily-papers-page.jsonl")
+SEED = SHARED / "seed" / "daily-papers-page.jsonl"
 TAXONOMY = default_taxonomy()
 MATCHER = Matcher(TAXONOMY)
 

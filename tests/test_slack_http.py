@@ -1,4 +1,4 @@
-"""The `web` process over real HTTP on 127.0.0.1: signed requests answered, anything else refused, never a 500."""
+"""The `web` process over real HTTP on a loopback address: signed requests answered, anything else refused, never a 500."""
 
 from __future__ import annotations
 
@@ -21,9 +21,11 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
 
-from adapters.slack.server import NO_SIGNING_SECRET, serve_http, start, web_app
+from adapters.health import loop_problem
+from adapters.slack.server import NO_SIGNING_SECRET, gunicorn_options, serve_http, start, web_app
 from adapters.slack.wsgi import SlackWeb
 from bot.app import App, build_app
+from bot.config import BadSettings, load_settings
 from storage.engine import make_engine
 from tests.slack_api import SECRET, SlackAPI, signed_headers
 from tests.slack_web import WebProcess
@@ -70,11 +72,16 @@ def slack() -> Iterator[SlackAPI]:
         yield server
 
 
+ONLY_HERE = "127.0.0.2"
+
+
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory, slack: SlackAPI) -> Iterator[WebProcess]:
     """`papers-bot run --only slack` as the Procfile starts it, on a free port."""
     folder = tmp_path_factory.mktemp("web")
-    with WebProcess(web_env(f"sqlite:///{folder / 'papers.db'}", slack), cwd=folder) as process:
+    # HOST: a loopback address other than 127.0.0.1, so that listening anywhere else would show.
+    env = web_env(f"sqlite:///{folder / 'papers.db'}", slack, HOST=ONLY_HERE)
+    with WebProcess(env, cwd=folder) as process:
         yield process
 
 
@@ -84,6 +91,30 @@ def test_it_says_once_where_it_listens_and_the_health_check_asks_the_database(we
     status, headers, body = web.request("HEAD", "/healthz")
     assert (status, body) == (200, "") and headers["content-type"].startswith("text/plain")
     assert web.request("POST", "/healthz")[0] == 405
+
+
+def test_it_listens_on_host_only_and_the_health_check_asks_there(web: WebProcess) -> None:
+    assert f"listening on http://{ONLY_HERE}:{web.port} " in web.stderr
+    with pytest.raises(ConnectionRefusedError):  # not on every interface: 127.0.0.1 is another address
+        http.client.HTTPConnection("127.0.0.1", web.port, timeout=5).connect()
+    settings = load_settings(
+        database_url="sqlite://", slack_signing_secret=SECRET, slack_bot_token="xoxb-test", port=web.port
+    )
+    assert loop_problem(settings.model_copy(update={"host": ONLY_HERE}), "slack") is None  # `papers-bot health web`
+    assert "does not answer at http://127.0.0.1:" in str(loop_problem(settings, "slack"))  # HOST=0.0.0.0 asks there
+
+
+def test_host_is_every_interface_unless_set_and_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HOST", raising=False)
+    assert gunicorn_options(load_settings(database_url="sqlite://"), 3000, None)["bind"] == "0.0.0.0:3000"
+    assert gunicorn_options(load_settings(database_url="sqlite://", host="::1"), 3000, None)["bind"] == "[::1]:3000"
+    assert load_settings(database_url="sqlite://", host="papers.internal").host == "papers.internal"
+    with pytest.raises(BadSettings) as bad:
+        load_settings(database_url="sqlite://", host="every interface")
+    assert str(bad.value) == (
+        "HOST=every interface is not an address to listen on, such as 0.0.0.0 (every interface), "
+        "127.0.0.1 or ::; for example HOST=127.0.0.1."
+    )
 
 
 def test_a_signed_command_is_answered_in_the_http_response(web: WebProcess, slack: SlackAPI) -> None:
@@ -169,7 +200,7 @@ def test_a_body_that_is_not_utf8_is_refused(web: WebProcess) -> None:
 def test_unknown_paths_and_oversized_bodies_are_refused(web: WebProcess) -> None:
     assert web.request("GET", "/slack/install")[0] == 404  # no OAuth configured
     assert web.request("POST", "/admin", "x")[0] == 404
-    connection = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+    connection = http.client.HTTPConnection(web.host, web.port, timeout=10)
     connection.putrequest("POST", "/slack/events")
     connection.putheader("Content-Length", str(10 << 20))
     connection.endheaders()

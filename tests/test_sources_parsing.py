@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from bot.errors import BadInput
 from bot.sources import parse_arxiv_atom, parse_arxiv_rss, parse_file, parse_hf_daily, parse_jsonl
 from bot.sources.parsed import clean_names, clean_text
+from tests.shared_data import SHARED_DATA
 
 DATA = Path(__file__).parent / "data" / "sources"
-SHARED = Path("/work/shared/data")
 HF_ERAS = sorted(DATA.glob("hf-20*.json"))
 
 
@@ -236,16 +236,16 @@ def test_parse_jsonl_never_raises_on_arbitrary_text(lines: list[str]) -> None:
     assert all(problem.startswith("line ") for problem in parsed.problems)
 
 
-@pytest.mark.skipif(not (SHARED / "hf-daily").is_dir(), reason="the shared data folder /work/shared/data is absent")
+@pytest.mark.skipif(not (SHARED_DATA / "hf-daily").is_dir(), reason="the shared data folder ../shared/data is absent")
 def test_every_shared_hf_daily_file_parses_and_the_anomaly_is_rejected() -> None:
     total = 0
-    for path in sorted((SHARED / "hf-daily").glob("*.json")):
+    for path in sorted((SHARED_DATA / "hf-daily").glob("*.json")):
         parsed = parse_file(path)
         assert parsed.problems == [], path
         total += len(parsed.papers)
     assert total == 1038
     with pytest.raises(BadInput, match="repr"):
-        parse_file(SHARED / "hf-daily" / "anomalies" / "2025-01-06.python-repr-strings.json")
+        parse_file(SHARED_DATA / "hf-daily" / "anomalies" / "2025-01-06.python-repr-strings.json")
 
 
 @given(st.lists(st.text(alphabet=st.sampled_from("ab |\n\u202e\x00"), max_size=6), max_size=5))

@@ -103,8 +103,9 @@ def test_a_snapshot_of_another_database_or_a_damaged_one_is_not_used(
     assert [f.paper.arxiv_id for f in finder.find("go explore")][:1] == ["1901.10995"]
 
 
-def test_the_snapshot_goes_beside_a_sqlite_file_and_never_names_a_password() -> None:
-    assert str(title_snapshot.path_for(make_engine("sqlite:////tmp/x/papers.db"))) == "/tmp/x/papers.db.find-index"
+def test_the_snapshot_goes_beside_a_sqlite_file_and_never_names_a_password(tmp_path: Path) -> None:
+    beside = title_snapshot.path_for(make_engine(f"sqlite:///{tmp_path / 'papers.db'}"))
+    assert beside == tmp_path / "papers.db.find-index"
     assert title_snapshot.path_for(make_engine("sqlite://")) is None
     server = title_snapshot.path_for(make_engine("postgresql+psycopg://bot:s3cret@db.example/papers"))
     assert server is not None and "s3cret" not in str(server) and server.name.startswith("find-index-")

@@ -20,6 +20,7 @@ from adapters.discord.reactions import register_reactions
 from adapters.discord.render import NO_MENTIONS, Message, fit, inert
 from adapters.discord.replies import render
 from adapters.discord.sync import hash_file, sync_commands
+from adapters.discord.tree import PapersTree, scope
 from adapters.discord.views import PAGE_ITEMS, actor_of, ask, channel_of, digest_key, pager, query_hash, respond
 from adapters.health import BEAT_SECONDS, Heartbeat, heartbeat
 from bot.app import App
@@ -85,15 +86,8 @@ def topic_choices(app: App, current: str) -> list[Choice[str]]:
 class Papers(app_commands.Group):
     """`/papers …`: every word of the chat grammar as a subcommand with typed options."""
 
-    def __init__(self, app: App) -> None:
-        # guild_only sets the older dm_permission; allowed_contexts is what Discord reads now
-        super().__init__(
-            name="papers",
-            description="Research papers for this channel",
-            guild_only=True,
-            allowed_contexts=app_commands.AppCommandContext(guild=True),
-            allowed_installs=app_commands.AppInstallationType(guild=True),
-        )
+    def __init__(self, app: App, guild_id: int | None = None) -> None:
+        super().__init__(name="papers", description="Research papers for this channel", **scope(guild_id))
         self.app = app
 
     async def run(self, interaction: discord.Interaction, command: c.Command, public: bool = False) -> None:
@@ -289,15 +283,19 @@ async def on_command_error(interaction: discord.Interaction, error: app_commands
         log.warning("could not tell the user about a failed command", exc_info=True)
 
 
-def build_client(app: App, sharded: bool = False) -> discord.Client:
-    """The client with the command tree and the paging buttons; no privileged intents."""
+def build_client(app: App, sharded: bool = False, guild_id: int | None = None) -> discord.Client:
+    """The client with the command tree and the paging buttons; no privileged intents.
+
+    The commands are global, or with `guild_id` (DISCORD_GUILD_ID, development) that guild's alone.
+    """
     kind = discord.AutoShardedClient if sharded else discord.Client
     # Reactions (in servers and direct messages) are not a privileged intent; the bot never needs message content.
     client = kind(intents=discord.Intents(guilds=True, reactions=True), allowed_mentions=NO_MENTIONS)
     client.papers_app = app  # type: ignore[attr-defined]  # read by views.app_of
-    tree = app_commands.CommandTree(client)
-    tree.add_command(Papers(app))
-    tree.add_command(look_up_menu())
+    tree = PapersTree(client)
+    guild = discord.Object(id=guild_id) if guild_id is not None else None
+    tree.add_command(Papers(app, guild_id), guild=guild)
+    tree.add_command(look_up_menu(guild_id), guild=guild)
     tree.error(on_command_error)
     client.tree = tree  # type: ignore[attr-defined]
     client.add_dynamic_items(*PAGE_ITEMS)
@@ -323,10 +321,9 @@ async def beat_while_connected(client: discord.Client, beat: Heartbeat) -> None:
 
 async def close_gracefully(client: discord.Client) -> None:
     """On SIGTERM: let the commands being answered finish (for a while), then leave the gateway."""
-    answering = [task for task in asyncio.all_tasks() if task.get_name() == "CommandTree-invoker"]
-    log.info("stopping the Discord client (%d command(s) in hand)", len(answering))
-    if answering:
-        await asyncio.wait(answering, timeout=STOP_GRACE_SECONDS)
+    tree: PapersTree = client.tree  # type: ignore[attr-defined]
+    log.info("stopping the Discord client (%d command(s) in hand)", len(tree.answering))
+    await tree.finish_answering(STOP_GRACE_SECONDS)
     await client.close()
 
 
@@ -337,7 +334,7 @@ async def start(app: App) -> None:
         raise ValueError("DISCORD_TOKEN is not set")
     token = settings.discord_token.get_secret_value()
     guilds = await guild_count(token)
-    client = build_client(app, sharded=guilds > settings.discord_shard_above)
+    client = build_client(app, sharded=guilds > settings.discord_shard_above, guild_id=settings.discord_guild_id)
     log.info(
         "starting the Discord client for about %d guild(s)%s",
         guilds,
@@ -358,7 +355,7 @@ async def sync_now(app: App) -> bool:
     """`papers-bot discord sync`: log in over REST, sync the command tree whatever the stored hash says."""
     if app.settings.discord_token is None:
         raise ValueError("DISCORD_TOKEN is not set")
-    client = build_client(app)
+    client = build_client(app, guild_id=app.settings.discord_guild_id)
     async with client:
         await client.login(app.settings.discord_token.get_secret_value())
         return await sync_commands(client, app.settings.discord_guild_id, hash_file(app.engine), force=True)

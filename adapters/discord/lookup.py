@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.replies import render
+from adapters.discord.tree import scope
 from adapters.discord.views import app_of, respond
 from bot.chat import commands as c
 from bot.chat.limits import MAX_IMPORT_BYTES
@@ -27,13 +28,17 @@ async def look_up_paper(interaction: discord.Interaction, message: discord.Messa
     await respond(interaction, render(reply))
 
 
-def look_up_menu() -> app_commands.ContextMenu:
-    return app_commands.ContextMenu(
+def look_up_menu(guild_id: int | None = None) -> app_commands.ContextMenu:
+    """Servers only, as /papers: its constructor takes no `guild_only`, so the attribute is set after."""
+    options = scope(guild_id)
+    menu = app_commands.ContextMenu(
         name=LOOK_UP,
         callback=look_up_paper,
-        allowed_contexts=app_commands.AppCommandContext(guild=True),
-        allowed_installs=app_commands.AppInstallationType(guild=True),
+        allowed_contexts=options.get("allowed_contexts"),
+        allowed_installs=options.get("allowed_installs"),
     )
+    menu.guild_only = options["guild_only"]
+    return menu
 
 
 async def attached_import(attachment: discord.Attachment) -> c.Import:

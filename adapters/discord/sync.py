@@ -40,11 +40,10 @@ def _stored(path: Path | None) -> dict[str, str]:
 
 
 async def sync_commands(client: discord.Client, guild_id: int | None, path: Path | None, force: bool = False) -> bool:
-    """Sync to one guild (development) or globally, unless the stored hash says Discord has this tree; True if synced."""
+    """Sync the commands of one guild (development) or the global ones, unless the stored hash says Discord
+    has them; True if synced. `adapters.discord.app.build_client` registers them in that scope."""
     tree: app_commands.CommandTree = client.tree  # type: ignore[attr-defined]
-    guild = discord.Object(id=guild_id) if guild_id else None
-    if guild is not None:
-        tree.copy_global_to(guild=guild)
+    guild = discord.Object(id=guild_id) if guild_id else None  # the client registered its commands there
     scope, digest = scope_of(client, guild_id), tree_hash(tree, guild_id)
     stored = _stored(path)
     if not force and stored.get(scope) == digest:

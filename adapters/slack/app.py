@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import Executor
 from typing import Any
 
@@ -58,6 +61,10 @@ NOT_INSTALLED = "papers-bot is not installed in this workspace (or was removed);
 MENTION = re.compile(r"^\s*(<@[A-Z0-9]+>\s*)+")
 
 
+# What slack_bolt.App reads from the environment when it is not given it (bolt's app.py): a token, even beside
+# the `client` it is given (then warning that it will not use it), and OAuth settings of its own when both
+# client variables exist, empty ones too (compose passes `.env`'s `SLACK_CLIENT_ID=` lines as empty values).
+BOLT_READS = ("SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
 FEEDBACK_ACTION = re.compile(r"^papers_(like|dislike|save)$")  # the buttons under each paper (adapters/slack/render.py)
 
 
@@ -94,6 +101,19 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
     )
 
 
+@contextlib.contextmanager
+def settings_only() -> Iterator[None]:
+    """bolt sees only what it is passed: our settings have read these variables already, and decided.
+
+    Used while the App is built, at start, before any request is served.
+    """
+    hidden = {name: os.environ.pop(name) for name in BOLT_READS if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
+
+
 def _failed(error: Exception) -> Problem:
     ref = uuid.uuid4().hex[:8]
     log.error("slack reply failed (ref %s): %s", ref, error, exc_info=error)
@@ -125,17 +145,18 @@ def build_slack_app(
         log.info("SLACK_CLIENT_ID is set: tokens come from installations, SLACK_BOT_TOKEN is not used for commands")
     client = client or web_client(settings, token)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    bolt = slack_bolt.App(
-        client=client,
-        signing_secret=secret,
-        process_before_response=process_before_response,
-        oauth_settings=oauth_settings(settings, app.engine) if use_oauth else None,
-        authorize=None if (use_oauth or client.token) else _token_less,
-        token_verification_enabled=False,  # no auth.test at start: the app must start while Slack is away
-        listener_executor=executor,
-        logger=log,
-        user_facing_authorize_error_message=NOT_INSTALLED,
-    )
+    with settings_only():
+        bolt = slack_bolt.App(
+            client=client,  # with SLACK_API_URL and the retry handlers; its token is SLACK_BOT_TOKEN without OAuth
+            signing_secret=secret,
+            process_before_response=process_before_response,
+            oauth_settings=oauth_settings(settings, app.engine) if use_oauth else None,
+            authorize=None if (use_oauth or client.token) else _token_less,
+            token_verification_enabled=False,  # no auth.test at start: the app must start while Slack is away
+            listener_executor=executor,
+            logger=log,
+            user_facing_authorize_error_message=NOT_INSTALLED,
+        )
     bolt.error(_refused)
     bolt.middleware(Replays(app.engine).middleware)  # after bolt's own signature and authorization checks
     handle_revocations(bolt, app.engine)

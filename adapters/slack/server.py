@@ -1,4 +1,4 @@
-"""Running the Slack adapter: Socket Mode with an app token, else HTTP mode under gunicorn on PORT."""
+"""Running the Slack adapter: Socket Mode with an app token, else HTTP mode under gunicorn on HOST:PORT."""
 
 from __future__ import annotations
 
@@ -128,9 +128,14 @@ class GunicornLogs(glogging.Logger):
             logger.propagate = True
 
 
-def gunicorn_options(settings: Settings, host: str, port: int, workers: int | None) -> dict[str, Any]:
+def bind(host: str, port: int) -> str:
+    """gunicorn's `bind`: HOST:PORT, an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def gunicorn_options(settings: Settings, port: int, workers: int | None) -> dict[str, Any]:
     options: dict[str, Any] = {
-        "bind": f"{host}:{port}",
+        "bind": bind(settings.host, port),
         "worker_class": "gthread",
         "threads": settings.web_threads,
         "timeout": 30,
@@ -149,11 +154,9 @@ def gunicorn_options(settings: Settings, host: str, port: int, workers: int | No
     return options
 
 
-def serve_http(
-    app: App, in_worker: Callable[[], None] | None = None, workers: int | None = None, host: str = "0.0.0.0"
-) -> None:
-    """Block serving HTTP mode on PORT until gunicorn is told to stop (SIGTERM, SIGINT)."""
+def serve_http(app: App, in_worker: Callable[[], None] | None = None, workers: int | None = None) -> None:
+    """Block serving HTTP mode on HOST:PORT until gunicorn is told to stop (SIGTERM, SIGINT)."""
     check_http(app.settings)
     port = app.settings.port if app.settings.port is not None else DEFAULT_PORT
     app.engine.dispose()  # the master keeps no connection open while it supervises
-    WebServer(app, gunicorn_options(app.settings, host, port, workers), in_worker).run()
+    WebServer(app, gunicorn_options(app.settings, port, workers), in_worker).run()
