@@ -48,7 +48,7 @@ class Core:
     taxonomy: Taxonomy = field(default_factory=Taxonomy.load)
     seen: list[tuple[ChannelRef, Any, c.Command]] = field(default_factory=list)
     replies: dict[type, r.Reply] = field(default_factory=dict)
-    delay: float = 0.0
+    deferred: Callable[[], int] | None = None  # when set, a slow core: it answers only once the adapter has deferred
     suggested: list[tuple[str, int]] = field(default_factory=list)
 
     @property
@@ -61,8 +61,16 @@ class Core:
 
     def run(self, channel: ChannelRef, actor: Any, command: c.Command) -> r.Reply:
         self.seen.append((channel, actor, command))
-        time.sleep(self.delay)
+        if self.deferred is not None:
+            self.wait_for_a_deferral()
         return self.replies.get(type(command), r.Problem("scripted nothing", "Usage: /papers help"))
+
+    def wait_for_a_deferral(self) -> None:
+        """Slow by state, not by seconds: however loaded the machine, the answer comes after the "thinking…"."""
+        assert self.deferred is not None
+        before, deadline = self.deferred(), time.monotonic() + 30
+        while self.deferred() == before and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def suggest(self, text: str, limit: int) -> list[Found]:
         self.suggested.append((text, limit))
@@ -125,6 +133,13 @@ class Chat:
         self.api, self.core = api, core
         self.client = build_client(core)  # type: ignore[arg-type]
 
+    def slow_core(self) -> None:
+        """The next commands outlast the adapter's quick window: it defers, then the core answers."""
+        self.core.deferred = lambda: sum(
+            1 for call in self.api.answers() if isinstance(call.body, dict) and call.body.get("type") in (5, 6)
+        )
+        discord_views.QUICK = 0.05  # chat_test's monkeypatch restores it
+
     async def _inject(self, payload: dict[str, Any]) -> list[Call]:
         before = len(self.api.answers())
         self.client._connection.parse_interaction_create(payload)
@@ -169,7 +184,7 @@ def chat_test(body: Callable[[Chat], Awaitable[None]]) -> Callable[[DiscordStand
     """Each test is a coroutine run against a logged-in client on a fresh loop."""
 
     def test(api: DiscordStandIn, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(discord_views, "QUICK", 0.2)
+        monkeypatch.setattr(discord_views, "QUICK", 30.0)  # never deferred by a loaded machine; slow_core() defers
 
         async def go() -> None:
             chat = Chat(api, Core())
@@ -242,7 +257,7 @@ async def test_typing_a_title_suggests_papers_by_arxiv_id(chat: Chat) -> None:
 
 @chat_test
 async def test_a_slow_find_is_deferred_then_followed_up_with_pages(chat: Chat) -> None:
-    chat.core.delay = 0.4
+    chat.slow_core()
     chat.core.replies[c.Find] = r.FindResults("go explor", tuple(Found(paper(n), 90 - n, "title") for n in range(5)))
     defer, follow_up = await chat.say("find", text="go explor")
 
@@ -278,7 +293,7 @@ async def test_digest_preview_pages_through_the_rest(chat: Chat) -> None:
 
 @chat_test
 async def test_a_slow_refusal_after_a_public_thinking_stays_private(chat: Chat) -> None:
-    chat.core.delay = 0.4  # scripted reply is a Problem: private, though subscribe usually answers in public
+    chat.slow_core()  # scripted reply is a Problem: private, though subscribe usually answers in public
     defer, delete, follow_up = await chat.say("subscribe", query="reinforcment-learning")
 
     assert defer.body == {"type": 5}  # public thinking: no ephemeral flag

@@ -15,7 +15,7 @@ __all__ = ["api"]  # the stand-in fixture, shared with the command tests
 
 @chat_test
 async def test_a_slow_find_in_hand_is_answered_before_the_client_closes(chat: Chat) -> None:
-    chat.core.delay = 0.6  # deferred first, then followed up: two calls, both after the stop request
+    chat.slow_core()  # deferred first, then followed up: two calls, both after the stop request
     chat.core.replies[c.Find] = r.FindResults("go explor", tuple(Found(paper(n), 90 - n, "title") for n in range(2)))
     data = {
         "id": "1",
@@ -36,7 +36,7 @@ async def test_a_slow_find_in_hand_is_answered_before_the_client_closes(chat: Ch
 
 @chat_test
 async def test_the_stop_waits_for_the_commands_being_answered_and_nothing_else(chat: Chat) -> None:
-    chat.core.delay = 0.6
+    chat.slow_core()
     chat.core.replies[c.Find] = r.FindResults("go explor", ())
     data = {
         "id": "1",
