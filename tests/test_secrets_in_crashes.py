@@ -130,25 +130,28 @@ def test_every_process_crashed_inside_its_platform_clients_shows_no_secret(tmp_p
 def test_the_clock_crashed_on_purpose_shows_no_secret(tmp_path: Path) -> None:
     env = crashing(all_secrets(tmp_path, LOG_LEVEL="DEBUG"), tmp_path)
     papers_bot(["say", "slack:T1:C1", "/papers subscribe reinforcement-learning"], env | {"PYTHONPATH": ""}, tmp_path)
-    clock = subprocess.Popen(
-        [str(PAPERS_BOT), "run", "--only", "scheduler"],
-        env=env,
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    err_file = tmp_path / "clock.err"
+    with err_file.open("w") as errors:
+        clock = subprocess.Popen(
+            [str(PAPERS_BOT), "run", "--only", "scheduler"],
+            env=env,
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "run" / "scheduler.heartbeat").exists() and time.monotonic() < deadline:
+        # Wait for the state, not for seconds: the first fetch or pass has run into the injected crash.
+        deadline = time.monotonic() + 120
+        while "injected crash" not in err_file.read_text() and clock.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(1.0)  # the delivery pass and the fetches at start run into the injected crash meanwhile
         clock.send_signal(signal.SIGTERM)
-        out, err = clock.communicate(timeout=120)
+        out, _ = clock.communicate(timeout=120)
     finally:
         if clock.poll() is None:
             clock.kill()
+    err = err_file.read_text()
     run = subprocess.CompletedProcess(clock.args, clock.returncode, out, err)
     assert run.returncode == 0 and "injected crash" in err, err[-3000:]
     assert_nothing_shown(run, "the clock")
