@@ -41,3 +41,31 @@ def test_unsubscribe_all_asks_for_confirmation_first(chat: Chat) -> None:
 
     assert "unsubscribed this channel from" in chat.say("/papers unsubscribe all confirm")
     assert "time-series" not in chat.say("/papers list")
+
+
+def test_unsubscribe_reads_an_acronym_or_alias_as_subscribe_does(chat: Chat) -> None:
+    chat.say("/papers subscribe reinforcement-learning")
+    assert "already follows `reinforcement-learning`" in chat.say("/papers subscribe rl")
+    assert "unsubscribed this channel from reinforcement-learning." in chat.say("/papers unsubscribe rl")
+    chat.say("/papers subscribe llm -survey")
+    gone = chat.say("/papers unsubscribe large-language-models -survey")
+    assert "unsubscribed this channel from llm -survey." in gone
+    assert "This channel follows nothing yet" in chat.say("/papers list") or "1." not in chat.say("/papers list")
+
+
+def test_unsubscribe_still_says_what_it_does_not_follow(chat: Chat) -> None:
+    chat.say("/papers subscribe robotics")
+    assert chat.say("/papers unsubscribe rl").startswith(
+        "This channel does not follow `rl`; /papers list shows what it follows."
+    )
+    assert "1. robotics" in chat.say("/papers list")
+
+
+def test_for_me_counts_only_at_the_end_and_words_after_it_are_refused(chat: Chat) -> None:
+    refused = chat.say("/papers subscribe robotics for me please")
+    assert refused.startswith("`for me` goes at the end, with nothing after it: /papers subscribe robotics for me.")
+    assert "Usage: /papers subscribe" in refused
+    assert chat.say("/papers schedule 07:30 for me now").startswith("`for me` goes at the end, with nothing after it:")
+    assert chat.say("/papers list for me please").startswith("`for me` goes at the end, with nothing after it:")
+    assert "robotics" not in chat.say("/papers list") and "robotics" not in chat.say("/papers list mine")
+    assert 'subscribed this channel to "tools for me" ("tools for me").' in chat.say('/papers subscribe "tools for me"')

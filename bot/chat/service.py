@@ -16,7 +16,7 @@ from bot.chat import commands as c
 from bot.chat import feeds
 from bot.chat import replies as r
 from bot.chat.limits import MAX_IMPORT_LINES, MAX_SUBSCRIPTIONS, CommandRate
-from bot.chat.subscribing import covered_by, missing_metadata
+from bot.chat.subscribing import covered_by, missing_metadata, named_by
 from bot.chat.transfer import export_lines, import_lines
 from bot.delivery.digest import build_digest
 from bot.delivery.schedule import asks_weekly_best, local, next_slot, parse_schedule
@@ -120,6 +120,7 @@ class Service:
         return replace(listed, where=feeds.YOUR_FEED)
 
     def _subscribe(self, channel: ChannelRef, actor: Actor, command: c.Subscribe) -> r.Reply:
+        c.nothing_after_for_me(command.query, command.name)
         query = parse_query(command.query, self.taxonomy)
         self._check_likes(query.likes())
         already = BadCommand(f"{feeds.where(channel).capitalize()} already follows {echo(query.text)}.", usage="list")
@@ -188,6 +189,7 @@ class Service:
         return ""
 
     def _unsubscribe(self, channel: ChannelRef, actor: Actor, command: c.Unsubscribe) -> r.Reply:
+        c.nothing_after_for_me(command.target, command.name)
         with self.uow() as uow:
             uow.channels.lock(channel)  # what is listed below is what is removed: nobody removes it meanwhile
             subs = uow.subscriptions.for_channel(channel)
@@ -210,7 +212,7 @@ class Service:
                     )
                 chosen = [subs[number - 1]]
             else:
-                chosen = [s for s in subs if s.query.lower() == " ".join(target.split()).lower()]
+                chosen = named_by(target, subs, self.taxonomy)
                 if not chosen:
                     raise BadCommand(
                         f"{feeds.where(channel).capitalize()} does not follow {echo(target)}; "
@@ -251,6 +253,7 @@ class Service:
         return r.DigestPreview(digest, has_subs)
 
     def _schedule(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:
+        c.nothing_after_for_me(command.args, command.name)
         if asks_weekly_best(command.args):
             return self._weekly_best(channel, actor, command)
         with self.uow() as uow:
