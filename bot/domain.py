@@ -15,6 +15,7 @@ from bot.errors import BadChannel
 ARXIV_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.I)
 PLATFORMS = ("terminal", "slack", "discord")
 BUNDLED = "bundled"  # the source of the papers shipped with the bot (bot/data/seed.jsonl)
+SOURCES = ("hf", "arxiv")  # the sources fetched over the network: `ingest --source`, the clock, /papers status
 
 
 def strip_version(arxiv_id: str) -> str:

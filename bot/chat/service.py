@@ -21,7 +21,7 @@ from bot.chat.transfer import export_lines, import_lines
 from bot.delivery.digest import build_digest
 from bot.delivery.schedule import asks_weekly_best, local, next_slot, parse_schedule
 from bot.delivery.why import short_why
-from bot.domain import Actor, ChannelRef, Schedule, Subscription
+from bot.domain import SOURCES, Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
 from bot.feedback.signals import MIN_SIGNALS, paper_named, saved_papers
 from bot.find.finder import Finder
@@ -295,6 +295,7 @@ class Service:
             sources = tuple(
                 r.SourceState(s.source, local(s.last_success_at, schedule.tz), s.last_added, s.last_error)
                 for s in uow.sources.all()
+                if s.source in SOURCES  # an older version recorded any name `ingest --source` was given
             )
             subs = tuple(s.query for s in uow.subscriptions.for_channel(channel))
             row = uow.channels.get(channel)

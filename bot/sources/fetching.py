@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.domain import SOURCES
 from bot.errors import BadCommand, PapersError
 from bot.sources import ArxivClient, HFClient, Parsed, PoliteHTTP
 from bot.sources.arxiv_client import EASTERN, rss_has_announcements
@@ -17,7 +18,6 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("hf", "arxiv")
 HF_REFRESH_DAYS = 3  # upvotes keep moving for a few days after a paper is listed
 CATCH_UP_DAYS = 14  # a longer gap is a job for `papers-bot ingest --source S --since DATE`
 # arXiv's API selects by submission date; a day's announcement holds papers submitted a day or two
@@ -35,8 +35,7 @@ def fetch(
 ) -> Parsed:
     """What `source` has for one day, a range of days, or (neither given) its latest announcements."""
     today = today or datetime.now(UTC).date()
-    if source not in SOURCES:
-        raise BadCommand(f"I know the sources {' and '.join(SOURCES)}, not `{source[:20]}`.")
+    check_source(source)
     with PoliteHTTP(settings.contact_email) as http:
         if source == "hf":
             hf = HFClient(settings.hf_api_url, http)
@@ -52,6 +51,12 @@ def fetch(
         return arxiv.fetch_rss(cats)
 
 
+def check_source(source: str) -> None:
+    """Refuse a source we do not fetch, before anything is recorded about it."""
+    if source not in SOURCES:
+        raise BadCommand(f"I know the sources {' and '.join(SOURCES)}, not `{source[:20]}`.")
+
+
 def ingest_from_source(
     engine: Engine,
     settings: Settings,
@@ -62,7 +67,9 @@ def ingest_from_source(
     progress: Progress | None = None,
     report: Report | None = None,
 ) -> IngestSummary:
-    """Fetch, merge and record the run; a failing source is recorded and raised, never half-stored."""
+    """Fetch, merge and record the run; a failing source is recorded and raised, never half-stored; a source
+    that does not exist is refused and recorded nowhere (it would stay in /papers status for good)."""
+    check_source(source)
     try:
         parsed = fetch(settings, source, on, since, categories)
     except PapersError as error:
