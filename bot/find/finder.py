@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +14,8 @@ from rapidfuzz.utils import default_process
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.domain import ARXIV_ID, Found, strip_version
+from bot.domain import ARXIV_REFERENCE as EXACT
+from bot.domain import Found, strip_version
 from bot.find import snapshot as title_snapshot
 from bot.find.spelling import crude_stem
 from bot.find.title_index import TitleIndex
@@ -24,14 +24,6 @@ from storage.papers import PaperRepository
 
 log = logging.getLogger(__name__)
 
-# A whole message that is an id or a link to one: `2401.01234v2`, `arXiv:2401.01234`,
-# `https://arxiv.org/pdf/2401.01234v1.pdf`, `https://huggingface.co/papers/2401.01234`,
-# Slack's `<https://...|label>` wrapping included.
-EXACT = re.compile(
-    r"<?\s*(?:(?:https?://)?(?:[\w-]+\.)*(?:arxiv\.org/(?:abs|pdf|html)|huggingface\.co/papers)/|arxiv:\s*)?"
-    rf"{ARXIV_ID.pattern}(?:\.pdf)?/?(?:[?#|][^>]*)?>?",
-    re.I,
-)
 MIN_SCORE = 40.0  # below this a "match" shares a common word or two with the text, nothing more
 SMALL_WORDS = frozenset(
     [
