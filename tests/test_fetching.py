@@ -66,3 +66,12 @@ def test_a_source_an_older_version_recorded_by_mistake_is_not_shown(fed_app: App
         uow.sources.failed("foo", "I know the sources hf and arxiv, not `foo`.")
         uow.commit()
     assert "foo" not in Chat(fed_app).say("/papers status")
+
+
+def test_a_category_arxiv_does_not_have_is_refused_before_anything_is_fetched(
+    fed_app: App, hf_server: SourcesServer
+) -> None:
+    fed_app.settings.arxiv_api_url = fed_app.settings.arxiv_rss_url = hf_server.url  # never the network
+    with pytest.raises(PapersError, match=re.escape("`cs.LGG` is not an arXiv category; did you mean cs.LG?")):
+        ingest_from_source(fed_app.engine, fed_app.settings, "arxiv", categories=["cs.LGG"])
+    assert "arxiv" not in Chat(fed_app).say("/papers status") and not hf_server.requests

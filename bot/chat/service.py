@@ -231,7 +231,7 @@ class Service:
             schedule = uow.channels.schedule(channel)
             row = uow.channels.get(channel)
             best = uow.channels.get(channel.weekly_best())
-        understood = tuple((s.query, parse_query(s.query, self.taxonomy).describe()) for s in subs)
+        understood = tuple((s.query, self._understood(s.query)) for s in subs)
         return r.SubscriptionList(
             understood,
             schedule,
@@ -239,6 +239,14 @@ class Service:
             local(next_slot(schedule, self.clock()), schedule.tz) if subs else None,
             weekly_best=schedule_of(best) if best is not None and best.cadence != "off" else None,
         )
+
+    def _understood(self, query: str) -> str:
+        """How a kept subscription reads; one kept before a check it fails (a removed topic, a category arXiv
+        does not have) gets nothing, and says so rather than hiding the whole list."""
+        try:
+            return parse_query(query, self.taxonomy).describe()
+        except PapersError as error:
+            return f"not understood any more: {error.message}"
 
     def _find(self, channel: ChannelRef, actor: Actor, command: c.Find) -> r.Reply:
         results = self.finder.find(command.text, limit=5)

@@ -27,6 +27,7 @@ from rapidfuzz import fuzz, process
 
 from bot.domain import arxiv_key
 from bot.errors import BadQuery, UnknownTopic, echo
+from bot.relevance import categories as arxiv_categories
 from bot.relevance.topics import SLUG, Taxonomy, fold, words
 
 MAX_LENGTH = 300
@@ -215,8 +216,7 @@ class _Parser:
     def category(self, value: str) -> CategoryTerm:
         if not _CATEGORY.match(value):
             raise _fail(f"{echo(value)} is not an arXiv category; write it like cat:cs.LG or cat:q-fin.TR.")
-        archive, _, sub = value.partition(".")
-        return CategoryTerm(archive.lower() + ("." + (sub.upper() if archive.lower() == "cs" else sub) if sub else ""))
+        return CategoryTerm(arxiv_categories.require(value))  # spelt as arXiv does: cat:cs.lg is cs.LG
 
     def words_to_term(self, run: list[str]) -> Term:
         """A run of unquoted plain words: a topic if they spell its name, else a phrase or a near-slug typo."""
