@@ -21,7 +21,7 @@ from bot.chat.transfer import export_lines, import_lines
 from bot.delivery.digest import build_digest
 from bot.delivery.schedule import asks_weekly_best, local, next_slot, parse_schedule
 from bot.delivery.why import short_why
-from bot.domain import SOURCES, Actor, ChannelRef, Schedule, Subscription
+from bot.domain import SOURCES, Actor, ChannelRef, Schedule, Subscription, arxiv_key
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
 from bot.feedback.signals import MIN_SIGNALS, paper_named, saved_papers
 from bot.find.finder import Finder
@@ -250,8 +250,15 @@ class Service:
 
     def _find(self, channel: ChannelRef, actor: Actor, command: c.Find) -> r.Reply:
         results = self.finder.find(command.text, limit=5)
-        note = "" if results else "Nothing stored matches that; try fewer or different words, or an arXiv id."
+        note = "" if results else self._nothing_found(command.text)
         return r.FindResults(command.text, tuple(results), note)
+
+    def _nothing_found(self, text: str) -> str:
+        key = arxiv_key(text)
+        if key is None:
+            return "Nothing stored matches that; try fewer or different words, or an arXiv id."
+        asked = ", and arXiv gave none for it (no such id, or arXiv could not be reached)" if self.finder.fetch else ""
+        return f"I have no paper {key}{asked}; papers-bot ingest FILE adds papers from a JSONL or arXiv Atom file."
 
     def _digest(self, channel: ChannelRef, actor: Actor, command: c.PreviewDigest) -> r.Reply:
         with self.uow() as uow:
