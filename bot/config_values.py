@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.delivery.schedule import parse_weekday
 from bot.domain import CADENCES, WEEKDAYS
 from bot.errors import BadSchedule
+from bot.relevance import categories
 
 KIND = "setting"  # the error type the settings loader recognises as one of ours
 HH_MM = re.compile(r"^(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)$")
@@ -66,10 +67,19 @@ def items(text: str) -> list[str]:
 
 
 def arxiv_categories(text: str) -> str:
+    """Each category checked against arXiv's list and spelt as arXiv does (`cs.lg` -> cs.LG)."""
     found = items(text)
+    listed = "a comma-separated list of arXiv categories"
     if not found or not all(ARXIV_CATEGORY.match(item) for item in found):
-        raise problem("a comma-separated list of arXiv categories")
-    return ",".join(found)
+        raise problem(listed)
+    between = [part.strip() for part in text.split(",")][1:-1]  # a comma at either end is harmless; `a,,b` lost one
+    faults = ["nothing between two commas"] if "" in between else []
+    faults += [
+        f"`{item}` is not one, {categories.unknown_because(item)}" for item in found if not categories.known(item)
+    ]
+    if faults:
+        raise problem(f"{listed} ({'; '.join(faults)})")
+    return ",".join(categories.known(item) or item for item in found)
 
 
 def slack_users(text: str) -> str:

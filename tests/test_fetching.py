@@ -12,6 +12,7 @@ import pytest
 from bot.app import App
 from bot.errors import PapersError
 from bot.sources.fetching import ingest_from_source, scheduled_ingest
+from storage.uow import UnitOfWork
 from tests.chat import Chat
 from tests.sources_server import Reply, SourcesServer
 
@@ -52,3 +53,25 @@ def test_a_failing_source_is_recorded_and_the_scheduled_job_survives(fed_app: Ap
 def test_an_unknown_source_is_one_sentence(fed_app: App) -> None:
     with pytest.raises(PapersError, match=re.escape("I know the sources hf and arxiv, not `rss`.")):
         ingest_from_source(fed_app.engine, fed_app.settings, "rss")
+
+
+def test_a_refused_source_leaves_nothing_in_status(fed_app: App) -> None:
+    with pytest.raises(PapersError):
+        ingest_from_source(fed_app.engine, fed_app.settings, "foo")
+    assert "foo" not in Chat(fed_app).say("/papers status")
+
+
+def test_a_source_an_older_version_recorded_by_mistake_is_not_shown(fed_app: App) -> None:
+    with UnitOfWork(fed_app.engine) as uow:
+        uow.sources.failed("foo", "I know the sources hf and arxiv, not `foo`.")
+        uow.commit()
+    assert "foo" not in Chat(fed_app).say("/papers status")
+
+
+def test_a_category_arxiv_does_not_have_is_refused_before_anything_is_fetched(
+    fed_app: App, hf_server: SourcesServer
+) -> None:
+    fed_app.settings.arxiv_api_url = fed_app.settings.arxiv_rss_url = hf_server.url  # never the network
+    with pytest.raises(PapersError, match=re.escape("`cs.LGG` is not an arXiv category; did you mean cs.LG?")):
+        ingest_from_source(fed_app.engine, fed_app.settings, "arxiv", categories=["cs.LGG"])
+    assert "arxiv" not in Chat(fed_app).say("/papers status") and not hf_server.requests

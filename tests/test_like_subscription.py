@@ -77,3 +77,15 @@ def test_a_like_of_no_stored_paper_is_refused_in_one_sentence(lab: Chat, typed: 
     answer = lab.say(typed)
     assert said in answer and "Usage: /papers subscribe" in answer
     assert "no subscriptions" in lab.say("/papers list")
+
+
+def test_a_link_or_a_versioned_id_is_kept_as_the_bare_id(lab: Chat) -> None:
+    said = lab.say("/papers subscribe like:https://arxiv.org/abs/2605.00001")
+    assert said.startswith("ana subscribed this channel to like:2605.00001 (papers like 2605.00001).")
+    assert "1. like:2605.00001  (papers like 2605.00001)" in lab.say("/papers list")
+    exported = lab.reply("/papers export")
+    assert isinstance(exported, r.ExportFile) and '"query": "like:2605.00001"' in exported.content
+    assert "already follows `like:2605.00001`" in lab.say("/papers subscribe like:2605.00001v3")
+    lab.say('/papers import {"channel": "terminal:lab", "query": "robotics -like:huggingface.co/papers/2605.00002v1"}')
+    assert "2. robotics -like:2605.00002" in lab.say("/papers list")
+    assert "subscribed this channel to like:2605.00003 " in lab.say("/papers subscribe like:hf.co/papers/2605.00003")

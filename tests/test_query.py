@@ -48,6 +48,12 @@ def test_other_unquoted_words_are_one_phrase_and_quotes_make_one_too():
     assert parse('"sparse reward"').groups == ((PhraseTerm("sparse reward"),),)
 
 
+def test_a_category_is_spelt_as_arxiv_lists_it():
+    assert parse("cat:stat.ml").groups == ((CategoryTerm("stat.ML"),),)
+    assert parse("cat:cond-mat.stat-mech").groups == ((CategoryTerm("cond-mat.stat-mech"),),)
+    assert parse("cat:hep-th").groups == ((CategoryTerm("hep-th"),),)
+
+
 def test_the_full_language_and_how_it_was_understood():
     query = parse('reinforcement-learning OR robotics -survey -"position paper" cat:cs.lg min-upvotes=5')
     assert query.groups == (
@@ -90,7 +96,11 @@ def test_the_text_is_kept_with_its_whitespace_normalised():
         ("OR robotics", "OR needs a term on both sides"),
         ("robotics NOT survey", "minus"),
         ("min-upvotes=many robotics", "min-upvotes=N"),
-        ("cat:not a category!", "not part of the query language"),
+        ("cat:cs.LG a category!", "not part of the query language"),
+        ("cat:cs.XX", "`cs.XX` is not an arXiv category; arXiv lists them at https://arxiv.org/category_taxonomy."),
+        ("cat:cs.LGG", "`cs.LGG` is not an arXiv category; did you mean cs.LG?"),
+        ("cat:cs.ML", "`cs.ML` is not an arXiv category; did you mean cs.LG?"),
+        ("cat:cs", "`cs` is not an arXiv category; it is an archive: name one of its categories, such as cs.AI."),
         ("title:robots", "not a field I know"),
         ("robotics; DROP TABLE papers", "not part of the query language"),
     ],

@@ -80,6 +80,20 @@ def problems(**values: object) -> list[str]:
             "for example ARXIV_CATEGORIES=cs.LG,cs.AI,stat.ML.",
         ),
         (
+            "arxiv_categories",
+            "cs.LG,,bogus",
+            "ARXIV_CATEGORIES=cs.LG,,bogus is not a comma-separated list of arXiv categories (nothing between two "
+            "commas; `bogus` is not one, arXiv lists them at https://arxiv.org/category_taxonomy); "
+            "for example ARXIV_CATEGORIES=cs.LG,cs.AI,stat.ML.",
+        ),
+        (
+            "arxiv_categories",
+            "cs.LG,cs.XX,stat.LGG",
+            "ARXIV_CATEGORIES=cs.LG,cs.XX,stat.LGG is not a comma-separated list of arXiv categories (`cs.XX` is not "
+            "one, arXiv lists them at https://arxiv.org/category_taxonomy; `stat.LGG` is not one, did you mean "
+            "stat.ML?); for example ARXIV_CATEGORIES=cs.LG,cs.AI,stat.ML.",
+        ),
+        (
             "slack_admins",
             "ana,bob",
             "SLACK_ADMINS=ana,bob is not a comma-separated list of Slack user ids; for example SLACK_ADMINS=U012AB3CD,U045EF6GH.",
@@ -155,7 +169,7 @@ def test_good_values_are_read_the_forgiving_way() -> None:
         default_schedule_tz="utc",
         default_schedule_cadence="Weekly Fri",
         slack_changes_by="Admins",
-        arxiv_categories=" cs.LG, cs.AI ,",
+        arxiv_categories=" cs.lg, cs.AI ,",
         slack_admins="U1, W2",
         slack_api_url="http://127.0.0.1:9/api",
         log_level="debug",
@@ -212,6 +226,15 @@ def test_the_command_line_names_every_bad_variable_and_exits_2(tmp_path: Path) -
         "for example DEFAULT_SCHEDULE_CADENCE=weekly friday.",
     ]
     assert run.stdout == "" and not (tmp_path / "papers.db").exists()  # refused before anything was touched
+
+
+def test_categories_arxiv_does_not_have_are_refused_at_start_in_one_sentence(tmp_path: Path) -> None:
+    run = papers_bot(["say", "terminal:lab", "/papers list"], tmp_path, ARXIV_CATEGORIES="cs.LG,cs.LGG")
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.splitlines() == [
+        "ARXIV_CATEGORIES=cs.LG,cs.LGG is not a comma-separated list of arXiv categories (`cs.LGG` is not one, "
+        "did you mean cs.LG?); for example ARXIV_CATEGORIES=cs.LG,cs.AI,stat.ML."
+    ]
 
 
 def test_db_upgrade_and_run_refuse_bad_settings_too(tmp_path: Path) -> None:

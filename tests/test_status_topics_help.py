@@ -64,3 +64,11 @@ def test_the_terminal_channel_never_rate_limits_its_only_user(chat: Chat) -> Non
     terminal_chat(chat.app.service, chat.channel, console)  # type: ignore[arg-type]
     assert not any("commands in a minute" in shown for shown in console.shown)
     assert sum("no subscriptions" in shown for shown in console.shown) == 30
+
+
+def test_topics_reads_a_prefix_of_slugs_and_aliases_as_whole_words(chat: Chat) -> None:
+    rl = chat.say("/papers topics rl").splitlines()
+    assert rl[0] == "reinforcement-learning  Reinforcement learning"  # its acronym
+    assert not any(slug in line for line in rl for slug in ("distributed-systems", "time-series", "world-models"))
+    assert "  rlhf  Reinforcement learning from human feedback" in rl
+    assert any(line.startswith("speech-and-audio  ") for line in chat.say("/papers topics speech").splitlines())

@@ -266,28 +266,45 @@ def _none(kind: str, rest: str) -> None:
 
 
 _PERSONAL = re.compile(r"(?:^|\s+)(?:for\s+me|mine)$", re.I)
+_FOR_ME_INSIDE = re.compile(r"(?:^|\s)for\s+me\s+\S", re.I)
+_QUOTED = re.compile(r"[\"“”„«»][^\"“”„«»]*[\"“”„«»]")
 
 
 def personal(rest: str) -> tuple[str, bool]:
     """`reinforcement-learning for me` -> (`reinforcement-learning`, True): the one word that makes any
-    command about the person's own feed instead of the channel's."""
+    command about the person's own feed instead of the channel's. It counts only at the end."""
     found = _PERSONAL.search(rest)
     return (rest[: found.start()].strip(), True) if found else (rest, False)
 
 
+def nothing_after_for_me(text: str, kind: str) -> None:
+    """Refuse `robotics for me please`: read as a query it would be the phrase "for me please", for the channel."""
+    blanked = _QUOTED.sub(lambda quoted: "_" * len(quoted.group()), text)  # a quoted "for me" is a phrase
+    inside = _FOR_ME_INSIDE.search(blanked)
+    if inside:
+        before = " ".join(text[: inside.start()].split())
+        raise BadCommand(
+            f"`for me` goes at the end, with nothing after it: /papers {kind} {before + ' ' if before else ''}for me.",
+            usage=kind,
+        )
+
+
 def _list(rest: str) -> Command:
+    nothing_after_for_me(rest, "list")
     rest, mine = personal(rest)
     _none("list", rest)
     return ListSubscriptions(mine)
 
 
 def _digest(rest: str) -> Command:
+    nothing_after_for_me(rest, "digest")
     rest, mine = personal(rest)
     _none("digest", rest)
     return PreviewDigest(mine)
 
 
 def _status(rest: str) -> Command:
+    nothing_after_for_me(rest, "status")
     rest, mine = personal(rest)
     _none("status", rest)
     return Status(mine)

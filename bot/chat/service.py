@@ -16,12 +16,12 @@ from bot.chat import commands as c
 from bot.chat import feeds
 from bot.chat import replies as r
 from bot.chat.limits import MAX_IMPORT_LINES, MAX_SUBSCRIPTIONS, CommandRate
-from bot.chat.subscribing import covered_by, missing_metadata
+from bot.chat.subscribing import covered_by, missing_metadata, named_by
 from bot.chat.transfer import export_lines, import_lines
 from bot.delivery.digest import build_digest
 from bot.delivery.schedule import asks_weekly_best, local, next_slot, parse_schedule
 from bot.delivery.why import short_why
-from bot.domain import Actor, ChannelRef, Schedule, Subscription
+from bot.domain import SOURCES, Actor, ChannelRef, Schedule, Subscription, arxiv_key
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
 from bot.feedback.signals import MIN_SIGNALS, paper_named, saved_papers
 from bot.find.finder import Finder
@@ -120,6 +120,7 @@ class Service:
         return replace(listed, where=feeds.YOUR_FEED)
 
     def _subscribe(self, channel: ChannelRef, actor: Actor, command: c.Subscribe) -> r.Reply:
+        c.nothing_after_for_me(command.query, command.name)
         query = parse_query(command.query, self.taxonomy)
         self._check_likes(query.likes())
         already = BadCommand(f"{feeds.where(channel).capitalize()} already follows {echo(query.text)}.", usage="list")
@@ -188,6 +189,7 @@ class Service:
         return ""
 
     def _unsubscribe(self, channel: ChannelRef, actor: Actor, command: c.Unsubscribe) -> r.Reply:
+        c.nothing_after_for_me(command.target, command.name)
         with self.uow() as uow:
             uow.channels.lock(channel)  # what is listed below is what is removed: nobody removes it meanwhile
             subs = uow.subscriptions.for_channel(channel)
@@ -210,7 +212,7 @@ class Service:
                     )
                 chosen = [subs[number - 1]]
             else:
-                chosen = [s for s in subs if s.query.lower() == " ".join(target.split()).lower()]
+                chosen = named_by(target, subs, self.taxonomy)
                 if not chosen:
                     raise BadCommand(
                         f"{feeds.where(channel).capitalize()} does not follow {echo(target)}; "
@@ -229,7 +231,7 @@ class Service:
             schedule = uow.channels.schedule(channel)
             row = uow.channels.get(channel)
             best = uow.channels.get(channel.weekly_best())
-        understood = tuple((s.query, parse_query(s.query, self.taxonomy).describe()) for s in subs)
+        understood = tuple((s.query, self._understood(s.query)) for s in subs)
         return r.SubscriptionList(
             understood,
             schedule,
@@ -238,10 +240,25 @@ class Service:
             weekly_best=schedule_of(best) if best is not None and best.cadence != "off" else None,
         )
 
+    def _understood(self, query: str) -> str:
+        """How a kept subscription reads; one kept before a check it fails (a removed topic, a category arXiv
+        does not have) gets nothing, and says so rather than hiding the whole list."""
+        try:
+            return parse_query(query, self.taxonomy).describe()
+        except PapersError as error:
+            return f"not understood any more: {error.message}"
+
     def _find(self, channel: ChannelRef, actor: Actor, command: c.Find) -> r.Reply:
         results = self.finder.find(command.text, limit=5)
-        note = "" if results else "Nothing stored matches that; try fewer or different words, or an arXiv id."
+        note = "" if results else self._nothing_found(command.text)
         return r.FindResults(command.text, tuple(results), note)
+
+    def _nothing_found(self, text: str) -> str:
+        key = arxiv_key(text)
+        if key is None:
+            return "Nothing stored matches that; try fewer or different words, or an arXiv id."
+        asked = ", and arXiv gave none for it (no such id, or arXiv could not be reached)" if self.finder.fetch else ""
+        return f"I have no paper {key}{asked}; papers-bot ingest FILE adds papers from a JSONL or arXiv Atom file."
 
     def _digest(self, channel: ChannelRef, actor: Actor, command: c.PreviewDigest) -> r.Reply:
         with self.uow() as uow:
@@ -251,6 +268,7 @@ class Service:
         return r.DigestPreview(digest, has_subs)
 
     def _schedule(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:
+        c.nothing_after_for_me(command.args, command.name)
         if asks_weekly_best(command.args):
             return self._weekly_best(channel, actor, command)
         with self.uow() as uow:
@@ -292,6 +310,7 @@ class Service:
             sources = tuple(
                 r.SourceState(s.source, local(s.last_success_at, schedule.tz), s.last_added, s.last_error)
                 for s in uow.sources.all()
+                if s.source in SOURCES  # an older version recorded any name `ingest --source` was given
             )
             subs = tuple(s.query for s in uow.subscriptions.for_channel(channel))
             row = uow.channels.get(channel)

@@ -1,4 +1,5 @@
-"""What a new subscription is told before it is kept: a subscription it repeats, metadata no paper has."""
+"""Which subscription a query names (subscribe and unsubscribe read it alike), and what a new one is told
+before it is kept: a subscription it repeats, metadata no paper has."""
 
 from __future__ import annotations
 
@@ -8,17 +9,39 @@ from bot.relevance.query import AuthorTerm, CategoryTerm, Query, parse_query
 from bot.relevance.topics import Taxonomy
 
 
+def asking_the_same(query: Query, subs: list[Subscription], taxonomy: Taxonomy) -> Subscription | None:
+    """The subscription that asks what `query` asks, however either is spelt (`rl`, `reinforcement-learning`)."""
+    same = _reading(query)
+    for sub in subs:
+        old = _parsed(sub, taxonomy)
+        if old is not None and _reading(old) == same:
+            return sub
+    return None
+
+
+def named_by(text: str, subs: list[Subscription], taxonomy: Taxonomy) -> list[Subscription]:
+    """The subscriptions `unsubscribe TEXT` means: the one typed so, else the one subscribe would call the same."""
+    typed = " ".join(text.split()).lower()
+    exact = [sub for sub in subs if sub.query.lower() == typed]
+    if exact:
+        return exact
+    try:
+        query = parse_query(text, taxonomy)
+    except PapersError:
+        return []  # not a query at all: nothing follows it
+    same = asking_the_same(query, subs, taxonomy)
+    return [same] if same is not None else []
+
+
 def covered_by(query: Query, subs: list[Subscription], taxonomy: Taxonomy) -> str:
     """Why a new subscription adds nothing: one the channel has asks the same, or a broader topic covers it."""
-    same = (query.groups, query.excluded, query.min_upvotes)
+    if (same := asking_the_same(query, subs, taxonomy)) is not None:
+        return f"This channel already follows {echo(same.query)}, which asks the same."
     asked = _single_topic(query)
     for sub in subs:
-        try:
-            old = parse_query(sub.query, taxonomy)
-        except PapersError:
-            continue  # a subscription whose topic was since removed covers nothing
-        if (old.groups, old.excluded, old.min_upvotes) == same:
-            return f"This channel already follows {echo(sub.query)}, which asks the same."
+        old = _parsed(sub, taxonomy)
+        if old is None:
+            continue
         broad = _single_topic(old) if not old.excluded and old.min_upvotes <= query.min_upvotes else None
         inside = asked and broad and asked != broad and any(t.slug == asked for t in taxonomy.subtree(broad))
         if inside and not query.excluded:
@@ -27,6 +50,18 @@ def covered_by(query: Query, subs: list[Subscription], taxonomy: Taxonomy) -> st
                 f"unsubscribe {echo(sub.query)} first to follow only {asked}."
             )
     return ""
+
+
+def _parsed(sub: Subscription, taxonomy: Taxonomy) -> Query | None:
+    try:
+        return parse_query(sub.query, taxonomy)
+    except PapersError:
+        return None  # a subscription whose topic was since removed asks nothing and covers nothing
+
+
+def _reading(query: Query) -> tuple[object, ...]:
+    """What a query asks, whatever its spelling: two with the same reading get the same papers."""
+    return (query.groups, query.excluded, query.min_upvotes)
 
 
 def _single_topic(query: Query) -> str | None:
@@ -53,4 +88,4 @@ def missing_metadata(query: Query, papers: list[Paper], days: int) -> str:
     return ""
 
 
-__all__ = ["covered_by", "missing_metadata"]
+__all__ = ["asking_the_same", "covered_by", "missing_metadata", "named_by"]

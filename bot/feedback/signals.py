@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain import ChannelRef, Paper, strip_version
-from bot.find.finder import EXACT
+from bot.domain import ChannelRef, Paper, arxiv_key
 from storage.uow import UnitOfWork
 
 MIN_SIGNALS = 5  # likes and dislikes before a channel's posts follow them
@@ -18,8 +17,7 @@ def paper_named(text: str) -> str | None:
     text = text.strip()
     if text.startswith("title:"):
         return text  # a paper without an arXiv id, as the buttons name it
-    found = EXACT.fullmatch(text)
-    return strip_version(found["id"]) if found else None
+    return arxiv_key(text)
 
 
 def saved_papers(uow: UnitOfWork, channel: ChannelRef) -> list[tuple[Paper, datetime, str]]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,8 @@ from rapidfuzz.utils import default_process
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.domain import ARXIV_ID, Found, strip_version
+from bot.domain import ARXIV_REFERENCE as EXACT
+from bot.domain import Found, Paper, arxiv_key, strip_version
 from bot.find import snapshot as title_snapshot
 from bot.find.spelling import crude_stem
 from bot.find.title_index import TitleIndex
@@ -24,14 +25,6 @@ from storage.papers import PaperRepository
 
 log = logging.getLogger(__name__)
 
-# A whole message that is an id or a link to one: `2401.01234v2`, `arXiv:2401.01234`,
-# `https://arxiv.org/pdf/2401.01234v1.pdf`, `https://huggingface.co/papers/2401.01234`,
-# Slack's `<https://...|label>` wrapping included.
-EXACT = re.compile(
-    r"<?\s*(?:(?:https?://)?(?:[\w-]+\.)*(?:arxiv\.org/(?:abs|pdf|html)|huggingface\.co/papers)/|arxiv:\s*)?"
-    rf"{ARXIV_ID.pattern}(?:\.pdf)?/?(?:[?#|][^>]*)?>?",
-    re.I,
-)
 MIN_SCORE = 40.0  # below this a "match" shares a common word or two with the text, nothing more
 SMALL_WORDS = frozenset(
     [
@@ -97,12 +90,22 @@ class Finder:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.fetch: Callable[[str], Paper | None] | None = None  # an id not stored, asked of arXiv (bot/app.py)
         self.index = TitleIndex()
         self._warmed = False
         self._warming = threading.Lock()
 
     def find(self, text: str, limit: int = 5) -> list[Found]:
-        return self._search(text, limit, FIND)
+        return self._search(text, limit, FIND) or self._not_stored(text, limit)
+
+    def _not_stored(self, text: str, limit: int) -> list[Found]:
+        """An arXiv id or link to a paper not stored: asked of arXiv as a pasted link's card is (paced), and kept.
+        Only `find` asks: suggestions come as someone types, and would ask for every id half typed."""
+        key = arxiv_key(text[:1000]) if isinstance(text, str) and limit > 0 else None
+        if key is None or self.fetch is None:
+            return []
+        paper = self.fetch(key)
+        return [Found(paper, 100.0, "arXiv id")] if paper is not None else []
 
     def suggest(self, text: str, limit: int = 25) -> list[Found]:
         return self._search(text, limit, SUGGEST, typing=True)

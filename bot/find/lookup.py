@@ -54,13 +54,21 @@ class PaperLookup:
 
     def cards(self, ids: Sequence[str]) -> dict[str, PaperCard]:
         """A card for every id that is stored or that arXiv knows; the others are absent."""
+        return {paper_id: self.card(paper) for paper_id, paper in self.papers(ids).items()}
+
+    def papers(self, ids: Sequence[str]) -> dict[str, Paper]:
+        """Every id that is stored or that arXiv knows (those asked of arXiv are stored); the others are absent."""
         ids = list(dict.fromkeys(ids))[:MAX_LINKS]
         papers = self._stored(ids)
         unknown = [paper_id for paper_id in ids if paper_id not in papers]
         if unknown and self.fetch is not None:
             self._fetch(unknown)
             papers.update(self._stored(unknown))
-        return {paper_id: self.card(paper) for paper_id, paper in papers.items()}
+        return papers
+
+    def paper(self, paper_id: str) -> Paper | None:
+        """One paper by its id, as a pasted link's card gets it: `/papers find 2401.12345` for one not stored."""
+        return self.papers([paper_id]).get(paper_id)
 
     def look_up(self, text: str) -> LookedUp:
         """Every paper the links in `text` name, as the reply "Look up paper" shows."""

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from bot.domain import ARXIV_ID, strip_version
+from bot.domain import arxiv_key
 from bot.errors import BadQuery, UnknownTopic, echo
+from bot.relevance import categories as arxiv_categories
 from bot.relevance.topics import SLUG, Taxonomy, fold, words
 
 MAX_LENGTH = 300
@@ -37,11 +38,6 @@ _MIN_UPVOTES = re.compile(r"^min-upvotes=(\d{1,6})$", re.I)
 _CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$", re.I)
 _BARE = re.compile(r"^[\w.+'/#&-]+$")  # what may appear in an unquoted word
 _FORBIDDEN = set("()[]{}<>;=*|\\`$^~!?")
-_LIKE = re.compile(
-    r"(?:(?:https?://)?(?:www\.)?(?:arxiv\.org/(?:abs|pdf|html)|huggingface\.co/papers)/)?"
-    rf"{ARXIV_ID.pattern}(?:\.pdf)?",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -212,16 +208,15 @@ class _Parser:
 
     def like(self, value: str) -> LikeTerm:
         """An arXiv id, or an arXiv or Hugging Face link to one (version dropped)."""
-        found = _LIKE.fullmatch(value.strip().rstrip("/"))
-        if not found:
+        key = arxiv_key(value)
+        if key is None:
             raise _fail(f"like: needs an arXiv id or link, such as like:2401.12345; {echo(value)} is neither.")
-        return LikeTerm(strip_version(found["id"]))
+        return LikeTerm(key)
 
     def category(self, value: str) -> CategoryTerm:
         if not _CATEGORY.match(value):
             raise _fail(f"{echo(value)} is not an arXiv category; write it like cat:cs.LG or cat:q-fin.TR.")
-        archive, _, sub = value.partition(".")
-        return CategoryTerm(archive.lower() + ("." + (sub.upper() if archive.lower() == "cs" else sub) if sub else ""))
+        return CategoryTerm(arxiv_categories.require(value))  # spelt as arXiv does: cat:cs.lg is cs.LG
 
     def words_to_term(self, run: list[str]) -> Term:
         """A run of unquoted plain words: a topic if they spell its name, else a phrase or a near-slug typo."""
@@ -256,6 +251,7 @@ def parse_query(text: str, taxonomy: Taxonomy) -> Query:
     excluded: list[Term] = []
     pending_or = False
     run: list[str] = []  # consecutive plain words, read together as one phrase
+    spelt: list[str] = []  # the text as it is kept: a like: link or versioned id as the bare id
 
     def flush() -> None:
         if run:
@@ -275,6 +271,7 @@ def parse_query(text: str, taxonomy: Taxonomy) -> Query:
             groups.append([term])
 
     for token, quoted in _tokens(text):
+        spelt.append('{}"{}"'.format(*token.split("\0")) if quoted else token)
         if not quoted and token == "OR":
             flush()
             if pending_or or not groups:
@@ -298,7 +295,10 @@ def parse_query(text: str, taxonomy: Taxonomy) -> Query:
             raise _fail('A minus must be followed by the word, "phrase" or topic to leave out, like -survey.')
         if quoted or negated or ":" in body or "-" in body or body in taxonomy:
             flush()
-            add(parser.term(body, quoted), negated)
+            term = parser.term(body, quoted)
+            add(term, negated)
+            if isinstance(term, LikeTerm):
+                spelt[-1] = f"{'-' if negated else ''}like:{term.key}"
         else:
             parser.term(body, quoted)  # rejects stray operators before they join a phrase
             run.append(body)
@@ -310,7 +310,7 @@ def parse_query(text: str, taxonomy: Taxonomy) -> Query:
     if not groups:
         raise _fail("A subscription needs at least one thing to look for, not only exclusions or settings.")
     return Query(
-        text=text,
+        text=" ".join(spelt),
         min_upvotes=min_upvotes,
         groups=tuple(tuple(g) for g in groups),
         excluded=tuple(excluded),

@@ -105,6 +105,11 @@ def phrase_keys(phrase: str) -> set[str]:
     return {k for k in keys if k.strip()}
 
 
+def _run(text: str) -> str:
+    """The stemmed words of a text as ` w1 w2 `: one run inside another is a match of whole words."""
+    return " " + " ".join(words(text)) + " "
+
+
 # ---------------------------------------------------------------- the taxonomy
 
 
@@ -182,14 +187,17 @@ class Taxonomy:
         return found[:limit]
 
     def browse(self, prefix: str = "") -> list[Topic]:
-        """Topics whose slug starts with `prefix`, or whose name or an alias contains it; sorted by slug."""
+        """Topics whose slug starts with `prefix`, or whose name, an alias or an acronym holds it as whole
+        words (`rl` is RL's, not world-models' or distributed-systems'); sorted by slug."""
         needle = fold(prefix).strip()
         if not needle:
             return list(self)
+        run = _run(needle)
         return [
             t
             for t in self
-            if t.slug.startswith(needle) or needle in fold(t.name) or any(needle in fold(alias) for alias in t.aliases)
+            if t.slug.startswith(needle)
+            or (run.strip() and any(run in _run(text) for text in (t.name, *t.aliases, *t.acronyms)))
         ]
 
     def children(self, slug: str) -> list[Topic]:

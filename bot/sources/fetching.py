@@ -9,7 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.domain import SOURCES
 from bot.errors import BadCommand, PapersError
+from bot.relevance import categories as arxiv_categories
 from bot.sources import ArxivClient, HFClient, Parsed, PoliteHTTP
 from bot.sources.arxiv_client import EASTERN, rss_has_announcements
 from bot.sources.ingest import IngestSummary, Progress, Report, ingest_parsed
@@ -17,7 +19,6 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("hf", "arxiv")
 HF_REFRESH_DAYS = 3  # upvotes keep moving for a few days after a paper is listed
 CATCH_UP_DAYS = 14  # a longer gap is a job for `papers-bot ingest --source S --since DATE`
 # arXiv's API selects by submission date; a day's announcement holds papers submitted a day or two
@@ -35,8 +36,7 @@ def fetch(
 ) -> Parsed:
     """What `source` has for one day, a range of days, or (neither given) its latest announcements."""
     today = today or datetime.now(UTC).date()
-    if source not in SOURCES:
-        raise BadCommand(f"I know the sources {' and '.join(SOURCES)}, not `{source[:20]}`.")
+    check_source(source, categories)
     with PoliteHTTP(settings.contact_email) as http:
         if source == "hf":
             hf = HFClient(settings.hf_api_url, http)
@@ -45,11 +45,19 @@ def fetch(
             start = since.date() if since else today - timedelta(days=HF_REFRESH_DAYS - 1)
             return hf.fetch_range(start, today)
         arxiv = ArxivClient(settings.arxiv_api_url, settings.arxiv_rss_url, settings.contact_email, http)
-        cats = list(categories) or settings.arxiv_category_list
+        cats = [arxiv_categories.require(category) for category in categories] or settings.arxiv_category_list
         if on or since:
             first: date = (on or since).date()  # type: ignore[union-attr]
             return arxiv.fetch_since(first, cats, until=on.date() if on else None)
         return arxiv.fetch_rss(cats)
+
+
+def check_source(source: str, categories: Sequence[str] = ()) -> None:
+    """Refuse a source we do not fetch, or a category arXiv does not have, before anything is recorded about it."""
+    if source not in SOURCES:
+        raise BadCommand(f"I know the sources {' and '.join(SOURCES)}, not `{source[:20]}`.")
+    for category in categories:
+        arxiv_categories.require(category)
 
 
 def ingest_from_source(
@@ -62,7 +70,9 @@ def ingest_from_source(
     progress: Progress | None = None,
     report: Report | None = None,
 ) -> IngestSummary:
-    """Fetch, merge and record the run; a failing source is recorded and raised, never half-stored."""
+    """Fetch, merge and record the run; a failing source is recorded and raised, never half-stored; a source
+    that does not exist is refused and recorded nowhere (it would stay in /papers status for good)."""
+    check_source(source, categories)
     try:
         parsed = fetch(settings, source, on, since, categories)
     except PapersError as error:
