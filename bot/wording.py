@@ -11,15 +11,16 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else many or noun + 's'}"
 
 
-def per_day(rate: float, days: int) -> str:
-    """What a subscription would have brought: `about 8.9 papers a day`, or under one a day the count over the
-    days (`3 papers in 7 days`, never `about 0.0 papers a day`)."""
+def estimate(rate: float, days: int) -> str:
+    """What a subscription would have brought, in one sentence: `about 8.9 papers a day`; under one a day the
+    count (`3 papers`); none, that nothing would have matched (never `about 0.0 papers a day`)."""
     total = round(rate * days)
     if total == 0:
-        return f"no papers in {days} days"
+        return f"Nothing in the last {days} days would have matched."
     if rate < 1:
-        return f"{plural(total, 'paper')} in {days} days"
-    return f"about {rate:.1f} papers a day" if round(rate, 1) != 1 else "about 1 paper a day"
+        return f"Over the last {days} days that would have been {plural(total, 'paper')}."
+    amount = "about 1 paper" if round(rate, 1) == 1 else f"about {rate:.1f} papers"
+    return f"Over the last {days} days that would have been {amount} a day."
 
 
 def zone_name(moment: datetime) -> str:

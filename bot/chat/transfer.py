@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from bot.chat.limits import MAX_SUBSCRIPTIONS
-from bot.delivery.schedule import parse_schedule, schedule_words
+from bot.delivery.schedule_words import parse_schedule, schedule_words
 from bot.domain import ChannelRef, Schedule
 from bot.errors import BadInput, PapersError
 from bot.relevance.query import Query, parse_query
 from bot.relevance.topics import Taxonomy
+from bot.wording import plural
 from storage.uow import UnitOfWork
 
 BATCH = 20_000  # lines written per transaction
@@ -47,8 +48,8 @@ class ImportReport:
 
     def line(self) -> str:
         return (
-            f"{self.added} added, {self.already} already there, {self.schedules} schedules set, "
-            f"{len(self.refused)} lines refused"
+            f"{self.added:,} added, {self.already:,} already there, {plural(self.schedules, 'schedule')} set, "
+            f"{plural(len(self.refused), 'line')} refused"
         )
 
 

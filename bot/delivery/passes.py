@@ -23,7 +23,7 @@ from bot.errors import PapersError, SendFailed
 from bot.feedback.rerank import learned_digest
 from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
-from bot.wording import clock_time
+from bot.wording import clock_time, plural
 from storage.channels import schedule_of
 from storage.outbox import try_lock
 from storage.tables import ChannelRow, DeliveryRow
@@ -308,7 +308,7 @@ class _Pass:
             log.warning("digest for %s holds papers already delivered; skipped", channel)
             return "failed", f"{channel}: papers already delivered by another pass"
         outcome = self._send(sender, channel, delivery_id, mark, digest, resume=False)
-        return outcome or ("posted", f"{channel}: {len(digest.matches)} papers ({layout(digest)})")
+        return outcome or ("posted", f"{channel}: {plural(len(digest.matches), 'paper')} ({layout(digest)})")
 
     def _digest(self, uow: UnitOfWork, channel: ChannelRef, fresh: bool) -> Digest:
         """The channel's digest from the shared fan-out; what it was sent comes from the batch's read unless
