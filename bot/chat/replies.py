@@ -193,6 +193,7 @@ class Imported:
     schedule: Schedule | None  # the schedule the file set, when it changed this channel's
     refused: tuple[tuple[int, str], ...]
     actor: str
+    weekly_best: Schedule | None = None  # the week's best's schedule, when the file set one that is on
     ephemeral: bool = False  # the channel should see who changed its subscriptions
 
     def describe(self) -> str:
@@ -202,6 +203,8 @@ class Imported:
             parts.append(f"{self.already} already followed")
         if self.schedule:
             parts.append(f"posts {self.schedule.describe()}")
+        if self.weekly_best:
+            parts.append(f"the week's best {self.weekly_best.describe()}")
         if self.refused:
             parts.append(f"{plural(len(self.refused), 'line')} refused")
         return ", ".join(parts) + "."

@@ -350,7 +350,9 @@ class Service:
         )
         with self.uow() as uow:
             schedule = uow.channels.schedule(channel) if report.schedules else None
-        return r.Imported(report.added, report.already, schedule, tuple(report.refused), actor.name)
+            best = uow.channels.get(channel.weekly_best()) if report.schedules else None
+        weekly = schedule_of(best) if best is not None and best.cadence != "off" else None
+        return r.Imported(report.added, report.already, schedule, tuple(report.refused), actor.name, weekly)
 
     def _feedback(self, channel: ChannelRef, actor: Actor, command: c.Feedback) -> r.Reply:
         key = paper_named(command.paper)
