@@ -13,10 +13,13 @@ from adapters.slack import replies as slack_replies
 from bot.app import App
 from bot.chat import replies as r
 from bot.chat.transfer import ImportReport
-from bot.domain import Actor, Schedule
+from bot.delivery.passes import deliver_due
+from bot.delivery.senders import RecordingSender
+from bot.domain import Actor, ChannelRef, Schedule
 from bot.wording import clock_time, estimate, plural
 from tests.chat import Chat
 
+LAB = ChannelRef("terminal", "local", "lab")
 MONDAY = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday 30 November 2026, 10:00 UTC
 # Counts that disagree with their noun, rates of nothing, and a preposition after "to" that doubles one.
 MISTAKES = re.compile(
@@ -129,3 +132,19 @@ def test_a_whole_session_has_no_count_or_preposition_mistake(lab: Chat) -> None:
     transcript = "\n".join(said)
     assert "Nothing in the last 7 days would have matched." in transcript
     assert not MISTAKES.findall(transcript), MISTAKES.findall(transcript)
+
+
+def test_a_post_s_title_gives_the_day_as_the_channel_s_clock_shows_it(lab: Chat, app: App) -> None:
+    lab.say("/papers subscribe reinforcement-learning")
+    lab.say("/papers schedule 09:30 Pacific/Auckland")
+    lab.say("/papers schedule weekly fri 17:00 top")  # in the channel's zone
+    evening = datetime(2026, 11, 30, 20, 30, tzinfo=UTC)  # Monday evening in UTC, Tuesday 09:30 in Auckland
+    app.service.clock = lambda: evening
+    preview = lab.reply("/papers digest")
+    assert isinstance(preview, r.DigestPreview) and preview.digest.title.endswith(", Tue 1 Dec")
+
+    sender = RecordingSender()
+    deliver_due(app.engine, app.matcher, {"terminal": sender}, evening, force=True)
+    titles = {m.channel: m.title for m in sender.messages if m.part == 0}
+    assert titles[str(LAB)].endswith(", Tue 1 Dec")
+    assert titles[str(LAB.weekly_best())].endswith("(week to Tue 1 Dec)")

@@ -266,6 +266,7 @@ class _Pass:
             if row.paused_reason:
                 return "paused", f"{channel}: paused ({row.paused_reason})"
             slot, why = self._plan(channel, row)
+            tz = schedule_of(row).tz  # the post's title gives the day as the channel's clock shows it
             # The batch's read says which channels have unconfirmed posts; one made since is resent next pass.
             maybe = self.fanout is None or self.force or str(channel) in self.pending
             pending = uow.outbox.pending(channel, None if self.force else self.now) if maybe else []
@@ -284,7 +285,7 @@ class _Pass:
             )
         for fresh in (False, True):
             with self.uow() as uow:
-                digest = self._digest(uow, channel, fresh)
+                digest = self._digest(uow, channel, fresh, tz)
                 if not digest.matches:
                     if slot is not None:
                         uow.outbox.handled_slot(channel, slot)
@@ -310,7 +311,7 @@ class _Pass:
         outcome = self._send(sender, channel, delivery_id, mark, digest, resume=False)
         return outcome or ("posted", f"{channel}: {plural(len(digest.matches), 'paper')} ({layout(digest)})")
 
-    def _digest(self, uow: UnitOfWork, channel: ChannelRef, fresh: bool) -> Digest:
+    def _digest(self, uow: UnitOfWork, channel: ChannelRef, fresh: bool, tz: str = "UTC") -> Digest:
         """The channel's digest from the shared fan-out; what it was sent comes from the batch's read unless
         `fresh` (the outbox's primary key is the guarantee: a stale read is refused and read again)."""
         if self.build is not None:
@@ -325,9 +326,9 @@ class _Pass:
         sent = self.sent.get(str(channel))
         if fresh or sent is None:
             sent = uow.outbox.delivered_keys(channel)
+        fanout, now = self.fanout, local(self.now, tz)
         if channel.is_weekly_best:
-            return weekly_best(self.fanout, channel, subscriptions, sent, self.now, self.cap)
-        fanout, now = self.fanout, self.now
+            return weekly_best(fanout, channel, subscriptions, sent, now, self.cap)
         # Learned re-ranking (bot/feedback): the ranked digest re-ordered by the channel's likes and dislikes.
         build = lambda cap: fanout.digest(channel, subscriptions, sent, now, cap)  # noqa: E731
         return learned_digest(uow, channel, build, self.cap, self.signals.get(str(channel), 0))
