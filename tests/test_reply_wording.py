@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 
 from adapters.discord import replies as discord_replies
 from adapters.slack import replies as slack_replies
@@ -17,6 +18,7 @@ from bot.delivery.passes import deliver_due
 from bot.delivery.senders import RecordingSender
 from bot.domain import Actor, ChannelRef, Schedule
 from bot.wording import clock_time, estimate, plural
+from storage.tables import FeedbackRow
 from tests.chat import Chat
 
 LAB = ChannelRef("terminal", "local", "lab")
@@ -148,3 +150,14 @@ def test_a_post_s_title_gives_the_day_as_the_channel_s_clock_shows_it(lab: Chat,
     titles = {m.channel: m.title for m in sender.messages if m.part == 0}
     assert titles[str(LAB)].endswith(", Tue 1 Dec")
     assert titles[str(LAB.weekly_best())].endswith("(week to Tue 1 Dec)")
+
+
+def test_saved_papers_are_dated_as_the_channel_s_clock_showed_it(lab: Chat, app: App) -> None:
+    lab.say("/papers schedule 09:30 Pacific/Auckland")
+    with app.service.uow() as uow:
+        key = next(p.arxiv_id for p in uow.papers.added_since(datetime(2000, 1, 1, tzinfo=UTC)) if p.arxiv_id)
+    assert "Saved" in lab.say(f"/papers save {key}")
+    with app.service.uow() as uow:  # saved on Monday evening UTC: Tuesday morning in Auckland
+        uow.session.execute(update(FeedbackRow).values(at=datetime(2026, 11, 30, 20, 30, tzinfo=UTC)))
+        uow.commit()
+    assert "saved by U1 on 01 Dec 2026" in lab.say("/papers saved")

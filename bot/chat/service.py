@@ -391,7 +391,8 @@ class Service:
 
     def _saved(self, channel: ChannelRef, actor: Actor, command: c.ListSaved) -> r.Reply:
         with self.uow() as uow:
-            return r.SavedList(tuple(saved_papers(uow, channel)))
+            tz = uow.channels.schedule(channel).tz  # each day as the channel's clock showed it
+            return r.SavedList(tuple((paper, local(at, tz), who) for paper, at, who in saved_papers(uow, channel)))
 
     def _help(self, channel: ChannelRef, actor: Actor, command: c.Help) -> r.Reply:
         if command.command and command.command not in c.USAGE:
