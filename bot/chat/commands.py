@@ -138,8 +138,8 @@ USAGE: dict[str, tuple[str, str]] = {
     "digest": ("/papers digest [mine]", "preview what the next post would hold"),
     "schedule": (
         "/papers schedule [HH:MM] [time zone] [daily|weekdays|weekly <day>|off] [for me]",
-        "when this channel (or you) gets its post, words in any order; `weekly mon 09:00 top [only|off]`: "
-        "the week's most upvoted",
+        "when this channel (or you) gets its post, words in any order; `weekly mon 09:00 top [only]`: "
+        "the week's most upvoted (`top off` stops it)",
     ),
     "topics": ("/papers topics [prefix]", "browse the topics you can subscribe to"),
     "status": ("/papers status [mine]", "sources, schedule, last and next post"),
