@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,6 +17,14 @@ from tests.chat import Chat
 
 LAB = ChannelRef("terminal", "local", "lab")
 COPY = ChannelRef("terminal", "local", "copy")
+
+MONDAY = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday 30 November 2026, 10:00 UTC
+
+
+@pytest.fixture(autouse=True)
+def on_monday(app: App) -> None:
+    app.service.clock = lambda: MONDAY
+
 
 FORMS = [
     ["09:00"],
