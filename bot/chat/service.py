@@ -254,31 +254,19 @@ class Service:
         return r.DigestPreview(digest, has_subs)
 
     def _schedule(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:
-        if asks_weekly_best(command.args):
-            return self._weekly_best(channel, actor, command)
         with self.uow() as uow:
             current = feeds.schedule_of(uow, channel, actor, self.default_schedule)
-            schedule = parse_schedule(command.args, current=current)
-            uow.channels.set_schedule(channel, schedule)
-            uow.channels.pause(channel, None)
+            if asks_weekly_best(command.args):
+                schedule, post = feeds.set_weekly_best(uow, channel, command.args, current)
+            else:
+                schedule, post = parse_schedule(command.args, current=current), "post"
+                uow.channels.set_schedule(channel, schedule)
+                uow.channels.pause(channel, None)
             reply = r.ScheduleSet(
                 schedule,
                 actor.name,
                 local(next_slot(schedule, self.clock()), schedule.tz),
-                no_post=feeds.gets_no_post(uow, channel),
-            )
-            uow.audit.record(channel, actor.name, reply.change())
-            uow.commit()
-        return reply
-
-    def _weekly_best(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:
-        with self.uow() as uow:
-            current = feeds.schedule_of(uow, channel, actor, self.default_schedule)
-            schedule, post = feeds.set_weekly_best(uow, channel, command.args, current)
-            reply = r.ScheduleSet(
-                schedule,
-                actor.name,
-                local(next_slot(schedule, self.clock()), schedule.tz),
+                where=feeds.where(channel),
                 post=post,
                 no_post=feeds.gets_no_post(uow, channel),
             )

@@ -119,7 +119,7 @@ def parse_schedule(args: str, default_tz: str = "UTC", current: Schedule | None 
             raise BadSchedule("`weekly` needs a day, like `weekly friday`.", usage=USAGE)
         weekday = base.weekday
     return Schedule(
-        at=read.at or base.at,
+        at=base.at if read.at is None else read.at,
         tz=parse_zone(read.tz) if read.tz else base.tz,
         cadence=cadence,
         weekday=base.weekday if weekday is None else weekday,
@@ -145,10 +145,9 @@ def asks_weekly_best(args: str) -> bool:
     return any(word.lower() in TOP_WORDS for word in args.split())
 
 
-def schedule_words(schedule: Schedule, top: bool = False) -> str:
-    """The schedule as `/papers schedule` takes it: `09:00 Europe/Berlin weekdays`, `08:30 UTC weekly friday`
-    (`... top` for the week's best)."""
+def schedule_words(schedule: Schedule) -> str:
+    """The schedule as `/papers schedule` takes it: `09:00 Europe/Berlin weekdays`, `08:30 UTC weekly friday`."""
     words = f"{schedule.at:%H:%M} {schedule.tz} {schedule.cadence}"
     if schedule.cadence == "weekly":
         words += f" {WEEKDAYS[schedule.weekday]}"
-    return words + " top" if top else words
+    return words
