@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from sqlalchemy import update
 
 from adapters.discord import replies as discord_replies
 from adapters.slack import replies as slack_replies
+from adapters.terminal.render import render as terminal_render
 from bot.app import App
 from bot.chat import replies as r
 from bot.chat.transfer import ImportReport
@@ -112,9 +114,9 @@ def test_counts_of_one_in_topics_and_imports() -> None:
     assert report.line() == "1 added, 0 already there, 1 schedule set, 1 line refused"
 
 
-def test_a_whole_session_has_no_count_or_preposition_mistake(lab: Chat) -> None:
-    said = [
-        lab.say(text)
+def test_a_whole_session_has_no_count_or_preposition_mistake_on_any_platform(lab: Chat) -> None:
+    replies = [
+        lab.reply(text)
         for text in (
             '/papers subscribe "zebra finch quantum"',
             "/papers list",
@@ -131,9 +133,19 @@ def test_a_whole_session_has_no_count_or_preposition_mistake(lab: Chat) -> None:
             "/papers status",
         )
     ]
-    transcript = "\n".join(said)
-    assert "Nothing in the last 7 days would have matched." in transcript
-    assert not MISTAKES.findall(transcript), MISTAKES.findall(transcript)
+    for render in (terminal_render, slack_text, discord_text):
+        transcript = "\n".join(map(render, replies))
+        assert "Nothing in the last 7 days would have matched." in transcript, render
+        assert not MISTAKES.findall(transcript), (render, MISTAKES.findall(transcript))
+
+
+def slack_text(reply: r.Reply) -> str:
+    return json.dumps(slack_replies.render(reply), ensure_ascii=False)
+
+
+def discord_text(reply: r.Reply) -> str:
+    message = discord_replies.render(reply)
+    return json.dumps([message.content, *(embed.to_dict() for embed in message.embeds)], ensure_ascii=False)
 
 
 def test_a_post_s_title_gives_the_day_as_the_channel_s_clock_shows_it(lab: Chat, app: App) -> None:
