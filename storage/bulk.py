@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from bot.domain import PERSON, ChannelRef, Schedule
+from bot.domain import PERSON, WEEKLY_BEST, ChannelRef, Schedule
 from storage.channels import schedule_of
 from storage.tables import AuditRow, ChannelRow, SubscriptionRow, table_of, utcnow
 
@@ -19,11 +19,13 @@ CHUNK = 500
 
 @dataclass(frozen=True)
 class Followed:
-    """One subscription as moved between deployments: channel, query as typed, the channel's schedule."""
+    """One subscription as moved between deployments: channel, query as typed, the channel's schedule and
+    its week's best's (None when it has none, or it is off)."""
 
     channel: str
     query: str
     schedule: Schedule | None
+    weekly_best: Schedule | None = None
 
 
 class BulkRepository:
@@ -42,8 +44,11 @@ class BulkRepository:
         )
         if refs is not None:
             query = query.where(col(SubscriptionRow.channel).in_(list(refs)))
+        # The week's best is a feed of its own (`.../top`) that follows its channel's subscriptions; few have one.
+        best = select(ChannelRow).where(col(ChannelRow.ref).endswith(WEEKLY_BEST), col(ChannelRow.cadence) != "off")
+        weekly = {row.ref.removesuffix(WEEKLY_BEST): schedule_of(row) for row in self.session.execute(best).scalars()}
         return [
-            Followed(ref, text, schedule_of(row) if row is not None else None)
+            Followed(ref, text, schedule_of(row) if row is not None else None, weekly.get(ref))
             for ref, text, row in self.session.execute(query)
         ]
 

@@ -58,7 +58,7 @@ def test_the_same_subscription_twice_is_refused(chat: Chat) -> None:
 
 def test_schedule_in_a_time_zone(chat: Chat) -> None:
     answer = chat.say("/papers schedule 08:30 Europe/Berlin weekdays")
-    assert "ana set this channel's post to on weekdays at 08:30 Europe/Berlin" in answer
+    assert "ana scheduled this channel's post on weekdays at 08:30 Europe/Berlin" in answer
 
 
 def test_topics_and_help(chat: Chat) -> None:

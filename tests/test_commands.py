@@ -56,6 +56,6 @@ def test_bad_input_gets_one_sentence(typed: str, sentence: str, usage: str | Non
 def test_every_command_has_a_usage_line() -> None:
     assert (
         c.usage_line("schedule")
-        == "Usage: /papers schedule <HH:MM> [time zone] [daily|weekdays|weekly <day>|off] [for me]"
+        == "Usage: /papers schedule [HH:MM] [time zone] [daily|weekdays|weekly <day>|off] [for me]"
     )
     assert "subscribe" in c.usage_line(None)

@@ -239,6 +239,15 @@ async def test_schedule_options_become_one_schedule_line(chat: Chat) -> None:
 
 
 @chat_test
+async def test_a_schedule_needs_no_time_to_turn_the_post_off_or_change_its_days(chat: Chat) -> None:
+    chat.core.replies[c.SetSchedule] = r.ScheduleSet(Schedule(), "Ada", None)
+    await chat.say("schedule", cadence="off")
+    await chat.say("schedule", cadence="weekly", day="friday")
+
+    assert [seen[2] for seen in chat.core.seen] == [c.SetSchedule("off"), c.SetSchedule("weekly friday")]
+
+
+@chat_test
 async def test_typing_a_topic_suggests_slugs(chat: Chat) -> None:
     choices = await chat.type_ahead("subscribe", "query", "reinforc")
 

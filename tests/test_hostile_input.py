@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.chat import commands as c
-from bot.delivery.schedule import parse_schedule
+from bot.delivery.schedule_words import parse_schedule
 from bot.errors import BadCommand, BadQuery, BadSchedule, PapersError
 from bot.relevance.query import Query, parse_query
 from bot.relevance.topics import Taxonomy

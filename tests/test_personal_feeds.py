@@ -61,7 +61,7 @@ def test_anyone_follows_things_for_themselves_and_only_they_see_it(app: App) -> 
     assert "Your feed has no subscriptions" in member(app, "U8").say("/papers list mine")  # each their own
     assert "Your feed has no subscriptions." in member(app, "U8").say("/papers status mine")
 
-    assert "your feed's post to every day at 07:30 Asia/Tokyo" in bea.say("/papers schedule 07:30 daily for me")
+    assert "your feed's post every day at 07:30 Asia/Tokyo" in bea.say("/papers schedule 07:30 daily for me")
     assert "Your feed already follows" in bea.say("/papers subscribe reinforcement-learning for me")
     preview = bea.reply("/papers digest mine")
     assert isinstance(preview, r.DigestPreview) and preview.digest.matches and preview.ephemeral

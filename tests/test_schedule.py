@@ -6,7 +6,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot.delivery.schedule import due_slot, next_slot, parse_schedule
+from bot.delivery.schedule import due_slot, next_slot
+from bot.delivery.schedule_words import parse_schedule
 from bot.domain import Schedule
 from bot.errors import BadSchedule
 

@@ -193,7 +193,7 @@ def test_find_acks_at_once_then_answers_with_the_right_paper_first(workspace: Wo
 
 def test_unsubscribe_and_schedule_are_announced_too(workspace: Workspace) -> None:
     workspace.say("subscribe robotics")
-    assert "<@U1> set this channel's post to on weekdays at 08:30 Europe/Berlin" in workspace.say(
+    assert "<@U1> scheduled this channel's post on weekdays at 08:30 Europe/Berlin" in workspace.say(
         "schedule 08:30 Europe/Berlin weekdays"
     )
     [gone] = workspace.replies("unsubscribe 1")

@@ -12,7 +12,7 @@ from bot.app import App
 from bot.chat import commands as c
 from bot.chat import replies as r
 from bot.delivery.passes import deliver_due
-from bot.delivery.schedule import parse_weekly_best
+from bot.delivery.schedule_words import parse_weekly_best
 from bot.delivery.senders import RecordingSender
 from bot.domain import WEEKDAYS, ChannelRef, Schedule
 from bot.errors import BadSchedule
@@ -56,7 +56,7 @@ def test_the_weekly_best_posts_on_its_day_only_most_upvoted_first(chat: Chat, ap
     chat.say("/papers subscribe reinforcement-learning")
     day = WEEKDAYS[BEST_DAY.weekday()][:3]
     answer = chat.say(f"/papers schedule weekly {day} 09:00 UTC top")
-    assert "set this channel's weekly best-of post to every " + WEEKDAYS[BEST_DAY.weekday()].capitalize() in answer
+    assert "scheduled this channel's weekly best-of post every " + WEEKDAYS[BEST_DAY.weekday()].capitalize() in answer
     assert "The week's best, most upvoted first: every" in chat.say("/papers list")
     everything = chat.reply("/papers digest")  # every match of the week, before any post
     assert isinstance(everything, r.DigestPreview)
@@ -90,7 +90,7 @@ def test_top_only_replaces_the_regular_post_and_top_off_stops_it(chat: Chat, app
     posted = week_of_passes(app, sender)
     assert {moment: feeds for moment, feeds in posted.items() if feeds} == {BEST_DAY: [str(LAB.weekly_best())]}
 
-    assert "weekly best-of post to never (off)" in chat.say("/papers schedule top off")
+    assert "turned this channel's weekly best-of post off" in chat.say("/papers schedule top off")
     assert "The week's best" not in chat.say("/papers list")
 
 

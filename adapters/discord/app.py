@@ -163,7 +163,7 @@ class Papers(app_commands.Group):
 
     @app_commands.command(description="When this channel gets its post")
     @app_commands.describe(
-        time="HH:MM, for example 09:00",
+        time="HH:MM, for example 09:00 (left out: the time stays as it is)",
         tz="a time zone such as Europe/Berlin",
         cadence="daily, weekdays, weekly, or off (no regular post)",
         day="the day, when weekly",
@@ -174,7 +174,7 @@ class Papers(app_commands.Group):
     async def schedule(
         self,
         interaction: discord.Interaction,
-        time: Range[str, 1, 5],
+        time: Range[str, 1, 5] | None = None,
         tz: Range[str, 1, 64] | None = None,
         cadence: Literal["daily", "weekdays", "weekly", "off"] | None = None,
         day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None = None,

@@ -28,6 +28,7 @@ from adapters.discord.render import (
     when,
 )
 from bot.chat import replies as r
+from bot.wording import plural
 
 
 def _problem(reply: r.Problem, page: int) -> Message:
@@ -50,7 +51,7 @@ def _subscribed(reply: r.Subscribed, page: int) -> Message:
     lines = [
         f"**{fit(reply.actor, 100)}** subscribed {reply.where} to {code(reply.query[:300])} "
         f"({fit(reply.understood, 300, core_text)}).",
-        f"Over the last {reply.days} days that would have been about {reply.per_day:.1f} papers a day.",
+        reply.estimate(),
     ]
     if reply.warning:
         lines.append(fit(reply.warning, 400, core_text))
@@ -118,11 +119,9 @@ def _preview(reply: r.DigestPreview, page: int) -> Message:
 
 
 def _schedule(reply: r.ScheduleSet, page: int) -> Message:
-    return Message(
-        f"**{fit(reply.actor, 100)}** set {reply.where}'s {reply.post} to {escape(reply.schedule.describe())}; "
-        f"next {when(reply.next_post)}.",
-        ephemeral=reply.ephemeral,
-    )
+    next_post = f"; next {when(reply.next_post)}" if reply.next_post else ""
+    said = f"**{fit(reply.actor, 100)}** {escape(reply.change())}{next_post}."
+    return Message(" ".join(x for x in (said, reply.silence()) if x), ephemeral=reply.ephemeral)
 
 
 def _topics(reply: r.TopicList, page: int) -> Message:
@@ -132,12 +131,14 @@ def _topics(reply: r.TopicList, page: int) -> Message:
         description=fit_lines(lines, DESCRIPTION),
         colour=COLOUR,
     )
-    embed.set_footer(text=f"{len(reply.topics)} of {reply.total} topics · /papers subscribe <slug>")
+    embed.set_footer(text=f"{reply.count()} · /papers subscribe <slug>")
     return Message(embeds=[embed], ephemeral=reply.ephemeral)
 
 
 def _status(reply: r.StatusReport, page: int) -> Message:
-    embed = discord.Embed(title="papers-bot status", description=f"{reply.papers:,} papers stored.", colour=COLOUR)
+    embed = discord.Embed(
+        title="papers-bot status", description=f"{plural(reply.papers, 'paper')} stored.", colour=COLOUR
+    )
     sources = [
         f"**{escape(s.source)}**: last fetch {when(s.last_success)}, {s.added} added"
         + (f"; last error: {fit(s.last_error, 200)}" if s.last_error else "")
@@ -177,7 +178,7 @@ def _looked_up(reply: r.LookedUp, page: int) -> Message:
 def _export(reply: r.ExportFile, page: int) -> Message:
     if not reply.count:
         return Message("This channel has no subscriptions to export.", ephemeral=reply.ephemeral)
-    text = f"This channel's {reply.count} subscriptions and schedule; `/papers import` with this file follows the same."
+    text = f"This channel's {plural(reply.count, 'subscription')} and schedule; `/papers import` with this file follows the same."
     return Message(text, ephemeral=reply.ephemeral, attachment=(reply.filename, reply.content.encode()))
 
 

@@ -15,6 +15,7 @@ from bot.chat import commands as c
 from bot.chat import replies as r
 from bot.chat.limits import MAX_IMPORT_BYTES
 from bot.errors import BadInput, PapersError
+from bot.wording import plural
 
 if TYPE_CHECKING:
     from adapters.slack.translator import Translator
@@ -43,7 +44,7 @@ def upload_export(client: WebClient, channel: str, user: str, reply: r.ExportFil
             content=reply.content,
             filename=reply.filename,
             title=reply.filename,
-            initial_comment=f"<@{user}> exported this channel's {reply.count} subscriptions and schedule "
+            initial_comment=f"<@{user}> exported this channel's {plural(reply.count, 'subscription')} and schedule "
             "(`/papers import` with this file attached follows the same in another channel).",
         )
     except (SlackApiError, SlackRequestError, URLError) as error:

@@ -147,7 +147,7 @@ def _preview(run: r.DryRun | r.Problem | None) -> list[Block]:
         return [section(":warning: " + text(run.message))]
     blocks = [
         section(f"{code(run.query)}: {text(run.understood, 500)}"),
-        context(f"Over the last {run.days} days that would have been about {run.per_day:.1f} papers a day."),
+        context(run.estimate()),
     ]
     if run.warning:
         blocks.append(section(":bulb: " + text(run.warning)))

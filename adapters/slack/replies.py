@@ -25,6 +25,7 @@ from adapters.slack.unfurls import card_blocks
 from bot.chat import replies as r
 from bot.delivery.senders import Part
 from bot.domain import Digest, Match
+from bot.wording import clock_time, plural
 
 Block = dict[str, Any]
 
@@ -63,7 +64,7 @@ def code(raw: str) -> str:
 
 
 def when(moment: datetime | None) -> str:
-    return f"{moment:%a %d %b %H:%M} {moment.tzname() or 'UTC'}" if moment else "not scheduled"  # the channel's zone
+    return clock_time(moment, never="not scheduled")  # in the channel's (or person's) zone, which the core chose
 
 
 def _problem(reply: r.Problem, who: str) -> list[Block]:
@@ -94,7 +95,7 @@ def _cap(where: str) -> str:
 def _subscribed(reply: r.Subscribed, who: str) -> list[Block]:
     blocks = [
         section(f"{who} subscribed {reply.where} to {code(reply.query)} ({text(reply.understood, 500)})."),
-        context(f"Over the last {reply.days} days that would have been about {reply.per_day:.1f} papers a day."),
+        context(reply.estimate()),
     ]
     if reply.warning:
         blocks.append(section(":bulb: " + text(reply.warning)))
@@ -176,23 +177,20 @@ def _button(action_id: str, label: str, page: int) -> dict[str, Any]:
 
 
 def _schedule(reply: r.ScheduleSet, who: str) -> list[Block]:
-    return [
-        section(
-            f"{who} set {reply.where}'s {reply.post} to {text(reply.schedule.describe())}; next {when(reply.next_post)}."
-        )
-    ]
+    next_post = f"; next {when(reply.next_post)}" if reply.next_post else ""
+    return [section(" ".join(x for x in (f"{who} {text(reply.change())}{next_post}.", reply.silence()) if x))]
 
 
 def _topics(reply: r.TopicList, who: str) -> list[Block]:
     lines = ["\u2003" * depth + f"• {code(slug)} {text(name, 200)}" for slug, name, depth in reply.topics]
     return [
         *sections(lines),
-        context(f"{len(reply.topics)} of {reply.total} topics · subscribe with `/papers subscribe &lt;slug&gt;`"),
+        context(f"{reply.count()} · subscribe with `/papers subscribe &lt;slug&gt;`"),
     ]
 
 
 def _status(reply: r.StatusReport, who: str) -> list[Block]:
-    lines = [f"*{reply.papers:,} papers stored.*"]
+    lines = [f"*{plural(reply.papers, 'paper')} stored.*"]
     if not reply.sources:
         lines.append("Sources: none fetched yet; the papers came from files or the bundled set.")
     for s in reply.sources:
@@ -228,7 +226,7 @@ def _export(reply: r.ExportFile, who: str) -> list[Block]:
     if not reply.count:
         return [section("This channel has no subscriptions to export.")]
     body = text(reply.content.replace("`", "'"), MAX_SECTION - 10)
-    return [section(f"*{text(reply.filename, 100)}* ({reply.count} subscriptions)"), section(f"```{body}```")]
+    return [section(f"*{text(reply.filename, 100)}* ({plural(reply.count, 'subscription')})"), section(f"```{body}```")]
 
 
 def _imported(reply: r.Imported, who: str) -> list[Block]:

@@ -9,12 +9,13 @@ from typing import Any
 
 from bot.chat import replies as r
 from bot.domain import Digest, Found, Match, Paper
+from bot.wording import clock_time, plural
 
 WIDTH = 100
 
 
 def _when(moment: datetime | None) -> str:
-    return f"{moment:%a %d %b %Y %H:%M} {moment.tzname() or 'UTC'}" if moment else "never"  # the channel's zone
+    return clock_time(moment)  # in the channel's (or person's) zone, which the core chose
 
 
 def _authors(paper: Paper) -> str:
@@ -73,7 +74,7 @@ def _help(reply: r.HelpText) -> str:
 def _subscribed(reply: r.Subscribed) -> str:
     lines = [
         f"{reply.actor} subscribed {reply.where} to {reply.query} ({reply.understood}).",
-        f"Over the last {reply.days} days that would have been about {reply.per_day:.1f} papers a day.",
+        reply.estimate(),
     ]
     if reply.warning:
         lines.append(reply.warning)
@@ -116,18 +117,17 @@ def _preview(reply: r.DigestPreview) -> str:
 
 
 def _schedule(reply: r.ScheduleSet) -> str:
-    return (
-        f"{reply.actor} set {reply.where}'s {reply.post} to {reply.schedule.describe()}; next {_when(reply.next_post)}."
-    )
+    next_post = f"; next {_when(reply.next_post)}" if reply.next_post else ""
+    return " ".join(x for x in (f"{reply.actor} {reply.change()}{next_post}.", reply.silence()) if x)
 
 
 def _topics(reply: r.TopicList) -> str:
     lines = [("  " * depth) + f"{slug}  {name}" for slug, name, depth in reply.topics]
-    return "\n".join([*lines, f"({len(reply.topics)} of {reply.total} topics)"])
+    return "\n".join([*lines, f"({reply.count()})"])
 
 
 def _status(reply: r.StatusReport) -> str:
-    lines = [f"{reply.papers:,} papers stored."]
+    lines = [f"{plural(reply.papers, 'paper')} stored."]
     if not reply.sources:
         lines.append("Sources: none fetched yet; the papers came from files or the bundled set.")
     for s in reply.sources:
@@ -162,7 +162,7 @@ def _looked_up(reply: r.LookedUp) -> str:
 def _export(reply: r.ExportFile) -> str:
     if not reply.count:
         return "This channel has no subscriptions to export."
-    return f"{reply.filename} ({reply.count} subscriptions):\n{reply.content.rstrip()}"
+    return f"{reply.filename} ({plural(reply.count, 'subscription')}):\n{reply.content.rstrip()}"
 
 
 def _imported(reply: r.Imported) -> str:

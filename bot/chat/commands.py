@@ -137,8 +137,9 @@ USAGE: dict[str, tuple[str, str]] = {
     "find": ("/papers find <text>", "look a paper up by a half-remembered title, an arXiv id or URL"),
     "digest": ("/papers digest [mine]", "preview what the next post would hold"),
     "schedule": (
-        "/papers schedule <HH:MM> [time zone] [daily|weekdays|weekly <day>|off] [for me]",
-        "when this channel (or you) gets its post; `weekly mon 09:00 top [only]`: the week's most upvoted",
+        "/papers schedule [HH:MM] [time zone] [daily|weekdays|weekly <day>|off] [for me]",
+        "when this channel (or you) gets its post, words in any order; `weekly mon 09:00 top [only]`: "
+        "the week's most upvoted (`top off` stops it)",
     ),
     "topics": ("/papers topics [prefix]", "browse the topics you can subscribe to"),
     "status": ("/papers status [mine]", "sources, schedule, last and next post"),

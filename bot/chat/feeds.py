@@ -6,7 +6,8 @@ import logging
 from dataclasses import replace
 
 from bot.chat import replies as r
-from bot.delivery.schedule import parse_weekly_best, zone
+from bot.delivery.schedule import zone
+from bot.delivery.schedule_words import parse_weekly_best
 from bot.domain import Actor, ChannelRef, Schedule
 from bot.errors import PapersError
 from storage.uow import UnitOfWork
@@ -39,9 +40,7 @@ def schedule_of(uow: UnitOfWork, target: ChannelRef, actor: Actor, default: Sche
     return uow.channels.schedule(target)
 
 
-def set_weekly_best(
-    uow: UnitOfWork, feed: ChannelRef, actor: Actor, args: str, current: Schedule
-) -> tuple[Schedule, str]:
+def set_weekly_best(uow: UnitOfWork, feed: ChannelRef, args: str, current: Schedule) -> tuple[Schedule, str]:
     """Store `/papers schedule ... top [only|off]` for a channel's or person's feed; returns the best-of post's
     schedule (cadence off when turned off) and what to call it. The week's best is a feed of its own (`/top`)
     with its own schedule and outbox, alongside the regular post or (`only`) instead of it."""
@@ -57,5 +56,10 @@ def set_weekly_best(
         if only:
             uow.channels.set_schedule(feed, replace(current, cadence="off"))
             post += " (instead of the regular post)"
-    uow.audit.record(feed, actor.name, f"set the {post} to {schedule.describe()}")
     return schedule, post
+
+
+def gets_no_post(uow: UnitOfWork, feed: ChannelRef) -> bool:
+    """Whether a feed's regular post and its week's best are both off (or the week's best was never set)."""
+    best = uow.channels.get(feed.weekly_best())
+    return uow.channels.schedule(feed).cadence == "off" and (best is None or best.cadence == "off")

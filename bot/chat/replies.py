@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain import Digest, Found, Match, Paper, Schedule
+from bot.wording import estimate, plural
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class Subscribed:
     ephemeral: bool = False  # the channel should see who changed its subscriptions
     where: str = "this channel"  # or "your feed": whose subscriptions these are
 
+    def estimate(self) -> str:
+        """How many papers it would have brought lately, in one sentence."""
+        return estimate(self.per_day, self.days)
+
 
 @dataclass(frozen=True)
 class DryRun:
@@ -47,6 +52,10 @@ class DryRun:
     days: int
     top: tuple[Match, ...]
     warning: str = ""
+
+    def estimate(self) -> str:
+        """How many papers it would have brought lately, in one sentence."""
+        return estimate(self.per_day, self.days)
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,23 @@ class ScheduleSet:
     ephemeral: bool = False
     where: str = "this channel"  # or "your feed": whose subscriptions these are
     post: str = "post"  # or "weekly best-of post"
+    no_post: bool = False  # neither the regular post nor the week's best is on now
+
+    def change(self) -> str:
+        """What was done, after who did it: `scheduled this channel's post on weekdays at 09:00 UTC`."""
+        if self.schedule.cadence == "off":
+            return f"turned {self.where}'s {self.post} off"
+        return f"scheduled {self.where}'s {self.post} {self.schedule.describe()}"
+
+    def silence(self) -> str:
+        """When the feed now gets nothing at all: one sentence saying so and how to get a post back."""
+        if not self.no_post:
+            return ""
+        mine = " for me" if self.where == "your feed" else ""
+        return (
+            f"{self.where[:1].upper()}{self.where[1:]} now gets no post at all; "
+            f"`/papers schedule 09:00 weekdays{mine}` brings the regular post back."
+        )
 
 
 @dataclass(frozen=True)
@@ -100,6 +126,12 @@ class TopicList:
     topics: tuple[tuple[str, str, int], ...]  # (slug, display name, depth)
     total: int
     ephemeral: bool = True
+
+    def count(self) -> str:
+        """`28 topics`, `1 topic`, or `12 of 340 topics` when not all are listed."""
+        if len(self.topics) == self.total:
+            return plural(self.total, "topic")
+        return f"{len(self.topics):,} of {plural(self.total, 'topic')}"
 
 
 @dataclass(frozen=True)
@@ -161,17 +193,20 @@ class Imported:
     schedule: Schedule | None  # the schedule the file set, when it changed this channel's
     refused: tuple[tuple[int, str], ...]
     actor: str
+    weekly_best: Schedule | None = None  # the week's best's schedule, when the file set one that is on
     ephemeral: bool = False  # the channel should see who changed its subscriptions
 
     def describe(self) -> str:
         """The outcome in one plain sentence (after "who imported"), the same on every platform."""
-        parts = [f"{self.added} subscription{'s' * (self.added != 1)} added"]
+        parts = [f"{plural(self.added, 'subscription')} added"]
         if self.already:
             parts.append(f"{self.already} already followed")
         if self.schedule:
             parts.append(f"posts {self.schedule.describe()}")
+        if self.weekly_best:
+            parts.append(f"the week's best {self.weekly_best.describe()}")
         if self.refused:
-            parts.append(f"{len(self.refused)} line{'s' * (len(self.refused) != 1)} refused")
+            parts.append(f"{plural(len(self.refused), 'line')} refused")
         return ", ".join(parts) + "."
 
 

@@ -19,7 +19,8 @@ from bot.chat.limits import MAX_IMPORT_LINES, MAX_SUBSCRIPTIONS, CommandRate
 from bot.chat.subscribing import covered_by, missing_metadata, named_by
 from bot.chat.transfer import export_lines, import_lines
 from bot.delivery.digest import build_digest
-from bot.delivery.schedule import asks_weekly_best, local, next_slot, parse_schedule
+from bot.delivery.schedule import local, next_slot
+from bot.delivery.schedule_words import asks_weekly_best, parse_schedule
 from bot.delivery.why import short_why
 from bot.domain import SOURCES, Actor, ChannelRef, Schedule, Subscription, arxiv_key
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
@@ -29,6 +30,7 @@ from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
 from bot.relevance.query import parse_query
 from bot.relevance.topics import Taxonomy
+from bot.wording import plural, stamp
 from storage.channels import schedule_of
 from storage.uow import UnitOfWork
 
@@ -185,7 +187,7 @@ class Service:
                 if parents
                 else " Try a broader topic or fewer words."
             )
-            return f"Nothing in the last {DRY_RUN_DAYS} days would have matched.{hint}"
+            return hint.strip()  # after the estimate, which says that nothing would have matched
         return ""
 
     def _unsubscribe(self, channel: ChannelRef, actor: Actor, command: c.Unsubscribe) -> r.Reply:
@@ -207,7 +209,8 @@ class Service:
                 number = int(target)
                 if not 1 <= number <= len(subs):
                     raise BadCommand(
-                        f"{feeds.where(channel).capitalize()} has {len(subs)} subscriptions; there is no number {number}.",
+                        f"{feeds.where(channel).capitalize()} has {plural(len(subs), 'subscription')}; "
+                        f"there is no number {number}.",
                         usage="list",
                     )
                 chosen = [subs[number - 1]]
@@ -269,23 +272,25 @@ class Service:
 
     def _schedule(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:
         c.nothing_after_for_me(command.args, command.name)
-        if asks_weekly_best(command.args):
-            return self._weekly_best(channel, actor, command)
         with self.uow() as uow:
             current = feeds.schedule_of(uow, channel, actor, self.default_schedule)
-            schedule = parse_schedule(command.args, default_tz=current.tz)
-            uow.channels.set_schedule(channel, schedule)
-            uow.channels.pause(channel, None)
-            uow.audit.record(channel, actor.name, f"set the schedule to {schedule.describe()}")
+            if asks_weekly_best(command.args):
+                schedule, post = feeds.set_weekly_best(uow, channel, command.args, current)
+            else:
+                schedule, post = parse_schedule(command.args, current=current), "post"
+                uow.channels.set_schedule(channel, schedule)
+                uow.channels.pause(channel, None)
+            reply = r.ScheduleSet(
+                schedule,
+                actor.name,
+                local(next_slot(schedule, self.clock()), schedule.tz),
+                where=feeds.where(channel),
+                post=post,
+                no_post=feeds.gets_no_post(uow, channel),
+            )
+            uow.audit.record(channel, actor.name, reply.change())
             uow.commit()
-        return r.ScheduleSet(schedule, actor.name, local(next_slot(schedule, self.clock()), schedule.tz))
-
-    def _weekly_best(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:
-        with self.uow() as uow:
-            current = feeds.schedule_of(uow, channel, actor, self.default_schedule)
-            schedule, post = feeds.set_weekly_best(uow, channel, actor, command.args, current)
-            uow.commit()
-        return r.ScheduleSet(schedule, actor.name, next_slot(schedule, self.clock()), post=post)
+        return reply
 
     def _topics(self, channel: ChannelRef, actor: Actor, command: c.BrowseTopics) -> r.Reply:
         """Without a prefix the top-level areas; with one, each topic it finds with everything under it."""
@@ -315,7 +320,7 @@ class Service:
             subs = tuple(s.query for s in uow.subscriptions.for_channel(channel))
             row = uow.channels.get(channel)
             changes = tuple(
-                f"{local(a.at, schedule.tz):%Y-%m-%d %H:%M} {a.actor} {a.action}" for a in uow.audit.recent(channel)
+                f"{stamp(local(a.at, schedule.tz))} {a.actor} {a.action}" for a in uow.audit.recent(channel)
             )
             papers = uow.papers.count()
         return r.StatusReport(
@@ -352,7 +357,9 @@ class Service:
         )
         with self.uow() as uow:
             schedule = uow.channels.schedule(channel) if report.schedules else None
-        return r.Imported(report.added, report.already, schedule, tuple(report.refused), actor.name)
+            best = uow.channels.get(channel.weekly_best()) if report.schedules else None
+        weekly = schedule_of(best) if best is not None and best.cadence != "off" else None
+        return r.Imported(report.added, report.already, schedule, tuple(report.refused), actor.name, weekly)
 
     def _feedback(self, channel: ChannelRef, actor: Actor, command: c.Feedback) -> r.Reply:
         key = paper_named(command.paper)
@@ -391,7 +398,8 @@ class Service:
 
     def _saved(self, channel: ChannelRef, actor: Actor, command: c.ListSaved) -> r.Reply:
         with self.uow() as uow:
-            return r.SavedList(tuple(saved_papers(uow, channel)))
+            tz = uow.channels.schedule(channel).tz  # each day as the channel's clock showed it
+            return r.SavedList(tuple((paper, local(at, tz), who) for paper, at, who in saved_papers(uow, channel)))
 
     def _help(self, channel: ChannelRef, actor: Actor, command: c.Help) -> r.Reply:
         if command.command and command.command not in c.USAGE:
@@ -402,4 +410,4 @@ class Service:
 
 
 def _area(name: str, under: int) -> str:
-    return f"{name} ({under} topics under it)" if under else name
+    return f"{name} ({plural(under, 'topic')} under it)" if under else name

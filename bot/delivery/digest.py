@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.delivery.fanout import NEW_FOR, TOO_OLD, FanOut, digest_title
+from bot.delivery.schedule import local
 from bot.domain import ChannelRef, Digest
 from bot.feedback.rerank import learned_digest
 from bot.relevance.matching import Matcher
@@ -21,6 +22,7 @@ def build_digest(uow: UnitOfWork, matcher: Matcher, channel: ChannelRef, now: da
         return Digest(channel, (), 0, "", now)
     fanout = FanOut.load(uow, PaperTopics(uow.engine, matcher), now)
     delivered = uow.outbox.delivered_keys(channel)
+    now = local(now, uow.channels.schedule(channel).tz)  # the title's day as the channel's clock shows it
     # Learned re-ranking (bot/feedback): the ranked digest re-ordered by the channel's likes and dislikes.
     signals = uow.feedback.signals([str(channel)]).get(str(channel), 0)
     return learned_digest(

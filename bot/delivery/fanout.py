@@ -27,6 +27,7 @@ from bot.relevance.matching import Matcher
 from bot.relevance.paper_text import PaperText
 from bot.relevance.paper_topics import PaperTopics
 from bot.relevance.query import AuthorTerm, Query, parse_query
+from bot.wording import plural
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -260,9 +261,8 @@ def _same(query: Query) -> tuple:
 
 def digest_title(count: int, subscriptions: Sequence[Subscription], now: datetime) -> str:
     """ "7 new papers for reinforcement-learning, Tue 25 Nov"."""
-    noun = "paper" if count == 1 else "papers"
     about = subscriptions[0].query if len(subscriptions) == 1 else f"your {len(subscriptions)} subscriptions"
-    return f"{count} new {noun} for {about}, {_day(now)}"
+    return f"{plural(count, 'new paper')} for {about}, {_day(now)}"
 
 
 @lru_cache(maxsize=64)

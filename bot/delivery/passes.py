@@ -15,7 +15,7 @@ from sqlalchemy import Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from bot.delivery.fanout import NEW_FOR, FanOut
-from bot.delivery.schedule import due_slot
+from bot.delivery.schedule import due_slot, local, next_slot
 from bot.delivery.senders import ResumingSender, Sender, layout, sender_for
 from bot.delivery.weekly import weekly_best
 from bot.domain import WEEKLY_BEST, ChannelRef, Digest, Match, Schedule, Subscription
@@ -23,6 +23,7 @@ from bot.errors import PapersError, SendFailed
 from bot.feedback.rerank import learned_digest
 from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
+from bot.wording import clock_time, plural
 from storage.channels import schedule_of
 from storage.outbox import try_lock
 from storage.tables import ChannelRow, DeliveryRow
@@ -154,6 +155,27 @@ class _Pass:
         # A channel never handled counts from its creation: its first post is at its next slot.
         return due_slot(schedule, _aware(last) or _aware(created), self.now)
 
+    def _plan(self, channel: ChannelRef, row: ChannelRow | Row[Any]) -> tuple[datetime | None, str]:
+        """The slot this pass handles for a channel (None: none is due), or why even a forced pass sends it
+        nothing: a post that is off stays off, and each week's best goes out once whatever the passes."""
+        schedule = schedule_of(row)
+        last = _aware(row.last_slot_at)
+        slot = self._slot(schedule, last, row.created_at)
+        if not self.force or slot is not None:
+            return slot, ""
+        if schedule.cadence == "off":
+            post = "week's best" if channel.is_weekly_best else "post"
+            return None, f"its {post} is off, so nothing was sent (/papers schedule turns it back on)"
+        if not channel.is_weekly_best:
+            return None, ""  # forced: the regular post goes now, its slot still to come
+        # Forced, the week's best goes out for the week that ended at its latest slot, unless that week's went
+        # out already: a feed created since then counts that week as its first, never the coming one early.
+        slot = due_slot(schedule, last, self.now)
+        if slot is not None:
+            return slot, ""
+        coming = next_slot(schedule, self.now)
+        return None, f"this week's best was already sent; the next is due {clock_time(local(coming, schedule.tz))}"
+
     def due(self) -> tuple[list[_Job], PassReport]:
         report = PassReport()
         jobs: list[_Job] = []
@@ -169,21 +191,27 @@ class _Pass:
                     report.details.append(f"{channel}: paused ({row.paused_reason})")
                     continue
                 try:
-                    job = self._job(channel, row, pending)
+                    job, why = self._job(channel, row, pending)
                 except PapersError as exc:  # a schedule stored before its checks existed: skip this one, not the pass
                     report.details.append(f"{channel}: bad schedule ({exc.message})")
                     continue
                 if job is not None:
                     jobs.append(job)
+                elif why:
+                    report.details.append(f"{channel}: {why}")
             uow.commit()  # rows created for subscribed channels that had none
         report.channels_due = len(jobs)
         return jobs, report
 
-    def _job(self, channel: ChannelRef, row: ChannelRow, pending: Mapping[str, datetime | None]) -> _Job | None:
-        slot = self._slot(schedule_of(row), row.last_slot_at, row.created_at)
+    def _job(
+        self, channel: ChannelRef, row: ChannelRow, pending: Mapping[str, datetime | None]
+    ) -> tuple[_Job | None, str]:
+        """The channel's job in this pass, if it has one, and why a forced pass leaves it out."""
+        slot, why = self._plan(channel, row)
         retry_at = _aware(pending.get(str(channel)))
         retry = str(channel) in pending and (self.force or retry_at is None or retry_at <= self.now)
-        return _Job(channel, slot) if self.force or slot is not None or retry else None
+        due = (self.force and not why) or slot is not None or retry
+        return (_Job(channel, slot) if due else None), why
 
     def still_due(self, batch: Sequence[_Job]) -> list[_Job]:
         """The jobs of a batch that no other worker has done since the pass began, with their subscriptions
@@ -209,7 +237,7 @@ class _Pass:
         for job in batch:
             row = rows.get(str(job.channel))
             try:
-                if row is not None and not row.paused_reason and self._job(job.channel, row, pending) is not None:
+                if row is not None and not row.paused_reason and self._job(job.channel, row, pending)[0] is not None:
                     still.append(job)
             except PapersError:
                 continue
@@ -237,7 +265,8 @@ class _Pass:
             row = uow.channels.state(channel) or uow.channels.row(channel)
             if row.paused_reason:
                 return "paused", f"{channel}: paused ({row.paused_reason})"
-            slot = self._slot(schedule_of(row), row.last_slot_at, row.created_at)
+            slot, why = self._plan(channel, row)
+            tz = schedule_of(row).tz  # the post's title gives the day as the channel's clock shows it
             # The batch's read says which channels have unconfirmed posts; one made since is resent next pass.
             maybe = self.fanout is None or self.force or str(channel) in self.pending
             pending = uow.outbox.pending(channel, None if self.force else self.now) if maybe else []
@@ -248,15 +277,15 @@ class _Pass:
             if outcome is not None:
                 return outcome
             sent_before += 1
-        if slot is None and not self.force:
+        if slot is None and (not self.force or why):
             return (
                 ("posted", f"{channel}: resent {sent_before} unconfirmed")
                 if sent_before
-                else ("skipped", f"{channel}: not due")
+                else ("skipped", f"{channel}: {why or 'not due'}")
             )
         for fresh in (False, True):
             with self.uow() as uow:
-                digest = self._digest(uow, channel, fresh)
+                digest = self._digest(uow, channel, fresh, tz)
                 if not digest.matches:
                     if slot is not None:
                         uow.outbox.handled_slot(channel, slot)
@@ -280,9 +309,9 @@ class _Pass:
             log.warning("digest for %s holds papers already delivered; skipped", channel)
             return "failed", f"{channel}: papers already delivered by another pass"
         outcome = self._send(sender, channel, delivery_id, mark, digest, resume=False)
-        return outcome or ("posted", f"{channel}: {len(digest.matches)} papers ({layout(digest)})")
+        return outcome or ("posted", f"{channel}: {plural(len(digest.matches), 'paper')} ({layout(digest)})")
 
-    def _digest(self, uow: UnitOfWork, channel: ChannelRef, fresh: bool) -> Digest:
+    def _digest(self, uow: UnitOfWork, channel: ChannelRef, fresh: bool, tz: str = "UTC") -> Digest:
         """The channel's digest from the shared fan-out; what it was sent comes from the batch's read unless
         `fresh` (the outbox's primary key is the guarantee: a stale read is refused and read again)."""
         if self.build is not None:
@@ -297,9 +326,9 @@ class _Pass:
         sent = self.sent.get(str(channel))
         if fresh or sent is None:
             sent = uow.outbox.delivered_keys(channel)
+        fanout, now = self.fanout, local(self.now, tz)
         if channel.is_weekly_best:
-            return weekly_best(self.fanout, channel, subscriptions, sent, self.now, self.cap)
-        fanout, now = self.fanout, self.now
+            return weekly_best(fanout, channel, subscriptions, sent, now, self.cap)
         # Learned re-ranking (bot/feedback): the ranked digest re-ordered by the channel's likes and dislikes.
         build = lambda cap: fanout.digest(channel, subscriptions, sent, now, cap)  # noqa: E731
         return learned_digest(uow, channel, build, self.cap, self.signals.get(str(channel), 0))

@@ -1,4 +1,4 @@
-"""When a channel's digest is due: slots in the channel's own time zone, and `/papers schedule` parsing."""
+"""When a channel's digest is due: slots in the channel's own time zone; times, zones and days as people type them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import fuzz, process
 
-from bot.domain import CADENCES, WEEKDAYS, Schedule
+from bot.domain import WEEKDAYS, Schedule
 from bot.errors import BadSchedule, echo
 
 USAGE = "schedule"
@@ -97,7 +97,7 @@ def due_slot(schedule: Schedule, last_slot: datetime | None, now: datetime) -> d
     return slot
 
 
-# --- parsing `/papers schedule HH:MM [time zone] [daily|weekdays|weekly DAY]` ---------------
+# --- the words of a schedule: a time of day, a time zone, a day (bot/delivery/schedule_words.py: the rest) ---
 
 
 @lru_cache(maxsize=1)
@@ -153,73 +153,7 @@ def parse_weekday(text: str) -> int:
     raise BadSchedule(f"{echo(text)} is not a day of the week; use monday … sunday.", usage=USAGE)
 
 
-def parse_schedule(args: str, default_tz: str = "UTC") -> Schedule:
-    """`09:30 Europe/Paris weekly friday` -> Schedule; one clear sentence (BadSchedule) otherwise."""
-    words = args.split()
-    if not words:
-        raise BadSchedule("Tell me a time, like `/papers schedule 09:00 Europe/Paris weekdays`.", usage=USAGE)
-    if len(words) > 1 and words[1].lower() in ("am", "pm"):  # "9 am"
-        words[0:2] = [words[0] + words[1]]
-    at = parse_time(words[0])
-    tz, cadence, weekday = None, "weekdays", 0
-    rest = words[1:]
-    while rest:
-        word = rest.pop(0)
-        key = word.lower()
-        while tz is None and rest and key not in CADENCES and rest[0].lower() not in CADENCES:
-            word = f"{word}_{rest.pop(0)}"  # "New York" -> New_York
-            key = word.lower()
-        if key in CADENCES:
-            cadence = key
-            if key == "weekly":
-                if not rest:
-                    raise BadSchedule("`weekly` needs a day, like `weekly friday`.", usage=USAGE)
-                weekday = parse_weekday(rest.pop(0))
-        elif key in ("weekday", "every-day", "everyday"):
-            cadence = "weekdays" if key == "weekday" else "daily"
-        elif tz is None:
-            tz = parse_zone(word)
-        else:
-            raise BadSchedule(f"I don't understand {echo(word)}; use daily, weekdays, weekly DAY or off.", usage=USAGE)
-    return Schedule(at=at, tz=tz or parse_zone(default_tz), cadence=cadence, weekday=weekday)
-
-
-def schedule_words(schedule: Schedule) -> str:
-    """The schedule as `/papers schedule` takes it: `09:00 Europe/Berlin weekdays`, `08:30 UTC weekly friday`."""
-    words = f"{schedule.at:%H:%M} {schedule.tz} {schedule.cadence}"
-    return f"{words} {WEEKDAYS[schedule.weekday]}" if schedule.cadence == "weekly" else words
-
-
-# --- `/papers schedule weekly mon 09:00 [time zone] top [only]`: the week's best -------------
-
-TOP_WORDS = ("top", "best")
-
-
-def asks_weekly_best(args: str) -> bool:
-    """Whether `/papers schedule` arguments are about the weekly best-of post (they say `top`)."""
-    return any(word.lower() in TOP_WORDS for word in args.split())
-
-
-def parse_weekly_best(args: str, default_tz: str = "UTC") -> tuple[Schedule | None, bool]:
-    """`weekly mon 09:00 Europe/Paris top only` -> (its schedule, whether it replaces the regular post);
-    `top off` -> (None, False). The words may come in any order; the day defaults to Monday."""
-    words = [word for word in args.split() if word.lower() not in TOP_WORDS]
-    lowered = [word.lower() for word in words]
-    if lowered in (["off"], ["stop"], ["none"]):
-        return None, False
-    only = "only" in lowered
-    words = [word for word in words if word.lower() not in ("only", "weekly")]
-    times = [i for i, word in enumerate(words) if ":" in word or word.lower().endswith(("am", "pm"))]
-    if not times:
-        raise BadSchedule("The week's best needs a time, like `/papers schedule weekly mon 09:00 top`.", usage=USAGE)
-    at = words.pop(times[0])
-    days = [i for i, word in enumerate(words) if _is_weekday(word)]
-    day = words.pop(days[0]) if days else WEEKDAYS[0]
-    schedule = parse_schedule(" ".join([at, *words, "weekly", day]), default_tz)
-    return schedule, only
-
-
-def _is_weekday(word: str) -> bool:
+def is_weekday(word: str) -> bool:
     try:
         parse_weekday(word)
     except BadSchedule:

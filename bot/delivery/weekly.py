@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.delivery.fanout import FanOut
 from bot.domain import ChannelRef, Digest, Match, Subscription
+from bot.wording import plural
 
 
 def by_upvotes(match: Match) -> tuple[int, float, str]:
@@ -48,6 +49,5 @@ def _merged(seen: Match | None, match: Match) -> Match:
 
 def weekly_title(count: int, subscriptions: Sequence[Subscription], now: datetime) -> str:
     """ "The week's best: 12 papers for reinforcement-learning, most upvoted first (week to Mon 30 Nov)"."""
-    noun = "paper" if count == 1 else "papers"
     about = subscriptions[0].query if len(subscriptions) == 1 else f"your {len(subscriptions)} subscriptions"
-    return f"The week's best: {count} {noun} for {about}, most upvoted first (week to {now:%a} {now.day} {now:%b})"
+    return f"The week's best: {plural(count, 'paper')} for {about}, most upvoted first (week to {now:%a} {now.day} {now:%b})"

@@ -18,6 +18,7 @@ import numpy as np
 
 from bot.domain import ChannelRef, Digest, Match
 from bot.feedback.signals import MIN_SIGNALS, labels
+from bot.wording import plural
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def _why(taste: Taste, alike: list[int]) -> str:
     title = title if len(title) <= 80 else title[:79] + "…"
     if len(alike) == 1:
         return f"ranked up: like “{title}”, which this channel liked"
-    return f"ranked up: like {len(alike)} papers this channel liked, such as “{title}”"
+    return f"ranked up: like {plural(len(alike), 'paper')} this channel liked, such as “{title}”"
 
 
 def learned_digest(
