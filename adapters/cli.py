@@ -17,6 +17,7 @@ from adapters import json_output as jo
 from adapters.cli_io import (
     JsonFlag,
     app_or_exit,
+    at_least_one,
     channel_arg,
     database_answers,
     date_arg,
@@ -140,7 +141,7 @@ def ingest(
 @cli.command()
 def find(
     query: Annotated[str | None, typer.Argument(help="A half-remembered title, an arXiv id or URL.")] = None,
-    limit: Annotated[int, typer.Option(help="How many results.")] = 5,
+    limit: Annotated[int, typer.Option(help="How many results (1 or more).", callback=at_least_one)] = 5,
     stdin: Annotated[
         bool, typer.Option("--stdin", help="One query per input line, one answer per output line.")
     ] = False,
@@ -216,6 +217,7 @@ def say(
 ) -> None:
     """Run one chat command as that channel and print the reply (never calls the platform)."""
     from adapters.terminal.render import render
+    from bot.chat.replies import Problem
 
     ref = channel_arg(channel)
     reply = app_or_exit().service.answer(ref, Actor(user, user), text)
@@ -223,6 +225,8 @@ def say(
         emit(jo.reply_json(reply))
     else:
         out.print(render(reply), markup=False)
+    if isinstance(reply, Problem):
+        raise typer.Exit(1)  # refused or failed: a script must not read the sentence as success
 
 
 @cli.command()
@@ -279,6 +283,8 @@ def deliver(now: Annotated[bool, typer.Option("--now", help="Every channel, due 
 
     report = delivery_pass(app_or_exit(seed=False), force=now)
     err.print(report.summary(), markup=False, highlight=False)
+    if report.failed:
+        raise typer.Exit(1)  # the summary says which channels; the outbox retries them on the next pass
 
 
 @subscriptions_cli.command("export")
