@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adapters import json_output as jo
 from adapters.cli_io import (
@@ -94,6 +93,8 @@ def ingest(
     category: Annotated[list[str] | None, typer.Option(help="arXiv category, e.g. cs.LG (repeatable).")] = None,
 ) -> None:
     """Put papers in from files or from a source; a summary line at the end."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from bot.delivery.fanout import assess_news
     from bot.sources.fetching import ingest_from_source
     from bot.sources.ingest import ingest_files

@@ -115,3 +115,43 @@ def test_a_sqlite_url_in_a_folder_that_does_not_exist_is_refused_and_nothing_is_
     run = runner.invoke(cli, ["say", "terminal:lab", "/papers list"])
     assert (run.exit_code, run.output) == (2, said + "\n")
     assert not (tmp_path / "no").exists()
+
+
+# --- light commands start light ---------------------------------------------------------------------
+
+# What only some commands need: the platforms' SDKs, the scheduler, the learned model, the sources' HTTP
+# and feed parsing, schema migrations. Each costs every command a tenth of a second or more to import.
+HEAVY = ("sklearn", "scipy", "slack_bolt", "slack_sdk", "discord", "apscheduler", "httpx", "feedparser", "alembic")
+PROBE = (
+    "import sys\n"
+    "from adapters.cli import cli\n"
+    "try:\n"
+    "    cli(sys.argv[1:], prog_name='papers-bot')\n"
+    "finally:\n"
+    f"    print('imported:', *[m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["say", "terminal:lab", "/papers list"],
+        ["find", "attention is all you need"],
+        ["digest", "terminal:lab"],
+    ],
+    ids=["say-list", "find", "digest"],
+)
+def test_light_commands_import_no_platform_sdk_scheduler_or_model(tmp_path: Path, args: list[str]) -> None:
+    setup = papers_bot(tmp_path, "say", "terminal:lab", "/papers subscribe reinforcement-learning")
+    assert setup.returncode == 0, setup.stderr
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        env=clean_env(tmp_path),
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stderr.splitlines()[-1] == "imported:"

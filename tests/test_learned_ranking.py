@@ -15,7 +15,8 @@ from bot.config import Settings
 from bot.delivery.passes import deliver_due
 from bot.delivery.senders import RecordingSender
 from bot.domain import Paper
-from bot.feedback.rerank import blend, weight
+from bot.feedback import rerank
+from bot.feedback.rerank import Tastes, blend, weight
 from storage.tables import DeliveryRow
 from storage.uow import UnitOfWork
 from tests.chat import Chat
@@ -111,3 +112,17 @@ def test_an_unsure_model_or_a_new_channel_keeps_the_incoming_order() -> None:
     assert list(blend(np.array([0.1, 0.2, 0.3, 0.9]), signals=4, likes=4)) == [0, 1, 2, 3]
     assert int(blend(np.array([0.1, 0.2, 0.3, 0.9]), signals=12, likes=6)[0]) == 3
     assert weight(5, 0) == 0 and weight(5, 1) < weight(10, 4) == weight(30, 20)
+
+
+def test_a_channels_model_is_trained_once_and_again_only_when_its_feedback_changes(
+    lab: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tastes = Tastes()
+    monkeypatch.setattr(rerank, "TASTES", tastes)
+    teach(lab, likes=4, dislikes=4)
+    first = preview(lab)
+    assert tastes.trained == 1
+    assert preview(lab) == first and tastes.trained == 1  # the next preview (or pass) reuses the model
+    lab.say("/papers like 2605.00014")
+    assert preview(lab)[0][0].startswith("Deep reinforcement learning for portfolio")
+    assert tastes.trained == 2

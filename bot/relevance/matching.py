@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC
+from functools import cached_property
 
 from bot.domain import Match, Paper
 from bot.relevance.alike import alike
@@ -47,14 +48,27 @@ class Matcher:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
-        self._topics: dict[str, CompiledTopic] = {t.slug: CompiledTopic(t) for t in taxonomy}
-        self._subtrees = {t.slug: tuple(self._topics[d.slug] for d in taxonomy.subtree(t.slug)) for t in taxonomy}
-        self._subtree_slugs = {slug: frozenset(c.topic.slug for c in sub) for slug, sub in self._subtrees.items()}
-        self._index = TopicIndex(self._topics.values())
         self._texts = TextCache(self._read, _CACHE_LIMIT)
         self._queries: dict[Query, _Compiled] = {}
         # How `like:` terms find the paper they name (bot/app.py sets it to a stored-paper lookup).
         self.references: Callable[[str], Paper | None] = lambda key: None
+
+    # Compiled when first needed, not at start: a command that matches nothing (`/papers list`) skips the cost.
+    @cached_property
+    def _topics(self) -> dict[str, CompiledTopic]:
+        return {t.slug: CompiledTopic(t) for t in self.taxonomy}
+
+    @cached_property
+    def _subtrees(self) -> dict[str, tuple[CompiledTopic, ...]]:
+        return {t.slug: tuple(self._topics[d.slug] for d in self.taxonomy.subtree(t.slug)) for t in self.taxonomy}
+
+    @cached_property
+    def _subtree_slugs(self) -> dict[str, frozenset[str]]:
+        return {slug: frozenset(c.topic.slug for c in sub) for slug, sub in self._subtrees.items()}
+
+    @cached_property
+    def _index(self) -> TopicIndex:
+        return TopicIndex(self._topics.values())
 
     def _read(self, paper: Paper) -> PaperText:
         tokens: list[str] = []
