@@ -69,12 +69,16 @@ def run(
     only: Annotated[str | None, typer.Option(help="Run one part: slack, discord or scheduler (Procfile).")] = None,
 ) -> None:
     """Start every adapter whose credentials are set, plus the scheduler; else a terminal channel."""
-    from adapters.wiring import PARTS, NotConfigured, check_parts, run_everything
+    from adapters.logs import log_to_file
+    from adapters.wiring import PARTS, NotConfigured, check_parts, run_everything, terminal_log, terminal_mode
 
     if only is not None and only not in PARTS:
         fail(f"--only takes {', '.join(PARTS)}, not `{only}`.")
     try:
-        check_parts(settings_or_exit(), only)  # before the database is touched
+        settings = settings_or_exit()
+        check_parts(settings, only)  # before the database is touched
+        if terminal_mode(settings, only):  # from the start: a first run's schema creation logs too
+            log_to_file(terminal_log(settings))
         run_everything(app_or_exit(), only)
     except NotConfigured as missing:
         refuse([missing.message])

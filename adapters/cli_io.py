@@ -18,8 +18,10 @@ from bot.config import BadSettings, Settings, load_settings
 from bot.domain import ChannelRef
 from bot.errors import PapersError
 
-err = Console(stderr=True)
-out = Console(highlight=False, soft_wrap=True)
+# No emoji codes (`terminal:a: 10 papers` is a channel, not `:a:`); stderr wrapped by rich on a terminal only.
+err = Console(stderr=True, emoji=False)
+err.soft_wrap = not err.is_terminal
+out = Console(highlight=False, soft_wrap=True, emoji=False)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
