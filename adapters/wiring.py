@@ -22,14 +22,14 @@ from bot.config import Settings
 from bot.delivery.fanout import assess_news
 from bot.delivery.pacing import SharedPace, paced
 from bot.delivery.passes import PassReport, deliver_due
-from bot.delivery.scheduler import ScheduledJob, start_delivery_worker, start_scheduler
 from bot.delivery.senders import Sender
 from bot.domain import ChannelRef
 from bot.errors import PapersError
-from bot.sources.fetching import SOURCES, fetch_time, scheduled_ingest
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the clock's and the sources' modules are imported where they run: `deliver` needs neither
     from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot.delivery.scheduler import ScheduledJob
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,8 @@ def delivery_pass(app: App, force: bool = False) -> PassReport:
 
 def fetch_and_assess(app: App, source: str) -> None:
     """A scheduled fetch, then the new papers' topic evidence, so the next pass only looks it up."""
+    from bot.sources.fetching import scheduled_ingest
+
     scheduled_ingest(app.engine, app.settings, source)
     assess_news(app.engine, app.service.paper_topics, app.service.clock())
 
@@ -107,6 +109,9 @@ def scheduled_jobs(app: App, stopping: threading.Event | None = None) -> list[Sc
     """Fetching on the clock, after each source publishes (times in UTC from settings), and once at start
     to catch up on what was missed while the clock was down; each fetch's papers get their topic evidence.
     Once `stopping` is set the fetches in hand are no longer waited for."""
+    from bot.delivery.scheduler import ScheduledJob
+    from bot.sources.fetching import SOURCES, fetch_time
+
     jobs = []
     for source in SOURCES:
         at = fetch_time(app.settings, source)
@@ -244,6 +249,8 @@ def run_everything(app: App, only: str | None = None) -> None:
 
 
 def _scheduler(app: App, stopping: threading.Event | None = None) -> BackgroundScheduler:
+    from bot.delivery.scheduler import start_scheduler
+
     return start_scheduler(
         app.engine, lambda: delivery_pass(app), app.settings.scheduler_tick_minutes, scheduled_jobs(app, stopping)
     )
@@ -251,6 +258,8 @@ def _scheduler(app: App, stopping: threading.Event | None = None) -> BackgroundS
 
 def _delivery_worker(app: App) -> BackgroundScheduler:
     """One more worker for the passes: any number of them share each pass."""
+    from bot.delivery.scheduler import start_delivery_worker
+
     return start_delivery_worker(lambda: delivery_pass(app), app.settings.scheduler_tick_minutes)
 
 

@@ -138,8 +138,9 @@ PROBE = (
         ["say", "terminal:lab", "/papers list"],
         ["find", "attention is all you need"],
         ["digest", "terminal:lab"],
+        ["deliver"],  # no platform configured: none of their SDKs, nor the clock or the sources
     ],
-    ids=["say-list", "find", "digest"],
+    ids=["say-list", "find", "digest", "deliver"],
 )
 def test_light_commands_import_no_platform_sdk_scheduler_or_model(tmp_path: Path, args: list[str]) -> None:
     setup = papers_bot(tmp_path, "say", "terminal:lab", "/papers subscribe reinforcement-learning")
