@@ -121,7 +121,18 @@ def test_a_sqlite_url_in_a_folder_that_does_not_exist_is_refused_and_nothing_is_
 
 # What only some commands need: the platforms' SDKs, the scheduler, the learned model, the sources' HTTP
 # and feed parsing, schema migrations. Each costs every command a tenth of a second or more to import.
-HEAVY = ("sklearn", "scipy", "slack_bolt", "slack_sdk", "discord", "apscheduler", "httpx", "feedparser", "alembic")
+HEAVY = (
+    "sklearn",
+    "scipy",
+    "slack_bolt",
+    "slack_sdk",
+    "discord",
+    "apscheduler",
+    "httpx",
+    "feedparser",
+    "alembic",
+    "numpy",
+)
 PROBE = (
     "import sys\n"
     "from adapters.cli import cli\n"
@@ -133,16 +144,16 @@ PROBE = (
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "needed"),
     [
-        ["say", "terminal:lab", "/papers list"],
-        ["find", "attention is all you need"],
-        ["digest", "terminal:lab"],
-        ["deliver"],  # no platform configured: none of their SDKs, nor the clock or the sources
+        (["say", "terminal:lab", "/papers list"], ""),
+        (["find", "attention is all you need"], " numpy"),  # the title index's arrays
+        (["digest", "terminal:lab"], ""),
+        (["deliver"], ""),  # no platform configured: none of their SDKs, nor the clock or the sources
     ],
     ids=["say-list", "find", "digest", "deliver"],
 )
-def test_light_commands_import_no_platform_sdk_scheduler_or_model(tmp_path: Path, args: list[str]) -> None:
+def test_light_commands_import_no_platform_sdk_scheduler_or_model(tmp_path: Path, args: list[str], needed: str) -> None:
     setup = papers_bot(tmp_path, "say", "terminal:lab", "/papers subscribe reinforcement-learning")
     assert setup.returncode == 0, setup.stderr
     run = subprocess.run(
@@ -155,4 +166,4 @@ def test_light_commands_import_no_platform_sdk_scheduler_or_model(tmp_path: Path
         timeout=120,
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stderr.splitlines()[-1] == "imported:"
+    assert run.stderr.splitlines()[-1] == "imported:" + needed
