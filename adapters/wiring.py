@@ -239,7 +239,7 @@ def run_everything(app: App, only: str | None = None) -> None:
         if slack is not None:
             slack.stop()
         if scheduler is not None:
-            scheduler.shutdown(wait=True)  # the job in hand (a delivery, a fetch) finishes first
+            scheduler.shutdown(wait=True)  # a delivery in hand finishes first; fetches were given up
             leader = getattr(scheduler, "papers_leader", None)
             if leader is not None:
                 leader.release()
