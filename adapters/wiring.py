@@ -25,6 +25,7 @@ from bot.delivery.passes import PassReport, deliver_due
 from bot.delivery.senders import Sender
 from bot.domain import ChannelRef
 from bot.errors import PapersError
+from bot.feedback.rerank import warm as warm_taste
 
 if TYPE_CHECKING:  # the clock's and the sources' modules are imported where they run: `deliver` needs neither
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -214,6 +215,8 @@ def run_everything(app: App, only: str | None = None) -> None:
     app.senders = senders_for(app)
     if only not in ("scheduler", "delivery"):  # the first /papers find should not wait for the vocabulary
         threading.Thread(target=app.finder.warm, name="find-warm", daemon=True).start()
+    # Nor the first re-ranked post or preview for scikit-learn's import (only when some channel has a model).
+    threading.Thread(target=warm_taste, args=(app.engine,), name="taste-warm", daemon=True).start()
     slack = slack_server.start(app) if "slack" in adapters else None
     scheduler, beats, stopping = None, [], threading.Event()
     if only in (None, "scheduler", "delivery"):

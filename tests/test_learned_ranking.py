@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -126,3 +128,22 @@ def test_a_channels_model_is_trained_once_and_again_only_when_its_feedback_chang
     lab.say("/papers like 2605.00014")
     assert preview(lab)[0][0].startswith("Deep reinforcement learning for portfolio")
     assert tastes.trained == 2
+
+
+def test_a_process_imports_the_model_ahead_only_once_some_channel_has_one(lab: Chat) -> None:
+    """`papers-bot run` warms scikit-learn in a thread at start: seconds saved on the first re-ranked post,
+    memory spent only where some channel has taught the bot enough to have a model."""
+    probe = (
+        "import sys; from storage.engine import make_engine; from bot.feedback.rerank import warm; "
+        "print(warm(make_engine(sys.argv[1])), 'sklearn' in sys.modules)"
+    )
+
+    def warmed() -> str:
+        url = lab.app.settings.database_url
+        run = subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr[-2000:]
+        return run.stdout.strip()
+
+    assert warmed() == "False False"
+    teach(lab, likes=4, dislikes=4)
+    assert warmed() == "True True"

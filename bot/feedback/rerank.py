@@ -16,6 +16,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
+
 from bot.domain import ChannelRef, Digest, Match
 from bot.feedback.signals import MIN_SIGNALS, Labels, labels
 from storage.uow import UnitOfWork
@@ -123,6 +125,18 @@ def _version(taught: Labels, evidence: Mapping) -> object:
 
 
 TASTES = Tastes()  # one per process: every pass and preview of a channel shares its model
+
+
+def warm(engine: Engine) -> bool:
+    """Import scikit-learn now (`papers-bot run` calls this in a thread at start) when some channel has taught
+    the bot enough to re-rank its posts, so that its first post or preview does not wait seconds for it."""
+    with UnitOfWork(engine) as uow:
+        signals = uow.feedback.signals([str(channel) for channel in uow.subscriptions.channels()])
+    if max(signals.values(), default=0) < MIN_SIGNALS:
+        return False  # no model to train: the import would only cost memory
+    import bot.feedback.learned  # noqa: F401
+
+    return True
 
 
 def learned_digest(
