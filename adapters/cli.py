@@ -11,12 +11,12 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adapters import json_output as jo
 from adapters.cli_io import (
     JsonFlag,
     app_or_exit,
+    at_least_one,
     channel_arg,
     database_answers,
     date_arg,
@@ -69,12 +69,16 @@ def run(
     only: Annotated[str | None, typer.Option(help="Run one part: slack, discord or scheduler (Procfile).")] = None,
 ) -> None:
     """Start every adapter whose credentials are set, plus the scheduler; else a terminal channel."""
-    from adapters.wiring import PARTS, NotConfigured, check_parts, run_everything
+    from adapters.logs import log_to_file
+    from adapters.wiring import PARTS, NotConfigured, check_parts, run_everything, terminal_log, terminal_mode
 
     if only is not None and only not in PARTS:
         fail(f"--only takes {', '.join(PARTS)}, not `{only}`.")
     try:
-        check_parts(settings_or_exit(), only)  # before the database is touched
+        settings = settings_or_exit()
+        check_parts(settings, only)  # before the database is touched
+        if terminal_mode(settings, only):  # from the start: a first run's schema creation logs too
+            log_to_file(terminal_log(settings))
         run_everything(app_or_exit(), only)
     except NotConfigured as missing:
         refuse([missing.message])
@@ -93,6 +97,8 @@ def ingest(
     category: Annotated[list[str] | None, typer.Option(help="arXiv category, e.g. cs.LG (repeatable).")] = None,
 ) -> None:
     """Put papers in from files or from a source; a summary line at the end."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from bot.delivery.fanout import assess_news
     from bot.sources.fetching import ingest_from_source
     from bot.sources.ingest import ingest_files
@@ -140,7 +146,7 @@ def ingest(
 @cli.command()
 def find(
     query: Annotated[str | None, typer.Argument(help="A half-remembered title, an arXiv id or URL.")] = None,
-    limit: Annotated[int, typer.Option(help="How many results.")] = 5,
+    limit: Annotated[int, typer.Option(help="How many results (1 or more).", callback=at_least_one)] = 5,
     stdin: Annotated[
         bool, typer.Option("--stdin", help="One query per input line, one answer per output line.")
     ] = False,
@@ -216,6 +222,7 @@ def say(
 ) -> None:
     """Run one chat command as that channel and print the reply (never calls the platform)."""
     from adapters.terminal.render import render
+    from bot.chat.replies import Problem
 
     ref = channel_arg(channel)
     reply = app_or_exit().service.answer(ref, Actor(user, user), text)
@@ -223,6 +230,8 @@ def say(
         emit(jo.reply_json(reply))
     else:
         out.print(render(reply), markup=False)
+    if isinstance(reply, Problem):
+        raise typer.Exit(1)  # refused or failed: a script must not read the sentence as success
 
 
 @cli.command()
@@ -279,6 +288,8 @@ def deliver(now: Annotated[bool, typer.Option("--now", help="Every channel, due 
 
     report = delivery_pass(app_or_exit(seed=False), force=now)
     err.print(report.summary(), markup=False, highlight=False)
+    if report.failed:
+        raise typer.Exit(1)  # the summary says which channels; the outbox retries them on the next pass
 
 
 @subscriptions_cli.command("export")

@@ -18,8 +18,10 @@ from bot.config import BadSettings, Settings, load_settings
 from bot.domain import ChannelRef
 from bot.errors import PapersError
 
-err = Console(stderr=True)
-out = Console(highlight=False, soft_wrap=True)
+# No emoji codes (`terminal:a: 10 papers` is a channel, not `:a:`); stderr wrapped by rich on a terminal only.
+err = Console(stderr=True, emoji=False)
+err.soft_wrap = not err.is_terminal
+out = Console(highlight=False, soft_wrap=True, emoji=False)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
@@ -68,9 +70,19 @@ def emit(data: object) -> None:
     sys.stdout.flush()
 
 
-def fail(message: str, code: int = 2) -> NoReturn:
+def fail(message: str, code: int = 2, usage: str = "") -> NoReturn:
     err.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
+    if usage:
+        err.print(usage, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def at_least_one(ctx: typer.Context, param: typer.CallbackParam, value: int) -> int:
+    """A count option (`--limit`): 1 or more, else one sentence naming the option, status 2."""
+    if value < 1:
+        name = param.opts[0] if param.opts else param.name
+        fail(f"{name} must be 1 or more, not {value}.", usage=ctx.get_usage())
+    return value
 
 
 def channel_arg(text: str) -> ChannelRef:

@@ -6,7 +6,6 @@ import logging
 import time
 from pathlib import Path
 
-import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -88,6 +87,8 @@ def loop_problem(settings: Settings, part: str, now: float | None = None) -> str
     if part == "slack" and slack_mode(settings) == "http":
         host = settings.local_host
         url = f"http://{f'[{host}]' if ':' in host else host}:{settings.port or 3000}/healthz"
+        import httpx  # only this check needs it
+
         try:
             status = httpx.get(url, timeout=DATABASE_TIMEOUT + 1).status_code
         except httpx.HTTPError as error:

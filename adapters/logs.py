@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 
 TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -50,6 +51,26 @@ def setup_logging(level: int, form: str = "text") -> None:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     if form == "json":  # a crash's traceback too: one JSON object, not thirty lines a log reader splits
         sys.excepthook = log_crash
+
+
+def log_to_file(path: Path) -> Path:
+    """Move the log from stderr to `path` (appended to), same format and level; returns where it goes.
+
+    For the terminal channel, where the log's lines would print over the prompt and what is typed at it.
+    A handler a host program or a test set up on another stream is left alone.
+    """
+    root = logging.getLogger()
+    there = [h for h in root.handlers if isinstance(h, logging.FileHandler) and h.baseFilename == str(path.absolute())]
+    if there:
+        return path
+    moved = [h for h in root.handlers if type(h) is logging.StreamHandler and h.stream in (sys.stderr, sys.__stderr__)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(moved[0].formatter if moved else logging.Formatter(TEXT))
+    for handler in moved:
+        root.removeHandler(handler)
+    root.addHandler(to_file)
+    return path
 
 
 def log_crash(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:

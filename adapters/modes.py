@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from adapters.slack.server import NO_SIGNING_SECRET
 from bot.config import Settings
 
 SOCKET_MODE = "SLACK_APP_TOKEN and SLACK_BOT_TOKEN (Socket Mode)"
@@ -44,6 +43,8 @@ def slack_missing(settings: Settings) -> list[str]:
         return [
             "Slack Socket Mode needs SLACK_BOT_TOKEN (the xoxb- token, OAuth & Permissions) as well as SLACK_APP_TOKEN."
         ]
+    from adapters.slack.server import NO_SIGNING_SECRET  # here: slack_bolt is not for every command to import
+
     problems = [] if _set(settings.slack_signing_secret) else [NO_SIGNING_SECRET]
     if _set(settings.slack_client_id) != _set(settings.slack_client_secret):
         have, need = (

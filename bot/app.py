@@ -18,8 +18,8 @@ from bot.find.finder import Finder
 from bot.find.lookup import PaperLookup
 from bot.relevance.matching import Matcher
 from bot.relevance.topics import Taxonomy
-from bot.sources import ArxivClient, Parsed, PoliteHTTP
 from bot.sources.ingest import load_seed_if_empty
+from bot.sources.parsed import Parsed
 from storage.engine import make_engine
 from storage.migrations import ensure_schema
 from storage.uow import UnitOfWork
@@ -78,6 +78,8 @@ def fetch_arxiv_ids(settings: Settings, ids: list[str]) -> Parsed:
 
     Someone is waiting for the card: one retry and a short timeout, not the scheduled fetches' patience.
     """
+    from bot.sources import ArxivClient, PoliteHTTP  # httpx and feedparser: only when a lookup needs them
+
     http = PoliteHTTP(settings.contact_email, timeout=LOOKUP_TIMEOUT, attempts=2, max_wait=LOOKUP_TIMEOUT)
     with ArxivClient(settings.arxiv_api_url, settings.arxiv_rss_url, settings.contact_email, http) as arxiv:
         return arxiv.fetch_ids(ids)

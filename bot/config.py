@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.config_values import (
     KIND,
+    SAID,
     ArxivCategories,
     Cadence,
     ClockTime,
@@ -171,6 +172,8 @@ def sentence(detail: ErrorDetails) -> str:
     name = field.upper()
     secret = info is not None and SecretStr in (info.annotation, *get_args(info.annotation))
     shown = "(the value set)" if secret else _shown(detail.get("input"))
+    if detail["type"] == SAID:
+        return f"{name}={shown} {detail['msg']}."
     if detail["type"] == KIND:
         said = f"{name}={shown} is not {detail['msg']}"
     else:  # pydantic's own checks: numbers, booleans, choices, ranges

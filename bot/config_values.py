@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
@@ -19,6 +20,7 @@ from bot.errors import BadSchedule
 from bot.relevance import categories
 
 KIND = "setting"  # the error type the settings loader recognises as one of ours
+SAID = "setting-said"  # ours too, its message the whole rest of the sentence after "NAME=value"
 HH_MM = re.compile(r"^(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)$")
 ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
@@ -31,6 +33,11 @@ HOST_NAME = re.compile(
 def problem(text: str) -> PydanticCustomError:
     """A bad value, said as the end of the sentence "NAME=value is not ..."."""
     return PydanticCustomError(KIND, text)
+
+
+def unusable(text: str) -> PydanticCustomError:
+    """A value of the right kind that cannot work here, said as the end of the sentence "NAME=value ..."."""
+    return PydanticCustomError(SAID, text)
 
 
 def clock_time(text: str) -> str:
@@ -109,6 +116,27 @@ def database_url(text: str) -> str:
         backend = ""
     if backend not in DATABASES:
         raise problem("a sqlite:/// or postgresql+psycopg:// database URL")
+    from storage.engine import normalise_url  # here: storage's modules read the settings' types
+
+    url = make_url(normalise_url(text.strip()))
+    if backend == "sqlite":
+        folder = Path(url.database).parent if url.database and url.database != ":memory:" else None
+        if folder is not None and not folder.is_dir():  # a typo here would otherwise become a new, empty database
+            raise unusable(
+                f"names the folder {folder}, which does not exist; create it first, or leave DATABASE_URL unset "
+                "for the default database in the user data folder"
+            )
+        return text.strip()
+    try:
+        url.get_dialect().import_dbapi()
+    except ImportError:
+        driver = url.get_driver_name()
+        raise unusable(
+            "needs the `postgres` extra, which is not installed: pip install 'papers-bot[postgres]'"
+            if driver == "psycopg"
+            else f"needs the {driver} package, which is not installed; postgresql+psycopg:// works with "
+            "pip install 'papers-bot[postgres]'"
+        ) from None
     return text.strip()
 
 

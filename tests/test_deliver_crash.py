@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -199,7 +200,9 @@ def _finish(database_url: str, server: SlackServer, seed: int | None = None) -> 
     for _ in range(4):  # a final pass can itself meet a 503 storm; each one narrows what is left
         process = _deliver(database_url, server)
         _, err = process.communicate(timeout=60)
-        assert process.returncode == 0, err.decode()[-2000:]
+        # 1: a channel met the storm and is kept for the next pass, as its summary says; never a crash.
+        failed = re.search(r" [1-9]\d* failed,", err.decode())
+        assert process.returncode == (1 if failed else 0), err.decode()[-2000:]
         if _pending(database_url) == 0:
             return
     raise AssertionError(f"seed {seed}: deliveries still pending after four full passes")

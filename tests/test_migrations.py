@@ -11,7 +11,14 @@ from sqlmodel import SQLModel
 
 from bot.domain import Paper
 from bot.find.finder import Finder
-from storage.migrations import alembic_config, current_revision, ensure_schema, head_revision, include_name
+from storage.migrations import (
+    alembic_config,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    include_name,
+    newest_revision,
+)
 from storage.search import abstract_candidates
 from storage.uow import UnitOfWork
 
@@ -110,3 +117,8 @@ def test_a_database_made_before_migrations_is_stamped_not_rebuilt(empty: Engine)
         assert current_revision(conn) == head_revision()
     with UnitOfWork(empty) as uow:
         assert uow.papers.count() == 1
+
+
+def test_the_newest_migration_by_its_file_name_is_alembics_head() -> None:
+    """Start-up compares the database's stamp with the newest file's number instead of importing Alembic."""
+    assert newest_revision() == head_revision()

@@ -11,17 +11,21 @@ order stays an order.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
+from sqlalchemy import Engine
 
 from bot.domain import ChannelRef, Digest, Match
-from bot.feedback.signals import MIN_SIGNALS, labels
+from bot.feedback.signals import MIN_SIGNALS, Labels, labels
 from bot.wording import plural
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from bot.feedback.learned import Taste
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,8 @@ def weight(signals: int, likes: int) -> float:
 
 def blend(liking: np.ndarray, signals: int, likes: int) -> np.ndarray:
     """The new order (indexes into the incoming order) from the model's probabilities of a like."""
+    import numpy as np  # here: a channel without a model (and every command that builds no digest) never needs it
+
     count = len(liking)
     place = 1.0 - np.arange(count) / max(count - 1, 1)
     if count < 2 or np.ptp(liking) < UNSURE:
@@ -81,6 +87,59 @@ def _why(taste: Taste, alike: list[int]) -> str:
     return f"ranked up: like {plural(len(alike), 'paper')} this channel liked, such as “{title}”"
 
 
+class Tastes:
+    """The last model trained for each channel, kept while what it learned from is unchanged: training (and
+    the first time, importing scikit-learn) costs seconds, and most passes find no new like, dislike or post."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._kept: OrderedDict[str, tuple[object, Taste | None]] = OrderedDict()
+        self._guard = threading.Lock()
+        self.trained = 0  # how many models were trained (a test reads it)
+
+    def taste(self, channel: ChannelRef, taught: Labels, evidence: Mapping) -> Taste | None:
+        """The channel's model for these labels and their topic evidence, trained only when they changed."""
+        version = _version(taught, evidence)
+        with self._guard:
+            kept = self._kept.get(str(channel))
+            if kept is not None and kept[0] == version:
+                self._kept.move_to_end(str(channel))
+                return kept[1]
+        from bot.feedback.learned import train  # scikit-learn takes most of a second to import: only when needed
+
+        taste = train(taught, evidence)
+        with self._guard:
+            self.trained += 1
+            self._kept[str(channel)] = (version, taste)
+            self._kept.move_to_end(str(channel))
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return taste
+
+
+def _version(taught: Labels, evidence: Mapping) -> object:
+    """What a model learns from: the labelled papers (their text included) and their stored topic evidence."""
+    groups = (taught.liked, taught.disliked, taught.ignored)
+    papers = tuple(tuple((p.key, p.title, p.abstract, tuple(p.ai_keywords)) for p in group) for group in groups)
+    shown = {p.key for group in groups for p in group}
+    return papers, repr(sorted((key, repr(found)) for key, found in evidence.items() if key in shown))
+
+
+TASTES = Tastes()  # one per process: every pass and preview of a channel shares its model
+
+
+def warm(engine: Engine) -> bool:
+    """Import scikit-learn now (`papers-bot run` calls this in a thread at start) when some channel has taught
+    the bot enough to re-rank its posts, so that its first post or preview does not wait seconds for it."""
+    with UnitOfWork(engine) as uow:
+        signals = uow.feedback.signals([str(channel) for channel in uow.subscriptions.channels()])
+    if max(signals.values(), default=0) < MIN_SIGNALS:
+        return False  # no model to train: the import would only cost memory
+    import bot.feedback.learned  # noqa: F401
+
+    return True
+
+
 def learned_digest(
     uow: UnitOfWork, channel: ChannelRef, digest: Callable[[int | None], Digest], cap: int | None, signals: int
 ) -> Digest:
@@ -88,13 +147,11 @@ def learned_digest(
     MIN_SIGNALS likes and dislikes, or no model to train, exactly the incoming digest."""
     if signals < MIN_SIGNALS:
         return digest(cap)
-    from bot.feedback.learned import train  # scikit-learn takes most of a second to import: only when needed
-
     full = digest(None)  # every match: a paper the model likes may sit below the cap
     taught = labels(uow, channel)
     keys = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored, *full.papers)]
     evidence = uow.evidence.load(list(dict.fromkeys(keys)))
-    taste = train(taught, evidence) if full.matches else None
+    taste = TASTES.taste(channel, taught, evidence) if full.matches else None
     if taste is None:
         return digest(cap)
     matches = rerank(full.matches, taste, evidence, cap or len(full.matches))

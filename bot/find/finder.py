@@ -6,9 +6,8 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from rapidfuzz.utils import default_process
@@ -17,11 +16,14 @@ from sqlmodel import Session
 
 from bot.domain import ARXIV_REFERENCE as EXACT
 from bot.domain import Found, Paper, arxiv_key, strip_version
-from bot.find import snapshot as title_snapshot
 from bot.find.spelling import crude_stem
-from bot.find.title_index import TitleIndex
 from storage import search
 from storage.papers import PaperRepository
+
+if TYPE_CHECKING:  # numpy and the index are imported at the first search: a command that finds nothing skips them
+    import numpy as np
+
+    from bot.find.title_index import TitleIndex
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +93,20 @@ class Finder:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.fetch: Callable[[str], Paper | None] | None = None  # an id not stored, asked of arXiv (bot/app.py)
-        self.index = TitleIndex()
+        self._index: TitleIndex | None = None
+        self._making = threading.Lock()
         self._warmed = False
         self._warming = threading.Lock()
+
+    @property
+    def index(self) -> TitleIndex:
+        """Made at the first search or warm-up, once, whichever thread comes first."""
+        with self._making:
+            if self._index is None:
+                from bot.find.title_index import TitleIndex
+
+                self._index = TitleIndex()
+            return self._index
 
     def find(self, text: str, limit: int = 5) -> list[Found]:
         return self._search(text, limit, FIND) or self._not_stored(text, limit)
@@ -118,6 +131,8 @@ class Finder:
         with self._warming:
             if self._warmed:
                 return
+            from bot.find import snapshot as title_snapshot
+
             title_snapshot.warm(self.index, self.engine)
             with Session(self.engine) as session:
                 PaperRepository(session).by_ids([0])  # the ORM compiles its statement once: 50 ms
@@ -232,6 +247,8 @@ class Finder:
         (which words of the text the title, keywords or authors hold) only for the `RERANKED`
         that similarity and the index's score put first.
         """
+        import numpy as np
+
         weight = self._weights(terms)
         total = sum(weight)
         owner: dict[str, list[int]] = {}  # index word -> the query terms it stands for
@@ -277,6 +294,8 @@ def said(text: str, terms: list[Term]) -> str:
 
 def similarity(query: str, titles: list[str]) -> np.ndarray:
     """Typo-tolerant likeness of `query` (already processed) to each title, 0-100, in one batch each."""
+    import numpy as np
+
     shown = [default_process(t) for t in titles]
 
     def batch(scorer: Any) -> np.ndarray:

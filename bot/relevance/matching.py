@@ -19,6 +19,7 @@ cat: or author: term that is present is worth 1.0-2.0 points and matches on its 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC
 
@@ -39,6 +40,9 @@ PHRASE = {"title": 2.0, "keywords": 1.5, "abstract": 1.0}
 _CACHE_LIMIT = 40_000
 _NOTHING: tuple[float, tuple[str, ...]] = (0.0, ())
 Scorer = Callable[[PaperText], tuple[float, tuple[str, ...]]]
+_Taxonomy = tuple[  # each topic compiled; each one's subtree, and its slugs; the index of every topic's phrases
+    dict[str, CompiledTopic], dict[str, tuple[CompiledTopic, ...]], dict[str, frozenset[str]], TopicIndex
+]
 _Compiled = tuple[tuple[tuple[Scorer, ...], ...], tuple[Scorer, ...]]  # groups of scorers, exclusions
 
 
@@ -47,14 +51,38 @@ class Matcher:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
-        self._topics: dict[str, CompiledTopic] = {t.slug: CompiledTopic(t) for t in taxonomy}
-        self._subtrees = {t.slug: tuple(self._topics[d.slug] for d in taxonomy.subtree(t.slug)) for t in taxonomy}
-        self._subtree_slugs = {slug: frozenset(c.topic.slug for c in sub) for slug, sub in self._subtrees.items()}
-        self._index = TopicIndex(self._topics.values())
+        self._taxonomy: _Taxonomy | None = None
+        self._compiling = threading.Lock()
         self._texts = TextCache(self._read, _CACHE_LIMIT)
         self._queries: dict[Query, _Compiled] = {}
         # How `like:` terms find the paper they name (bot/app.py sets it to a stored-paper lookup).
         self.references: Callable[[str], Paper | None] = lambda key: None
+
+    # Compiled when first needed, once, not at start: a command that matches nothing (`/papers list`) skips it.
+    @property
+    def _topics(self) -> dict[str, CompiledTopic]:
+        return self._taxonomy_compiled()[0]
+
+    @property
+    def _subtrees(self) -> dict[str, tuple[CompiledTopic, ...]]:
+        return self._taxonomy_compiled()[1]
+
+    @property
+    def _subtree_slugs(self) -> dict[str, frozenset[str]]:
+        return self._taxonomy_compiled()[2]
+
+    @property
+    def _index(self) -> TopicIndex:
+        return self._taxonomy_compiled()[3]
+
+    def _taxonomy_compiled(self) -> _Taxonomy:
+        with self._compiling:
+            if self._taxonomy is None:
+                topics = {t.slug: CompiledTopic(t) for t in self.taxonomy}
+                subtrees = {t.slug: tuple(topics[d.slug] for d in self.taxonomy.subtree(t.slug)) for t in self.taxonomy}
+                slugs = {slug: frozenset(c.topic.slug for c in sub) for slug, sub in subtrees.items()}
+                self._taxonomy = (topics, subtrees, slugs, TopicIndex(topics.values()))
+            return self._taxonomy
 
     def _read(self, paper: Paper) -> PaperText:
         tokens: list[str] = []

@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bot.errors import BadInput
-from bot.sources.arxiv import parse_arxiv_atom, parse_arxiv_rss
-from bot.sources.hf import parse_hf_daily
 from bot.sources.jsonl import BATCH, jsonl_parts, parse_jsonl
 from bot.sources.parsed import Parsed
 
@@ -66,6 +64,10 @@ def _looks_like_jsonl(head: bytes) -> bool:
 
 
 def _parse_whole(data: bytes) -> Parsed:
+    # Here, not at the top: feedparser and httpx are not needed to read JSONL (the bundled papers at start).
+    from bot.sources.arxiv import parse_arxiv_atom, parse_arxiv_rss
+    from bot.sources.hf import parse_hf_daily
+
     if not data.strip():
         raise BadInput("the file is empty")
     if data.startswith(b"<"):
