@@ -101,6 +101,21 @@ def test_a_503_in_a_public_channel_the_bot_never_joined_is_checked_by_joining_no
     assert [d.status for d in deliveries(engine)] == ["sent"]
 
 
+def test_a_join_that_fails_for_a_moment_leaves_the_check_for_later_instead_of_posting_twice(
+    engine: Engine, slack: SlackServer
+) -> None:
+    setup(engine, LAB, range(2))
+    slack.state.public.add("C1")
+    slack.state.lost_answers = 1  # the post lands, then Slack answers 503
+    slack.state.script += [("conversations.join", 503, "service_unavailable")]  # and joining to look fails once
+
+    deliver(engine, sender_for(slack, engine))
+
+    assert sorted(slack.state.posted_keys().values()) == [1, 1]  # found after joining, never posted twice
+    assert slack.state.count("conversations.join") == 2  # the passing failure was tried again, not taken as a no
+    assert [d.status for d in deliveries(engine)] == ["sent"]
+
+
 def test_where_the_bot_may_not_join_a_503_still_never_pauses(engine: Engine, slack: SlackServer) -> None:
     setup(engine, LAB, range(2))
     slack.state.public.add("C1")

@@ -277,14 +277,23 @@ class SlackSender:
         return opened
 
     def _join(self, client: WebClient, channel: ChannelRef) -> bool:
+        """Whether the bot joined, so that it may read; False when Slack refuses it. A passing failure raises:
+        read as a refusal, it would leave the post unconfirmed and post it a second time."""
         if channel.is_personal:
             return False  # a direct message has no joining
         try:
             client.conversations_join(channel=channel.base.channel)
             return True
         except SlackApiError as exc:
+            status = exc.response.status_code
+            if status == 429 or status >= 500:
+                raise SendFailed(
+                    f"joining to read history: {status} {error_of(exc)}", retry_after=_retry_after_of(exc)
+                ) from exc
             log.info("could not join %s: %s", channel, error_of(exc))
             return False
+        except Exception as exc:  # timeouts, resets: Slack has not said no
+            raise SendFailed(f"joining to read history: {type(exc).__name__}: {exc}") from exc
 
     # --- reading our own marks back ------------------------------------------------------
 
@@ -309,6 +318,8 @@ class SlackSender:
             raise SendFailed(
                 f"reading history: {exc.response.status_code} {error}", retry_after=_retry_after_of(exc)
             ) from exc
+        except SendFailed:
+            raise
         except Exception as exc:
             raise SendFailed(f"reading history: {type(exc).__name__}: {exc}") from exc
         return found or {}  # unreadable: nothing to confirm, so the part is posted (at least once beats never)
