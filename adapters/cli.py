@@ -169,7 +169,7 @@ def find(
     for found in results:
         out.print(found_line(found), markup=False)
     if not results:
-        err.print("Nothing stored matches that.")
+        err.print(app.service.nothing_found(query), markup=False, highlight=False, soft_wrap=True)
 
 
 def _found_or_error(app: App, query: str, limit: int) -> object:

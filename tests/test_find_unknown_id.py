@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from adapters.cli import cli
 from bot.app import App, build_app
 from bot.config import Settings
 from tests.chat import Chat
@@ -66,3 +68,15 @@ def test_the_command_line_finds_it_through_arxiv_too(app: App, arxiv: SourcesSer
     arxiv.script("/api/query", Reply(200, (SOURCES / "atom-id-2202.12139.xml").read_bytes()))
     assert [found.paper.title for found in app.finder.find("arXiv:2202.12139")] == [TITLE]
     assert app.finder.suggest("2401.12345") == [] and len(arxiv.requests) == 1  # typing never asks arXiv
+
+
+def test_papers_bot_find_says_the_same_as_the_chat(
+    tmp_path: Path, arxiv: SourcesServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arxiv.script("/api/query", Reply(200, (SOURCES / "atom-empty.xml").read_bytes()))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("ARXIV_API_URL", arxiv.url + "/api/query")
+    monkeypatch.chdir(tmp_path)  # no .env of the working copy
+    result = CliRunner().invoke(cli, ["find", "2401.12345"])
+    assert "I have no paper 2401.12345, and arXiv gave none for it" in result.output
+    assert "Nothing stored matches" not in result.output

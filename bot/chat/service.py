@@ -253,10 +253,11 @@ class Service:
 
     def _find(self, channel: ChannelRef, actor: Actor, command: c.Find) -> r.Reply:
         results = self.finder.find(command.text, limit=5)
-        note = "" if results else self._nothing_found(command.text)
+        note = "" if results else self.nothing_found(command.text)
         return r.FindResults(command.text, tuple(results), note)
 
-    def _nothing_found(self, text: str) -> str:
+    def nothing_found(self, text: str) -> str:
+        """What to say when find has nothing: for an id, that it is not stored and how to add it."""
         key = arxiv_key(text)
         if key is None:
             return "Nothing stored matches that; try fewer or different words, or an arXiv id."
