@@ -196,6 +196,7 @@ def drop(engine: Any, conn: Any) -> None:
 def tantivy_index(papers: list[dict[str, str]]) -> Callable[..., list[str]]:
     """The retrieval layer's own index (bot/retrieval), built in a folder of its own."""
     from bot.retrieval.lexical import LexicalIndex
+    from bot.retrieval.question import terms
 
     folder = OUT / "find-meaning-tantivy"
     index = LexicalIndex.create(folder)
@@ -206,7 +207,14 @@ def tantivy_index(papers: list[dict[str, str]]) -> Callable[..., list[str]]:
         return {n: f"{papers[n - 1]['title']} {papers[n - 1]['abstract']}" for n in numbers}
 
     def search(text: str, feedback: bool = False) -> list[str]:
-        return [ids[n] for n, _ in index.search(text, 10, feedback=feedback, texts=texts)]
+        found = index.search(text, 10)
+        if feedback and found:  # pseudo-relevance feedback: the words typical of the first 5, at half weight
+            first = index.search(text, 5)
+            asked = dict.fromkeys(index.stems(" ".join(terms(text))), 1.0)
+            more = index.typical(texts([n for n, _ in first]).values(), 10 + len(asked))
+            words = {s: 0.5 * w for s, w in more.items() if s not in asked} | asked
+            found = index.search_stems(dict(list(words.items())), 10)
+        return [ids[n] for n, _ in found]
 
     return search
 
@@ -244,7 +252,7 @@ def wordllama_alone(papers: list[dict[str, str]]) -> Search:
 
 
 def fused(papers: list[dict[str, str]]) -> Search:
-    """tantivy with feedback, then wordllama's cosine; the two lists fused by reciprocal rank."""
+    """tantivy, then wordllama's cosine; the two lists fused by reciprocal rank (wordllama weighing 0.35)."""
     from bot.retrieval.fusion import reciprocal_rank
     from bot.retrieval.lexical import LexicalIndex
 
@@ -252,14 +260,11 @@ def fused(papers: list[dict[str, str]]) -> Search:
     index = LexicalIndex.create(folder)
     index.update(lambda after: [(n, p["title"], p["abstract"], "", "") for n, p in enumerate(papers, 1) if n > after])
 
-    def texts(numbers: Sequence[int]) -> dict[int, str]:
-        return {n: f"{papers[n - 1]['title']} {papers[n - 1]['abstract']}" for n in numbers}
-
     embedder = Embedder()
     vectors = embedder.embed([f"{p['title']}. {p['abstract']}" for p in papers])
 
     def search(text: str) -> list[str]:
-        lexical = index.search(text, 100, feedback=True, texts=texts)
+        lexical = index.search(text, 100)
         meaning = embedder.nearest(text, vectors, 100)
         rankings = [[n for n, _ in lexical], [n + 1 for n, _ in meaning]]
         return [papers[n - 1]["id"] for n in reciprocal_rank(rankings, [1.0, 0.35])[:10]]

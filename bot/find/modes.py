@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from bot.domain import Found
 from bot.retrieval.fusion import reciprocal_rank
+from storage.search import words_of
 
 MODES = ("auto", "title", "meaning")
 # The title finder's best score says what the text is. From `TITLE` up it names a title (typos and all),
@@ -15,6 +16,7 @@ MODES = ("auto", "title", "meaning")
 # titles (descriptions of the 20k arXiv papers score 55 at most): meaning answers. Between, both are fused.
 TITLE = 70.0
 MIXED = 60.0
+NAME = 4  # words at most of a text that names an author (longer ones share a word with a name by chance)
 QUESTION = re.compile(
     r"^\W*(?:is there|are there|any(?:one|body)?\b|what|which|where|who|how|does|do|did|has|have|can|could"
     r"|i'?m looking|looking for|i need|need|find me|show me|papers? (?:on|about|that|which|where|with))\b"
@@ -34,8 +36,8 @@ def choose(text: str, limit: int, by_title: Search, by_meaning: Search) -> list[
     if is_question(text):
         return by_meaning(text, limit)
     titles = by_title(text, limit)
-    if titles and (titles[0].score >= TITLE or titles[0].how == "author"):  # a title, or a name: as always
-        return titles
+    if titles and (titles[0].score >= TITLE or (titles[0].how == "author" and len(words_of(text)) <= NAME)):
+        return titles  # a title, or a name: as always
     meanings = by_meaning(text, limit)
     if not titles or titles[0].score < MIXED:
         return meanings

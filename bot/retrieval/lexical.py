@@ -12,25 +12,22 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import tantivy
 
-from bot.retrieval.question import STOP_WORDS, terms
+from bot.retrieval.question import STOP_WORDS, weighted_terms
 
 log = logging.getLogger(__name__)
 
 FIELD = "text"
 ANALYZER = "papers_en"
-FEEDBACK_PAPERS = 5  # pseudo-relevance feedback: the first answers whose words are added to the query
-FEEDBACK_WORDS = 10
-FEEDBACK_WEIGHT = 0.5  # of the added words, against the query's own (1.0)
+TYPICAL_WORDS = 25
 WRITER_HEAP = 50_000_000
 
 Row = tuple[int, str, str, str, str]  # paper id, title, abstract, AI summary, keywords
-Texts = Callable[[Sequence[int]], dict[int, str]]  # paper ids -> their title and abstract
 
 
 def analyzer() -> tantivy.TextAnalyzer:
@@ -148,21 +145,17 @@ class LexicalIndex:
     def stems(self, text: str) -> list[str]:
         return [t for t in self.analyzer.analyze(text) if t]
 
-    def search(
-        self, text: str, limit: int, feedback: bool = False, texts: Texts | None = None
-    ) -> list[tuple[int, float]]:
-        """The `limit` best papers for the content words of `text`, (id, BM25 score); with `feedback`, the query
-        is widened by the words that the first answers share (`texts` reads those answers' text)."""
-        words = Counter(self.stems(" ".join(terms(text))))
-        if not words:
-            return []
-        searcher = self.index.searcher()
-        found = self._run(searcher, dict(words), limit if not feedback else max(limit, FEEDBACK_PAPERS))
-        if feedback and texts is not None and found:
-            more = self._feedback(searcher, [i for i, _ in found[:FEEDBACK_PAPERS]], set(words), texts)
-            if more:
-                found = self._run(searcher, {**dict(words), **more}, limit)
-        return found[:limit]
+    def search(self, text: str, limit: int) -> list[tuple[int, float]]:
+        """The `limit` best papers for the content words of `text`: (paper id, BM25 score), best first."""
+        words: dict[str, float] = {}
+        for word, weight in weighted_terms(text).items():
+            for stem in self.stems(word):
+                words[stem] = words.get(stem, 0.0) + weight
+        return self.search_stems(words, limit) if words else []
+
+    def search_stems(self, weights: dict[str, float], limit: int) -> list[tuple[int, float]]:
+        """The `limit` best papers for these stems, each counting as much as its weight says."""
+        return self._run(self.index.searcher(), weights, limit)
 
     def _run(self, searcher: tantivy.Searcher, weights: dict[str, float], limit: int) -> list[tuple[int, float]]:
         clauses = []
@@ -172,21 +165,21 @@ class LexicalIndex:
         result = searcher.search(tantivy.Query.boolean_query(clauses), limit, count=False)
         return [(int(searcher.doc(address)["id"][0]), float(score)) for score, address in result.hits]
 
-    def _feedback(self, searcher: tantivy.Searcher, ids: list[int], asked: set[str], texts: Texts) -> dict[str, float]:
-        """The words most typical of the first answers (frequent in them, rare in the index), weighted 0-1."""
+    def typical(self, texts: Iterable[str], limit: int = TYPICAL_WORDS) -> dict[str, float]:
+        """The stems most typical of these texts (frequent in them, rare in the index), weighted 0-1: what
+        "more like this" searches for, and what pseudo-relevance feedback adds to a query."""
+        searcher = self.index.searcher()
         total = max(searcher.num_docs, 1)
         weight: dict[str, float] = {}
-        for body in texts(ids).values():
+        for body in texts:
             stems = [s for s in self.stems(body) if len(s) > 2 and not s.isdigit() and s not in STOP_WORDS]
             for stem, count in Counter(stems).items():
                 weight[stem] = weight.get(stem, 0.0) + count / len(stems)
         scored = {}
         for stem, share in weight.items():
-            if stem in asked:
-                continue
             df = searcher.doc_freq(FIELD, stem)
             if df >= 2:  # a word of one paper alone is its name, not its subject
                 scored[stem] = share * math.log(total / df)
-        best = sorted(scored.items(), key=lambda item: -item[1])[:FEEDBACK_WORDS]
+        best = sorted(scored.items(), key=lambda item: -item[1])[:limit]
         top = best[0][1] if best else 1.0
-        return {stem: FEEDBACK_WEIGHT * score / top for stem, score in best}
+        return {stem: score / top for stem, score in best}

@@ -62,8 +62,8 @@ class MeaningIndex:
         self.folder = file_beside(engine, "meaning-index")
         self._index: LexicalIndex | None = None
         self._lock = threading.Lock()
-        self._changed_since: datetime | None = None
-        self._checked_at = 0.0
+        self._changed_since: datetime | None = None  # papers changed after this are indexed again
+        self._checked_at: float | None = None  # when they last were (monotonic); None: at the next search
 
     def warm(self) -> None:
         with Session(self.engine) as session:
@@ -87,11 +87,7 @@ class MeaningIndex:
 
         with Session(self.engine) as session:
             index = self._ready(session)
-
-            def texts(ids: list[int]) -> dict[int, str]:
-                return {i: f"{t[0]} {t[1]}" for i, t in stored.texts_of(session, ids).items()}
-
-            found = index.search(text, limit, feedback=True, texts=texts)  # type: ignore[arg-type]
+            found = index.search(text, limit)
             rows = stored.texts_of(session, [i for i, _ in found])
         return [Hit(i, score, matched(index, text, rows[i])) for i, score in found if i in rows]
 
@@ -108,6 +104,7 @@ class MeaningIndex:
         from bot.retrieval.lexical import LexicalIndex
 
         if self.folder is None or last_paper_id(session) < SMALL:
+            self._changed_since, self._checked_at = utcnow(), time.monotonic()  # all is read now
             return LexicalIndex.in_memory()
         with contextlib.suppress(ValueError, OSError):
             index = LexicalIndex.open(self.folder)
@@ -126,7 +123,7 @@ class MeaningIndex:
         started = time.perf_counter()
         partial = self.folder.with_name(f"{self.folder.name}.{os.getpid()}.tmp")
         index = LexicalIndex.create(partial)
-        self._changed_since = utcnow()
+        self._changed_since, self._checked_at = utcnow(), time.monotonic()
         index.update(lambda after: stored.rows_after(session, after))
         self._write_state(partial, session, index)
         del index
@@ -148,10 +145,10 @@ class MeaningIndex:
                 added = index.update(lambda after: stored.rows_after(session, after))
                 log.info("meaning index: %d papers added", added)
                 self._save(session, index)
-            if time.monotonic() - self._checked_at > RECHECK_EVERY:
-                started = utcnow()
-                if self._changed_since is not None:
-                    index.replace(stored.changed_rows(session, self._changed_since - CLOCK_SKEW, index.last_id()))
+            if self._checked_at is None or time.monotonic() - self._checked_at > RECHECK_EVERY:
+                started, since = utcnow(), (self._changed_since or utcnow()) - CLOCK_SKEW
+                changed = index.replace(stored.changed_rows(session, since, index.last_id()))
+                log.info("meaning index: %d papers changed since %s indexed again", changed, since)
                 self._changed_since, self._checked_at = started, time.monotonic()
                 self._save(session, index)
         except ValueError:  # another process holds the writer: it is adding them; its commit is read next time

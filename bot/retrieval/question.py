@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from storage.search import tokens
+import re
+
+from storage.search import fold, tokens
 
 MAX_TERMS = 32  # a pasted abstract is a description too; its first words say enough and cost little
 MAX_CHARS = 4000
@@ -24,6 +26,8 @@ _STOP_WORDS = """
     titled called named someone anybody exists exist existing show shows showing tell says said
 """
 STOP_WORDS = frozenset(_STOP_WORDS.split())
+HYPHENATED = re.compile(r"([^\W_]+)-([^\W_]+)")
+HALF = 0.5  # the weight of `made` in `made-up`: a phrasal compound's meaning is not in its content half alone
 
 
 def terms(text: str) -> list[str]:
@@ -34,3 +38,15 @@ def terms(text: str) -> list[str]:
     words = [w for w in tokens(text[:MAX_CHARS]) if len(w) > 1 or w.isdigit()]
     kept = [w for w in words if w not in STOP_WORDS]
     return (kept or words)[:MAX_TERMS]
+
+
+def weighted_terms(text: str) -> dict[str, float]:
+    """The content words of `text` (`terms`), each with its weight: 1, or `HALF` for the content half of a
+    compound whose other half is a function word (`made-up`, `built-in`, `follow-up`)."""
+    words = dict.fromkeys(terms(text), 1.0)
+    for first, second in HYPHENATED.findall(fold(text[:MAX_CHARS])):
+        if second in STOP_WORDS and first in words:
+            words[first] = HALF
+        elif first in STOP_WORDS and second in words:
+            words[second] = HALF
+    return words
