@@ -25,8 +25,10 @@ def rows_after(session: Session, after_id: int, batch: int = 5_000) -> Iterator[
 
 
 def changed_rows(session: Session, since: datetime, upto_id: int) -> list[Row]:
-    """The papers up to `upto_id` whose row changed after `since` (a new abstract, summary or keywords)."""
-    sql = text(f"SELECT {_COLUMNS} FROM paper WHERE updated_at > :since AND id <= :upto")
+    """The papers up to `upto_id` changed after `since` (a new abstract, summary, keywords or upvotes); not
+    those only inserted since (their `updated_at` is their `added_at`): a restart just after a large ingest
+    would read them all again."""
+    sql = text(f"SELECT {_COLUMNS} FROM paper WHERE updated_at > :since AND updated_at > added_at AND id <= :upto")
     return [(r[0], r[1], r[2], r[3], r[4]) for r in session.execute(sql, {"since": since, "upto": upto_id})]
 
 

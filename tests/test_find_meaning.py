@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.app import App, build_app
@@ -181,3 +184,40 @@ def text_(sql: str) -> object:
     from sqlalchemy import text
 
     return text(sql)
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+HOSTILE = [
+    "a" * 2000,
+    "is there a paper on " + "citation " * 220,  # about 2,000 characters
+    " ".join(f"word{n}" for n in range(300)),
+    "is there a paper on the of and to in",  # nothing but function words
+    "🦜🔥🚀 📄❓",
+    "هل هناك ورقة عن الاستشهادات المختلقة؟",  # right to left
+    "\u202eseitilibaborp detcetED",  # a right-to-left override
+    '"',
+    "'",
+    "is there a paper on",
+    "?",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_text_gets_a_sentence_or_an_answer_within_a_second(chat: Chat, text: str) -> None:
+    chat.reply("/papers find warm up")  # the indexes are read once per process, not per question
+    started = time.perf_counter()
+    reply = chat.reply(f"/papers find {text}")
+    seconds = time.perf_counter() - started
+    assert isinstance(reply, r.FindResults | r.Problem) and seconds < 1.0, (type(reply), seconds)
+    shown = chat.say(f"/papers find {text}")
+    assert shown and "Traceback" not in shown
+    if isinstance(reply, r.Problem):
+        assert reply.message.endswith((".", "?"))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=2000), mode=st.sampled_from(["auto", "meaning"]))
+def test_arbitrary_text_by_meaning_never_raises(arxiv: App, text: str, mode: str) -> None:
+    for found in arxiv.finder.find(text, mode=mode):
+        assert 0 <= found.score <= 100 and len(found.how) <= 100

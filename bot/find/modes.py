@@ -32,14 +32,13 @@ def is_question(text: str) -> bool:
 
 
 def choose(text: str, limit: int, by_title: Search, by_meaning: Search) -> list[Found]:
-    """`auto`: a question goes to meaning; a title stands; words shared with titles go to meaning; between, fused."""
-    if is_question(text):
-        return by_meaning(text, limit)
+    """`auto`: a title stands (many start as questions do: "Can LLMs ...?"); a question or words shared with
+    titles go to meaning; between, both are fused."""
     titles = by_title(text, limit)
     if titles and (titles[0].score >= TITLE or (titles[0].how == "author" and len(words_of(text)) <= NAME)):
         return titles  # a title, or a name: as always
     meanings = by_meaning(text, limit)
-    if not titles or titles[0].score < MIXED:
+    if not titles or titles[0].score < MIXED or is_question(text):
         return meanings
     found = {f.paper.key: f for f in [*meanings, *titles]}  # the title finder's line where both found it
     order = reciprocal_rank([[f.paper.key for f in titles], [f.paper.key for f in meanings]])
