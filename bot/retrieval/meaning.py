@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.domain import Found
+from bot.domain import Found, Paper
 from bot.find.snapshot import identity
+from bot.retrieval.similar import Likeness
 from storage import meaning as stored
 from storage.engine import file_beside
 from storage.papers import PaperRepository
@@ -81,6 +82,12 @@ class MeaningIndex:
         best = hits[0].score or 1.0
         # Scores out of 80: below a title the finder is sure of, so that a fused list reads in order.
         return [Found(papers[h.paper_id], round(80 * h.score / best, 2), h.why) for h in hits if h.paper_id in papers]
+
+    def likeness(self, paper: Paper) -> Likeness:
+        """How much papers resemble `paper`, by its typical words among the stored papers (`like:`)."""
+        with Session(self.engine) as session:
+            index = self._ready(session)
+        return Likeness(index, paper.title, " ".join(paper.ai_keywords), paper.abstract)
 
     def search(self, text: str, limit: int) -> list[Hit]:
         from bot.retrieval.why import matched
