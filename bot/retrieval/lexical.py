@@ -131,7 +131,8 @@ class LexicalIndex:
         if not searcher.num_docs:
             return 0
         hits = searcher.search(tantivy.Query.all_query(), 1, count=False, order_by_field="id").hits
-        return int(hits[0][0]) if hits else 0
+        # The stored id, not the order key: before tantivy 0.27 that is the raw fast-field value (sign bit flipped).
+        return int(searcher.doc(hits[0][1])["id"][0]) if hits else 0
 
     @property
     def papers(self) -> int:
