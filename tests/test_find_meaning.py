@@ -70,6 +70,20 @@ def test_descriptions_and_questions_written_from_abstracts_find_their_paper(arxi
     assert missed == []
 
 
+def test_the_line_shows_on_the_terminal_in_slack_and_in_discord(chat: Chat) -> None:
+    from adapters.discord.replies import render as on_discord
+    from adapters.slack.replies import render as on_slack
+
+    typed = "/papers find is there a paper on detecting made-up citations"
+    reply = chat.reply(typed)
+    assert isinstance(reply, r.FindResults)
+    line = reply.results[0].how
+    assert line == "meaning: detecting, citations in the title"
+    assert f"found by {line}" in chat.say(typed)
+    assert line in json.dumps(on_slack(reply))
+    assert on_discord(reply).embeds[0].footer.text == line
+
+
 def test_every_answer_by_meaning_says_in_one_short_line_what_matched(chat: Chat, arxiv: App) -> None:
     reply = chat.reply("/papers find frontier models lose accuracy when threatened; obedience causes the collapse")
     assert isinstance(reply, r.FindResults) and len(reply.results) == 5
