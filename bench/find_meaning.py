@@ -59,6 +59,15 @@ def database(url: str, papers: list[dict[str, str]]) -> str:
         url = f"sqlite:///{path}"
         if path.exists():
             return url
+    elif not url.startswith("sqlite"):  # PostgreSQL: a schema of the benchmark's own, kept for the next run
+        from sqlalchemy import text
+
+        admin = make_engine(url)
+        with admin.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+            conn.execute(text("CREATE SCHEMA IF NOT EXISTS bench_find_meaning"))
+        admin.dispose()
+        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3Dbench_find_meaning,public"
     engine = make_engine(url)
     create_schema(engine)
     with UnitOfWork(engine) as uow:
