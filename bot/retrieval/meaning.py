@@ -1,7 +1,7 @@
 """The stored papers ranked by meaning: the lexical index kept in step with the database, and what matched.
 
-Small databases (fewer than `SMALL` papers) are indexed in memory by each process, in a second or
-two. Larger ones are indexed once into a folder beside the SQLite file (for a server, in the user
+Small databases (fewer than `SMALL` papers) are indexed in memory by each process, in well under a
+second. Larger ones are indexed once into a folder beside the SQLite file (for a server, in the user
 cache folder under a hash of its URL, as the title snapshot is): every process of the machine maps
 the same files, a restart opens them at once, and papers added or changed since are added as they
 are met. A folder built from another database (one recreated at the same path) is built again.
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SMALL = 20_000
+SMALL = 5_000  # papers: fewer are indexed in memory in well under a second; more, once, on disk
 MAX_TEXT = 4000  # characters of a query read: a pasted abstract says enough in its first lines
 MAX_LIMIT = 100
 RECHECK_EVERY = 3600.0  # seconds between reads of the papers changed in place
