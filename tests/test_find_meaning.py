@@ -235,3 +235,18 @@ def test_hostile_text_gets_a_sentence_or_an_answer_within_a_second(chat: Chat, t
 def test_arbitrary_text_by_meaning_never_raises(arxiv: App, text: str, mode: str) -> None:
     for found in arxiv.finder.find(text, mode=mode):
         assert 0 <= found.score <= 100 and len(found.how) <= 100
+
+
+def test_a_text_between_a_title_and_a_description_gets_both_answers_best_first() -> None:
+    from bot.domain import Found
+    from bot.find.modes import choose
+
+    def found(n: int, score: float, how: str) -> Found:
+        return Found(paper(n, f"Paper {n}", "Text."), score, how)
+
+    titles = [found(1, 65.0, "title"), found(2, 61.0, "title")]
+    meanings = [found(3, 80.0, "meaning: x in the abstract"), found(1, 70.0, "meaning: y in the title")]
+    answer = choose("go explore robots that return", 5, lambda t, n: titles, lambda t, n: meanings)
+    assert [f.paper.title for f in answer] == ["Paper 1", "Paper 3", "Paper 2"]
+    assert answer[0].how == "title"  # the title finder's line where both found it
+    assert [f.score for f in answer] == sorted((f.score for f in answer), reverse=True)

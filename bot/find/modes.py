@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.domain import Found
 from bot.retrieval.fusion import reciprocal_rank
@@ -42,4 +43,8 @@ def choose(text: str, limit: int, by_title: Search, by_meaning: Search) -> list[
         return meanings
     found = {f.paper.key: f for f in [*meanings, *titles]}  # the title finder's line where both found it
     order = reciprocal_rank([[f.paper.key for f in titles], [f.paper.key for f in meanings]])
-    return [found[key] for key in order[:limit]]
+    fused, ceiling = [], 100.0
+    for key in order[:limit]:  # the two scales differ: scores are capped so that the list reads best first
+        ceiling = min(ceiling, found[key].score)
+        fused.append(replace(found[key], score=ceiling))
+    return fused
