@@ -139,7 +139,9 @@ def ingest(
 
 @cli.command()
 def find(
-    query: Annotated[str | None, typer.Argument(help="A half-remembered title, an arXiv id or URL.")] = None,
+    query: Annotated[
+        str | None, typer.Argument(help="A half-remembered title, an arXiv id or URL, or what the paper is about.")
+    ] = None,
     limit: Annotated[int, typer.Option(help="How many results.")] = 5,
     stdin: Annotated[
         bool, typer.Option("--stdin", help="One query per input line, one answer per output line.")
