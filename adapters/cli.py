@@ -145,24 +145,32 @@ def ingest(
 
 @cli.command()
 def find(
-    query: Annotated[str | None, typer.Argument(help="A half-remembered title, an arXiv id or URL.")] = None,
+    query: Annotated[
+        str | None, typer.Argument(help="A half-remembered title, an arXiv id or URL, or what the paper is about.")
+    ] = None,
     limit: Annotated[int, typer.Option(help="How many results (1 or more).", callback=at_least_one)] = 5,
     stdin: Annotated[
         bool, typer.Option("--stdin", help="One query per input line, one answer per output line.")
     ] = False,
     as_json: JsonFlag = False,
+    mode: Annotated[
+        str, typer.Option(help="title: by title, id or author; meaning: by what papers are about; auto: per query.")
+    ] = "auto",
 ) -> None:
-    """Fuzzy lookup of stored papers, best first."""
+    """Lookup of stored papers by title or by meaning, best first."""
     from adapters.terminal.render import found_line
+    from bot.find.modes import MODES
 
+    if mode not in MODES:
+        fail(f"--mode is one of {', '.join(MODES)}.")
     app = app_or_exit()
     if stdin:
         for line in sys.stdin.buffer:  # bytes: a line that is not UTF-8 gets its answer too
-            emit(_found_or_error(app, line.decode("utf-8", "replace").strip(), limit))
+            emit(_found_or_error(app, line.decode("utf-8", "replace").strip(), limit, mode))
         return
     if not query:
         fail("Give some text to find, or --stdin.")
-    results = app.finder.find(query or "", limit=limit)
+    results = app.finder.find(query or "", limit=limit, mode=mode)
     if as_json:
         emit([jo.found_json(f) for f in results])
         return
@@ -172,10 +180,10 @@ def find(
         err.print(app.service.nothing_found(query), markup=False, highlight=False, soft_wrap=True)
 
 
-def _found_or_error(app: App, query: str, limit: int) -> object:
+def _found_or_error(app: App, query: str, limit: int, mode: str) -> object:
     """One line's answer: its results, or `{"error": ...}` so that every later line still gets its own."""
     try:
-        return [jo.found_json(f) for f in app.finder.find(query, limit=limit)]
+        return [jo.found_json(f) for f in app.finder.find(query, limit=limit, mode=mode)]
     except PapersError as error:
         return {"error": error.message}
     except Exception:

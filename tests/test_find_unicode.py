@@ -103,8 +103,8 @@ def test_find_stdin_answers_every_line_even_one_that_fails(seeded: App, tmp_path
     url = seeded.settings.database_url
 
     def run() -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(
-            [str(PAPERS_BOT), "find", "--stdin", "--json"],
+        return subprocess.run(  # by title: its abstracts' step is what the broken index fails
+            [str(PAPERS_BOT), "find", "--stdin", "--json", "--mode", "title"],
             input=b"\n".join(lines) + b"\n",
             capture_output=True,
             env={"DATABASE_URL": url, "PATH": ""},

@@ -89,3 +89,27 @@ def test_a_link_or_a_versioned_id_is_kept_as_the_bare_id(lab: Chat) -> None:
     lab.say('/papers import {"channel": "terminal:lab", "query": "robotics -like:huggingface.co/papers/2605.00002v1"}')
     assert "2. robotics -like:2605.00002" in lab.say("/papers list")
     assert "subscribed this channel to like:2605.00003 " in lab.say("/papers subscribe like:hf.co/papers/2605.00003")
+
+
+def test_like_resembles_as_find_by_meaning_ranks_words_in_any_form_and_not_common_ones(lab: Chat) -> None:
+    """The reference's typical words in other forms (splatted, pruned, rendered) make a paper like it; words
+    every abstract uses (we propose a fast method with strong results) do not."""
+    with UnitOfWork(lab.app.engine) as uow:
+        uow.papers.merge(
+            [
+                paper(
+                    7, "Splatted Gaussians, pruned", "Pruned Gaussians are splatted and rendered as radiance fields."
+                ),
+                paper(
+                    8,
+                    "A fast method for sorting",
+                    "We propose a fast method for rendering lists in order and show strong results for scenes of data.",
+                ),
+            ]
+        )
+        uow.commit()
+    lab.say("/papers subscribe like:2605.00002")
+    preview = lab.reply("/papers digest")
+    assert isinstance(preview, r.DigestPreview)
+    titles = [m.paper.title for m in preview.digest.matches]
+    assert "Splatted Gaussians, pruned" in titles and "A fast method for sorting" not in titles

@@ -136,7 +136,9 @@ class Papers(app_commands.Group):
     async def list_(self, interaction: discord.Interaction, for_me: bool = False) -> None:
         await self.run(interaction, c.ListSubscriptions(for_me))
 
-    @app_commands.command(description="Look a paper up by a half-remembered title, an arXiv id or URL")
+    @app_commands.command(
+        description="Look a paper up by a half-remembered title, an arXiv id or URL, or what it is about"
+    )
     @app_commands.describe(text="a few words of the title, an arXiv id or an arXiv URL")
     async def find(self, interaction: discord.Interaction, text: Range[str, 1, 200]) -> None:
         await self.run(interaction, c.Find(text))

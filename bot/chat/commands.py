@@ -134,7 +134,10 @@ USAGE: dict[str, tuple[str, str]] = {
         "stop following one; all asks for `all confirm`",
     ),
     "list": ("/papers list [mine]", "this channel's subscriptions and schedule, or your own"),
-    "find": ("/papers find <text>", "look a paper up by a half-remembered title, an arXiv id or URL"),
+    "find": (
+        "/papers find <text>",
+        "look a paper up by a half-remembered title, an arXiv id or URL, or what it is about",
+    ),
     "digest": ("/papers digest [mine]", "preview what the next post would hold"),
     "schedule": (
         "/papers schedule [HH:MM] [time zone] [daily|weekdays|weekly <day>|off] [for me]",
@@ -168,7 +171,7 @@ EXAMPLES: dict[str, tuple[str, str, str]] = {
     "list": ("/papers list", "/papers list mine", "/papers ls"),
     "find": (
         "/papers find go explor hard exploraton",
-        "/papers find 2401.12345",
+        "/papers find is there a paper on detecting made-up citations?",
         "/papers find https://arxiv.org/abs/1901.10995",
     ),
     "digest": ("/papers digest", "/papers digest mine", "/papers preview"),

@@ -21,12 +21,13 @@ from sklearn.preprocessing import normalize
 
 from bot.domain import Paper
 from bot.feedback.signals import Labels
+from bot.retrieval.features import stems_and_pairs
 
 Evidence = Mapping[str, Mapping[str, tuple[float, tuple[str, ...]]]]  # paper key -> topic -> (points, why)
 
-WORDS = HashingVectorizer(
-    n_features=2**18, ngram_range=(1, 2), stop_words="english", alternate_sign=False, norm=None, dtype=np.float32
-)
+# The words as find by meaning reads them (bot/retrieval/features.py: Snowball stems, function words out),
+# and word pairs: one notion of which words two papers share, here and in `like:`.
+WORDS = HashingVectorizer(n_features=2**18, analyzer=stems_and_pairs, alternate_sign=False, norm=None, dtype=np.float32)
 TOPICS = FeatureHasher(n_features=2**10, input_type="dict", alternate_sign=False, dtype=np.float32)
 TOPIC_WEIGHT = 0.5  # the topic part's share of a paper's vector, beside its words
 IGNORED_WEIGHT = 0.3  # shown and ignored is weaker evidence than a dislike: many ignore what they would like

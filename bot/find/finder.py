@@ -16,7 +16,9 @@ from sqlmodel import Session
 
 from bot.domain import ARXIV_REFERENCE as EXACT
 from bot.domain import Found, Paper, arxiv_key, strip_version
+from bot.find.modes import choose
 from bot.find.spelling import crude_stem
+from bot.retrieval.meaning import MeaningIndex
 from storage import search
 from storage.papers import PaperRepository
 
@@ -65,6 +67,7 @@ class Budget:
 
 
 FIND = Budget(candidates=200, first_letter_only=False, abstracts=True)
+TITLES = Budget(candidates=200, first_letter_only=False, abstracts=False)  # `auto`: meaning reads the abstracts
 SUGGEST = Budget(candidates=100, first_letter_only=True, abstracts=False)
 WEAK = 70.0  # a best title score below this sends find to the abstracts too
 TIE = 3.0  # candidates this close to the best are told apart by how much of the text their abstracts hold
@@ -95,6 +98,7 @@ class Finder:
         self.fetch: Callable[[str], Paper | None] | None = None  # an id not stored, asked of arXiv (bot/app.py)
         self._index: TitleIndex | None = None
         self._making = threading.Lock()
+        self.meaning = MeaningIndex(engine)
         self._warmed = False
         self._warming = threading.Lock()
 
@@ -108,8 +112,17 @@ class Finder:
                 self._index = TitleIndex()
             return self._index
 
-    def find(self, text: str, limit: int = 5) -> list[Found]:
-        return self._search(text, limit, FIND) or self._not_stored(text, limit)
+    def find(self, text: str, limit: int = 5, mode: str = "auto") -> list[Found]:
+        """`title`: today's title finder; `meaning`: ranked by what the paper is about; `auto`: per query.
+        An id or link to a paper not stored is asked of arXiv."""
+        return self._find(text, limit, mode) or self._not_stored(text, limit)
+
+    def _find(self, text: str, limit: int, mode: str) -> list[Found]:
+        if mode == "title" or not isinstance(text, str) or EXACT.fullmatch(text.strip()[:1000]):
+            return self._search(text, limit, FIND)
+        if mode == "meaning":
+            return self.meaning.find(text, limit)
+        return choose(text, limit, lambda t, n: self._search(t, n, TITLES), self.meaning.find)
 
     def _not_stored(self, text: str, limit: int) -> list[Found]:
         """An arXiv id or link to a paper not stored: asked of arXiv as a pasted link's card is (paced), and kept.
@@ -124,10 +137,12 @@ class Finder:
         return self._search(text, limit, SUGGEST, typing=True)
 
     def warm(self) -> None:
-        """Read the index (from its snapshot when there is one) and prepare the statements a search runs.
+        """Read both indexes: `papers-bot run` calls it at start, in a thread; otherwise the first search does."""
+        self.warm_titles()
+        self.meaning.warm()
 
-        `papers-bot run` calls it at start, in a thread; otherwise the first search does.
-        """
+    def warm_titles(self) -> None:
+        """Read the index (from its snapshot when there is one) and prepare the statements a search runs."""
         with self._warming:
             if self._warmed:
                 return
@@ -151,7 +166,7 @@ class Finder:
             if not words:
                 return []
             if not self._warmed:
-                self.warm()
+                self.warm_titles()
             self.index.refresh(session)
             terms = self._terms(words, budget, typing and not text[-1:].isspace())
             groups = self._groups(terms)

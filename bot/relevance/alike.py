@@ -10,6 +10,9 @@ from bot.domain import Paper
 from bot.relevance.paper_text import PaperText
 
 Scorer = Callable[[PaperText], tuple[float, tuple[str, ...]]]
+# A paper's (title, keywords, abstract) -> how much it resembles the reference (0-1), the words they share:
+# the measure find by meaning ranks with (bot/retrieval/similar.py), where the wiring provides it.
+Resemblance = Callable[[str, str, str], tuple[float, tuple[str, ...]]]
 
 WORD = re.compile(r"[a-z][a-z0-9\-]{2,}")
 # Words every abstract uses: sharing them says nothing about two papers being alike.
@@ -29,6 +32,7 @@ COMMON = frozenset(
     )
 )
 WORDS_WEIGHT = 5.0  # a cosine of 0.2 between word sets (closely related abstracts) is one threshold's worth
+SHARE_WEIGHT = 3.5  # holding 0.29 of the reference's typical words is one threshold's worth (nearest: 0.36)
 TOPIC_POINTS = 0.2  # each topic both papers are clearly about (broad ones too: a nudge, not a match)
 TOPIC_FLOOR = 1.2
 
@@ -44,23 +48,36 @@ def content_words(title: str, abstract: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def alike(reference: Paper, topics: dict[str, tuple[float, tuple[str, ...]]], label: str) -> Scorer:
-    """A scorer: points for the words (cosine of the word sets) and clear topics a paper shares with `reference`."""
+def alike(
+    reference: Paper,
+    topics: dict[str, tuple[float, tuple[str, ...]]],
+    label: str,
+    resemblance: Resemblance | None = None,
+) -> Scorer:
+    """A scorer: points for the words (`resemblance` where given, else the cosine of the word sets) and the
+    clear topics a paper shares with `reference`."""
     words = content_words(reference.title, reference.abstract)
     title = content_words(reference.title, "")
     clear = {slug for slug, (points, _) in topics.items() if points >= TOPIC_FLOOR}
 
+    def similarity(text: PaperText) -> tuple[float, list[str]]:
+        if resemblance is not None:
+            share, held = resemblance(*text.texts)
+            return SHARE_WEIGHT * share, sorted(held[:6], key=lambda w: w not in reference.title.lower())
+        theirs = content_words(text.texts[0], text.texts[2])
+        common = words & theirs
+        cosine = len(common) / math.sqrt(len(words) * len(theirs)) if common else 0.0
+        return WORDS_WEIGHT * cosine, sorted(common, key=lambda w: (w not in title, -len(w), w))
+
     def score(text: PaperText) -> tuple[float, tuple[str, ...]]:
         if text.texts[0] == reference.title and text.texts[2] == reference.abstract:
             return 0.0, ()  # the paper itself is not news to a channel following it
-        theirs = content_words(text.texts[0], text.texts[2])
-        common = words & theirs
+        points, common = similarity(text)
         if not common:
             return 0.0, ()
-        cosine = len(common) / math.sqrt(len(words) * len(theirs))
         shared = sorted(slug for slug in clear if text.evidence.get(slug, (0.0,))[0] >= TOPIC_FLOOR)
-        points = WORDS_WEIGHT * cosine + TOPIC_POINTS * len(shared)
-        shown = sorted(common, key=lambda w: (w not in title, -len(w), w))[:3]  # the reference's title words first
+        points += TOPIC_POINTS * len(shared)
+        shown = common[:3]  # the reference's title words first
         parts = [f"topics {', '.join(shared[:3])}"] if shared else []
         parts.append("words " + ", ".join(f'"{w}"' for w in shown))
         return points, (f"like {label}: " + "; ".join(parts),)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC
 
 from bot.domain import Match, Paper
-from bot.relevance.alike import alike
+from bot.relevance.alike import Resemblance, alike
 from bot.relevance.evidence import BROAD_CATEGORIES, CompiledTopic
 from bot.relevance.paper_text import FIELDS, RAW_TOKEN, PaperText, TextCache
 from bot.relevance.query import AuthorTerm, CategoryTerm, LikeTerm, PhraseTerm, Query, Term, TopicTerm
@@ -57,6 +57,8 @@ class Matcher:
         self._queries: dict[Query, _Compiled] = {}
         # How `like:` terms find the paper they name (bot/app.py sets it to a stored-paper lookup).
         self.references: Callable[[str], Paper | None] = lambda key: None
+        # How much papers resemble the one a `like:` names (bot/app.py: find by meaning's measure).
+        self.resemblance: Callable[[Paper], Resemblance] | None = None
 
     # Compiled when first needed, once, not at start: a command that matches nothing (`/papers list`) skips it.
     @property
@@ -165,7 +167,8 @@ class Matcher:
             reference = self.references(term.key)
             if reference is None:  # not stored (yet): nothing is like it
                 return lambda text: _NOTHING
-            return alike(reference, self.own_evidence(reference), term.key)
+            resemblance = self.resemblance(reference) if self.resemblance is not None else None
+            return alike(reference, self.own_evidence(reference), term.key, resemblance)
         raise TypeError(f"unknown query term {term!r}")
 
     def _compiled(self, query: Query) -> _Compiled:
