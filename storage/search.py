@@ -200,3 +200,15 @@ def titles_of(session: Session, ids: Sequence[int], abstracts: bool = False) -> 
     authors = "authors || ' ' || abstract" if abstracts else "authors"
     sql = text(f"SELECT id, title, keywords, {authors} FROM paper WHERE id IN ({listed})")
     return {r[0]: (r[1], r[2], r[3]) for r in session.execute(sql)}
+
+
+def papers_identity(session: Session, last_id: int) -> str:
+    """What tells this database from another: how many papers up to `last_id`, the keys of the first and that one."""
+    row = session.execute(
+        text(
+            "SELECT count(*), (SELECT key FROM paper ORDER BY id LIMIT 1), (SELECT key FROM paper WHERE id = :id) "
+            "FROM paper WHERE id <= :id"
+        ),
+        {"id": last_id},
+    ).one()
+    return f"{row[0]}:{row[1]}:{row[2]}"

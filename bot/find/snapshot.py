@@ -8,11 +8,12 @@ import os
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.find.title_index import TitleIndex
 from storage.engine import file_beside
+from storage.search import papers_identity
 
 log = logging.getLogger(__name__)
 
@@ -26,18 +27,6 @@ def path_for(engine: Engine) -> Path | None:
     return file_beside(engine, "find-index")
 
 
-def identity(session: Session, last_id: int) -> str:
-    """What tells this database from another: how many papers up to `last_id`, the keys of the first and that one."""
-    row = session.execute(
-        text(
-            "SELECT count(*), (SELECT key FROM paper ORDER BY id LIMIT 1), (SELECT key FROM paper WHERE id = :id) "
-            "FROM paper WHERE id <= :id"
-        ),
-        {"id": last_id},
-    ).one()
-    return f"{row[0]}:{row[1]}:{row[2]}"
-
-
 def load(index: TitleIndex, path: Path, session: Session) -> bool:
     """Restore `index` from `path` if the snapshot there is of this database; say whether it was."""
     try:
@@ -45,7 +34,7 @@ def load(index: TitleIndex, path: Path, session: Session) -> bool:
             small = TitleIndex.snapshot_header(handle)
             if int(small["version"][0]) != VERSION:
                 return False
-            if small["identity"].tobytes().decode() != identity(session, int(small["numbers"][1])):
+            if small["identity"].tobytes().decode() != papers_identity(session, int(small["numbers"][1])):
                 log.info("find index: the snapshot %s is of another database; reading titles", path)
                 return False
             index.restore(small, handle)
@@ -61,7 +50,7 @@ def save(index: TitleIndex, path: Path, session: Session) -> None:
     """Write the snapshot beside the old one, then swap, so that a reader never sees half a file."""
     extra: dict[str, np.ndarray] = {
         "version": np.array([VERSION], np.int64),
-        "identity": np.frombuffer(identity(session, index.last_id).encode(), np.uint8),
+        "identity": np.frombuffer(papers_identity(session, index.last_id).encode(), np.uint8),
     }
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:

@@ -25,12 +25,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.domain import Found, Paper
-from bot.find.snapshot import identity
 from bot.retrieval.similar import Likeness
 from storage import meaning as stored
 from storage.engine import file_beside
 from storage.papers import PaperRepository
-from storage.search import last_paper_id
+from storage.search import last_paper_id, papers_identity
 from storage.tables import utcnow
 
 if TYPE_CHECKING:
@@ -116,7 +115,7 @@ class MeaningIndex:
         with contextlib.suppress(ValueError, OSError):
             index = LexicalIndex.open(self.folder)
             state = self._state()
-            if state.get("identity") == identity(session, index.last_id()):
+            if state.get("identity") == papers_identity(session, index.last_id()):
                 self._changed_since = datetime.fromisoformat(state["changed_since"])
                 return index
             log.info("meaning index: %s is of another database; building it again", self.folder)
@@ -171,7 +170,7 @@ class MeaningIndex:
 
     def _write_state(self, folder: Path, session: Session, index: LexicalIndex) -> None:
         state = {
-            "identity": identity(session, index.last_id()),
+            "identity": papers_identity(session, index.last_id()),
             "changed_since": (self._changed_since or utcnow()).isoformat(),
         }
         partial = folder / f"{STATE}.{os.getpid()}.tmp"
