@@ -4,6 +4,8 @@ the same core; refusals are tool errors of one sentence; subscribing is there on
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -37,8 +39,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def over_stdio(home: Path, talk: Callable[[ClientSession], Awaitable[T]], *flags: str) -> T:
-    """`papers-bot mcp FLAGS` launched and spoken to by the SDK's own client; its stderr must hold no traceback."""
+def over_stdio(home: Path, talk: Callable[[ClientSession], Awaitable[T]], *flags: str, crashes: bool = False) -> T:
+    """`papers-bot mcp FLAGS` launched and spoken to by the SDK's own client; its log (stderr) holds no
+    traceback unless the test makes it crash."""
     # No arXiv: an id not stored would be asked of a port where nothing listens.
     env = clean_env(home, ARXIV_API_URL="http://127.0.0.1:9/api/query")
     server = StdioServerParameters(
@@ -53,7 +56,7 @@ def over_stdio(home: Path, talk: Callable[[ClientSession], Awaitable[T]], *flags
                 return await talk(client)
 
     answer = anyio.run(session)
-    assert "Traceback" not in log.read_text()
+    assert ("Traceback" in log.read_text()) == crashes
     return answer
 
 
@@ -164,6 +167,21 @@ def test_bad_input_is_a_tool_error_of_one_sentence(home: Path) -> None:
         "discord:GUILD_ID:CHANNEL_ID.",
         "Error executing tool why: Name the paper by its arXiv id or link, such as 2401.12345.",
     ]
+
+
+def test_a_crash_is_logged_with_a_reference_and_said_in_one_sentence(tmp_path: Path) -> None:
+    async def talk(client: ClientSession) -> CallToolResult:
+        with sqlite3.connect(tmp_path / "papers.db") as db:  # the store breaks under the running server
+            db.execute("ALTER TABLE paper RENAME TO gone")
+        return await client.call_tool("match", {"query": "robotics"})
+
+    said = error_text(over_stdio(tmp_path, talk, crashes=True))
+
+    ref = re.fullmatch(
+        r"Error executing tool match: Something went wrong on my side; it is logged as ref (\w{8})\.", said
+    )
+    assert ref is not None, said
+    assert f"mcp match failed (ref {ref.group(1)})" in (tmp_path / "mcp-stderr.log").read_text()
 
 
 def test_with_allow_changes_subscribe_and_unsubscribe_go_through_the_chat_service(home: Path) -> None:
