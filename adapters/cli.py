@@ -260,6 +260,22 @@ def digest(channel: Annotated[str, typer.Argument(help="The channel to preview."
 
 
 @cli.command()
+def mcp(
+    allow_changes: Annotated[
+        bool, typer.Option("--allow-changes", help="Add the subscribe and unsubscribe tools.")
+    ] = False,
+) -> None:
+    """Serve the stored papers to AI assistants over MCP on stdio: find, match, digest, why, list, paper://ID."""
+    try:
+        from adapters.mcp import serve
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").partition(".")[0] != "mcp":
+            raise
+        fail("papers-bot mcp needs the `mcp` extra, which is not installed: pip install 'papers-bot[mcp]'.")
+    serve(app_or_exit(), allow_changes)
+
+
+@cli.command()
 def saved(
     channel: Annotated[str, typer.Argument(help="The channel whose saved papers to list.")],
     as_bibtex: Annotated[bool, typer.Option("--bibtex", help="As BibTeX entries, one per paper.")] = False,

@@ -120,7 +120,8 @@ def test_a_sqlite_url_in_a_folder_that_does_not_exist_is_refused_and_nothing_is_
 # --- light commands start light ---------------------------------------------------------------------
 
 # What only some commands need: the platforms' SDKs, the scheduler, the learned model, the sources' HTTP
-# and feed parsing, schema migrations. Each costs every command a tenth of a second or more to import.
+# and feed parsing, schema migrations, the MCP server. Each costs every command a tenth of a second or more
+# to import.
 HEAVY = (
     "sklearn",
     "scipy",
@@ -132,6 +133,7 @@ HEAVY = (
     "feedparser",
     "alembic",
     "numpy",
+    "mcp",  # the MCP SDK and its web server stack: `papers-bot mcp` only
 )
 PROBE = (
     "import sys\n"
