@@ -136,6 +136,22 @@ def test_look_up_paper_answers_the_cards_privately_and_fetches_the_unknown(
     run(api, app, body, monkeypatch)
 
 
+def test_look_up_paper_reads_each_link_as_a_url_and_finds_no_paper_in_a_spoofed_one(
+    api: DiscordStandIn, app: App, arxiv: SourcesServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def body(chat: Chat) -> None:
+        spoofs = (
+            "https://huggingface.co/spaces/attacker/phish/arxiv.org/abs/2401.04088",
+            "https://huggingface.co/login?next=/arxiv.org/abs/2401.04088",
+            "<https://www.alphaxiv.org/redirect?url=https://attacker.example/arxiv.org/abs/2401.04088>",
+        )
+        _, answer = await look_up(chat, "urgent: " + " ".join(spoofs))
+        assert "links to no paper" in sent(answer)["content"] and not sent(answer)["embeds"]
+        assert arxiv.requests == []
+
+    run(api, app, body, monkeypatch)
+
+
 def test_a_message_without_paper_links_says_so(api: DiscordStandIn, app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     async def body(chat: Chat) -> None:
         _, answer = await look_up(chat, "lunch at noon?")

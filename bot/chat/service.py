@@ -22,10 +22,11 @@ from bot.delivery.digest import build_digest
 from bot.delivery.schedule import local, next_slot
 from bot.delivery.schedule_words import asks_weekly_best, parse_schedule
 from bot.delivery.why import short_why
-from bot.domain import SOURCES, Actor, ChannelRef, Schedule, Subscription, arxiv_key
+from bot.domain import SOURCES, Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
 from bot.feedback.signals import MIN_SIGNALS, paper_named, saved_papers
 from bot.find.finder import Finder
+from bot.paper_links import arxiv_key
 from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
 from bot.relevance.query import parse_query

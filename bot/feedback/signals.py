@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain import ChannelRef, Paper, arxiv_key
+from bot.domain import ChannelRef, Paper
+from bot.paper_links import arxiv_key
 from storage.uow import UnitOfWork
 
 MIN_SIGNALS = 5  # likes and dislikes before a channel's posts follow them

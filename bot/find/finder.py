@@ -14,9 +14,9 @@ from rapidfuzz.utils import default_process
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.domain import ARXIV_REFERENCE as EXACT
-from bot.domain import Found, Paper, arxiv_key, strip_version
+from bot.domain import Found, Paper
 from bot.find.spelling import crude_stem
+from bot.paper_links import arxiv_key
 from storage import search
 from storage.papers import PaperRepository
 
@@ -143,9 +143,9 @@ class Finder:
             return []
         text = text.strip()[:1000]
         with Session(self.engine) as session:
-            exact = EXACT.fullmatch(text)
-            if exact:
-                paper = PaperRepository(session).get(strip_version(exact.group("id")))
+            key = arxiv_key(text)
+            if key:
+                paper = PaperRepository(session).get(key)
                 return [Found(paper, 100.0, "arXiv id")] if paper else []
             words = search.words_of(text)
             if not words:
