@@ -79,7 +79,7 @@ class _Reader:
     def read(self, number: int, text: str) -> _Line:
         try:
             record = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: `[[[[...` nested deeper than Python recurses
             raise BadInput("This line is not JSON; write one object a line.") from None
         if not isinstance(record, dict):
             raise BadInput('This line is not a JSON object like {"channel": ..., "query": ...}.')
