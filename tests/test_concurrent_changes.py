@@ -7,7 +7,6 @@ import json
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 
@@ -15,7 +14,6 @@ from adapters.terminal.render import render
 from bot.app import App
 from bot.chat import commands as c
 from bot.chat import replies as r
-from bot.chat import transfer
 from bot.chat.limits import CommandRate
 from bot.chat.service import MAX_SUBSCRIPTIONS
 from bot.chat.transfer import import_lines
@@ -101,27 +99,30 @@ def test_twenty_unsubscribe_alls_remove_each_subscription_once_and_say_so_once(b
 
 @pytest.fixture
 def imports_meet(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each import reads what its channels follow only once both imports have come to store their lines.
+    """An import that has read what its channel follows goes on only once the other import has read it too,
+    or is waiting for the channel's lock: without the lock both count the channel as it was before either
+    wrote; with it the second reads what the first committed. States, not a clock, decide who goes on."""
+    state = threading.Condition()
+    have_read, waiting = [0], [0]
+    lock, queries_of = BulkRepository.lock, BulkRepository.queries_of
 
-    Without a lock both read the channel as it was before either wrote; with the channel's lock the
-    second waits for the first to commit before it reads. Either way no one waits on a clock.
-    """
-    arrived, both = [0], threading.Event()
-    counting = threading.Lock()
-    store, queries_of = transfer._store, BulkRepository.queries_of
-
-    def arriving(*args: Any, **kwargs: Any) -> None:
-        with counting:
-            arrived[0] += 1
-            if arrived[0] == 2:
-                both.set()
-        store(*args, **kwargs)
+    def locking(self: BulkRepository, refs: Iterable[str]) -> None:
+        with state:
+            waiting[0] += 1
+            state.notify_all()
+        lock(self, refs)
+        with state:
+            waiting[0] -= 1
 
     def reading(self: BulkRepository, refs: Iterable[str]) -> dict[str, list[str]]:
-        assert both.wait(timeout=60), "the second import never came to store its lines"
-        return queries_of(self, refs)
+        found = queries_of(self, refs)
+        with state:
+            have_read[0] += 1
+            state.notify_all()
+            assert state.wait_for(lambda: have_read[0] >= 2 or waiting[0] > 0, timeout=60), "the other import is stuck"
+        return found
 
-    monkeypatch.setattr(transfer, "_store", arriving)
+    monkeypatch.setattr(BulkRepository, "lock", locking)
     monkeypatch.setattr(BulkRepository, "queries_of", reading)
 
 
