@@ -24,7 +24,7 @@ from bot.delivery.schedule_words import asks_weekly_best, parse_schedule
 from bot.delivery.why import short_why
 from bot.domain import SOURCES, Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
-from bot.feedback.signals import MIN_SIGNALS, paper_named, saved_papers
+from bot.feedback.signals import MIN_SIGNALS, SIGNALS_KEPT, paper_named, saved_papers
 from bot.find.finder import Finder
 from bot.paper_links import arxiv_key
 from bot.relevance.matching import Matcher
@@ -58,6 +58,7 @@ class Service:
     clock: Callable[[], datetime] = utcnow
     default_schedule: Schedule = field(default_factory=Schedule)
     rate: CommandRate = field(default_factory=CommandRate)
+    signals_kept: int = SIGNALS_KEPT  # the likes and dislikes a channel's model learns from (FEEDBACK_SIGNALS_KEPT)
     paper_topics: PaperTopics = field(init=False)
 
     def __post_init__(self) -> None:
@@ -279,7 +280,7 @@ class Service:
         with self.uow() as uow:
             has_subs = uow.subscriptions.count(channel) > 0
             # The preview is where the post's "and N more" points: it lists every match.
-            digest = build_digest(uow, self.matcher, channel, self.clock(), cap=None)
+            digest = build_digest(uow, self.matcher, channel, self.clock(), cap=None, kept=self.signals_kept)
         return r.DigestPreview(digest, has_subs)
 
     def _schedule(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:
