@@ -252,7 +252,7 @@ def digest(channel: Annotated[str, typer.Argument(help="The channel to preview."
     ref = channel_arg(channel)
     app = app_or_exit()
     with UnitOfWork(app.engine, app.default_schedule) as uow:
-        preview = build_digest(uow, app.matcher, ref, app.service.clock(), cap=None)
+        preview = build_digest(uow, app.matcher, ref, app.service.clock(), cap=None, kept=app.service.signals_kept)
     if as_json:
         emit(jo.digest_json(preview))
     else:

@@ -69,6 +69,7 @@ def delivery_pass(app: App, force: bool = False) -> PassReport:
             cap=app.settings.digest_cap,
             default_schedule=app.default_schedule,
             paper_topics=app.service.paper_topics,
+            signals_kept=app.settings.feedback_signals_kept,
         )
     finally:
         if not app.senders:  # made for this pass: their connections go with it

@@ -68,7 +68,15 @@ def build_app(settings: Settings | None = None, *, seed: bool = True, clock: Cal
     matcher.references = partial(stored_paper, engine)  # what `like:2401.12345` subscriptions resemble
     finder = Finder(engine)
     matcher.resemblance = finder.meaning.likeness  # `like:` resembles as find by meaning ranks
-    service = Service(engine, taxonomy, matcher, finder, clock, default_schedule=default_schedule(settings))
+    service = Service(
+        engine,
+        taxonomy,
+        matcher,
+        finder,
+        clock,
+        default_schedule=default_schedule(settings),
+        signals_kept=settings.feedback_signals_kept,
+    )
     lookup = PaperLookup(engine, service.paper_topics, taxonomy, lambda ids: fetch_arxiv_ids(settings, ids))
     finder.fetch = lookup.paper  # `find 2401.12345` for a paper not stored gets it as a pasted link does
     return App(settings, engine, taxonomy, matcher, finder, service, lookup)

@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     default_schedule_tz: TimeZone = Field("UTC", examples=["Europe/Paris"])
     default_schedule_cadence: Cadence = Field("weekdays", examples=["weekly friday"])
     digest_cap: int = Field(10, ge=1, examples=["10"])
+    # the most recent likes and dislikes a channel's model learns from: its cost grows with them (5 = MIN_SIGNALS)
+    feedback_signals_kept: int = Field(500, ge=5, le=100_000, examples=["500"])
     scheduler_tick_minutes: int = Field(5, ge=1, le=59, examples=["5"])
 
     hf_api_url: HttpUrl = Field("https://huggingface.co", examples=["https://huggingface.co"])

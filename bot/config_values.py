@@ -7,14 +7,13 @@ import re
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
-from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.delivery.schedule import parse_weekday
+from bot.delivery.schedule import parse_weekday, zone_names
 from bot.domain import CADENCES, WEEKDAYS
 from bot.errors import BadSchedule
 from bot.relevance import categories
@@ -51,7 +50,7 @@ def time_zone(text: str) -> str:
     name = text.strip()
     if name.upper() == "UTC":
         return "UTC"
-    if name not in available_timezones():
+    if name not in zone_names():
         raise problem("an IANA time zone name")
     return name
 

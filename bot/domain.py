@@ -11,33 +11,11 @@ from functools import cached_property
 from typing import Any
 
 from bot.errors import BadChannel
+from bot.paper_links import strip_version
 
-ARXIV_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.I)
 PLATFORMS = ("terminal", "slack", "discord")
 BUNDLED = "bundled"  # the source of the papers shipped with the bot (bot/data/seed.jsonl)
 SOURCES = ("hf", "arxiv")  # the sources fetched over the network: `ingest --source`, the clock, /papers status
-
-
-# A whole message that is an id or a link to one: `2401.01234v2`, `arXiv:2401.01234`,
-# `https://arxiv.org/pdf/2401.01234v1.pdf`, `https://huggingface.co/papers/2401.01234` (or hf.co's),
-# Slack's `<https://...|label>` wrapping included.
-ARXIV_REFERENCE = re.compile(
-    r"<?\s*(?:(?:https?://)?(?:[\w-]+\.)*(?:arxiv\.org/(?:abs|pdf|html)|(?:huggingface|hf)\.co/papers)/|arxiv:\s*)?"
-    rf"{ARXIV_ID.pattern}(?:\.pdf)?/?(?:[?#|][^>]*)?>?",
-    re.I,
-)
-
-
-def strip_version(arxiv_id: str) -> str:
-    """`2401.01234v3` -> `2401.01234`: a new version is the same paper."""
-    return re.sub(r"v\d+$", "", arxiv_id.strip())
-
-
-def arxiv_key(text: str) -> str | None:
-    """The bare arXiv id a whole text names (an id, versioned or not, or an arXiv or Hugging Face link to one),
-    else None: how find, like:, feedback and why all read a paper someone names."""
-    found = ARXIV_REFERENCE.fullmatch(text.strip())
-    return strip_version(found["id"]) if found else None
 
 
 def normalise_title(title: str) -> str:

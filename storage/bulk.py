@@ -60,6 +60,17 @@ class BulkRepository:
         found = list(self.session.execute(select(channel).where(holds).group_by(channel).order_by(channel)).scalars())
         return found[:limit], len(found)
 
+    def lock(self, refs: Iterable[str]) -> None:
+        """Make this transaction the only one changing these channels until it ends, as `ChannelRepository.lock`
+        does for one (subscribe takes that lock): call it before reading them. Their rows are made first if new;
+        every transaction locks in the order of the refs, so two imports of overlapping channels never deadlock."""
+        refs = sorted(set(refs))
+        for start in range(0, len(refs), CHUNK):
+            chunk = refs[start : start + CHUNK]
+            self._make_channels(chunk)  # on SQLite this insert, a no-op for rows that exist, takes the one write lock
+            locked = select(col(ChannelRow.ref)).where(col(ChannelRow.ref).in_(chunk)).order_by(col(ChannelRow.ref))
+            self.session.execute(locked.with_for_update())
+
     def queries_of(self, refs: Iterable[str]) -> dict[str, list[str]]:
         """Each channel's query texts (channels with none are absent)."""
         found: dict[str, list[str]] = {}
@@ -87,17 +98,7 @@ class BulkRepository:
         first; a row another process inserted meanwhile is left as it is."""
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         now = utcnow()
-        refs = list(dict.fromkeys(ref for ref, _, _ in subscriptions))
-        default = {
-            "at": f"{self.default.at:%H:%M}",
-            "tz": self.default.tz,
-            "cadence": self.default.cadence,
-            "weekday": self.default.weekday,
-            "created_at": now,
-        }
-        if refs:
-            channels = [{"ref": ref, "platform": ChannelRef.parse(ref).platform, **default} for ref in refs]
-            self.session.execute(insert(ChannelRow).on_conflict_do_nothing(index_elements=["ref"]), channels)
+        self._make_channels(list(dict.fromkeys(ref for ref, _, _ in subscriptions)))
         if subscriptions:
             rows = [
                 {"channel": ref, "query": text, "min_upvotes": upvotes, "created_by": actor, "created_at": now}
@@ -119,6 +120,21 @@ class BulkRepository:
                 for ref, n in counts.items()
             ]
             self.session.execute(table_of(AuditRow).insert(), audit)
+
+    def _make_channels(self, refs: list[str]) -> None:
+        """Rows with the default schedule for the channels that have none; a row made meanwhile is left as it is."""
+        if not refs:
+            return
+        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        default = {
+            "at": f"{self.default.at:%H:%M}",
+            "tz": self.default.tz,
+            "cadence": self.default.cadence,
+            "weekday": self.default.weekday,
+            "created_at": utcnow(),
+        }
+        rows = [{"ref": ref, "platform": ChannelRef.parse(ref).platform, **default} for ref in refs]
+        self.session.execute(insert(ChannelRow).on_conflict_do_nothing(index_elements=["ref"]), rows)
 
     def set_schedules(self, schedules: dict[str, Schedule]) -> None:
         """Each channel's schedule, its row made if it has none."""

@@ -60,12 +60,15 @@ class FeedbackRepository:
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    def votes(self, channel: str) -> dict[str, int]:
-        """Each paper's likes minus dislikes in the channel (papers with only saves are not in it)."""
+    def votes(self, channel: str, latest: int | None = None) -> dict[str, int]:
+        """Each paper's likes minus dislikes in the channel (papers with only saves are not in it); with `latest`,
+        of its most recent `latest` likes and dislikes only."""
         table = table_of(FeedbackRow)
         query = select(table.c.paper_key, table.c.kind).where(
             table.c.channel == channel, table.c.kind.in_(["like", "dislike"])
         )
+        if latest is not None:
+            query = query.order_by(table.c.at.desc(), table.c.paper_key, table.c.actor).limit(latest)
         net: Counter[str] = Counter()
         for key, kind in self.session.execute(query):
             net[key] += 1 if kind == "like" else -1

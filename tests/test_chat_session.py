@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.chat import replies as r
 from tests.chat import Chat
 
@@ -59,6 +61,14 @@ def test_the_same_subscription_twice_is_refused(chat: Chat) -> None:
 def test_schedule_in_a_time_zone(chat: Chat) -> None:
     answer = chat.say("/papers schedule 08:30 Europe/Berlin weekdays")
     assert "ana scheduled this channel's post on weekdays at 08:30 Europe/Berlin" in answer
+
+
+@pytest.mark.parametrize("name", ["PST", "localtime", "posixrules", "Factory", "posix/Europe/Paris"])
+def test_a_zone_that_names_no_place_is_refused(chat: Chat, name: str) -> None:
+    # `localtime` is whatever zone the host is in: two processes on two hosts would post at different hours.
+    answer = chat.say(f"/papers schedule 09:00 {name}")
+    assert f"`{name}` is not a time zone I know." in answer and "Usage: /papers schedule" in answer
+    assert "09:00" not in chat.say("/papers status")
 
 
 def test_topics_and_help(chat: Chat) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from adapters.terminal.render import render
 from bot.chat import commands as c
 from bot.chat import replies as r
 from bot.domain import Actor, ChannelRef
@@ -48,6 +49,17 @@ def test_bad_lines_are_refused_by_number_and_the_rest_goes_in(chat: Chat) -> Non
     assert isinstance(done, r.Imported) and done.added == 1
     assert [number for number, _ in done.refused] == [2, 3, 4]
     assert "Did you mean reinforcement-learning" in done.refused[1][1]
+
+
+NESTED = "[" * 100_000  # deeper than Python recurses: json.loads raises RecursionError, not ValueError
+
+
+def test_a_line_nested_too_deep_is_refused_alone_by_its_number(chat: Chat) -> None:
+    lines = ('{"query": "robotics"}', NESTED, '{"query": "reinforcement-learning"}')
+    done = chat.app.service.run(chat.channel, chat.actor, c.Import(lines))
+    assert isinstance(done, r.Imported) and done.added == 2
+    assert done.refused == ((2, "This line is not JSON; write one object a line."),)
+    assert "line 2: This line is not JSON" in render(done) and "2 subscriptions added" in render(done)
 
 
 def test_import_needs_lines_may_not_be_huge_and_is_a_change(chat: Chat) -> None:

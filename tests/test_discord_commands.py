@@ -59,6 +59,9 @@ class Core:
     def finder(self) -> Core:
         return self
 
+    def click(self, channel: ChannelRef, actor: Any, command: c.Command) -> r.Reply:
+        return self.run(channel, actor, command)
+
     def run(self, channel: ChannelRef, actor: Any, command: c.Command) -> r.Reply:
         self.seen.append((channel, actor, command))
         if self.deferred is not None:

@@ -12,10 +12,11 @@ import pytest
 
 from adapters.discord import views as discord_views
 from bot.app import App, build_app
+from bot.chat.limits import CommandRate
 from bot.config import Settings
 from bot.domain import ChannelRef, Paper
 from bot.sources.ingest import merge_papers
-from tests.discord_api import DiscordStandIn
+from tests.discord_api import Call, DiscordStandIn
 from tests.sources_server import Reply, SourcesServer
 from tests.test_discord_commands import EPHEMERAL, EVERYONE, MANAGE_CHANNELS, Chat, interaction, sent
 
@@ -132,6 +133,36 @@ def test_look_up_paper_answers_the_cards_privately_and_fetches_the_unknown(
         ]
         assert sent(answer)["flags"] & EPHEMERAL and sent(answer)["allowed_mentions"] == {"parse": []}
         assert [r.query["id_list"] for r in arxiv.requests] == ["2202.12139"]
+
+    run(api, app, body, monkeypatch)
+
+
+def test_look_up_paper_reads_each_link_as_a_url_and_finds_no_paper_in_a_spoofed_one(
+    api: DiscordStandIn, app: App, arxiv: SourcesServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def body(chat: Chat) -> None:
+        spoofs = (
+            "https://huggingface.co/spaces/attacker/phish/arxiv.org/abs/2401.04088",
+            "https://huggingface.co/login?next=/arxiv.org/abs/2401.04088",
+            "<https://www.alphaxiv.org/redirect?url=https://attacker.example/arxiv.org/abs/2401.04088>",
+        )
+        _, answer = await look_up(chat, "urgent: " + " ".join(spoofs))
+        assert "links to no paper" in sent(answer)["content"] and not sent(answer)["embeds"]
+        assert arxiv.requests == []
+
+    run(api, app, body, monkeypatch)
+
+
+def test_feedback_clicks_share_the_command_rate(api: DiscordStandIn, app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    app.service.rate = CommandRate(per_minute=2, clock=lambda: 0.0)  # one minute that never ends
+    button = {"type": 2, "style": 2, "label": "👍 More like this", "custom_id": "papers:fb:like:2401.04088"}
+    rows = [{"type": 1, "components": [button]}]
+
+    async def body(chat: Chat) -> None:
+        message = api.message_from(Call("POST", "/channels/200/messages", {"content": "", "components": rows}, {}))
+        answers = [sent((await chat.click(message, "👍 More like this"))[-1])["content"] for _ in range(3)]
+        assert answers[0].startswith("Noted") and "already liked" in answers[1]
+        assert answers[2] == "That is more than 2 commands in a minute; please wait a moment."
 
     run(api, app, body, monkeypatch)
 

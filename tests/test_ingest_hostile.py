@@ -231,6 +231,20 @@ def test_a_truncated_atom_file_keeps_its_whole_entries(engine: Engine, tmp_path:
     assert summary.skipped == 1 and "breaks off after 4 whole entries" in summary.problems[0]
 
 
+def test_a_whole_json_file_nested_too_deep_is_reported_and_the_next_file_still_goes_in(
+    engine: Engine, tmp_path: Path
+) -> None:
+    deep, sniffed, good = tmp_path / "deep.json", tmp_path / "deep-first-line", tmp_path / "good.jsonl"
+    deep.write_text("[" * 100_000)
+    sniffed.write_text('{"a": ' + "[" * 100_000 + "\n" + good_lines(1)[0] + "\n")  # no suffix: its head is sniffed
+    good.write_text("\n".join(good_lines(2)) + "\n")
+
+    summary = ingest_files(engine, [deep, sniffed, good])
+
+    assert summary.result.added == 2
+    assert [problem.split(":")[0] for problem in summary.problems] == [str(deep), str(sniffed)]
+
+
 def test_a_summary_counts_every_problem_but_keeps_a_readable_number() -> None:
     told: list[str] = []
     summary = IngestSummary(report=told.append)

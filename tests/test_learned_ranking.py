@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -16,9 +16,11 @@ from bot.chat import replies as r
 from bot.config import Settings
 from bot.delivery.passes import deliver_due
 from bot.delivery.senders import RecordingSender
-from bot.domain import Paper
+from bot.domain import ChannelRef, Paper
 from bot.feedback import rerank
+from bot.feedback.learned import Taste
 from bot.feedback.rerank import Tastes, blend, weight
+from bot.feedback.signals import Labels
 from storage.tables import DeliveryRow
 from storage.uow import UnitOfWork
 from tests.chat import Chat
@@ -147,3 +149,38 @@ def test_a_process_imports_the_model_ahead_only_once_some_channel_has_one(lab: C
     assert warmed() == "False False"
     teach(lab, likes=4, dislikes=4)
     assert warmed() == "True True"
+
+
+def test_a_channel_learns_from_its_most_recent_signals_only(
+    lab: Chat, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Training costs grow with the signals (18 s a post at 20,000), and a taste from years ago is no guide."""
+    assert build_app(settings.model_copy(update={"feedback_signals_kept": 6}), seed=False).service.signals_kept == 6
+    lab.app.service.signals_kept = 6
+    ticks = iter(range(1_000))
+    lab.app.service.clock = lambda: NOW + timedelta(seconds=next(ticks))  # each signal a second after the last
+    taught: list[Labels] = []
+    tastes = Tastes()
+    train = tastes.taste
+
+    def training(channel: ChannelRef, labels: Labels, evidence: Mapping) -> Taste | None:
+        taught.append(labels)
+        return train(channel, labels, evidence)
+
+    monkeypatch.setattr(tastes, "taste", training)
+    monkeypatch.setattr(rerank, "TASTES", tastes)
+    for i in range(6):  # long ago: locomotion
+        lab.say(f"/papers like 2605.{50 + i:05d}")
+    teach(lab, likes=4, dislikes=0)  # lately: trading, and two trading papers it did not want
+    lab.say("/papers dislike 2605.00014")
+    lab.say("/papers dislike 2605.00015")
+
+    preview(lab)
+    deliver_due(
+        lab.app.engine, lab.app.matcher, {"terminal": RecordingSender(delay=0)}, NOW, force=True, signals_kept=6
+    )
+
+    assert len(taught) == 2
+    for labels in taught:
+        assert sorted(p.arxiv_id or "" for p in labels.liked) == [f"2605.{10 + i:05d}" for i in range(4)]
+        assert sorted(p.arxiv_id or "" for p in labels.disliked) == ["2605.00014", "2605.00015"]

@@ -47,6 +47,11 @@ def problems(**values: object) -> list[str]:
             "DEFAULT_SCHEDULE_TZ=Mars/Olympus is not an IANA time zone name; for example DEFAULT_SCHEDULE_TZ=Europe/Paris.",
         ),
         (
+            "default_schedule_tz",
+            "localtime",  # the host's own zone: no place, and not the same on every host
+            "DEFAULT_SCHEDULE_TZ=localtime is not an IANA time zone name; for example DEFAULT_SCHEDULE_TZ=Europe/Paris.",
+        ),
+        (
             "default_schedule_time",
             "9am",
             "DEFAULT_SCHEDULE_TIME=9am is not a time of day in HH:MM (24-hour clock); for example DEFAULT_SCHEDULE_TIME=09:00.",

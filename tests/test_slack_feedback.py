@@ -14,8 +14,10 @@ from slack_bolt.request import BoltRequest
 from adapters.slack.app import build_slack_app
 from adapters.slack.render import render_part
 from bot.app import App
+from bot.chat.limits import CommandRate
+from bot.chat.replies import Problem
 from bot.delivery.senders import parts
-from bot.domain import ChannelRef, Digest, Match, Paper
+from bot.domain import Actor, ChannelRef, Digest, Match, Paper
 from storage.uow import UnitOfWork
 from tests.slack_api import SlackAPI, signed_headers
 from tests.test_slack_app import RunAtOnce, app_holding, fresh_stand_in, message_text
@@ -85,3 +87,18 @@ def test_a_click_is_feedback_from_whoever_clicked_answered_to_them_alone(papers:
 def test_a_button_naming_an_unknown_paper_gets_one_sentence(papers: App, slack: SlackAPI) -> None:
     [answer] = click(papers, slack, {"action_id": "papers_save", "value": "2609.99999"})
     assert "I have no paper `2609.99999`" in message_text(answer)
+
+
+def test_clicks_share_the_command_rate_with_typed_commands(papers: App, slack: SlackAPI) -> None:
+    papers.service.rate = CommandRate(per_minute=3, clock=lambda: 0.0)  # one minute that never ends
+    flood = "That is more than 3 commands in a minute; please wait a moment."
+    like, dislike, save = buttons_of_the_post()
+    assert "Noted" in message_text(click(papers, slack, like)[0])
+    assert "Saved" in message_text(click(papers, slack, save)[0])
+    typed = papers.service.answer(ChannelRef("slack", "T1", "C1"), Actor("U7", "ana"), "/papers list")
+    assert not isinstance(typed, Problem)  # the third of the minute
+
+    assert flood in message_text(click(papers, slack, dislike)[0])  # the fourth, a click: refused, not acted on
+    with UnitOfWork(papers.engine) as uow:
+        assert uow.feedback.votes("slack:T1:C1") == {"2605.00042": 1}
+    assert "Noted" in message_text(click(papers, slack, dislike, user="U8")[0])  # each person their own minute

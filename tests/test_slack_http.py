@@ -6,6 +6,7 @@ import dataclasses
 import http.client
 import io
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -314,6 +315,43 @@ def test_any_signed_body_gets_an_answer_below_500(wsgi: SlackWeb, payload: objec
     kind = "application/x-www-form-urlencoded" if as_form else "application/json"
     status, _ = call(wsgi, "POST", "/slack/events", body.encode(), signed_headers(body, content_type=kind))
     assert int(status[:3]) < 500, (status, body[:300])
+
+
+SHAPES = {
+    "event-null": {"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event": None, "event_id": "Ev1"},
+    "event-a-list": {"type": "event_callback", "team_id": "T1", "event": ["type"]},
+    "event-a-string": {"type": "event_callback", "team_id": "T1", "event": "type"},
+    "actions-null": {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "actions": None},
+    "actions-empty": {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "actions": []},
+    "actions-missing": {"type": "interactive_message", "team": {"id": "T1"}, "user": {"id": "U1"}, "callback_id": "x"},
+    "view-without-type": {
+        "type": "view_submission",
+        "team": {"id": "T1"},
+        "user": {"id": "U1"},
+        "view": {"callback_id": "x"},
+    },
+    "view-null": {"type": "view_closed", "team": {"id": "T1"}, "user": {"id": "U1"}, "view": None},
+    "view-a-string": {"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1"}, "view": "callback_id"},
+    "workflow-step-missing": {
+        "type": "workflow_step_edit",
+        "team": {"id": "T1"},
+        "user": {"id": "U1"},
+        "callback_id": "x",
+    },
+}
+
+
+@pytest.mark.parametrize("payload", SHAPES.values(), ids=SHAPES.keys())
+@pytest.mark.parametrize("as_form", [False, True], ids=["json", "form"])
+def test_a_signed_body_bolt_would_trip_over_is_refused_with_400_and_no_traceback(
+    wsgi: SlackWeb, payload: dict[str, Any], as_form: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = json.dumps(payload)
+    body = "payload=" + quote(text) if as_form else text
+    kind = "application/x-www-form-urlencoded" if as_form else "application/json"
+    status, _ = call(wsgi, "POST", "/slack/events", body.encode(), signed_headers(body, content_type=kind))
+    assert status == "400 Bad Request"
+    assert [r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
 
 
 def test_http_mode_refuses_to_start_without_a_signing_secret(papers: App, capsys: pytest.CaptureFixture[str]) -> None:

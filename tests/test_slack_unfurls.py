@@ -15,6 +15,7 @@ from adapters.slack.app import build_slack_app
 from bot.app import App, build_app
 from bot.domain import Paper
 from bot.find.lookup import linked_ids
+from bot.paper_links import arxiv_key
 from bot.sources.ingest import merge_papers
 from tests.slack_api import SlackAPI, event_body, signed_headers
 from tests.sources_server import Reply, SourcesServer
@@ -111,6 +112,23 @@ def test_a_stored_paper_is_unfurled_once_with_its_title_and_the_unknown_one_is_f
         assert uow.papers.get("2202.12139") is not None  # stored: the next paste needs no request
 
 
+SPOOFS = (
+    "https://huggingface.co/spaces/attacker/phish/arxiv.org/abs/2401.04088",
+    "https://huggingface.co/login?next=/arxiv.org/abs/2401.04088",
+    "https://www.alphaxiv.org/redirect?url=https://attacker.example/arxiv.org/abs/2401.04088",
+    "https://arxiv.org@attacker.example/abs/2401.04088",
+    "https://arxiv.org.attacker.example/abs/2401.04088",
+    "https://attacker.example/huggingface.co/papers/2401.04088",
+)
+
+
+def test_a_link_elsewhere_that_mentions_a_paper_is_not_unfurled_as_its_card(
+    bolt: slack_bolt.App, slack: SlackAPI
+) -> None:
+    assert dispatch(bolt, link_shared(*SPOOFS)) == 200
+    assert slack.state.calls_to("chat.unfurl") == []  # the stored paper's card would dress the attacker's link
+
+
 def test_links_to_nothing_known_make_no_unfurl_call(
     bolt: slack_bolt.App, slack: SlackAPI, arxiv: SourcesServer
 ) -> None:
@@ -145,10 +163,33 @@ def test_an_arxiv_outage_leaves_the_stored_cards_standing(
         ("https://www.alphaxiv.org/overview/2401.01234", ["2401.01234"]),
         ("https://arxiv.org/abs/2401.123456", []),  # no id of arXiv's grammar: never read as 2401.12345
         ("https://example.org/abs/2401.01234", []),
+        (
+            "<https://hf.co/papers/2401.01234>, then (https://export.arxiv.org/abs/2402.01234).",
+            ["2401.01234", "2402.01234"],
+        ),
+        ("[the paper](https://arxiv.org/abs/2401.01234v3)", ["2401.01234"]),
+        ("https://huggingface.co/spaces/x/arxiv.org/abs/2401.01234", []),  # the path must start with /papers/
+        ("https://huggingface.co/login?next=/arxiv.org/abs/2401.01234", []),
+        ("https://evil.example/x|arxiv.org/abs/2401.01234", []),  # Slack's url|label: the label is no link
+        ("https://evil.example\\@arxiv.org/abs/2401.01234", []),  # browsers go to evil.example
     ],
 )
 def test_links_name_arxiv_ids_old_and_new(text: str, ids: list[str]) -> None:
     assert linked_ids(text) == ids
+
+
+@pytest.mark.parametrize("spoof", SPOOFS)
+def test_a_spoofed_link_names_no_paper_wherever_it_is_read(spoof: str) -> None:
+    assert linked_ids(spoof) == [] and linked_ids(f"see <{spoof}|arxiv.org/abs/2401.04088>") == []
+    assert arxiv_key(spoof) is None  # find, like: and feedback read the same way
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2401.04088", "arXiv:2401.04088v2", "<https://arxiv.org/abs/2401.04088v2|arXiv>", "hf.co/papers/2401.04088"],
+)
+def test_an_id_or_a_link_to_its_page_still_names_the_paper(text: str) -> None:
+    assert arxiv_key(text) == "2401.04088"
 
 
 def test_unfurl_event_and_scopes_are_in_the_manifest() -> None:

@@ -106,6 +106,9 @@ def test_hf_malformed_json_and_anomaly_are_problems_not_crashes(server: SourcesS
 
     assert broken.papers == [] and broken.problems[0].startswith("2026-08-21 page 0: unusable response (not JSON")
     assert anomaly.papers == [] and "Python repr() strings" in anomaly.problems[0]
+    server.script("/api/daily_papers", Reply(body="[" * 100_000))  # deeper than Python recurses
+    deep = hf(server, http).fetch_day(date(2026, 8, 21))
+    assert deep.papers == [] and deep.problems[0].startswith("2026-08-21 page 0: unusable response (not JSON")
 
 
 def test_429_with_retry_after_is_waited_out(server: SourcesServer, http: PoliteHTTP, clock: FakeClock) -> None:

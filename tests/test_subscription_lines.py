@@ -121,3 +121,9 @@ def test_the_command_line_exports_and_imports_and_says_which_lines_it_refused(tm
         'author:"Sergey Levine"',
     ]
     assert papers_bot("subscriptions", "import", str(tmp_path / "missing.jsonl")).returncode == 2
+
+    source.write_text("\n".join([LINES[0], "[" * 100_000, LINES[2]]) + "\n")  # deeper than Python recurses
+    nested = papers_bot("subscriptions", "import", str(source))
+    assert nested.returncode == 1 and "Traceback" not in nested.stderr
+    assert "line 2: This line is not JSON; write one object a line." in nested.stderr
+    assert "0 added, 2 already there" in nested.stderr

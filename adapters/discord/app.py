@@ -7,7 +7,6 @@ import contextlib
 import logging
 import signal
 import uuid
-import zoneinfo
 from collections.abc import Callable
 from typing import Literal
 
@@ -26,13 +25,14 @@ from adapters.health import BEAT_SECONDS, Heartbeat, heartbeat
 from bot.app import App
 from bot.chat import commands as c
 from bot.chat import replies as r
+from bot.delivery.schedule import zone_names
 from bot.errors import PapersError
 
 log = logging.getLogger(__name__)
 
 SUGGEST_BUDGET = 0.8  # seconds for an autocomplete answer (Discord allows 3; typing goes on meanwhile)
 CHOICES = 25
-TIME_ZONES = sorted(zoneinfo.available_timezones())
+TIME_ZONES = sorted(zone_names())
 STOP_GRACE_SECONDS = 20.0  # on SIGTERM, how long the commands in hand may take to finish (a search takes seconds)
 NEEDS_MANAGE_CHANNELS = "You need the Manage Channels permission to change this channel's papers."
 

@@ -36,17 +36,21 @@ def actor_of(interaction: discord.Interaction) -> Actor:
 
 
 async def ask(
-    interaction: discord.Interaction, command: c.Command, public: bool = False, page: int = 0, update: bool = False
+    interaction: discord.Interaction,
+    command: c.Command,
+    public: bool = False,
+    page: int = 0,
+    update: bool = False,
+    clicked: bool = False,
 ) -> Message:
     """Run a command in the synchronous core; defer when it is slow, so that it never times out.
 
     `public` is how the command usually answers (a "thinking…" shows to everyone or not); `update`
-    is for buttons, whose deferral edits the message they sit on.
+    is for buttons, whose deferral edits the message they sit on; `clicked` counts a click by the command rate.
     """
     app = app_of(interaction)
-    work = asyncio.ensure_future(
-        asyncio.to_thread(app.service.run, channel_of(interaction), actor_of(interaction), command)
-    )
+    run = app.service.click if clicked else app.service.run
+    work = asyncio.ensure_future(asyncio.to_thread(run, channel_of(interaction), actor_of(interaction), command))
     done, _ = await asyncio.wait({work}, timeout=QUICK)
     if not done:
         log.info("/papers %s is slow; deferring", command.name)
@@ -172,7 +176,7 @@ class FeedbackButton(
         return cls(match["kind"], match["key"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await respond(interaction, await ask(interaction, c.Feedback(self.kind, self.key)))
+        await respond(interaction, await ask(interaction, c.Feedback(self.kind, self.key), clicked=True))
 
 
 def feedback_view(keys: tuple[str, ...]) -> discord.ui.View | None:

@@ -136,7 +136,7 @@ class Translator:
         team = (body.get("team") or {}).get("id") or user.get("team_id", "")
         channel = ChannelRef("slack", team, (body.get("channel") or {}).get("id", ""))
         actor = Actor(id=user.get("id", ""), name=user.get("username") or user.get("name") or user.get("id", ""))
-        return self.app.service.run(channel, actor, c.Feedback(kind, key))
+        return self.app.service.click(channel, actor, c.Feedback(kind, key))
 
     def from_command(self, body: dict[str, Any], client: WebClient) -> Reply:
         return self.answer(

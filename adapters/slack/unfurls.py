@@ -13,7 +13,7 @@ from adapters.slack.render import MAX_CONTEXT, fit, paper_text, text
 from bot.app import App
 from bot.chat.replies import PaperCard
 from bot.domain import Match
-from bot.find.lookup import MAX_LINKS, linked_ids
+from bot.find.lookup import MAX_LINKS, linked_id
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +42,9 @@ def unfurls_for(app: App, links: list[dict[str, Any]]) -> dict[str, dict[str, An
     wanted: dict[str, str] = {}  # url -> arXiv id
     for item in links:
         url = str(item.get("url", ""))[:2000]
-        ids = linked_ids(url)
-        if ids and len(set(wanted.values()) | {ids[0]}) <= MAX_LINKS:
-            wanted[url] = ids[0]
+        paper_id = linked_id(url)  # the whole url, read as one: a paper named inside another link is not this one's
+        if paper_id and len(set(wanted.values()) | {paper_id}) <= MAX_LINKS:
+            wanted[url] = paper_id
     cards = app.lookup.cards(list(dict.fromkeys(wanted.values())))
     return {url: {"blocks": card_blocks(cards[paper_id])} for url, paper_id in wanted.items() if paper_id in cards}
 

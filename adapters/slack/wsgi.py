@@ -14,6 +14,8 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.slack.shapes import shape_problem
+
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
@@ -40,7 +42,7 @@ class SlackWeb:
 
     Before bolt sees a POST, the screen answers what bolt would turn into a 500 or a dropped
     connection: a body that is too big or not UTF-8 (400/413), a timestamp that is not a number
-    or a signature that does not match (401), a signed body bolt cannot parse (400).
+    or a signature that does not match (401), a signed body bolt cannot parse or would trip over (400).
     """
 
     def __init__(self, bolt: slack_bolt.App, engine: Engine, signing_secret: str) -> None:
@@ -98,4 +100,10 @@ class SlackWeb:
         except Exception as error:  # noqa: BLE001 signed, but not a body Slack sends: a payload that is not JSON, a list, too deep
             log.warning("refused a signed request bolt cannot parse: %s", type(error).__name__)
             return "400 Bad Request"
-        return None if isinstance(parsed.body, dict) else "400 Bad Request"
+        if not isinstance(parsed.body, dict):
+            return "400 Bad Request"
+        problem = shape_problem(parsed.body)
+        if problem:
+            log.warning("refused a signed request bolt cannot read: %s", problem)
+            return "400 Bad Request"
+        return None

@@ -22,10 +22,11 @@ from bot.delivery.digest import build_digest
 from bot.delivery.schedule import local, next_slot
 from bot.delivery.schedule_words import asks_weekly_best, parse_schedule
 from bot.delivery.why import short_why
-from bot.domain import SOURCES, Actor, ChannelRef, Schedule, Subscription, arxiv_key
+from bot.domain import SOURCES, Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
-from bot.feedback.signals import MIN_SIGNALS, paper_named, saved_papers
+from bot.feedback.signals import MIN_SIGNALS, SIGNALS_KEPT, paper_named, saved_papers
 from bot.find.finder import Finder
+from bot.paper_links import arxiv_key
 from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
 from bot.relevance.query import parse_query
@@ -57,6 +58,7 @@ class Service:
     clock: Callable[[], datetime] = utcnow
     default_schedule: Schedule = field(default_factory=Schedule)
     rate: CommandRate = field(default_factory=CommandRate)
+    signals_kept: int = SIGNALS_KEPT  # the likes and dislikes a channel's model learns from (FEEDBACK_SIGNALS_KEPT)
     paper_topics: PaperTopics = field(init=False)
 
     def __post_init__(self) -> None:
@@ -68,13 +70,23 @@ class Service:
     def answer(self, channel: ChannelRef, actor: Actor, text: str, limited: bool = True) -> r.Reply:
         """Parse and handle chat text; never raises: bad input becomes a Problem reply. `limited=False` for
         someone who runs the bot (its terminal): the command rate stops floods from chat, not its owner."""
-        if limited and not self.rate.allow(f"{channel.platform}:{channel.workspace}:{actor.id}"):
-            return r.Problem(f"That is more than {self.rate.per_minute} commands in a minute; please wait a moment.")
+        if limited and (flooding := self._flooding(channel, actor)):
+            return flooding
         try:
             command = c.parse_command(text)
         except PapersError as error:
             return r.Problem(error.message, c.usage_line(error.usage))
         return self.run(channel, actor, command)
+
+    def click(self, channel: ChannelRef, actor: Actor, command: c.Command) -> r.Reply:
+        """A button someone clicked (a paper's More like this, Less like this, Save): counted by the command rate
+        as the same command typed is, so that 300 clicks a minute are refused as 300 commands are."""
+        return self._flooding(channel, actor) or self.run(channel, actor, command)
+
+    def _flooding(self, channel: ChannelRef, actor: Actor) -> r.Problem | None:
+        if self.rate.allow(f"{channel.platform}:{channel.workspace}:{actor.id}"):
+            return None
+        return r.Problem(f"That is more than {self.rate.per_minute} commands in a minute; please wait a moment.")
 
     def run(self, channel: ChannelRef, actor: Actor, command: c.Command) -> r.Reply:
         """Handle a Command an adapter built itself (typed options); never raises."""
@@ -268,7 +280,7 @@ class Service:
         with self.uow() as uow:
             has_subs = uow.subscriptions.count(channel) > 0
             # The preview is where the post's "and N more" points: it lists every match.
-            digest = build_digest(uow, self.matcher, channel, self.clock(), cap=None)
+            digest = build_digest(uow, self.matcher, channel, self.clock(), cap=None, kept=self.signals_kept)
         return r.DigestPreview(digest, has_subs)
 
     def _schedule(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:

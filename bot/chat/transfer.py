@@ -79,7 +79,7 @@ class _Reader:
     def read(self, number: int, text: str) -> _Line:
         try:
             record = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: `[[[[...` nested deeper than Python recurses
             raise BadInput("This line is not JSON; write one object a line.") from None
         if not isinstance(record, dict):
             raise BadInput('This line is not a JSON object like {"channel": ..., "query": ...}.')
@@ -146,6 +146,9 @@ def _store(engine: Engine, batch: list[_Line], report: ImportReport, actor: str,
     if not batch:
         return
     with UnitOfWork(engine, default) as uow:
+        # The lock subscribe takes, before counting: two imports (or an import and a subscribe) at once would
+        # each count the channel as it was before the other wrote, and together pass MAX_SUBSCRIPTIONS.
+        uow.bulk.lock({line.channel for line in batch})
         following = {ref: set(texts) for ref, texts in uow.bulk.queries_of({line.channel for line in batch}).items()}
         stored = uow.bulk.schedules_of(
             {line.channel for line in batch if line.schedule is not None or line.weekly_best is not None}

@@ -8,6 +8,7 @@ from bot.delivery.fanout import NEW_FOR, TOO_OLD, FanOut, digest_title
 from bot.delivery.schedule import local
 from bot.domain import ChannelRef, Digest
 from bot.feedback.rerank import learned_digest
+from bot.feedback.signals import SIGNALS_KEPT
 from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
 from storage.uow import UnitOfWork
@@ -15,8 +16,16 @@ from storage.uow import UnitOfWork
 __all__ = ["NEW_FOR", "TOO_OLD", "build_digest", "digest_title"]
 
 
-def build_digest(uow: UnitOfWork, matcher: Matcher, channel: ChannelRef, now: datetime, cap: int | None = 10) -> Digest:
-    """What the channel's next post would hold; `more` counts matches beyond the cap (None: no cap)."""
+def build_digest(
+    uow: UnitOfWork,
+    matcher: Matcher,
+    channel: ChannelRef,
+    now: datetime,
+    cap: int | None = 10,
+    kept: int = SIGNALS_KEPT,
+) -> Digest:
+    """What the channel's next post would hold; `more` counts matches beyond the cap (None: no cap); re-ranked
+    by what the channel's `kept` most recent likes and dislikes taught."""
     subscriptions = uow.subscriptions.for_channel(channel)
     if not subscriptions:
         return Digest(channel, (), 0, "", now)
@@ -26,5 +35,5 @@ def build_digest(uow: UnitOfWork, matcher: Matcher, channel: ChannelRef, now: da
     # Learned re-ranking (bot/feedback): the ranked digest re-ordered by the channel's likes and dislikes.
     signals = uow.feedback.signals([str(channel)]).get(str(channel), 0)
     return learned_digest(
-        uow, channel, lambda c: fanout.digest(channel, subscriptions, delivered, now, c), cap, signals
+        uow, channel, lambda c: fanout.digest(channel, subscriptions, delivered, now, c), cap, signals, kept
     )

@@ -21,6 +21,7 @@ from bot.delivery.weekly import weekly_best
 from bot.domain import WEEKLY_BEST, ChannelRef, Digest, Match, Schedule, Subscription
 from bot.errors import PapersError, SendFailed
 from bot.feedback.rerank import learned_digest
+from bot.feedback.signals import SIGNALS_KEPT
 from bot.relevance.matching import Matcher
 from bot.relevance.paper_topics import PaperTopics
 from bot.wording import clock_time, plural
@@ -79,12 +80,13 @@ def deliver_due(
     build: Build | None = None,
     default_schedule: Schedule | None = None,
     paper_topics: PaperTopics | None = None,
+    signals_kept: int = SIGNALS_KEPT,
 ) -> PassReport:
     """Deliver every due channel (every subscribed one with `force`); safe to run in several processes at once.
 
     Digests come from one fan-out shared by the pass (`build` replaces it per channel, for tests)."""
     now = _aware(now) or datetime.now(UTC)
-    pass_ = _Pass(engine, matcher, senders, now, force, cap, build, default_schedule)
+    pass_ = _Pass(engine, matcher, senders, now, force, cap, build, default_schedule, signals_kept)
     jobs, report = pass_.due()
     if jobs and build is None:
         assert isinstance(matcher, Matcher)
@@ -142,6 +144,7 @@ class _Pass:
     cap: int
     build: Build | None
     default_schedule: Schedule | None
+    signals_kept: int
     fanout: FanOut | None = None
     following: dict[str, list[str]] = field(default_factory=dict)  # channel -> its queries, read a batch at a time
     sent: dict[str, set[str]] = field(default_factory=dict)  # channel -> papers lately sent, read a batch at a time
@@ -331,7 +334,7 @@ class _Pass:
             return weekly_best(fanout, channel, subscriptions, sent, now, self.cap)
         # Learned re-ranking (bot/feedback): the ranked digest re-ordered by the channel's likes and dislikes.
         build = lambda cap: fanout.digest(channel, subscriptions, sent, now, cap)  # noqa: E731
-        return learned_digest(uow, channel, build, self.cap, self.signals.get(str(channel), 0))
+        return learned_digest(uow, channel, build, self.cap, self.signals.get(str(channel), 0), self.signals_kept)
 
     def _recorded_digest(self, uow: UnitOfWork, channel: ChannelRef, delivery: Row[Any]) -> Digest:
         """The digest exactly as recorded: same papers, same order, so that its parts line up with a partial post."""

@@ -16,6 +16,9 @@ from bot.errors import BadSchedule, echo
 USAGE = "schedule"
 TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$", re.I)
 ALIASES = {"utc": "UTC", "gmt": "UTC", "z": "UTC", "zulu": "UTC"}
+# Files of the zone database that name no place: `localtime` is the host's own zone (two processes on two hosts
+# would post at different hours), `posixrules` a compiler default, `Factory` "zone unknown" (-00).
+NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
 
 
 def zone(name: str) -> ZoneInfo:
@@ -101,9 +104,16 @@ def due_slot(schedule: Schedule, last_slot: datetime | None, now: datetime) -> d
 
 
 @lru_cache(maxsize=1)
+def zone_names() -> frozenset[str]:
+    """The IANA names a schedule or a setting may hold: every host reads them alike."""
+    names = available_timezones() - NOT_PLACES
+    return frozenset(name for name in names if not name.startswith(("posix/", "right/")))
+
+
+@lru_cache(maxsize=1)
 def _zones() -> dict[str, str]:
     """Lower-case name -> canonical IANA name, plus unique city names (`paris` -> Europe/Paris)."""
-    names = {name.lower(): name for name in available_timezones() if not name.startswith(("posix/", "right/"))}
+    names = {name.lower(): name for name in zone_names()}
     cities: dict[str, list[str]] = {}
     for name in names.values():
         if "/" in name:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from bot.domain import ChannelRef, Digest, Match
-from bot.feedback.signals import MIN_SIGNALS, Labels, labels
+from bot.feedback.signals import MIN_SIGNALS, SIGNALS_KEPT, Labels, labels
 from bot.wording import plural
 from storage.uow import UnitOfWork
 
@@ -141,23 +141,29 @@ def warm(engine: Engine) -> bool:
 
 
 def learned_digest(
-    uow: UnitOfWork, channel: ChannelRef, digest: Callable[[int | None], Digest], cap: int | None, signals: int
+    uow: UnitOfWork,
+    channel: ChannelRef,
+    digest: Callable[[int | None], Digest],
+    cap: int | None,
+    signals: int,
+    kept: int = SIGNALS_KEPT,
 ) -> Digest:
-    """The channel's digest re-ranked by its feedback (`digest(cap)` builds the incoming one); with fewer than
-    MIN_SIGNALS likes and dislikes, or no model to train, exactly the incoming digest."""
+    """The channel's digest re-ranked by its feedback (`digest(cap)` builds the incoming one), learned from its
+    `kept` most recent signals; with fewer than MIN_SIGNALS likes and dislikes, or no model to train, exactly
+    the incoming digest."""
     if signals < MIN_SIGNALS:
         return digest(cap)
     full = digest(None)  # every match: a paper the model likes may sit below the cap
-    taught = labels(uow, channel)
+    taught = labels(uow, channel, kept)
     keys = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored, *full.papers)]
     evidence = uow.evidence.load(list(dict.fromkeys(keys)))
     taste = TASTES.taste(channel, taught, evidence) if full.matches else None
     if taste is None:
         return digest(cap)
     matches = rerank(full.matches, taste, evidence, cap or len(full.matches))
-    kept = matches if cap is None else matches[:cap]
+    shown = matches if cap is None else matches[:cap]
     log.debug("%s: digest re-ranked by %d signals", channel, taste.signals)
-    return Digest(channel, tuple(kept), full.more + len(matches) - len(kept), full.title, full.created_at)
+    return Digest(channel, tuple(shown), full.more + len(matches) - len(shown), full.title, full.created_at)
 
 
 __all__ = ["MIN_SIGNALS", "blend", "learned_digest", "rerank", "weight"]

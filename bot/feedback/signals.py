@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain import ChannelRef, Paper, arxiv_key
+from bot.domain import ChannelRef, Paper
+from bot.paper_links import arxiv_key
 from storage.uow import UnitOfWork
 
 MIN_SIGNALS = 5  # likes and dislikes before a channel's posts follow them
 SHOWN_FOR = 500  # the most recent papers shown to a channel that count as "shown and ignored"
+SIGNALS_KEPT = 500  # the most recent likes and dislikes a channel's model learns from (FEEDBACK_SIGNALS_KEPT)
 
 
 def paper_named(text: str) -> str | None:
@@ -40,9 +42,10 @@ class Labels:
         return len(self.liked) + len(self.disliked)
 
 
-def labels(uow: UnitOfWork, channel: ChannelRef) -> Labels:
-    """The channel's labelled papers: net likes are liked, net dislikes disliked; the rest it was shown, ignored."""
-    votes = uow.feedback.votes(str(channel))
+def labels(uow: UnitOfWork, channel: ChannelRef, kept: int = SIGNALS_KEPT) -> Labels:
+    """The channel's labelled papers: net likes are liked, net dislikes disliked (of its `kept` most recent
+    signals: training costs grow with them, and tastes change); the rest it was shown, ignored."""
+    votes = uow.feedback.votes(str(channel), kept)
     shown = uow.outbox.recent_keys(channel, SHOWN_FOR)
     keys = list(dict.fromkeys([*votes, *shown]))
     papers = {paper.key: paper for paper in uow.papers.by_keys(keys)}

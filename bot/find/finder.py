@@ -14,10 +14,10 @@ from rapidfuzz.utils import default_process
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.domain import ARXIV_REFERENCE as EXACT
-from bot.domain import Found, Paper, arxiv_key, strip_version
+from bot.domain import Found, Paper
 from bot.find.modes import choose
 from bot.find.spelling import crude_stem
+from bot.paper_links import arxiv_key
 from bot.retrieval.meaning import MeaningIndex
 from storage import search
 from storage.papers import PaperRepository
@@ -118,7 +118,7 @@ class Finder:
         return self._find(text, limit, mode) or self._not_stored(text, limit)
 
     def _find(self, text: str, limit: int, mode: str) -> list[Found]:
-        if mode == "title" or not isinstance(text, str) or EXACT.fullmatch(text.strip()[:1000]):
+        if mode == "title" or not isinstance(text, str) or arxiv_key(text[:1000]):
             return self._search(text, limit, FIND)
         if mode == "meaning":
             return self.meaning.find(text, limit)
@@ -158,9 +158,9 @@ class Finder:
             return []
         text = text.strip()[:1000]
         with Session(self.engine) as session:
-            exact = EXACT.fullmatch(text)
-            if exact:
-                paper = PaperRepository(session).get(strip_version(exact.group("id")))
+            key = arxiv_key(text)
+            if key:
+                paper = PaperRepository(session).get(key)
                 return [Found(paper, 100.0, "arXiv id")] if paper else []
             words = search.words_of(text)
             if not words:

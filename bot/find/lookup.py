@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
@@ -11,6 +10,7 @@ from sqlalchemy import Engine
 from bot.chat.replies import LookedUp, PaperCard
 from bot.domain import Paper
 from bot.errors import PapersError
+from bot.paper_links import link_id, links_in
 from bot.relevance.matching import THRESHOLD
 from bot.relevance.paper_topics import PaperTopics
 from bot.relevance.topics import Taxonomy
@@ -20,24 +20,23 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-# `arxiv.org/abs/2401.01234v2`, `arxiv.org/pdf/hep-th/9901001.pdf`, `huggingface.co/papers/2401.01234`,
-# `alphaxiv.org/abs/2401.01234` (and its `/overview/`): the host decides, the path holds the id.
-LINK = re.compile(
-    r"(?:https?://)?(?:[\w-]+\.)*(?:arxiv\.org/(?:abs|pdf|html)|huggingface\.co/papers|alphaxiv\.org/(?:abs|overview|pdf))"
-    r"/(?P<rest>[A-Za-z0-9.\-]+(?:/\d{7})?(?:v\d+)?)",
-    re.I,
-)
 MAX_LINKS = 5  # papers looked up for one message: a pasted reading list gets its first five
 MAX_TOPICS = 3
 
 Fetch = Callable[[list[str]], Parsed]
 
 
+def linked_id(url: str) -> str | None:
+    """The arXiv id (of arXiv's grammar, version dropped) one link to a paper's page names, else None."""
+    found = link_id(url[:2_000])
+    return arxiv_id(found) if found else None
+
+
 def linked_ids(text: str) -> list[str]:
-    """The arXiv ids the links in `text` name, in order, each once (versions dropped)."""
+    """The arXiv ids the links in `text` name, in order, each once: each word read as a URL on its own."""
     found: list[str] = []
-    for match in LINK.finditer(text[:10_000]):
-        paper_id = arxiv_id(match.group("rest").removesuffix(".pdf"))
+    for link in links_in(text[:10_000]):
+        paper_id = linked_id(link)
         if paper_id and paper_id not in found:
             found.append(paper_id)
     return found

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from bot.domain import arxiv_key
 from bot.errors import BadQuery, UnknownTopic, echo
+from bot.paper_links import arxiv_key
 from bot.relevance import categories as arxiv_categories
 from bot.relevance.topics import SLUG, Taxonomy, fold, words
 

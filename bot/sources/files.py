@@ -59,7 +59,7 @@ def _looks_like_jsonl(head: bytes) -> bool:
         return False
     try:
         return isinstance(json.loads(first), dict)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python recurses
         return False
 
 
@@ -79,7 +79,7 @@ def _parse_whole(data: bytes) -> Parsed:
         raise BadInput(f"an XML file that is neither Atom nor RSS; expected {KINDS}")
     try:
         decoded = json.loads(data)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than Python recurses
         raise BadInput(f"not valid JSON ({str(error)[:80]}); expected {KINDS}") from None
     if isinstance(decoded, list):
         if decoded and all(isinstance(item, dict) and "paper" not in item for item in decoded):

@@ -100,7 +100,7 @@ class HFClient:
             try:
                 data = json.loads(response.content)
                 parsed = parse_hf_daily(data)
-            except (ValueError, BadInput) as error:
+            except (ValueError, RecursionError, BadInput) as error:  # RecursionError: a reply nested too deep
                 problem = f"{day} page {page}: unusable response ({_reason(error)})"
                 log.warning("Hugging Face daily papers: %s", problem)
                 result.problems.append(problem)
