@@ -6,11 +6,11 @@ import json
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.test_process_lifecycle import Lines
 from tests.test_secrets import (
     CLIENT_SECRET,
     DISCORD,
@@ -139,16 +139,16 @@ def test_the_clock_crashed_on_purpose_shows_no_secret(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert clock.stdout is not None and clock.stderr is not None
+    stdout, stderr = Lines(clock.stdout), Lines(clock.stderr)
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "run" / "scheduler.heartbeat").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(1.0)  # the delivery pass and the fetches at start run into the injected crash meanwhile
+        stderr.wait_for("injected crash")  # the delivery pass or a fetch at start has run into it
         clock.send_signal(signal.SIGTERM)
-        out, err = clock.communicate(timeout=120)
+        clock.wait(timeout=120)
     finally:
         if clock.poll() is None:
             clock.kill()
+    out, err = stdout.text(), stderr.text()
     run = subprocess.CompletedProcess(clock.args, clock.returncode, out, err)
     assert run.returncode == 0 and "injected crash" in err, err[-3000:]
     assert_nothing_shown(run, "the clock")
