@@ -96,8 +96,12 @@ class Lines:
 
     def __init__(self, stream: IO[str]) -> None:
         self.lines: list[str] = []
-        self.thread = threading.Thread(target=lambda: self.lines.extend(stream), daemon=True)
+        self.thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
         self.thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.append(line)
 
     def wait_for(self, text: str) -> None:
         wait_for(lambda: any(text in line for line in list(self.lines)), repr(text))
