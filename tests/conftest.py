@@ -1,10 +1,12 @@
-"""Fixtures shared by the suite: a database engine for SQLite and for PostgreSQL."""
+"""Fixtures shared by the suite: a database engine for SQLite and for PostgreSQL; the clock moved on request."""
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +23,55 @@ if TYPE_CHECKING:
 
 POSTGRES_URL = os.environ.get("PAPERS_TEST_POSTGRES_URL")
 DATA = Path(__file__).parent / "data"
+CLOCK_SHIFT_DAYS = os.environ.get("PAPERS_TEST_CLOCK_SHIFT_DAYS")
+CHILD_CLOCK = Path(__file__).parent / "clock_shift"  # its sitecustomize.py moves a child process's clock too
+
+
+# The modules whose tests' answers depend on the date or time (they read the clock, or pass a moment to code that
+# compares it with stored times): marked `clock`, .ci/run runs them again a year ahead. The kill -9 crash tests
+# are left out: exactly-once holds whatever the date, and they take minutes; the whole suite passed a year ahead.
+CLOCK_MODULES = {
+    "test_any_date",  # the move itself, in this process and the processes tests start
+    "test_catch_up",  # which fetches were missed
+    "test_fetching",
+    "test_schedule",  # slots, time zones, weekdays
+    "test_delivery",  # due slots, retries backing off
+    "test_delivery_workers",
+    "test_weekly_best",  # once a week, on its day
+    "test_fanout",  # papers new for a week
+    "test_first_run",
+    "test_paper_topics",
+    "test_learned_ranking",
+    "test_like_subscription",
+    "test_limits",  # publication dates checked against today
+    "test_ingest",  # papers too old to count
+    "test_process_lifecycle",  # heartbeats and the clock process's catch-up
+    "test_slack_http",  # request timestamps within 5 minutes, in a process of its own
+    "test_slack_history",  # finding posts from when they were recorded
+    "test_slack_redelivery",  # replays remembered for a while
+    "test_slack_oauth",  # install states expire
+    "test_status_topics_help",  # last fetches and next posts
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.stem in CLOCK_MODULES:
+            item.add_marker(pytest.mark.clock)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With PAPERS_TEST_CLOCK_SHIFT_DAYS=365 the whole run, from collection on, and every process it starts with
+    its environment, lives that many days ahead (the clock keeps ticking): the suite must pass on any date."""
+    if not CLOCK_SHIFT_DAYS:
+        return
+    import time_machine
+
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CHILD_CLOCK), os.environ.get("PYTHONPATH")]))
+    traveller = time_machine.travel(timedelta(days=float(CLOCK_SHIFT_DAYS)), tick=True)
+    traveller.start()
+    time.time()  # time-machine's clock starts ticking at its first reading: from now, as in the processes tests start
+    config.add_cleanup(traveller.stop)
 
 
 @pytest.fixture(scope="session")

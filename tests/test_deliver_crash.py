@@ -197,15 +197,28 @@ def _kill_mid_pass(process: subprocess.Popen[bytes], state: SlackState, chance: 
 
 
 def _finish(database_url: str, server: SlackServer, seed: int | None = None) -> None:
-    for _ in range(4):  # a final pass can itself meet a 503 storm; each one narrows what is left
+    """Full passes until nothing is pending: up to four in the storm, then one after it has calmed.
+
+    A pass can itself meet the storm: one 503 on a read (conversations.open, conversations.history; only
+    posts are retried within a pass) fails that feed until the next pass, about one pass in five for a
+    feed with a post to confirm. So four stormy passes in a row can leave one pending (seed 411478930
+    did: @U3's history read met a 503 in each). A calm pass must then finish everything.
+    """
+    for calm in (False, False, False, False, True):
+        if calm:
+            server.state.rate_429 = server.state.rate_503 = 0.0
         process = _deliver(database_url, server)
-        _, err = process.communicate(timeout=60)
+        try:
+            _, err = process.communicate(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
         # 1: a channel met the storm and is kept for the next pass, as its summary says; never a crash.
         failed = re.search(r" [1-9]\d* failed,", err.decode())
         assert process.returncode == (1 if failed else 0), err.decode()[-2000:]
         if _pending(database_url) == 0:
             return
-    raise AssertionError(f"seed {seed}: deliveries still pending after four full passes")
+    raise AssertionError(f"seed {seed}: deliveries still pending after four passes in the storm and one after it")
 
 
 def assert_each_posted_once(state: SlackState, expected: dict[str, set[str]], seed: int) -> None:

@@ -374,10 +374,14 @@ async def test_help_for_one_command_is_a_choice(chat: Chat) -> None:
     assert chat.core.seen[0][2] == c.Help("find")
 
 
-def test_with_the_real_core_a_subscription_is_announced_then_known(api: DiscordStandIn, tmp_path: Any) -> None:
+def test_with_the_real_core_a_subscription_is_announced_then_known(
+    api: DiscordStandIn, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bot.app import build_app
     from bot.config import Settings
 
+    # One answer each, however loaded the machine: a core slower than QUICK would be deferred, then followed up.
+    monkeypatch.setattr(discord_views, "QUICK", 60.0)
     app = build_app(Settings(database_url=f"sqlite:///{tmp_path / 'papers.db'}", _env_file=None))
 
     async def go() -> tuple[list[Call], list[Call]]:

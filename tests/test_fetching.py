@@ -46,7 +46,7 @@ def test_a_failing_source_is_recorded_and_the_scheduled_job_survives(fed_app: Ap
     hf_server.script("/api/daily_papers", Reply(404, b'{"error": "gone"}'))
     with pytest.raises(PapersError):
         ingest_from_source(fed_app.engine, fed_app.settings, "hf", on=DAY)
-    scheduled_ingest(fed_app.engine, fed_app.settings, "hf")  # logs, never raises
+    scheduled_ingest(fed_app.engine, fed_app.settings, "hf", now=DAY.replace(hour=7))  # logs, never raises
     assert "last error: Hugging Face answered 404" in Chat(fed_app).say("/papers status")
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 from sqlalchemy import select, update
@@ -64,19 +64,51 @@ def wait_for(condition: Any, what: str, limit: float = 60.0) -> None:
         time.sleep(0.05)
 
 
-class SlowPosts(_AppHandler):
-    """Each chat.postMessage takes a while, so that a stop request arrives with one in flight."""
+class HeldPosts(_AppHandler):
+    """Each chat.postMessage waits until the test lets it through, so that a stop request provably arrives
+    with the delivery pass in flight (waiting on a state, not on how fast a loaded machine runs)."""
+
+    released: threading.Event
 
     def _chat_postMessage(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        time.sleep(0.5)
+        self.released.wait(60)
         return super()._chat_postMessage(params)
 
 
+class HeldSlack(SlackAPI):
+    """The Slack stand-in, holding every chat.postMessage until `released` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.released = threading.Event()
+        self.httpd.RequestHandlerClass = type("Handler", (HeldPosts,), {"state": self.state, "released": self.released})
+
+
 @pytest.fixture
-def slow_slack() -> Iterator[SlackAPI]:
-    with SlackAPI() as slack:
-        slack.httpd.RequestHandlerClass = type("Handler", (SlowPosts,), {"state": slack.state})
+def held_slack() -> Iterator[HeldSlack]:
+    with HeldSlack() as slack:
         yield slack
+        slack.released.set()
+
+
+class Lines:
+    """Reads a process's stream line by line as it comes, so that a test can wait for a line."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.append(line)
+
+    def wait_for(self, text: str) -> None:
+        wait_for(lambda: any(text in line for line in list(self.lines)), repr(text))
+
+    def text(self) -> str:
+        self.thread.join(60)
+        return "".join(self.lines)
 
 
 @pytest.fixture
@@ -87,12 +119,12 @@ def sources() -> Iterator[SourcesServer]:
 
 
 def test_the_clock_catches_up_reports_health_logs_json_and_stops_cleanly_on_sigterm(
-    tmp_path: Path, slow_slack: SlackAPI, sources: SourcesServer
+    tmp_path: Path, held_slack: HeldSlack, sources: SourcesServer
 ) -> None:
     env = environment(
         tmp_path,
         SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_API_URL=slow_slack.url,
+        SLACK_API_URL=held_slack.url,
         HF_API_URL=sources.url,
         ARXIV_API_URL=f"{sources.url}/api/query",
         ARXIV_RSS_URL=f"{sources.url}/rss",
@@ -120,15 +152,20 @@ def test_the_clock_catches_up_reports_health_logs_json_and_stops_cleanly_on_sigt
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert clock.stdout is not None and clock.stderr is not None
+    stdout, stderr = Lines(clock.stdout), Lines(clock.stderr)
     try:
         wait_for(lambda: (tmp_path / "run" / "scheduler.heartbeat").exists(), "the clock's first heartbeat")
         running = papers_bot(["health", "clock"], env, tmp_path)
-        wait_for(lambda: slow_slack.state.count("chat.postMessage") >= 1, "the first post of the digest")
-        clock.send_signal(signal.SIGTERM)  # with the digest's posts still going out
-        out, err = clock.communicate(timeout=120)
+        wait_for(lambda: held_slack.state.count("chat.postMessage") >= 1, "the first post of the digest, held")
+        clock.send_signal(signal.SIGTERM)  # with the digest's first post held: the pass is in flight
+        stderr.wait_for("SIGTERM received")
+        held_slack.released.set()
+        clock.wait(timeout=120)
     finally:
         if clock.poll() is None:
             clock.kill()
+    out, err = stdout.text(), stderr.text()
     after = papers_bot(["health", "clock"], env, tmp_path)
 
     assert clock.returncode == 0, err[-3000:]
@@ -140,7 +177,7 @@ def test_the_clock_catches_up_reports_health_logs_json_and_stops_cleanly_on_sigt
     engine.dispose()
     # The digest in flight was finished and recorded, not cut off: every part of it is in Slack.
     assert [d.status for d in deliveries] == ["sent"]
-    assert len(deliveries[0].message_ids) == slow_slack.state.count("chat.postMessage") > 1
+    assert len(deliveries[0].message_ids) == held_slack.state.count("chat.postMessage") > 1
     # At start the clock fetched what it had never fetched.
     assert "/api/daily_papers" in sources.paths() and hf_success is not None
     lines = [json.loads(line) for line in err.splitlines()]  # every line is one JSON object

@@ -6,11 +6,11 @@ import json
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.test_process_lifecycle import Lines
 from tests.test_secrets import (
     CLIENT_SECRET,
     DISCORD,
@@ -130,28 +130,25 @@ def test_every_process_crashed_inside_its_platform_clients_shows_no_secret(tmp_p
 def test_the_clock_crashed_on_purpose_shows_no_secret(tmp_path: Path) -> None:
     env = crashing(all_secrets(tmp_path, LOG_LEVEL="DEBUG"), tmp_path)
     papers_bot(["say", "slack:T1:C1", "/papers subscribe reinforcement-learning"], env | {"PYTHONPATH": ""}, tmp_path)
-    err_file = tmp_path / "clock.err"
-    with err_file.open("w") as errors:
-        clock = subprocess.Popen(
-            [str(PAPERS_BOT), "run", "--only", "scheduler"],
-            env=env,
-            cwd=tmp_path,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            text=True,
-        )
+    clock = subprocess.Popen(
+        [str(PAPERS_BOT), "run", "--only", "scheduler"],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert clock.stdout is not None and clock.stderr is not None
+    stdout, stderr = Lines(clock.stdout), Lines(clock.stderr)
     try:
-        # Wait for the state, not for seconds: the first fetch or pass has run into the injected crash.
-        deadline = time.monotonic() + 120
-        while "injected crash" not in err_file.read_text() and clock.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
+        stderr.wait_for("injected crash")  # the delivery pass or a fetch at start has run into it
         clock.send_signal(signal.SIGTERM)
-        out, _ = clock.communicate(timeout=120)
+        clock.wait(timeout=120)
     finally:
         if clock.poll() is None:
             clock.kill()
-    err = err_file.read_text()
+    out, err = stdout.text(), stderr.text()
     run = subprocess.CompletedProcess(clock.args, clock.returncode, out, err)
     assert run.returncode == 0 and "injected crash" in err, err[-3000:]
     assert_nothing_shown(run, "the clock")

@@ -48,7 +48,7 @@ def fetch(
         cats = [arxiv_categories.require(category) for category in categories] or settings.arxiv_category_list
         if on or since:
             first: date = (on or since).date()  # type: ignore[union-attr]
-            return arxiv.fetch_since(first, cats, until=on.date() if on else None)
+            return arxiv.fetch_since(first, cats, until=on.date() if on else today + timedelta(days=1))
         return arxiv.fetch_rss(cats)
 
 
@@ -69,12 +69,13 @@ def ingest_from_source(
     categories: Sequence[str] = (),
     progress: Progress | None = None,
     report: Report | None = None,
+    today: date | None = None,
 ) -> IngestSummary:
     """Fetch, merge and record the run; a failing source is recorded and raised, never half-stored; a source
     that does not exist is refused and recorded nowhere (it would stay in /papers status for good)."""
     check_source(source, categories)
     try:
-        parsed = fetch(settings, source, on, since, categories)
+        parsed = fetch(settings, source, on, since, categories, today)
     except PapersError as error:
         with UnitOfWork(engine) as uow:
             uow.sources.failed(source, error.message)
@@ -136,7 +137,7 @@ def scheduled_ingest(engine: Engine, settings: Settings, source: str, now: datet
     if since is not None:
         log.info("%s: catching up on the fetches missed since %s", source, last_success)
     try:
-        ingest_from_source(engine, settings, source, since=since)
+        ingest_from_source(engine, settings, source, since=since, today=now.date())
     except PapersError as error:
         log.warning("%s fetch failed: %s", source, error.message)
     except Exception:
