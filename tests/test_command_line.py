@@ -78,19 +78,30 @@ def test_find_refuses_a_limit_below_one_in_one_sentence(runner: CliRunner, limit
 # --- the database a DATABASE_URL names ------------------------------------------------------------
 
 
-def test_a_postgres_url_without_the_postgres_extra_names_the_extra(tmp_path: Path) -> None:
-    """psycopg made unimportable in that process only, as on an install without the extra."""
+def without_module(module: str, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`papers-bot ARGS` with `module` made unimportable in that process only, as on an install without its extra."""
     wrapper = (
-        "import sys; sys.modules['psycopg'] = None; from adapters.cli import main; sys.argv[0] = 'papers-bot'; main()"
+        f"import sys; sys.modules[{module!r}] = None; from adapters.cli import main; sys.argv[0] = 'papers-bot'; main()"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", wrapper, "say", "terminal:lab", "/papers list"],
-        env=clean_env(tmp_path, DATABASE_URL="postgresql://papers:hunter2@db.example/papers"),
+    return subprocess.run(
+        [sys.executable, "-c", wrapper, *args],
+        env=clean_env(tmp_path, **env),
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+def test_a_postgres_url_without_the_postgres_extra_names_the_extra(tmp_path: Path) -> None:
+    run = without_module(
+        "psycopg",
+        tmp_path,
+        "say",
+        "terminal:lab",
+        "/papers list",
+        DATABASE_URL="postgresql://papers:hunter2@db.example/papers",
     )
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == (

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from adapters.discord import views as discord_views
-from bot.app import App, build_app
+from bot.app import App
 from bot.chat.limits import CommandRate
-from bot.config import Settings
 from bot.domain import ChannelRef, Paper
 from bot.sources.ingest import merge_papers
 from tests.discord_api import Call, DiscordStandIn
 from tests.sources_server import Reply, SourcesServer
 from tests.test_discord_commands import EPHEMERAL, EVERYONE, MANAGE_CHANNELS, Chat, interaction, sent
+from tests.test_find_unknown_id import app_asking
 
 SOURCES = Path(__file__).parent / "data" / "sources"
 AUTHOR = {"id": "301", "username": "bo", "discriminator": "0", "avatar": None}
@@ -34,14 +34,7 @@ def arxiv() -> Iterator[SourcesServer]:
 
 @pytest.fixture
 def app(tmp_path: Path, arxiv: SourcesServer) -> Iterator[App]:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite:///{tmp_path / 'papers.db'}",
-        slack_bot_token=None,
-        discord_token=None,
-        arxiv_api_url=arxiv.url + "/api/query",
-    )
-    built = build_app(settings)
+    built = app_asking(tmp_path, arxiv)
     merge_papers(built.engine, [Paper("Mixtral of Experts @everyone", "A sparse mixture of experts.", "2401.04088")])
     yield built
     built.engine.dispose()

@@ -24,10 +24,8 @@ def arxiv() -> Iterator[SourcesServer]:
         yield server
 
 
-@pytest.fixture
-def app(tmp_path: Path, arxiv: SourcesServer) -> Iterator[App]:
-    # One database: what is looked at here is the arXiv path (arXiv's pacing makes each test take seconds);
-    # finding by id in either database is test_find's.
+def app_asking(tmp_path: Path, arxiv: SourcesServer) -> App:
+    """The real core on a fresh SQLite file, asking the stand-in arXiv for what it does not have."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=f"sqlite:///{tmp_path / 'papers.db'}",
@@ -35,7 +33,14 @@ def app(tmp_path: Path, arxiv: SourcesServer) -> Iterator[App]:
         discord_token=None,
         arxiv_api_url=arxiv.url + "/api/query",
     )
-    built = build_app(settings)
+    return build_app(settings)
+
+
+@pytest.fixture
+def app(tmp_path: Path, arxiv: SourcesServer) -> Iterator[App]:
+    # One database: what is looked at here is the arXiv path (arXiv's pacing makes each test take seconds);
+    # finding by id in either database is test_find's.
+    built = app_asking(tmp_path, arxiv)
     yield built
     built.engine.dispose()
 

@@ -19,7 +19,7 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, TextResourceContents
 
 from tests.conftest import DATA
-from tests.test_command_line import ROOT, clean_env, papers_bot
+from tests.test_command_line import ROOT, clean_env, papers_bot, without_module
 
 T = TypeVar("T")
 READ_ONLY = ["find", "match", "digest", "why", "list"]
@@ -221,19 +221,7 @@ def test_with_allow_changes_subscribe_and_unsubscribe_go_through_the_chat_servic
 
 
 def test_mcp_without_the_extra_says_which_to_install(home: Path) -> None:
-    """The SDK made unimportable in that process only, as on an install without the `mcp` extra."""
-    import subprocess
-
-    wrapper = "import sys; sys.modules['mcp'] = None; from adapters.cli import main; sys.argv[0] = 'papers-bot'; main()"
-    run = subprocess.run(
-        [sys.executable, "-c", wrapper, "mcp"],
-        env=clean_env(home),
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = without_module("mcp", home, "mcp")
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == (
         "error: papers-bot mcp needs the `mcp` extra, which is not installed: pip install 'papers-bot[mcp]'.\n"
