@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import Annotated, NoReturn
 
 import typer
@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from bot.app import App, build_app
 from bot.config import BadSettings, Settings, load_settings
-from bot.domain import ChannelRef
+from bot.domain import ChannelRef, start_of_day
 from bot.errors import PapersError
 
 # No emoji codes (`terminal:a: 10 papers` is a channel, not `:a:`); stderr wrapped by rich on a terminal only.
@@ -94,10 +94,7 @@ def channel_arg(text: str) -> ChannelRef:
 
 
 def date_arg(text: str | None) -> datetime | None:
-    if not text:
-        return None
     try:
-        return datetime.combine(date.fromisoformat(text), time(), UTC)
-    except ValueError:
-        fail(f"`{text}` is not a date; use YYYY-MM-DD.")
-        raise
+        return start_of_day(text)
+    except PapersError as error:
+        fail(error.message)

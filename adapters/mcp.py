@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
@@ -24,7 +24,7 @@ from bot.app import App
 from bot.chat import commands as c
 from bot.chat import replies as r
 from bot.delivery.digest import build_digest
-from bot.domain import Actor, ChannelRef
+from bot.domain import Actor, ChannelRef, start_of_day
 from bot.errors import PapersError, echo
 from bot.relevance.query import parse_query
 from bot.sources.parsed import arxiv_id as parsed_id
@@ -70,7 +70,7 @@ def server(app: App, allow_changes: bool = False) -> MCPServer:
                 raise ToolError(f"limit must be 1 or more, not {limit}.")
             parsed = parse_query(query, app.taxonomy)
             with UnitOfWork(app.engine) as uow:
-                papers = uow.papers.recent(day(since) or datetime.min.replace(tzinfo=UTC))
+                papers = uow.papers.recent(start_of_day(since) or datetime.min.replace(tzinfo=UTC))
             return [jo.match_json(m) for m in app.service.paper_topics.evaluate(parsed, papers)[:limit]]
 
     @mcp.tool(annotations=READ_ONLY)
@@ -130,15 +130,6 @@ def chat(app: App, channel: str, text: str) -> dict[str, Any]:
     if isinstance(reply, r.Problem):
         raise ToolError(reply.message)
     return jo.reply_json(reply)
-
-
-def day(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.combine(date.fromisoformat(text), time(), UTC)
-    except ValueError:
-        raise ToolError(f"{echo(text)} is not a date; use YYYY-MM-DD.") from None
 
 
 @contextmanager

@@ -6,11 +6,11 @@ import re
 import sys
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from functools import cached_property
 from typing import Any
 
-from bot.errors import BadChannel
+from bot.errors import BadChannel, BadCommand, echo
 from bot.paper_links import strip_version
 
 PLATFORMS = ("terminal", "slack", "discord")
@@ -227,3 +227,13 @@ class Found:
     paper: Paper
     score: float
     how: str = ""
+
+
+def start_of_day(text: str | None) -> datetime | None:
+    """`YYYY-MM-DD` as the start of that day in UTC, as `--since` and `--date` mean it; None for no text."""
+    if not text:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), UTC)
+    except ValueError:
+        raise BadCommand(f"{echo(text)} is not a date; use YYYY-MM-DD.") from None
