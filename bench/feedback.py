@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from bot.domain import Match, Paper  # noqa: E402
 from bot.feedback.learned import train  # noqa: E402
 from bot.feedback.rerank import rerank  # noqa: E402
-from bot.feedback.signals import Labels  # noqa: E402
+from bot.feedback.signals import Labels, with_background  # noqa: E402
 from bot.relevance.matching import Matcher, rank_key  # noqa: E402
 from bot.relevance.paper_text import PaperText  # noqa: E402
 from bot.relevance.query import parse_query  # noqa: E402
@@ -46,6 +46,10 @@ from bot.relevance.topics import Taxonomy  # noqa: E402
 CORPUS = ROOT.parent / "shared" / "data" / "arxiv" / "daily-arxiv-cs-2026Q2.jsonl"  # ../shared/data, or --corpus
 CACHE = Path(tempfile.gettempdir()) / "papers-bot-bench-feedback-evidence.pickle"
 POST = 10
+SCENARIOS = {
+    "10 likes": (10, 0),
+    "7 likes, 3 dislikes": (7, 3),
+}  # (likes, dislikes): does a channel that only likes learn?
 
 
 @dataclass(frozen=True)
@@ -128,8 +132,32 @@ def labels_at(run: Run, count: int) -> Labels:
     return Labels(liked, disliked, tuple(p for p in shown if p.key not in said))
 
 
+def labels_of(run: Run, likes: int, dislikes: int) -> Labels | None:
+    """The channel's labels once it gave its first `likes` likes and first `dislikes` dislikes (None: it never did)."""
+    taken, counts = [], {1: 0, -1: 0}
+    wanted = {1: likes, -1: dislikes}
+    for i, (_paper, vote) in enumerate(run.signals):
+        if counts[vote] < wanted[vote]:
+            counts[vote] += 1
+            taken.append(i)
+        if counts == wanted:
+            break
+    if counts != wanted:
+        return None
+    given = [run.signals[i] for i in taken]
+    said = {p.key for p, _ in run.signals[: taken[-1] + 1]}
+    shown = run.shown_before[taken[-1]]
+    return Labels(
+        tuple(p for p, v in given if v > 0),
+        tuple(p for p, v in given if v < 0),
+        tuple(p for p in shown if p.key not in said),
+    )
+
+
 def ranked(matches: list[Match], labels: Labels, evidence: dict) -> list[Match]:
-    taste = train(labels, evidence) if labels.signals >= 5 else None
+    """As a post does (`learned_digest`): the day's other candidates are the background of a channel shown nothing."""
+    taught = with_background(labels, [m.paper for m in matches])
+    taste = train(taught, evidence) if labels.signals >= 5 else None
     return rerank(matches, taste, evidence, POST) if taste else matches
 
 
@@ -181,6 +209,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     worse = []
     before, after = defaultdict(list), defaultdict(list)
+    scenario: dict[str, list[float]] = defaultdict(list)
     for channel in chosen:
         found = sorted(matcher.evaluate(parse_query(channel.subscription, matcher.taxonomy), texts), key=rank_key)
         by_day: dict[str, list[Match]] = defaultdict(list)
@@ -198,6 +227,12 @@ def main() -> None:
             row.append(value)
             if count and value < row[0] - 1e-9:
                 worse.append(f"{channel.name} after {count}: {value:.3f} < {row[0]:.3f}")
+        taught = {name: labels_of(run, *counts) for name, counts in SCENARIOS.items()}
+        only = taught["10 likes"]
+        taught["10 likes, nothing posted"] = None if only is None else replace(only, ignored=())  # previews only
+        for name, given in taught.items():
+            if all(taught.values()) and given is not None:  # the same channels on both sides
+                scenario[name].append(statistics.mean(precision(channel, by_day[d], given, evidence) for d in held))
         likes = sum(v > 0 for _, v in run.signals)
         print(
             f"| {channel.name} ({channel.subscription}) | {share:.0%} | {best:.2f} | "
@@ -209,6 +244,13 @@ def main() -> None:
     print(f"| **mean of {len(chosen)}** | | | **{mean0:.2f}** | " + " | ".join(f"**{v:.2f}**" for v in means) + " | |")
     ratio = means[1] / mean0 if mean0 else float("inf")
     print(f"\nafter 10 signals: {ratio:.2f}x the precision without feedback; worse than without: {worse or 'none'}")
+    mixed = statistics.mean(scenario["7 likes, 3 dislikes"])
+    for name in ("10 likes", "10 likes, nothing posted"):
+        likes_only = statistics.mean(scenario[name])
+        print(
+            f"\n{name} (0 dislikes): mean p@10 {likes_only:.2f}; 7 likes and 3 dislikes: {mixed:.2f}; "
+            f"ratio {likes_only / mixed if mixed else float('inf'):.2f} (target ≥ 0.80; {len(scenario[name])} channels)"
+        )
     timings(papers, evidence)
 
 

@@ -151,7 +151,10 @@ USAGE: dict[str, tuple[str, str]] = {
         "/papers import (with the file /papers export gave attached)",
         "follow what an exported file holds, in this channel",
     ),
-    "like": ("/papers like <arXiv id or link>", "more papers like this one in this channel's posts"),
+    "like": (
+        "/papers like <arXiv id or link>",
+        "more papers like this one in this channel's posts, from 5 likes and dislikes on",
+    ),
     "dislike": ("/papers dislike <arXiv id or link>", "fewer papers like this one"),
     "save": ("/papers save <arXiv id or link>", "keep a paper on this channel's saved list"),
     "saved": ("/papers saved", "this channel's saved papers"),

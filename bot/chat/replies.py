@@ -220,6 +220,7 @@ class FeedbackNoted:
     changed: bool
     signals: int = 0  # the channel's likes and dislikes so far
     learns_from: int = 5  # how many of them the channel's posts start following
+    likes: int = 1  # the channel's liked papers: without one its posts cannot follow the dislikes
     ephemeral: bool = True
 
     def sentence(self, title: str) -> str:
@@ -231,6 +232,8 @@ class FeedbackNoted:
         if self.kind == "save":
             return f"Saved {title} for this channel; /papers saved lists them."
         more = "more" if self.kind == "like" else "fewer"
+        if self.signals >= self.learns_from and not self.likes:
+            return f"Noted: {more} papers like {title}. This channel's posts follow its feedback once it has liked a paper too."
         if self.signals >= self.learns_from:
             return f"Noted: {more} papers like {title} in this channel's posts."
         return (

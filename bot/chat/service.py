@@ -377,8 +377,9 @@ class Service:
             else:
                 changed = uow.feedback.give(str(channel), key, actor.id, command.kind, self.clock())
             signals = uow.feedback.signals([str(channel)]).get(str(channel), 0)
+            likes = sum(net > 0 for net in uow.feedback.votes(str(channel)).values())
             uow.commit()
-        return r.FeedbackNoted(command.kind, paper, actor.name, changed, signals, MIN_SIGNALS)
+        return r.FeedbackNoted(command.kind, paper, actor.name, changed, signals, MIN_SIGNALS, likes)
 
     def _explain(self, channel: ChannelRef, actor: Actor, command: c.Explain) -> r.Reply:
         key = paper_named(command.paper)

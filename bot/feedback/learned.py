@@ -2,7 +2,10 @@
 
 In the manner of arxiv-sanity: each paper is a sparse vector (hashed word and word-pair counts of
 its title, twice, and abstract, tf-idf weighted; plus its stored topic evidence), and a logistic
-regression learns the channel's likes against its dislikes and what it was shown and ignored.
+regression learns the channel's likes against its dislikes and what it was shown and ignored; a channel
+that only liked and was shown nothing yet learns its likes against a sample of the post's other candidates
+(arxiv-sanity's "every other paper"). Tried as a tenth-weight negative beside dislikes too, that sample
+pulled the liked kind of paper down with its own unshown candidates (tests/test_learned_ranking.py).
 Hashing needs no vocabulary, so training and scoring cost only the papers involved.
 """
 
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -77,7 +80,9 @@ class Taste:
 
 def train(labels: Labels, evidence: Evidence) -> Taste | None:
     """The channel's taste, or None when there is nothing to tell apart (no like, or nothing but likes)."""
-    papers = [*labels.liked, *labels.disliked, *labels.ignored]
+    if labels.disliked or labels.ignored:
+        labels = replace(labels, background=())  # said and shown negatives tell more; the sample would blur them
+    papers = [*labels.liked, *labels.disliked, *labels.ignored, *labels.background]
     if not labels.liked or len(papers) == len(labels.liked):
         return None
     counts = WORDS.transform(_texts(papers))
@@ -85,9 +90,22 @@ def train(labels: Labels, evidence: Evidence) -> Taste | None:
     every = _vectors(papers, evidence, weights, counts)
     columns = np.unique(every.indices)  # a few thousand of the hashed 263,168: liblinear's cost follows columns
     vectors = every[:, columns]
-    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True)
-    liked, disliked = len(labels.liked), len(labels.disliked)
+    model = LogisticRegression(C=C, solver="liblinear", dual=True, random_state=0)
+    liked = len(labels.liked)
     target = np.r_[np.ones(liked), np.zeros(len(papers) - liked)]
-    weight = np.r_[np.ones(liked + disliked), np.full(len(papers) - liked - disliked, IGNORED_WEIGHT)]
-    model.fit(vectors, target, sample_weight=weight)
+    model.fit(vectors, target, sample_weight=_weights(labels))
     return Taste(model, weights, labels.liked, columns, vectors[:liked], labels.signals)
+
+
+def _weights(labels: Labels) -> np.ndarray:
+    """Each paper's weight: likes and negatives balanced by count (as scikit-learn's "balanced"), a shown and
+    ignored paper IGNORED_WEIGHT of a dislike."""
+    negatives = len(labels.disliked) + len(labels.ignored) + len(labels.background)
+    total = len(labels.liked) + negatives
+    like, negative = total / (2 * len(labels.liked)), total / (2 * negatives)
+    return np.r_[
+        np.full(len(labels.liked), like),
+        np.full(len(labels.disliked), negative),
+        np.full(len(labels.ignored), negative * IGNORED_WEIGHT),
+        np.full(len(labels.background), negative),
+    ]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from bot.domain import ChannelRef, Digest, Match
-from bot.feedback.signals import MIN_SIGNALS, Labels, labels
+from bot.feedback.signals import MIN_SIGNALS, Labels, labels, with_background
 from bot.wording import plural
 from storage.uow import UnitOfWork
 
@@ -119,7 +119,7 @@ class Tastes:
 
 def _version(taught: Labels, evidence: Mapping) -> object:
     """What a model learns from: the labelled papers (their text included) and their stored topic evidence."""
-    groups = (taught.liked, taught.disliked, taught.ignored)
+    groups = (taught.liked, taught.disliked, taught.ignored, taught.background)
     papers = tuple(tuple((p.key, p.title, p.abstract, tuple(p.ai_keywords)) for p in group) for group in groups)
     shown = {p.key for group in groups for p in group}
     return papers, repr(sorted((key, repr(found)) for key, found in evidence.items() if key in shown))
@@ -148,7 +148,7 @@ def learned_digest(
     if signals < MIN_SIGNALS:
         return digest(cap)
     full = digest(None)  # every match: a paper the model likes may sit below the cap
-    taught = labels(uow, channel)
+    taught = with_background(labels(uow, channel), full.papers)
     keys = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored, *full.papers)]
     evidence = uow.evidence.load(list(dict.fromkeys(keys)))
     taste = TASTES.taste(channel, taught, evidence) if full.matches else None
