@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+from adapters.discord import replies as discord_replies
+from adapters.slack import replies as slack_replies
+from bot.chat import replies as r
+from bot.domain import Paper
 from tests.chat import Chat
 from tests.test_learned_ranking import lab, preview, teach
 
@@ -29,3 +35,58 @@ def test_a_reply_promises_only_what_the_next_post_does(lab: Chat) -> None:
     assert lab.say("/papers like 2605.00010").startswith("Noted: more papers like “Deep reinforcement")
     assert lab.say("/papers like 2605.00010").startswith("You had already liked")
     assert lab.say("/papers dislike 2605.00055").endswith("in this channel's posts.")
+
+
+def test_taste_shows_what_weighs_most_for_and_against(lab: Chat) -> None:
+    assert lab.say("/papers taste") == (
+        "This channel's posts follow its likes and dislikes from 5 on (0 likes and 0 dislikes so far); "
+        "/papers like with a paper's arXiv id teaches them."
+    )
+    teach(lab, likes=5, dislikes=2)
+    lines = lab.say("/papers taste").splitlines()
+    assert lines[0] == "What this channel's posts learned from its 5 likes and 2 dislikes:"
+    assert lines[1].startswith("For: words ") and "portfolio" in lines[1] and "locomotion" not in lines[1]
+    assert "; liked “Deep reinforcement learning for portfolio trading in stock markets, part" in lines[1]
+    assert lines[2].startswith("Against: words ") and "locomotion" in lines[2].split("; disliked")[0]
+    assert "; disliked “Reinforcement learning for legged robot locomotion, study" in lines[2]
+    assert lines[3] == "/papers taste reset forgets it (saved papers stay)."
+    assert len(lines) == 4
+
+
+def test_taste_reset_asks_then_forgets_likes_and_dislikes_but_not_saves(lab: Chat) -> None:
+    before = preview(lab)
+    teach(lab, likes=5, dislikes=2)
+    lab.say("/papers save 2605.00011")
+    assert preview(lab) != before
+    asked = lab.say("/papers taste reset")
+    assert asked.startswith(
+        "That forgets this channel's 5 likes and 2 dislikes and what its posts learned from them (saved papers stay); "
+        "to do it, type /papers taste reset confirm."
+    )
+    assert preview(lab) != before  # asking changed nothing
+    assert lab.say("/papers taste reset confirm") == (
+        "ana reset this channel's taste: its 5 likes and 2 dislikes are forgotten, and its posts keep their own "
+        "order until they are taught again. Saved papers stay."
+    )
+    assert preview(lab) == before
+    assert "(0 likes and 0 dislikes so far)" in lab.say("/papers taste")
+    assert "Deep reinforcement learning for portfolio trading in stock markets, part 1" in lab.say("/papers saved")
+    assert lab.say("/papers like 2605.00010").startswith("Noted: more papers like")  # it can be taught again
+
+
+def test_taste_takes_only_reset(lab: Chat) -> None:
+    assert lab.say("/papers taste everything") == (
+        "taste takes nothing, reset, or reset confirm, not `everything`.\nUsage: /papers taste [reset]"
+    )
+
+
+def test_the_taste_message_keeps_titles_and_words_inert_on_every_platform() -> None:
+    """Words and titles come from papers (untrusted): they must not ping anyone or format on Slack or Discord."""
+    nasty = Paper("<!channel> @everyone **free** <https://x|click>", "x", "2605.00099")
+    reply = r.TasteShown(5, 2, 5, ("<!here>", "@everyone"), ("a`b",), (), (), (nasty,), (nasty,))
+    slack = json.dumps(slack_replies.render(reply, "U1"))
+    assert "<!channel>" not in slack and "<!here>" not in slack and "<https://x|click>" not in slack
+    assert "&lt;!channel&gt;" in slack and "For: words `&lt;!here&gt;`, `@everyone`" in slack
+    discord = discord_replies.render(reply, 0).content
+    assert "@everyone" not in discord and "**free**" not in discord
+    assert discord.startswith("What this channel's posts learned from its 5 likes and 2 dislikes:\nFor: words `")

@@ -263,6 +263,13 @@ class Papers(app_commands.Group):
     async def saved(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, c.ListSaved())
 
+    @app_commands.command(description="What this channel's likes and dislikes taught its posts; reset forgets them")
+    @app_commands.describe(reset="forget them: reset asks first, reset confirm does it (saved papers stay)")
+    @app_commands.choices(reset=[Choice(name="reset", value="reset"), Choice(name="reset confirm", value="confirm")])
+    async def taste(self, interaction: discord.Interaction, reset: Choice[str] | None = None) -> None:
+        confirm = reset is not None and reset.value == "confirm"
+        await self.run(interaction, c.ShowTaste(reset=reset is not None, confirm=confirm))
+
     @app_commands.command(description="What papers-bot can do")
     @app_commands.choices(command=[Choice(name=name, value=name) for name in c.USAGE])
     async def help(self, interaction: discord.Interaction, command: Choice[str] | None = None) -> None:

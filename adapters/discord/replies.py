@@ -200,6 +200,17 @@ def _feedback(reply: r.FeedbackNoted, page: int) -> Message:
     )
 
 
+def _taste(reply: r.TasteShown, page: int) -> Message:
+    lines = reply.lines(
+        lambda word: code(word[:60]), lambda paper: "**" + fit(" ".join(paper.title.split()), 100) + "**"
+    )
+    return Message(fit_lines([escape(lines[0]), *lines[1:]], 1900), ephemeral=reply.ephemeral)
+
+
+def _taste_reset(reply: r.TasteReset, page: int) -> Message:
+    return Message(f"**{fit(reply.actor, 100)}** {escape(reply.describe())}", ephemeral=reply.ephemeral)
+
+
 def _saved(reply: r.SavedList, page: int) -> Message:
     if not reply.papers:
         return Message(
@@ -228,6 +239,8 @@ RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.FeedbackNoted: _feedback,
     r.SavedList: _saved,
     r.Explained: _explained,
+    r.TasteShown: _taste,
+    r.TasteReset: _taste_reset,
 }
 
 

@@ -244,6 +244,14 @@ def _explained(reply: r.Explained, who: str) -> list[Block]:
     return [head, *sections(f"{code(query)}  {text(why, 2500)}" for query, why in reply.lines())]
 
 
+def _taste(reply: r.TasteShown, who: str) -> list[Block]:
+    return sections(reply.lines(code, lambda paper: "*" + one_line(paper.title, 100) + "*"))
+
+
+def _taste_reset(reply: r.TasteReset, who: str) -> list[Block]:
+    return [section(f"{who} {text(reply.describe(), 500)}")]
+
+
 def _saved(reply: r.SavedList, who: str) -> list[Block]:
     if not reply.papers:
         return [
@@ -280,6 +288,8 @@ RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.FeedbackNoted: _feedback,
     r.SavedList: _saved,
     r.Explained: _explained,
+    r.TasteShown: _taste,
+    r.TasteReset: _taste_reset,
 }
 
 

@@ -188,6 +188,19 @@ def _explained(reply: r.Explained) -> str:
     return "\n".join([reply.paper.title, *(f"  {query}: {why}" for query, why in reply.lines())])
 
 
+def _taste(reply: r.TasteShown) -> str:
+    return "\n".join(reply.lines(str, lambda paper: f"“{_short(paper.title)}”"))
+
+
+def _taste_reset(reply: r.TasteReset) -> str:
+    return f"{reply.actor} {reply.describe()}"
+
+
+def _short(title: str) -> str:
+    title = " ".join(title.split())
+    return title if len(title) <= 80 else title[:79] + "…"
+
+
 RENDERERS: dict[type, Callable[[Any], str]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -205,6 +218,8 @@ RENDERERS: dict[type, Callable[[Any], str]] = {
     r.FeedbackNoted: _feedback,
     r.SavedList: _saved,
     r.Explained: _explained,
+    r.TasteShown: _taste,
+    r.TasteReset: _taste_reset,
 }
 
 

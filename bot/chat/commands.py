@@ -100,6 +100,15 @@ class Explain:
 
 
 @dataclass(frozen=True)
+class ShowTaste:
+    """`taste`: what the channel's posts learned from its feedback; `taste reset [confirm]` forgets it."""
+
+    name: ClassVar[str] = "taste"
+    reset: bool = False
+    confirm: bool = False
+
+
+@dataclass(frozen=True)
 class Help:
     name: ClassVar[str] = "help"
     command: str = ""
@@ -119,6 +128,7 @@ Command = (
     | Feedback
     | ListSaved
     | Explain
+    | ShowTaste
     | Help
 )
 
@@ -160,6 +170,10 @@ USAGE: dict[str, tuple[str, str]] = {
     "saved": ("/papers saved", "this channel's saved papers"),
     "forget": ("/papers forget <arXiv id or link>", "undo your like, dislike or save of a paper"),
     "why": ("/papers why <arXiv id or link>", "every reason a paper matches this channel's subscriptions"),
+    "taste": (
+        "/papers taste [reset]",
+        "the words, topics and papers this channel's likes and dislikes taught its posts; reset forgets them",
+    ),
     "help": ("/papers help [command]", "this help"),
 }
 
@@ -217,6 +231,7 @@ EXAMPLES: dict[str, tuple[str, str, str]] = {
         '/papers import {"channel": "terminal:lab", "query": "robotics"}',
         '/papers import {"channel": "terminal:lab", "query": "llm", "schedule": "09:00 UTC weekdays"}',
     ),
+    "taste": ("/papers taste", "/papers taste reset", "/papers taste reset confirm"),
     "help": ("/papers help", "/papers help subscribe", "/papers help schedule"),
 }
 
@@ -347,6 +362,13 @@ def _saved(rest: str) -> Command:
     return ListSaved()
 
 
+def _taste(rest: str) -> Command:
+    words = rest.lower().split()
+    if words not in ([], ["reset"], ["reset", "confirm"]):
+        raise BadCommand(f"taste takes nothing, reset, or reset confirm, not {echo(rest)}.", usage="taste")
+    return ShowTaste(reset=bool(words), confirm=len(words) == 2)
+
+
 def _feedback(kind: str) -> Callable[[str], Command]:
     return lambda rest: Feedback(kind, _needs(kind, rest, "a paper's arXiv id or link, such as 2401.12345"))
 
@@ -368,6 +390,7 @@ _BUILDERS: dict[str, Callable[[str], Command]] = {
     "forget": _feedback("forget"),
     "saved": _saved,
     "why": lambda rest: Explain(_needs("why", rest, "a paper's arXiv id or link, such as 2401.12345")),
+    "taste": _taste,
     "help": lambda rest: Help(rest.lower().lstrip("/")),
 }
 _ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "search": "find", "ls": "list", "preview": "digest"}

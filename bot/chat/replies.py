@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -269,6 +270,68 @@ class SavedList:
     ephemeral: bool = True
 
 
+@dataclass(frozen=True)
+class TasteShown:
+    """What the channel's posts learned from its likes and dislikes (`/papers taste`), for and against; no words,
+    topics or papers when they learned nothing yet."""
+
+    likes: int
+    dislikes: int
+    learns_from: int = 5
+    words_for: tuple[str, ...] = ()
+    words_against: tuple[str, ...] = ()
+    topics_for: tuple[str, ...] = ()
+    topics_against: tuple[str, ...] = ()
+    liked: tuple[Paper, ...] = ()
+    disliked: tuple[Paper, ...] = ()
+    ephemeral: bool = True
+
+    def lines(self, word: Callable[[str], str], title: Callable[[Paper], str]) -> list[str]:
+        """The message, each word or topic written by `word` and each paper by `title` (escaped for the platform)."""
+        said = f"{plural(self.likes, 'like')} and {plural(self.dislikes, 'dislike')}"
+        if not (self.words_for or self.topics_for or self.liked):
+            if self.likes + self.dislikes < self.learns_from:
+                return [
+                    f"This channel's posts follow its likes and dislikes from {self.learns_from} on ({said} so far); "
+                    "/papers like with a paper's arXiv id teaches them."
+                ]
+            if not self.likes:
+                return [f"This channel's posts follow its feedback once it has liked a paper ({said} so far)."]
+            return [f"This channel's posts have no new papers to rank by its {said} yet."]
+        lines = [f"What this channel's posts learned from its {said}:"]
+        sides = (
+            ("For", self.words_for, self.topics_for, "liked", self.liked),
+            ("Against", self.words_against, self.topics_against, "disliked", self.disliked),
+        )
+        for side, words, topics, verb, papers in sides:
+            parts = [f"{kind} {', '.join(map(word, items))}" for kind, items in (("words", words), ("topics", topics))]
+            parts = [part for part, items in zip(parts, (words, topics), strict=True) if items]
+            if papers:
+                parts.append(f"{verb} {', '.join(map(title, papers))}")
+            if parts:
+                lines.append(f"{side}: " + "; ".join(parts))
+        lines.append("/papers taste reset forgets it (saved papers stay).")
+        return lines
+
+
+@dataclass(frozen=True)
+class TasteReset:
+    """The channel's likes and dislikes forgotten, and the model learned from them (`/papers taste reset confirm`)."""
+
+    actor: str
+    likes: int
+    dislikes: int
+    ephemeral: bool = False  # the channel should see who reset what its posts had learned
+
+    def describe(self) -> str:
+        """What happened, after who did it (the renderer writes the name as its platform shows one)."""
+        said = f"{plural(self.likes, 'like')} and {plural(self.dislikes, 'dislike')}"
+        return (
+            f"reset this channel's taste: its {said} are forgotten, and its posts keep their own "
+            "order until they are taught again. Saved papers stay."
+        )
+
+
 Reply = (
     Problem
     | HelpText
@@ -286,4 +349,6 @@ Reply = (
     | FeedbackNoted
     | SavedList
     | Explained
+    | TasteShown
+    | TasteReset
 )

@@ -18,12 +18,13 @@ from bot.chat import replies as r
 from bot.chat.limits import MAX_IMPORT_LINES, MAX_SUBSCRIPTIONS, CommandRate
 from bot.chat.subscribing import covered_by, missing_metadata, named_by
 from bot.chat.transfer import export_lines, import_lines
-from bot.delivery.digest import build_digest
+from bot.delivery.digest import build_digest, taste_now
 from bot.delivery.schedule import local, next_slot
 from bot.delivery.schedule_words import asks_weekly_best, parse_schedule
 from bot.delivery.why import short_why
 from bot.domain import SOURCES, Actor, ChannelRef, Schedule, Subscription, arxiv_key
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
+from bot.feedback.rerank import TASTES
 from bot.feedback.signals import MIN_SIGNALS, paper_named, saved_papers
 from bot.find.finder import Finder
 from bot.relevance.matching import Matcher
@@ -107,6 +108,7 @@ class Service:
             c.Feedback: self._feedback,
             c.ListSaved: self._saved,
             c.Explain: self._explain,
+            c.ShowTaste: self._taste,
             c.Help: self._help,
         }
         if not personal:
@@ -402,6 +404,47 @@ class Service:
         with self.uow() as uow:
             tz = uow.channels.schedule(channel).tz  # each day as the channel's clock showed it
             return r.SavedList(tuple((paper, local(at, tz), who) for paper, at, who in saved_papers(uow, channel)))
+
+    def _taste(self, channel: ChannelRef, actor: Actor, command: c.ShowTaste) -> r.Reply:
+        if command.reset:
+            return self._forget_taste(channel, actor, command.confirm)
+        with self.uow() as uow:
+            taste, taught, evidence = taste_now(uow, self.matcher, channel, self.clock())
+        likes, dislikes = len(taught.liked), len(taught.disliked)
+        if taste is None:
+            return r.TasteShown(likes, dislikes, MIN_SIGNALS)
+        from bot.feedback.weighing import weighing  # scikit-learn's: loaded already, since a model was trained
+
+        found = weighing(taste, taught, evidence)
+        return r.TasteShown(
+            likes,
+            dislikes,
+            MIN_SIGNALS,
+            found.words_for,
+            found.words_against,
+            found.topics_for,
+            found.topics_against,
+            found.liked,
+            found.disliked,
+        )
+
+    def _forget_taste(self, channel: ChannelRef, actor: Actor, confirmed: bool) -> r.Reply:
+        if not actor.is_admin:
+            raise NotAllowed("Only workspace admins and the people the bot's operator listed may reset its taste.")
+        with self.uow() as uow:
+            votes = uow.feedback.votes(str(channel))
+            likes, dislikes = sum(v > 0 for v in votes.values()), sum(v < 0 for v in votes.values())
+            if not confirmed:
+                raise BadCommand(
+                    f"That forgets this channel's {plural(likes, 'like')} and {plural(dislikes, 'dislike')} and "
+                    "what its posts learned from them (saved papers stay); to do it, type /papers taste reset confirm.",
+                    usage="taste",
+                )
+            uow.feedback.forget_votes(str(channel))
+            uow.audit.record(channel, actor.name, "reset the channel's taste")
+            uow.commit()
+        TASTES.forget(channel)
+        return r.TasteReset(actor.name, likes, dislikes)
 
     def _help(self, channel: ChannelRef, actor: Actor, command: c.Help) -> r.Reply:
         if command.command and command.command not in c.USAGE:

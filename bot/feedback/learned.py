@@ -37,14 +37,14 @@ IGNORED_WEIGHT = 0.3  # shown and ignored is weaker evidence than a dislike: man
 C = 4.0  # little regularisation: the words that set a liked paper apart are few and should count
 
 
-def _texts(papers: Sequence[Paper]) -> list[str]:
+def paper_texts(papers: Sequence[Paper]) -> list[str]:
     return [f"{p.title}. {p.title}. {' '.join(p.ai_keywords)} {p.abstract}" for p in papers]
 
 
 def _vectors(
     papers: Sequence[Paper], evidence: Evidence, weights: TfidfTransformer, counts: sparse.csr_matrix | None = None
 ) -> sparse.csr_matrix:
-    counts = WORDS.transform(_texts(papers)) if counts is None else counts
+    counts = WORDS.transform(paper_texts(papers)) if counts is None else counts
     words = normalize(weights.transform(counts))
     return sparse.hstack([words, TOPIC_WEIGHT * _topics(papers, evidence)], format="csr")
 
@@ -85,7 +85,7 @@ def train(labels: Labels, evidence: Evidence) -> Taste | None:
     papers = [*labels.liked, *labels.disliked, *labels.ignored, *labels.background]
     if not labels.liked or len(papers) == len(labels.liked):
         return None
-    counts = WORDS.transform(_texts(papers))
+    counts = WORDS.transform(paper_texts(papers))
     weights = TfidfTransformer(sublinear_tf=True).fit(counts)
     every = _vectors(papers, evidence, weights, counts)
     columns = np.unique(every.indices)  # a few thousand of the hashed 263,168: liblinear's cost follows columns

@@ -116,6 +116,11 @@ class Tastes:
                 self._kept.popitem(last=False)
         return taste
 
+    def forget(self, channel: ChannelRef) -> None:
+        """Drop the channel's model (`/papers taste reset`): nothing of it may outlive its signals."""
+        with self._guard:
+            self._kept.pop(str(channel), None)
+
 
 def _version(taught: Labels, evidence: Mapping) -> object:
     """What a model learns from: the labelled papers (their text included) and their stored topic evidence."""
@@ -148,10 +153,7 @@ def learned_digest(
     if signals < MIN_SIGNALS:
         return digest(cap)
     full = digest(None)  # every match: a paper the model likes may sit below the cap
-    taught = with_background(labels(uow, channel), full.papers)
-    keys = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored, *full.papers)]
-    evidence = uow.evidence.load(list(dict.fromkeys(keys)))
-    taste = TASTES.taste(channel, taught, evidence) if full.matches else None
+    taste, evidence = _taste_for(uow, channel, full)
     if taste is None:
         return digest(cap)
     matches = rerank(full.matches, taste, evidence, cap or len(full.matches))
@@ -160,4 +162,22 @@ def learned_digest(
     return Digest(channel, tuple(kept), full.more + len(matches) - len(kept), full.title, full.created_at)
 
 
-__all__ = ["MIN_SIGNALS", "blend", "learned_digest", "rerank", "weight"]
+def channel_taste(
+    uow: UnitOfWork, channel: ChannelRef, digest: Callable[[int | None], Digest], signals: int
+) -> tuple[Taste | None, Labels, Mapping]:
+    """The model the channel's next post is re-ranked by (None: it keeps the incoming order), what it learned
+    from and their topic evidence: what `/papers taste` shows."""
+    if signals < MIN_SIGNALS:
+        return None, labels(uow, channel), {}
+    taste, evidence = _taste_for(uow, channel, digest(None))
+    return taste, labels(uow, channel), evidence
+
+
+def _taste_for(uow: UnitOfWork, channel: ChannelRef, full: Digest) -> tuple[Taste | None, dict]:
+    taught = with_background(labels(uow, channel), full.papers)
+    keys = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored, *full.papers)]
+    evidence = uow.evidence.load(list(dict.fromkeys(keys)))
+    return (TASTES.taste(channel, taught, evidence) if full.matches else None), evidence
+
+
+__all__ = ["MIN_SIGNALS", "blend", "channel_taste", "learned_digest", "rerank", "weight"]
