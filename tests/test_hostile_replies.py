@@ -140,7 +140,8 @@ def test_every_answer_is_a_reply_that_fits_every_platform(
         | r.SavedList
         | r.Explained
         | r.TasteShown
-        | r.TasteReset,
+        | r.TasteReset
+        | r.RankingSet,
     )
     if isinstance(reply, r.Problem):
         assert "Something went wrong" not in reply.message, text  # an internal error, not a refusal

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from adapters.discord import replies as discord_replies
 from adapters.slack import replies as slack_replies
 from bot.chat import replies as r
 from bot.domain import Paper
+from storage.uow import UnitOfWork
 from tests.chat import Chat
-from tests.test_learned_ranking import lab, preview, teach
+from tests.test_learned_ranking import NOW, lab, preview, teach
 
 __all__ = ["lab"]  # the fixture, shared with the re-ranker's own tests
 
@@ -90,3 +92,46 @@ def test_the_taste_message_keeps_titles_and_words_inert_on_every_platform() -> N
     discord = discord_replies.render(reply, 0).content
     assert "@everyone" not in discord and "**free**" not in discord
     assert discord.startswith("What this channel's posts learned from its 5 likes and 2 dislikes:\nFor: words `")
+
+
+def test_a_channel_chooses_how_much_upvotes_weigh_in_its_post(lab: Chat) -> None:
+    """A paper the whole community upvotes but that only mentions the channel's topic: where it stands is the
+    channel's choice, kept and shown in list and status."""
+    popular = Paper(
+        "Household tasks for embodied agents",
+        "We train the agents with reinforcement learning; the policy gets a reward per task, over many episodes.",
+        "2605.00099",
+        published_at=NOW - timedelta(days=1),
+        upvotes=400,
+    )
+    with UnitOfWork(lab.app.engine) as uow:
+        uow.papers.merge([popular])
+        uow.commit()
+
+    def place() -> int:
+        return [title for title, _ in preview(lab)].index(popular.title)
+
+    usual = place()
+    assert lab.say("/papers ranking") == (
+        "Hugging Face upvotes weigh as usual in this channel's post; "
+        "/papers ranking upvotes off|low|normal|high changes it."
+    )
+    assert lab.say("/papers ranking upvotes high") == (
+        "ana set Hugging Face upvotes to weigh twice as much as usual in this channel's post (high)."
+    )
+    assert place() == 0 < usual
+    lab.say("/papers ranking upvotes off")
+    assert place() == 12 > usual
+    assert "Hugging Face upvotes weigh nothing in the post (/papers ranking upvotes off)." in lab.say("/papers list")
+    status = lab.say("/papers status")
+    assert "Hugging Face upvotes weigh nothing in the post" in status and "ana upvotes weigh off" in status
+    lab.say("/papers ranking upvotes normal")
+    assert place() == usual
+    assert "upvotes" not in lab.say("/papers list")
+
+
+def test_ranking_takes_upvotes_and_a_level(lab: Chat) -> None:
+    assert lab.say("/papers ranking upvotes loud") == (
+        "ranking takes upvotes and one of off, low, normal, high, not `upvotes loud`.\n"
+        "Usage: /papers ranking [upvotes off|low|normal|high]"
+    )

@@ -270,6 +270,12 @@ class Papers(app_commands.Group):
         confirm = reset is not None and reset.value == "confirm"
         await self.run(interaction, c.ShowTaste(reset=reset is not None, confirm=confirm))
 
+    @app_commands.command(description="How much Hugging Face upvotes weigh in this channel's post")
+    @app_commands.describe(upvotes="off, low, normal or high; leave it out to see the current one")
+    @app_commands.choices(upvotes=[Choice(name=level, value=level) for level in c.UPVOTES_LEVELS])
+    async def ranking(self, interaction: discord.Interaction, upvotes: Choice[str] | None = None) -> None:
+        await self.run(interaction, c.SetRanking(upvotes.value if upvotes else ""))
+
     @app_commands.command(description="What papers-bot can do")
     @app_commands.choices(command=[Choice(name=name, value=name) for name in c.USAGE])
     async def help(self, interaction: discord.Interaction, command: Choice[str] | None = None) -> None:

@@ -83,6 +83,8 @@ def _list(reply: r.SubscriptionList, page: int) -> Message:
     )
     if reply.weekly_best:
         embed.add_field(name="The week's best", value=escape(reply.weekly_best.describe()), inline=False)
+    if reply.upvotes_line():
+        embed.add_field(name="Upvotes", value=escape(reply.upvotes_line() or ""), inline=False)
     if reply.paused:
         embed.add_field(name="Paused", value=fit(reply.paused, FIELD, core_text), inline=False)
     return Message(embeds=[embed], ephemeral=reply.ephemeral)
@@ -153,6 +155,8 @@ def _status(reply: r.StatusReport, page: int) -> Message:
         value=f"{escape(reply.schedule.describe())}; last {when(reply.last_post)}; next {when(reply.next_post)}",
         inline=False,
     )
+    if reply.upvotes_line():
+        embed.add_field(name="Upvotes", value=escape(reply.upvotes_line() or ""), inline=False)
     if reply.paused:
         embed.add_field(name="Paused", value=fit(reply.paused, FIELD, core_text), inline=False)
     if reply.changes:
@@ -211,6 +215,11 @@ def _taste_reset(reply: r.TasteReset, page: int) -> Message:
     return Message(f"**{fit(reply.actor, 100)}** {escape(reply.describe())}", ephemeral=reply.ephemeral)
 
 
+def _ranking(reply: r.RankingSet, page: int) -> Message:
+    said = escape(reply.describe())
+    return Message(f"**{fit(reply.actor, 100)}** {said}" if reply.actor else said, ephemeral=reply.ephemeral)
+
+
 def _saved(reply: r.SavedList, page: int) -> Message:
     if not reply.papers:
         return Message(
@@ -241,6 +250,7 @@ RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.Explained: _explained,
     r.TasteShown: _taste,
     r.TasteReset: _taste_reset,
+    r.RankingSet: _ranking,
 }
 
 

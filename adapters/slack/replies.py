@@ -121,6 +121,7 @@ def _list(reply: r.SubscriptionList, who: str) -> list[Block]:
     blocks = [*sections(lines), context(f"Posts {text(reply.schedule.describe())}; next {when(reply.next_post)}.")]
     if reply.weekly_best:
         blocks.append(context(f"The week's best, most upvoted first: {text(reply.weekly_best.describe())}."))
+    blocks += [context(text(line)) for line in filter(None, [reply.upvotes_line()])]
     return blocks + ([section(":pause_button: Delivery is paused: " + text(reply.paused))] if reply.paused else [])
 
 
@@ -203,6 +204,7 @@ def _status(reply: r.StatusReport, who: str) -> list[Block]:
         )
     else:
         lines.append(f"{_cap(reply.where)} has no subscriptions.")
+    lines += [text(line) for line in filter(None, [reply.upvotes_line()])]
     if reply.paused:
         lines.append("Delivery is paused: " + text(reply.paused))
     blocks = sections(lines)
@@ -252,6 +254,10 @@ def _taste_reset(reply: r.TasteReset, who: str) -> list[Block]:
     return [section(f"{who} {text(reply.describe(), 500)}")]
 
 
+def _ranking(reply: r.RankingSet, who: str) -> list[Block]:
+    return [section(f"{who} {text(reply.describe())}" if reply.actor else text(reply.describe()))]
+
+
 def _saved(reply: r.SavedList, who: str) -> list[Block]:
     if not reply.papers:
         return [
@@ -290,6 +296,7 @@ RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.Explained: _explained,
     r.TasteShown: _taste,
     r.TasteReset: _taste_reset,
+    r.RankingSet: _ranking,
 }
 
 

@@ -97,6 +97,7 @@ def _list(reply: r.SubscriptionList) -> str:
     lines.append(f"Posts {reply.schedule.describe()}; next {_when(reply.next_post)}.")
     if reply.weekly_best:
         lines.append(f"The week's best, most upvoted first: {reply.weekly_best.describe()}.")
+    lines += filter(None, [reply.upvotes_line()])
     if reply.paused:
         lines.append(f"Delivery is paused: {reply.paused}")
     return "\n".join(lines)
@@ -140,6 +141,7 @@ def _status(reply: r.StatusReport) -> str:
         )
     else:
         lines.append(f"{_cap(reply.where)} has no subscriptions.")
+    lines += filter(None, [reply.upvotes_line()])
     if reply.paused:
         lines.append(f"Delivery is paused: {reply.paused}")
     lines += ["Recent changes:"] + ["  " + c for c in reply.changes] if reply.changes else []
@@ -201,6 +203,10 @@ def _short(title: str) -> str:
     return title if len(title) <= 80 else title[:79] + "…"
 
 
+def _ranking(reply: r.RankingSet) -> str:
+    return f"{reply.actor} {reply.describe()}" if reply.actor else reply.describe()
+
+
 RENDERERS: dict[type, Callable[[Any], str]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -220,6 +226,7 @@ RENDERERS: dict[type, Callable[[Any], str]] = {
     r.Explained: _explained,
     r.TasteShown: _taste,
     r.TasteReset: _taste_reset,
+    r.RankingSet: _ranking,
 }
 
 

@@ -109,6 +109,14 @@ class ShowTaste:
 
 
 @dataclass(frozen=True)
+class SetRanking:
+    """`ranking upvotes off|low|normal|high`: how much upvotes weigh in the channel's post; `ranking` shows it."""
+
+    name: ClassVar[str] = "ranking"
+    upvotes: str = ""  # empty: show the current level
+
+
+@dataclass(frozen=True)
 class Help:
     name: ClassVar[str] = "help"
     command: str = ""
@@ -129,6 +137,7 @@ Command = (
     | ListSaved
     | Explain
     | ShowTaste
+    | SetRanking
     | Help
 )
 
@@ -173,6 +182,10 @@ USAGE: dict[str, tuple[str, str]] = {
     "taste": (
         "/papers taste [reset]",
         "the words, topics and papers this channel's likes and dislikes taught its posts; reset forgets them",
+    ),
+    "ranking": (
+        "/papers ranking [upvotes off|low|normal|high]",
+        "how much Hugging Face upvotes weigh in this channel's post",
     ),
     "help": ("/papers help [command]", "this help"),
 }
@@ -232,6 +245,7 @@ EXAMPLES: dict[str, tuple[str, str, str]] = {
         '/papers import {"channel": "terminal:lab", "query": "llm", "schedule": "09:00 UTC weekdays"}',
     ),
     "taste": ("/papers taste", "/papers taste reset", "/papers taste reset confirm"),
+    "ranking": ("/papers ranking", "/papers ranking upvotes high", "/papers ranking upvotes off"),
     "help": ("/papers help", "/papers help subscribe", "/papers help schedule"),
 }
 
@@ -369,6 +383,20 @@ def _taste(rest: str) -> Command:
     return ShowTaste(reset=bool(words), confirm=len(words) == 2)
 
 
+UPVOTES_LEVELS = ("off", "low", "normal", "high")
+
+
+def _ranking(rest: str) -> Command:
+    words = rest.lower().split()
+    if not words:
+        return SetRanking()
+    if len(words) == 2 and words[0] == "upvotes" and words[1] in UPVOTES_LEVELS:
+        return SetRanking(words[1])
+    raise BadCommand(
+        f"ranking takes upvotes and one of {', '.join(UPVOTES_LEVELS)}, not {echo(rest)}.", usage="ranking"
+    )
+
+
 def _feedback(kind: str) -> Callable[[str], Command]:
     return lambda rest: Feedback(kind, _needs(kind, rest, "a paper's arXiv id or link, such as 2401.12345"))
 
@@ -391,6 +419,7 @@ _BUILDERS: dict[str, Callable[[str], Command]] = {
     "saved": _saved,
     "why": lambda rest: Explain(_needs("why", rest, "a paper's arXiv id or link, such as 2401.12345")),
     "taste": _taste,
+    "ranking": _ranking,
     "help": lambda rest: Help(rest.lower().lstrip("/")),
 }
 _ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "search": "find", "ls": "list", "preview": "digest"}

@@ -76,6 +76,10 @@ class SubscriptionList:
     ephemeral: bool = True
     where: str = "this channel"  # or "your feed": whose subscriptions these are
     weekly_best: Schedule | None = None  # when the week's most upvoted matches are posted, if they are
+    upvotes: str = "normal"  # how much Hugging Face upvotes weigh in the post (`/papers ranking upvotes`)
+
+    def upvotes_line(self) -> str | None:
+        return upvotes_line(self.upvotes)
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,10 @@ class StatusReport:
     changes: tuple[str, ...] = field(default=())
     ephemeral: bool = True
     where: str = "this channel"  # or "your feed": whose status this is
+    upvotes: str = "normal"  # how much Hugging Face upvotes weigh in the post (`/papers ranking upvotes`)
+
+    def upvotes_line(self) -> str | None:
+        return upvotes_line(self.upvotes)
 
 
 @dataclass(frozen=True)
@@ -270,6 +278,40 @@ class SavedList:
     ephemeral: bool = True
 
 
+UPVOTES_SAID = {
+    "off": "nothing",
+    "low": "half as much as usual",
+    "normal": "as usual",
+    "high": "twice as much as usual",
+}
+
+
+def upvotes_line(level: str) -> str | None:
+    """What list and status say of the post's upvotes level; nothing when it is the usual one."""
+    if level == "normal" or level not in UPVOTES_SAID:
+        return None
+    return f"Hugging Face upvotes weigh {UPVOTES_SAID[level]} in the post (/papers ranking upvotes {level})."
+
+
+@dataclass(frozen=True)
+class RankingSet:
+    """How much Hugging Face upvotes weigh in the channel's post: set (`actor`), or shown (no actor)."""
+
+    upvotes: str
+    actor: str = ""
+    ephemeral: bool = False  # the channel should see who changed how its post is ranked
+
+    def describe(self) -> str:
+        """The sentence, after who changed it when someone did (the renderer writes the name)."""
+        said = UPVOTES_SAID[self.upvotes]
+        if not self.actor:
+            return (
+                f"Hugging Face upvotes weigh {said} in this channel's post; "
+                "/papers ranking upvotes off|low|normal|high changes it."
+            )
+        return f"set Hugging Face upvotes to weigh {said} in this channel's post ({self.upvotes})."
+
+
 @dataclass(frozen=True)
 class TasteShown:
     """What the channel's posts learned from its likes and dislikes (`/papers taste`), for and against; no words,
@@ -351,4 +393,5 @@ Reply = (
     | Explained
     | TasteShown
     | TasteReset
+    | RankingSet
 )

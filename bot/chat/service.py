@@ -109,6 +109,7 @@ class Service:
             c.ListSaved: self._saved,
             c.Explain: self._explain,
             c.ShowTaste: self._taste,
+            c.SetRanking: self._ranking,
             c.Help: self._help,
         }
         if not personal:
@@ -243,6 +244,7 @@ class Service:
             row.paused_reason if row else None,
             local(next_slot(schedule, self.clock()), schedule.tz) if subs else None,
             weekly_best=schedule_of(best) if best is not None and best.cadence != "off" else None,
+            upvotes=row.upvotes if row else "normal",
         )
 
     def _understood(self, query: str) -> str:
@@ -336,6 +338,7 @@ class Service:
             papers,
             changes,
             where=feeds.where(channel),
+            upvotes=row.upvotes if row else "normal",
         )
 
     def _export(self, channel: ChannelRef, actor: Actor, command: c.Export) -> r.Reply:
@@ -427,6 +430,20 @@ class Service:
             found.liked,
             found.disliked,
         )
+
+    def _ranking(self, channel: ChannelRef, actor: Actor, command: c.SetRanking) -> r.Reply:
+        if not command.upvotes:
+            with self.uow() as uow:
+                row = uow.channels.get(channel)
+            return r.RankingSet(row.upvotes if row is not None else "normal", ephemeral=True)
+        if not actor.is_admin:
+            raise NotAllowed("Only workspace admins and the people the bot's operator listed may change its ranking.")
+        with self.uow() as uow:
+            uow.channels.lock(channel).upvotes = command.upvotes
+            reply = r.RankingSet(command.upvotes, actor.name)
+            uow.audit.record(channel, actor.name, f"upvotes weigh {command.upvotes}")
+            uow.commit()
+        return reply
 
     def _forget_taste(self, channel: ChannelRef, actor: Actor, confirmed: bool) -> r.Reply:
         if not actor.is_admin:

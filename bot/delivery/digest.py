@@ -28,7 +28,8 @@ def build_digest(uow: UnitOfWork, matcher: Matcher, channel: ChannelRef, now: da
         return Digest(channel, (), 0, "", now)
     # Learned re-ranking (bot/feedback): the ranked digest re-ordered by the channel's likes and dislikes.
     signals = uow.feedback.signals([str(channel)]).get(str(channel), 0)
-    return learned_digest(uow, channel, ranked, cap, signals)
+    row = uow.channels.get(channel)
+    return learned_digest(uow, channel, ranked, cap, signals, row.upvotes if row is not None else "normal")
 
 
 def taste_now(

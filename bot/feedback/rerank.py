@@ -146,10 +146,18 @@ def warm(engine: Engine) -> bool:
 
 
 def learned_digest(
-    uow: UnitOfWork, channel: ChannelRef, digest: Callable[[int | None], Digest], cap: int | None, signals: int
+    uow: UnitOfWork,
+    channel: ChannelRef,
+    digest: Callable[[int | None], Digest],
+    cap: int | None,
+    signals: int,
+    upvotes: str = "normal",
 ) -> Digest:
-    """The channel's digest re-ranked by its feedback (`digest(cap)` builds the incoming one); with fewer than
-    MIN_SIGNALS likes and dislikes, or no model to train, exactly the incoming digest."""
+    """The channel's digest re-ranked by its feedback (`digest(cap)` builds the incoming one, scored again
+    with the channel's `upvotes` level when it set one); with fewer than MIN_SIGNALS likes and dislikes, or
+    no model to train, exactly the incoming digest."""
+    if upvotes != "normal":
+        digest = _reweighed(digest, upvotes)
     if signals < MIN_SIGNALS:
         return digest(cap)
     full = digest(None)  # every match: a paper the model likes may sit below the cap
@@ -160,6 +168,24 @@ def learned_digest(
     kept = matches if cap is None else matches[:cap]
     log.debug("%s: digest re-ranked by %d signals", channel, taste.signals)
     return Digest(channel, tuple(kept), full.more + len(matches) - len(kept), full.title, full.created_at)
+
+
+def _reweighed(digest: Callable[[int | None], Digest], upvotes: str) -> Callable[[int | None], Digest]:
+    """`digest` in the order the channel's upvotes level gives (bot/delivery/ranking.py): all of it is scored."""
+    from bot.delivery.ranking import reweigh
+
+    full: list[Digest] = []
+
+    def build(cap: int | None) -> Digest:
+        if not full:
+            full.append(digest(None))
+        every = full[0]
+        at = every.created_at  # the fan-out's `now`: ages are counted from it
+        matches = reweigh(every.matches, upvotes, at) if at is not None else list(every.matches)
+        kept = matches if cap is None else matches[:cap]
+        return Digest(every.channel, tuple(kept), every.more + len(matches) - len(kept), every.title, every.created_at)
+
+    return build
 
 
 def channel_taste(
