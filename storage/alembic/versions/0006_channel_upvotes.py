@@ -20,9 +20,7 @@ def upgrade() -> None:
         return  # made by create_all in a database that was stamped at an older revision
     op.add_column(
         "channel",
-        sa.Column(
-            "upvotes", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False, server_default="normal"
-        ),
+        sa.Column("upvotes", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False, server_default="normal"),
     )
 
 
