@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from adapters.discord import replies as discord_replies
 from adapters.slack import replies as slack_replies
 from bot.chat import replies as r
 from bot.domain import Paper
 from storage.uow import UnitOfWork
 from tests.chat import Chat
-from tests.test_learned_ranking import NOW, lab, preview, teach
+from tests.test_learned_ranking import NOW, lab, locomotion, preview, teach, trading
 
 __all__ = ["lab"]  # the fixture, shared with the re-ranker's own tests
 
@@ -135,3 +137,19 @@ def test_ranking_takes_upvotes_and_a_level(lab: Chat) -> None:
         "ranking takes upvotes and one of off, low, normal, high, not `upvotes loud`.\n"
         "Usage: /papers ranking [upvotes off|low|normal|high]"
     )
+
+
+def test_a_papers_words_are_counted_once_for_every_model_that_needs_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding stems is most of what training costs: a pass meets the same papers in channel after channel."""
+    from bot.feedback import learned
+
+    papers = [trading(i, 1) for i in range(3)] + [locomotion(i, 1) for i in range(3)]
+    counted: list[int] = []
+    transform = learned.WORDS.transform
+    monkeypatch.setattr(learned.WORDS, "transform", lambda texts: counted.append(len(texts)) or transform(texts))
+    counts = learned.WordCounts()
+    first = counts.counts(papers)
+    again = counts.counts([*papers[2:], trading(9, 1)])
+    assert counted == [6, 1]
+    assert (first != transform(learned.paper_texts(papers))).nnz == 0
+    assert (again[:-1] != first[2:]).nnz == 0

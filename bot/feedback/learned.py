@@ -12,6 +12,8 @@ Hashing needs no vocabulary, so training and scoring cost only the papers involv
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -41,10 +43,51 @@ def paper_texts(papers: Sequence[Paper]) -> list[str]:
     return [f"{p.title}. {p.title}. {' '.join(p.ai_keywords)} {p.abstract}" for p in papers]
 
 
+class WordCounts:
+    """Each paper's hashed word counts, kept for the papers used last: finding a paper's stems is most of what
+    training and scoring cost (bench/feedback.py), and a pass meets the same papers in channel after channel."""
+
+    def __init__(self, size: int = 10_000) -> None:  # about 2.3 kB a paper: 23 MB at most
+        self.size = size
+        self._kept: OrderedDict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._guard = threading.Lock()
+
+    def counts(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
+        texts = paper_texts(papers)
+        names = [(p.key, hash(text)) for p, text in zip(papers, texts, strict=True)]
+        with self._guard:
+            rows = [self._kept.get(name) for name in names]
+        missing = [i for i, row in enumerate(rows) if row is None]
+        if missing:
+            made = WORDS.transform([texts[i] for i in missing])
+            for at, i in enumerate(missing):
+                start, end = made.indptr[at], made.indptr[at + 1]
+                rows[i] = (made.indices[start:end].copy(), made.data[start:end].copy())
+        with self._guard:
+            for name, row in zip(names, rows, strict=True):
+                assert row is not None
+                self._kept[name] = row
+                self._kept.move_to_end(name)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        kept = [row for row in rows if row is not None]
+        indptr = np.r_[0, np.cumsum([len(indices) for indices, _ in kept])]
+        indices = np.concatenate([i for i, _ in kept]) if kept else np.zeros(0, np.int32)
+        data = np.concatenate([d for _, d in kept]) if kept else np.zeros(0, np.float32)
+        return sparse.csr_matrix((data, indices, indptr), shape=(len(papers), WORDS.n_features))
+
+    def clear(self) -> None:
+        with self._guard:
+            self._kept.clear()
+
+
+WORD_COUNTS = WordCounts()  # one per process, as the models (bot/feedback/rerank.py)
+
+
 def _vectors(
     papers: Sequence[Paper], evidence: Evidence, weights: TfidfTransformer, counts: sparse.csr_matrix | None = None
 ) -> sparse.csr_matrix:
-    counts = WORDS.transform(paper_texts(papers)) if counts is None else counts
+    counts = WORD_COUNTS.counts(papers) if counts is None else counts
     words = normalize(weights.transform(counts))
     return sparse.hstack([words, TOPIC_WEIGHT * _topics(papers, evidence)], format="csr")
 
@@ -85,7 +128,7 @@ def train(labels: Labels, evidence: Evidence) -> Taste | None:
     papers = [*labels.liked, *labels.disliked, *labels.ignored, *labels.background]
     if not labels.liked or len(papers) == len(labels.liked):
         return None
-    counts = WORDS.transform(paper_texts(papers))
+    counts = WORD_COUNTS.counts(papers)
     weights = TfidfTransformer(sublinear_tf=True).fit(counts)
     every = _vectors(papers, evidence, weights, counts)
     columns = np.unique(every.indices)  # a few thousand of the hashed 263,168: liblinear's cost follows columns
