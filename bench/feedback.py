@@ -82,6 +82,15 @@ CHANNELS = [
 ]
 
 
+# Labs with two interests (issue 28): each pair's channels wanted together, on both subscriptions.
+PAIRS = [
+    ("robot manipulation", "vision-language-action"),
+    ("code LLM agents", "math reasoning LLMs"),
+    ("gaussian splatting", "medical segmentation"),
+    ("multi-agent RL", "video diffusion"),
+]
+
+
 def load(corpus: Path = CORPUS) -> tuple[list[Paper], dict[str, str]]:
     papers, days = [], {}
     for line in corpus.read_text(encoding="utf-8").splitlines():
@@ -193,6 +202,7 @@ def main() -> None:
     parser.add_argument("--dislikes", type=int, default=2)
     parser.add_argument("--channels", default="all")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="arXiv JSONL (default: ../shared/data/arxiv/…)")
+    parser.add_argument("--two-interests", action="store_true", help="only the table of channels with two interests")
     args = parser.parse_args()
     papers, days = load(args.corpus)
     matcher = Matcher(Taxonomy.load(None))
@@ -201,6 +211,9 @@ def main() -> None:
     all_days = sorted(set(days.values()))
     train_days, test_days = all_days[: -args.test_days], all_days[-args.test_days :]
     chosen = CHANNELS if args.channels == "all" else [c for c in CHANNELS if c.name in args.channels.split(",")]
+    if args.two_interests:
+        two_interests(matcher, texts, days, train_days, test_days, evidence, args.dislikes)
+        return
 
     print(
         "| channel (subscription → hidden interest) | interest share of matches | best possible p@10 "
@@ -252,6 +265,48 @@ def main() -> None:
             f"ratio {likes_only / mixed if mixed else float('inf'):.2f} (target ≥ 0.80; {len(scenario[name])} channels)"
         )
     timings(papers, evidence)
+
+
+def two_interests(
+    matcher: Matcher,
+    texts: list,
+    days: dict[str, str],
+    train_days: list[str],
+    test_days: list[str],
+    evidence: dict,
+    dislikes: int,
+) -> None:
+    """Channels that want two of the interests above: how many of each its post holds, before and after 10."""
+    named = {c.name: c for c in CHANNELS}
+    print(
+        "\n| channel with two interests (subscriptions) | first / second in the day's matches "
+        "| in the top 10 before | after 10 signals | after 20 | days both hold ≥ 3 after 10 / 20 (of days both could) |"
+    )
+    print("|---|---|---|---|---|---|")
+    for first, second in PAIRS:
+        a, b = named[first], named[second]
+        subscription = a.subscription if a.subscription == b.subscription else f"{a.subscription} OR {b.subscription}"
+        both = Channel(f"{first} + {second}", subscription, f"(?:{a.interest})|(?:{b.interest})")
+        found = sorted(matcher.evaluate(parse_query(both.subscription, matcher.taxonomy), texts), key=rank_key)
+        by_day: dict[str, list[Match]] = defaultdict(list)
+        for match in found:
+            by_day[days[match.paper.key]].append(match)
+        run = simulate(both, by_day, train_days, evidence, dislikes)
+        held = [d for d in test_days if len(by_day[d]) >= POST]
+        could = [d for d in held if all(sum(c.wants(m.paper) for m in by_day[d]) >= 3 for c in (a, b))]
+        supply = [statistics.mean(sum(c.wants(m.paper) for m in by_day[d]) for d in held) for c in (a, b)]
+        cells, kept = [], []
+        for count in (0, 10, 20):
+            labels = labels_at(run, min(count, len(run.signals)))
+            posts = {d: ranked(by_day[d], labels, evidence)[:POST] for d in held}
+            held_a = statistics.mean(sum(a.wants(m.paper) for m in posts[d]) for d in held)
+            held_b = statistics.mean(sum(b.wants(m.paper) for m in posts[d]) for d in held)
+            cells.append(f"{held_a:.1f} / {held_b:.1f}")
+            kept.append(sum(all(sum(c.wants(m.paper) for m in posts[d]) >= 3 for c in (a, b)) for d in could))
+        print(
+            f"| {both.name} ({subscription}) | {supply[0]:.1f} / {supply[1]:.1f} | {' | '.join(cells)} "
+            f"| {kept[1]} / {kept[2]} of {len(could)} |"
+        )
 
 
 def timings(papers: list[Paper], evidence: dict) -> None:
