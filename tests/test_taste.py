@@ -126,7 +126,7 @@ def test_a_channel_chooses_how_much_upvotes_weigh_in_its_post(lab: Chat) -> None
     assert place() == 12 > usual
     assert "Hugging Face upvotes weigh nothing in the post (/papers ranking upvotes off)." in lab.say("/papers list")
     status = lab.say("/papers status")
-    assert "Hugging Face upvotes weigh nothing in the post" in status and "ana upvotes weigh off" in status
+    assert "Hugging Face upvotes weigh nothing in the post" in status and "ana set upvotes to weigh off" in status
     lab.say("/papers ranking upvotes normal")
     assert place() == usual
     assert "upvotes" not in lab.say("/papers list")

@@ -441,7 +441,7 @@ class Service:
         with self.uow() as uow:
             uow.channels.lock(channel).upvotes = command.upvotes
             reply = r.RankingSet(command.upvotes, actor.name)
-            uow.audit.record(channel, actor.name, f"upvotes weigh {command.upvotes}")
+            uow.audit.record(channel, actor.name, f"set upvotes to weigh {command.upvotes}")
             uow.commit()
         return reply
 
