@@ -141,7 +141,8 @@ def test_every_answer_is_a_reply_that_fits_every_platform(
         | r.Explained
         | r.TasteShown
         | r.TasteReset
-        | r.RankingSet,
+        | r.RankingSet
+        | r.WarmUpPapers,
     )
     if isinstance(reply, r.Problem):
         assert "Something went wrong" not in reply.message, text  # an internal error, not a refusal

@@ -9,7 +9,9 @@ import pytest
 
 from adapters.discord import replies as discord_replies
 from adapters.slack import replies as slack_replies
+from bot.app import build_app
 from bot.chat import replies as r
+from bot.config import Settings
 from bot.domain import Paper
 from storage.uow import UnitOfWork
 from tests.chat import Chat
@@ -153,3 +155,36 @@ def test_a_papers_words_are_counted_once_for_every_model_that_needs_them(monkeyp
     assert counted == [6, 1]
     assert (first != transform(learned.paper_texts(papers))).nnz == 0
     assert (again[:-1] != first[2:]).nnz == 0
+
+
+def test_warmup_offers_five_different_papers_to_rate(lab: Chat) -> None:
+    """Today's order leads with six legged-robot papers; five to rate should not all be of one kind."""
+    reply = lab.reply("/papers warmup")
+    assert isinstance(reply, r.WarmUpPapers)
+    titles = [m.paper.title for m in reply.matches]
+    assert len(titles) == 5
+    assert any(t.startswith("Reinforcement learning for legged") for t in titles)
+    assert any(t.startswith("Deep reinforcement learning for portfolio") for t in titles)
+    said = lab.say("/papers warmup")
+    assert said.startswith(
+        "5 papers to teach this channel's posts what it wants: like or dislike any of them (one click each, "
+        "no need to rate all).\n\n1. "
+    )
+    first = reply.matches[0].paper.arxiv_id
+    assert f"/papers like {first}  ·  /papers dislike {first}" in said
+    slack = slack_replies.render(reply, "U1")["blocks"]
+    assert [b["block_id"] for b in slack if b["type"] == "actions"] == [
+        f"papers_feedback:{m.paper.key}" for m in reply.matches
+    ]  # 👍 More like this, 👎 Less like this, 🔖 Save under each
+    assert discord_replies.render(reply, 0).feedback == tuple(m.paper.key for m in reply.matches)
+    lab.say(f"/papers like {first}")
+    again = lab.reply("/papers warmup")
+    assert isinstance(again, r.WarmUpPapers) and first not in [m.paper.arxiv_id for m in again.matches]
+
+
+def test_warmup_needs_a_subscription(settings: Settings) -> None:
+    app = build_app(settings, seed=False)
+    assert Chat(app).say("/papers warmup") == (
+        "This channel follows nothing yet: /papers subscribe a topic first, then /papers warmup."
+    )
+    app.engine.dispose()

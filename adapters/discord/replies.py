@@ -215,6 +215,12 @@ def _taste_reset(reply: r.TasteReset, page: int) -> Message:
     return Message(f"**{fit(reply.actor, 100)}** {escape(reply.describe())}", ephemeral=reply.ephemeral)
 
 
+def _warmup(reply: r.WarmUpPapers, page: int) -> Message:
+    embeds = [match_embed(match) for match in reply.matches]
+    keys = tuple(match.paper.key for match in reply.matches)
+    return Message(escape(reply.heading()), embeds, reply.ephemeral, feedback=keys)
+
+
 def _ranking(reply: r.RankingSet, page: int) -> Message:
     said = escape(reply.describe())
     return Message(f"**{fit(reply.actor, 100)}** {said}" if reply.actor else said, ephemeral=reply.ephemeral)
@@ -251,6 +257,7 @@ RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.TasteShown: _taste,
     r.TasteReset: _taste_reset,
     r.RankingSet: _ranking,
+    r.WarmUpPapers: _warmup,
 }
 
 

@@ -15,6 +15,7 @@ from adapters.slack.render import (  # one escape, one cut, one paper layout
     MAX_SECTION,
     MAX_TITLE,
     PAGE_ACTION,
+    feedback_buttons,
     fit,
     paper_text,
     render_part,
@@ -254,6 +255,13 @@ def _taste_reset(reply: r.TasteReset, who: str) -> list[Block]:
     return [section(f"{who} {text(reply.describe(), 500)}")]
 
 
+def _warmup(reply: r.WarmUpPapers, who: str) -> list[Block]:
+    blocks = [section(text(reply.heading(), 500))]
+    for match in reply.matches:
+        blocks += [section(paper_text(match, compact=False)), *feedback_buttons(match.paper.key)]
+    return blocks
+
+
 def _ranking(reply: r.RankingSet, who: str) -> list[Block]:
     return [section(f"{who} {text(reply.describe())}" if reply.actor else text(reply.describe()))]
 
@@ -297,6 +305,7 @@ RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.TasteShown: _taste,
     r.TasteReset: _taste_reset,
     r.RankingSet: _ranking,
+    r.WarmUpPapers: _warmup,
 }
 
 

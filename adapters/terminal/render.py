@@ -203,6 +203,14 @@ def _short(title: str) -> str:
     return title if len(title) <= 80 else title[:79] + "…"
 
 
+def _warmup(reply: r.WarmUpPapers) -> str:
+    blocks = [reply.heading()]
+    for i, match in enumerate(reply.matches, 1):
+        key = match.paper.arxiv_id or match.paper.key
+        blocks.append(paper_block(match.paper, i, f"/papers like {key}  ·  /papers dislike {key}"))
+    return "\n\n".join(blocks)
+
+
 def _ranking(reply: r.RankingSet) -> str:
     return f"{reply.actor} {reply.describe()}" if reply.actor else reply.describe()
 
@@ -227,6 +235,7 @@ RENDERERS: dict[type, Callable[[Any], str]] = {
     r.TasteShown: _taste,
     r.TasteReset: _taste_reset,
     r.RankingSet: _ranking,
+    r.WarmUpPapers: _warmup,
 }
 
 

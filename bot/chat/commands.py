@@ -117,6 +117,13 @@ class SetRanking:
 
 
 @dataclass(frozen=True)
+class WarmUp:
+    """`warmup`: five papers to like or dislike, chosen to teach the channel's posts the most."""
+
+    name: ClassVar[str] = "warmup"
+
+
+@dataclass(frozen=True)
 class Help:
     name: ClassVar[str] = "help"
     command: str = ""
@@ -138,6 +145,7 @@ Command = (
     | Explain
     | ShowTaste
     | SetRanking
+    | WarmUp
     | Help
 )
 
@@ -183,6 +191,7 @@ USAGE: dict[str, tuple[str, str]] = {
         "/papers taste [reset]",
         "the words, topics and papers this channel's likes and dislikes taught its posts; reset forgets them",
     ),
+    "warmup": ("/papers warmup", "five papers to like or dislike, chosen to teach this channel's posts the most"),
     "ranking": (
         "/papers ranking [upvotes off|low|normal|high]",
         "how much Hugging Face upvotes weigh in this channel's post",
@@ -246,6 +255,7 @@ EXAMPLES: dict[str, tuple[str, str, str]] = {
     ),
     "taste": ("/papers taste", "/papers taste reset", "/papers taste reset confirm"),
     "ranking": ("/papers ranking", "/papers ranking upvotes high", "/papers ranking upvotes off"),
+    "warmup": ("/papers warmup", "/papers warmup", "/papers warmup"),
     "help": ("/papers help", "/papers help subscribe", "/papers help schedule"),
 }
 
@@ -397,6 +407,11 @@ def _ranking(rest: str) -> Command:
     )
 
 
+def _warmup(rest: str) -> Command:
+    _none("warmup", rest)
+    return WarmUp()
+
+
 def _feedback(kind: str) -> Callable[[str], Command]:
     return lambda rest: Feedback(kind, _needs(kind, rest, "a paper's arXiv id or link, such as 2401.12345"))
 
@@ -420,6 +435,7 @@ _BUILDERS: dict[str, Callable[[str], Command]] = {
     "why": lambda rest: Explain(_needs("why", rest, "a paper's arXiv id or link, such as 2401.12345")),
     "taste": _taste,
     "ranking": _ranking,
+    "warmup": _warmup,
     "help": lambda rest: Help(rest.lower().lstrip("/")),
 }
 _ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "search": "find", "ls": "list", "preview": "digest"}

@@ -313,6 +313,25 @@ class RankingSet:
 
 
 @dataclass(frozen=True)
+class WarmUpPapers:
+    """Papers to like or dislike (`/papers warmup`), chosen to teach the channel's posts the most."""
+
+    matches: tuple[Match, ...]
+    has_subscriptions: bool = True
+    ephemeral: bool = True
+
+    def heading(self) -> str:
+        if not self.has_subscriptions:
+            return "This channel follows nothing yet: /papers subscribe a topic first, then /papers warmup."
+        if not self.matches:
+            return "No new paper matches this channel's subscriptions to rate yet."
+        return (
+            f"{plural(len(self.matches), 'paper')} to teach this channel's posts what it wants: "
+            "like or dislike any of them (one click each, no need to rate all)."
+        )
+
+
+@dataclass(frozen=True)
 class TasteShown:
     """What the channel's posts learned from its likes and dislikes (`/papers taste`), for and against; no words,
     topics or papers when they learned nothing yet."""
@@ -394,4 +413,5 @@ Reply = (
     | TasteShown
     | TasteReset
     | RankingSet
+    | WarmUpPapers
 )

@@ -110,6 +110,7 @@ class Service:
             c.Explain: self._explain,
             c.ShowTaste: self._taste,
             c.SetRanking: self._ranking,
+            c.WarmUp: self._warmup,
             c.Help: self._help,
         }
         if not personal:
@@ -444,6 +445,20 @@ class Service:
             uow.audit.record(channel, actor.name, f"set upvotes to weigh {command.upvotes}")
             uow.commit()
         return reply
+
+    def _warmup(self, channel: ChannelRef, actor: Actor, command: c.WarmUp) -> r.Reply:
+        with self.uow() as uow:
+            if not uow.subscriptions.count(channel):
+                return r.WarmUpPapers((), has_subscriptions=False)
+            digest = build_digest(uow, self.matcher, channel, self.clock(), cap=None)
+            taste, _, evidence = taste_now(uow, self.matcher, channel, self.clock())
+            said = set(uow.feedback.votes(str(channel)))
+        pool = [m for m in digest.matches if m.paper.key not in said]
+        if not pool:
+            return r.WarmUpPapers(())
+        from bot.feedback.warmup import warmup  # scikit-learn's: only for this command and a trained model
+
+        return r.WarmUpPapers(tuple(warmup(pool, taste, evidence)))
 
     def _forget_taste(self, channel: ChannelRef, actor: Actor, confirmed: bool) -> r.Reply:
         if not actor.is_admin:
