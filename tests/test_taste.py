@@ -11,8 +11,10 @@ from adapters.discord import replies as discord_replies
 from adapters.slack import replies as slack_replies
 from bot.app import build_app
 from bot.chat import replies as r
+from bot.chat.commands import parse_command
+from bot.chat.service import CHANGING
 from bot.config import Settings
-from bot.domain import Paper
+from bot.domain import Actor, Paper
 from storage.uow import UnitOfWork
 from tests.chat import Chat
 from tests.test_learned_ranking import NOW, lab, locomotion, preview, teach, trading
@@ -188,3 +190,18 @@ def test_warmup_needs_a_subscription(settings: Settings) -> None:
         "This channel follows nothing yet: /papers subscribe a topic first, then /papers warmup."
     )
     app.engine.dispose()
+
+
+def test_only_admins_reset_the_taste_or_change_the_ranking_anyone_sees_them(lab: Chat) -> None:
+    """Slack and Discord tell the core who may change a channel by the command's kind (service.CHANGING)."""
+    teach(lab, likes=5, dislikes=2)
+    bob = Chat(lab.app, lab.channel, Actor("U2", "bob", is_admin=False))
+    refused = "Only workspace admins and the people the bot's operator listed may change this channel's papers."
+    assert bob.say("/papers taste reset confirm") == f"{refused}\nUsage: /papers taste [reset]"
+    assert bob.say("/papers ranking upvotes off") == f"{refused}\nUsage: /papers ranking [upvotes off|low|normal|high]"
+    assert bob.say("/papers taste").startswith("What this channel's posts learned from its 5 likes and 2 dislikes:")
+    assert bob.say("/papers ranking").startswith("Hugging Face upvotes weigh as usual in this channel's post")
+    assert isinstance(parse_command("/papers taste reset"), CHANGING)
+    assert isinstance(parse_command("/papers ranking upvotes high"), CHANGING)
+    assert not isinstance(parse_command("/papers taste"), CHANGING)
+    assert not isinstance(parse_command("/papers ranking"), CHANGING)

@@ -279,8 +279,8 @@ class Papers(app_commands.Group):
     @app_commands.describe(reset="forget them: reset asks first, reset confirm does it (saved papers stay)")
     @app_commands.choices(reset=[Choice(name="reset", value="reset"), Choice(name="reset confirm", value="confirm")])
     async def taste(self, interaction: discord.Interaction, reset: Choice[str] | None = None) -> None:
-        confirm = reset is not None and reset.value == "confirm"
-        await self.run(interaction, c.ShowTaste(reset=reset is not None, confirm=confirm))
+        command = c.ShowTaste() if reset is None else c.ResetTaste(confirm=reset.value == "confirm")
+        await self.run(interaction, command)
 
     @app_commands.command(description="Five papers to like or dislike, chosen to teach this channel's posts the most")
     async def warmup(self, interaction: discord.Interaction) -> None:
@@ -290,7 +290,7 @@ class Papers(app_commands.Group):
     @app_commands.describe(upvotes="off, low, normal or high; leave it out to see the current one")
     @app_commands.choices(upvotes=[Choice(name=level, value=level) for level in c.UPVOTES_LEVELS])
     async def ranking(self, interaction: discord.Interaction, upvotes: Choice[str] | None = None) -> None:
-        await self.run(interaction, c.SetRanking(upvotes.value if upvotes else ""))
+        await self.run(interaction, c.SetRanking(upvotes.value) if upvotes else c.ShowRanking())
 
     @app_commands.command(description="What papers-bot can do")
     @app_commands.choices(command=[Choice(name=name, value=name) for name in c.USAGE])

@@ -101,19 +101,32 @@ class Explain:
 
 @dataclass(frozen=True)
 class ShowTaste:
-    """`taste`: what the channel's posts learned from its feedback; `taste reset [confirm]` forgets it."""
+    """`taste`: what the channel's posts learned from its feedback."""
 
     name: ClassVar[str] = "taste"
-    reset: bool = False
+
+
+@dataclass(frozen=True)
+class ResetTaste:
+    """`taste reset [confirm]`: forget the channel's likes, dislikes and model (a change: admins only)."""
+
+    name: ClassVar[str] = "taste"
     confirm: bool = False
 
 
 @dataclass(frozen=True)
-class SetRanking:
-    """`ranking upvotes off|low|normal|high`: how much upvotes weigh in the channel's post; `ranking` shows it."""
+class ShowRanking:
+    """`ranking`: how much upvotes weigh in the channel's post."""
 
     name: ClassVar[str] = "ranking"
-    upvotes: str = ""  # empty: show the current level
+
+
+@dataclass(frozen=True)
+class SetRanking:
+    """`ranking upvotes off|low|normal|high` (a change: admins only)."""
+
+    name: ClassVar[str] = "ranking"
+    upvotes: str
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,8 @@ Command = (
     | ListSaved
     | Explain
     | ShowTaste
+    | ResetTaste
+    | ShowRanking
     | SetRanking
     | WarmUp
     | Help
@@ -390,7 +405,7 @@ def _taste(rest: str) -> Command:
     words = rest.lower().split()
     if words not in ([], ["reset"], ["reset", "confirm"]):
         raise BadCommand(f"taste takes nothing, reset, or reset confirm, not {echo(rest)}.", usage="taste")
-    return ShowTaste(reset=bool(words), confirm=len(words) == 2)
+    return ResetTaste(confirm=len(words) == 2) if words else ShowTaste()
 
 
 UPVOTES_LEVELS = ("off", "low", "normal", "high")
@@ -399,7 +414,7 @@ UPVOTES_LEVELS = ("off", "low", "normal", "high")
 def _ranking(rest: str) -> Command:
     words = rest.lower().split()
     if not words:
-        return SetRanking()
+        return ShowRanking()
     if len(words) == 2 and words[0] == "upvotes" and words[1] in UPVOTES_LEVELS:
         return SetRanking(words[1])
     raise BadCommand(

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 DRY_RUN_DAYS = 7
 TOO_BROAD_PER_DAY = 30
-CHANGING = (c.Subscribe, c.Unsubscribe, c.SetSchedule, c.Import)
+CHANGING = (c.Subscribe, c.Unsubscribe, c.SetSchedule, c.Import, c.ResetTaste, c.SetRanking)
 _FILE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -109,6 +109,8 @@ class Service:
             c.ListSaved: self._saved,
             c.Explain: self._explain,
             c.ShowTaste: self._taste,
+            c.ResetTaste: self._forget_taste,
+            c.ShowRanking: self._show_ranking,
             c.SetRanking: self._ranking,
             c.WarmUp: self._warmup,
             c.Help: self._help,
@@ -410,8 +412,6 @@ class Service:
             return r.SavedList(tuple((paper, local(at, tz), who) for paper, at, who in saved_papers(uow, channel)))
 
     def _taste(self, channel: ChannelRef, actor: Actor, command: c.ShowTaste) -> r.Reply:
-        if command.reset:
-            return self._forget_taste(channel, actor, command.confirm)
         with self.uow() as uow:
             taste, taught, evidence = taste_now(uow, self.matcher, channel, self.clock())
         likes, dislikes = len(taught.liked), len(taught.disliked)
@@ -432,13 +432,12 @@ class Service:
             found.disliked,
         )
 
+    def _show_ranking(self, channel: ChannelRef, actor: Actor, command: c.ShowRanking) -> r.Reply:
+        with self.uow() as uow:
+            row = uow.channels.get(channel)
+        return r.RankingSet(row.upvotes if row is not None else "normal", ephemeral=True)
+
     def _ranking(self, channel: ChannelRef, actor: Actor, command: c.SetRanking) -> r.Reply:
-        if not command.upvotes:
-            with self.uow() as uow:
-                row = uow.channels.get(channel)
-            return r.RankingSet(row.upvotes if row is not None else "normal", ephemeral=True)
-        if not actor.is_admin:
-            raise NotAllowed("Only workspace admins and the people the bot's operator listed may change its ranking.")
         with self.uow() as uow:
             uow.channels.lock(channel).upvotes = command.upvotes
             reply = r.RankingSet(command.upvotes, actor.name)
@@ -460,13 +459,11 @@ class Service:
 
         return r.WarmUpPapers(tuple(warmup(pool, taste, evidence)))
 
-    def _forget_taste(self, channel: ChannelRef, actor: Actor, confirmed: bool) -> r.Reply:
-        if not actor.is_admin:
-            raise NotAllowed("Only workspace admins and the people the bot's operator listed may reset its taste.")
+    def _forget_taste(self, channel: ChannelRef, actor: Actor, command: c.ResetTaste) -> r.Reply:
         with self.uow() as uow:
             votes = uow.feedback.votes(str(channel))
             likes, dislikes = sum(v > 0 for v in votes.values()), sum(v < 0 for v in votes.values())
-            if not confirmed:
+            if not command.confirm:
                 raise BadCommand(
                     f"That forgets this channel's {plural(likes, 'like')} and {plural(dislikes, 'dislike')} and "
                     "what its posts learned from them (saved papers stay); to do it, type /papers taste reset confirm.",
