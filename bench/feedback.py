@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,9 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.domain import Match, Paper  # noqa: E402
-from bot.feedback.learned import train  # noqa: E402
+from bot.feedback.learned import WORD_COUNTS, train  # noqa: E402
 from bot.feedback.rerank import rerank  # noqa: E402
-from bot.feedback.signals import Labels  # noqa: E402
+from bot.feedback.signals import Labels, with_background  # noqa: E402
+from bot.feedback.warmup import warmup  # noqa: E402
 from bot.relevance.matching import Matcher, rank_key  # noqa: E402
 from bot.relevance.paper_text import PaperText  # noqa: E402
 from bot.relevance.query import parse_query  # noqa: E402
@@ -46,6 +47,11 @@ from bot.relevance.topics import Taxonomy  # noqa: E402
 CORPUS = ROOT.parent / "shared" / "data" / "arxiv" / "daily-arxiv-cs-2026Q2.jsonl"  # ../shared/data, or --corpus
 CACHE = Path(tempfile.gettempdir()) / "papers-bot-bench-feedback-evidence.pickle"
 POST = 10
+WARMUP_DAYS = 14  # the warm-up's papers: the matches of the last two weeks before the held-out days
+SCENARIOS = {
+    "10 likes": (10, 0),
+    "7 likes, 3 dislikes": (7, 3),
+}  # (likes, dislikes): does a channel that only likes learn?
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,15 @@ CHANNELS = [
         "computer-vision",
         r"(medical|clinical|patholog|radiolog|\bmri\b|\bct\b).*segment|segment.*(medical|clinical|patholog|radiolog|\bmri\b|\bct\b)",
     ),
+]
+
+
+# Labs with two interests (issue 28): each pair's channels wanted together, on both subscriptions.
+PAIRS = [
+    ("robot manipulation", "vision-language-action"),
+    ("code LLM agents", "math reasoning LLMs"),
+    ("gaussian splatting", "medical segmentation"),
+    ("multi-agent RL", "video diffusion"),
 ]
 
 
@@ -128,8 +143,32 @@ def labels_at(run: Run, count: int) -> Labels:
     return Labels(liked, disliked, tuple(p for p in shown if p.key not in said))
 
 
+def labels_of(run: Run, likes: int, dislikes: int) -> Labels | None:
+    """The channel's labels once it gave its first `likes` likes and first `dislikes` dislikes (None: it never did)."""
+    taken, counts = [], {1: 0, -1: 0}
+    wanted = {1: likes, -1: dislikes}
+    for i, (_paper, vote) in enumerate(run.signals):
+        if counts[vote] < wanted[vote]:
+            counts[vote] += 1
+            taken.append(i)
+        if counts == wanted:
+            break
+    if counts != wanted:
+        return None
+    given = [run.signals[i] for i in taken]
+    said = {p.key for p, _ in run.signals[: taken[-1] + 1]}
+    shown = run.shown_before[taken[-1]]
+    return Labels(
+        tuple(p for p, v in given if v > 0),
+        tuple(p for p, v in given if v < 0),
+        tuple(p for p in shown if p.key not in said),
+    )
+
+
 def ranked(matches: list[Match], labels: Labels, evidence: dict) -> list[Match]:
-    taste = train(labels, evidence) if labels.signals >= 5 else None
+    """As a post does (`learned_digest`): the day's other candidates are the background of a channel shown nothing."""
+    taught = with_background(labels, [m.paper for m in matches])
+    taste = train(taught, evidence) if labels.signals >= 5 else None
     return rerank(matches, taste, evidence, POST) if taste else matches
 
 
@@ -165,6 +204,8 @@ def main() -> None:
     parser.add_argument("--dislikes", type=int, default=2)
     parser.add_argument("--channels", default="all")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="arXiv JSONL (default: ../shared/data/arxiv/…)")
+    parser.add_argument("--two-interests", action="store_true", help="only the table of channels with two interests")
+    parser.add_argument("--warmup", action="store_true", help="only the table of warm-ups against ordinary signals")
     args = parser.parse_args()
     papers, days = load(args.corpus)
     matcher = Matcher(Taxonomy.load(None))
@@ -173,6 +214,12 @@ def main() -> None:
     all_days = sorted(set(days.values()))
     train_days, test_days = all_days[: -args.test_days], all_days[-args.test_days :]
     chosen = CHANNELS if args.channels == "all" else [c for c in CHANNELS if c.name in args.channels.split(",")]
+    if args.warmup:
+        warmups(chosen, matcher, texts, days, train_days, test_days, evidence, args.dislikes)
+        return
+    if args.two_interests:
+        two_interests(matcher, texts, days, train_days, test_days, evidence, args.dislikes)
+        return
 
     print(
         "| channel (subscription → hidden interest) | interest share of matches | best possible p@10 "
@@ -181,6 +228,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     worse = []
     before, after = defaultdict(list), defaultdict(list)
+    scenario: dict[str, list[float]] = defaultdict(list)
     for channel in chosen:
         found = sorted(matcher.evaluate(parse_query(channel.subscription, matcher.taxonomy), texts), key=rank_key)
         by_day: dict[str, list[Match]] = defaultdict(list)
@@ -198,6 +246,12 @@ def main() -> None:
             row.append(value)
             if count and value < row[0] - 1e-9:
                 worse.append(f"{channel.name} after {count}: {value:.3f} < {row[0]:.3f}")
+        taught = {name: labels_of(run, *counts) for name, counts in SCENARIOS.items()}
+        only = taught["10 likes"]
+        taught["10 likes, nothing posted"] = None if only is None else replace(only, ignored=())  # previews only
+        for name, given in taught.items():
+            if all(taught.values()) and given is not None:  # the same channels on both sides
+                scenario[name].append(statistics.mean(precision(channel, by_day[d], given, evidence) for d in held))
         likes = sum(v > 0 for _, v in run.signals)
         print(
             f"| {channel.name} ({channel.subscription}) | {share:.0%} | {best:.2f} | "
@@ -209,29 +263,128 @@ def main() -> None:
     print(f"| **mean of {len(chosen)}** | | | **{mean0:.2f}** | " + " | ".join(f"**{v:.2f}**" for v in means) + " | |")
     ratio = means[1] / mean0 if mean0 else float("inf")
     print(f"\nafter 10 signals: {ratio:.2f}x the precision without feedback; worse than without: {worse or 'none'}")
+    mixed = statistics.mean(scenario["7 likes, 3 dislikes"])
+    for name in ("10 likes", "10 likes, nothing posted"):
+        likes_only = statistics.mean(scenario[name])
+        print(
+            f"\n{name} (0 dislikes): mean p@10 {likes_only:.2f}; 7 likes and 3 dislikes: {mixed:.2f}; "
+            f"ratio {likes_only / mixed if mixed else float('inf'):.2f} (target ≥ 0.80; {len(scenario[name])} channels)"
+        )
     timings(papers, evidence)
 
 
-def timings(papers: list[Paper], evidence: dict) -> None:
+def warmups(
+    chosen: list[Channel],
+    matcher: Matcher,
+    texts: list,
+    days: dict[str, str],
+    train_days: list[str],
+    test_days: list[str],
+    evidence: dict,
+    dislikes: int,
+) -> None:
+    """A warm-up's 5 clicks (`/papers warmup` on the matches of the last WARMUP_DAYS days before the held-out
+    ones, each paper liked if it fits the hidden interest, else disliked) against 5 and 8 ordinary signals."""
     print(
-        "\n| labelled papers | train (features + model), median of 5 | score 200 candidates | a channel's re-rank | channels a minute, one core |"
+        "\n| channel | warm-up papers that fit (of 5) | p@10 before | after the 5 warm-up clicks "
+        "| after 5 ordinary signals | after 8 |"
+    )
+    print("|---|---|---|---|---|---|")
+    rows = []
+    for channel in chosen:
+        found = sorted(matcher.evaluate(parse_query(channel.subscription, matcher.taxonomy), texts), key=rank_key)
+        by_day: dict[str, list[Match]] = defaultdict(list)
+        for match in found:
+            by_day[days[match.paper.key]].append(match)
+        run = simulate(channel, by_day, train_days, evidence, dislikes)
+        held = [d for d in test_days if len(by_day[d]) >= POST]
+        recent = set(train_days[-WARMUP_DAYS:])
+        picked = warmup([m for m in found if days[m.paper.key] in recent], None, evidence)
+        fits = [channel.wants(m.paper) for m in picked]
+        taught = Labels(
+            tuple(m.paper for m, ok in zip(picked, fits, strict=True) if ok),
+            tuple(m.paper for m, ok in zip(picked, fits, strict=True) if not ok),
+            (),
+        )
+        given = [Labels((), (), ()), taught, labels_at(run, 5), labels_at(run, 8)]
+        row = [statistics.mean(precision(channel, by_day[d], labels, evidence) for d in held) for labels in given]
+        rows.append(row)
+        print(f"| {channel.name} | {sum(fits)} | " + " | ".join(f"{v:.2f}" for v in row) + " |")
+    means = [statistics.mean(column) for column in zip(*rows, strict=True)]
+    print(f"| **mean of {len(rows)}** | | " + " | ".join(f"**{v:.2f}**" for v in means) + " |")
+
+
+def two_interests(
+    matcher: Matcher,
+    texts: list,
+    days: dict[str, str],
+    train_days: list[str],
+    test_days: list[str],
+    evidence: dict,
+    dislikes: int,
+) -> None:
+    """Channels that want two of the interests above: how many of each its post holds, before and after 10."""
+    named = {c.name: c for c in CHANNELS}
+    print(
+        "\n| channel with two interests (subscriptions) | first / second in the day's matches "
+        "| in the top 10 before | after 10 signals | after 20 | days both hold ≥ 3 after 10 / 20 (of days both could) |"
+    )
+    print("|---|---|---|---|---|---|")
+    for first, second in PAIRS:
+        a, b = named[first], named[second]
+        subscription = a.subscription if a.subscription == b.subscription else f"{a.subscription} OR {b.subscription}"
+        both = Channel(f"{first} + {second}", subscription, f"(?:{a.interest})|(?:{b.interest})")
+        found = sorted(matcher.evaluate(parse_query(both.subscription, matcher.taxonomy), texts), key=rank_key)
+        by_day: dict[str, list[Match]] = defaultdict(list)
+        for match in found:
+            by_day[days[match.paper.key]].append(match)
+        run = simulate(both, by_day, train_days, evidence, dislikes)
+        held = [d for d in test_days if len(by_day[d]) >= POST]
+        could = [d for d in held if all(sum(c.wants(m.paper) for m in by_day[d]) >= 3 for c in (a, b))]
+        supply = [statistics.mean(sum(c.wants(m.paper) for m in by_day[d]) for d in held) for c in (a, b)]
+        cells, kept = [], []
+        for count in (0, 10, 20):
+            labels = labels_at(run, min(count, len(run.signals)))
+            posts = {d: ranked(by_day[d], labels, evidence)[:POST] for d in held}
+            held_a = statistics.mean(sum(a.wants(m.paper) for m in posts[d]) for d in held)
+            held_b = statistics.mean(sum(b.wants(m.paper) for m in posts[d]) for d in held)
+            cells.append(f"{held_a:.1f} / {held_b:.1f}")
+            kept.append(sum(all(sum(c.wants(m.paper) for m in posts[d]) >= 3 for c in (a, b)) for d in could))
+        print(
+            f"| {both.name} ({subscription}) | {supply[0]:.1f} / {supply[1]:.1f} | {' | '.join(cells)} "
+            f"| {kept[1]} / {kept[2]} of {len(could)} |"
+        )
+
+
+def timings(papers: list[Paper], evidence: dict) -> None:
+    """Cold: no paper's words counted before (a process's first post); warm: the papers counted once already
+    (`WORD_COUNTS`, as a pass meets the same papers in channel after channel and a channel's own again)."""
+    print(
+        "\n| labelled papers | train, cold / warm (median of 5) | score 200 candidates, cold / warm "
+        "| a channel's re-rank, cold / warm | channels a minute, one core, warm |"
     )
     print("|---|---|---|---|---|")
     for size in (100, 1000):
         sample = papers[:size]
         labels = Labels(tuple(sample[: size // 10]), tuple(sample[size // 10 : size // 5]), tuple(sample[size // 5 :]))
-        candidates = [Match(p, 1.0, ()) for p in papers[size : size + 200]]
-        trains, scores = [], []
+        candidates = papers[size : size + 200]
+        times: dict[str, list[float]] = defaultdict(list)
         for _ in range(5):
-            started = time.perf_counter()
-            taste = train(labels, evidence)
-            trained = time.perf_counter()
-            assert taste is not None
-            taste.score(taste.vectors([m.paper for m in candidates], evidence))
-            trains.append(trained - started)
-            scores.append(time.perf_counter() - trained)
-        t, s = statistics.median(trains), statistics.median(scores)
-        print(f"| {size:,} | {t * 1000:.0f} ms | {s * 1000:.0f} ms | {(t + s) * 1000:.0f} ms | {60 / (t + s):,.0f} |")
+            WORD_COUNTS.clear()
+            for state in ("cold", "warm"):
+                started = time.perf_counter()
+                taste = train(labels, evidence)
+                trained = time.perf_counter()
+                assert taste is not None
+                taste.score(taste.vectors(candidates, evidence))
+                times[f"train {state}"].append(trained - started)
+                times[f"score {state}"].append(time.perf_counter() - trained)
+        t = {name: statistics.median(values) * 1000 for name, values in times.items()}
+        cold, warm = t["train cold"] + t["score cold"], t["train warm"] + t["score warm"]
+        print(
+            f"| {size:,} | {t['train cold']:.0f} / {t['train warm']:.0f} ms | {t['score cold']:.0f} / "
+            f"{t['score warm']:.0f} ms | {cold:.0f} / {warm:.0f} ms | {60_000 / warm:,.0f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -48,6 +48,12 @@ class FeedbackRepository:
         """Take back one kind of word (a removed reaction); true when there was one."""
         return self._remove(channel, paper_key, actor, (kind,)) > 0
 
+    def forget_votes(self, channel: str) -> int:
+        """Every like and dislike of the channel, by anyone (`/papers taste reset`); saves stay. How many went."""
+        table = table_of(FeedbackRow)
+        statement = delete(table).where(table.c.channel == channel, table.c.kind.in_(["like", "dislike"]))
+        return int(self.session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
     def _remove(self, channel: str, paper_key: str, actor: str, kinds: Sequence[str]) -> int:
         table = table_of(FeedbackRow)
         result = self.session.execute(

@@ -80,6 +80,7 @@ class ChannelRow(SQLModel, table=True):
     last_post_at: datetime | None = None
     last_slot_at: datetime | None = None  # the scheduled slot last handled (posted or quiet)
     created_at: datetime = Field(default_factory=utcnow)
+    upvotes: str = Field(default="normal", max_length=8, sa_column_kwargs={"server_default": "normal"})
 
 
 class SubscriptionRow(SQLModel, table=True):

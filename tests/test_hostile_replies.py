@@ -138,7 +138,11 @@ def test_every_answer_is_a_reply_that_fits_every_platform(
         | r.Imported
         | r.FeedbackNoted
         | r.SavedList
-        | r.Explained,
+        | r.Explained
+        | r.TasteShown
+        | r.TasteReset
+        | r.RankingSet
+        | r.WarmUpPapers,
     )
     if isinstance(reply, r.Problem):
         assert "Something went wrong" not in reply.message, text  # an internal error, not a refusal

@@ -20,7 +20,17 @@ from adapters.discord.render import NO_MENTIONS, Message, fit, inert
 from adapters.discord.replies import render
 from adapters.discord.sync import hash_file, sync_commands
 from adapters.discord.tree import PapersTree, scope
-from adapters.discord.views import PAGE_ITEMS, actor_of, ask, channel_of, digest_key, pager, query_hash, respond
+from adapters.discord.views import (
+    PAGE_ITEMS,
+    actor_of,
+    ask,
+    channel_of,
+    digest_key,
+    feedback_view,
+    pager,
+    query_hash,
+    respond,
+)
 from adapters.health import BEAT_SECONDS, Heartbeat, heartbeat
 from bot.app import App
 from bot.chat import commands as c
@@ -97,6 +107,8 @@ class Papers(app_commands.Group):
             view = pager("find", query_hash(command.text), message.page, message.pages)
         elif isinstance(command, c.PreviewDigest):
             view = pager("digest", digest_key(interaction, command.personal), message.page, message.pages)
+        elif message.feedback:
+            view = feedback_view(message.feedback)  # a warm-up's papers: More / Less / Save under each
         await respond(interaction, message, view)
 
     @app_commands.command(description='Follow a topic slug, "a phrase", cat:cs.LG or author:"Name"; -word excludes')
@@ -262,6 +274,23 @@ class Papers(app_commands.Group):
     @app_commands.command(description="This channel's saved papers")
     async def saved(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, c.ListSaved())
+
+    @app_commands.command(description="What this channel's likes and dislikes taught its posts; reset forgets them")
+    @app_commands.describe(reset="forget them: reset asks first, reset confirm does it (saved papers stay)")
+    @app_commands.choices(reset=[Choice(name="reset", value="reset"), Choice(name="reset confirm", value="confirm")])
+    async def taste(self, interaction: discord.Interaction, reset: Choice[str] | None = None) -> None:
+        command = c.ShowTaste() if reset is None else c.ResetTaste(confirm=reset.value == "confirm")
+        await self.run(interaction, command)
+
+    @app_commands.command(description="Five papers to like or dislike, chosen to teach this channel's posts the most")
+    async def warmup(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, c.WarmUp())
+
+    @app_commands.command(description="How much Hugging Face upvotes weigh in this channel's post")
+    @app_commands.describe(upvotes="off, low, normal or high; leave it out to see the current one")
+    @app_commands.choices(upvotes=[Choice(name=level, value=level) for level in c.UPVOTES_LEVELS])
+    async def ranking(self, interaction: discord.Interaction, upvotes: Choice[str] | None = None) -> None:
+        await self.run(interaction, c.SetRanking(upvotes.value) if upvotes else c.ShowRanking())
 
     @app_commands.command(description="What papers-bot can do")
     @app_commands.choices(command=[Choice(name=name, value=name) for name in c.USAGE])

@@ -83,6 +83,8 @@ def _list(reply: r.SubscriptionList, page: int) -> Message:
     )
     if reply.weekly_best:
         embed.add_field(name="The week's best", value=escape(reply.weekly_best.describe()), inline=False)
+    if reply.upvotes_line():
+        embed.add_field(name="Upvotes", value=escape(reply.upvotes_line() or ""), inline=False)
     if reply.paused:
         embed.add_field(name="Paused", value=fit(reply.paused, FIELD, core_text), inline=False)
     return Message(embeds=[embed], ephemeral=reply.ephemeral)
@@ -153,6 +155,8 @@ def _status(reply: r.StatusReport, page: int) -> Message:
         value=f"{escape(reply.schedule.describe())}; last {when(reply.last_post)}; next {when(reply.next_post)}",
         inline=False,
     )
+    if reply.upvotes_line():
+        embed.add_field(name="Upvotes", value=escape(reply.upvotes_line() or ""), inline=False)
     if reply.paused:
         embed.add_field(name="Paused", value=fit(reply.paused, FIELD, core_text), inline=False)
     if reply.changes:
@@ -200,6 +204,28 @@ def _feedback(reply: r.FeedbackNoted, page: int) -> Message:
     )
 
 
+def _taste(reply: r.TasteShown, page: int) -> Message:
+    lines = reply.lines(
+        lambda word: code(word[:60]), lambda paper: "**" + fit(" ".join(paper.title.split()), 100) + "**"
+    )
+    return Message(fit_lines([escape(lines[0]), *lines[1:]], 1900), ephemeral=reply.ephemeral)
+
+
+def _taste_reset(reply: r.TasteReset, page: int) -> Message:
+    return Message(f"**{fit(reply.actor, 100)}** {escape(reply.describe())}", ephemeral=reply.ephemeral)
+
+
+def _warmup(reply: r.WarmUpPapers, page: int) -> Message:
+    embeds = [match_embed(match) for match in reply.matches]
+    keys = tuple(match.paper.key for match in reply.matches)
+    return Message(escape(reply.heading()), embeds, reply.ephemeral, feedback=keys)
+
+
+def _ranking(reply: r.RankingSet, page: int) -> Message:
+    said = escape(reply.describe())
+    return Message(f"**{fit(reply.actor, 100)}** {said}" if reply.actor else said, ephemeral=reply.ephemeral)
+
+
 def _saved(reply: r.SavedList, page: int) -> Message:
     if not reply.papers:
         return Message(
@@ -228,6 +254,10 @@ RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.FeedbackNoted: _feedback,
     r.SavedList: _saved,
     r.Explained: _explained,
+    r.TasteShown: _taste,
+    r.TasteReset: _taste_reset,
+    r.RankingSet: _ranking,
+    r.WarmUpPapers: _warmup,
 }
 
 

@@ -15,6 +15,7 @@ from adapters.slack.render import (  # one escape, one cut, one paper layout
     MAX_SECTION,
     MAX_TITLE,
     PAGE_ACTION,
+    feedback_buttons,
     fit,
     paper_text,
     render_part,
@@ -121,6 +122,7 @@ def _list(reply: r.SubscriptionList, who: str) -> list[Block]:
     blocks = [*sections(lines), context(f"Posts {text(reply.schedule.describe())}; next {when(reply.next_post)}.")]
     if reply.weekly_best:
         blocks.append(context(f"The week's best, most upvoted first: {text(reply.weekly_best.describe())}."))
+    blocks += [context(text(line)) for line in filter(None, [reply.upvotes_line()])]
     return blocks + ([section(":pause_button: Delivery is paused: " + text(reply.paused))] if reply.paused else [])
 
 
@@ -203,6 +205,7 @@ def _status(reply: r.StatusReport, who: str) -> list[Block]:
         )
     else:
         lines.append(f"{_cap(reply.where)} has no subscriptions.")
+    lines += [text(line) for line in filter(None, [reply.upvotes_line()])]
     if reply.paused:
         lines.append("Delivery is paused: " + text(reply.paused))
     blocks = sections(lines)
@@ -244,6 +247,25 @@ def _explained(reply: r.Explained, who: str) -> list[Block]:
     return [head, *sections(f"{code(query)}  {text(why, 2500)}" for query, why in reply.lines())]
 
 
+def _taste(reply: r.TasteShown, who: str) -> list[Block]:
+    return sections(reply.lines(code, lambda paper: "*" + one_line(paper.title, 100) + "*"))
+
+
+def _taste_reset(reply: r.TasteReset, who: str) -> list[Block]:
+    return [section(f"{who} {text(reply.describe(), 500)}")]
+
+
+def _warmup(reply: r.WarmUpPapers, who: str) -> list[Block]:
+    blocks = [section(text(reply.heading(), 500))]
+    for match in reply.matches:
+        blocks += [section(paper_text(match, compact=False)), *feedback_buttons(match.paper.key)]
+    return blocks
+
+
+def _ranking(reply: r.RankingSet, who: str) -> list[Block]:
+    return [section(f"{who} {text(reply.describe())}" if reply.actor else text(reply.describe()))]
+
+
 def _saved(reply: r.SavedList, who: str) -> list[Block]:
     if not reply.papers:
         return [
@@ -280,6 +302,10 @@ RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.FeedbackNoted: _feedback,
     r.SavedList: _saved,
     r.Explained: _explained,
+    r.TasteShown: _taste,
+    r.TasteReset: _taste_reset,
+    r.RankingSet: _ranking,
+    r.WarmUpPapers: _warmup,
 }
 
 

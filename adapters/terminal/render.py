@@ -97,6 +97,7 @@ def _list(reply: r.SubscriptionList) -> str:
     lines.append(f"Posts {reply.schedule.describe()}; next {_when(reply.next_post)}.")
     if reply.weekly_best:
         lines.append(f"The week's best, most upvoted first: {reply.weekly_best.describe()}.")
+    lines += filter(None, [reply.upvotes_line()])
     if reply.paused:
         lines.append(f"Delivery is paused: {reply.paused}")
     return "\n".join(lines)
@@ -140,6 +141,7 @@ def _status(reply: r.StatusReport) -> str:
         )
     else:
         lines.append(f"{_cap(reply.where)} has no subscriptions.")
+    lines += filter(None, [reply.upvotes_line()])
     if reply.paused:
         lines.append(f"Delivery is paused: {reply.paused}")
     lines += ["Recent changes:"] + ["  " + c for c in reply.changes] if reply.changes else []
@@ -188,6 +190,31 @@ def _explained(reply: r.Explained) -> str:
     return "\n".join([reply.paper.title, *(f"  {query}: {why}" for query, why in reply.lines())])
 
 
+def _taste(reply: r.TasteShown) -> str:
+    return "\n".join(reply.lines(str, lambda paper: f"“{_short(paper.title)}”"))
+
+
+def _taste_reset(reply: r.TasteReset) -> str:
+    return f"{reply.actor} {reply.describe()}"
+
+
+def _short(title: str) -> str:
+    title = " ".join(title.split())
+    return title if len(title) <= 80 else title[:79] + "…"
+
+
+def _warmup(reply: r.WarmUpPapers) -> str:
+    blocks = [reply.heading()]
+    for i, match in enumerate(reply.matches, 1):
+        key = match.paper.arxiv_id or match.paper.key
+        blocks.append(paper_block(match.paper, i, f"/papers like {key}  ·  /papers dislike {key}"))
+    return "\n\n".join(blocks)
+
+
+def _ranking(reply: r.RankingSet) -> str:
+    return f"{reply.actor} {reply.describe()}" if reply.actor else reply.describe()
+
+
 RENDERERS: dict[type, Callable[[Any], str]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -205,6 +232,10 @@ RENDERERS: dict[type, Callable[[Any], str]] = {
     r.FeedbackNoted: _feedback,
     r.SavedList: _saved,
     r.Explained: _explained,
+    r.TasteShown: _taste,
+    r.TasteReset: _taste_reset,
+    r.RankingSet: _ranking,
+    r.WarmUpPapers: _warmup,
 }
 
 

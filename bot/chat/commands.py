@@ -100,6 +100,43 @@ class Explain:
 
 
 @dataclass(frozen=True)
+class ShowTaste:
+    """`taste`: what the channel's posts learned from its feedback."""
+
+    name: ClassVar[str] = "taste"
+
+
+@dataclass(frozen=True)
+class ResetTaste:
+    """`taste reset [confirm]`: forget the channel's likes, dislikes and model (a change: admins only)."""
+
+    name: ClassVar[str] = "taste"
+    confirm: bool = False
+
+
+@dataclass(frozen=True)
+class ShowRanking:
+    """`ranking`: how much upvotes weigh in the channel's post."""
+
+    name: ClassVar[str] = "ranking"
+
+
+@dataclass(frozen=True)
+class SetRanking:
+    """`ranking upvotes off|low|normal|high` (a change: admins only)."""
+
+    name: ClassVar[str] = "ranking"
+    upvotes: str
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """`warmup`: five papers to like or dislike, chosen to teach the channel's posts the most."""
+
+    name: ClassVar[str] = "warmup"
+
+
+@dataclass(frozen=True)
 class Help:
     name: ClassVar[str] = "help"
     command: str = ""
@@ -119,6 +156,11 @@ Command = (
     | Feedback
     | ListSaved
     | Explain
+    | ShowTaste
+    | ResetTaste
+    | ShowRanking
+    | SetRanking
+    | WarmUp
     | Help
 )
 
@@ -151,12 +193,24 @@ USAGE: dict[str, tuple[str, str]] = {
         "/papers import (with the file /papers export gave attached)",
         "follow what an exported file holds, in this channel",
     ),
-    "like": ("/papers like <arXiv id or link>", "more papers like this one in this channel's posts"),
+    "like": (
+        "/papers like <arXiv id or link>",
+        "more papers like this one in this channel's posts, from 5 likes and dislikes on",
+    ),
     "dislike": ("/papers dislike <arXiv id or link>", "fewer papers like this one"),
     "save": ("/papers save <arXiv id or link>", "keep a paper on this channel's saved list"),
     "saved": ("/papers saved", "this channel's saved papers"),
     "forget": ("/papers forget <arXiv id or link>", "undo your like, dislike or save of a paper"),
     "why": ("/papers why <arXiv id or link>", "every reason a paper matches this channel's subscriptions"),
+    "taste": (
+        "/papers taste [reset]",
+        "the words, topics and papers this channel's likes and dislikes taught its posts; reset forgets them",
+    ),
+    "warmup": ("/papers warmup", "five papers to like or dislike, chosen to teach this channel's posts the most"),
+    "ranking": (
+        "/papers ranking [upvotes off|low|normal|high]",
+        "how much Hugging Face upvotes weigh in this channel's post",
+    ),
     "help": ("/papers help [command]", "this help"),
 }
 
@@ -214,6 +268,9 @@ EXAMPLES: dict[str, tuple[str, str, str]] = {
         '/papers import {"channel": "terminal:lab", "query": "robotics"}',
         '/papers import {"channel": "terminal:lab", "query": "llm", "schedule": "09:00 UTC weekdays"}',
     ),
+    "taste": ("/papers taste", "/papers taste reset", "/papers taste reset confirm"),
+    "ranking": ("/papers ranking", "/papers ranking upvotes high", "/papers ranking upvotes off"),
+    "warmup": ("/papers warmup", "/papers warmup", "/papers warmup"),
     "help": ("/papers help", "/papers help subscribe", "/papers help schedule"),
 }
 
@@ -344,6 +401,32 @@ def _saved(rest: str) -> Command:
     return ListSaved()
 
 
+def _taste(rest: str) -> Command:
+    words = rest.lower().split()
+    if words not in ([], ["reset"], ["reset", "confirm"]):
+        raise BadCommand(f"taste takes nothing, reset, or reset confirm, not {echo(rest)}.", usage="taste")
+    return ResetTaste(confirm=len(words) == 2) if words else ShowTaste()
+
+
+UPVOTES_LEVELS = ("off", "low", "normal", "high")
+
+
+def _ranking(rest: str) -> Command:
+    words = rest.lower().split()
+    if not words:
+        return ShowRanking()
+    if len(words) == 2 and words[0] == "upvotes" and words[1] in UPVOTES_LEVELS:
+        return SetRanking(words[1])
+    raise BadCommand(
+        f"ranking takes upvotes and one of {', '.join(UPVOTES_LEVELS)}, not {echo(rest)}.", usage="ranking"
+    )
+
+
+def _warmup(rest: str) -> Command:
+    _none("warmup", rest)
+    return WarmUp()
+
+
 def _feedback(kind: str) -> Callable[[str], Command]:
     return lambda rest: Feedback(kind, _needs(kind, rest, "a paper's arXiv id or link, such as 2401.12345"))
 
@@ -365,6 +448,9 @@ _BUILDERS: dict[str, Callable[[str], Command]] = {
     "forget": _feedback("forget"),
     "saved": _saved,
     "why": lambda rest: Explain(_needs("why", rest, "a paper's arXiv id or link, such as 2401.12345")),
+    "taste": _taste,
+    "ranking": _ranking,
+    "warmup": _warmup,
     "help": lambda rest: Help(rest.lower().lstrip("/")),
 }
 _ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "search": "find", "ls": "list", "preview": "digest"}

@@ -18,12 +18,13 @@ from bot.chat import replies as r
 from bot.chat.limits import MAX_IMPORT_LINES, MAX_SUBSCRIPTIONS, CommandRate
 from bot.chat.subscribing import covered_by, missing_metadata, named_by
 from bot.chat.transfer import export_lines, import_lines
-from bot.delivery.digest import build_digest
+from bot.delivery.digest import build_digest, taste_now
 from bot.delivery.schedule import local, next_slot
 from bot.delivery.schedule_words import asks_weekly_best, parse_schedule
 from bot.delivery.why import short_why
 from bot.domain import SOURCES, Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
+from bot.feedback.rerank import TASTES
 from bot.feedback.signals import MIN_SIGNALS, SIGNALS_KEPT, paper_named, saved_papers
 from bot.find.finder import Finder
 from bot.paper_links import arxiv_key
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 
 DRY_RUN_DAYS = 7
 TOO_BROAD_PER_DAY = 30
-CHANGING = (c.Subscribe, c.Unsubscribe, c.SetSchedule, c.Import)
+CHANGING = (c.Subscribe, c.Unsubscribe, c.SetSchedule, c.Import, c.ResetTaste, c.SetRanking)
 _FILE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -119,6 +120,11 @@ class Service:
             c.Feedback: self._feedback,
             c.ListSaved: self._saved,
             c.Explain: self._explain,
+            c.ShowTaste: self._taste,
+            c.ResetTaste: self._forget_taste,
+            c.ShowRanking: self._show_ranking,
+            c.SetRanking: self._ranking,
+            c.WarmUp: self._warmup,
             c.Help: self._help,
         }
         if not personal:
@@ -253,6 +259,7 @@ class Service:
             row.paused_reason if row else None,
             local(next_slot(schedule, self.clock()), schedule.tz) if subs else None,
             weekly_best=schedule_of(best) if best is not None and best.cadence != "off" else None,
+            upvotes=row.upvotes if row else "normal",
         )
 
     def _understood(self, query: str) -> str:
@@ -346,6 +353,7 @@ class Service:
             papers,
             changes,
             where=feeds.where(channel),
+            upvotes=row.upvotes if row else "normal",
         )
 
     def _export(self, channel: ChannelRef, actor: Actor, command: c.Export) -> r.Reply:
@@ -389,8 +397,9 @@ class Service:
             else:
                 changed = uow.feedback.give(str(channel), key, actor.id, command.kind, self.clock())
             signals = uow.feedback.signals([str(channel)]).get(str(channel), 0)
+            likes = sum(net > 0 for net in uow.feedback.votes(str(channel)).values())
             uow.commit()
-        return r.FeedbackNoted(command.kind, paper, actor.name, changed, signals, MIN_SIGNALS)
+        return r.FeedbackNoted(command.kind, paper, actor.name, changed, signals, MIN_SIGNALS, likes)
 
     def _explain(self, channel: ChannelRef, actor: Actor, command: c.Explain) -> r.Reply:
         key = paper_named(command.paper)
@@ -413,6 +422,70 @@ class Service:
         with self.uow() as uow:
             tz = uow.channels.schedule(channel).tz  # each day as the channel's clock showed it
             return r.SavedList(tuple((paper, local(at, tz), who) for paper, at, who in saved_papers(uow, channel)))
+
+    def _taste(self, channel: ChannelRef, actor: Actor, command: c.ShowTaste) -> r.Reply:
+        with self.uow() as uow:
+            taste, taught, evidence = taste_now(uow, self.matcher, channel, self.clock(), self.signals_kept)
+        likes, dislikes = len(taught.liked), len(taught.disliked)
+        if taste is None:
+            return r.TasteShown(likes, dislikes, MIN_SIGNALS)
+        from bot.feedback.weighing import weighing  # scikit-learn's: loaded already, since a model was trained
+
+        found = weighing(taste, taught, evidence)
+        return r.TasteShown(
+            likes,
+            dislikes,
+            MIN_SIGNALS,
+            found.words_for,
+            found.words_against,
+            found.topics_for,
+            found.topics_against,
+            found.liked,
+            found.disliked,
+        )
+
+    def _show_ranking(self, channel: ChannelRef, actor: Actor, command: c.ShowRanking) -> r.Reply:
+        with self.uow() as uow:
+            row = uow.channels.get(channel)
+        return r.RankingSet(row.upvotes if row is not None else "normal", ephemeral=True)
+
+    def _ranking(self, channel: ChannelRef, actor: Actor, command: c.SetRanking) -> r.Reply:
+        with self.uow() as uow:
+            uow.channels.lock(channel).upvotes = command.upvotes
+            reply = r.RankingSet(command.upvotes, actor.name)
+            uow.audit.record(channel, actor.name, f"set upvotes to weigh {command.upvotes}")
+            uow.commit()
+        return reply
+
+    def _warmup(self, channel: ChannelRef, actor: Actor, command: c.WarmUp) -> r.Reply:
+        with self.uow() as uow:
+            if not uow.subscriptions.count(channel):
+                return r.WarmUpPapers((), has_subscriptions=False)
+            digest = build_digest(uow, self.matcher, channel, self.clock(), cap=None)
+            taste, _, evidence = taste_now(uow, self.matcher, channel, self.clock(), self.signals_kept)
+            said = set(uow.feedback.votes(str(channel)))
+        pool = [m for m in digest.matches if m.paper.key not in said]
+        if not pool:
+            return r.WarmUpPapers(())
+        from bot.feedback.warmup import warmup  # scikit-learn's: only for this command and a trained model
+
+        return r.WarmUpPapers(tuple(warmup(pool, taste, evidence)))
+
+    def _forget_taste(self, channel: ChannelRef, actor: Actor, command: c.ResetTaste) -> r.Reply:
+        with self.uow() as uow:
+            votes = uow.feedback.votes(str(channel))
+            likes, dislikes = sum(v > 0 for v in votes.values()), sum(v < 0 for v in votes.values())
+            if not command.confirm:
+                raise BadCommand(
+                    f"That forgets this channel's {plural(likes, 'like')} and {plural(dislikes, 'dislike')} and "
+                    "what its posts learned from them (saved papers stay); to do it, type /papers taste reset confirm.",
+                    usage="taste",
+                )
+            uow.feedback.forget_votes(str(channel))
+            uow.audit.record(channel, actor.name, "reset the channel's taste")
+            uow.commit()
+        TASTES.forget(channel)
+        return r.TasteReset(actor.name, likes, dislikes)
 
     def _help(self, channel: ChannelRef, actor: Actor, command: c.Help) -> r.Reply:
         if command.command and command.command not in c.USAGE:

@@ -288,7 +288,7 @@ class _Pass:
             )
         for fresh in (False, True):
             with self.uow() as uow:
-                digest = self._digest(uow, channel, fresh, tz)
+                digest = self._digest(uow, channel, fresh, tz, row.upvotes)
                 if not digest.matches:
                     if slot is not None:
                         uow.outbox.handled_slot(channel, slot)
@@ -314,7 +314,9 @@ class _Pass:
         outcome = self._send(sender, channel, delivery_id, mark, digest, resume=False)
         return outcome or ("posted", f"{channel}: {plural(len(digest.matches), 'paper')} ({layout(digest)})")
 
-    def _digest(self, uow: UnitOfWork, channel: ChannelRef, fresh: bool, tz: str = "UTC") -> Digest:
+    def _digest(
+        self, uow: UnitOfWork, channel: ChannelRef, fresh: bool, tz: str = "UTC", upvotes: str = "normal"
+    ) -> Digest:
         """The channel's digest from the shared fan-out; what it was sent comes from the batch's read unless
         `fresh` (the outbox's primary key is the guarantee: a stale read is refused and read again)."""
         if self.build is not None:
@@ -334,7 +336,9 @@ class _Pass:
             return weekly_best(fanout, channel, subscriptions, sent, now, self.cap)
         # Learned re-ranking (bot/feedback): the ranked digest re-ordered by the channel's likes and dislikes.
         build = lambda cap: fanout.digest(channel, subscriptions, sent, now, cap)  # noqa: E731
-        return learned_digest(uow, channel, build, self.cap, self.signals.get(str(channel), 0), self.signals_kept)
+        return learned_digest(
+            uow, channel, build, self.cap, self.signals.get(str(channel), 0), self.signals_kept, upvotes
+        )
 
     def _recorded_digest(self, uow: UnitOfWork, channel: ChannelRef, delivery: Row[Any]) -> Digest:
         """The digest exactly as recorded: same papers, same order, so that its parts line up with a partial post."""

@@ -16,11 +16,15 @@ A paper's place in a channel's post is
 Everything but agreement is a function of (paper, subscription), so each distinct query's results
 are sorted once per pass; agreement adds at most AGREE, which bounds how far down the merged lists a
 channel's top can hide (`FanOut._top`). Weights chosen with bench/digest_quality.py.
+
+A channel that set how much upvotes weigh (`/papers ranking upvotes off|low|high`) has its post
+scored again with COMMUNITY times that level's factor (`reweigh`); the shared lists stay as they are.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.domain import Match, Paper
@@ -30,6 +34,7 @@ _STRONG_POINTS = 4.0  # evidence points at which a match counts as fully strong
 _BUSY_DAY = 50.0  # upvotes a day at which the community signal is full
 _HALF_LIFE_DAYS = 3.0
 _DAY = 86_400.0
+UPVOTES = {"off": 0.0, "low": 0.5, "normal": 1.0, "high": 2.0}  # a channel's factor on COMMUNITY
 
 
 def strength(score: float) -> float:
@@ -48,16 +53,32 @@ def age_days(paper: Paper, now: datetime) -> float | None:
     return max((now - published).total_seconds() / _DAY, 0.0)
 
 
-def signal(paper: Paper, now: datetime) -> float:
-    """The paper's own part of the score: community (upvotes by age) and freshness, weighted."""
+def signal(paper: Paper, now: datetime, upvotes: float = 1.0) -> float:
+    """The paper's own part of the score: community (upvotes by age, times `upvotes`) and freshness, weighted."""
     age = age_days(paper, now)
-    upvotes = paper.upvotes or 0
-    community = 0.0
-    if upvotes > 0:
-        rate = upvotes / ((age if age is not None else 30.0) + 1.0)
-        community = min(math.log1p(rate) / math.log1p(_BUSY_DAY), 1.0)
     fresh = 0.0 if age is None else 0.5 ** (age / _HALF_LIFE_DAYS)
-    return COMMUNITY * community + FRESH * fresh
+    return upvotes * COMMUNITY * community(paper, age) + FRESH * fresh
+
+
+def community(paper: Paper, age: float | None) -> float:
+    """Upvotes per day of age on a log scale, 0 to 1 (unknown age: counted as 30 days)."""
+    upvotes = paper.upvotes or 0
+    if upvotes <= 0:
+        return 0.0
+    rate = upvotes / ((age if age is not None else 30.0) + 1.0)
+    return min(math.log1p(rate) / math.log1p(_BUSY_DAY), 1.0)
+
+
+def reweigh(matches: Sequence[Match], level: str, now: datetime) -> list[Match]:
+    """A channel's matches in the order its upvotes level gives: each scored again as the fan-out scores it
+    (its why lines count the subscriptions that agree), with COMMUNITY times the level's factor; ties keep
+    the incoming order."""
+    factor = UPVOTES[level]
+    scores = [
+        channel_score(query_score(m, signal(m.paper, now, factor)), len(m.why), follows_author=False) for m in matches
+    ]
+    order = sorted(range(len(matches)), key=lambda i: -scores[i])
+    return [matches[i] for i in order]
 
 
 def query_score(match: Match, paper_signal: float) -> float:
@@ -75,4 +96,15 @@ def channel_score(best: float, matching: int, follows_author: bool) -> float:
     return best + agreement(matching, follows_author)
 
 
-__all__ = ["AGREE", "age_days", "agreement", "channel_score", "query_score", "signal", "strength"]
+__all__ = [
+    "AGREE",
+    "UPVOTES",
+    "age_days",
+    "agreement",
+    "channel_score",
+    "community",
+    "query_score",
+    "reweigh",
+    "signal",
+    "strength",
+]

@@ -2,15 +2,20 @@
 
 In the manner of arxiv-sanity: each paper is a sparse vector (hashed word and word-pair counts of
 its title, twice, and abstract, tf-idf weighted; plus its stored topic evidence), and a logistic
-regression learns the channel's likes against its dislikes and what it was shown and ignored.
+regression learns the channel's likes against its dislikes and what it was shown and ignored; a channel
+that only liked and was shown nothing yet learns its likes against a sample of the post's other candidates
+(arxiv-sanity's "every other paper"). Tried as a tenth-weight negative beside dislikes too, that sample
+pulled the liked kind of paper down with its own unshown candidates (tests/test_learned_ranking.py).
 Hashing needs no vocabulary, so training and scoring cost only the papers involved.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -34,14 +39,55 @@ IGNORED_WEIGHT = 0.3  # shown and ignored is weaker evidence than a dislike: man
 C = 4.0  # little regularisation: the words that set a liked paper apart are few and should count
 
 
-def _texts(papers: Sequence[Paper]) -> list[str]:
+def paper_texts(papers: Sequence[Paper]) -> list[str]:
     return [f"{p.title}. {p.title}. {' '.join(p.ai_keywords)} {p.abstract}" for p in papers]
+
+
+class WordCounts:
+    """Each paper's hashed word counts, kept for the papers used last: finding a paper's stems is most of what
+    training and scoring cost (bench/feedback.py), and a pass meets the same papers in channel after channel."""
+
+    def __init__(self, size: int = 10_000) -> None:  # about 2.3 kB a paper: 23 MB at most
+        self.size = size
+        self._kept: OrderedDict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._guard = threading.Lock()
+
+    def counts(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
+        texts = paper_texts(papers)
+        names = [(p.key, hash(text)) for p, text in zip(papers, texts, strict=True)]
+        with self._guard:
+            rows = [self._kept.get(name) for name in names]
+        missing = [i for i, row in enumerate(rows) if row is None]
+        if missing:
+            made = WORDS.transform([texts[i] for i in missing])
+            for at, i in enumerate(missing):
+                start, end = made.indptr[at], made.indptr[at + 1]
+                rows[i] = (made.indices[start:end].copy(), made.data[start:end].copy())
+        with self._guard:
+            for name, row in zip(names, rows, strict=True):
+                assert row is not None
+                self._kept[name] = row
+                self._kept.move_to_end(name)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        kept = [row for row in rows if row is not None]
+        indptr = np.r_[0, np.cumsum([len(indices) for indices, _ in kept])]
+        indices = np.concatenate([i for i, _ in kept]) if kept else np.zeros(0, np.int32)
+        data = np.concatenate([d for _, d in kept]) if kept else np.zeros(0, np.float32)
+        return sparse.csr_matrix((data, indices, indptr), shape=(len(papers), WORDS.n_features))
+
+    def clear(self) -> None:
+        with self._guard:
+            self._kept.clear()
+
+
+WORD_COUNTS = WordCounts()  # one per process, as the models (bot/feedback/rerank.py)
 
 
 def _vectors(
     papers: Sequence[Paper], evidence: Evidence, weights: TfidfTransformer, counts: sparse.csr_matrix | None = None
 ) -> sparse.csr_matrix:
-    counts = WORDS.transform(_texts(papers)) if counts is None else counts
+    counts = WORD_COUNTS.counts(papers) if counts is None else counts
     words = normalize(weights.transform(counts))
     return sparse.hstack([words, TOPIC_WEIGHT * _topics(papers, evidence)], format="csr")
 
@@ -77,17 +123,32 @@ class Taste:
 
 def train(labels: Labels, evidence: Evidence) -> Taste | None:
     """The channel's taste, or None when there is nothing to tell apart (no like, or nothing but likes)."""
-    papers = [*labels.liked, *labels.disliked, *labels.ignored]
+    if labels.disliked or labels.ignored:
+        labels = replace(labels, background=())  # said and shown negatives tell more; the sample would blur them
+    papers = [*labels.liked, *labels.disliked, *labels.ignored, *labels.background]
     if not labels.liked or len(papers) == len(labels.liked):
         return None
-    counts = WORDS.transform(_texts(papers))
+    counts = WORD_COUNTS.counts(papers)
     weights = TfidfTransformer(sublinear_tf=True).fit(counts)
     every = _vectors(papers, evidence, weights, counts)
     columns = np.unique(every.indices)  # a few thousand of the hashed 263,168: liblinear's cost follows columns
     vectors = every[:, columns]
-    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True)
-    liked, disliked = len(labels.liked), len(labels.disliked)
+    model = LogisticRegression(C=C, solver="liblinear", dual=True, random_state=0)
+    liked = len(labels.liked)
     target = np.r_[np.ones(liked), np.zeros(len(papers) - liked)]
-    weight = np.r_[np.ones(liked + disliked), np.full(len(papers) - liked - disliked, IGNORED_WEIGHT)]
-    model.fit(vectors, target, sample_weight=weight)
+    model.fit(vectors, target, sample_weight=_weights(labels))
     return Taste(model, weights, labels.liked, columns, vectors[:liked], labels.signals)
+
+
+def _weights(labels: Labels) -> np.ndarray:
+    """Each paper's weight: likes and negatives balanced by count (as scikit-learn's "balanced"), a shown and
+    ignored paper IGNORED_WEIGHT of a dislike."""
+    negatives = len(labels.disliked) + len(labels.ignored) + len(labels.background)
+    total = len(labels.liked) + negatives
+    like, negative = total / (2 * len(labels.liked)), total / (2 * negatives)
+    return np.r_[
+        np.full(len(labels.liked), like),
+        np.full(len(labels.disliked), negative),
+        np.full(len(labels.ignored), negative * IGNORED_WEIGHT),
+        np.full(len(labels.background), negative),
+    ]

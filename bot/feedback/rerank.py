@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from bot.domain import ChannelRef, Digest, Match
-from bot.feedback.signals import MIN_SIGNALS, SIGNALS_KEPT, Labels, labels
+from bot.feedback.signals import MIN_SIGNALS, SIGNALS_KEPT, Labels, labels, with_background
 from bot.wording import plural
 from storage.uow import UnitOfWork
 
@@ -116,10 +116,15 @@ class Tastes:
                 self._kept.popitem(last=False)
         return taste
 
+    def forget(self, channel: ChannelRef) -> None:
+        """Drop the channel's model (`/papers taste reset`): nothing of it may outlive its signals."""
+        with self._guard:
+            self._kept.pop(str(channel), None)
+
 
 def _version(taught: Labels, evidence: Mapping) -> object:
     """What a model learns from: the labelled papers (their text included) and their stored topic evidence."""
-    groups = (taught.liked, taught.disliked, taught.ignored)
+    groups = (taught.liked, taught.disliked, taught.ignored, taught.background)
     papers = tuple(tuple((p.key, p.title, p.abstract, tuple(p.ai_keywords)) for p in group) for group in groups)
     shown = {p.key for group in groups for p in group}
     return papers, repr(sorted((key, repr(found)) for key, found in evidence.items() if key in shown))
@@ -147,17 +152,17 @@ def learned_digest(
     cap: int | None,
     signals: int,
     kept: int = SIGNALS_KEPT,
+    upvotes: str = "normal",
 ) -> Digest:
-    """The channel's digest re-ranked by its feedback (`digest(cap)` builds the incoming one), learned from its
-    `kept` most recent signals; with fewer than MIN_SIGNALS likes and dislikes, or no model to train, exactly
-    the incoming digest."""
+    """The channel's digest re-ranked by its feedback (`digest(cap)` builds the incoming one, scored again
+    with the channel's `upvotes` level when it set one), learned from its `kept` most recent signals; with
+    fewer than MIN_SIGNALS likes and dislikes, or no model to train, exactly the incoming digest."""
+    if upvotes != "normal":
+        digest = _reweighed(digest, upvotes)
     if signals < MIN_SIGNALS:
         return digest(cap)
     full = digest(None)  # every match: a paper the model likes may sit below the cap
-    taught = labels(uow, channel, kept)
-    keys = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored, *full.papers)]
-    evidence = uow.evidence.load(list(dict.fromkeys(keys)))
-    taste = TASTES.taste(channel, taught, evidence) if full.matches else None
+    taste, evidence = _taste_for(uow, channel, full, kept)
     if taste is None:
         return digest(cap)
     matches = rerank(full.matches, taste, evidence, cap or len(full.matches))
@@ -166,4 +171,44 @@ def learned_digest(
     return Digest(channel, tuple(shown), full.more + len(matches) - len(shown), full.title, full.created_at)
 
 
-__all__ = ["MIN_SIGNALS", "blend", "learned_digest", "rerank", "weight"]
+def _reweighed(digest: Callable[[int | None], Digest], upvotes: str) -> Callable[[int | None], Digest]:
+    """`digest` in the order the channel's upvotes level gives (bot/delivery/ranking.py): all of it is scored."""
+    from bot.delivery.ranking import reweigh
+
+    full: list[Digest] = []
+
+    def build(cap: int | None) -> Digest:
+        if not full:
+            full.append(digest(None))
+        every = full[0]
+        at = every.created_at  # the fan-out's `now`: ages are counted from it
+        matches = reweigh(every.matches, upvotes, at) if at is not None else list(every.matches)
+        kept = matches if cap is None else matches[:cap]
+        return Digest(every.channel, tuple(kept), every.more + len(matches) - len(kept), every.title, every.created_at)
+
+    return build
+
+
+def channel_taste(
+    uow: UnitOfWork,
+    channel: ChannelRef,
+    digest: Callable[[int | None], Digest],
+    signals: int,
+    kept: int = SIGNALS_KEPT,
+) -> tuple[Taste | None, Labels, Mapping]:
+    """The model the channel's next post is re-ranked by (None: it keeps the incoming order), what it learned
+    from and their topic evidence: what `/papers taste` shows."""
+    if signals < MIN_SIGNALS:
+        return None, labels(uow, channel, kept), {}
+    taste, evidence = _taste_for(uow, channel, digest(None), kept)
+    return taste, labels(uow, channel, kept), evidence
+
+
+def _taste_for(uow: UnitOfWork, channel: ChannelRef, full: Digest, kept: int) -> tuple[Taste | None, dict]:
+    taught = with_background(labels(uow, channel, kept), full.papers)
+    keys = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored, *full.papers)]
+    evidence = uow.evidence.load(list(dict.fromkeys(keys)))
+    return (TASTES.taste(channel, taught, evidence) if full.matches else None), evidence
+
+
+__all__ = ["MIN_SIGNALS", "blend", "channel_taste", "learned_digest", "rerank", "weight"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain import ChannelRef, Paper
@@ -12,6 +14,7 @@ from storage.uow import UnitOfWork
 MIN_SIGNALS = 5  # likes and dislikes before a channel's posts follow them
 SHOWN_FOR = 500  # the most recent papers shown to a channel that count as "shown and ignored"
 SIGNALS_KEPT = 500  # the most recent likes and dislikes a channel's model learns from (FEEDBACK_SIGNALS_KEPT)
+BACKGROUND = 200  # at most this many of a post's candidates serve as the weakest negatives
 
 
 def paper_named(text: str) -> str | None:
@@ -36,6 +39,7 @@ class Labels:
     liked: tuple[Paper, ...]
     disliked: tuple[Paper, ...]
     ignored: tuple[Paper, ...]
+    background: tuple[Paper, ...] = ()  # recent papers it said nothing about: everything else, as arxiv-sanity has it
 
     @property
     def signals(self) -> int:
@@ -53,3 +57,12 @@ def labels(uow: UnitOfWork, channel: ChannelRef, kept: int = SIGNALS_KEPT) -> La
     disliked = tuple(papers[k] for k, v in votes.items() if v < 0 and k in papers)
     ignored = tuple(papers[k] for k in shown if k not in votes and k in papers)
     return Labels(liked, disliked, ignored)
+
+
+def with_background(taught: Labels, candidates: Sequence[Paper]) -> Labels:
+    """The labels with a sample of the post's candidates it gave no vote on as background: a channel that only
+    likes (most only ever click 👍), and that nothing was posted to yet, still has papers to tell its likes from."""
+    said = {p.key for p in (*taught.liked, *taught.disliked, *taught.ignored)}
+    others = [p for p in {p.key: p for p in candidates}.values() if p.key not in said]
+    step = max(1, math.ceil(len(others) / BACKGROUND))  # evenly over the incoming order: the same sample each pass
+    return replace(taught, background=tuple(others[::step]))

@@ -1,0 +1,207 @@
+"""What a channel teaches the bot and can see of it: likes alone re-rank its post, `/papers taste` shows and resets it."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from adapters.discord import replies as discord_replies
+from adapters.slack import replies as slack_replies
+from bot.app import build_app
+from bot.chat import replies as r
+from bot.chat.commands import parse_command
+from bot.chat.service import CHANGING
+from bot.config import Settings
+from bot.domain import Actor, Paper
+from storage.uow import UnitOfWork
+from tests.chat import Chat
+from tests.test_learned_ranking import NOW, lab, locomotion, preview, teach, trading
+
+__all__ = ["lab"]  # the fixture, shared with the re-ranker's own tests
+
+
+def test_likes_alone_rerank_the_post(lab: Chat) -> None:
+    """Most people only click 👍: six likes and no dislike, nothing posted yet, and the post follows them."""
+    before = preview(lab)
+    assert all(title.startswith("Reinforcement learning for legged") for title, _ in before[:6])
+    teach(lab, likes=6, dislikes=0)
+    after = preview(lab)
+    trading = [title.startswith("Deep reinforcement learning for portfolio") for title, _ in after[:6]]
+    assert trading[0] and sum(trading) >= 4  # six signals: the model has most of its say, not all of it
+    assert after[0][1][0].startswith("ranked up: like 3 papers this channel liked")
+
+
+def test_a_reply_promises_only_what_the_next_post_does(lab: Chat) -> None:
+    """Dislikes alone cannot re-rank (what a channel wants is learned from its likes): their reply says so."""
+    for i in range(4):
+        lab.say(f"/papers dislike 2605.{50 + i:05d}")
+    fifth = lab.say("/papers dislike 2605.00054")
+    assert "in this channel's posts" not in fifth
+    assert fifth.endswith("This channel's posts follow its feedback once it has liked a paper too.")
+    assert lab.say("/papers like 2605.00010").startswith("Noted: more papers like “Deep reinforcement")
+    assert lab.say("/papers like 2605.00010").startswith("You had already liked")
+    assert lab.say("/papers dislike 2605.00055").endswith("in this channel's posts.")
+
+
+def test_taste_shows_what_weighs_most_for_and_against(lab: Chat) -> None:
+    assert lab.say("/papers taste") == (
+        "This channel's posts follow its likes and dislikes from 5 on (0 likes and 0 dislikes so far); "
+        "/papers like with a paper's arXiv id teaches them."
+    )
+    teach(lab, likes=5, dislikes=2)
+    lines = lab.say("/papers taste").splitlines()
+    assert lines[0] == "What this channel's posts learned from its 5 likes and 2 dislikes:"
+    assert lines[1].startswith("For: words ") and "portfolio" in lines[1] and "locomotion" not in lines[1]
+    assert "; liked “Deep reinforcement learning for portfolio trading in stock markets, part" in lines[1]
+    assert lines[2].startswith("Against: words ") and "locomotion" in lines[2].split("; disliked")[0]
+    assert "; disliked “Reinforcement learning for legged robot locomotion, study" in lines[2]
+    assert lines[3] == "/papers taste reset forgets it (saved papers stay)."
+    assert len(lines) == 4
+
+
+def test_taste_reset_asks_then_forgets_likes_and_dislikes_but_not_saves(lab: Chat) -> None:
+    before = preview(lab)
+    teach(lab, likes=5, dislikes=2)
+    lab.say("/papers save 2605.00011")
+    assert preview(lab) != before
+    asked = lab.say("/papers taste reset")
+    assert asked.startswith(
+        "That forgets this channel's 5 likes and 2 dislikes and what its posts learned from them (saved papers stay); "
+        "to do it, type /papers taste reset confirm."
+    )
+    assert preview(lab) != before  # asking changed nothing
+    assert lab.say("/papers taste reset confirm") == (
+        "ana reset this channel's taste: its 5 likes and 2 dislikes are forgotten, and its posts keep their own "
+        "order until they are taught again. Saved papers stay."
+    )
+    assert preview(lab) == before
+    assert "(0 likes and 0 dislikes so far)" in lab.say("/papers taste")
+    assert "Deep reinforcement learning for portfolio trading in stock markets, part 1" in lab.say("/papers saved")
+    assert lab.say("/papers like 2605.00010").startswith("Noted: more papers like")  # it can be taught again
+
+
+def test_taste_takes_only_reset(lab: Chat) -> None:
+    assert lab.say("/papers taste everything") == (
+        "taste takes nothing, reset, or reset confirm, not `everything`.\nUsage: /papers taste [reset]"
+    )
+
+
+def test_the_taste_message_keeps_titles_and_words_inert_on_every_platform() -> None:
+    """Words and titles come from papers (untrusted): they must not ping anyone or format on Slack or Discord."""
+    nasty = Paper("<!channel> @everyone **free** <https://x|click>", "x", "2605.00099")
+    reply = r.TasteShown(5, 2, 5, ("<!here>", "@everyone"), ("a`b",), (), (), (nasty,), (nasty,))
+    slack = json.dumps(slack_replies.render(reply, "U1"))
+    assert "<!channel>" not in slack and "<!here>" not in slack and "<https://x|click>" not in slack
+    assert "&lt;!channel&gt;" in slack and "For: words `&lt;!here&gt;`, `@everyone`" in slack
+    discord = discord_replies.render(reply, 0).content
+    assert "@everyone" not in discord and "**free**" not in discord
+    assert discord.startswith("What this channel's posts learned from its 5 likes and 2 dislikes:\nFor: words `")
+
+
+def test_a_channel_chooses_how_much_upvotes_weigh_in_its_post(lab: Chat) -> None:
+    """A paper the whole community upvotes but that only mentions the channel's topic: where it stands is the
+    channel's choice, kept and shown in list and status."""
+    popular = Paper(
+        "Household tasks for embodied agents",
+        "We train the agents with reinforcement learning; the policy gets a reward per task, over many episodes.",
+        "2605.00099",
+        published_at=NOW - timedelta(days=1),
+        upvotes=400,
+    )
+    with UnitOfWork(lab.app.engine) as uow:
+        uow.papers.merge([popular])
+        uow.commit()
+
+    def place() -> int:
+        return [title for title, _ in preview(lab)].index(popular.title)
+
+    usual = place()
+    assert lab.say("/papers ranking") == (
+        "Hugging Face upvotes weigh as usual in this channel's post; "
+        "/papers ranking upvotes off|low|normal|high changes it."
+    )
+    assert lab.say("/papers ranking upvotes high") == (
+        "ana set Hugging Face upvotes to weigh twice as much as usual in this channel's post (high)."
+    )
+    assert place() == 0 < usual
+    lab.say("/papers ranking upvotes off")
+    assert place() == 12 > usual
+    assert "Hugging Face upvotes weigh nothing in the post (/papers ranking upvotes off)." in lab.say("/papers list")
+    status = lab.say("/papers status")
+    assert "Hugging Face upvotes weigh nothing in the post" in status and "ana set upvotes to weigh off" in status
+    lab.say("/papers ranking upvotes normal")
+    assert place() == usual
+    assert "upvotes" not in lab.say("/papers list")
+
+
+def test_ranking_takes_upvotes_and_a_level(lab: Chat) -> None:
+    assert lab.say("/papers ranking upvotes loud") == (
+        "ranking takes upvotes and one of off, low, normal, high, not `upvotes loud`.\n"
+        "Usage: /papers ranking [upvotes off|low|normal|high]"
+    )
+
+
+def test_a_papers_words_are_counted_once_for_every_model_that_needs_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding stems is most of what training costs: a pass meets the same papers in channel after channel."""
+    from bot.feedback import learned
+
+    papers = [trading(i, 1) for i in range(3)] + [locomotion(i, 1) for i in range(3)]
+    counted: list[int] = []
+    transform = learned.WORDS.transform
+    monkeypatch.setattr(learned.WORDS, "transform", lambda texts: counted.append(len(texts)) or transform(texts))
+    counts = learned.WordCounts()
+    first = counts.counts(papers)
+    again = counts.counts([*papers[2:], trading(9, 1)])
+    assert counted == [6, 1]
+    assert (first != transform(learned.paper_texts(papers))).nnz == 0
+    assert (again[:-1] != first[2:]).nnz == 0
+
+
+def test_warmup_offers_five_different_papers_to_rate(lab: Chat) -> None:
+    """Today's order leads with six legged-robot papers; five to rate should not all be of one kind."""
+    reply = lab.reply("/papers warmup")
+    assert isinstance(reply, r.WarmUpPapers)
+    titles = [m.paper.title for m in reply.matches]
+    assert len(titles) == 5
+    assert any(t.startswith("Reinforcement learning for legged") for t in titles)
+    assert any(t.startswith("Deep reinforcement learning for portfolio") for t in titles)
+    said = lab.say("/papers warmup")
+    assert said.startswith(
+        "5 papers to teach this channel's posts what it wants: like or dislike any of them (one click each, "
+        "no need to rate all).\n\n1. "
+    )
+    first = reply.matches[0].paper.arxiv_id
+    assert f"/papers like {first}  ·  /papers dislike {first}" in said
+    slack = slack_replies.render(reply, "U1")["blocks"]
+    assert [b["block_id"] for b in slack if b["type"] == "actions"] == [
+        f"papers_feedback:{m.paper.key}" for m in reply.matches
+    ]  # 👍 More like this, 👎 Less like this, 🔖 Save under each
+    assert discord_replies.render(reply, 0).feedback == tuple(m.paper.key for m in reply.matches)
+    lab.say(f"/papers like {first}")
+    again = lab.reply("/papers warmup")
+    assert isinstance(again, r.WarmUpPapers) and first not in [m.paper.arxiv_id for m in again.matches]
+
+
+def test_warmup_needs_a_subscription(settings: Settings) -> None:
+    app = build_app(settings, seed=False)
+    assert Chat(app).say("/papers warmup") == (
+        "This channel follows nothing yet: /papers subscribe a topic first, then /papers warmup."
+    )
+    app.engine.dispose()
+
+
+def test_only_admins_reset_the_taste_or_change_the_ranking_anyone_sees_them(lab: Chat) -> None:
+    """Slack and Discord tell the core who may change a channel by the command's kind (service.CHANGING)."""
+    teach(lab, likes=5, dislikes=2)
+    bob = Chat(lab.app, lab.channel, Actor("U2", "bob", is_admin=False))
+    refused = "Only workspace admins and the people the bot's operator listed may change this channel's papers."
+    assert bob.say("/papers taste reset confirm") == f"{refused}\nUsage: /papers taste [reset]"
+    assert bob.say("/papers ranking upvotes off") == f"{refused}\nUsage: /papers ranking [upvotes off|low|normal|high]"
+    assert bob.say("/papers taste").startswith("What this channel's posts learned from its 5 likes and 2 dislikes:")
+    assert bob.say("/papers ranking").startswith("Hugging Face upvotes weigh as usual in this channel's post")
+    assert isinstance(parse_command("/papers taste reset"), CHANGING)
+    assert isinstance(parse_command("/papers ranking upvotes high"), CHANGING)
+    assert not isinstance(parse_command("/papers taste"), CHANGING)
+    assert not isinstance(parse_command("/papers ranking"), CHANGING)
