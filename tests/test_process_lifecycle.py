@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 
 from adapters.health import STALE_SECONDS, Heartbeat, health_problem
 from adapters.logs import JsonFormatter, level_for
@@ -55,6 +55,11 @@ def papers_bot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Co
         text=True,
         timeout=120,
     )
+
+
+def hf_fetched(engine: Engine) -> bool:
+    with UnitOfWork(engine) as uow:
+        return uow.sources.last_success("hf") is not None
 
 
 def wait_for(condition: Any, what: str, limit: float = 60.0) -> None:
@@ -158,6 +163,8 @@ def test_the_clock_catches_up_reports_health_logs_json_and_stops_cleanly_on_sigt
         wait_for(lambda: (tmp_path / "run" / "scheduler.heartbeat").exists(), "the clock's first heartbeat")
         running = papers_bot(["health", "clock"], env, tmp_path)
         wait_for(lambda: held_slack.state.count("chat.postMessage") >= 1, "the first post of the digest, held")
+        # The catch-up at start is done (a stop gives up a fetch in hand; the next start fetches again).
+        wait_for(lambda: hf_fetched(engine), "the Hugging Face fetch at start, recorded")
         clock.send_signal(signal.SIGTERM)  # with the digest's first post held: the pass is in flight
         stderr.wait_for("SIGTERM received")
         held_slack.released.set()
