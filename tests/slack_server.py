@@ -132,7 +132,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         url = urlparse(self.path)
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        if len(body) < length:  # the client died mid-request (kill -9): Slack never sees a request cut short
+            self.close_connection = True
+            return
+        raw = body.decode()
         params = json.loads(raw or "{}") if "json" in (self.headers.get("Content-Type") or "") else dict(parse_qsl(raw))
         params.update(dict(parse_qsl(url.query)))
         self._api(url.path.strip("/"), params)
