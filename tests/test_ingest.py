@@ -50,14 +50,15 @@ def test_a_bad_line_is_skipped_by_number_and_the_rest_goes_in(engine: Engine, tm
 
 def test_ingest_says_how_many_papers_are_too_old_to_be_posted_and_why(engine: Engine, tmp_path: Path) -> None:
     papers = tmp_path / "papers.jsonl"
-    fresh = datetime.now(UTC) - timedelta(days=2)
+    now = datetime(2026, 6, 18, 9, tzinfo=UTC)
+    fresh = now - timedelta(days=2)
     papers.write_text(
         f'{{"title": "Fresh", "abstract": "x", "published_at": "{fresh.isoformat()}"}}\n'
         '{"title": "Archive", "abstract": "x", "published_at": "2020-05-01"}\n'
         '{"title": "Old by its id", "abstract": "x", "id": "2301.00001"}\n'
         '{"title": "Undated", "abstract": "x"}\n'
     )
-    summary = ingest_files(engine, [papers])
+    summary = ingest_files(engine, [papers], now=now)
     assert summary.line() == (
         "4 new, 0 updated, 0 unchanged, 0 skipped; 2 published over 45 days ago: searchable with find, "
         "but never posted (a post holds recent papers only)"

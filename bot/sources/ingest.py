@@ -39,6 +39,7 @@ class IngestSummary:
     cut: int = 0
     too_old: int = 0  # stored and searchable, but published before any post may hold them (TOO_OLD)
     report: Report | None = field(default=None, repr=False)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))  # what "too old" is counted from
 
     def problem(self, text: str) -> None:
         self.skipped += 1
@@ -99,7 +100,7 @@ def ingest_parts(
 ) -> None:
     """Merge each part as it comes, so memory holds one part, never the whole source."""
     done = 0
-    oldest = datetime.now(UTC) - TOO_OLD
+    oldest = summary.now - TOO_OLD
     for part in parts:
         summary.cut += part.cut
         summary.too_old += sum(1 for paper in part.papers if paper.dated is not None and _aware(paper.dated) < oldest)
@@ -122,10 +123,14 @@ def ingest_parsed(
 
 
 def ingest_files(
-    engine: Engine, paths: Iterable[Path], progress: Progress | None = None, report: Report | None = None
+    engine: Engine,
+    paths: Iterable[Path],
+    progress: Progress | None = None,
+    report: Report | None = None,
+    now: datetime | None = None,
 ) -> IngestSummary:
     """Every readable file goes in, streamed; an unreadable one is reported and the rest still go in."""
-    summary = IngestSummary(report=report)
+    summary = IngestSummary(report=report, now=now or datetime.now(UTC))
     for path in paths:
         try:
             ingest_parts(engine, read_file(Path(path)), summary, f"{path}: ", progress)
