@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import App
 from bot.chat import replies as r
-from bot.chat.commands import EXAMPLES, USAGE
+from bot.chat.help_text import EXAMPLES, USAGE
 from bot.delivery.schedule_words import parse_schedule, parse_weekly_best
 from bot.domain import Schedule
 from bot.errors import BadSchedule

@@ -6,7 +6,8 @@ import pytest
 
 from adapters.terminal.channel import chat as terminal_chat
 from bot.chat import replies as r
-from bot.chat.commands import EXAMPLES, USAGE, parse_command
+from bot.chat.commands import parse_command
+from bot.chat.help_text import EXAMPLES, USAGE
 from tests.chat import Chat
 
 

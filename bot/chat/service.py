@@ -8,24 +8,25 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.chat import commands as c
-from bot.chat import feeds
+from bot.chat import feeds, teaching
 from bot.chat import replies as r
+from bot.chat.help_text import EXAMPLES
 from bot.chat.limits import MAX_IMPORT_LINES, MAX_SUBSCRIPTIONS, CommandRate
 from bot.chat.subscribing import covered_by, missing_metadata, named_by
 from bot.chat.transfer import export_lines, import_lines
-from bot.delivery.digest import build_digest, taste_now
+from bot.delivery.digest import build_digest
 from bot.delivery.schedule import local, next_slot
 from bot.delivery.schedule_words import asks_weekly_best, parse_schedule
 from bot.delivery.why import short_why
 from bot.domain import SOURCES, Actor, ChannelRef, Schedule, Subscription
 from bot.errors import BadCommand, LimitReached, NotAllowed, PapersError, echo
-from bot.feedback.rerank import TASTES
-from bot.feedback.signals import MIN_SIGNALS, SIGNALS_KEPT, paper_named, saved_papers
+from bot.feedback.signals import SIGNALS_KEPT
 from bot.find.finder import Finder
 from bot.paper_links import arxiv_key
 from bot.relevance.matching import Matcher
@@ -117,14 +118,14 @@ class Service:
             c.Status: self._status,
             c.Export: self._export,
             c.Import: self._import,
-            c.Feedback: self._feedback,
-            c.ListSaved: self._saved,
-            c.Explain: self._explain,
-            c.ShowTaste: self._taste,
-            c.ResetTaste: self._forget_taste,
-            c.ShowRanking: self._show_ranking,
-            c.SetRanking: self._ranking,
-            c.WarmUp: self._warmup,
+            c.Feedback: partial(teaching.feedback, self),
+            c.ListSaved: partial(teaching.saved, self),
+            c.Explain: partial(teaching.explain, self),
+            c.ShowTaste: partial(teaching.taste, self),
+            c.ResetTaste: partial(teaching.forget_taste, self),
+            c.ShowRanking: partial(teaching.show_ranking, self),
+            c.SetRanking: partial(teaching.ranking, self),
+            c.WarmUp: partial(teaching.warmup, self),
             c.Help: self._help,
         }
         if not personal:
@@ -382,116 +383,11 @@ class Service:
         weekly = schedule_of(best) if best is not None and best.cadence != "off" else None
         return r.Imported(report.added, report.already, schedule, tuple(report.refused), actor.name, weekly)
 
-    def _feedback(self, channel: ChannelRef, actor: Actor, command: c.Feedback) -> r.Reply:
-        key = paper_named(command.paper)
-        if key is None:
-            raise BadCommand("Name the paper by its arXiv id or link, such as 2401.12345.", usage=command.kind)
-        with self.uow() as uow:
-            paper = uow.papers.get(key)
-            if paper is None:
-                raise BadCommand(
-                    f"I have no paper {echo(command.paper)}; /papers find looks papers up.", usage=command.kind
-                )
-            if command.kind == "forget":
-                changed = uow.feedback.forget(str(channel), key, actor.id) > 0
-            else:
-                changed = uow.feedback.give(str(channel), key, actor.id, command.kind, self.clock())
-            signals = uow.feedback.signals([str(channel)]).get(str(channel), 0)
-            likes = sum(net > 0 for net in uow.feedback.votes(str(channel)).values())
-            uow.commit()
-        return r.FeedbackNoted(command.kind, paper, actor.name, changed, signals, MIN_SIGNALS, likes)
-
-    def _explain(self, channel: ChannelRef, actor: Actor, command: c.Explain) -> r.Reply:
-        key = paper_named(command.paper)
-        if key is None:
-            raise BadCommand("Name the paper by its arXiv id or link, such as 2401.12345.", usage="why")
-        with self.uow() as uow:
-            paper = uow.papers.get(key)
-            subscriptions = uow.subscriptions.for_channel(channel)
-        if paper is None:
-            raise BadCommand(f"I have no paper {echo(command.paper)}; /papers find looks papers up.", usage="why")
-        if not subscriptions:
-            raise BadCommand(f"{feeds.where(channel).capitalize()} follows nothing yet.", usage="subscribe")
-        reasons = []
-        for sub in subscriptions:
-            found = self.paper_topics.evaluate(parse_query(sub.query, self.taxonomy), [paper])
-            reasons.append((sub.query, tuple(found[0].why) if found else ()))
-        return r.Explained(paper, tuple(reasons))
-
-    def _saved(self, channel: ChannelRef, actor: Actor, command: c.ListSaved) -> r.Reply:
-        with self.uow() as uow:
-            tz = uow.channels.schedule(channel).tz  # each day as the channel's clock showed it
-            return r.SavedList(tuple((paper, local(at, tz), who) for paper, at, who in saved_papers(uow, channel)))
-
-    def _taste(self, channel: ChannelRef, actor: Actor, command: c.ShowTaste) -> r.Reply:
-        with self.uow() as uow:
-            taste, taught, evidence = taste_now(uow, self.matcher, channel, self.clock(), self.signals_kept)
-        likes, dislikes = len(taught.liked), len(taught.disliked)
-        if taste is None:
-            return r.TasteShown(likes, dislikes, MIN_SIGNALS)
-        from bot.feedback.weighing import weighing  # scikit-learn's: loaded already, since a model was trained
-
-        found = weighing(taste, taught, evidence)
-        return r.TasteShown(
-            likes,
-            dislikes,
-            MIN_SIGNALS,
-            found.words_for,
-            found.words_against,
-            found.topics_for,
-            found.topics_against,
-            found.liked,
-            found.disliked,
-        )
-
-    def _show_ranking(self, channel: ChannelRef, actor: Actor, command: c.ShowRanking) -> r.Reply:
-        with self.uow() as uow:
-            row = uow.channels.get(channel)
-        return r.RankingSet(row.upvotes if row is not None else "normal", ephemeral=True)
-
-    def _ranking(self, channel: ChannelRef, actor: Actor, command: c.SetRanking) -> r.Reply:
-        with self.uow() as uow:
-            uow.channels.lock(channel).upvotes = command.upvotes
-            reply = r.RankingSet(command.upvotes, actor.name)
-            uow.audit.record(channel, actor.name, f"set upvotes to weigh {command.upvotes}")
-            uow.commit()
-        return reply
-
-    def _warmup(self, channel: ChannelRef, actor: Actor, command: c.WarmUp) -> r.Reply:
-        with self.uow() as uow:
-            if not uow.subscriptions.count(channel):
-                return r.WarmUpPapers((), has_subscriptions=False)
-            digest = build_digest(uow, self.matcher, channel, self.clock(), cap=None)
-            taste, _, evidence = taste_now(uow, self.matcher, channel, self.clock(), self.signals_kept)
-            said = set(uow.feedback.votes(str(channel)))
-        pool = [m for m in digest.matches if m.paper.key not in said]
-        if not pool:
-            return r.WarmUpPapers(())
-        from bot.feedback.warmup import warmup  # scikit-learn's: only for this command and a trained model
-
-        return r.WarmUpPapers(tuple(warmup(pool, taste, evidence)))
-
-    def _forget_taste(self, channel: ChannelRef, actor: Actor, command: c.ResetTaste) -> r.Reply:
-        with self.uow() as uow:
-            votes = uow.feedback.votes(str(channel))
-            likes, dislikes = sum(v > 0 for v in votes.values()), sum(v < 0 for v in votes.values())
-            if not command.confirm:
-                raise BadCommand(
-                    f"That forgets this channel's {plural(likes, 'like')} and {plural(dislikes, 'dislike')} and "
-                    "what its posts learned from them (saved papers stay); to do it, type /papers taste reset confirm.",
-                    usage="taste",
-                )
-            uow.feedback.forget_votes(str(channel))
-            uow.audit.record(channel, actor.name, "reset the channel's taste")
-            uow.commit()
-        TASTES.forget(channel)
-        return r.TasteReset(actor.name, likes, dislikes)
-
     def _help(self, channel: ChannelRef, actor: Actor, command: c.Help) -> r.Reply:
         if command.command and command.command not in c.USAGE:
             raise BadCommand(f"There is no command {echo(command.command)}.", usage="help")
         names = [command.command] if command.command else list(c.USAGE)
-        examples = tuple(dict.fromkeys(c.EXAMPLES[command.command])) if command.command else ()
+        examples = tuple(dict.fromkeys(EXAMPLES[command.command])) if command.command else ()
         return r.HelpText(tuple(c.USAGE[name] for name in names), examples)
 
 
