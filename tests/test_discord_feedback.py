@@ -8,7 +8,7 @@ from adapters.discord.sender import DiscordSender
 from bot.chat import commands as c
 from bot.chat import replies as r
 from tests.discord_api import Call, DiscordStandIn
-from tests.test_discord_commands import Chat, chat_test, sent
+from tests.discord_chat import Chat, chat_test, sent
 from tests.test_discord_sender import CHANNEL, api, digest, paper, sender
 
 __all__ = ["api", "sender"]  # fixtures shared with tests/test_discord_sender.py

@@ -16,8 +16,8 @@ from bot.chat.limits import CommandRate
 from bot.domain import ChannelRef, Paper
 from bot.sources.ingest import merge_papers
 from tests.discord_api import Call, DiscordStandIn
+from tests.discord_chat import EPHEMERAL, EVERYONE, MANAGE_CHANNELS, Chat, interaction, sent
 from tests.sources_server import Reply, SourcesServer
-from tests.test_discord_commands import EPHEMERAL, EVERYONE, MANAGE_CHANNELS, Chat, interaction, sent
 from tests.test_find_unknown_id import app_asking
 
 SOURCES = Path(__file__).parent / "data" / "sources"

@@ -8,7 +8,7 @@ from adapters.discord.app import close_gracefully
 from bot.chat import commands as c
 from bot.chat import replies as r
 from bot.domain import Found
-from tests.test_discord_commands import EPHEMERAL, Chat, api, chat_test, interaction, options, paper, sent
+from tests.discord_chat import EPHEMERAL, Chat, api, chat_test, interaction, options, paper, sent
 
 __all__ = ["api"]  # the stand-in fixture, shared with the command tests
 

@@ -13,10 +13,10 @@ from bot.chat import replies as r
 from bot.domain import Actor, ChannelRef, Digest, Match, Paper, Schedule
 from bot.errors import BadCommand
 from tests.chat import Chat
+from tests.discord_chat import EPHEMERAL, EVERYONE, api, sent  # noqa: F401 (api: a fixture)
+from tests.discord_chat import Chat as DiscordChat
+from tests.discord_chat import chat_test as discord_test
 from tests.slack_api import SlackAPI
-from tests.test_discord_commands import EPHEMERAL, EVERYONE, api, sent  # noqa: F401 (api: a fixture)
-from tests.test_discord_commands import Chat as DiscordChat
-from tests.test_discord_commands import chat_test as discord_test
 from tests.test_slack_app import message_text, papers, slack, slack_server, workspace_for  # noqa: F401 (fixtures)
 
 
