@@ -25,8 +25,12 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def papers_bot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """`papers-bot ARGS` in a process of its own, nothing of ours set but what `env` says."""
+    return _process(["-m", "adapters.cli", *args], tmp_path, env)
+
+
+def _process(argv: list[str], tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "adapters.cli", *args],
+        [sys.executable, *argv],
         env=clean_env(tmp_path, **env),
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
@@ -83,15 +87,7 @@ def without_module(module: str, tmp_path: Path, *args: str, **env: str) -> subpr
     wrapper = (
         f"import sys; sys.modules[{module!r}] = None; from adapters.cli import main; sys.argv[0] = 'papers-bot'; main()"
     )
-    return subprocess.run(
-        [sys.executable, "-c", wrapper, *args],
-        env=clean_env(tmp_path, **env),
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return _process(["-c", wrapper, *args], tmp_path, env)
 
 
 def test_a_postgres_url_without_the_postgres_extra_names_the_extra(tmp_path: Path) -> None:

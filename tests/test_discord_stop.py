@@ -12,18 +12,19 @@ from tests.discord_chat import EPHEMERAL, Chat, api, chat_test, interaction, opt
 
 __all__ = ["api"]  # the stand-in fixture, shared with the command tests
 
+FIND = {
+    "id": "1",
+    "name": "papers",
+    "type": 1,
+    "options": [{"type": 1, "name": "find", "options": options({"text": "go explor"}, None)}],
+}
+
 
 @chat_test
 async def test_a_slow_find_in_hand_is_answered_before_the_client_closes(chat: Chat) -> None:
     chat.slow_core()  # deferred first, then followed up: two calls, both after the stop request
     chat.core.replies[c.Find] = r.FindResults("go explor", tuple(Found(paper(n), 90 - n, "title") for n in range(2)))
-    data = {
-        "id": "1",
-        "name": "papers",
-        "type": 1,
-        "options": [{"type": 1, "name": "find", "options": options({"text": "go explor"}, None)}],
-    }
-    chat.client._connection.parse_interaction_create(interaction(2, data, 0))
+    chat.client._connection.parse_interaction_create(interaction(2, FIND, 0))
     await asyncio.sleep(0)  # the command task has started; SIGTERM arrives now
 
     await close_gracefully(chat.client)
@@ -38,13 +39,7 @@ async def test_a_slow_find_in_hand_is_answered_before_the_client_closes(chat: Ch
 async def test_the_stop_waits_for_the_commands_being_answered_and_nothing_else(chat: Chat) -> None:
     chat.slow_core()
     chat.core.replies[c.Find] = r.FindResults("go explor", ())
-    data = {
-        "id": "1",
-        "name": "papers",
-        "type": 1,
-        "options": [{"type": 1, "name": "find", "options": options({"text": "go explor"}, None)}],
-    }
-    chat.client._connection.parse_interaction_create(interaction(2, data, 0))
+    chat.client._connection.parse_interaction_create(interaction(2, FIND, 0))
     await asyncio.sleep(0)
     [in_hand] = chat.client.tree.answering  # type: ignore[attr-defined]
     other = asyncio.create_task(asyncio.Event().wait(), name="CommandTree-invoker")  # a task's name is no command
