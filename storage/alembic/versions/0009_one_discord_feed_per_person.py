@@ -100,7 +100,7 @@ def merge_channel_rows(conn: sa.Connection, target: str, olds: list[str]) -> Non
     if not rows:
         return
     counted = sa.select(subs.c.channel, sa.func.count()).where(subs.c.channel.in_(olds)).group_by(subs.c.channel)
-    counts: dict[str, int] = dict(conn.execute(counted).tuples().all())
+    counts = {str(ref): int(n) for ref, n in conn.execute(counted)}
     chosen = min(rows, key=lambda r: (r["ref"] != target, -counts.get(r["ref"], 0), aware(r["created_at"])))
     merged = dict(chosen, ref=target)
     merged["paused_reason"] = None if any(r["paused_reason"] is None for r in rows) else chosen["paused_reason"]
@@ -127,8 +127,8 @@ def upgrade() -> None:
     conn = op.get_bind()
     for target, olds in by_target(moves(conn)).items():
         best_of = target.endswith("/top")  # follows the feed's subscriptions: holds none of its own
+        merge_channel_rows(conn, target, olds)  # first: it counts each old feed's subscriptions
         kept, over = (0, []) if best_of else merge_subscriptions(conn, target, olds)
-        merge_channel_rows(conn, target, olds)
         for name in KEYED:
             merge_keyed(conn, name, target, olds)
         for name in RENAMED:
