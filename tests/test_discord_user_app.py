@@ -171,6 +171,7 @@ def test_home_pages_its_menu_past_25_and_unsubscribes_from_it(
         assert "<#200> follows" in text(home) and "<#201> follows" in text(home)
         [menu, subscribe_here, subscribe_me, back, forward] = controls(home)
         assert len(menu["options"]) == 25 and menu["options"][0]["label"] == f"Your feed: {topics[30]}"
+        assert (subscribe_here["label"], subscribe_me["label"]) == ("Subscribe this channel…", "Subscribe for me…")
         assert (back["disabled"], forward["label"]) == (True, "Next ▶")
         assert sent(home)["embeds"][0]["footer"]["text"] == "Unsubscribe menu: page 1 of 2"
 
@@ -189,6 +190,7 @@ def test_home_pages_its_menu_past_25_and_unsubscribes_from_it(
 
         [member_home] = await ada.say("home")  # without Manage Channels: her own feed's options only
         [menu, subscribe_me] = controls(member_home)
+        assert subscribe_me["label"] == "Subscribe for me…"  # not this channel: that needs Manage Channels
         assert [o["label"] for o in menu["options"]] == [f"Your feed: {topics[30]}"]
         [refused] = await ada.select(member_home, "papers:home:unsub:0", "201 1 00000000")  # a crafted value
         assert "Manage Channels" in text(refused)
