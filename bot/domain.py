@@ -218,6 +218,17 @@ class Actor:
     name: str = "you"
     is_admin: bool = True
     tz: str | None = None  # the person's own time zone when the platform tells it (Slack's users.info)
+    # Where the person's own feed lives: None, one per workspace (a Slack user id belongs to one workspace);
+    # a name, one feed across all the platform's workspaces (a Discord user id is the same in every server).
+    feeds_in: str | None = None
+
+    def own_feed(self, platform: str, workspace: str) -> ChannelRef:
+        """This person's own feed (`for me`), delivered by direct message."""
+        return ChannelRef.person(platform, self.feeds_in or workspace, self.id)
+
+    def owns(self, feed: ChannelRef) -> bool:
+        """Whether `feed` is this person's own: said there, a command is about their feed (`for me` or not)."""
+        return feed.is_personal and feed.user_id == self.id
 
 
 @dataclass(frozen=True)

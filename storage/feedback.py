@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -94,12 +94,14 @@ class FeedbackRepository:
             found.update({channel: int(count) for channel, count in self.session.execute(query)})
         return found
 
-    def saved_by(self, actor: str, prefix: str, limit: int) -> list[str]:
-        """Keys of the papers `actor` saved in channels whose ref starts with `prefix` (a workspace), newest first."""
+    def saved_by(self, actor: str, prefixes: Sequence[str], limit: int) -> list[str]:
+        """Keys of the papers `actor` saved in feeds whose ref starts with one of `prefixes` (a workspace, the
+        person's own feed), newest first."""
         table = table_of(FeedbackRow)
+        where = or_(*(table.c.channel.startswith(prefix, autoescape=True) for prefix in prefixes))
         query = (
             select(table.c.paper_key, func.max(table.c.at))
-            .where(table.c.actor == actor, table.c.kind == "save", table.c.channel.startswith(prefix, autoescape=True))
+            .where(table.c.actor == actor, table.c.kind == "save", where)
             .group_by(table.c.paper_key)
             .order_by(func.max(table.c.at).desc())
             .limit(limit)

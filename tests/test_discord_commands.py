@@ -176,13 +176,13 @@ async def test_commands_sync_to_the_development_guild_once_until_they_change(cha
     ] + [f"/applications/{APP_ID}/guilds/100/commands"] * 2
     group, menu = puts[0].body
     assert (group["name"], menu["name"], menu["type"]) == ("papers", "Look up paper", 3)  # a message command
-    assert {o["name"] for o in group["options"]} == set(c.USAGE)
+    assert {o["name"] for o in group["options"]} == set(c.USAGE) | {"home"}  # home: Discord's own
     for command in (group, menu):  # a guild's commands: none of the global-only fields set
         assert command.get("contexts") is None and command.get("integration_types") is None, command["name"]
         assert command.get("dm_permission") is not True, command["name"]
-    for command in puts[1].body:  # globally: server channels only, said one way
-        assert command["contexts"] == [0] and command["integration_types"] == [0], command["name"]
-        assert command["dm_permission"] is False, command["name"]
+    for command in puts[1].body:  # globally: installed to servers and people; servers, the bot's DMs, group DMs
+        assert command["contexts"] == [0, 1, 2] and command["integration_types"] == [0, 1], command["name"]
+        assert command["dm_permission"] is True, command["name"]  # deprecated, and saying the same
 
 
 async def _ping(interaction: discord.Interaction) -> None:

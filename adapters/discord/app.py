@@ -14,6 +14,8 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice, Range
 
+from adapters.discord.home import HOME_ITEMS, with_home
+from adapters.discord.install import NeedsTheBot, may_change_feed
 from adapters.discord.lookup import attached_import, look_up_menu
 from adapters.discord.reactions import register_reactions
 from adapters.discord.render import NO_MENTIONS, Message, fit, inert
@@ -50,17 +52,7 @@ NEEDS_MANAGE_CHANNELS = "You need the Manage Channels permission to change this 
 FOR_ME = "yours alone, by direct message, instead of this channel's"
 
 
-def _may_change(interaction: discord.Interaction) -> bool:
-    """Manage Channels changes a channel's papers; anyone changes their own (`for_me`, or `for me` typed)."""
-    typed = [v for v in vars(interaction.namespace).values() if isinstance(v, str)]
-    if getattr(interaction.namespace, "for_me", False) or any(c.personal(v)[1] for v in typed):
-        return True
-    if interaction.permissions.manage_channels:
-        return True
-    raise app_commands.MissingPermissions(["manage_channels"])
-
-
-may_change = app_commands.check(_may_change)
+may_change = app_commands.check(may_change_feed)
 
 
 def choice(name: str, value: str) -> Choice[str]:
@@ -226,7 +218,7 @@ class Papers(app_commands.Group):
 
     @app_commands.command(name="import", description="Follow what a file from /papers export holds, in this channel")
     @app_commands.describe(file="the .jsonl file /papers export gave")
-    @app_commands.checks.has_permissions(manage_channels=True)
+    @may_change
     async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         try:
             command = await attached_import(file)
@@ -302,6 +294,8 @@ async def on_command_error(interaction: discord.Interaction, error: app_commands
     """Permission refusals get one sentence; anything else is logged with a reference the user sees."""
     if isinstance(error, app_commands.MissingPermissions):
         text = NEEDS_MANAGE_CHANNELS
+    elif isinstance(error, NeedsTheBot):
+        text = error.text
     elif isinstance(error, app_commands.NoPrivateMessage):
         text = "papers-bot works in server channels, not in direct messages."
     else:
@@ -325,11 +319,11 @@ def build_client(app: App, sharded: bool = False, guild_id: int | None = None) -
     client.papers_app = app  # type: ignore[attr-defined]  # read by views.app_of
     tree = PapersTree(client)
     guild = discord.Object(id=guild_id) if guild_id is not None else None
-    tree.add_command(Papers(app, guild_id), guild=guild)
+    tree.add_command(with_home(Papers(app, guild_id)), guild=guild)
     tree.add_command(look_up_menu(guild_id), guild=guild)
     tree.error(on_command_error)
     client.tree = tree  # type: ignore[attr-defined]
-    client.add_dynamic_items(*PAGE_ITEMS)
+    client.add_dynamic_items(*PAGE_ITEMS, *HOME_ITEMS)
     register_reactions(client, app)
     return client
 

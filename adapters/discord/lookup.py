@@ -29,7 +29,7 @@ async def look_up_paper(interaction: discord.Interaction, message: discord.Messa
 
 
 def look_up_menu(guild_id: int | None = None) -> app_commands.ContextMenu:
-    """Servers only, as /papers: its constructor takes no `guild_only`, so the attribute is set after."""
+    """Where /papers is (servers, and people who installed the app): its constructor takes no `guild_only`."""
     options = scope(guild_id)
     menu = app_commands.ContextMenu(
         name=LOOK_UP,

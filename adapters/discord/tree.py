@@ -10,18 +10,19 @@ from discord import app_commands
 
 
 def scope(guild_id: int | None) -> dict[str, Any]:
-    """A top-level command's options for its scope: servers only, said the way Discord reads it there.
+    """A top-level command's options for its scope, said the way Discord reads it there.
 
-    Globally, `contexts` and `integration_types` (server channels, installed to a server). Those and
-    `dm_permission` are global-only fields: a guild's commands carry none of them and exist only in
-    that guild anyway. (discord.py always sends `dm_permission`: `guild_only` keeps it false.)
+    Globally: installed to servers and to people (the user-installed app), used in server channels, the bot's
+    direct messages and other private channels (`contexts` replaces the deprecated `dm_permission`, which
+    discord.py sends anyway: `guild_only` false keeps the two in agreement). Those are global-only fields: a
+    development guild's commands carry none of them, exist only in that guild, and stay servers only.
     """
     if guild_id is not None:
         return {"guild_only": True}
     return {
-        "guild_only": True,
-        "allowed_contexts": app_commands.AppCommandContext(guild=True),
-        "allowed_installs": app_commands.AppInstallationType(guild=True),
+        "guild_only": False,
+        "allowed_contexts": app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True),
+        "allowed_installs": app_commands.AppInstallationType(guild=True, user=True),
     }
 
 

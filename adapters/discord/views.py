@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 
+from adapters.discord import install
 from adapters.discord.limits import fit_message
 from adapters.discord.render import NO_MENTIONS, Message
 from adapters.discord.replies import FIND_PREFIX, render
@@ -27,12 +28,16 @@ def app_of(interaction: discord.Interaction) -> App:
 
 
 def channel_of(interaction: discord.Interaction) -> ChannelRef:
-    return ChannelRef("discord", str(interaction.guild_id), str(interaction.channel_id))
+    """The channel where the bot is a member; elsewhere (the user-installed app) the person's own feed."""
+    return install.channel_of(interaction)
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:
+    """The person, with one own feed across Discord (a user id is the same in every server)."""
     user = interaction.user
-    return Actor(str(user.id), user.display_name, is_admin=interaction.permissions.manage_channels)
+    return Actor(
+        str(user.id), user.display_name, is_admin=interaction.permissions.manage_channels, feeds_in=install.PEOPLE
+    )
 
 
 async def ask(

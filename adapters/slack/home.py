@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from typing import Any
 
 from adapters.slack.render import MAX_BUTTON, MAX_SECTION, fit, paper_text, text
 from adapters.slack.replies import code, context, header, section
 from bot.chat import replies as r
-from bot.chat.home import ChannelFollows, Home
+from bot.chat.home import ChannelFollows, Home, query_check
 from bot.domain import Match
 
 Block = dict[str, Any]
@@ -32,10 +31,6 @@ def plain(words: str, limit: int = MAX_BUTTON) -> dict[str, Any]:
 def option_value(follows: ChannelFollows, number: int, query: str) -> str:
     """`C1 3 crc`: the channel, the query's number in /papers list, and a check that it is still that query."""
     return f"{follows.channel.channel} {number} {query_check(query)}"
-
-
-def query_check(query: str) -> str:
-    return format(zlib.crc32(query.encode()), "08x")
 
 
 def _saved(home: Home) -> list[Block]:

@@ -18,13 +18,12 @@ from adapters.slack.home import (
     UNSUBSCRIBE,
     home_view,
     modal_values,
-    query_check,
     subscribe_modal,
 )
 from adapters.slack.replies import render
 from bot.chat import commands as c
 from bot.chat import replies as r
-from bot.chat.home import build_home
+from bot.chat.home import build_home, chosen_query
 from bot.domain import Actor, ChannelRef
 from bot.errors import PapersError
 from bot.relevance.query import parse_query
@@ -79,12 +78,9 @@ class HomeTab:
 
     def unsubscribe(self, client: WebClient, team: str, user: str, value: str) -> None:
         channel, number, check = ([*value.split(" "), "", "", ""])[:3]
-        ref = ChannelRef("slack", team, channel)
-        listed = self.app.service.run(ref, Actor(user, user), c.ListSubscriptions())
-        queries = [query for query, _ in listed.subscriptions] if isinstance(listed, r.SubscriptionList) else []
-        index = int(number) - 1 if number.isdigit() else -1
-        if 0 <= index < len(queries) and query_check(queries[index]) == check:  # still the query the person chose
-            reply = self.translator.run(client, team, channel, user, user, c.Unsubscribe(queries[index]))
+        query = chosen_query(self.app.service, ChannelRef("slack", team, channel), Actor(user, user), number, check)
+        if query is not None:  # still the query the person chose
+            reply = self.translator.run(client, team, channel, user, user, c.Unsubscribe(query))
             if isinstance(reply, r.Unsubscribed):
                 self.announce(client, channel, user, reply)
         self.publish(client, team, user)

@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from bot.chat import commands as c
+from bot.chat import replies as r
 from bot.domain import Actor, ChannelRef, Paper, Schedule
 from storage.uow import UnitOfWork
 
+if TYPE_CHECKING:
+    from bot.chat.service import Service
+
 MAX_HOME_CHANNELS = 15  # each takes three blocks of the Home tab's hundred
 MAX_HOME_SAVED = 10
+
+
+def query_check(query: str) -> str:
+    """A short check that a Home's menu option still names the query it was drawn with (`/papers list` numbers
+    move when a subscription goes)."""
+    return format(zlib.crc32(query.encode()), "08x")
+
+
+def chosen_query(service: Service, feed: ChannelRef, actor: Actor, number: str, check: str) -> str | None:
+    """The query a Home's menu showed as `number` (of `/papers list`) in `feed`, if it still is that one."""
+    listed = service.run(feed, actor, c.ListSubscriptions())
+    queries = [query for query, _ in listed.subscriptions] if isinstance(listed, r.SubscriptionList) else []
+    index = int(number) - 1 if number.isdigit() else -1
+    return queries[index] if 0 <= index < len(queries) and query_check(queries[index]) == check else None
 
 
 @dataclass(frozen=True)
@@ -36,21 +57,31 @@ class Home:
 
 
 def build_home(
-    engine: Engine, platform: str, workspace: str, actor: Actor, may_change: bool, default: Schedule | None = None
+    engine: Engine,
+    platform: str,
+    workspace: str | None,
+    actor: Actor,
+    may_change: bool,
+    default: Schedule | None = None,
+    most: int = MAX_HOME_CHANNELS,
 ) -> Home:
-    """The Home of `actor` in one workspace: its channels that follow something, and what they saved."""
-    channels, total = channels_following(engine, platform, workspace, default)
-    own = follows_of(engine, ChannelRef.person(platform, workspace, actor.id), default)
-    saved = papers_saved_by(engine, platform, workspace, actor)
+    """The Home of `actor` in one workspace: its channels that follow something (the first `most`), the person's
+    own feed, and what they saved there. Without a workspace (a direct message, a server the bot is not in): the
+    person's own feed and what they saved in it alone."""
+    channels, total = channels_following(engine, platform, workspace, default, most) if workspace else ((), 0)
+    own_feed = actor.own_feed(platform, workspace or "")
+    own = follows_of(engine, own_feed, default)
+    prefixes = [f"{own_feed}"] + ([f"{platform}:{workspace}:"] if workspace else [])
+    saved = papers_saved_by(engine, prefixes, actor)
     return Home(actor, channels, total - len(channels), may_change, saved, own)
 
 
 def channels_following(
-    engine: Engine, platform: str, workspace: str, default: Schedule | None = None
+    engine: Engine, platform: str, workspace: str, default: Schedule | None = None, most: int = MAX_HOME_CHANNELS
 ) -> tuple[tuple[ChannelFollows, ...], int]:
-    """The workspace's channels that follow something (the first MAX_HOME_CHANNELS), and how many there are."""
+    """The workspace's channels that follow something (the first `most`), and how many there are."""
     with UnitOfWork(engine, default) as uow:
-        refs, total = uow.bulk.channels_in(f"{platform}:{workspace}:", MAX_HOME_CHANNELS)
+        refs, total = uow.bulk.channels_in(f"{platform}:{workspace}:", most)
         queries = uow.bulk.queries_of(refs)
         schedules = uow.bulk.schedules_of(refs)
         paused = {ref: row.paused_reason for ref, row in uow.channels.rows(refs).items()}
@@ -77,9 +108,10 @@ def follows_of(engine: Engine, feed: ChannelRef, default: Schedule | None = None
     return ChannelFollows(feed, tuple(queries), schedule, row.paused_reason if row else None)
 
 
-def papers_saved_by(engine: Engine, platform: str, workspace: str, actor: Actor) -> tuple[Paper, ...]:
-    """The papers `actor` saved (the Save button, `/papers save`) in the workspace's channels, newest first."""
+def papers_saved_by(engine: Engine, prefixes: list[str], actor: Actor) -> tuple[Paper, ...]:
+    """The papers `actor` saved (the Save button, `/papers save`) in the feeds whose refs start with one of
+    `prefixes` (a workspace's channels, their own feed), newest first."""
     with UnitOfWork(engine) as uow:
-        keys = uow.feedback.saved_by(actor.id, f"{platform}:{workspace}:", MAX_HOME_SAVED)
+        keys = uow.feedback.saved_by(actor.id, prefixes, MAX_HOME_SAVED)
         papers = {paper.key: paper for paper in uow.papers.by_keys(keys)}
     return tuple(papers[key] for key in keys if key in papers)

@@ -102,7 +102,7 @@ class Service:
             return r.Problem(f"Something went wrong on my side; it is logged as ref {ref}.", c.usage_line(command.name))
 
     def handle(self, channel: ChannelRef, actor: Actor, command: c.Command) -> r.Reply:
-        personal = bool(getattr(command, "personal", False))
+        personal = bool(getattr(command, "personal", False)) or actor.owns(channel)
         if isinstance(command, CHANGING) and not actor.is_admin and not personal:  # anyone may change their own
             raise NotAllowed(
                 "Only workspace admins and the people the bot's operator listed may change this channel's papers."
@@ -130,9 +130,7 @@ class Service:
         }
         if not personal:
             return handlers[type(command)](channel, actor, command)
-        reply = handlers[type(command)](
-            ChannelRef.person(channel.platform, channel.workspace, actor.id), actor, command
-        )
+        reply = handlers[type(command)](actor.own_feed(channel.platform, channel.workspace), actor, command)
         return feeds.personal_reply(reply)
 
     def own_subscriptions(self, platform: str, workspace: str, user_id: str) -> r.SubscriptionList:
