@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.domain import Found, Paper
+from bot.retrieval import gaps
 from bot.retrieval.similar import Likeness
 from storage import meaning as stored
 from storage.engine import file_beside
@@ -145,13 +146,19 @@ class MeaningIndex:
         return LexicalIndex.open(self.folder)
 
     def _refresh(self, index: LexicalIndex, session: Session) -> None:
-        """Add the papers stored since; once an hour, index again those whose text changed in place."""
+        """Add the papers stored since, and any committed out of id order (`gaps`); once an hour, index again
+        those whose text changed in place."""
         try:
             if last_paper_id(session) > index.last_id():
                 added = index.update(lambda after: stored.rows_after(session, after))
                 log.info("meaning index: %d papers added", added)
                 self._save(session, index)
-            if self._checked_at is None or time.monotonic() - self._checked_at > RECHECK_EVERY:
+            hourly = self._checked_at is None or time.monotonic() - self._checked_at > RECHECK_EVERY
+            # papers committed out of id order: the newest ids at every search, all of them hourly
+            if late := gaps.fill(index, session, 0 if hourly else index.last_id() - gaps.RECENT):
+                log.info("meaning index: %d papers committed out of id order added", late)
+                self._save(session, index)
+            if hourly:
                 started, since = utcnow(), (self._changed_since or utcnow()) - CLOCK_SKEW
                 changed = index.replace(stored.changed_rows(session, since, index.last_id()))
                 log.info("meaning index: %d papers changed since %s indexed again", changed, since)
