@@ -3,8 +3,8 @@
 The index adds "the papers after the last id it holds". On PostgreSQL two transactions inserting at
 once take ids N and N+1 from the sequence and may commit N+1 first: the index then moves past N, and
 N, committed a moment later, would never be read. No paper is ever deleted, so the database and the
-index hold as many papers in any id range unless one is missing: counting both over a range finds
-it, and halving the ranges that differ finds which.
+index hold as many papers in any id range unless one is missing: counting both over the newest ids
+(every few seconds) or all of them (hourly) finds it, and halving the ranges that differ finds which.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from storage import meaning as stored
 if TYPE_CHECKING:
     from bot.retrieval.lexical import LexicalIndex
 
-RECENT = 20_000  # ids re-counted at every search: out-of-order commits land among the newest papers
+RECENT = 20_000  # ids re-counted every few seconds: out-of-order commits land among the newest papers
+RECOUNT_EVERY = 10.0  # seconds: the two counts over 20,000 ids take 5-30 ms, too much for every search
 LISTED = 512  # a range this small is listed on both sides rather than halved again
 
 
@@ -40,4 +41,4 @@ def fill(index: LexicalIndex, session: Session, after_id: int) -> int:
     return index.replace(stored.rows_of(session, ids)) if ids else 0
 
 
-__all__ = ["LISTED", "RECENT", "fill", "missing"]
+__all__ = ["LISTED", "RECENT", "RECOUNT_EVERY", "fill", "missing"]

@@ -106,6 +106,8 @@ class LexicalIndex:
 
     def count_between(self, after_id: int, upto_id: int) -> int:
         """How many papers indexed have an id after `after_id` and up to `upto_id`."""
+        if after_id <= 0 and upto_id >= self.last_id():
+            return self.papers  # all of them: no need to walk a million ids
         return int(self.index.searcher().search(self._id_range(after_id, upto_id), 1, count=True).count)
 
     def ids_between(self, after_id: int, upto_id: int) -> set[int]:

@@ -65,6 +65,7 @@ class MeaningIndex:
         self._lock = threading.Lock()
         self._changed_since: datetime | None = None  # papers changed after this are indexed again
         self._checked_at: float | None = None  # when they last were (monotonic); None: at the next search
+        self._recounted_at: float | None = None  # when papers committed out of id order were last looked for
 
     def warm(self) -> None:
         with Session(self.engine) as session:
@@ -154,10 +155,8 @@ class MeaningIndex:
                 log.info("meaning index: %d papers added", added)
                 self._save(session, index)
             hourly = self._checked_at is None or time.monotonic() - self._checked_at > RECHECK_EVERY
-            # papers committed out of id order: the newest ids at every search, all of them hourly
-            if late := gaps.fill(index, session, 0 if hourly else index.last_id() - gaps.RECENT):
-                log.info("meaning index: %d papers committed out of id order added", late)
-                self._save(session, index)
+            if hourly or self._recounted_at is None or time.monotonic() - self._recounted_at > gaps.RECOUNT_EVERY:
+                self._fill_gaps(index, session, 0 if hourly else index.last_id() - gaps.RECENT)
             if hourly:
                 started, since = utcnow(), (self._changed_since or utcnow()) - CLOCK_SKEW
                 changed = index.replace(stored.changed_rows(session, since, index.last_id()))
@@ -166,6 +165,13 @@ class MeaningIndex:
                 self._save(session, index)
         except ValueError:  # another process holds the writer: it is adding them; its commit is read next time
             index.reload()
+
+    def _fill_gaps(self, index: LexicalIndex, session: Session, after_id: int) -> None:
+        """Papers committed out of id order (`gaps`): among the newest ids every few seconds, all of them hourly."""
+        if late := gaps.fill(index, session, after_id):
+            log.info("meaning index: %d papers committed out of id order added", late)
+            self._save(session, index)
+        self._recounted_at = time.monotonic()
 
     def _save(self, session: Session, index: LexicalIndex) -> None:
         if index.folder is not None:
