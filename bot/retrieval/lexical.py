@@ -108,7 +108,8 @@ class LexicalIndex:
         """How many papers indexed have an id after `after_id` and up to `upto_id`."""
         if after_id <= 0 and upto_id >= self.last_id():
             return self.papers  # all of them: no need to walk a million ids
-        return int(self.index.searcher().search(self._id_range(after_id, upto_id), 1, count=True).count)
+        found = self.index.searcher().search(self._id_range(after_id, upto_id), 1, count=True)
+        return int(found.count)  # type: ignore[attr-defined]  # tantivy's stub leaves out the count it returns
 
     def ids_between(self, after_id: int, upto_id: int) -> set[int]:
         searcher = self.index.searcher()
