@@ -6,13 +6,15 @@ index, which adds "the papers after the last id it holds", must still find paper
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, insert
 
 from bot.domain import Paper
-from bot.retrieval import gaps
+from bot.retrieval import gaps, meaning
 from bot.retrieval.meaning import RECHECK_EVERY, MeaningIndex
 from storage.papers import to_row_values
 from storage.tables import PaperRow
@@ -86,3 +88,18 @@ def test_concurrent_ingests_committing_out_of_order_on_postgresql(engine: Engine
     assert ids["Arboreal Locomotion"] < ids["Tool Use in Mustelids"] < ids["Echolocation"]
     assert titles(index, "sloths hanging from branches") == ["Arboreal Locomotion"]
     assert titles(index, "bats hunting moths by echoes") == ["Echolocation"]
+
+
+def test_a_restart_after_a_late_commit_adds_it_without_building_again(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(meaning, "SMALL", 0)  # indexed in a folder, as 5,000 papers or more are
+    monkeypatch.setattr(meaning, "file_beside", lambda engine, name: tmp_path / name)
+    store_as(engine, 1, OTTERS)
+    store_as(engine, 3, BATS)
+    MeaningIndex(engine).warm()
+    store_as(engine, 2, SLOTHS)  # committed after the index moved past id 2, then the bot restarts
+    with caplog.at_level(logging.INFO, logger="bot.retrieval.meaning"):
+        again = MeaningIndex(engine)
+        assert titles(again, "sloths hanging from branches") == ["Arboreal Locomotion"]
+    assert "built" not in caplog.text and "1 papers committed out of id order added" in caplog.text

@@ -55,6 +55,14 @@ class Hit:
     why: str
 
 
+def same_papers(saved: str, now: str) -> bool:
+    """The index's database: the same first paper and paper at the last id, and as many papers up to it or
+    more (committed out of id order after the index moved past their ids: `gaps` adds them, no rebuild)."""
+    saved_count, _, saved_keys = saved.partition(":")
+    count, _, keys = now.partition(":")
+    return saved_keys == keys and saved_count.isdigit() and count.isdigit() and int(count) >= int(saved_count)
+
+
 class MeaningIndex:
     """Ranked search over every stored paper's title, abstract, AI summary and keywords."""
 
@@ -117,7 +125,7 @@ class MeaningIndex:
         with contextlib.suppress(ValueError, OSError):
             index = LexicalIndex.open(self.folder)
             state = self._state()
-            if state.get("identity") == papers_identity(session, index.last_id()):
+            if same_papers(state.get("identity", ""), papers_identity(session, index.last_id())):
                 self._changed_since = datetime.fromisoformat(state["changed_since"])
                 return index
             log.info("meaning index: %s is of another database; building it again", self.folder)
