@@ -9,8 +9,8 @@ The signals, over the 20k arXiv corpus plus the labelled papers (`../shared/data
 - BM25: the topic's name, aliases and description (its subtopics' too) as one query through the real
   lexical layer (`bot/retrieval/lexical.py`, Snowball stems); a paper's rank and score for it;
 - evidence: the rules' own points for the topic (`Matcher.topic_evidence`), below the match floor;
-- alias stems: every content word of a several-word alias in the title, in any order, Snowball-stemmed
-  ("optimizing the policy" for "policy optimization");
+- alias stems: a several-word alias's Snowball stems side by side in the title ("policy optimizing" for
+  "policy optimization"), or every content word of it in the title in any order ("optimizing the policy");
 - logistic regression on (evidence, rule match, no evidence, BM25 score / the median score of the papers
   the rules match in the corpus, BM25 score as the `uniform` query gives it, log rank share), fitted
   with 5-fold cross-validation grouped by paper on the tune part (scored out of fold there), then fitted
@@ -58,6 +58,7 @@ class Pair:
     uniform: float
     alias_in_title: bool
     alias_word_in_title: bool
+    alias_run_in_title: bool
     cosine: float = 0.0
 
 
@@ -98,6 +99,16 @@ def alias_stems(index: LexicalIndex, taxonomy: Taxonomy, slug: str) -> list[froz
     return found
 
 
+def alias_runs(index: LexicalIndex, taxonomy: Taxonomy, slug: str) -> list[str]:
+    """Each alias of two words or more as its Snowball stems side by side ("optim polici" is "policy optimization"
+    reversed, not found; "policy optimizing" is)."""
+    return [joined(stems) for t in taxonomy.subtree(slug) for a in t.aliases if len(stems := index.stems(a)) >= 2]
+
+
+def joined(stems: list[str]) -> str:
+    return " " + " ".join(stems) + " "
+
+
 def gather(wordllama: bool) -> dict[str, TopicData]:
     started = time.perf_counter()
     taxonomy, matcher = default_taxonomy(), Matcher(default_taxonomy())
@@ -117,6 +128,7 @@ def gather(wordllama: bool) -> dict[str, TopicData]:
         ruled = [number[p.arxiv_id] for p in papers if matcher.match(query, p) is not None]
         aliases = alias_stems(index, taxonomy, slug)
         words = frozenset().union(*aliases)
+        runs = alias_runs(index, taxonomy, slug)
         pairs = []
         for paper, labels in rows:
             n, title = number[paper.arxiv_id], set(index.stems(paper.title))
@@ -132,6 +144,7 @@ def gather(wordllama: bool) -> dict[str, TopicData]:
                     uniform=flat.get(n, 0.0),
                     alias_in_title=any(a <= title for a in aliases),
                     alias_word_in_title=bool(title & words),
+                    alias_run_in_title=any(run in joined(index.stems(paper.title)) for run in runs),
                 )
             )
         data[slug] = TopicData(
@@ -238,6 +251,7 @@ def variants(data: dict[str, TopicData], wordllama: bool) -> list[tuple[str, Con
     found.append(
         ("(a) BM25 rank < 200 and an alias word in the title", lambda s, t, p: p.rank < 200 and p.alias_word_in_title)
     )
+    found.append(("(c) an alias's Snowball stems side by side in the title", lambda s, t, p: p.alias_run_in_title))
     for gate in (0.0, 0.6):
         found.append((f"(c) alias stems in the title, any order, evidence >= {gate}", alias_title(gate)))
     for threshold in (0.5, 0.6, 0.7):
