@@ -104,8 +104,27 @@ class LexicalIndex:
         self._last = last
         return added
 
+    def count_between(self, after_id: int, upto_id: int) -> int:
+        """How many papers indexed have an id after `after_id` and up to `upto_id`."""
+        if after_id <= 0 and upto_id >= self.last_id():
+            return self.papers  # all of them: no need to walk a million ids
+        found = self.index.searcher().search(self._id_range(after_id, upto_id), 1, count=True)
+        return int(found.count)  # type: ignore[attr-defined]  # tantivy's stub leaves out the count it returns
+
+    def ids_between(self, after_id: int, upto_id: int) -> set[int]:
+        searcher = self.index.searcher()
+        found = searcher.search(self._id_range(after_id, upto_id), max(upto_id - after_id, 1), count=False)
+        return {int(searcher.doc(address)["id"][0]) for _, address in found.hits}
+
+    def _id_range(self, after_id: int, upto_id: int) -> tantivy.Query:
+        return tantivy.Query.range_query(
+            self.schema, "id", tantivy.FieldType.Integer, after_id, upto_id, include_lower=False
+        )
+
     def replace(self, rows: Iterable[Row]) -> int:
-        """Index these papers again (their text changed in place); commit; how many."""
+        """Index these papers again (their text changed in place, or they may be missing); commit; how many.
+
+        Safe to repeat: a paper is taken out before it is added, so two processes never index it twice."""
         with self._writer() as writer:
             replaced = 0
             for paper_id, title, abstract, summary, keywords in rows:

@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.domain import Found, Paper
+from bot.retrieval import gaps
 from bot.retrieval.similar import Likeness
 from storage import meaning as stored
 from storage.engine import file_beside
@@ -54,6 +55,14 @@ class Hit:
     why: str
 
 
+def same_papers(saved: str, now: str) -> bool:
+    """The index's database: the same first paper and paper at the last id, and as many papers up to it or
+    more (committed out of id order after the index moved past their ids: `gaps` adds them, no rebuild)."""
+    saved_count, _, saved_keys = saved.partition(":")
+    count, _, keys = now.partition(":")
+    return saved_keys == keys and saved_count.isdigit() and count.isdigit() and int(count) >= int(saved_count)
+
+
 class MeaningIndex:
     """Ranked search over every stored paper's title, abstract, AI summary and keywords."""
 
@@ -64,6 +73,7 @@ class MeaningIndex:
         self._lock = threading.Lock()
         self._changed_since: datetime | None = None  # papers changed after this are indexed again
         self._checked_at: float | None = None  # when they last were (monotonic); None: at the next search
+        self._recounted_at: float | None = None  # when papers committed out of id order were last looked for
 
     def warm(self) -> None:
         with Session(self.engine) as session:
@@ -115,7 +125,7 @@ class MeaningIndex:
         with contextlib.suppress(ValueError, OSError):
             index = LexicalIndex.open(self.folder)
             state = self._state()
-            if state.get("identity") == papers_identity(session, index.last_id()):
+            if same_papers(state.get("identity", ""), papers_identity(session, index.last_id())):
                 self._changed_since = datetime.fromisoformat(state["changed_since"])
                 return index
             log.info("meaning index: %s is of another database; building it again", self.folder)
@@ -145,13 +155,17 @@ class MeaningIndex:
         return LexicalIndex.open(self.folder)
 
     def _refresh(self, index: LexicalIndex, session: Session) -> None:
-        """Add the papers stored since; once an hour, index again those whose text changed in place."""
+        """Add the papers stored since, and any committed out of id order (`gaps`); once an hour, index again
+        those whose text changed in place."""
         try:
             if last_paper_id(session) > index.last_id():
                 added = index.update(lambda after: stored.rows_after(session, after))
                 log.info("meaning index: %d papers added", added)
                 self._save(session, index)
-            if self._checked_at is None or time.monotonic() - self._checked_at > RECHECK_EVERY:
+            hourly = self._checked_at is None or time.monotonic() - self._checked_at > RECHECK_EVERY
+            if hourly or self._recounted_at is None or time.monotonic() - self._recounted_at > gaps.RECOUNT_EVERY:
+                self._fill_gaps(index, session, 0 if hourly else index.last_id() - gaps.RECENT)
+            if hourly:
                 started, since = utcnow(), (self._changed_since or utcnow()) - CLOCK_SKEW
                 changed = index.replace(stored.changed_rows(session, since, index.last_id()))
                 log.info("meaning index: %d papers changed since %s indexed again", changed, since)
@@ -159,6 +173,13 @@ class MeaningIndex:
                 self._save(session, index)
         except ValueError:  # another process holds the writer: it is adding them; its commit is read next time
             index.reload()
+
+    def _fill_gaps(self, index: LexicalIndex, session: Session, after_id: int) -> None:
+        """Papers committed out of id order (`gaps`): among the newest ids every few seconds, all of them hourly."""
+        if late := gaps.fill(index, session, after_id):
+            log.info("meaning index: %d papers committed out of id order added", late)
+            self._save(session, index)
+        self._recounted_at = time.monotonic()
 
     def _save(self, session: Session, index: LexicalIndex) -> None:
         if index.folder is not None:
