@@ -32,17 +32,6 @@ def changed_rows(session: Session, since: datetime, upto_id: int) -> list[Row]:
     return [(r[0], r[1], r[2], r[3], r[4]) for r in session.execute(sql, {"since": since, "upto": upto_id})]
 
 
-def count_between(session: Session, after_id: int, upto_id: int) -> int:
-    """How many papers have an id after `after_id` and up to `upto_id` (a range of the primary key)."""
-    sql = text("SELECT count(*) FROM paper WHERE id > :after AND id <= :upto")
-    return int(session.execute(sql, {"after": after_id, "upto": upto_id}).scalar_one())
-
-
-def ids_between(session: Session, after_id: int, upto_id: int) -> set[int]:
-    sql = text("SELECT id FROM paper WHERE id > :after AND id <= :upto")
-    return {int(r[0]) for r in session.execute(sql, {"after": after_id, "upto": upto_id})}
-
-
 def rows_of(session: Session, ids: Sequence[int]) -> list[Row]:
     """The given papers' rows, in id order."""
     if not ids:

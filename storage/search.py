@@ -164,6 +164,26 @@ def last_paper_id(session: Session) -> int:
     return int(session.execute(text("SELECT max(id) FROM paper")).scalar_one() or 0)
 
 
+def count_between(session: Session, after_id: int, upto_id: int) -> int:
+    """How many papers have an id after `after_id` and up to `upto_id` (a range of the primary key)."""
+    sql = text("SELECT count(*) FROM paper WHERE id > :after AND id <= :upto")
+    return int(session.execute(sql, {"after": after_id, "upto": upto_id}).scalar_one())
+
+
+def ids_between(session: Session, after_id: int, upto_id: int) -> set[int]:
+    sql = text("SELECT id FROM paper WHERE id > :after AND id <= :upto")
+    return {int(r[0]) for r in session.execute(sql, {"after": after_id, "upto": upto_id})}
+
+
+def title_rows_of(session: Session, ids: Sequence[int]) -> list[tuple[int, str, str, str]]:
+    """(id, title, keywords, authors) of the given papers, in id order."""
+    if not ids:
+        return []
+    listed = ",".join(str(int(i)) for i in ids)  # integers from the database, never user text
+    sql = text(f"SELECT id, title, keywords, authors FROM paper WHERE id IN ({listed}) ORDER BY id")
+    return [(r[0], r[1], r[2], r[3]) for r in session.execute(sql)]
+
+
 def title_rows(session: Session, after_id: int, batch: int = 20_000) -> Iterator[tuple[int, str, str, str]]:
     """(id, title, keywords, authors) of every paper after `after_id`, in id order, in batches."""
     sql = text("SELECT id, title, keywords, authors FROM paper WHERE id > :after ORDER BY id LIMIT :batch")

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 POSTINGS = 2_500_000  # the postings one search may add up; the commonest words beyond it are left to the re-rank
 NAMES = 500_000  # author names whose words are kept while reading
 CLOCK_SKEW = timedelta(minutes=5)  # between the processes that write papers and this one
+RECENT = 20_000  # ids re-counted for papers committed out of id order: they land among the newest
+RECOUNT_EVERY = 10.0  # seconds between those counts (a few ms each), rather than at every search
 SHARES = (0.99, 0.8, 0.6, 0.4, 0.25, 0.1)  # of the best score: the levels tried for enough candidates
 TIE_BREAK = (
     0.002  # per title word: of papers holding the same words, the shorter title first ("X" before "X: A Survey")
@@ -58,6 +60,7 @@ class TitleIndex:
         self._sums = array("I")  # paper id -> CRC-32 of its title, keywords and authors as read
         self._lock = threading.Lock()
         self._rereading = False
+        self._recounted_at = 0.0
 
     @property
     def papers(self) -> int:
@@ -70,6 +73,8 @@ class TitleIndex:
         if self.loaded_at and time.monotonic() - self.loaded_at > self.RELOAD_EVERY and not self._rereading:
             self._rereading = True
             threading.Thread(target=self._reread, args=(session.get_bind(),), daemon=True).start()
+        if time.monotonic() - self._recounted_at > RECOUNT_EVERY:
+            self.read_late(session)
         if search.last_paper_id(session) <= self.last_id:
             return
         with self._lock:
@@ -84,6 +89,29 @@ class TitleIndex:
             len(self.spelling.df),
             time.perf_counter() - started,
         )
+
+    def read_late(self, session: Session) -> int:
+        """Read the papers below the last id read that were committed after it; how many.
+
+        On PostgreSQL two inserts take ids N and N+1 from the sequence and may commit N+1 first:
+        reading "after the last id" then moves past N for good. No paper is ever deleted, so the
+        newest ids holding more papers in the database than here means one was committed late.
+        """
+        self._recounted_at = time.monotonic()
+        low, high = max(self.last_id - RECENT, 0), self.last_id
+        stored = search.count_between(session, low, high)
+        with self._lock:  # a view of the checksums must not outlive the lock: reading grows the array
+            sums = np.frombuffer(self._sums, dtype=np.uint32)
+            held = int(np.count_nonzero(sums[low + 1 : high + 1]))
+            del sums
+            if stored <= held:
+                return 0
+            known = self._sums
+            late = [i for i in sorted(search.ids_between(session, low, high)) if i >= len(known) or not known[i]]
+            read = self._read(search.title_rows_of(session, late))
+            self.spelling.reindex()
+        log.info("find index: %d papers committed out of id order read", read)
+        return read
 
     def _reread(self, bind: Engine | Connection) -> None:
         try:
@@ -140,7 +168,7 @@ class TitleIndex:
             lengths[paper_id] = min(len(title_words), 255)
             if not again:
                 self.spelling.papers += 1
-                self.last_id = paper_id
+                self.last_id = max(self.last_id, paper_id)
         return read
 
     def _stem_number(self, stem: str) -> int:

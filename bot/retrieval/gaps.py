@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from storage import meaning as stored
+from storage import search
 
 if TYPE_CHECKING:
     from bot.retrieval.lexical import LexicalIndex
@@ -25,12 +26,12 @@ LISTED = 512  # a range this small is listed on both sides rather than halved ag
 
 def missing(index: LexicalIndex, session: Session, after_id: int, upto_id: int) -> list[int]:
     """The ids of stored papers after `after_id` and up to `upto_id` that the index lacks, in order."""
-    if upto_id <= after_id or stored.count_between(session, after_id, upto_id) <= index.count_between(
+    if upto_id <= after_id or search.count_between(session, after_id, upto_id) <= index.count_between(
         after_id, upto_id
     ):
         return []
     if upto_id - after_id <= LISTED:
-        return sorted(stored.ids_between(session, after_id, upto_id) - index.ids_between(after_id, upto_id))
+        return sorted(search.ids_between(session, after_id, upto_id) - index.ids_between(after_id, upto_id))
     middle = (after_id + upto_id) // 2
     return missing(index, session, after_id, middle) + missing(index, session, middle, upto_id)
 
