@@ -7,7 +7,7 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord.http
@@ -43,6 +43,8 @@ class DiscordStandIn:
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel or thread id -> oldest first
     attachments: dict[str, bytes] = field(default_factory=dict)  # name -> what GET /attachments/<name> serves
+    polls: dict[str, dict[str, Any]] = field(default_factory=dict)  # message id -> a message holding a poll
+    finalise_at_once: bool = True  # whether ending a poll makes its count final at once (Discord: a moment later)
     _rate_limits: int = 0
     _refusals: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1_000_000_000_000_000_000))
@@ -135,6 +137,8 @@ class DiscordStandIn:
             return answer(application(self.guild_count))
         if route == ("POST", "users", "@me", "channels") and isinstance(body, dict):  # the bot's DM with a user
             return answer(self._direct(str(body.get("recipient_id", ""))))
+        if route in (("GET", "channels", "#", "messages", "#"), ("POST", "channels", "#", "polls", "#", "expire")):
+            return self._poll_message(parts[1], parts[3], ended=parts[-1] == "expire")
         if parts[0] == "channels":
             return self._channel(request.method, parts, body, call)
         if parts[0] == "applications" and request.method == "PUT":  # command sync: echo with ids
@@ -145,11 +149,11 @@ class DiscordStandIn:
                 ]
             )
         if parts[0] == "interactions":
-            return answer(callback(parts[1], body, self._message("200", body.get("data") or {})))
+            return answer(callback(parts[1], body, self._kept("200", body.get("data") or {})))
         if parts[0] == "webhooks":
             if request.method == "DELETE":
                 return web.Response(status=204)
-            return answer(self._message("200", body if isinstance(body, dict) else {}))
+            return answer(self._kept("200", body if isinstance(body, dict) else {}))
         return answer({"message": "404: Not Found", "code": 0}, 404)
 
     def _direct(self, user: str) -> dict[str, Any]:
@@ -225,6 +229,33 @@ class DiscordStandIn:
         self.messages.setdefault(channel, []).append(message)
         return answer(message)
 
+    def _kept(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
+        """An interaction's answer or follow-up; one holding a poll is kept, as its message can be read later."""
+        message = self._message(channel, body)
+        if message.get("poll"):
+            self.polls[message["id"]] = message
+        return message
+
+    def vote(self, message_id: str, answer_id: int, count: int) -> None:
+        """`count` people voted for this answer of the poll (what Discord's clients would do)."""
+        counts = self.polls[message_id]["poll"]["results"]["answer_counts"]
+        counts[:] = [c for c in counts if c["id"] != answer_id] + (
+            [{"id": answer_id, "count": count, "me_voted": False}] if count else []
+        )
+
+    def _poll_message(self, channel: str, message_id: str, ended: bool) -> web.Response:
+        """GET a message, or end its poll (POST .../polls/{id}/expire): counted, not final until Discord says so."""
+        message = self.polls.get(message_id)
+        if message is None:
+            return answer({"message": "Unknown Message", "code": 10008}, 404)
+        poll = message["poll"]
+        if ended and poll["results"]["is_finalized"]:
+            return answer({"message": "This poll has already expired", "code": 520001}, 400)
+        if ended:
+            poll["expiry"] = datetime.now(UTC).isoformat()
+            poll["results"]["is_finalized"] = self.finalise_at_once
+        return answer(message)
+
     def thread(self, thread_id: str) -> dict[str, Any] | None:
         """The thread started from message `thread_id` (a thread has its first message's id), if any."""
         started = (m.get("thread") for ms in self.messages.values() for m in ms if m["id"] == thread_id)
@@ -279,7 +310,7 @@ class DiscordStandIn:
             "flags": body.get("flags", 0),
             "nonce": body.get("nonce"),
             "allowed_mentions": body.get("allowed_mentions"),
-        }
+        } | ({"poll": poll_message(body["poll"])} if body.get("poll") else {})
 
 
 LIMITS = {
@@ -298,6 +329,28 @@ LIMITS = {
     "rows": 5,
     "per_row": 5,
 }
+
+
+POLL_LIMITS = {"question": 300, "answers": 10, "answer": 55, "hours": 768}  # Discord's, for a poll created
+
+
+def poll_errors(poll: Any) -> dict[str, Any]:
+    """What Discord says of a poll over its limits: the question, the number of answers, each answer, the duration."""
+    if not isinstance(poll, dict):
+        return {}
+    too_long = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH"}]}
+    errors: dict[str, Any] = {}
+    if not 1 <= len((poll.get("question") or {}).get("text") or "") <= POLL_LIMITS["question"]:
+        errors["question"] = too_long
+    answers = poll.get("answers") or []
+    if not 1 <= len(answers) <= POLL_LIMITS["answers"]:
+        errors["answers"] = too_long
+    for i, a in enumerate(answers):
+        if not 1 <= len((a.get("poll_media") or {}).get("text") or "") <= POLL_LIMITS["answer"]:
+            errors.setdefault("answers", {})[str(i)] = too_long
+    if not 1 <= float(poll.get("duration") or 24) <= POLL_LIMITS["hours"]:
+        errors["duration"] = {"_errors": [{"code": "NUMBER_TYPE_MAX"}]}
+    return {"poll": errors} if errors else {}
 
 
 def form_errors(message: dict[str, Any]) -> dict[str, Any]:
@@ -333,6 +386,7 @@ def form_errors(message: dict[str, Any]) -> dict[str, Any]:
                     )
     if total > LIMITS["total"]:
         errors["embeds.total"] = {"_errors": [{"code": "MAX_EMBED_SIZE_EXCEEDED"}]}
+    errors |= poll_errors(message.get("poll"))
     rows = message.get("components") or []
     if len(rows) > LIMITS["rows"] or any(len(r.get("components") or []) > LIMITS["per_row"] for r in rows):
         errors["components"] = too_long
@@ -341,6 +395,19 @@ def form_errors(message: dict[str, Any]) -> dict[str, Any]:
             if len(c.get("custom_id") or "") > LIMITS["custom_id"] or len(c.get("label") or "") > LIMITS["label"]:
                 errors["components"] = too_long
     return errors
+
+
+def poll_message(created: dict[str, Any]) -> dict[str, Any]:
+    """A poll as a message carries it, from the poll a request created (`duration` hours become an `expiry`)."""
+    expiry = datetime.now(UTC) + timedelta(hours=float(created.get("duration") or 24))
+    return {
+        "question": created["question"],
+        "answers": [{"answer_id": i, **a} for i, a in enumerate(created.get("answers") or [], 1)],
+        "expiry": expiry.isoformat(),
+        "allow_multiselect": bool(created.get("allow_multiselect")),
+        "layout_type": created.get("layout_type", 1),
+        "results": {"is_finalized": False, "answer_counts": []},
+    }
 
 
 def answer(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
