@@ -42,8 +42,10 @@ def test_the_terminal_lists_the_candidates_and_says_it_holds_no_vote(chat: Chat)
     shown = chat.say("/papers club 3")
     assert shown.startswith("Journal club: this week's top 3 papers\n\n1. ")
     assert "\n\n3. " in shown and "\n\n4. " not in shown
-    assert shown.endswith("A vote needs a Slack or Discord channel (a poll there, the winner announced when it closes); "
-                          "here, read the one you like.")
+    assert shown.endswith(
+        "A vote needs a Slack or Discord channel (a poll there, the winner announced when it closes); "
+        "here, read the one you like."
+    )
 
 
 def test_a_second_click_moves_a_vote_and_the_same_paper_takes_it_back() -> None:
