@@ -38,11 +38,12 @@ class ClubRepository:
         return self.session.get(ClubRow, club_id)
 
     def posted(self, club_id: int, message_ids: list[str]) -> bool:
-        """The platform shows the vote: it is open, and these are its messages (the vote's first)."""
+        """The platform shows the vote: it is open, and these are its messages (the vote's first); again, once
+        more of them are posted (Discord's links after the poll)."""
         table = table_of(ClubRow)
         done = self.session.execute(
             update(table)
-            .where(table.c.id == club_id, table.c.status == "opening")
+            .where(table.c.id == club_id, table.c.status.in_(("opening", "open")))
             .values(status="open", message_ids=list(message_ids))
         )
         return bool(done.rowcount)  # type: ignore[attr-defined]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import Engine
 
 from bot.app import App
@@ -14,7 +13,7 @@ from bot.club import rules
 from bot.club.chat import posted, vote
 from bot.club.closing import LEASE, Counted, close_due
 from bot.club.replies import ClubBallot
-from bot.delivery.senders import RecordingSender, SenderCrashed
+from bot.delivery.senders import RecordingSender
 from bot.domain import Actor, ChannelRef
 from storage.engine import make_engine
 from storage.tables import ClubRow
@@ -160,8 +159,7 @@ def test_a_closing_that_died_after_announcing_is_finished_without_a_second_annou
     vote(app.service, ballot.club_id, ANA.id, 1)
     sender, end = RecordingSender(), closes_at(app.engine, ballot.club_id)
     sender.script("crash")  # posted, then the process died before recording it
-    with pytest.raises(SenderCrashed):
-        close_due(app.engine, {"slack": sender}, {}, end)
+    assert close_due(app.engine, {"slack": sender}, {}, end) == []
     assert club_row(app.engine, ballot.club_id).status == "closing"
     assert close_due(app.engine, {"slack": sender}, {}, end + LEASE / 2) == []  # the claim may still be alive
     assert close_due(app.engine, {"slack": sender}, {}, end + LEASE * 2) == [ballot.club_id]
@@ -201,3 +199,22 @@ def test_a_club_never_shown_is_abandoned_not_announced(app: App) -> None:
     sender = RecordingSender()
     assert close_due(app.engine, {"slack": sender}, {}, closes_at(app.engine, ballot.club_id)) == []
     assert sender.messages == [] and club_row(app.engine, ballot.club_id).status == "abandoned"
+
+
+def test_a_failed_announcement_is_tried_again_and_a_refused_one_closes_the_club_unannounced(app: App) -> None:
+    ballot = opened(app)
+    vote(app.service, ballot.club_id, ANA.id, 0)
+    sender, end = RecordingSender(), closes_at(app.engine, ballot.club_id)
+    sender.script("fail")  # Slack answered 503
+    assert close_due(app.engine, {"slack": sender}, {}, end) == []
+    assert club_row(app.engine, ballot.club_id).status == "open"
+    assert close_due(app.engine, {"slack": sender}, {}, end + timedelta(minutes=1)) == [ballot.club_id]
+    assert [m.title for m in sender.messages] == ["Journal club: paper 1 won with 1 vote of 1."]
+
+    other = app.service.answer(LAB, BO, "/papers club 2")
+    assert isinstance(other, ClubBallot) and posted(app.service, other.club_id, ["1700000000.000200"])
+    sender.script("permanent")  # channel_not_found: the bot was removed
+    assert close_due(app.engine, {"slack": sender}, {}, closes_at(app.engine, other.club_id)) == [other.club_id]
+    row = club_row(app.engine, other.club_id)
+    assert (row.status, row.outcome) == ("closed", "not announced: channel_not_found")
+    assert len(sender.messages) == 1

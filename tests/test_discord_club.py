@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from adapters.discord import club as discord_club
 from adapters.discord.club import DiscordClubs
 from adapters.discord.sender import DiscordSender
 from bot.app import App, build_app
@@ -121,3 +122,22 @@ def test_a_club_in_a_direct_message_is_refused_in_one_sentence(api: DiscordStand
     [answer] = said
     assert sent(answer)["content"] == "A journal club needs a channel to vote in, not a direct message."
     assert api.polls == {}
+
+
+def test_a_poll_discord_refuses_is_said_in_one_sentence_and_never_opened(
+    api: DiscordStandIn, papers: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(discord_club, "ANSWER_CHARS", 80)  # answers past Discord's 55: refused with 50035
+    said: list[Any] = []
+
+    async def session(chat: Chat) -> None:
+        await chat.say("subscribe", query="reinforcement-learning")
+        said.extend(await chat.say("club", papers=5))
+
+    in_the_channel(api, papers, session)
+    refused, answer = said
+    assert refused.status == 400 and "poll" in sent(refused)
+    assert sent(answer)["content"].startswith("I could not post the poll in this channel: Discord said ")
+    with UnitOfWork(papers.engine) as uow:
+        club = uow.clubs.get(1)
+        assert club is not None and club.status == "opening"  # never shown: the clock abandons it, announces nothing

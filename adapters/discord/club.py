@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Range
 
-from adapters.discord.render import NO_MENTIONS, fit, inert, safe_url
+from adapters.discord.render import NO_MENTIONS, Message, fit, inert, safe_url
 from adapters.discord.replies import render
 from adapters.discord.sender import DiscordSender
 from adapters.discord.views import QUICK, actor_of, app_of, channel_of, respond
@@ -64,15 +64,26 @@ async def club(interaction: discord.Interaction, papers: Range[int, 2, 10] = 5, 
     if not isinstance(reply, ClubBallot):
         await respond(interaction, render(reply))
         return
-    poll = poll_of(reply)
-    if interaction.response.is_done():
-        shown = await interaction.followup.send(poll=poll, wait=True, allowed_mentions=NO_MENTIONS)
-        poll_id = shown.id
-    else:
-        answered = await interaction.response.send_message(poll=poll, allowed_mentions=NO_MENTIONS)
-        poll_id = answered.message_id or (await interaction.original_response()).id
+    try:
+        poll_id = await _post_poll(interaction, poll_of(reply))
+    except discord.HTTPException as error:  # no Send Polls permission here, say: the club is never opened
+        log.warning("could not post journal club %d: %s %s", reply.club_id, error.status, error.text[:200])
+        await respond(
+            interaction, Message(f"I could not post the poll in this channel: Discord said {fit(error.text, 200)}.")
+        )
+        return
+    app = app_of(interaction)
+    await asyncio.to_thread(posted, app.service, reply.club_id, [poll_id])  # open from now on, whatever follows
     links = await interaction.followup.send(links_of(reply), wait=True, allowed_mentions=NO_MENTIONS)
-    await asyncio.to_thread(posted, app_of(interaction).service, reply.club_id, [str(poll_id), str(links.id)])
+    await asyncio.to_thread(posted, app.service, reply.club_id, [poll_id, str(links.id)])
+
+
+async def _post_poll(interaction: discord.Interaction, poll: discord.Poll) -> str:
+    """The poll as the command's answer (or its follow-up, after a deferral); its message id."""
+    if interaction.response.is_done():
+        return str((await interaction.followup.send(poll=poll, wait=True, allowed_mentions=NO_MENTIONS)).id)
+    answered = await interaction.response.send_message(poll=poll, allowed_mentions=NO_MENTIONS)
+    return str(answered.message_id or (await interaction.original_response()).id)
 
 
 def with_club(group: app_commands.Group) -> app_commands.Group:

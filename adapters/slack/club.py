@@ -73,7 +73,8 @@ def opened(translator: Translator, client: WebClient, channel_id: str, reply: Re
     except SlackApiError as error:
         code = error.response.get("error", "error")
         log.warning("could not post journal club %d to %s: %s", reply.club_id, channel_id, code)
-        return Problem(f"I could not post the vote in this channel (Slack said {code}); invite me to it first.")
+        invite = " Invite me to it first." if code in ("not_in_channel", "channel_not_found") else ""
+        return Problem(f"I could not post the vote in this channel (Slack said {code}).{invite}")
     posted(translator.app.service, reply.club_id, [ts])
     return VoteNoted(f"The vote is open: {plural(len(reply.matches), 'paper')}, {reply.hours} hours.")
 

@@ -76,6 +76,10 @@ def posted(service: Service, club_id: int, message_ids: list[str]) -> bool:
 def vote(service: Service, club_id: int, person: str, choice: int) -> VoteNoted:
     """One click on paper `choice` (0-based) of an open club: a vote, a move, or taken back."""
     with service.uow() as uow:
+        row = uow.clubs.get(club_id)
+    if row is not None and (flooding := service._flooding(ChannelRef.parse(row.channel), Actor(person))):
+        return VoteNoted(flooding.message)  # clicks count as commands do: a flood of them is refused
+    with service.uow() as uow:
         club = uow.clubs.lock(club_id)
         if club is None or club.status == "abandoned":
             return VoteNoted("That vote is not known any more.")

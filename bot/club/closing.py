@@ -70,26 +70,37 @@ def close_due(
         with UnitOfWork(engine) as uow:
             claimed = uow.clubs.claim(club, now, lease)
             uow.commit()
-        if claimed and _close(engine, club, senders, platforms, now):
-            closed.append(club.id)
+        if not claimed:
+            continue
+        try:
+            if _close(engine, club, senders, platforms, now):
+                closed.append(club.id)
+        except Exception:  # one club's bug must not stop the others: its claim lapses, and it is taken again
+            log.exception("closing journal club %d failed", club.id)
     return closed
 
 
 def _close(
     engine: Engine, due: DueClub, senders: Mapping[str, Sender], platforms: Mapping[str, ClubPlatform], now: datetime
 ) -> bool:
+    """Count, announce (unless a closing that died did), show closed, record: True once the club is closed."""
     with UnitOfWork(engine) as uow:
         row = uow.clubs.get(due.id)
         assert row is not None
         papers = [uow.papers.get(key) or Paper(key, "") for key in row.paper_keys]
         tz = uow.channels.schedule(ChannelRef.parse(row.channel)).tz
-    channel, ids = ChannelRef.parse(row.channel), tuple(row.message_ids)
+    channel = ChannelRef.parse(row.channel)
     sender, platform = senders.get(channel.platform), platforms.get(channel.platform)
-    counted = platform.results(channel, ids, len(papers)) if platform else None
-    if sender is None or (counted is not None and not counted.final and now < row.closes_at + FINAL_WAIT):
-        _release(engine, due.id, "no sender here" if sender is None else "the platform's count is not final yet")
-        return False
-    tally = counted.counts if counted is not None else rules.counts(row.votes, len(papers))
+    if sender is None:
+        return _release(engine, due.id, f"no sender for {channel.platform} in this process")
+    try:
+        tally = _tally(platform, channel, row, now)
+    except SendFailed as error:
+        if not error.permanent:
+            return _release(engine, due.id, str(error))
+        return _record(engine, due.id, now, f"not announced: the poll could not be read ({error})", [])
+    if tally is None:
+        return _release(engine, due.id, "the platform's count is not final yet")
     result = rules.outcome(tally)
     winners = tuple(
         Match(papers[i], float(tally[i]), (f"{plural(tally[i], 'vote')} in the journal club",)) for i in result.winners
@@ -100,15 +111,30 @@ def _close(
             announced = sender.send(channel, Digest(channel, winners, 0, result.headline, now), mark_of(due.id))
     except SendFailed as error:
         if not error.permanent:
-            _release(engine, due.id, str(error))
-            return False
-        announced, result = [], rules.Outcome(result.winners, result.total, f"not announced: {error}")
+            return _release(engine, due.id, str(error))
+        return _record(engine, due.id, now, f"not announced: {error}", [])
     if platform is not None:
-        _show_closed(platform, channel, ids, _ballot(row, papers, tally, tz))
+        _show_closed(platform, channel, tuple(row.message_ids), _ballot(row, papers, tally, tz))
+    return _record(engine, due.id, now, result.headline, announced)
+
+
+def _tally(platform: ClubPlatform | None, channel: ChannelRef, row: ClubRow, now: datetime) -> tuple[int, ...] | None:
+    """Votes per paper: the bot's own (Slack's buttons) or the platform's (a poll); None while the platform's count
+    is not final, for at most FINAL_WAIT past the close (then its count as it stands). Raises SendFailed."""
+    papers = len(row.paper_keys)
+    counted = platform.results(channel, tuple(row.message_ids), papers) if platform is not None else None
+    if counted is None:
+        return rules.counts(row.votes, papers)
+    if not counted.final and now < row.closes_at + FINAL_WAIT:
+        return None
+    return counted.counts
+
+
+def _record(engine: Engine, club_id: int, now: datetime, outcome: str, announced: list[str]) -> bool:
     with UnitOfWork(engine) as uow:
-        uow.clubs.closed(due.id, now, result.headline, list(announced))
+        uow.clubs.closed(club_id, now, outcome, announced)
         uow.commit()
-    log.info("journal club %d in %s closed: %s", due.id, channel, result.headline)
+    log.info("journal club %d closed: %s", club_id, outcome)
     return True
 
 
@@ -127,8 +153,10 @@ def _show_closed(platform: ClubPlatform, channel: ChannelRef, ids: tuple[str, ..
         log.warning("could not show journal club %d as closed", ballot.club_id, exc_info=True)
 
 
-def _release(engine: Engine, club_id: int, why: str) -> None:
+def _release(engine: Engine, club_id: int, why: str) -> bool:
+    """Not closed at this tick: the club goes back to be taken at a later one."""
     log.info("journal club %d not closed yet: %s", club_id, why)
     with UnitOfWork(engine) as uow:
         uow.clubs.release(club_id)
         uow.commit()
+    return False
