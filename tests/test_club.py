@@ -89,9 +89,11 @@ def club_row(engine: Engine, club_id: int) -> ClubRow:
 
 def test_the_clock_closes_a_club_once_and_announces_the_winner_with_its_card(app: App) -> None:
     ballot = opened(app)
-    assert vote(app.service, ballot.club_id, ANA.id, 1).message == "You voted for paper 2."
-    assert vote(app.service, ballot.club_id, BO.id, 1).ballot.counts == (0, 2, 0)  # type: ignore[union-attr]
-    assert vote(app.service, ballot.club_id, CY.id, 0).ballot.counts == (1, 2, 0)  # type: ignore[union-attr]
+    assert vote(app.service, LAB, ballot.club_id, ANA.id, 1).message == "You voted for paper 2."
+    assert vote(app.service, LAB, ballot.club_id, BO.id, 1).ballot.counts == (0, 2, 0)  # type: ignore[union-attr]
+    assert vote(app.service, LAB, ballot.club_id, CY.id, 0).ballot.counts == (1, 2, 0)  # type: ignore[union-attr]
+    elsewhere = ChannelRef("slack", "T1", "C2")  # a button of #lab's vote cannot be pressed from another channel
+    assert vote(app.service, elsewhere, ballot.club_id, CY.id, 2).message == "That vote is not known in this channel."
     sender, end = RecordingSender(), closes_at(app.engine, ballot.club_id)
 
     assert close_due(app.engine, {"slack": sender}, {}, end - timedelta(minutes=1)) == []  # not yet
@@ -104,13 +106,13 @@ def test_the_clock_closes_a_club_once_and_announces_the_winner_with_its_card(app
     assert announcement.mark == f"club-{ballot.club_id}" and announcement.channel == str(LAB)
     row = club_row(app.engine, ballot.club_id)
     assert (row.status, row.outcome) == ("closed", announcement.title)
-    assert vote(app.service, ballot.club_id, ANA.id, 0).message.startswith("That vote has closed")
+    assert vote(app.service, LAB, ballot.club_id, ANA.id, 0).message.startswith("That vote has closed")
 
 
 def test_a_tie_is_announced_with_every_tied_paper(app: App) -> None:
     ballot = opened(app, papers=4)
     for person, choice in ((ANA, 0), (BO, 3), (CY, 2), (CY, 2)):  # cy takes hers back
-        vote(app.service, ballot.club_id, person.id, choice)
+        vote(app.service, LAB, ballot.club_id, person.id, choice)
     sender = RecordingSender()
     close_due(app.engine, {"slack": sender}, {}, closes_at(app.engine, ballot.club_id))
     [announcement] = sender.messages
@@ -120,7 +122,7 @@ def test_a_tie_is_announced_with_every_tied_paper(app: App) -> None:
 
 def test_a_restart_before_the_close_loses_nothing(app: App, database_url: str) -> None:
     ballot = opened(app)
-    vote(app.service, ballot.club_id, BO.id, 2)
+    vote(app.service, LAB, ballot.club_id, BO.id, 2)
     app.engine.dispose()  # the process stops; another starts on the same database
     engine = make_engine(database_url)
     sender = RecordingSender()
@@ -133,7 +135,7 @@ def test_a_restart_before_the_close_loses_nothing(app: App, database_url: str) -
 
 def test_two_clocks_at_the_same_moment_close_it_once(app: App, database_url: str) -> None:
     ballot = opened(app)
-    vote(app.service, ballot.club_id, ANA.id, 0)
+    vote(app.service, LAB, ballot.club_id, ANA.id, 0)
     sender, end = RecordingSender(), closes_at(app.engine, ballot.club_id)
     engines = [make_engine(database_url) for _ in range(4)]
     start = threading.Barrier(len(engines))
@@ -156,7 +158,7 @@ def test_two_clocks_at_the_same_moment_close_it_once(app: App, database_url: str
 
 def test_a_closing_that_died_after_announcing_is_finished_without_a_second_announcement(app: App) -> None:
     ballot = opened(app)
-    vote(app.service, ballot.club_id, ANA.id, 1)
+    vote(app.service, LAB, ballot.club_id, ANA.id, 1)
     sender, end = RecordingSender(), closes_at(app.engine, ballot.club_id)
     sender.script("crash")  # posted, then the process died before recording it
     assert close_due(app.engine, {"slack": sender}, {}, end) == []
@@ -203,7 +205,7 @@ def test_a_club_never_shown_is_abandoned_not_announced(app: App) -> None:
 
 def test_a_failed_announcement_is_tried_again_and_a_refused_one_closes_the_club_unannounced(app: App) -> None:
     ballot = opened(app)
-    vote(app.service, ballot.club_id, ANA.id, 0)
+    vote(app.service, LAB, ballot.club_id, ANA.id, 0)
     sender, end = RecordingSender(), closes_at(app.engine, ballot.club_id)
     sender.script("fail")  # Slack answered 503
     assert close_due(app.engine, {"slack": sender}, {}, end) == []

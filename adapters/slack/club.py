@@ -89,8 +89,9 @@ def register_club(bolt: slack_bolt.App, translator: Translator) -> None:
         if found is None:
             respond(text="That button is not one of mine.", response_type="ephemeral", replace_original=False)
             return
-        person = (body.get("user") or {}).get("id", "")
-        noted = vote(translator.app.service, int(found[1]), person, int(found[2]))
+        user, team = body.get("user") or {}, (body.get("team") or {}).get("id", "")
+        where = ChannelRef("slack", team or user.get("team_id", ""), (body.get("channel") or {}).get("id", ""))
+        noted = vote(translator.app.service, where, int(found[1]), user.get("id", ""), int(found[2]))
         if noted.ballot is not None:
             channel, ts = (body.get("channel") or {}).get("id", ""), (body.get("message") or {}).get("ts", "")
             try:

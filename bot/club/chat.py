@@ -15,6 +15,7 @@ from bot.delivery.weekly import by_upvotes
 from bot.domain import Actor, ChannelRef, Match, Paper, Subscription
 from bot.errors import PapersError
 from bot.relevance.query import parse_query
+from storage.tables import ClubRow
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -73,16 +74,14 @@ def posted(service: Service, club_id: int, message_ids: list[str]) -> bool:
     return opened
 
 
-def vote(service: Service, club_id: int, person: str, choice: int) -> VoteNoted:
-    """One click on paper `choice` (0-based) of an open club: a vote, a move, or taken back."""
-    with service.uow() as uow:
-        row = uow.clubs.get(club_id)
-    if row is not None and (flooding := service._flooding(ChannelRef.parse(row.channel), Actor(person))):
+def vote(service: Service, channel: ChannelRef, club_id: int, person: str, choice: int) -> VoteNoted:
+    """One click in `channel` on paper `choice` (0-based) of an open club: a vote, a move, or taken back."""
+    if flooding := service._flooding(channel, Actor(person)):
         return VoteNoted(flooding.message)  # clicks count as commands do: a flood of them is refused
     with service.uow() as uow:
         club = uow.clubs.lock(club_id)
-        if club is None or club.status == "abandoned":
-            return VoteNoted("That vote is not known any more.")
+        if club is None or club.status == "abandoned" or club.channel != str(channel):
+            return VoteNoted("That vote is not known in this channel.")
         if club.status not in ("open", "opening") or club.closes_at <= service.clock():
             return VoteNoted("That vote has closed; the winner is announced in the channel.")
         if not 0 <= choice < len(club.paper_keys):
@@ -90,16 +89,13 @@ def vote(service: Service, club_id: int, person: str, choice: int) -> VoteNoted:
         votes, said = rules.cast(club.votes, person, choice)
         uow.clubs.set_votes(club_id, votes)
         uow.commit()
-        channel = ChannelRef.parse(club.channel)
+        papers = [uow.papers.get(key) or Paper(key, "") for key in club.paper_keys]  # one removed keeps its number
         tz = uow.channels.schedule(channel).tz
-        matches = tuple(_match(uow, key) for key in club.paper_keys)
+    return VoteNoted(said, ballot_of(club, papers, rules.counts(votes, len(papers)), tz))
+
+
+def ballot_of(club: ClubRow, papers: list[Paper], tally: tuple[int, ...], tz: str, closed: bool = False) -> ClubBallot:
+    """The vote as it stands (or, `closed`, as it ended), its closing time on the channel's clock."""
     hours = round((club.closes_at - club.created_at).total_seconds() / 3600)
-    tally = rules.counts(votes, len(matches))
-    return VoteNoted(said, ClubBallot(club_id, matches, local(club.closes_at, tz), hours, "", tally))
-
-
-def _match(uow: UnitOfWork, key: str) -> Match:
-    paper = uow.papers.get(key)
-    if paper is None:  # removed since the vote opened: the vote still names it by its number
-        paper = Paper(key, "")
-    return Match(paper, 0.0, ())
+    matches = tuple(Match(paper, 0.0, ()) for paper in papers)
+    return ClubBallot(club.id or 0, matches, local(club.closes_at, tz), hours, "", tally, closed)

@@ -12,6 +12,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from bot.club import rules
+from bot.club.chat import ballot_of
 from bot.club.replies import ClubBallot
 from bot.delivery.senders import Sender
 from bot.domain import ChannelRef, Digest, Match, Paper
@@ -114,7 +115,7 @@ def _close(
             return _release(engine, due.id, str(error))
         return _record(engine, due.id, now, f"not announced: {error}", [])
     if platform is not None:
-        _show_closed(platform, channel, tuple(row.message_ids), _ballot(row, papers, tally, tz))
+        _show_closed(platform, channel, tuple(row.message_ids), ballot_of(row, papers, tally, tz, closed=True))
     return _record(engine, due.id, now, result.headline, announced)
 
 
@@ -136,14 +137,6 @@ def _record(engine: Engine, club_id: int, now: datetime, outcome: str, announced
         uow.commit()
     log.info("journal club %d closed: %s", club_id, outcome)
     return True
-
-
-def _ballot(row: ClubRow, papers: list[Paper], tally: tuple[int, ...], tz: str) -> ClubBallot:
-    from bot.delivery.schedule import local
-
-    hours = round((row.closes_at - row.created_at).total_seconds() / 3600)
-    matches = tuple(Match(paper, 0.0, ()) for paper in papers)
-    return ClubBallot(row.id or 0, matches, local(row.closes_at, tz), hours, "", tally, closed=True)
 
 
 def _show_closed(platform: ClubPlatform, channel: ChannelRef, ids: tuple[str, ...], ballot: ClubBallot) -> None:
