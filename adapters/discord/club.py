@@ -57,6 +57,7 @@ async def _ask(interaction: discord.Interaction, command: c.Club) -> Reply:
     return await work
 
 
+@app_commands.describe(papers="how many papers, 2 to 10 (5)", hours="how long the vote lasts, 1 to 168 hours (24)")
 async def club(interaction: discord.Interaction, papers: Range[int, 2, 10] = 5, hours: Range[int, 1, 168] = 24) -> None:
     """This week's top matches of this channel's subscriptions put to a vote; the winner is announced at its end."""
     command = c.Club(papers, hours, direct=interaction.guild_id is None)
@@ -93,8 +94,6 @@ def with_club(group: app_commands.Group) -> app_commands.Group:
         description="Journal club: this week's top papers of this channel put to a poll",
         callback=club,
     )
-    command._params["papers"].description = "how many papers, 2 to 10 (5)"
-    command._params["hours"].description = "how long the vote lasts, 1 to 168 hours (24)"
     group.add_command(command)
     return group
 
