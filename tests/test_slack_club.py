@@ -18,7 +18,7 @@ from adapters.slack.translator import Permissions
 from adapters.wiring import close_clubs
 from bot.app import App
 from storage.uow import UnitOfWork
-from tests.slack_api import SlackAPI, signed_headers
+from tests.slack_api import SlackAPI, event_body, mention, signed_headers
 from tests.test_slack_app import RunAtOnce, Workspace, fresh_stand_in, message_text, slack_app
 
 
@@ -138,3 +138,15 @@ def test_a_club_in_a_direct_message_is_refused_in_one_sentence(lab: Workspace) -
 def test_a_channel_that_follows_nothing_gets_one_sentence_and_no_vote(lab: Workspace) -> None:
     assert lab.say("club 4").endswith("This channel follows nothing yet, so there are no papers to vote on.")
     assert "C1" not in lab.slack.state.messages
+
+
+def test_a_club_asked_for_by_mention_is_the_same_vote_in_the_channel(papers: App, lab: Workspace) -> None:
+    lab.replies("subscribe reinforcement-learning")
+    body = event_body(mention("club 2 6"))
+    headers = signed_headers(body, content_type="application/json")
+    assert lab.bolt.dispatch(BoltRequest(body=body, headers=headers)).status == 200
+    assert counts(lab.slack) == ["0 votes", "0 votes"]
+    assert click(lab, "U2", "Vote 2") == "You voted for paper 2."
+    with UnitOfWork(papers.engine) as uow:
+        club = uow.clubs.get(1)
+        assert club is not None and club.status == "open" and club.votes == {"U2": 1}

@@ -261,6 +261,7 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
             reply = imported(translator, client, team, channel, user, list(event["files"]))
         else:
             reply = translator.answer(client, team, channel, user, user, text)
+        reply = opened(translator, client, channel, reply) or reply  # a club's vote: posted in the channel
         if uploaded(client, channel, user, reply):
             return
         for message in render_pages(reply, user):  # a digest preview is several messages, never one too big

@@ -82,7 +82,9 @@ def vote(service: Service, channel: ChannelRef, club_id: int, person: str, choic
         club = uow.clubs.lock(club_id)
         if club is None or club.status == "abandoned" or club.channel != str(channel):
             return VoteNoted("That vote is not known in this channel.")
-        if club.status not in ("open", "opening") or club.closes_at <= service.clock():
+        if club.status == "opening":  # asked for, not shown yet: nobody can have seen its buttons
+            return VoteNoted("That vote is not open yet.")
+        if club.status != "open" or club.closes_at <= service.clock():
             return VoteNoted("That vote has closed; the winner is announced in the channel.")
         if not 0 <= choice < len(club.paper_keys):
             return VoteNoted(f"That vote has {len(club.paper_keys)} papers; there is no paper {choice + 1}.")
