@@ -15,9 +15,12 @@ import pytest
 from adapters.discord import club as discord_club
 from adapters.discord.club import DiscordClubs
 from adapters.discord.sender import DiscordSender
+from adapters.wiring import club_platforms
 from bot.app import App, build_app
 from bot.club.closing import close_due
 from bot.config import Settings
+from bot.delivery.pacing import SharedPace, paced
+from bot.delivery.senders import Sender
 from storage.uow import UnitOfWork
 from tests.discord_api import DiscordStandIn, poll_errors
 from tests.discord_chat import Chat, api, interaction, sent
@@ -51,9 +54,11 @@ def close(api: DiscordStandIn, papers: App, minutes_after: int = 1) -> list[int]
         club = uow.clubs.get(1)
         assert club is not None
     sender = DiscordSender.standalone("test-token")
+    senders: dict[str, Sender] = {"discord": paced(sender, SharedPace(papers.engine, "discord:global", 40.0))}
+    platforms = club_platforms(senders)  # as the clock wires them: the poll read through the paced sender's own
+    assert isinstance(platforms["discord"], DiscordClubs)
     try:
-        now = club.closes_at + timedelta(minutes=minutes_after)
-        return close_due(papers.engine, {"discord": sender}, {"discord": DiscordClubs(sender)}, now)
+        return close_due(papers.engine, senders, platforms, club.closes_at + timedelta(minutes=minutes_after))
     finally:
         sender.close()
 
