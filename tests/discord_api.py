@@ -7,11 +7,13 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import discord.http
 from aiohttp import web
+
+from tests.discord_polls import PollMessages, poll_errors, poll_message
 
 BOT_ID = "900000000000000001"
 APP_ID = "900000000000000002"
@@ -29,7 +31,7 @@ class Call:
 
 
 @dataclass
-class DiscordStandIn:
+class DiscordStandIn(PollMessages):
     """Start with `with DiscordStandIn() as api:`; discord.py's Route.BASE points here until the block ends.
 
     `channels` are the channel ids that exist (others answer 404 Unknown Channel); `forbidden` answer
@@ -138,7 +140,8 @@ class DiscordStandIn:
         if route == ("POST", "users", "@me", "channels") and isinstance(body, dict):  # the bot's DM with a user
             return answer(self._direct(str(body.get("recipient_id", ""))))
         if route in (("GET", "channels", "#", "messages", "#"), ("POST", "channels", "#", "polls", "#", "expire")):
-            return self._poll_message(parts[1], parts[3], ended=parts[-1] == "expire")
+            status, found = self.poll_route(parts[3], ended=parts[-1] == "expire")
+            return answer(found, status)
         if parts[0] == "channels":
             return self._channel(request.method, parts, body, call)
         if parts[0] == "applications" and request.method == "PUT":  # command sync: echo with ids
@@ -149,11 +152,11 @@ class DiscordStandIn:
                 ]
             )
         if parts[0] == "interactions":
-            return answer(callback(parts[1], body, self._kept("200", body.get("data") or {})))
+            return answer(callback(parts[1], body, self.keep_poll(self._message("200", body.get("data") or {}))))
         if parts[0] == "webhooks":
             if request.method == "DELETE":
                 return web.Response(status=204)
-            return answer(self._kept("200", body if isinstance(body, dict) else {}))
+            return answer(self.keep_poll(self._message("200", body if isinstance(body, dict) else {})))
         return answer({"message": "404: Not Found", "code": 0}, 404)
 
     def _direct(self, user: str) -> dict[str, Any]:
@@ -227,33 +230,6 @@ class DiscordStandIn:
             return answer(same[0])
         message = self._message(channel, body)
         self.messages.setdefault(channel, []).append(message)
-        return answer(message)
-
-    def _kept(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
-        """An interaction's answer or follow-up; one holding a poll is kept, as its message can be read later."""
-        message = self._message(channel, body)
-        if message.get("poll"):
-            self.polls[message["id"]] = message
-        return message
-
-    def vote(self, message_id: str, answer_id: int, count: int) -> None:
-        """`count` people voted for this answer of the poll (what Discord's clients would do)."""
-        counts = self.polls[message_id]["poll"]["results"]["answer_counts"]
-        counts[:] = [c for c in counts if c["id"] != answer_id] + (
-            [{"id": answer_id, "count": count, "me_voted": False}] if count else []
-        )
-
-    def _poll_message(self, channel: str, message_id: str, ended: bool) -> web.Response:
-        """GET a message, or end its poll (POST .../polls/{id}/expire): counted, not final until Discord says so."""
-        message = self.polls.get(message_id)
-        if message is None:
-            return answer({"message": "Unknown Message", "code": 10008}, 404)
-        poll = message["poll"]
-        if ended and poll["results"]["is_finalized"]:
-            return answer({"message": "This poll has already expired", "code": 520001}, 400)
-        if ended:
-            poll["expiry"] = datetime.now(UTC).isoformat()
-            poll["results"]["is_finalized"] = self.finalise_at_once
         return answer(message)
 
     def thread(self, thread_id: str) -> dict[str, Any] | None:
@@ -331,28 +307,6 @@ LIMITS = {
 }
 
 
-POLL_LIMITS = {"question": 300, "answers": 10, "answer": 55, "hours": 768}  # Discord's, for a poll created
-
-
-def poll_errors(poll: Any) -> dict[str, Any]:
-    """What Discord says of a poll over its limits: the question, the number of answers, each answer, the duration."""
-    if not isinstance(poll, dict):
-        return {}
-    too_long = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH"}]}
-    errors: dict[str, Any] = {}
-    if not 1 <= len((poll.get("question") or {}).get("text") or "") <= POLL_LIMITS["question"]:
-        errors["question"] = too_long
-    answers = poll.get("answers") or []
-    if not 1 <= len(answers) <= POLL_LIMITS["answers"]:
-        errors["answers"] = too_long
-    for i, a in enumerate(answers):
-        if not 1 <= len((a.get("poll_media") or {}).get("text") or "") <= POLL_LIMITS["answer"]:
-            errors.setdefault("answers", {})[str(i)] = too_long
-    if not 1 <= float(poll.get("duration") or 24) <= POLL_LIMITS["hours"]:
-        errors["duration"] = {"_errors": [{"code": "NUMBER_TYPE_MAX"}]}
-    return {"poll": errors} if errors else {}
-
-
 def form_errors(message: dict[str, Any]) -> dict[str, Any]:
     """What Discord lists under `errors` when a message breaks its limits (empty: it is accepted)."""
     errors: dict[str, Any] = {}
@@ -395,19 +349,6 @@ def form_errors(message: dict[str, Any]) -> dict[str, Any]:
             if len(c.get("custom_id") or "") > LIMITS["custom_id"] or len(c.get("label") or "") > LIMITS["label"]:
                 errors["components"] = too_long
     return errors
-
-
-def poll_message(created: dict[str, Any]) -> dict[str, Any]:
-    """A poll as a message carries it, from the poll a request created (`duration` hours become an `expiry`)."""
-    expiry = datetime.now(UTC) + timedelta(hours=float(created.get("duration") or 24))
-    return {
-        "question": created["question"],
-        "answers": [{"answer_id": i, **a} for i, a in enumerate(created.get("answers") or [], 1)],
-        "expiry": expiry.isoformat(),
-        "allow_multiselect": bool(created.get("allow_multiselect")),
-        "layout_type": created.get("layout_type", 1),
-        "results": {"is_finalized": False, "answer_counts": []},
-    }
 
 
 def answer(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -22,8 +22,9 @@ from bot.config import Settings
 from bot.delivery.pacing import SharedPace, paced
 from bot.delivery.senders import Sender
 from storage.uow import UnitOfWork
-from tests.discord_api import DiscordStandIn, poll_errors
+from tests.discord_api import DiscordStandIn
 from tests.discord_chat import Chat, api, interaction, sent
+from tests.discord_polls import poll_errors
 
 __all__ = ["api"]  # the stand-in fixture
 
