@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from adapters.health import BEAT_SECONDS, Heartbeat, heartbeat, shown_url
 from adapters.logs import log_to_file
@@ -30,6 +30,7 @@ from bot.feedback.rerank import warm as warm_taste
 if TYPE_CHECKING:  # the clock's and the sources' modules are imported where they run: `deliver` needs neither
     from apscheduler.schedulers.background import BackgroundScheduler
 
+    from bot.club.closing import ClubPlatform
     from bot.delivery.scheduler import ScheduledJob
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,39 @@ def delivery_pass(app: App, force: bool = False) -> PassReport:
                     close()
 
 
+def close_clubs(app: App) -> list[int]:
+    """The clock's journal-club job: every club whose vote is over, claimed once, counted, its winner announced."""
+    from bot.club.closing import close_due
+
+    senders = app.senders or senders_for(app)
+    try:
+        return close_due(app.engine, senders, club_platforms(senders), app.service.clock())
+    finally:
+        if not app.senders:  # made for this run: their connections go with it
+            for sender in senders.values():
+                close = getattr(sender, "close", None)
+                if close:
+                    close()
+
+
+def club_platforms(senders: dict[str, Sender]) -> dict[str, ClubPlatform]:
+    """What each platform's sender also does at a club's closing: Slack's vote message shown closed, Discord's poll
+    counted (the sender under the pacing)."""
+    platforms: dict[str, ClubPlatform] = {}
+    slack = senders.get("slack")
+    if slack is not None and hasattr(slack, "client_for"):
+        from adapters.slack.club import SlackClubs
+
+        platforms["slack"] = SlackClubs(slack.client_for)
+    discord = getattr(senders.get("discord"), "inner", senders.get("discord"))
+    if discord is not None and hasattr(discord, "on_loop"):
+        from adapters.discord.club import DiscordClubs
+        from adapters.discord.sender import DiscordSender
+
+        platforms["discord"] = DiscordClubs(cast(DiscordSender, discord))
+    return platforms
+
+
 def fetch_and_assess(app: App, source: str) -> None:
     """A scheduled fetch, then the new papers' topic evidence, so the next pass only looks it up."""
     from bot.sources.fetching import scheduled_ingest
@@ -123,6 +157,8 @@ def scheduled_jobs(app: App, stopping: threading.Event | None = None) -> list[Sc
         jobs.append(ScheduledJob(f"ingest-{source}", f"{at.minute} {at.hour} * * *", fetch, at_start=True))
     # After a taxonomy change every stored paper's evidence is stale: read again in the background.
     jobs.append(ScheduledJob("assess-topics", "17 * * * *", app.service.paper_topics.refresh_all, at_start=True))
+    # Journal clubs whose vote is over: each closed once, whichever scheduler leads (a restart catches up at start).
+    jobs.append(ScheduledJob("close-clubs", "* * * * *", partial(close_clubs, app), at_start=True))
     return jobs
 
 

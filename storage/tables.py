@@ -184,3 +184,23 @@ class FeedbackRow(SQLModel, table=True):
     actor: str = Field(primary_key=True, max_length=200)
     kind: str = Field(primary_key=True, max_length=16)  # like | dislike | save
     at: datetime = Field(default_factory=utcnow)
+
+
+class ClubRow(SQLModel, table=True):
+    """A journal club's vote: where it runs, its papers in order, when it closes; Slack's votes (Discord keeps its own)."""
+
+    __tablename__ = "club"
+    __table_args__ = (Index("ix_club_status_closes", "status", "closes_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=200)
+    status: str = Field(default="opening", max_length=16)  # opening -> open -> closing -> closed | abandoned
+    paper_keys: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    message_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # the vote first
+    votes: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # person -> paper
+    opened_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    closes_at: datetime
+    claimed_at: datetime | None = None  # when a closing took it: a claim older than the lease is taken again
+    closed_at: datetime | None = None
+    outcome: str | None = Field(default=None, sa_column=Column(Text))

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from bot.domain import Schedule
 from storage.bulk import BulkRepository
 from storage.channels import AuditRepository, ChannelRepository, SubscriptionRepository
+from storage.clubs import ClubRepository
 from storage.evidence import EvidenceRepository
 from storage.feedback import FeedbackRepository
 from storage.outbox import OutboxRepository
@@ -39,6 +40,7 @@ class UnitOfWork:
         self.rates = RateRepository(self.session)
         self.seen_requests = SeenRequestRepository(self.session)
         self.feedback = FeedbackRepository(self.session)
+        self.clubs = ClubRepository(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

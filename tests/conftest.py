@@ -51,6 +51,9 @@ CLOCK_MODULES = {
     "test_slack_redelivery",  # replays remembered for a while
     "test_slack_oauth",  # install states expire
     "test_status_topics_help",  # last fetches and next posts
+    "test_club",  # a journal club opens now and closes hours later
+    "test_slack_club",
+    "test_discord_club",
 }
 
 

@@ -13,6 +13,8 @@ from typing import Any
 import discord.http
 from aiohttp import web
 
+from tests.discord_polls import PollMessages, poll_errors, poll_message
+
 BOT_ID = "900000000000000001"
 APP_ID = "900000000000000002"
 OWNER = {"id": "900000000000000003", "username": "owner", "discriminator": "0", "avatar": None}
@@ -29,7 +31,7 @@ class Call:
 
 
 @dataclass
-class DiscordStandIn:
+class DiscordStandIn(PollMessages):
     """Start with `with DiscordStandIn() as api:`; discord.py's Route.BASE points here until the block ends.
 
     `channels` are the channel ids that exist (others answer 404 Unknown Channel); `forbidden` answer
@@ -43,6 +45,8 @@ class DiscordStandIn:
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel or thread id -> oldest first
     attachments: dict[str, bytes] = field(default_factory=dict)  # name -> what GET /attachments/<name> serves
+    polls: dict[str, dict[str, Any]] = field(default_factory=dict)  # message id -> a message holding a poll
+    finalise_at_once: bool = True  # whether ending a poll makes its count final at once (Discord: a moment later)
     _rate_limits: int = 0
     _refusals: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1_000_000_000_000_000_000))
@@ -135,6 +139,9 @@ class DiscordStandIn:
             return answer(application(self.guild_count))
         if route == ("POST", "users", "@me", "channels") and isinstance(body, dict):  # the bot's DM with a user
             return answer(self._direct(str(body.get("recipient_id", ""))))
+        if route in (("GET", "channels", "#", "messages", "#"), ("POST", "channels", "#", "polls", "#", "expire")):
+            status, found = self.poll_route(parts[3], ended=parts[-1] == "expire")
+            return answer(found, status)
         if parts[0] == "channels":
             return self._channel(request.method, parts, body, call)
         if parts[0] == "applications" and request.method == "PUT":  # command sync: echo with ids
@@ -145,11 +152,11 @@ class DiscordStandIn:
                 ]
             )
         if parts[0] == "interactions":
-            return answer(callback(parts[1], body, self._message("200", body.get("data") or {})))
+            return answer(callback(parts[1], body, self.keep_poll(self._message("200", body.get("data") or {}))))
         if parts[0] == "webhooks":
             if request.method == "DELETE":
                 return web.Response(status=204)
-            return answer(self._message("200", body if isinstance(body, dict) else {}))
+            return answer(self.keep_poll(self._message("200", body if isinstance(body, dict) else {})))
         return answer({"message": "404: Not Found", "code": 0}, 404)
 
     def _direct(self, user: str) -> dict[str, Any]:
@@ -279,7 +286,7 @@ class DiscordStandIn:
             "flags": body.get("flags", 0),
             "nonce": body.get("nonce"),
             "allowed_mentions": body.get("allowed_mentions"),
-        }
+        } | ({"poll": poll_message(body["poll"])} if body.get("poll") else {})
 
 
 LIMITS = {
@@ -333,6 +340,7 @@ def form_errors(message: dict[str, Any]) -> dict[str, Any]:
                     )
     if total > LIMITS["total"]:
         errors["embeds.total"] = {"_errors": [{"code": "MAX_EMBED_SIZE_EXCEEDED"}]}
+    errors |= poll_errors(message.get("poll"))
     rows = message.get("components") or []
     if len(rows) > LIMITS["rows"] or any(len(r.get("components") or []) > LIMITS["per_row"] for r in rows):
         errors["components"] = too_long

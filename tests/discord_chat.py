@@ -76,7 +76,8 @@ class Core:
 
 def options(values: dict[str, Any], focused: str | None) -> list[dict[str, Any]]:
     return [
-        {"type": 5 if isinstance(v, bool) else 3, "name": k, "value": v} | ({"focused": True} if k == focused else {})
+        {"type": 5 if isinstance(v, bool) else 4 if isinstance(v, int) else 3, "name": k, "value": v}
+        | ({"focused": True} if k == focused else {})
         for k, v in values.items()
     ]
 

@@ -1,6 +1,6 @@
 """The Web API stand-in of tests/slack_server.py, extended with what the app side needs.
 
-Adds `users.info`, `chat.postEphemeral`, `oauth.v2.access` (answers with an installation),
+Adds `users.info`, `chat.postEphemeral`, `chat.update`, `oauth.v2.access` (answers with an installation),
 response URLs (`POST /respond/<id>`, recorded as `responses`), `chat.unfurl`, `views.publish`,
 `views.open`, `views.update`, the three steps of `files_upload_v2` (uploads kept in `uploads`),
 file downloads (`GET /files/<id>` with the bot token, from `files`), and bot tokens of installed
@@ -179,6 +179,22 @@ class _AppHandler(_Handler):
             for item in files:
                 self.state.uploads[item["id"]].update(channel=channel, comment=params.get("initial_comment"))
         return 200, {"ok": True, "files": [{"id": item["id"], "title": item.get("title")} for item in files]}
+
+    def _chat_update(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """A message of the bot's, changed in place (its text and blocks); `message_not_found` for an unknown ts."""
+        channel, ts = str(params.get("channel", "")), str(params.get("ts", ""))
+        blocks = params.get("blocks")
+        blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+        if problem := self._channel_problem(channel) or (
+            {"ok": False, "error": e} if (e := blocks_problem(blocks)) else None
+        ):
+            return 200, problem
+        with self.state.lock:
+            found = [m for m in self.state.messages.get(channel, []) if m["ts"] == ts]
+            if not found:
+                return 200, {"ok": False, "error": "message_not_found"}
+            found[0].update(text=params.get("text", found[0]["text"]), blocks=blocks)
+        return 200, {"ok": True, "channel": channel, "ts": ts, "text": found[0]["text"]}
 
     def _chat_postEphemeral(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         problem = blocks_problem(params.get("blocks"))

@@ -142,7 +142,8 @@ def test_every_answer_is_a_reply_that_fits_every_platform(
         | r.TasteShown
         | r.TasteReset
         | r.RankingSet
-        | r.WarmUpPapers,
+        | r.WarmUpPapers
+        | r.ClubBallot,
     )
     if isinstance(reply, r.Problem):
         assert "Something went wrong" not in reply.message, text  # an internal error, not a refusal

@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice, Range
 
+from adapters.discord.club import with_club
 from adapters.discord.home import HOME_ITEMS, with_home
 from adapters.discord.install import NeedsTheBot, may_change_feed
 from adapters.discord.lookup import attached_import, look_up_menu
@@ -47,7 +48,6 @@ CHOICES = 25
 TIME_ZONES = sorted(zone_names())
 STOP_GRACE_SECONDS = 20.0  # on SIGTERM, how long the commands in hand may take to finish (a search takes seconds)
 NEEDS_MANAGE_CHANNELS = "You need the Manage Channels permission to change this channel's papers."
-
 
 FOR_ME = "yours alone, by direct message, instead of this channel's"
 
@@ -319,7 +319,7 @@ def build_client(app: App, sharded: bool = False, guild_id: int | None = None) -
     client.papers_app = app  # type: ignore[attr-defined]  # read by views.app_of
     tree = PapersTree(client)
     guild = discord.Object(id=guild_id) if guild_id is not None else None
-    tree.add_command(with_home(Papers(app, guild_id)), guild=guild)
+    tree.add_command(with_club(with_home(Papers(app, guild_id))), guild=guild)
     tree.add_command(look_up_menu(guild_id), guild=guild)
     tree.error(on_command_error)
     client.tree = tree  # type: ignore[attr-defined]

@@ -237,6 +237,12 @@ def _saved(reply: r.SavedList, page: int) -> Message:
     return Message(f"**{len(reply.papers)} saved papers in this channel**{note}", cards, reply.ephemeral)
 
 
+def _club(reply: r.ClubBallot, page: int) -> Message:
+    """The vote as text (the poll itself is built by adapters/discord/club.py, where the command is answered)."""
+    lines = [f"{i}\\. {fit(m.paper.title, 150)}" for i, m in enumerate(reply.matches, 1)]
+    return Message(f"**{escape(reply.question())}**\n" + "\n".join(lines), ephemeral=reply.ephemeral)
+
+
 RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -258,6 +264,8 @@ RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.TasteReset: _taste_reset,
     r.RankingSet: _ranking,
     r.WarmUpPapers: _warmup,
+    r.ClubBallot: _club,
+    r.VoteNoted: lambda reply, page: Message(escape(reply.message), ephemeral=reply.ephemeral),
 }
 
 

@@ -135,6 +135,10 @@ class DiscordSender:
             return None
         return [found[i] for i in range(count)]
 
+    def on_loop(self, work: Coroutine[Any, Any, T]) -> T:
+        """Any other request (a journal club's poll) on the sender's loop, logged in, failures as SendFailed."""
+        return self._run(work)
+
     def close(self) -> None:
         if self._token is not None:
             asyncio.run_coroutine_threadsafe(self.client.close(), self.loop).result(10)

@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
+from adapters.slack.club import opened, register_club
 from adapters.slack.files import imported, uploaded
 from adapters.slack.home_actions import register_home
 from adapters.slack.installations import EncryptedInstallationStore
@@ -165,6 +166,7 @@ def build_slack_app(
     register_unfurls(bolt, app)
     register_home(bolt, translator)
     register_reactions(bolt, app)
+    register_club(bolt, translator)
     return bolt
 
 
@@ -206,6 +208,7 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
             return
         try:
             reply = translator.from_command(body, client)
+            reply = opened(translator, client, body.get("channel_id", ""), reply) or reply  # a club's vote: posted
             if uploaded(client, body.get("channel_id", ""), body.get("user_id", ""), reply):
                 return  # the file and its comment in the channel are the answer
             messages = render_pages(reply, body.get("user_id"))
@@ -258,6 +261,7 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
             reply = imported(translator, client, team, channel, user, list(event["files"]))
         else:
             reply = translator.answer(client, team, channel, user, user, text)
+        reply = opened(translator, client, channel, reply) or reply  # a club's vote: posted in the channel
         if uploaded(client, channel, user, reply):
             return
         for message in render_pages(reply, user):  # a digest preview is several messages, never one too big

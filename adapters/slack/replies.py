@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from adapters.slack.club import ballot_blocks
 from adapters.slack.limits import MAX_PAGES, pages
 from adapters.slack.render import (  # one escape, one cut, one paper layout
     MAX_CONTEXT,
@@ -306,6 +307,8 @@ RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.TasteReset: _taste_reset,
     r.RankingSet: _ranking,
     r.WarmUpPapers: _warmup,
+    r.ClubBallot: lambda reply, who: ballot_blocks(reply),
+    r.VoteNoted: lambda reply, who: [section(text(reply.message))],
 }
 
 

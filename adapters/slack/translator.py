@@ -7,6 +7,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk import WebClient
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 # Commands whose answer may take longer than Slack's 3 seconds: a dry run, a search, a digest, and
 # an upload, and the changing ones, whose permission check may call users.info.
-SLOW = (c.Find, c.PreviewDigest, c.Export, *CHANGING)
+SLOW = (c.Find, c.PreviewDigest, c.Export, c.Club, *CHANGING)
 ADMIN_TTL_SECONDS = 300.0
 SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>")
 
@@ -120,6 +121,8 @@ class Translator:
         # A person's feed starts in their own time zone: asked only when they make or schedule it.
         tz = user_tz(client, user_id) if personal and isinstance(command, (c.Subscribe, c.SetSchedule)) else None
         actor = Actor(id=user_id, name=user_name or user_id, is_admin=allowed, tz=tz)
+        if isinstance(command, c.Club) and channel_id.startswith("D"):  # Slack's direct message ids: no club there
+            return self.app.service.run(ChannelRef("slack", team_id, channel_id), actor, replace(command, direct=True))
         return self.app.service.answer(ChannelRef("slack", team_id, channel_id), actor, text)
 
     def run(

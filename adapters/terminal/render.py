@@ -215,6 +215,16 @@ def _ranking(reply: r.RankingSet) -> str:
     return f"{reply.actor} {reply.describe()}" if reply.actor else reply.describe()
 
 
+def _club(reply: r.ClubBallot) -> str:
+    """The terminal has one person and no poll: it lists the candidates and says so, rather than hold a vote."""
+    papers = "\n\n".join(paper_block(m.paper, i) for i, m in enumerate(reply.matches, 1))
+    return (
+        f"Journal club: this week's top {len(reply.matches)} papers\n\n{papers}\n\n"
+        "A vote needs a Slack or Discord channel (a poll there, the winner announced when it closes); "
+        "here, read the one you like."
+    )
+
+
 RENDERERS: dict[type, Callable[[Any], str]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -236,6 +246,8 @@ RENDERERS: dict[type, Callable[[Any], str]] = {
     r.TasteReset: _taste_reset,
     r.RankingSet: _ranking,
     r.WarmUpPapers: _warmup,
+    r.ClubBallot: _club,
+    r.VoteNoted: lambda reply: reply.message,
 }
 
 

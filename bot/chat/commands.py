@@ -138,6 +138,16 @@ class WarmUp:
 
 
 @dataclass(frozen=True)
+class Club:
+    """`club [N] [hours]`: this week's top N matches put to a vote that closes after `hours`."""
+
+    name: ClassVar[str] = "club"
+    papers: int = 5
+    hours: int = 24
+    direct: bool = False  # asked in a direct message (the adapter knows): refused, a vote needs a channel
+
+
+@dataclass(frozen=True)
 class Help:
     name: ClassVar[str] = "help"
     command: str = ""
@@ -162,6 +172,7 @@ Command = (
     | ShowRanking
     | SetRanking
     | WarmUp
+    | Club
     | Help
 )
 
@@ -318,6 +329,25 @@ def _warmup(rest: str) -> Command:
     return WarmUp()
 
 
+CLUB_PAPERS = (2, 10)  # a vote needs two papers; a Discord poll holds ten answers
+CLUB_HOURS = (1, 168)  # a week at most (Discord polls allow 768 hours; a weekly club needs no more)
+
+
+def _club(rest: str) -> Command:
+    words = rest.lower().removesuffix("h").split()
+    if len(words) > 2 or not all(word.isascii() and word.isdigit() for word in words):
+        raise BadCommand(f"club takes a number of papers and a number of hours, not {echo(rest)}.", usage="club")
+    numbers = [int(word) for word in words]
+    papers, hours = (numbers + [Club.papers, Club.hours][len(numbers) :])[:2]
+    if not CLUB_PAPERS[0] <= papers <= CLUB_PAPERS[1]:
+        raise BadCommand(
+            f"A journal club votes on {CLUB_PAPERS[0]} to {CLUB_PAPERS[1]} papers, not {papers}.", usage="club"
+        )
+    if not CLUB_HOURS[0] <= hours <= CLUB_HOURS[1]:
+        raise BadCommand(f"A vote lasts {CLUB_HOURS[0]} to {CLUB_HOURS[1]} hours, not {hours}.", usage="club")
+    return Club(papers, hours)
+
+
 def _feedback(kind: str) -> Callable[[str], Command]:
     return lambda rest: Feedback(kind, _needs(kind, rest, "a paper's arXiv id or link, such as 2401.12345"))
 
@@ -342,6 +372,7 @@ _BUILDERS: dict[str, Callable[[str], Command]] = {
     "taste": _taste,
     "ranking": _ranking,
     "warmup": _warmup,
+    "club": _club,
     "help": lambda rest: Help(rest.lower().lstrip("/")),
 }
 _ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "search": "find", "ls": "list", "preview": "digest"}

@@ -45,6 +45,10 @@ USAGE: dict[str, tuple[str, str]] = {
         "the words, topics and papers this channel's likes and dislikes taught its posts; reset forgets them",
     ),
     "warmup": ("/papers warmup", "five papers to like or dislike, chosen to teach this channel's posts the most"),
+    "club": (
+        "/papers club [papers 2-10] [hours 1-168]",
+        "journal club: this week's top matches (5) put to a vote (24 hours); the winner is announced with its card",
+    ),
     "ranking": (
         "/papers ranking [upvotes off|low|normal|high]",
         "how much Hugging Face upvotes weigh in this channel's post",
@@ -109,5 +113,6 @@ EXAMPLES: dict[str, tuple[str, str, str]] = {
     "taste": ("/papers taste", "/papers taste reset", "/papers taste reset confirm"),
     "ranking": ("/papers ranking", "/papers ranking upvotes high", "/papers ranking upvotes off"),
     "warmup": ("/papers warmup", "/papers warmup", "/papers warmup"),
+    "club": ("/papers club", "/papers club 3", "/papers club 8 48"),
     "help": ("/papers help", "/papers help subscribe", "/papers help schedule"),
 }

@@ -15,6 +15,7 @@ from bot.chat.teaching_replies import (
     WarmUpPapers,
     upvotes_line,
 )
+from bot.club.replies import ClubBallot, VoteNoted
 from bot.domain import Digest, Found, Match, Paper, Schedule
 from bot.wording import estimate, plural
 
@@ -249,4 +250,6 @@ Reply = (
     | TasteReset
     | RankingSet
     | WarmUpPapers
+    | ClubBallot
+    | VoteNoted
 )

@@ -20,6 +20,7 @@ from bot.chat.help_text import EXAMPLES
 from bot.chat.limits import MAX_IMPORT_LINES, MAX_SUBSCRIPTIONS, CommandRate
 from bot.chat.subscribing import covered_by, missing_metadata, named_by
 from bot.chat.transfer import export_lines, import_lines
+from bot.club.chat import open_club
 from bot.delivery.digest import build_digest
 from bot.delivery.schedule import local, next_slot
 from bot.delivery.schedule_words import asks_weekly_best, parse_schedule
@@ -126,6 +127,7 @@ class Service:
             c.ShowRanking: partial(teaching.show_ranking, self),
             c.SetRanking: partial(teaching.ranking, self),
             c.WarmUp: partial(teaching.warmup, self),
+            c.Club: partial(open_club, self),
             c.Help: self._help,
         }
         if not personal:
