@@ -81,6 +81,7 @@ class ChannelRow(SQLModel, table=True):
     last_slot_at: datetime | None = None  # the scheduled slot last handled (posted or quiet)
     created_at: datetime = Field(default_factory=utcnow)
     upvotes: str = Field(default="normal", max_length=8, sa_column_kwargs={"server_default": "normal"})
+    warmup_offered_at: datetime | None = None  # the first subscription offered the warm-up: never again unasked
 
 
 class SubscriptionRow(SQLModel, table=True):

@@ -102,6 +102,8 @@ def _subscribed(reply: r.Subscribed, who: str) -> list[Block]:
         blocks.append(section(":bulb: " + text(reply.warning)))
     if reply.top:
         blocks += [context("Top matches of the last days:"), *_papers(reply.top, compact=True)]
+    if reply.offers_warmup:
+        blocks.append(context(":mortar_board: " + r.WARMUP_OFFER))
     return blocks
 
 

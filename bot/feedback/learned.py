@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
 from bot.domain import Paper
+from bot.feedback.interests import centroids, kinds
 from bot.feedback.signals import Labels
 from bot.retrieval.features import stems_and_pairs
 
@@ -107,6 +108,12 @@ class Taste:
     columns: np.ndarray  # the hashed features the labelled papers have: the only ones the model can weigh
     liked_vectors: sparse.csr_matrix
     signals: int
+    kind: np.ndarray  # each liked paper's interest (bot/feedback/interests.py), -1 for one not kept
+    centres: np.ndarray  # each interest's centroid, and last the centroid of what the channel did not like
+
+    @property
+    def interests(self) -> int:
+        return len(self.centres) - 1
 
     def vectors(self, papers: Sequence[Paper], evidence: Evidence) -> sparse.csr_matrix:
         return _vectors(papers, evidence, self.weights)[:, self.columns]
@@ -137,7 +144,9 @@ def train(labels: Labels, evidence: Evidence) -> Taste | None:
     liked = len(labels.liked)
     target = np.r_[np.ones(liked), np.zeros(len(papers) - liked)]
     model.fit(vectors, target, sample_weight=_weights(labels))
-    return Taste(model, weights, labels.liked, columns, vectors[:liked], labels.signals)
+    kind = kinds(vectors[:liked])
+    centres = centroids(vectors, np.r_[kind, np.full(len(papers) - liked, -2)])
+    return Taste(model, weights, labels.liked, columns, vectors[:liked], labels.signals, kind, centres)
 
 
 def _weights(labels: Labels) -> np.ndarray:

@@ -62,29 +62,47 @@ def blend(liking: np.ndarray, signals: int, likes: int) -> np.ndarray:
 
 
 def rerank(matches: Sequence[Match], taste: Taste, evidence: dict, shown: int) -> list[Match]:
-    """The matches in the blended order; those that climbed into the first `shown` say which likes moved them."""
+    """The matches in the blended order, each of the channel's interests keeping places in the first `shown`;
+    those that climbed into them say which likes moved them."""
     if not matches:
         return []
     papers = [m.paper for m in matches]
     vectors = taste.vectors(papers, evidence)
     order = blend(taste.score(vectors), taste.signals, len(taste.liked))
+    interest = None
+    if taste.interests > 1 and weight(taste.signals, len(taste.liked)) > 0:
+        from bot.feedback.interests import belongs, share
+
+        interest = belongs(vectors, taste.centres)
+        order = share(order, interest, shown)
     climbed = [i for new, i in enumerate(order) if new < shown and i - new >= MOVED_UP]
     alike = dict(zip(climbed, taste.alike(vectors[climbed]), strict=True)) if climbed else {}
     result = []
     for i in order:
         match = matches[i]
         if alike.get(i):
-            match = Match(match.paper, match.score, (_why(taste, alike[i]), *match.why), match.subscription)
+            why = _why(taste, alike[i]) if interest is None else _interest_why(taste, alike[i], int(interest[i]))
+            match = Match(match.paper, match.score, (why, *match.why), match.subscription)
         result.append(match)
     return result
 
 
+def _cut(title: str) -> str:
+    title = " ".join(title.split())
+    return title if len(title) <= 80 else title[:79] + "…"
+
+
 def _why(taste: Taste, alike: list[int]) -> str:
-    title = " ".join(taste.liked[alike[0]].title.split())
-    title = title if len(title) <= 80 else title[:79] + "…"
+    title = _cut(taste.liked[alike[0]].title)
     if len(alike) == 1:
         return f"ranked up: like “{title}”, which this channel liked"
     return f"ranked up: like {plural(len(alike), 'paper')} this channel liked, such as “{title}”"
+
+
+def _interest_why(taste: Taste, alike: list[int], interest: int) -> str:
+    """Which of the channel's interests placed the paper: the liked paper of that interest it is most like."""
+    own = [i for i in alike if taste.kind[i] == interest] or alike
+    return f"ranked up: like your 👍 on “{_cut(taste.liked[own[0]].title)}”"
 
 
 class Tastes:
