@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -185,3 +185,15 @@ class FeedbackRow(SQLModel, table=True):
     actor: str = Field(primary_key=True, max_length=200)
     kind: str = Field(primary_key=True, max_length=16)  # like | dislike | save
     at: datetime = Field(default_factory=utcnow)
+
+
+class PaperWordsRow(SQLModel, table=True):
+    """A paper's hashed word counts as the learned re-ranker reads them (bot/feedback/learned.py): stemming is
+    most of what a model costs, so a paper is counted once and every process reads the counts back."""
+
+    __tablename__ = "paper_words"
+
+    key: str = Field(primary_key=True, max_length=200)
+    text_hash: str = Field(max_length=32)  # of the text counted: a paper whose title or abstract changed counts again
+    columns: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # int32, the hashed columns
+    counts: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # float32, each column's count

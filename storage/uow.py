@@ -17,6 +17,7 @@ from storage.papers import PaperRepository
 from storage.rates import RateRepository
 from storage.requests import SeenRequestRepository
 from storage.sources import SourceRunRepository
+from storage.words import WordsRepository
 
 
 class UnitOfWork:
@@ -39,6 +40,7 @@ class UnitOfWork:
         self.rates = RateRepository(self.session)
         self.seen_requests = SeenRequestRepository(self.session)
         self.feedback = FeedbackRepository(self.session)
+        self.words = WordsRepository(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

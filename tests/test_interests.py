@@ -14,7 +14,10 @@ from adapters.slack import replies as slack_replies
 from bot.app import App, build_app
 from bot.chat import replies as r
 from bot.config import Settings
+from bot.delivery.passes import deliver_due
+from bot.delivery.senders import RecordingSender
 from bot.domain import Paper
+from bot.feedback import rerank
 from bot.feedback.interests import kinds, share
 from storage.uow import UnitOfWork
 from tests.chat import Chat
@@ -109,3 +112,28 @@ def test_every_platform_offers_the_warmup_as_a_line(settings: Settings) -> None:
 
 def _sparse(rows: np.ndarray) -> sparse.csr_matrix:
     return sparse.csr_matrix(rows)  # as the model's vectors are
+
+
+def test_a_new_process_reads_the_words_a_post_counted_instead_of_counting_them_again(
+    lab: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stemming is most of a model's cost: a restart (or another worker) reads each paper's counts back."""
+    from bot.feedback import learned
+
+    for i in range(5):
+        lab.say(f"/papers like 2605.{10 + i:05d}")
+    lab.say("/papers dislike 2605.00090")
+    sender = RecordingSender(delay=0)
+    learned.WORD_COUNTS.clear()
+    assert deliver_due(lab.app.engine, lab.app.matcher, {"terminal": sender}, NOW, force=True, cap=10).posted == 1
+    posted = [line for message in sender.messages for line in str(message).splitlines()]
+    counted: list[int] = []
+    transform = learned.WORDS.transform
+    monkeypatch.setattr(learned.WORDS, "transform", lambda texts: counted.append(len(texts)) or transform(texts))
+    learned.WORD_COUNTS.clear()  # the restart
+    rerank.TASTES.forget(lab.channel)
+    again = preview(lab)
+    assert counted == [] and again and posted
+    with UnitOfWork(lab.app.engine) as uow:
+        stored = uow.words.load(["2605.00010", "2605.00090", "2605.00027"])
+    assert set(stored) == {"2605.00010", "2605.00090", "2605.00027"}

@@ -21,7 +21,7 @@ from sklearn.preprocessing import normalize
 
 # Tuned with bench/feedback.py --two-interests: two kinds of likes are two interests when their papers are, on
 # average, less alike than this (the same subscription's papers share its topic evidence: about 0.3 apart).
-APART = 0.2
+APART = 0.15
 MOST = 3  # interests kept at most: a post of 10 cannot give more than three of them their places
 KEPT = 3  # places of the post each interest keeps at least
 PAGE = 10  # ... of each so many: a post's usual size, and a preview's page

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from bot.domain import ChannelRef, Digest, Match
+from bot.domain import ChannelRef, Digest, Match, Paper
 from bot.feedback.signals import MIN_SIGNALS, SIGNALS_KEPT, Labels, labels, with_background
 from bot.wording import plural
 from storage.uow import UnitOfWork
@@ -184,6 +184,7 @@ def learned_digest(
     if taste is None:
         return digest(cap)
     matches = rerank(full.matches, taste, evidence, cap or len(full.matches))
+    _store_counts(uow)
     shown = matches if cap is None else matches[:cap]
     log.debug("%s: digest re-ranked by %d signals", channel, taste.signals)
     return Digest(channel, tuple(shown), full.more + len(matches) - len(shown), full.title, full.created_at)
@@ -226,7 +227,28 @@ def _taste_for(uow: UnitOfWork, channel: ChannelRef, full: Digest, kept: int) ->
     taught = with_background(labels(uow, channel, kept), full.papers)
     keys = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored, *full.papers)]
     evidence = uow.evidence.load(list(dict.fromkeys(keys)))
-    return (TASTES.taste(channel, taught, evidence) if full.matches else None), evidence
+    if not full.matches:
+        return None, evidence
+    _recall_counts(uow, [*taught.liked, *taught.disliked, *taught.ignored, *full.papers])
+    return TASTES.taste(channel, taught, evidence), evidence
+
+
+def _recall_counts(uow: UnitOfWork, papers: Sequence[Paper]) -> None:
+    """Read the stored word counts of the papers this process has not counted: a new process (a restart, another
+    worker) then trains and scores without stemming them again, which was most of its first post's cost."""
+    from bot.feedback.learned import WORD_COUNTS
+
+    missing = list(dict.fromkeys(p.key for p in WORD_COUNTS.missing(papers)))
+    if missing:
+        WORD_COUNTS.recall(uow.words.load(missing))
+
+
+def _store_counts(uow: UnitOfWork) -> None:
+    """Store the counts this process made, with whatever the caller commits (a post commits; a preview does
+    not: its counts stay in this process only); a transaction of their own could wait on the caller's on SQLite."""
+    from bot.feedback.learned import WORD_COUNTS
+
+    uow.words.store(WORD_COUNTS.fresh().items())
 
 
 __all__ = ["MIN_SIGNALS", "blend", "channel_taste", "learned_digest", "rerank", "weight"]
