@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from storage.tables import PaperWordsRow, table_of
 
@@ -22,9 +22,10 @@ class WordsRepository:
     def load(self, keys: Sequence[str]) -> dict[str, Counted]:
         """The stored counts of those of `keys` that have some."""
         found: dict[str, Counted] = {}
+        table = table_of(PaperWordsRow)
+        query = select(table.c.key, table.c.text_hash, table.c.columns, table.c.counts)
         for start in range(0, len(keys), CHUNK):
-            query = select(PaperWordsRow.key, PaperWordsRow.text_hash, PaperWordsRow.columns, PaperWordsRow.counts)
-            rows = self.session.execute(query.where(col(PaperWordsRow.key).in_(keys[start : start + CHUNK])))
+            rows = self.session.execute(query.where(table.c.key.in_(keys[start : start + CHUNK])))
             found.update({key: (text_hash, columns, counts) for key, text_hash, columns, counts in rows})
         return found
 
