@@ -54,18 +54,19 @@ def kind_of(title: str) -> str:
 
 
 def test_two_interests_each_keep_places_in_the_post_and_say_whose(lab: Chat) -> None:
-    """Five likes of trading papers and one of a locomotion paper: the one model would show trading alone."""
+    """Five likes of trading papers and two of locomotion papers: the one model would show trading alone."""
     for i in range(5):
         lab.say(f"/papers like 2605.{10 + i:05d}")
     lab.say("/papers like 2605.00050")
+    lab.say("/papers like 2605.00051")
     for i in range(3):
         lab.say(f"/papers dislike 2605.{90 + i:05d}")
     post = preview(lab)[:10]
     held = [kind_of(title) for title, _ in post]
     assert held.count("trading") >= 3 and held.count("locomotion") >= 3, held
     whys = {kind_of(title): why[0] for title, why in post if why and why[0].startswith("ranked up")}
-    assert (
-        whys["locomotion"] == "ranked up: like your 👍 on “Reinforcement learning for legged robot locomotion, study 0”"
+    assert whys["locomotion"].startswith(
+        "ranked up: like your 👍 on “Reinforcement learning for legged robot locomotion"
     )
     assert whys["trading"].startswith("ranked up: like your 👍 on “Deep reinforcement learning for portfolio trading")
 
@@ -73,8 +74,9 @@ def test_two_interests_each_keep_places_in_the_post_and_say_whose(lab: Chat) -> 
 def test_likes_of_one_kind_are_one_interest_and_distinct_kinds_are_two() -> None:
     alike = np.array([[1.0, 0.1, 0.0], [0.9, 0.2, 0.0], [1.0, 0.0, 0.1]])
     assert kinds(_sparse(alike)).tolist() == [0, 0, 0]
-    two = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.95, 0.05, 0.0]])
-    assert kinds(_sparse(two)).tolist() == [0, 1, 0]  # the kind with most likes first
+    two = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.95, 0.05, 0.0], [0.05, 0.95, 0.0], [1.0, 0.0, 0.1]])
+    assert kinds(_sparse(two)).tolist() == [0, 1, 0, 1, 0]  # the kind with most likes first
+    assert kinds(_sparse(two[[0, 1, 2, 4]])).tolist() == [0, -1, 0, 0]  # one like is no interest yet
 
 
 def test_each_interest_keeps_three_places_taken_from_the_one_that_holds_most() -> None:

@@ -22,13 +22,15 @@ from sklearn.preprocessing import normalize
 # Tuned with bench/feedback.py --two-interests: two kinds of likes are two interests when their papers are, on
 # average, less alike than this (the same subscription's papers share its topic evidence: about 0.3 apart).
 APART = 0.15
+LEAST = 2  # likes a second or third interest needs: one like is an anecdote (a loose match, a click by the way)
 MOST = 3  # interests kept at most: a post of 10 cannot give more than three of them their places
 KEPT = 3  # places of the post each interest keeps at least
 PAGE = 10  # ... of each so many: a post's usual size, and a preview's page
 
 
 def kinds(liked: sparse.csr_matrix) -> np.ndarray:
-    """Each liked paper's interest: 0 the kind with the most likes, then 1, 2; -1 for a kind beyond MOST."""
+    """Each liked paper's interest: 0 the kind with the most likes, then 1, 2; -1 for a kind beyond MOST or with
+    fewer than LEAST likes."""
     count = liked.shape[0]
     if count < 2:
         return np.zeros(count, dtype=int)
@@ -38,7 +40,7 @@ def kinds(liked: sparse.csr_matrix) -> np.ndarray:
     found = fcluster(linkage(squareform(distance, checks=False), method="average"), 1.0 - APART, "distance")
     sizes = np.bincount(found)
     ranked = sorted(set(found.tolist()), key=lambda k: (-sizes[k], int(np.flatnonzero(found == k)[0])))
-    renamed = {k: (at if at < MOST else -1) for at, k in enumerate(ranked)}
+    renamed = {k: (at if at < MOST and (at == 0 or sizes[k] >= LEAST) else -1) for at, k in enumerate(ranked)}
     return np.array([renamed[k] for k in found.tolist()], dtype=int)
 
 
