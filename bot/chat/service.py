@@ -148,9 +148,8 @@ class Service:
         with self.uow() as uow:
             # A person's new feed starts in their time zone: read before the lock makes the row with the defaults.
             start = feeds.schedule_of(uow, channel, actor, self.default_schedule) if channel.is_personal else None
-            row = uow.channels.lock(
-                channel
-            )  # one change to this channel at a time: the checks below hold when it commits
+            # One change to this channel at a time: the checks below hold when it commits.
+            row = uow.channels.lock(channel)
             if start is not None and uow.subscriptions.count(channel) == 0:
                 uow.channels.set_schedule(channel, start)
             if uow.subscriptions.find(channel, query.text):

@@ -30,9 +30,9 @@ def warmup(matches: Sequence[Match], taste: Taste | None, evidence: Mapping, cou
         return list(matches)
     papers = [m.paper for m in matches]
     words = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(WORD_COUNTS.counts(papers)))
-    alike = (words @ words.T).toarray()
     if taste is None:
         return [matches[i] for i in typical(words, count)]
+    alike = (words @ words.T).toarray()
     worth = 1.0 - 2.0 * np.abs(taste.score(taste.vectors(papers, evidence)) - 0.5)
     chosen = [int(np.argmax(worth))]
     while len(chosen) < count:
