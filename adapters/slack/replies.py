@@ -20,6 +20,7 @@ from adapters.slack.render import (  # one escape, one cut, one paper layout
     paper_text,
     render_part,
     text,
+    warmup_button,
 )
 from adapters.slack.render import line as one_line
 from adapters.slack.unfurls import card_blocks
@@ -103,7 +104,7 @@ def _subscribed(reply: r.Subscribed, who: str) -> list[Block]:
     if reply.top:
         blocks += [context("Top matches of the last days:"), *_papers(reply.top, compact=True)]
     if reply.offers_warmup:
-        blocks.append(context(":mortar_board: " + r.WARMUP_OFFER))
+        blocks += [context(":mortar_board: " + r.WARMUP_OFFER), warmup_button(r.WARMUP_BUTTON)]
     return blocks
 
 

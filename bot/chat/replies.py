@@ -54,6 +54,7 @@ class Subscribed:
 
 
 WARMUP_OFFER = "Teach me what you like: /papers warmup shows 5 papers to rate with More / Less."  # once
+WARMUP_BUTTON = "Teach me with 5 papers"  # the offer's button where a platform has one (Slack)
 
 
 @dataclass(frozen=True)
