@@ -13,7 +13,8 @@ it was shown and ignored until then) ranks each held-out day's matches; the tabl
 precision@10 of the hidden interest over held-out days with at least 10 matches.
 
 The second table times what a post costs a channel with feedback: training on 100 and 1,000
-labelled papers (features included) and scoring 200 candidates, on this machine.
+labelled papers (features included) and scoring 200 candidates, on this machine: cold (no paper
+counted), stored (a fresh process reading the papers' word counts from the database) and warm.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from feedback_timings import timings  # noqa: E402
+
 from bot.domain import Match, Paper  # noqa: E402
-from bot.feedback.learned import WORD_COUNTS, train  # noqa: E402
+from bot.feedback.learned import train  # noqa: E402
 from bot.feedback.rerank import rerank  # noqa: E402
 from bot.feedback.signals import Labels, with_background  # noqa: E402
 from bot.feedback.warmup import warmup  # noqa: E402
@@ -206,10 +209,14 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="arXiv JSONL (default: ../shared/data/arxiv/…)")
     parser.add_argument("--two-interests", action="store_true", help="only the table of channels with two interests")
     parser.add_argument("--warmup", action="store_true", help="only the table of warm-ups against ordinary signals")
+    parser.add_argument("--timings", action="store_true", help="only the table of what a channel's model costs")
     args = parser.parse_args()
     papers, days = load(args.corpus)
     matcher = Matcher(Taxonomy.load(None))
     evidence = evidence_of(matcher, papers)
+    if args.timings:
+        timings(papers, evidence)
+        return
     texts = [(paper, PaperText.stored(paper, evidence[paper.key])) for paper in papers]
     all_days = sorted(set(days.values()))
     train_days, test_days = all_days[: -args.test_days], all_days[-args.test_days :]
@@ -353,37 +360,6 @@ def two_interests(
         print(
             f"| {both.name} ({subscription}) | {supply[0]:.1f} / {supply[1]:.1f} | {' | '.join(cells)} "
             f"| {kept[1]} / {kept[2]} of {len(could)} |"
-        )
-
-
-def timings(papers: list[Paper], evidence: dict) -> None:
-    """Cold: no paper's words counted before (a process's first post); warm: the papers counted once already
-    (`WORD_COUNTS`, as a pass meets the same papers in channel after channel and a channel's own again)."""
-    print(
-        "\n| labelled papers | train, cold / warm (median of 5) | score 200 candidates, cold / warm "
-        "| a channel's re-rank, cold / warm | channels a minute, one core, warm |"
-    )
-    print("|---|---|---|---|---|")
-    for size in (100, 1000):
-        sample = papers[:size]
-        labels = Labels(tuple(sample[: size // 10]), tuple(sample[size // 10 : size // 5]), tuple(sample[size // 5 :]))
-        candidates = papers[size : size + 200]
-        times: dict[str, list[float]] = defaultdict(list)
-        for _ in range(5):
-            WORD_COUNTS.clear()
-            for state in ("cold", "warm"):
-                started = time.perf_counter()
-                taste = train(labels, evidence)
-                trained = time.perf_counter()
-                assert taste is not None
-                taste.score(taste.vectors(candidates, evidence))
-                times[f"train {state}"].append(trained - started)
-                times[f"score {state}"].append(time.perf_counter() - trained)
-        t = {name: statistics.median(values) * 1000 for name, values in times.items()}
-        cold, warm = t["train cold"] + t["score cold"], t["train warm"] + t["score warm"]
-        print(
-            f"| {size:,} | {t['train cold']:.0f} / {t['train warm']:.0f} ms | {t['score cold']:.0f} / "
-            f"{t['score warm']:.0f} ms | {cold:.0f} / {warm:.0f} ms | {60_000 / warm:,.0f} |"
         )
 
 

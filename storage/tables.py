@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -81,6 +81,7 @@ class ChannelRow(SQLModel, table=True):
     last_slot_at: datetime | None = None  # the scheduled slot last handled (posted or quiet)
     created_at: datetime = Field(default_factory=utcnow)
     upvotes: str = Field(default="normal", max_length=8, sa_column_kwargs={"server_default": "normal"})
+    warmup_offered_at: datetime | None = None  # the first subscription offered the warm-up: never again unasked
 
 
 class SubscriptionRow(SQLModel, table=True):
@@ -204,3 +205,15 @@ class ClubRow(SQLModel, table=True):
     claimed_at: datetime | None = None  # when a closing took it: a claim older than the lease is taken again
     closed_at: datetime | None = None
     outcome: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class PaperWordsRow(SQLModel, table=True):
+    """A paper's hashed word counts as the learned re-ranker reads them (bot/feedback/learned.py): stemming is
+    most of what a model costs, so a paper is counted once and every process reads the counts back."""
+
+    __tablename__ = "paper_words"
+
+    key: str = Field(primary_key=True, max_length=200)
+    text_hash: str = Field(max_length=32)  # of the text counted: a paper whose title or abstract changed counts again
+    columns: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # int32, the hashed columns
+    counts: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # float32, each column's count

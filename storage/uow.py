@@ -18,6 +18,7 @@ from storage.papers import PaperRepository
 from storage.rates import RateRepository
 from storage.requests import SeenRequestRepository
 from storage.sources import SourceRunRepository
+from storage.words import WordsRepository
 
 
 class UnitOfWork:
@@ -41,6 +42,7 @@ class UnitOfWork:
         self.seen_requests = SeenRequestRepository(self.session)
         self.feedback = FeedbackRepository(self.session)
         self.clubs = ClubRepository(self.session)
+        self.words = WordsRepository(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from slack_bolt.request import BoltRequest
 
+from adapters.slack import replies as slack_replies
 from adapters.slack.app import build_slack_app
 from adapters.slack.render import render_part
 from bot.app import App
@@ -102,3 +103,14 @@ def test_clicks_share_the_command_rate_with_typed_commands(papers: App, slack: S
     with UnitOfWork(papers.engine) as uow:
         assert uow.feedback.votes("slack:T1:C1") == {"2605.00042": 1}
     assert "Noted" in message_text(click(papers, slack, dislike, user="U8")[0])  # each person their own minute
+
+
+def test_the_first_subscriptions_button_shows_the_warmup_to_whoever_clicked(papers: App, slack: SlackAPI) -> None:
+    subscribed = papers.service.answer(
+        ChannelRef("slack", "T1", "C1"), Actor("U7", "ana", True), "subscribe world-models"
+    )
+    [*_, offer] = slack_replies.render(subscribed, "U7")["blocks"]
+    [answer] = click(papers, slack, offer["elements"][0])
+    assert answer["replace_original"] is False
+    # The warm-up of channel C1, which follows world-models (and holds no new paper): not "follows nothing yet".
+    assert message_text(answer) == "No new paper matches this channel's subscriptions to rate yet."

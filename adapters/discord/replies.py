@@ -55,6 +55,8 @@ def _subscribed(reply: r.Subscribed, page: int) -> Message:
     ]
     if reply.warning:
         lines.append(fit(reply.warning, 400, core_text))
+    if reply.offers_warmup:
+        lines.append(r.WARMUP_OFFER)
     return Message("\n".join(lines), [match_embed(m) for m in reply.top[:PAGE]], ephemeral=reply.ephemeral)
 
 

@@ -26,7 +26,7 @@ from adapters.slack.files import imported, uploaded
 from adapters.slack.home_actions import register_home
 from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.reactions import register_reactions
-from adapters.slack.render import PAGE_ACTION, SHOW_REST
+from adapters.slack.render import PAGE_ACTION, SHOW_REST, WARMUP_ACTION
 from adapters.slack.replays import Replays
 from adapters.slack.replies import fallback, preview_page, render, render_pages
 from adapters.slack.translator import Permissions, Translator, is_slow, parsed, typed_text
@@ -241,6 +241,20 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
         except Exception as error:  # noqa: BLE001 a bug still answers in one sentence
             message = render(_failed(error))
         respond(**message, replace_original=action.get("action_id") != SHOW_REST)
+
+    @bolt.action(WARMUP_ACTION)
+    def on_warmup(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """The first subscription's "Teach me with 5 papers": the same as `/papers warmup` typed by the clicker."""
+        ack()
+        user = body.get("user") or {}
+        team, channel = (body.get("team") or {}).get("id", ""), (body.get("channel") or {}).get("id", "")
+        try:
+            reply = translator.answer(client, team, channel, user.get("id", ""), user.get("username", ""), "warmup")
+            messages = render_pages(reply, user.get("id"))
+        except Exception as error:  # noqa: BLE001 a bug still answers in one sentence
+            messages = [render(_failed(error))]
+        for page in messages:
+            respond(**page, replace_original=False)
 
     @bolt.action(FEEDBACK_ACTION)
     def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

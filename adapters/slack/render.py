@@ -129,6 +129,14 @@ def feedback_buttons(key: str) -> list[dict[str, object]]:
     return [{"type": "actions", "block_id": f"papers_feedback:{key}", "elements": buttons}]
 
 
+WARMUP_ACTION = "papers_warmup"  # the first subscription's "Teach me with 5 papers" (adapters/slack/app.py)
+
+
+def warmup_button(label: str) -> dict[str, object]:
+    button = {"type": "button", "action_id": WARMUP_ACTION, "text": {"type": "plain_text", "text": label}}
+    return {"type": "actions", "block_id": WARMUP_ACTION, "elements": [{**button, "value": "warmup"}]}
+
+
 PAGE_ACTION = "papers_digest_page"  # action_id prefix of the preview's page buttons (adapters/slack/app.py)
 SHOW_REST = f"{PAGE_ACTION}_show"  # a post's "Show the other N": the preview's first page, to the clicker alone
 

@@ -21,6 +21,7 @@ from adapters.slack.render import (  # one escape, one cut, one paper layout
     paper_text,
     render_part,
     text,
+    warmup_button,
 )
 from adapters.slack.render import line as one_line
 from adapters.slack.unfurls import card_blocks
@@ -103,6 +104,8 @@ def _subscribed(reply: r.Subscribed, who: str) -> list[Block]:
         blocks.append(section(":bulb: " + text(reply.warning)))
     if reply.top:
         blocks += [context("Top matches of the last days:"), *_papers(reply.top, compact=True)]
+    if reply.offers_warmup:
+        blocks += [context(":mortar_board: " + r.WARMUP_OFFER), warmup_button(r.WARMUP_BUTTON)]
     return blocks
 
 

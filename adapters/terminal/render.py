@@ -81,6 +81,8 @@ def _subscribed(reply: r.Subscribed) -> str:
     if reply.top:
         lines.append("Top matches:")
         lines += [match_block(m, i) for i, m in enumerate(reply.top, 1)]
+    if reply.offers_warmup:
+        lines.append(r.WARMUP_OFFER.replace("More / Less", "like / dislike"))
     return "\n".join(lines)
 
 

@@ -47,10 +47,15 @@ class Subscribed:
     warning: str = ""
     ephemeral: bool = False  # the channel should see who changed its subscriptions
     where: str = "this channel"  # or "your feed": whose subscriptions these are
+    offers_warmup: bool = False  # the feed's first subscription: `/papers warmup` is offered, once
 
     def estimate(self) -> str:
         """How many papers it would have brought lately, in one sentence."""
         return estimate(self.per_day, self.days)
+
+
+WARMUP_OFFER = "Teach me what you like: /papers warmup shows 5 papers to rate with More / Less."  # once
+WARMUP_BUTTON = "Teach me with 5 papers"  # the offer's button where a platform has one (Slack)
 
 
 @dataclass(frozen=True)

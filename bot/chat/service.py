@@ -18,7 +18,7 @@ from bot.chat import feeds, teaching
 from bot.chat import replies as r
 from bot.chat.help_text import EXAMPLES
 from bot.chat.limits import MAX_IMPORT_LINES, MAX_SUBSCRIPTIONS, CommandRate
-from bot.chat.subscribing import covered_by, missing_metadata, named_by
+from bot.chat.subscribing import covered_by, missing_metadata, named_by, offer_warmup
 from bot.chat.transfer import export_lines, import_lines
 from bot.club.chat import open_club
 from bot.delivery.digest import build_digest
@@ -148,7 +148,8 @@ class Service:
         with self.uow() as uow:
             # A person's new feed starts in their time zone: read before the lock makes the row with the defaults.
             start = feeds.schedule_of(uow, channel, actor, self.default_schedule) if channel.is_personal else None
-            uow.channels.lock(channel)  # one change to this channel at a time: the checks below hold when it commits
+            # One change to this channel at a time: the checks below hold when it commits.
+            row = uow.channels.lock(channel)
             if start is not None and uow.subscriptions.count(channel) == 0:
                 uow.channels.set_schedule(channel, start)
             if uow.subscriptions.find(channel, query.text):
@@ -161,6 +162,7 @@ class Service:
                     "subscriptions; remove one first.",
                     usage="unsubscribe",
                 )
+            offer = offer_warmup(uow, channel, row, self.clock())
             uow.subscriptions.add(Subscription(channel, query.text, query.min_upvotes, created_by=actor.id))
             uow.channels.pause(channel, None)
             uow.audit.record(channel, actor.name, f"subscribed to {query.text}")
@@ -169,7 +171,9 @@ class Service:
             except IntegrityError:  # the (channel, query) key, should anything bypass the lock
                 raise already from None
         run = self.dry_run(command.query)
-        return r.Subscribed(run.query, run.understood, actor.name, run.per_day, run.days, run.top, run.warning)
+        return r.Subscribed(
+            run.query, run.understood, actor.name, run.per_day, run.days, run.top, run.warning, offers_warmup=offer
+        )
 
     def dry_run(self, text: str) -> r.DryRun:
         """What `text` would have brought over the last days; raises PapersError for a query chat would refuse."""

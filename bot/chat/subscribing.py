@@ -1,12 +1,16 @@
 """Which subscription a query names (subscribe and unsubscribe read it alike), and what a new one is told
-before it is kept: a subscription it repeats, metadata no paper has."""
+before it is kept: a subscription it repeats, metadata no paper has; and after: the warm-up, once."""
 
 from __future__ import annotations
 
-from bot.domain import Paper, Subscription
+from datetime import datetime
+
+from bot.domain import ChannelRef, Paper, Subscription
 from bot.errors import PapersError, echo
 from bot.relevance.query import AuthorTerm, CategoryTerm, Query, parse_query
 from bot.relevance.topics import Taxonomy
+from storage.tables import ChannelRow
+from storage.uow import UnitOfWork
 
 
 def asking_the_same(query: Query, subs: list[Subscription], taxonomy: Taxonomy) -> Subscription | None:
@@ -88,4 +92,13 @@ def missing_metadata(query: Query, papers: list[Paper], days: int) -> str:
     return ""
 
 
-__all__ = ["asking_the_same", "covered_by", "missing_metadata", "named_by"]
+def offer_warmup(uow: UnitOfWork, feed: ChannelRef, row: ChannelRow, now: datetime) -> bool:
+    """Whether the subscription being added, the feed's first, offers `/papers warmup`: once, stored, so that
+    unsubscribing from everything and subscribing again does not offer it again unasked."""
+    if uow.subscriptions.count(feed) or row.warmup_offered_at is not None:
+        return False
+    row.warmup_offered_at = now
+    return True
+
+
+__all__ = ["asking_the_same", "covered_by", "missing_metadata", "named_by", "offer_warmup"]

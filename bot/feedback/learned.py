@@ -11,10 +11,11 @@ Hashing needs no vocabulary, so training and scoring cost only the papers involv
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -25,6 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
 from bot.domain import Paper
+from bot.feedback.interests import centroids, kinds
 from bot.feedback.signals import Labels
 from bot.retrieval.features import stems_and_pairs
 
@@ -45,16 +47,19 @@ def paper_texts(papers: Sequence[Paper]) -> list[str]:
 
 class WordCounts:
     """Each paper's hashed word counts, kept for the papers used last: finding a paper's stems is most of what
-    training and scoring cost (bench/feedback.py), and a pass meets the same papers in channel after channel."""
+    training and scoring cost (bench/feedback.py), and a pass meets the same papers in channel after channel.
+    Counts made here are handed out (`fresh`) to be stored, and stored ones taken in (`recall`), so that a new
+    process reads a paper's counts instead of stemming it again."""
 
     def __init__(self, size: int = 10_000) -> None:  # about 2.3 kB a paper: 23 MB at most
         self.size = size
-        self._kept: OrderedDict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._kept: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._fresh: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}
         self._guard = threading.Lock()
 
     def counts(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
         texts = paper_texts(papers)
-        names = [(p.key, hash(text)) for p, text in zip(papers, texts, strict=True)]
+        names = [(p.key, text_hash(text)) for p, text in zip(papers, texts, strict=True)]
         with self._guard:
             rows = [self._kept.get(name) for name in names]
         missing = [i for i, row in enumerate(rows) if row is None]
@@ -62,23 +67,57 @@ class WordCounts:
             made = WORDS.transform([texts[i] for i in missing])
             for at, i in enumerate(missing):
                 start, end = made.indptr[at], made.indptr[at + 1]
-                rows[i] = (made.indices[start:end].copy(), made.data[start:end].copy())
+                rows[i] = (made.indices[start:end].astype(np.int32), made.data[start:end].copy())
         with self._guard:
-            for name, row in zip(names, rows, strict=True):
-                assert row is not None
-                self._kept[name] = row
-                self._kept.move_to_end(name)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+            for i in missing[: max(self.size - len(self._fresh), 0)]:  # a process that never stores them: bounded
+                self._fresh[names[i][0]] = (names[i][1], *rows[i])  # type: ignore[misc]
+            self._keep(zip(names, rows, strict=True))  # type: ignore[arg-type]
         kept = [row for row in rows if row is not None]
         indptr = np.r_[0, np.cumsum([len(indices) for indices, _ in kept])]
         indices = np.concatenate([i for i, _ in kept]) if kept else np.zeros(0, np.int32)
         data = np.concatenate([d for _, d in kept]) if kept else np.zeros(0, np.float32)
         return sparse.csr_matrix((data, indices, indptr), shape=(len(papers), WORDS.n_features))
 
+    def missing(self, papers: Sequence[Paper]) -> list[Paper]:
+        """The papers whose counts are not kept here (for their current text)."""
+        with self._guard:
+            return [
+                p
+                for p, text in zip(papers, paper_texts(papers), strict=True)
+                if (p.key, text_hash(text)) not in self._kept
+            ]
+
+    def recall(self, stored: Mapping[str, tuple[str, bytes, bytes]]) -> None:
+        """Take in stored counts: paper key -> (text hash, int32 columns, float32 counts)."""
+        rows = (
+            ((key, digest), (np.frombuffer(columns, np.int32), np.frombuffer(counts, np.float32)))
+            for key, (digest, columns, counts) in stored.items()
+        )
+        with self._guard:
+            self._keep(rows)
+
+    def fresh(self) -> dict[str, tuple[str, bytes, bytes]]:
+        """The counts made since the last call, to be stored: paper key -> (text hash, columns, counts)."""
+        with self._guard:
+            made, self._fresh = self._fresh, {}
+        return {key: (digest, columns.tobytes(), counts.tobytes()) for key, (digest, columns, counts) in made.items()}
+
+    def _keep(self, rows: Iterable[tuple[tuple[str, str], tuple[np.ndarray, np.ndarray]]]) -> None:
+        for name, row in rows:
+            self._kept[name] = row
+            self._kept.move_to_end(name)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+
     def clear(self) -> None:
         with self._guard:
             self._kept.clear()
+            self._fresh.clear()
+
+
+def text_hash(text: str) -> str:
+    """Which text a paper's counts count, the same in every process (Python's own hash is salted per process)."""
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 WORD_COUNTS = WordCounts()  # one per process, as the models (bot/feedback/rerank.py)
@@ -107,6 +146,12 @@ class Taste:
     columns: np.ndarray  # the hashed features the labelled papers have: the only ones the model can weigh
     liked_vectors: sparse.csr_matrix
     signals: int
+    kind: np.ndarray  # each liked paper's interest (bot/feedback/interests.py), -1 for one not kept
+    centres: np.ndarray  # each interest's centroid, and last the centroid of what the channel did not like
+
+    @property
+    def interests(self) -> int:
+        return len(self.centres) - 1
 
     def vectors(self, papers: Sequence[Paper], evidence: Evidence) -> sparse.csr_matrix:
         return _vectors(papers, evidence, self.weights)[:, self.columns]
@@ -137,7 +182,9 @@ def train(labels: Labels, evidence: Evidence) -> Taste | None:
     liked = len(labels.liked)
     target = np.r_[np.ones(liked), np.zeros(len(papers) - liked)]
     model.fit(vectors, target, sample_weight=_weights(labels))
-    return Taste(model, weights, labels.liked, columns, vectors[:liked], labels.signals)
+    kind = kinds(vectors[:liked])
+    centres = centroids(vectors, np.r_[kind, np.full(len(papers) - liked, -2)])
+    return Taste(model, weights, labels.liked, columns, vectors[:liked], labels.signals, kind, centres)
 
 
 def _weights(labels: Labels) -> np.ndarray:

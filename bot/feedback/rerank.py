@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from bot.domain import ChannelRef, Digest, Match
+from bot.domain import ChannelRef, Digest, Match, Paper
 from bot.feedback.signals import MIN_SIGNALS, SIGNALS_KEPT, Labels, labels, with_background
 from bot.wording import plural
 from storage.uow import UnitOfWork
@@ -62,29 +62,47 @@ def blend(liking: np.ndarray, signals: int, likes: int) -> np.ndarray:
 
 
 def rerank(matches: Sequence[Match], taste: Taste, evidence: dict, shown: int) -> list[Match]:
-    """The matches in the blended order; those that climbed into the first `shown` say which likes moved them."""
+    """The matches in the blended order, each of the channel's interests keeping places in the first `shown`;
+    those that climbed into them say which likes moved them."""
     if not matches:
         return []
     papers = [m.paper for m in matches]
     vectors = taste.vectors(papers, evidence)
     order = blend(taste.score(vectors), taste.signals, len(taste.liked))
+    interest = None
+    if taste.interests > 1 and weight(taste.signals, len(taste.liked)) > 0:
+        from bot.feedback.interests import belongs, share
+
+        interest = belongs(vectors, taste.centres)
+        order = share(order, interest, shown)
     climbed = [i for new, i in enumerate(order) if new < shown and i - new >= MOVED_UP]
     alike = dict(zip(climbed, taste.alike(vectors[climbed]), strict=True)) if climbed else {}
     result = []
     for i in order:
         match = matches[i]
         if alike.get(i):
-            match = Match(match.paper, match.score, (_why(taste, alike[i]), *match.why), match.subscription)
+            why = _why(taste, alike[i]) if interest is None else _interest_why(taste, alike[i], int(interest[i]))
+            match = Match(match.paper, match.score, (why, *match.why), match.subscription)
         result.append(match)
     return result
 
 
+def _cut(title: str) -> str:
+    title = " ".join(title.split())
+    return title if len(title) <= 80 else title[:79] + "…"
+
+
 def _why(taste: Taste, alike: list[int]) -> str:
-    title = " ".join(taste.liked[alike[0]].title.split())
-    title = title if len(title) <= 80 else title[:79] + "…"
+    title = _cut(taste.liked[alike[0]].title)
     if len(alike) == 1:
         return f"ranked up: like “{title}”, which this channel liked"
     return f"ranked up: like {plural(len(alike), 'paper')} this channel liked, such as “{title}”"
+
+
+def _interest_why(taste: Taste, alike: list[int], interest: int) -> str:
+    """Which of the channel's interests placed the paper: the liked paper of that interest it is most like."""
+    own = [i for i in alike if taste.kind[i] == interest] or alike
+    return f"ranked up: like your 👍 on “{_cut(taste.liked[own[0]].title)}”"
 
 
 class Tastes:
@@ -166,6 +184,7 @@ def learned_digest(
     if taste is None:
         return digest(cap)
     matches = rerank(full.matches, taste, evidence, cap or len(full.matches))
+    _store_counts(uow)
     shown = matches if cap is None else matches[:cap]
     log.debug("%s: digest re-ranked by %d signals", channel, taste.signals)
     return Digest(channel, tuple(shown), full.more + len(matches) - len(shown), full.title, full.created_at)
@@ -208,7 +227,28 @@ def _taste_for(uow: UnitOfWork, channel: ChannelRef, full: Digest, kept: int) ->
     taught = with_background(labels(uow, channel, kept), full.papers)
     keys = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored, *full.papers)]
     evidence = uow.evidence.load(list(dict.fromkeys(keys)))
-    return (TASTES.taste(channel, taught, evidence) if full.matches else None), evidence
+    if not full.matches:
+        return None, evidence
+    _recall_counts(uow, [*taught.liked, *taught.disliked, *taught.ignored, *full.papers])
+    return TASTES.taste(channel, taught, evidence), evidence
+
+
+def _recall_counts(uow: UnitOfWork, papers: Sequence[Paper]) -> None:
+    """Read the stored word counts of the papers this process has not counted: a new process (a restart, another
+    worker) then trains and scores without stemming them again, which was most of its first post's cost."""
+    from bot.feedback.learned import WORD_COUNTS
+
+    missing = list(dict.fromkeys(p.key for p in WORD_COUNTS.missing(papers)))
+    if missing:
+        WORD_COUNTS.recall(uow.words.load(missing))
+
+
+def _store_counts(uow: UnitOfWork) -> None:
+    """Store the counts this process made, with whatever the caller commits (a post commits; a preview does
+    not: its counts stay in this process only); a transaction of their own could wait on the caller's on SQLite."""
+    from bot.feedback.learned import WORD_COUNTS
+
+    uow.words.store(WORD_COUNTS.fresh().items())
 
 
 __all__ = ["MIN_SIGNALS", "blend", "channel_taste", "learned_digest", "rerank", "weight"]

@@ -1,0 +1,143 @@
+"""A channel with two interests keeps both in its post, and a new channel is offered the warm-up once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from adapters.discord import replies as discord_replies
+from adapters.slack import replies as slack_replies
+from bot.app import App, build_app
+from bot.chat import replies as r
+from bot.config import Settings
+from bot.delivery.passes import deliver_due
+from bot.delivery.senders import RecordingSender
+from bot.domain import Paper
+from bot.feedback import rerank
+from bot.feedback.interests import kinds, share
+from storage.uow import UnitOfWork
+from tests.chat import Chat
+from tests.test_learned_ranking import NOW, locomotion, preview, trading
+
+
+def games(i: int, days_ago: int) -> Paper:
+    return Paper(
+        f"Reinforcement learning agents that master Atari video games, benchmark {i}",
+        "We evaluate deep reinforcement learning agents on Atari video games and report human-normalised "
+        f"scores across the suite of arcade games with sticky actions (suite {i}).",
+        f"2605.{90 + i:05d}",
+        published_at=NOW - timedelta(days=days_ago),
+        upvotes=50,  # the incoming order puts these first, ahead of both interests
+    )
+
+
+@pytest.fixture
+def lab(settings: Settings) -> Iterator[Chat]:
+    """A lab on reinforcement-learning that wants trading and locomotion, not games, which come first."""
+    app: App = build_app(settings, seed=False)
+    with UnitOfWork(app.engine) as uow:
+        uow.papers.merge([f(i, 100) for f in (trading, locomotion, games) for i in range(6)])
+        uow.papers.merge([f(i, 1) for f in (trading, locomotion, games) for i in range(10, 18)])
+        uow.commit()
+    chat = Chat(app)
+    chat.say("/papers subscribe reinforcement-learning")
+    yield chat
+    app.engine.dispose()
+
+
+def kind_of(title: str) -> str:
+    return "trading" if "portfolio" in title else "locomotion" if "locomotion" in title else "games"
+
+
+def test_two_interests_each_keep_places_in_the_post_and_say_whose(lab: Chat) -> None:
+    """Five likes of trading papers and two of locomotion papers: the one model would show trading alone."""
+    for i in range(5):
+        lab.say(f"/papers like 2605.{10 + i:05d}")
+    lab.say("/papers like 2605.00050")
+    lab.say("/papers like 2605.00051")
+    for i in range(3):
+        lab.say(f"/papers dislike 2605.{90 + i:05d}")
+    post = preview(lab)[:10]
+    held = [kind_of(title) for title, _ in post]
+    assert held.count("trading") >= 3 and held.count("locomotion") >= 3, held
+    whys = {kind_of(title): why[0] for title, why in post if why and why[0].startswith("ranked up")}
+    assert whys["locomotion"].startswith(
+        "ranked up: like your 👍 on “Reinforcement learning for legged robot locomotion"
+    )
+    assert whys["trading"].startswith("ranked up: like your 👍 on “Deep reinforcement learning for portfolio trading")
+
+
+def test_likes_of_one_kind_are_one_interest_and_distinct_kinds_are_two() -> None:
+    alike = np.array([[1.0, 0.1, 0.0], [0.9, 0.2, 0.0], [1.0, 0.0, 0.1]])
+    assert kinds(_sparse(alike)).tolist() == [0, 0, 0]
+    two = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.95, 0.05, 0.0], [0.05, 0.95, 0.0], [1.0, 0.0, 0.1]])
+    assert kinds(_sparse(two)).tolist() == [0, 1, 0, 1, 0]  # the kind with most likes first
+    assert kinds(_sparse(two[[0, 1, 2, 4]])).tolist() == [0, -1, 0, 0]  # one like is no interest yet
+
+
+def test_each_interest_keeps_three_places_taken_from_the_one_that_holds_most() -> None:
+    order = np.arange(12)
+    interest = np.array([0] * 9 + [1] * 3)
+    shared = share(order, interest, shown=5)
+    assert shared[:5].tolist() == [0, 1, 2, 9, 10] and sorted(shared.tolist()) == list(range(12))
+    assert share(order, np.zeros(12, dtype=int), shown=5).tolist() == list(range(12))  # one interest: as it was
+
+
+def test_the_first_subscription_offers_the_warmup_once(settings: Settings) -> None:
+    app = build_app(settings, seed=False)
+    chat = Chat(app)
+    first = chat.reply("/papers subscribe reinforcement-learning")
+    assert isinstance(first, r.Subscribed) and first.offers_warmup
+    assert chat.say("/papers subscribe robotics").count("/papers warmup") == 0
+    chat.say("/papers unsubscribe reinforcement-learning")
+    chat.say("/papers unsubscribe robotics")
+    again = chat.reply("/papers subscribe reinforcement-learning")
+    assert isinstance(again, r.Subscribed) and not again.offers_warmup  # never repeated unasked
+    app.engine.dispose()
+
+
+def test_every_platform_offers_the_warmup_as_a_line(settings: Settings) -> None:
+    app = build_app(settings, seed=False)
+    chat = Chat(app)
+    said = chat.say("/papers subscribe reinforcement-learning")
+    assert said.splitlines()[-1] == "Teach me what you like: /papers warmup shows 5 papers to rate with like / dislike."
+    offered = r.Subscribed("robotics", "robotics", "ana", 1.0, 7, (), offers_warmup=True)
+    offer = "Teach me what you like: /papers warmup shows 5 papers to rate with More / Less."
+    *_, line, button = slack_replies.render(offered, "U1")["blocks"]
+    assert line["elements"][0]["text"] == ":mortar_board: " + offer
+    assert button["elements"][0]["text"]["text"] == "Teach me with 5 papers"  # tests/test_slack_feedback.py clicks it
+    assert discord_replies.render(offered, 0).content.splitlines()[-1] == offer
+    app.engine.dispose()
+
+
+def _sparse(rows: np.ndarray) -> sparse.csr_matrix:
+    return sparse.csr_matrix(rows)  # as the model's vectors are
+
+
+def test_a_new_process_reads_the_words_a_post_counted_instead_of_counting_them_again(
+    lab: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stemming is most of a model's cost: a restart (or another worker) reads each paper's counts back."""
+    from bot.feedback import learned
+
+    for i in range(5):
+        lab.say(f"/papers like 2605.{10 + i:05d}")
+    lab.say("/papers dislike 2605.00090")
+    sender = RecordingSender(delay=0)
+    learned.WORD_COUNTS.clear()
+    assert deliver_due(lab.app.engine, lab.app.matcher, {"terminal": sender}, NOW, force=True, cap=10).posted == 1
+    posted = [line for message in sender.messages for line in str(message).splitlines()]
+    counted: list[int] = []
+    transform = learned.WORDS.transform
+    monkeypatch.setattr(learned.WORDS, "transform", lambda texts: counted.append(len(texts)) or transform(texts))
+    learned.WORD_COUNTS.clear()  # the restart
+    rerank.TASTES.forget(lab.channel)
+    again = preview(lab)
+    assert counted == [] and again and posted
+    with UnitOfWork(lab.app.engine) as uow:
+        stored = uow.words.load(["2605.00010", "2605.00090", "2605.00027"])
+    assert set(stored) == {"2605.00010", "2605.00090", "2605.00027"}
