@@ -184,3 +184,16 @@ class FeedbackRow(SQLModel, table=True):
     actor: str = Field(primary_key=True, max_length=200)
     kind: str = Field(primary_key=True, max_length=16)  # like | dislike | save
     at: datetime = Field(default_factory=utcnow)
+
+
+class FeedTokenRow(SQLModel, table=True):
+    """A private feed URL's token, kept only as its SHA-256 (a leaked table leaks no feed): whose, for which feed."""
+
+    __tablename__ = "feed_token"
+    __table_args__ = (Index("ix_feed_token_feed_owner", "feed", "owner"),)
+
+    token_hash: str = Field(primary_key=True, max_length=64)  # looked up by this key alone: no scan
+    feed: str = Field(max_length=200)  # the channel (or person's feed) ref whose posts it shows
+    owner: str = Field(max_length=200)  # who asked for it: `/papers feed reset` revokes the asker's own
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None

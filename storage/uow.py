@@ -11,6 +11,7 @@ from bot.domain import Schedule
 from storage.bulk import BulkRepository
 from storage.channels import AuditRepository, ChannelRepository, SubscriptionRepository
 from storage.evidence import EvidenceRepository
+from storage.feed_tokens import FeedTokenRepository
 from storage.feedback import FeedbackRepository
 from storage.outbox import OutboxRepository
 from storage.papers import PaperRepository
@@ -39,6 +40,7 @@ class UnitOfWork:
         self.rates = RateRepository(self.session)
         self.seen_requests = SeenRequestRepository(self.session)
         self.feedback = FeedbackRepository(self.session)
+        self.feed_tokens = FeedTokenRepository(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

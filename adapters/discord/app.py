@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice, Range
 
+from adapters.discord.feed import feed_command
 from adapters.discord.lookup import attached_import, look_up_menu
 from adapters.discord.reactions import register_reactions
 from adapters.discord.render import NO_MENTIONS, Message, fit, inert
@@ -45,7 +46,6 @@ CHOICES = 25
 TIME_ZONES = sorted(zone_names())
 STOP_GRACE_SECONDS = 20.0  # on SIGTERM, how long the commands in hand may take to finish (a search takes seconds)
 NEEDS_MANAGE_CHANNELS = "You need the Manage Channels permission to change this channel's papers."
-
 
 FOR_ME = "yours alone, by direct message, instead of this channel's"
 
@@ -99,6 +99,7 @@ class Papers(app_commands.Group):
     def __init__(self, app: App, guild_id: int | None = None) -> None:
         super().__init__(name="papers", description="Research papers for this channel", **scope(guild_id))
         self.app = app
+        self.add_command(feed_command(self.run))
 
     async def run(self, interaction: discord.Interaction, command: c.Command, public: bool = False) -> None:
         message = await ask(interaction, command, public)
@@ -148,9 +149,7 @@ class Papers(app_commands.Group):
     async def list_(self, interaction: discord.Interaction, for_me: bool = False) -> None:
         await self.run(interaction, c.ListSubscriptions(for_me))
 
-    @app_commands.command(
-        description="Look a paper up by a half-remembered title, an arXiv id or URL, or what it is about"
-    )
+    @app_commands.command(description="Look a paper up by a half-remembered title, an arXiv id or URL, or its topic")
     @app_commands.describe(text="a few words of the title, an arXiv id or an arXiv URL")
     async def find(self, interaction: discord.Interaction, text: Range[str, 1, 200]) -> None:
         await self.run(interaction, c.Find(text))

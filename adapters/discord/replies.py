@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -237,6 +238,12 @@ def _saved(reply: r.SavedList, page: int) -> Message:
     return Message(f"**{len(reply.papers)} saved papers in this channel**{note}", cards, reply.ephemeral)
 
 
+def _feed_link(reply: r.FeedLink, page: int) -> Message:
+    # Our own words and URLs, nothing to escape; <url> keeps Discord from previewing each link.
+    lines = [re.sub(r"(https?://\S+)", r"<\1>", line) for line in reply.lines()]
+    return Message("\n".join(lines), ephemeral=reply.ephemeral)
+
+
 RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -258,6 +265,7 @@ RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.TasteReset: _taste_reset,
     r.RankingSet: _ranking,
     r.WarmUpPapers: _warmup,
+    r.FeedLink: _feed_link,
 }
 
 

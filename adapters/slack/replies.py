@@ -285,6 +285,10 @@ def _saved(reply: r.SavedList, who: str) -> list[Block]:
     )
 
 
+def _feed_link(reply: r.FeedLink, who: str) -> list[Block]:
+    return sections(text(line, 500) for line in reply.lines())  # the URLs are the bot's own: Slack links them
+
+
 RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -306,6 +310,7 @@ RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.TasteReset: _taste_reset,
     r.RankingSet: _ranking,
     r.WarmUpPapers: _warmup,
+    r.FeedLink: _feed_link,
 }
 
 

@@ -215,6 +215,10 @@ def _ranking(reply: r.RankingSet) -> str:
     return f"{reply.actor} {reply.describe()}" if reply.actor else reply.describe()
 
 
+def _feed_link(reply: r.FeedLink) -> str:
+    return "\n".join(reply.lines())
+
+
 RENDERERS: dict[type, Callable[[Any], str]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -236,6 +240,7 @@ RENDERERS: dict[type, Callable[[Any], str]] = {
     r.TasteReset: _taste_reset,
     r.RankingSet: _ranking,
     r.WarmUpPapers: _warmup,
+    r.FeedLink: _feed_link,
 }
 
 

@@ -138,6 +138,15 @@ class WarmUp:
 
 
 @dataclass(frozen=True)
+class FeedUrl:
+    """`feed [reset] [for me]`: a private URL of the feed's last 30 days of posts, to the asker alone."""
+
+    name: ClassVar[str] = "feed"
+    reset: bool = False  # revoke the asker's old URL and make a new one
+    personal: bool = False  # the person's own feed (`for me`, `mine`), delivered by direct message
+
+
+@dataclass(frozen=True)
 class Help:
     name: ClassVar[str] = "help"
     command: str = ""
@@ -162,6 +171,7 @@ Command = (
     | ShowRanking
     | SetRanking
     | WarmUp
+    | FeedUrl
     | Help
 )
 
@@ -318,6 +328,14 @@ def _warmup(rest: str) -> Command:
     return WarmUp()
 
 
+def _feed(rest: str) -> Command:
+    nothing_after_for_me(rest, "feed")
+    rest, mine = personal(rest)
+    if rest.lower() not in ("", "reset"):
+        raise BadCommand(f"feed takes nothing or reset, not {echo(rest)}.", usage="feed")
+    return FeedUrl(reset=bool(rest), personal=mine)
+
+
 def _feedback(kind: str) -> Callable[[str], Command]:
     return lambda rest: Feedback(kind, _needs(kind, rest, "a paper's arXiv id or link, such as 2401.12345"))
 
@@ -342,6 +360,7 @@ _BUILDERS: dict[str, Callable[[str], Command]] = {
     "taste": _taste,
     "ranking": _ranking,
     "warmup": _warmup,
+    "feed": _feed,
     "help": lambda rest: Help(rest.lower().lstrip("/")),
 }
 _ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "search": "find", "ls": "list", "preview": "digest"}

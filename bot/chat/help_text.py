@@ -49,6 +49,10 @@ USAGE: dict[str, tuple[str, str]] = {
         "/papers ranking [upvotes off|low|normal|high]",
         "how much Hugging Face upvotes weigh in this channel's post",
     ),
+    "feed": (
+        "/papers feed [reset] [for me]",
+        "a private link to the last 30 days of posts as a web page, Atom and JSON Feed; reset revokes yours",
+    ),
     "help": ("/papers help [command]", "this help"),
 }
 
@@ -109,5 +113,6 @@ EXAMPLES: dict[str, tuple[str, str, str]] = {
     "taste": ("/papers taste", "/papers taste reset", "/papers taste reset confirm"),
     "ranking": ("/papers ranking", "/papers ranking upvotes high", "/papers ranking upvotes off"),
     "warmup": ("/papers warmup", "/papers warmup", "/papers warmup"),
+    "feed": ("/papers feed", "/papers feed for me", "/papers feed reset"),
     "help": ("/papers help", "/papers help subscribe", "/papers help schedule"),
 }

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.chat import commands as c
-from bot.chat import feeds, teaching
+from bot.chat import feed_links, feeds, teaching
 from bot.chat import replies as r
 from bot.chat.help_text import EXAMPLES
 from bot.chat.limits import MAX_IMPORT_LINES, MAX_SUBSCRIPTIONS, CommandRate
@@ -61,6 +61,7 @@ class Service:
     default_schedule: Schedule = field(default_factory=Schedule)
     rate: CommandRate = field(default_factory=CommandRate)
     signals_kept: int = SIGNALS_KEPT  # the likes and dislikes a channel's model learns from (FEEDBACK_SIGNALS_KEPT)
+    public_url: str | None = None  # where the web pages are served (PUBLIC_URL): `/papers feed` links there
     paper_topics: PaperTopics = field(init=False)
 
     def __post_init__(self) -> None:
@@ -126,6 +127,7 @@ class Service:
             c.ShowRanking: partial(teaching.show_ranking, self),
             c.SetRanking: partial(teaching.ranking, self),
             c.WarmUp: partial(teaching.warmup, self),
+            c.FeedUrl: partial(feed_links.feed, self),
             c.Help: self._help,
         }
         if not personal:
