@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
@@ -60,8 +61,8 @@ def feed_path(app: App, channel: ChannelRef = LAB, actor: Actor = ANA, text: str
     return url.removeprefix(PUBLIC)
 
 
-@pytest.fixture
-def site_app(database_url: str) -> Iterator[App]:
+def site(database_url: str) -> App:
+    """The app as the web process builds it, with both install buttons set up."""
     settings = Settings(
         _env_file=None,
         database_url=database_url,
@@ -72,12 +73,36 @@ def site_app(database_url: str) -> Iterator[App]:
         slack_client_id="1234.5678",
         slack_client_secret="s3cret",
     )
-    built = build_app(settings, seed=False, clock=lambda: NOW)
+    return build_app(settings, seed=False, clock=lambda: NOW)
+
+
+@pytest.fixture
+def site_app(database_url: str) -> Iterator[App]:
+    """On SQLite and on PostgreSQL: for what reads and writes feeds' tokens and posts."""
+    built = site(database_url)
     yield built
     built.engine.dispose()
 
 
 @pytest.fixture
+def sqlite_app(tmp_path: Path) -> Iterator[App]:
+    """On SQLite alone: for what the pages and formats look like, which the database does not change."""
+    built = site(f"sqlite:///{tmp_path / 'papers.db'}")
+    yield built
+    built.engine.dispose()
+
+
+def web_client(app: App) -> TestClient:
+    return TestClient(Starlette(routes=site_routes(app)), base_url=PUBLIC)
+
+
+@pytest.fixture
 def client(site_app: App) -> Iterator[TestClient]:
-    with TestClient(Starlette(routes=site_routes(site_app)), base_url=PUBLIC) as test_client:
+    with web_client(site_app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def sqlite_client(sqlite_app: App) -> Iterator[TestClient]:
+    with web_client(sqlite_app) as test_client:
         yield test_client

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from bot.app import App
-from tests.feed_site import LAB, NOW, client, feed_path, paper, post, site_app  # noqa: F401 (fixtures)
+from tests.feed_site import LAB, NOW, client, feed_path, paper, post, site_app, sqlite_app, sqlite_client  # noqa: F401 (fixtures)
 
 PAGES = ["/", "/privacy", "/robots.txt", "/static/site.css", "/static/search.js"]
 
@@ -35,8 +35,14 @@ def test_a_feed_shows_the_last_30_days_of_posts_newest_first(site_app: App, clie
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert page.text.index("Paper 4 on") < page.text.index("Paper 2 on") < page.text.index("Paper 3 on")
     assert "Paper 1 on" not in page.text and "Why: reinforcement-learning: reward" in page.text
-    assert f'<link rel="alternate" type="application/atom+xml" title="papers-bot: a Slack channel&#39;s papers (Atom)" href="https://papers.example.org{path}.atom">' in page.text
-    assert f'type="application/feed+json" title="papers-bot: a Slack channel&#39;s papers (JSON Feed)" href="https://papers.example.org{path}.json"' in page.text
+    assert (
+        f'<link rel="alternate" type="application/atom+xml" title="papers-bot: a Slack channel&#39;s papers (Atom)" href="https://papers.example.org{path}.atom">'
+        in page.text
+    )
+    assert (
+        f'type="application/feed+json" title="papers-bot: a Slack channel&#39;s papers (JSON Feed)" href="https://papers.example.org{path}.json"'
+        in page.text
+    )
 
 
 def test_the_search_box_filters_on_the_server_without_javascript(site_app: App, client: TestClient) -> None:
@@ -98,8 +104,8 @@ def test_a_private_channel_never_shows_in_its_feed(site_app: App, client: TestCl
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_every_page_carries_the_security_headers(client: TestClient, path: str) -> None:
-    headers = client.get(path).headers
+def test_every_page_carries_the_security_headers(sqlite_client: TestClient, path: str) -> None:
+    headers = sqlite_client.get(path).headers
     policy = headers["content-security-policy"]
     assert "frame-ancestors 'none'" in policy and "script-src 'self';" in policy and "unsafe-inline" not in policy
     assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
@@ -114,8 +120,8 @@ def test_feeds_carry_them_too_and_robots_keeps_feeds_out(site_app: App, client: 
     assert client.get("/robots.txt").text == "User-agent: *\nDisallow: /feeds/\n"
 
 
-def test_the_landing_page_installs_the_bot_on_slack_and_discord(client: TestClient) -> None:
-    page = client.get("/").text
+def test_the_landing_page_installs_the_bot_on_slack_and_discord(sqlite_client: TestClient) -> None:
+    page = sqlite_client.get("/").text
     assert 'id="add-to-slack" href="/slack/install"' in page
     discord_url = page.split('id="add-to-discord" href="')[1].split('"')[0].replace("&amp;", "&")
     parts = urlsplit(discord_url)
@@ -128,11 +134,12 @@ def test_the_landing_page_installs_the_bot_on_slack_and_discord(client: TestClie
     assert 'href="/privacy"' in page and "/papers subscribe &lt;query&gt;" in page  # the commands, escaped
 
 
-def test_hostile_titles_and_links_stay_text(site_app: App, client: TestClient) -> None:
+def test_hostile_titles_and_links_stay_text(sqlite_app: App, sqlite_client: TestClient) -> None:
     hostile = paper(1, "<script>alert(1)</script> Attention\x0b", code_url="javascript:alert(2)")
-    post(site_app, LAB, [hostile], NOW)
-    path = feed_path(site_app)
-    page, atom = client.get(path).text, client.get(path + ".atom").text
+    post(sqlite_app, LAB, [hostile], NOW)
+    path = feed_path(sqlite_app)
+    page, atom = sqlite_client.get(path).text, sqlite_client.get(path + ".atom").text
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; Attention" in page
-    assert "javascript:" not in page and "javascript:" not in atom and "javascript:" not in client.get(path + ".json").text
+    json_text = sqlite_client.get(path + ".json").text
+    assert "javascript:" not in page and "javascript:" not in atom and "javascript:" not in json_text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Attention</title>" in atom  # the vertical tab is gone: XML 1.0
