@@ -15,7 +15,7 @@ from bot.chat.help_text import USAGE
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")  # autoescaped: every value a page shows is escaped
-STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
 ROBOTS = "User-agent: *\nDisallow: /feeds/\n"  # private feeds stay out of search engines (their pages say noindex too)
 
 
