@@ -127,9 +127,7 @@ def test_the_landing_page_links_to_both_installs_and_passes_axe(browser: Any, se
     screenshots(browser, server.url + "/", "landing")
 
 
-def test_a_feed_page_lists_its_papers_and_its_search_box_filters_them(
-    browser: Any, server: Server, app: App
-) -> None:
+def test_a_feed_page_lists_its_papers_and_its_search_box_filters_them(browser: Any, server: Server, app: App) -> None:
     page = server.url + feed_path(app).removeprefix(PUBLIC)
     open_page(browser, page)
     titles = [h.text for h in browser.find_elements("css selector", "li.paper h2")]
@@ -158,7 +156,6 @@ def test_the_privacy_note_passes_axe(browser: Any, server: Server) -> None:
     assert browser.find_element("tag name", "h1").text == "What papers-bot stores, and what it does not"
     assert console_errors(browser) == []
     assert serious_violations(browser) == []
-
 
 
 def test_the_accessibility_check_catches_what_it_should(browser: Any) -> None:
