@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from bot.domain import Paper
@@ -57,6 +57,22 @@ class FeedTokenRepository:
             .values(revoked_at=now)
         )
         return int(done.rowcount)  # type: ignore[attr-defined]
+
+    def stamp(self, refs: list[str], since: datetime) -> tuple[int, datetime | None, datetime | None, datetime | None]:
+        """What changes whenever `posted` would answer differently, in one aggregate row: how many papers, the
+        oldest and newest post, the newest change to a paper. A feed reader's poll costs this, not the papers."""
+        sent, deliveries, papers = table_of(DeliveredRow), table_of(DeliveryRow), table_of(PaperRow)
+        query = (
+            select(
+                func.count(), func.min(deliveries.c.sent_at), func.max(deliveries.c.sent_at), func.max(papers.c.updated_at)
+            )
+            .select_from(sent)
+            .join(deliveries, deliveries.c.id == sent.c.delivery_id)
+            .join(papers, papers.c.key == sent.c.paper_key)
+            .where(sent.c.channel.in_(refs), deliveries.c.status == "sent", deliveries.c.sent_at >= since)
+        )
+        count, first, last, changed = self.session.execute(query).one()
+        return int(count), first, last, changed
 
     def posted(self, refs: list[str], since: datetime) -> list[PostedPaper]:
         """The papers sent to these channels in deliveries sent since `since`, newest post first, each once."""

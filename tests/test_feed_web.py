@@ -71,7 +71,8 @@ def test_conditional_gets_answer_304_until_a_new_post(site_app: App, client: Tes
     post(site_app, LAB, [paper(2)], NOW)
     newer = client.get(path + ".atom", headers={"If-None-Match": client.get(path + ".atom").headers["etag"]})
     assert newer.status_code == 304  # the same request a moment ago: still the same feed
-    assert client.get(path + ".atom", headers={"If-None-Match": etag}).status_code == 200
+    fresh = client.get(path + ".atom", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and "Paper 2 on reward shaping" in fresh.text  # rendered anew, not the old one
 
 
 def test_unknown_and_revoked_tokens_are_404_after_one_key_lookup(site_app: App, client: TestClient) -> None:

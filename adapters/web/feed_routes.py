@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -13,13 +15,36 @@ from starlette.responses import PlainTextResponse, Response
 from adapters.web.feed_formats import FeedUrls, atom, json_feed, links
 from adapters.web.pages import TEMPLATES
 from bot.app import App
-from bot.delivery.private_feed import FEED_DAYS, Feed, read_feed, token_hash
+from bot.delivery.private_feed import FEED_DAYS, Feed, feed_state, read_feed, token_hash
 
 CACHE = "private, max-age=300"  # a reader may reuse it for 5 minutes; no shared cache may keep a private feed
 ATOM = "application/atom+xml; charset=utf-8"
 JSON_FEED = "application/feed+json; charset=utf-8"
 MAX_QUERY = 200
 NOT_FOUND = "No such feed: the link is mistyped, or it was revoked with /papers feed reset."
+KEPT_BODIES = 256  # rendered answers kept per process: a feed changes once a day, its readers poll all day
+
+
+class Bodies:
+    """Rendered answers by (token hash, feed version, view): a feed is read from the database and rendered once
+    per version, not once per reader. Keyed by the token's hash because a body holds the token's own URLs."""
+
+    def __init__(self, size: int = KEPT_BODIES) -> None:
+        self.size = size
+        self.kept: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
+        self.lock = threading.Lock()  # endpoints run in the server's thread pool
+
+    def get(self, key: tuple[str, str, str], make: Callable[[], bytes]) -> bytes:
+        with self.lock:
+            if key in self.kept:
+                self.kept.move_to_end(key)
+                return self.kept[key]
+        body = make()  # outside the lock: two threads may both render a new version, once each
+        with self.lock:
+            self.kept[key] = body
+            while len(self.kept) > self.size:
+                self.kept.popitem(last=False)
+        return body
 
 
 class FeedRoutes:
@@ -27,6 +52,7 @@ class FeedRoutes:
 
     def __init__(self, app: App) -> None:
         self.app = app
+        self.bodies = Bodies()
 
     def atom(self, request: Request) -> Response:
         return self._answer(request, "atom", ATOM, lambda feed, urls: atom(feed, urls, TEMPLATES.env))
@@ -48,20 +74,25 @@ class FeedRoutes:
         return self._answer(request, "page:" + query, "text/html; charset=utf-8", render)
 
     def _answer(self, request: Request, view: str, media: str, render: Callable[[Feed, FeedUrls], bytes]) -> Response:
-        token = request.path_params["token"]
-        feed = read_feed(self.app.engine, self.app.taxonomy, token, self.app.service.clock())
-        if feed is None:
+        token, now = request.path_params["token"], self.app.service.clock()
+        state = feed_state(self.app.engine, token, now)
+        if state is None:
             return PlainTextResponse(NOT_FOUND, status_code=404, headers={"Cache-Control": "no-store"})
-        tag = f'W/"{feed.version}-{token_hash(view)[:8]}"'
+        tag = f'W/"{state.version}-{token_hash(view)[:8]}"'
         headers = {
             "ETag": tag,
-            "Last-Modified": format_datetime(feed.updated.replace(microsecond=0), usegmt=True),
+            "Last-Modified": format_datetime(state.updated.replace(microsecond=0), usegmt=True),
             "Cache-Control": CACHE,
             "X-Robots-Tag": "noindex, nofollow",
         }
-        if not_modified(request, tag, feed.updated):
+        if not_modified(request, tag, state.updated):
             return Response(status_code=304, headers=headers)
-        return Response(render(feed, self._urls(request, token)), media_type=media, headers=headers)
+        urls = self._urls(request, token)
+        body = self.bodies.get(
+            (urls.key, state.version, view + urls.page),
+            lambda: render(read_feed(self.app.engine, self.app.taxonomy, state, now), urls),
+        )
+        return Response(body, media_type=media, headers=headers)
 
     def _urls(self, request: Request, token: str) -> FeedUrls:
         base = (self.app.settings.public_url or str(request.base_url)).rstrip("/")

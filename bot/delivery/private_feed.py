@@ -46,14 +46,23 @@ class FeedItem:
 
 
 @dataclass(frozen=True)
+class FeedState:
+    """What a token shows and which version of it: enough to answer a feed reader's poll with 304."""
+
+    feed: ChannelRef
+    version: str  # changes whenever what the feed shows changes: the HTTP ETag
+    updated: datetime  # the newest post or paper change; the time asked when the feed is empty
+
+
+@dataclass(frozen=True)
 class Feed:
     """What a feed URL shows. Its title names the kind of feed, never the channel: a private channel's name
     (or id) must not leak through a feed reader, a shared OPML file or a server log."""
 
     title: str
     items: tuple[FeedItem, ...]
-    updated: datetime  # the newest post or paper change; the time the feed was made when it is empty
-    version: str  # changes whenever what the feed shows changes: the HTTP ETag
+    updated: datetime
+    version: str
 
     def matching(self, text: str) -> tuple[FeedItem, ...]:
         """The items whose title, authors, summary or topics hold every word of `text` (the page's search)."""
@@ -72,8 +81,14 @@ def feed_title(feed: ChannelRef) -> str:
     return f"papers-bot: a {feed.platform.capitalize()} channel's papers"
 
 
-def read_feed(engine: Engine, taxonomy: Taxonomy, token: str, now: datetime) -> Feed | None:
-    """The feed a token shows; None for a token of the wrong shape (no database read), unknown or revoked."""
+def _shown(feed: ChannelRef) -> list[str]:
+    """A feed shows its regular posts and its week's best (`/top`), each paper once."""
+    return [str(feed), str(feed.weekly_best())]
+
+
+def feed_state(engine: Engine, token: str, now: datetime) -> FeedState | None:
+    """The feed a token shows and its version; None for a token of the wrong shape (no database read at all),
+    unknown or revoked (one primary-key read)."""
     if not TOKEN_SHAPE.fullmatch(token):
         return None
     with UnitOfWork(engine) as uow:
@@ -81,14 +96,21 @@ def read_feed(engine: Engine, taxonomy: Taxonomy, token: str, now: datetime) -> 
         if ref is None:
             return None
         feed = ChannelRef.parse(ref)
-        posted = uow.feed_tokens.posted([str(feed), str(feed.weekly_best())], now - timedelta(days=FEED_DAYS))
+        count, first, last, changed = uow.feed_tokens.stamp(_shown(feed), now - timedelta(days=FEED_DAYS))
+    version = hashlib.sha256(f"{ref}|{count}|{first}|{last}|{changed}".encode()).hexdigest()[:32]
+    updated = max(last, changed) if last is not None and changed is not None else now
+    return FeedState(feed, version, updated)
+
+
+def read_feed(engine: Engine, taxonomy: Taxonomy, state: FeedState, now: datetime) -> Feed:
+    """The papers of a feed whose state was just read, newest post first."""
+    with UnitOfWork(engine) as uow:
+        posted = uow.feed_tokens.posted(_shown(state.feed), now - timedelta(days=FEED_DAYS))
         topics = uow.feed_tokens.topics([p.paper.key for p in posted])
     items = tuple(
         FeedItem(p.paper, p.sent_at, p.why, _names(taxonomy, topics[p.paper.key]), p.updated_at) for p in posted
     )
-    stamp = "\n".join(f"{i.paper.key}|{i.sent_at.isoformat()}|{i.updated_at.isoformat()}" for i in items)
-    updated = max((max(i.sent_at, i.updated_at) for i in items), default=now)
-    return Feed(feed_title(feed), items, updated, hashlib.sha256(stamp.encode()).hexdigest()[:32])
+    return Feed(feed_title(state.feed), items, state.updated, state.version)
 
 
 def _names(taxonomy: Taxonomy, slugs: list[str]) -> tuple[str, ...]:
