@@ -9,6 +9,7 @@ keep-alive connections (httpx, asyncio):
 - polling readers: each connection's first request is plain, the next ones send the ETag it got (If-None-Match),
   as feed readers do: 304s;
 - full fetches: no validator, every answer is the whole document (Atom, JSON Feed, the page);
+- robots.txt first: a page that reads nothing, the floor of uvicorn, Starlette and the client on this machine;
 - unknown token: a well-formed token never issued (one primary-key read, then 404), and one of the wrong shape
   (404 before the database).
 Latencies are measured by the client, from sending a request to reading the whole answer.
@@ -123,6 +124,45 @@ async def load(base: str, path: str, requests: int, connections: int, conditiona
     return statuses, latencies
 
 
+def step_costs(url: str, token: str) -> list[tuple[str, float]]:
+    """Each step of an answer timed in this process, without HTTP: the median of many calls, in ms."""
+    import json
+
+    from adapters.web.feed_formats import FeedUrls, atom, json_feed
+    from adapters.web.pages import TEMPLATES
+    from bot.app import build_app
+    from bot.delivery.private_feed import feed_state, read_feed, token_hash
+
+    app = build_app(settings(url), seed=False, clock=lambda: NOW)  # type: ignore[arg-type]
+    engine, page = app.engine, f"http://127.0.0.1/feeds/{token}"
+    urls = FeedUrls(page, page + ".atom", page + ".json", token_hash(token))
+    state = feed_state(engine, token, NOW)
+    assert state is not None
+    feed = read_feed(engine, app.taxonomy, state, NOW)
+    steps = [
+        ("token of the wrong shape: 404 before the database", lambda: feed_state(engine, "nope", NOW), 2000),
+        ("unknown token: one primary-key read, 404", lambda: feed_state(engine, "A" * 43, NOW), 500),
+        ("a poll: token and the feed's version (304)", lambda: feed_state(engine, token, NOW), 500),
+        ("a new version: read the feed's papers", lambda: read_feed(engine, app.taxonomy, state, NOW), 50),
+        ("a new version: render Atom", lambda: atom(feed, urls, TEMPLATES.env), 50),
+        ("a new version: render JSON Feed", lambda: json.dumps(json_feed(feed, urls, TEMPLATES.env)), 50),
+        (
+            "a new version: render the page",
+            lambda: TEMPLATES.get_template("feed.html").render(feed=feed, items=feed.items, q="", urls=urls, days=30),
+            50,
+        ),
+    ]
+    costs = []
+    for name, call, times in steps:
+        took = []
+        for _ in range(times):
+            started = time.perf_counter()
+            call()
+            took.append((time.perf_counter() - started) * 1000)
+        costs.append((name, statistics.median(took)))
+    return costs
+
+
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 10) - 1] if len(values) > 1 else values[0]
 
@@ -133,10 +173,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--database", default="sqlite")
     parser.add_argument("--posts", type=int, default=22)
+    parser.add_argument("--only", type=int, default=0, help="run the first N scenarios only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url, schema = scratch(args.database, folder)
         token, listed = prepare(url, args.posts)
+        print(f"one feed of {listed} papers ({args.posts} posts), {args.database}; each step in this process:")
+        print("| step | ms (median) |\n|---|---:|")
+        for name, ms in step_costs(url, token):
+            print(f"| {name} | {ms:.3f} |")
+        print(f"\nload average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         port = 20000 + os.getpid() % 20000
         server = mp.get_context("spawn").Process(target=serve, args=(url, port), daemon=True)
         server.start()
@@ -149,6 +195,7 @@ def main() -> None:
                 assert server.is_alive(), "uvicorn did not start"
                 time.sleep(0.1)
         scenarios = [
+            ("robots.txt (no database: this machine's floor)", "/robots.txt", False, args.requests),
             ("Atom, polling readers (If-None-Match)", f"/feeds/{token}.atom", True, args.requests),
             ("Atom, full fetches", f"/feeds/{token}.atom", False, args.requests),
             ("JSON Feed, full fetches", f"/feeds/{token}.json", False, args.requests),
@@ -156,11 +203,11 @@ def main() -> None:
             ("unknown token (well-formed)", "/feeds/" + "A" * 43 + ".atom", False, args.requests // 5),
             ("unknown token (wrong shape)", "/feeds/nope.atom", False, args.requests // 5),
         ]
-        print(f"one feed of {listed} papers ({args.posts} posts), {args.database}, {args.connections} connections")
+        print(f"over HTTP, uvicorn (1 worker), {args.connections} connections:")
         print("| scenario | requests | 200 | 304 | 404 | other | p50 ms | p99 ms | req/s |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         try:
-            for name, path, conditional, count in scenarios:
+            for name, path, conditional, count in scenarios[: args.only or None]:
                 started = time.perf_counter()
                 statuses, latencies = asyncio.run(load(base, path, count, args.connections, conditional))
                 elapsed = time.perf_counter() - started

@@ -64,7 +64,10 @@ class FeedTokenRepository:
         sent, deliveries, papers = table_of(DeliveredRow), table_of(DeliveryRow), table_of(PaperRow)
         query = (
             select(
-                func.count(), func.min(deliveries.c.sent_at), func.max(deliveries.c.sent_at), func.max(papers.c.updated_at)
+                func.count(),
+                func.min(deliveries.c.sent_at),
+                func.max(deliveries.c.sent_at),
+                func.max(papers.c.updated_at),
             )
             .select_from(sent)
             .join(deliveries, deliveries.c.id == sent.c.delivery_id)

@@ -12,7 +12,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from adapters.web.feed_formats import FeedUrls, atom, json_feed, links
+from adapters.web.feed_formats import FeedUrls, atom, json_feed
 from adapters.web.pages import TEMPLATES
 from bot.app import App
 from bot.delivery.private_feed import FEED_DAYS, Feed, feed_state, read_feed, token_hash
@@ -68,7 +68,7 @@ class FeedRoutes:
 
         def render(feed: Feed, urls: FeedUrls) -> bytes:
             items = feed.matching(query) if query else feed.items
-            context = {"feed": feed, "items": items, "q": query, "urls": urls, "days": FEED_DAYS, "links": links}
+            context = {"feed": feed, "items": items, "q": query, "urls": urls, "days": FEED_DAYS}
             return TEMPLATES.get_template("feed.html").render(context).encode()
 
         return self._answer(request, "page:" + query, "text/html; charset=utf-8", render)

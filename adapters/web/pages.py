@@ -9,12 +9,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.templating import Jinja2Templates
 
+from adapters.web.feed_formats import links
 from adapters.web.install_links import DISCORD_NEEDS, discord_install_url, slack_install_url
 from bot.app import App
 from bot.chat.help_text import USAGE
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")  # autoescaped: every value a page shows is escaped
+TEMPLATES.env.globals["links"] = links  # a paper's links, http(s) only, in the page as in the feeds
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
 ROBOTS = "User-agent: *\nDisallow: /feeds/\n"  # private feeds stay out of search engines (their pages say noindex too)
 
