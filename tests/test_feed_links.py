@@ -18,6 +18,9 @@ from bot.errors import BadCommand
 from storage.tables import FeedTokenRow
 from storage.uow import UnitOfWork
 from tests.chat import Chat
+from tests.discord_chat import EPHEMERAL, EVERYONE, api, sent  # noqa: F401 (api: a fixture)
+from tests.discord_chat import Chat as DiscordChat
+from tests.discord_chat import chat_test as discord_test
 from tests.feed_site import ANA, LAB, NOW, PUBLIC, client, feed_path, paper, post, site_app  # noqa: F401 (fixtures)
 
 
@@ -84,3 +87,17 @@ def test_without_public_url_the_reply_says_it_is_needed(chat: Chat) -> None:
     said = chat.say("/papers feed")
     assert said.startswith("Feeds need the address the bot's web pages are served at")
     assert "PUBLIC_URL" in said and "Usage: /papers feed [reset] [for me]" in said
+
+
+@discord_test
+async def test_discord_feed_answers_the_asker_alone_with_links_discord_does_not_preview(chat: DiscordChat) -> None:
+    page = f"{PUBLIC}/feeds/{'A' * 43}"
+    chat.core.replies[c.FeedUrl] = r.FeedLink(page, page + ".atom", page + ".json", revoked=1)
+    [answer] = await chat.say("feed", perms=EVERYONE, reset=True)
+
+    assert chat.core.seen[0][2] == c.FeedUrl(reset=True)  # anyone may ask: no Manage Channels needed
+    message = sent(answer)
+    assert message["flags"] & EPHEMERAL and f"Atom: <{page}.atom>" in message["content"]
+    assert "your older link no longer works" in message["content"]
+    await chat.say("feed", perms=EVERYONE, for_me=True)
+    assert chat.core.seen[1][2] == c.FeedUrl(personal=True)
