@@ -97,3 +97,12 @@ def test_the_schema_is_not_a_rubber_stamp(sqlite_client: TestClient, feed: str) 
     document["title"] = 7
     messages = " ".join(error.message for error in json_feed_validator().iter_errors(document))
     assert "7 is not of type 'string'" in messages and "is not valid under any of the given schemas" in messages
+
+
+def test_a_feed_with_nothing_posted_yet_is_valid_too(sqlite_app: App, sqlite_client: TestClient) -> None:
+    path = feed_path(sqlite_app)
+    parsed = feedparser.parse(sqlite_client.get(path + ".atom").content)
+    assert parsed.bozo == 0 and parsed.entries == [] and parsed.feed.title == "papers-bot: a Slack channel's papers"
+    document = sqlite_client.get(path + ".json").json()
+    assert list(json_feed_validator().iter_errors(document)) == [] and document["items"] == []
+    assert "Nothing was posted here in the last 30 days." in sqlite_client.get(path).text
