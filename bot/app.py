@@ -76,6 +76,7 @@ def build_app(settings: Settings | None = None, *, seed: bool = True, clock: Cal
         clock,
         default_schedule=default_schedule(settings),
         signals_kept=settings.feedback_signals_kept,
+        public_url=settings.public_url,
     )
     lookup = PaperLookup(engine, service.paper_topics, taxonomy, lambda ids: fetch_arxiv_ids(settings, ids))
     finder.fetch = lookup.paper  # `find 2401.12345` for a paper not stored gets it as a pasted link does

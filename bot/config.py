@@ -82,6 +82,8 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = None
     discord_guild_id: int | None = Field(None, examples=["123456789012345678"])
+    # the application's id: the landing page's Add to Discord link (its install URL) needs it
+    discord_client_id: int | None = Field(None, examples=["123456789012345678"])
     discord_shard_above: int = Field(1000, ge=1, examples=["1000"])
     # shared by every delivery worker: Discord allows a bot about 50 requests a second in all
     discord_requests_per_second: float = Field(40.0, gt=0, le=50, examples=["40"])
@@ -91,6 +93,8 @@ class Settings(BaseSettings):
     port: int | None = Field(None, ge=0, le=65535, examples=["3000"])
     # threads of each web process (gunicorn's gthread worker) in Slack HTTP mode
     web_threads: int = Field(16, ge=1, le=256, examples=["16"])
+    # the address people reach the web pages at (landing page, private feeds): `/papers feed` links there
+    public_url: HttpUrl | None = Field(None, examples=["https://papers.example.org"])
 
     default_schedule_time: ClockTime = Field("09:00", examples=["09:00"])
     default_schedule_tz: TimeZone = Field("UTC", examples=["Europe/Paris"])

@@ -217,3 +217,16 @@ class PaperWordsRow(SQLModel, table=True):
     text_hash: str = Field(max_length=32)  # of the text counted: a paper whose title or abstract changed counts again
     columns: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # int32, the hashed columns
     counts: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # float32, each column's count
+
+
+class FeedTokenRow(SQLModel, table=True):
+    """A private feed URL's token, kept only as its SHA-256 (a leaked table leaks no feed): whose, for which feed."""
+
+    __tablename__ = "feed_token"
+    __table_args__ = (Index("ix_feed_token_feed_owner", "feed", "owner"),)
+
+    token_hash: str = Field(primary_key=True, max_length=64)  # looked up by this key alone: no scan
+    feed: str = Field(max_length=200)  # the channel (or person's feed) ref whose posts it shows
+    owner: str = Field(max_length=200)  # who asked for it: `/papers feed reset` revokes the asker's own
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None

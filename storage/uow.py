@@ -12,6 +12,7 @@ from storage.bulk import BulkRepository
 from storage.channels import AuditRepository, ChannelRepository, SubscriptionRepository
 from storage.clubs import ClubRepository
 from storage.evidence import EvidenceRepository
+from storage.feed_tokens import FeedTokenRepository
 from storage.feedback import FeedbackRepository
 from storage.outbox import OutboxRepository
 from storage.papers import PaperRepository
@@ -43,6 +44,7 @@ class UnitOfWork:
         self.feedback = FeedbackRepository(self.session)
         self.clubs = ClubRepository(self.session)
         self.words = WordsRepository(self.session)
+        self.feed_tokens = FeedTokenRepository(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.app_commands import Choice, Range
 
 from adapters.discord.club import with_club
+from adapters.discord.feed import feed_command
 from adapters.discord.home import HOME_ITEMS, with_home
 from adapters.discord.install import NeedsTheBot, may_change_feed
 from adapters.discord.lookup import attached_import, look_up_menu
@@ -91,6 +92,7 @@ class Papers(app_commands.Group):
     def __init__(self, app: App, guild_id: int | None = None) -> None:
         super().__init__(name="papers", description="Research papers for this channel", **scope(guild_id))
         self.app = app
+        self.add_command(feed_command(self.run))
 
     async def run(self, interaction: discord.Interaction, command: c.Command, public: bool = False) -> None:
         message = await ask(interaction, command, public)
@@ -140,9 +142,7 @@ class Papers(app_commands.Group):
     async def list_(self, interaction: discord.Interaction, for_me: bool = False) -> None:
         await self.run(interaction, c.ListSubscriptions(for_me))
 
-    @app_commands.command(
-        description="Look a paper up by a half-remembered title, an arXiv id or URL, or what it is about"
-    )
+    @app_commands.command(description="Look a paper up by a half-remembered title, an arXiv id or URL, or its topic")
     @app_commands.describe(text="a few words of the title, an arXiv id or an arXiv URL")
     async def find(self, interaction: discord.Interaction, text: Range[str, 1, 200]) -> None:
         await self.run(interaction, c.Find(text))

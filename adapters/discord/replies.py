@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -243,6 +244,10 @@ def _club(reply: r.ClubBallot, page: int) -> Message:
     """The vote as text (the poll itself is built by adapters/discord/club.py, where the command is answered)."""
     lines = [f"{i}\\. {fit(m.paper.title, 150)}" for i, m in enumerate(reply.matches, 1)]
     return Message(f"**{escape(reply.question())}**\n" + "\n".join(lines), ephemeral=reply.ephemeral)
+def _feed_link(reply: r.FeedLink, page: int) -> Message:
+    # Our own words and URLs, nothing to escape; <url> keeps Discord from previewing each link.
+    lines = [re.sub(r"(https?://\S+)", r"<\1>", line) for line in reply.lines()]
+    return Message("\n".join(lines), ephemeral=reply.ephemeral)
 
 
 RENDERERS: dict[type, Callable[[Any, int], Message]] = {
@@ -268,6 +273,7 @@ RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.WarmUpPapers: _warmup,
     r.ClubBallot: _club,
     r.VoteNoted: lambda reply, page: Message(escape(reply.message), ephemeral=reply.ephemeral),
+    r.FeedLink: _feed_link,
 }
 
 

@@ -289,6 +289,10 @@ def _saved(reply: r.SavedList, who: str) -> list[Block]:
     )
 
 
+def _feed_link(reply: r.FeedLink, who: str) -> list[Block]:
+    return sections(text(line, 500) for line in reply.lines())  # the URLs are the bot's own: Slack links them
+
+
 RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.Problem: _problem,
     r.HelpText: _help,
@@ -312,6 +316,7 @@ RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.WarmUpPapers: _warmup,
     r.ClubBallot: lambda reply, who: ballot_blocks(reply),
     r.VoteNoted: lambda reply, who: [section(text(reply.message))],
+    r.FeedLink: _feed_link,
 }
 
 

@@ -148,6 +148,15 @@ class Club:
 
 
 @dataclass(frozen=True)
+class FeedUrl:
+    """`feed [reset] [for me]`: a private URL of the feed's last 30 days of posts, to the asker alone."""
+
+    name: ClassVar[str] = "feed"
+    reset: bool = False  # revoke the asker's old URL and make a new one
+    personal: bool = False  # the person's own feed (`for me`, `mine`), delivered by direct message
+
+
+@dataclass(frozen=True)
 class Help:
     name: ClassVar[str] = "help"
     command: str = ""
@@ -173,6 +182,7 @@ Command = (
     | SetRanking
     | WarmUp
     | Club
+    | FeedUrl
     | Help
 )
 
@@ -348,6 +358,14 @@ def _club(rest: str) -> Command:
     return Club(papers, hours)
 
 
+def _feed(rest: str) -> Command:
+    nothing_after_for_me(rest, "feed")
+    rest, mine = personal(rest)
+    if rest.lower() not in ("", "reset"):
+        raise BadCommand(f"feed takes nothing or reset, not {echo(rest)}.", usage="feed")
+    return FeedUrl(reset=bool(rest), personal=mine)
+
+
 def _feedback(kind: str) -> Callable[[str], Command]:
     return lambda rest: Feedback(kind, _needs(kind, rest, "a paper's arXiv id or link, such as 2401.12345"))
 
@@ -373,6 +391,7 @@ _BUILDERS: dict[str, Callable[[str], Command]] = {
     "ranking": _ranking,
     "warmup": _warmup,
     "club": _club,
+    "feed": _feed,
     "help": lambda rest: Help(rest.lower().lstrip("/")),
 }
 _ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "search": "find", "ls": "list", "preview": "digest"}

@@ -53,6 +53,10 @@ USAGE: dict[str, tuple[str, str]] = {
         "/papers ranking [upvotes off|low|normal|high]",
         "how much Hugging Face upvotes weigh in this channel's post",
     ),
+    "feed": (
+        "/papers feed [reset] [for me]",
+        "a private link to the last 30 days of posts as a web page, Atom and JSON Feed; reset revokes yours",
+    ),
     "help": ("/papers help [command]", "this help"),
 }
 
@@ -114,5 +118,6 @@ EXAMPLES: dict[str, tuple[str, str, str]] = {
     "ranking": ("/papers ranking", "/papers ranking upvotes high", "/papers ranking upvotes off"),
     "warmup": ("/papers warmup", "/papers warmup", "/papers warmup"),
     "club": ("/papers club", "/papers club 3", "/papers club 8 48"),
+    "feed": ("/papers feed", "/papers feed for me", "/papers feed reset"),
     "help": ("/papers help", "/papers help subscribe", "/papers help schedule"),
 }

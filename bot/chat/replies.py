@@ -234,6 +234,33 @@ class Imported:
         return ", ".join(parts) + "."
 
 
+@dataclass(frozen=True)
+class FeedLink:
+    """A private feed's URLs, to the asker alone (or, without PUBLIC_URL, why there are none)."""
+
+    page: str
+    atom: str
+    json: str
+    revoked: int = 0  # `/papers feed reset`: how many of the asker's older links stopped working
+    ephemeral: bool = True
+    where: str = "this channel"  # or "your feed"
+
+    def lines(self) -> list[str]:
+        """What every platform says, one plain line each; the URLs are the bot's own, nothing to escape."""
+        posts = "your feed's" if self.where == "your feed" else "this channel's"
+        if self.revoked:
+            after = f"your older {'link no longer works' if self.revoked == 1 else 'links no longer work'}."
+        else:
+            after = "links you got before keep working; /papers feed reset revokes them all."
+        return [
+            f"Your private link to {posts} last 30 days of posts:",
+            f"Web page: {self.page}",
+            f"Atom: {self.atom}",
+            f"JSON Feed: {self.json}",
+            f"Anyone with the link can read these posts, so keep it to yourself; {after}",
+        ]
+
+
 Reply = (
     Problem
     | HelpText
@@ -257,4 +284,5 @@ Reply = (
     | WarmUpPapers
     | ClubBallot
     | VoteNoted
+    | FeedLink
 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -14,12 +13,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.chat import commands as c
-from bot.chat import feeds, teaching
+from bot.chat import feed_links, feeds, teaching, transfer_commands
 from bot.chat import replies as r
 from bot.chat.help_text import EXAMPLES
-from bot.chat.limits import MAX_IMPORT_LINES, MAX_SUBSCRIPTIONS, CommandRate
+from bot.chat.limits import MAX_SUBSCRIPTIONS, CommandRate
 from bot.chat.subscribing import covered_by, missing_metadata, named_by, offer_warmup
-from bot.chat.transfer import export_lines, import_lines
 from bot.club.chat import open_club
 from bot.delivery.digest import build_digest
 from bot.delivery.schedule import local, next_slot
@@ -43,7 +41,6 @@ log = logging.getLogger(__name__)
 DRY_RUN_DAYS = 7
 TOO_BROAD_PER_DAY = 30
 CHANGING = (c.Subscribe, c.Unsubscribe, c.SetSchedule, c.Import, c.ResetTaste, c.SetRanking)
-_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def utcnow() -> datetime:
@@ -62,6 +59,7 @@ class Service:
     default_schedule: Schedule = field(default_factory=Schedule)
     rate: CommandRate = field(default_factory=CommandRate)
     signals_kept: int = SIGNALS_KEPT  # the likes and dislikes a channel's model learns from (FEEDBACK_SIGNALS_KEPT)
+    public_url: str | None = None  # where the web pages are served (PUBLIC_URL): `/papers feed` links there
     paper_topics: PaperTopics = field(init=False)
 
     def __post_init__(self) -> None:
@@ -117,8 +115,8 @@ class Service:
             c.SetSchedule: self._schedule,
             c.BrowseTopics: self._topics,
             c.Status: self._status,
-            c.Export: self._export,
-            c.Import: self._import,
+            c.Export: partial(transfer_commands.export, self),
+            c.Import: partial(transfer_commands.import_file, self),
             c.Feedback: partial(teaching.feedback, self),
             c.ListSaved: partial(teaching.saved, self),
             c.Explain: partial(teaching.explain, self),
@@ -128,6 +126,7 @@ class Service:
             c.SetRanking: partial(teaching.ranking, self),
             c.WarmUp: partial(teaching.warmup, self),
             c.Club: partial(open_club, self),
+            c.FeedUrl: partial(feed_links.feed, self),
             c.Help: self._help,
         }
         if not personal:
@@ -360,32 +359,6 @@ class Service:
             where=feeds.where(channel),
             upvotes=row.upvotes if row else "normal",
         )
-
-    def _export(self, channel: ChannelRef, actor: Actor, command: c.Export) -> r.Reply:
-        lines = list(export_lines(self.engine, [channel]))
-        name = _FILE_NAME.sub("-", f"papers-{channel.platform}-{channel.channel}")[:80]
-        return r.ExportFile(f"{name}.jsonl", "".join(line + "\n" for line in lines), len(lines))
-
-    def _import(self, channel: ChannelRef, actor: Actor, command: c.Import) -> r.Reply:
-        if not command.lines:
-            raise BadCommand(
-                "Send the file /papers export gave with the word import: attach it to the command, "
-                "or to a message that mentions the bot.",
-                usage="import",
-            )
-        if len(command.lines) > MAX_IMPORT_LINES:
-            raise LimitReached(
-                f"That file has {len(command.lines):,} lines; a channel's export has at most {MAX_SUBSCRIPTIONS}.",
-                usage="import",
-            )
-        report = import_lines(
-            self.engine, self.taxonomy, command.lines, actor.name, self.default_schedule, into=channel
-        )
-        with self.uow() as uow:
-            schedule = uow.channels.schedule(channel) if report.schedules else None
-            best = uow.channels.get(channel.weekly_best()) if report.schedules else None
-        weekly = schedule_of(best) if best is not None and best.cadence != "off" else None
-        return r.Imported(report.added, report.already, schedule, tuple(report.refused), actor.name, weekly)
 
     def _help(self, channel: ChannelRef, actor: Actor, command: c.Help) -> r.Reply:
         if command.command and command.command not in c.USAGE:
