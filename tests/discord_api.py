@@ -150,6 +150,10 @@ class DiscordStandIn:
             if request.method == "DELETE":
                 return web.Response(status=204)
             return answer(self._message("200", body if isinstance(body, dict) else {}))
+        return self._other(request.method, parts, body, call)
+
+    def _other(self, method: str, parts: list[str], body: Any, call: Call) -> web.Response:
+        """A route this stand-in does not know (tests/discord_forum_api.py knows some more)."""
         return answer({"message": "404: Not Found", "code": 0}, 404)
 
     def _direct(self, user: str) -> dict[str, Any]:
@@ -200,20 +204,7 @@ class DiscordStandIn:
             )
         if self._rate_limits:
             self._rate_limits -= 1
-            call.status = 429
-            return answer(
-                {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False},
-                429,
-                {
-                    "Retry-After": "1",
-                    "Via": "1.1 google",
-                    "X-RateLimit-Limit": "5",
-                    "X-RateLimit-Remaining": "0",
-                    "X-RateLimit-Reset-After": str(self.retry_after),
-                    "X-RateLimit-Bucket": "messages",
-                    "X-RateLimit-Scope": "user",
-                },
-            )
+            return self.too_many(call)
         same = [
             m
             for m in self.messages.get(channel, [])
@@ -224,6 +215,22 @@ class DiscordStandIn:
         message = self._message(channel, body)
         self.messages.setdefault(channel, []).append(message)
         return answer(message)
+
+    def too_many(self, call: Call) -> web.Response:
+        call.status = 429
+        return answer(
+            {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False},
+            429,
+            {
+                "Retry-After": "1",
+                "Via": "1.1 google",
+                "X-RateLimit-Limit": "5",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": str(self.retry_after),
+                "X-RateLimit-Bucket": "messages",
+                "X-RateLimit-Scope": "user",
+            },
+        )
 
     def thread(self, thread_id: str) -> dict[str, Any] | None:
         """The thread started from message `thread_id` (a thread has its first message's id), if any."""
