@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Table, Text, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 
@@ -81,6 +81,8 @@ class ChannelRow(SQLModel, table=True):
     last_slot_at: datetime | None = None  # the scheduled slot last handled (posted or quiet)
     created_at: datetime = Field(default_factory=utcnow)
     upvotes: str = Field(default="normal", max_length=8, sa_column_kwargs={"server_default": "normal"})
+    # A forum channel gets a post per paper; this says whether the day's summary is a post too (/papers schedule).
+    summary: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class SubscriptionRow(SQLModel, table=True):
