@@ -43,6 +43,7 @@ class DiscordStandIn:
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel or thread id -> oldest first
     attachments: dict[str, bytes] = field(default_factory=dict)  # name -> what GET /attachments/<name> serves
+    spec_checked: bool = True  # on leaving, each request body is checked against tests/discord_spec
     _rate_limits: int = 0
     _refusals: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1_000_000_000_000_000_000))
@@ -61,6 +62,10 @@ class DiscordStandIn:
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._server.join(5)
+        if exc[0] is None and self.spec_checked:  # every body the bot sent, against Discord's published spec
+            from tests.discord_openapi import assert_calls_valid
+
+            assert_calls_valid([c for c in self.calls if c.status != 400])  # a 400 was meant: the test made it
 
     async def _start(self) -> int:
         app = web.Application()

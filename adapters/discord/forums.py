@@ -31,6 +31,7 @@ POST_NAME = 100  # characters in a post's title
 ARCHIVE = 1440  # minutes without activity before a post leaves the active threads, where a resumed pass looks
 HISTORY = 100  # archived posts looked through for a mark, as for the messages of a channel
 INVALID_FORM = 50035
+REASON = "papers-bot: the topics of the papers it posts here"
 TopicsOf = Callable[[Paper], Sequence[str]]
 
 
@@ -55,6 +56,20 @@ def tag_name(topic: str) -> str:
 
 def post_name(title: str) -> str:
     return fit(" ".join(plain(title).split()) or "papers", POST_NAME, inert)
+
+
+def tag_payload(tag: discord.ForumTag) -> dict[str, Any]:
+    payload = tag.to_dict() | {"id": str(tag.id)}
+    if payload.get("emoji_id") is not None:
+        payload["emoji_id"] = str(payload["emoji_id"])
+    return payload
+
+
+def forum_tag(data: dict[str, Any]) -> discord.ForumTag:
+    """A tag as Discord answered it: what applied_tags needs is its id."""
+    tag = discord.ForumTag(name=data["name"], moderated=bool(data.get("moderated")))
+    tag.id = int(data["id"])
+    return tag
 
 
 @dataclass(frozen=True)
@@ -155,10 +170,12 @@ class Forums:
         missing = [name for name, _ in Counter(t for t in topics if t.casefold() not in names).most_common()]
         room = TAGS - len(have)
         if missing and room > 0 and forum.id not in self._untagged:
-            new = [discord.ForumTag(name=name) for name in missing[:room]]
+            # The HTTP route forum.edit uses, with ids as strings as Discord's spec types snowflakes (edit sends
+            # a tag's id as a number); a tag's emoji and `moderated` go back as they came.
+            tags = [tag_payload(t) for t in have] + [{"name": name} for name in missing[:room]]
             try:
-                edited = await forum.edit(available_tags=[*have, *new], reason="papers-bot: the papers' topics")
-                have = list(edited.available_tags) if edited else have
+                edited = await self.client.http.edit_channel(forum.id, available_tags=tags, reason=REASON)
+                have = [forum_tag(t) for t in edited.get("available_tags", [])]  # type: ignore[typeddict-item]
             except discord.Forbidden:
                 self._untagged.add(forum.id)
                 log.warning("no Manage Channels in forum %s: its posts go without tags", forum.id)
