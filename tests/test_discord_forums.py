@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
+from adapters.discord.forum_channels import UNTAGGED
 from adapters.discord.forums import TAGS
 from adapters.discord.sender import DiscordSender
+from bot.chat import commands as c
+from bot.chat import replies as r
 from bot.domain import ChannelRef, Digest, Match, Paper
+from tests.discord_chat import MANAGE_CHANNELS, Chat, chat_test, interaction, sent
 from tests.discord_forum_api import FORUM, ForumStandIn
 
 FORUM_FEED = ChannelRef("discord", "100", FORUM)
@@ -132,3 +137,54 @@ def test_a_long_hostile_title_is_cut_to_100_and_pings_no_one(api: ForumStandIn, 
     [post] = api.forum_posts()
     assert len(post["name"]) <= 100 and post["name"].endswith("…")
     assert "@everyone" not in post["name"] and "<@&" not in post["name"]
+
+
+# --- /papers typed in one of the forum's posts means the forum ------------------------------------
+
+
+def in_forum_post(chat: Chat, payload: dict[str, Any], app_permissions: int = MANAGE_CHANNELS) -> dict[str, Any]:
+    """The interaction as Discord sends it from a post (a thread) of forum 300, in a server the bot has cached."""
+    forum = ForumStandIn.forum(ForumStandIn(), FORUM)  # the forum as the Guilds intent delivers it
+    chat.client._connection._add_guild_from_data(  # type: ignore[arg-type]
+        {"id": "100", "name": "lab", "channels": [forum], "roles": [], "emojis": [], "stickers": [], "features": []}
+    )
+    thread = {"id": "555", "type": 11, "guild_id": "100", "parent_id": FORUM, "name": "a post", "flags": 0}
+    thread |= {"owner_id": "300", "last_message_id": None, "message_count": 1, "member_count": 1}
+    thread["thread_metadata"] = {
+        "archived": False,
+        "auto_archive_duration": 1440,
+        "locked": False,
+        "archive_timestamp": "2026-12-01T00:00:00+00:00",
+    }
+    return payload | {"channel_id": "555", "channel": thread, "app_permissions": str(app_permissions)}
+
+
+def subscribe(query: str) -> dict[str, Any]:
+    options = [{"type": 3, "name": "query", "value": query}]
+    return {"id": "1", "name": "papers", "type": 1, "options": [{"type": 1, "name": "subscribe", "options": options}]}
+
+
+@chat_test
+async def test_subscribing_in_a_forum_post_subscribes_the_forum(chat: Chat) -> None:
+    chat.core.replies[c.Subscribe] = r.Subscribed("speech", "topic speech", "Ada", 1.0, 14, ())
+    [answer] = await chat._inject(in_forum_post(chat, interaction(2, subscribe("speech"), MANAGE_CHANNELS)))
+
+    [(where, _, command)] = chat.core.seen
+    assert where == FORUM_FEED and command == c.Subscribe("speech")
+    assert "no tags" not in sent(answer)["content"]
+
+
+@chat_test
+async def test_without_manage_channels_the_subscribe_reply_says_the_posts_go_untagged(chat: Chat) -> None:
+    chat.core.replies[c.Subscribe] = r.Subscribed("speech", "topic speech", "Ada", 1.0, 14, ())
+    payload = in_forum_post(chat, interaction(2, subscribe("speech"), MANAGE_CHANNELS), app_permissions=1 << 11)
+    [answer] = await chat._inject(payload)
+
+    assert sent(answer)["content"].endswith(UNTAGGED) and "Manage Channels" in UNTAGGED
+
+
+@chat_test
+async def test_a_thread_of_a_text_channel_stays_its_own_feed(chat: Chat) -> None:
+    await chat.say("list")
+    [(where, _, _)] = chat.core.seen
+    assert where == ChannelRef("discord", "100", "200")

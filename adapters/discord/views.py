@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 
+from adapters.discord.forum_channels import feed_id, with_forum_note
 from adapters.discord.limits import fit_message
 from adapters.discord.render import NO_MENTIONS, Message
 from adapters.discord.replies import FIND_PREFIX, render
@@ -27,7 +28,7 @@ def app_of(interaction: discord.Interaction) -> App:
 
 
 def channel_of(interaction: discord.Interaction) -> ChannelRef:
-    return ChannelRef("discord", str(interaction.guild_id), str(interaction.channel_id))
+    return ChannelRef("discord", str(interaction.guild_id), str(feed_id(interaction)))  # a forum's post: the forum
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:
@@ -59,7 +60,8 @@ async def ask(
         else:
             await interaction.response.defer(thinking=True, ephemeral=not public)
             interaction.extras["thinking_in_public"] = public
-    return render(await work, page)
+    reply = await work
+    return with_forum_note(interaction, reply, render(reply, page))
 
 
 async def respond(interaction: discord.Interaction, message: Message, view: discord.ui.View | None = None) -> None:
