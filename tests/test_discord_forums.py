@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from adapters.discord.forum_channels import UNTAGGED
 from adapters.discord.forums import TAGS
@@ -14,8 +15,11 @@ from adapters.discord.sender import DiscordSender
 from bot.chat import commands as c
 from bot.chat import replies as r
 from bot.domain import ChannelRef, Digest, Match, Paper
+from bot.feedback.reactions import papers_on
+from storage.uow import UnitOfWork
 from tests.discord_chat import MANAGE_CHANNELS, Chat, chat_test, interaction, sent
 from tests.discord_forum_api import FORUM, ForumStandIn
+from tests.test_reactions import KEYS, post
 
 FORUM_FEED = ChannelRef("discord", "100", FORUM)
 TITLES = {
@@ -188,3 +192,27 @@ async def test_a_thread_of_a_text_channel_stays_its_own_feed(chat: Chat) -> None
     await chat.say("list")
     [(where, _, _)] = chat.core.seen
     assert where == ChannelRef("discord", "100", "200")
+
+
+# --- a thumbs up on a forum post counts for that post's paper ------------------------------------
+
+
+@pytest.mark.parametrize("summary", [True, False])
+def test_a_reaction_on_a_forum_post_names_its_own_paper(engine: Engine, summary: bool) -> None:
+    keys = KEYS[:5]
+    ids = ["9000"] * summary + [f"900{n + 1}" for n in range(5)]  # the summary post, then one post a paper
+    post(engine, FORUM_FEED, keys, ids)
+
+    with UnitOfWork(engine) as uow:
+        assert papers_on(uow, [FORUM_FEED], "9003") == (FORUM_FEED, (keys[2],))
+        assert papers_on(uow, [FORUM_FEED], "9005") == (FORUM_FEED, (keys[4],))
+        if summary:
+            assert papers_on(uow, [FORUM_FEED], "9000") == (FORUM_FEED, ())
+
+
+def test_a_media_channel_gets_a_post_per_paper_too(api: ForumStandIn, sender: DiscordSender) -> None:
+    api.media.add(FORUM)
+    sender.send(FORUM_FEED, digest(TITLES["rl"], summary=False), "mark1")
+
+    [post] = api.forum_posts()
+    assert post["name"] == TITLES["rl"] and post["message"]["components"]
