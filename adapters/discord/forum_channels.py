@@ -9,7 +9,6 @@ import discord
 from adapters.discord.render import Message
 from bot.chat import replies as r
 
-FORUM_KINDS = (discord.ChannelType.forum, discord.ChannelType.media)
 UNTAGGED = (
     "This forum's posts will have no tags: tagging them with the papers' topics needs the Manage Channels "
     "permission, which I don't have here."

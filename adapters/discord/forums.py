@@ -23,7 +23,6 @@ from bot.domain import ChannelRef, Digest, Paper
 
 log = logging.getLogger(__name__)
 
-FORUM_KINDS = (discord.ChannelType.forum, discord.ChannelType.media)
 TAGS = 20  # a forum holds at most 20 tags, the people's and the bot's together
 TAG_NAME = 20  # characters in a tag's name
 APPLIED = 5  # tags on one post
@@ -198,7 +197,9 @@ class Forums:
         threads += [t.id async for t in forum.archived_threads(limit=HISTORY) if t.owner_id == bot]
         found: dict[int, str] = {}
         count = 0
-        for thread_id in dict.fromkeys(threads):
+        for thread_id in sorted(set(threads), reverse=True):  # newest first: a post cut short is a recent one
+            if count and len(found) == count:
+                break
             try:
                 first = await self.client.get_partial_messageable(thread_id).fetch_message(thread_id)
             except discord.NotFound:  # a post whose first message was deleted
