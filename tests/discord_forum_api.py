@@ -31,6 +31,7 @@ class ForumStandIn(DiscordStandIn):
     forums: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {FORUM: []})
     cannot_manage: set[str] = field(default_factory=set)
     media: set[str] = field(default_factory=set)  # forums that are media channels (type 16)
+    tag_required: set[str] = field(default_factory=set)  # forums whose posts need a tag (flag REQUIRE_TAG)
     threads: dict[str, dict[str, Any]] = field(default_factory=dict)  # forum post id -> the thread
     rate_429: float = 0.0
     chance: random.Random = field(default_factory=random.Random)
@@ -52,7 +53,7 @@ class ForumStandIn(DiscordStandIn):
             "permission_overwrites": [],
             "nsfw": False,
             "parent_id": None,
-            "flags": 0,
+            "flags": 16 if forum in self.tag_required else 0,
             "topic": None,
             "last_message_id": None,
             "rate_limit_per_user": 0,
@@ -108,6 +109,9 @@ class ForumStandIn(DiscordStandIn):
         if errors or len(body.get("name", "")) > 100 or len(applied) > 5 or not set(applied) <= tags:
             call.status = 400
             return answer({"message": "Invalid Form Body", "code": 50035, "errors": errors or {"name": {}}}, 400)
+        if forum in self.tag_required and not applied:
+            call.status = 400
+            return answer({"message": "A tag is required to create a forum post in this channel", "code": 40067}, 400)
         message = self._message(forum, body["message"])
         message["channel_id"] = message["id"]  # a forum post's first message has the post's id
         thread = {

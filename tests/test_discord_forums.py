@@ -210,6 +210,14 @@ def test_a_reaction_on_a_forum_post_names_its_own_paper(engine: Engine, summary:
             assert papers_on(uow, [FORUM_FEED], "9000") == (FORUM_FEED, ())
 
 
+def test_a_forum_that_requires_a_tag_gets_one_on_every_post(api: ForumStandIn, sender: DiscordSender) -> None:
+    api.tag_required.add(FORUM)
+    sender.send(FORUM_FEED, digest(TITLES["rl"], "Notes on nothing in particular"), "mark1")
+
+    assert [tags_of(api, p) for p in api.forum_posts()] == [["Machine learning", "Robotics"], ["Papers"], ["Papers"]]
+    assert api.refused() == []
+
+
 def test_a_media_channel_gets_a_post_per_paper_too(api: ForumStandIn, sender: DiscordSender) -> None:
     api.media.add(FORUM)
     sender.send(FORUM_FEED, digest(TITLES["rl"], summary=False), "mark1")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, cast
 
@@ -30,6 +30,7 @@ POST_NAME = 100  # characters in a post's title
 ARCHIVE = 1440  # minutes without activity before a post leaves the active threads, where a resumed pass looks
 HISTORY = 100  # archived posts looked through for a mark, as for the messages of a channel
 INVALID_FORM = 50035
+UNTOPICAL = "Papers"  # the tag of a post of no known topic, in a forum that requires one
 REASON = "papers-bot: the topics of the papers it posts here"
 TopicsOf = Callable[[Paper], Sequence[str]]
 
@@ -69,6 +70,10 @@ def forum_tag(data: dict[str, Any]) -> discord.ForumTag:
     tag = discord.ForumTag(name=data["name"], moderated=bool(data.get("moderated")))
     tag.id = int(data["id"])
     return tag
+
+
+def applied(tags: dict[str, discord.ForumTag], topics: Sequence[str]) -> list[discord.ForumTag]:
+    return [tags[t.casefold()] for t in topics if t.casefold() in tags][:APPLIED]
 
 
 @dataclass(frozen=True)
@@ -137,14 +142,17 @@ class Forums:
     async def post(self, forum: discord.ForumChannel, digest: Digest, mark: str, found: dict[int, str]) -> list[str]:
         """Post what is not in `found` yet (part index -> thread id); the thread ids of every part, summary first."""
         posts = paper_posts(digest, mark, self.topics_of)
-        tags = await self.keep_tags(forum, [t for p in posts if p.part.index not in found for t in p.topics])
+        # A forum that requires a tag refuses a post without one: a paper of no known topic, and the summary, get one.
+        untopical = (UNTOPICAL,) if forum.flags.require_tag else ()
+        posts = [p if p.topics else replace(p, topics=untopical) for p in posts]
+        wanted = [t for p in posts if p.part.index not in found for t in p.topics]
+        tags = await self.keep_tags(forum, wanted + list(untopical) * (digest.summary and 0 not in found))
         ids = dict(found)
         for post in posts:
             if post.part.index not in ids:
-                applied = [tags[t.casefold()] for t in post.topics if t.casefold() in tags][:APPLIED]
-                ids[post.part.index] = await self._create(forum, post, applied)
+                ids[post.part.index] = await self._create(forum, post, applied(tags, post.topics))
         if digest.summary and 0 not in ids:
-            ids[0] = await self._create(forum, summary_post(digest, mark, ids), [])
+            ids[0] = await self._create(forum, summary_post(digest, mark, ids), applied(tags, untopical))
         log.info("posted %d forum post(s) of %s to %s", len(ids) - len(found), mark, forum.id)
         return [ids[i] for i in sorted(ids)]
 
