@@ -14,7 +14,7 @@ from adapters.discord.forums import TAGS
 from adapters.discord.sender import DiscordSender
 from bot.chat import commands as c
 from bot.chat import replies as r
-from bot.domain import ChannelRef, Digest, Match, Paper
+from bot.domain import ChannelRef, Digest, Match, Paper, Schedule
 from bot.feedback.reactions import papers_on
 from storage.uow import UnitOfWork
 from tests.discord_chat import MANAGE_CHANNELS, Chat, chat_test, interaction, sent
@@ -224,3 +224,12 @@ def test_a_media_channel_gets_a_post_per_paper_too(api: ForumStandIn, sender: Di
 
     [post] = api.forum_posts()
     assert post["name"] == TITLES["rl"] and post["message"]["components"]
+
+
+@chat_test
+async def test_the_schedule_commands_summary_option_becomes_its_words(chat: Chat) -> None:
+    chat.core.replies[c.SetSchedule] = r.ScheduleSet(Schedule(), "Ada", None, post="", summary=False)
+    [answer] = await chat.say("schedule", time="08:30", summary="summary off")
+
+    assert chat.core.seen[0][2] == c.SetSchedule("08:30 summary off")
+    assert "turned this channel's summary post off" in sent(answer)["content"]
