@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
@@ -20,6 +20,9 @@ from adapters.discord.render import COLOUR, DESCRIPTION, Message, fit, fit_lines
 from adapters.discord.views import feedback_view
 from bot.delivery.senders import Part
 from bot.domain import ChannelRef, Digest, Paper
+
+if TYPE_CHECKING:  # the matcher is built only where no wiring gave the app's (a sender made on its own)
+    from bot.relevance.matching import Matcher
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,7 @@ TopicsOf = Callable[[Paper], Sequence[str]]
 
 
 @cache
-def _default_matcher() -> Any:
+def _default_matcher() -> Matcher:
     from bot.relevance.matching import Matcher
     from bot.relevance.topics import default_taxonomy
 
