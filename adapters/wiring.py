@@ -26,6 +26,7 @@ from bot.delivery.senders import Sender
 from bot.domain import ChannelRef
 from bot.errors import PapersError
 from bot.feedback.rerank import warm as warm_taste
+from bot.relevance.top_topics import top_level_topics
 
 if TYPE_CHECKING:  # the clock's and the sources' modules are imported where they run: `deliver` needs neither
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -53,7 +54,9 @@ def senders_for(app: App) -> dict[str, Sender]:
         from adapters.discord.sender import DiscordSender
 
         pace = SharedPace(app.engine, "discord:global", app.settings.discord_requests_per_second)
-        senders["discord"] = paced(DiscordSender.from_settings(app.settings), pace)
+        discord_sender = DiscordSender.from_settings(app.settings)
+        discord_sender.forums.topics_of = partial(top_level_topics, app.matcher)  # forum tags: the app's taxonomy
+        senders["discord"] = paced(discord_sender, pace)
     return senders
 
 

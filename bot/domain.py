@@ -190,6 +190,7 @@ class Digest:
     more: int = 0
     title: str = ""
     created_at: datetime | None = None
+    summary: bool = True  # in a forum, where each paper is a post: whether the day's list is a post too
 
     @property
     def papers(self) -> tuple[Paper, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Table, Text, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 
@@ -82,6 +82,8 @@ class ChannelRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     upvotes: str = Field(default="normal", max_length=8, sa_column_kwargs={"server_default": "normal"})
     warmup_offered_at: datetime | None = None  # the first subscription offered the warm-up: never again unasked
+    # A forum channel gets a post per paper; this says whether the day's summary is a post too (/papers schedule).
+    summary: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class SubscriptionRow(SQLModel, table=True):

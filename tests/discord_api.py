@@ -47,6 +47,7 @@ class DiscordStandIn(PollMessages):
     attachments: dict[str, bytes] = field(default_factory=dict)  # name -> what GET /attachments/<name> serves
     polls: dict[str, dict[str, Any]] = field(default_factory=dict)  # message id -> a message holding a poll
     finalise_at_once: bool = True  # whether ending a poll makes its count final at once (Discord: a moment later)
+    spec_checked: bool = True  # on leaving, each request body is checked against tests/discord_spec
     _rate_limits: int = 0
     _refusals: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1_000_000_000_000_000_000))
@@ -65,6 +66,10 @@ class DiscordStandIn(PollMessages):
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._server.join(5)
+        if exc[0] is None and self.spec_checked:  # every body the bot sent, against Discord's published spec
+            from tests.discord_openapi import assert_calls_valid
+
+            assert_calls_valid([c for c in self.calls if c.status != 400])  # a 400 was meant: the test made it
 
     async def _start(self) -> int:
         app = web.Application()
@@ -157,6 +162,10 @@ class DiscordStandIn(PollMessages):
             if request.method == "DELETE":
                 return web.Response(status=204)
             return answer(self.keep_poll(self._message("200", body if isinstance(body, dict) else {})))
+        return self._other(request.method, parts, body, call)
+
+    def _other(self, method: str, parts: list[str], body: Any, call: Call) -> web.Response:
+        """A route this stand-in does not know (tests/discord_forum_api.py knows some more)."""
         return answer({"message": "404: Not Found", "code": 0}, 404)
 
     def _direct(self, user: str) -> dict[str, Any]:
@@ -207,20 +216,7 @@ class DiscordStandIn(PollMessages):
             )
         if self._rate_limits:
             self._rate_limits -= 1
-            call.status = 429
-            return answer(
-                {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False},
-                429,
-                {
-                    "Retry-After": "1",
-                    "Via": "1.1 google",
-                    "X-RateLimit-Limit": "5",
-                    "X-RateLimit-Remaining": "0",
-                    "X-RateLimit-Reset-After": str(self.retry_after),
-                    "X-RateLimit-Bucket": "messages",
-                    "X-RateLimit-Scope": "user",
-                },
-            )
+            return self.too_many(call)
         same = [
             m
             for m in self.messages.get(channel, [])
@@ -231,6 +227,22 @@ class DiscordStandIn(PollMessages):
         message = self._message(channel, body)
         self.messages.setdefault(channel, []).append(message)
         return answer(message)
+
+    def too_many(self, call: Call) -> web.Response:
+        call.status = 429
+        return answer(
+            {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False},
+            429,
+            {
+                "Retry-After": "1",
+                "Via": "1.1 google",
+                "X-RateLimit-Limit": "5",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": str(self.retry_after),
+                "X-RateLimit-Bucket": "messages",
+                "X-RateLimit-Scope": "user",
+            },
+        )
 
     def thread(self, thread_id: str) -> dict[str, Any] | None:
         """The thread started from message `thread_id` (a thread has its first message's id), if any."""

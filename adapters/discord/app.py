@@ -185,12 +185,13 @@ class Papers(app_commands.Group):
         cadence: Literal["daily", "weekdays", "weekly", "off"] | None = None,
         day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None = None,
         best: Literal["alongside", "instead", "off"] | None = None,
+        summary: Literal["summary on", "summary off"] | None = None,  # a forum's day's list as a post of its own
         for_me: bool = False,
     ) -> None:
         words: tuple[str | None, ...] = (time, tz, cadence, day)
         if best is not None:  # the same words as typed: `weekly mon 09:00 top [only]`, `top off`
             words = ("top", "off") if best == "off" else (time, tz, day, "top", "only" if best == "instead" else None)
-        command = c.SetSchedule(" ".join(x for x in words if x), for_me)
+        command = c.SetSchedule(" ".join(x for x in (*words, summary) if x), for_me)
         await self.run(interaction, command, public=not for_me)
 
     @schedule.autocomplete("tz")

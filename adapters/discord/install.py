@@ -11,6 +11,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from adapters.discord.forum_channels import feed_id
 from bot.chat import commands as c
 from bot.domain import ChannelRef
 
@@ -46,8 +47,8 @@ def for_me(interaction: discord.Interaction) -> bool:
 
 def channel_of(interaction: discord.Interaction) -> ChannelRef:
     """The feed a command is about: the channel where the bot is a member, else the person's own feed."""
-    if bot_is_here(interaction):
-        return ChannelRef("discord", str(interaction.guild_id), str(interaction.channel_id))
+    if bot_is_here(interaction):  # in one of a forum's posts, the forum
+        return ChannelRef("discord", str(interaction.guild_id), str(feed_id(interaction)))
     return ChannelRef.person("discord", PEOPLE, str(interaction.user.id))
 
 

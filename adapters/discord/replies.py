@@ -244,6 +244,8 @@ def _club(reply: r.ClubBallot, page: int) -> Message:
     """The vote as text (the poll itself is built by adapters/discord/club.py, where the command is answered)."""
     lines = [f"{i}\\. {fit(m.paper.title, 150)}" for i, m in enumerate(reply.matches, 1)]
     return Message(f"**{escape(reply.question())}**\n" + "\n".join(lines), ephemeral=reply.ephemeral)
+
+
 def _feed_link(reply: r.FeedLink, page: int) -> Message:
     # Our own words and URLs, nothing to escape; <url> keeps Discord from previewing each link.
     lines = [re.sub(r"(https?://\S+)", r"<\1>", line) for line in reply.lines()]

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import aiohttp
 import discord
 
+from adapters.discord.forums import Forums
 from adapters.discord.limits import as_plain, fit_message
 from adapters.discord.render import (
     COLOUR,
@@ -93,6 +94,7 @@ class DiscordSender:
         self._token = token  # set only when this sender logs in itself (standalone)
         self._login: asyncio.Lock | None = None  # made on the loop, where it is used
         self._direct: dict[str, str] = {}  # user id -> the bot's direct message channel with them
+        self.forums = Forums(client)  # a forum channel's feed: a post per paper (adapters/discord/forums.py)
 
     @classmethod
     def for_client(cls, client: discord.Client) -> DiscordSender:
@@ -160,6 +162,8 @@ class DiscordSender:
         return self._direct[feed.user_id]
 
     async def _post(self, channel: ChannelRef, digest: Digest, mark: str, found: dict[int, str]) -> list[str]:
+        if forum := await self.forums.of(channel):
+            return await self.forums.post(forum, digest, mark, found)
         ids: list[str] = []
         thread: str | None = None
         home = await self._conversation(channel)
@@ -202,6 +206,8 @@ class DiscordSender:
 
     async def _found(self, channel: ChannelRef, mark: str) -> tuple[dict[int, str], int]:
         """Part index -> message id for this mark, in the channel and its thread; and the part count."""
+        if forum := await self.forums.of(channel):
+            return await self.forums.found(forum, mark)
         found: dict[int, str] = {}
         count = 0
         async for message in self._where(await self._conversation(channel)).history(limit=HISTORY):

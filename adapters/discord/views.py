@@ -11,6 +11,7 @@ from typing import Any
 import discord
 
 from adapters.discord import install
+from adapters.discord.forum_channels import with_forum_note
 from adapters.discord.limits import fit_message
 from adapters.discord.render import NO_MENTIONS, Message
 from adapters.discord.replies import FIND_PREFIX, render
@@ -64,7 +65,8 @@ async def ask(
         else:
             await interaction.response.defer(thinking=True, ephemeral=not public)
             interaction.extras["thinking_in_public"] = public
-    return render(await work, page)
+    reply = await work
+    return with_forum_note(interaction, reply, render(reply, page))
 
 
 async def respond(interaction: discord.Interaction, message: Message, view: discord.ui.View | None = None) -> None:

@@ -225,6 +225,8 @@ def _club(reply: r.ClubBallot) -> str:
         "A vote needs a Slack or Discord channel (a poll there, the winner announced when it closes); "
         "here, read the one you like."
     )
+
+
 def _feed_link(reply: r.FeedLink) -> str:
     return "\n".join(reply.lines())
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from bot.chat import replies as r
 from bot.delivery.schedule import zone
-from bot.delivery.schedule_words import parse_weekly_best
+from bot.delivery.schedule_words import parse_weekly_best, read_summary
 from bot.domain import Actor, ChannelRef, Schedule
 from bot.errors import PapersError
 from storage.uow import UnitOfWork
@@ -63,3 +63,13 @@ def gets_no_post(uow: UnitOfWork, feed: ChannelRef) -> bool:
     """Whether a feed's regular post and its week's best are both off (or the week's best was never set)."""
     best = uow.channels.get(feed.weekly_best())
     return uow.channels.schedule(feed).cadence == "off" and (best is None or best.cadence == "off")
+
+
+def set_summary(uow: UnitOfWork, feed: ChannelRef, args: str) -> tuple[bool | None, str]:
+    """Store `summary on|off` if the words say it; returns it (None: not said) and the rest of the words."""
+    summary, rest = read_summary(args)
+    if summary is not None:
+        row = uow.channels.row(feed)
+        row.summary = summary
+        uow.session.add(row)
+    return summary, rest

@@ -22,7 +22,8 @@ USAGE: dict[str, tuple[str, str]] = {
     "schedule": (
         "/papers schedule [HH:MM] [time zone] [daily|weekdays|weekly <day>|off] [for me]",
         "when this channel (or you) gets its post, words in any order; `weekly mon 09:00 top [only]`: "
-        "the week's most upvoted (`top off` stops it)",
+        "the week's most upvoted (`top off` stops it); `summary on|off`: in a forum channel, where each paper is a "
+        "post, whether the day's list is a post too",
     ),
     "topics": ("/papers topics [prefix]", "browse the topics you can subscribe to"),
     "status": ("/papers status [mine]", "sources, schedule, last and next post"),

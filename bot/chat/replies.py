@@ -122,12 +122,17 @@ class ScheduleSet:
     where: str = "this channel"  # or "your feed": whose subscriptions these are
     post: str = "post"  # or "weekly best-of post"
     no_post: bool = False  # neither the regular post nor the week's best is on now
+    summary: bool | None = None  # `summary on|off` was said (forums: the day's list as a post of its own)
 
     def change(self) -> str:
         """What was done, after who did it: `scheduled this channel's post on weekdays at 09:00 UTC`."""
+        said = f"turned {self.where}'s summary post {'on' if self.summary else 'off'} (in a forum channel)"
+        if not self.post:  # only `summary on|off`
+            return said
+        done = f"scheduled {self.where}'s {self.post} {self.schedule.describe()}"
         if self.schedule.cadence == "off":
-            return f"turned {self.where}'s {self.post} off"
-        return f"scheduled {self.where}'s {self.post} {self.schedule.describe()}"
+            done = f"turned {self.where}'s {self.post} off"
+        return done if self.summary is None else f"{done} and {said}"
 
     def silence(self) -> str:
         """When the feed now gets nothing at all: one sentence saying so and how to get a post back."""

@@ -298,10 +298,13 @@ class Service:
         c.nothing_after_for_me(command.args, command.name)
         with self.uow() as uow:
             current = feeds.schedule_of(uow, channel, actor, self.default_schedule)
-            if asks_weekly_best(command.args):
-                schedule, post = feeds.set_weekly_best(uow, channel, command.args, current)
+            summary, args = feeds.set_summary(uow, channel, command.args)  # a forum's post of the day's list
+            if not args:
+                schedule, post = current, ""
+            elif asks_weekly_best(args):
+                schedule, post = feeds.set_weekly_best(uow, channel, args, current)
             else:
-                schedule, post = parse_schedule(command.args, current=current), "post"
+                schedule, post = parse_schedule(args, current=current), "post"
                 uow.channels.set_schedule(channel, schedule)
                 uow.channels.pause(channel, None)
             reply = r.ScheduleSet(
@@ -311,6 +314,7 @@ class Service:
                 where=feeds.where(channel),
                 post=post,
                 no_post=feeds.gets_no_post(uow, channel),
+                summary=summary,
             )
             uow.audit.record(channel, actor.name, reply.change())
             uow.commit()

@@ -7,7 +7,7 @@ import random
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -270,10 +270,11 @@ class _Pass:
                 return "paused", f"{channel}: paused ({row.paused_reason})"
             slot, why = self._plan(channel, row)
             tz = schedule_of(row).tz  # the post's title gives the day as the channel's clock shows it
+            summary = row.summary is not False  # a forum channel's day's list (Digest.summary)
             # The batch's read says which channels have unconfirmed posts; one made since is resent next pass.
             maybe = self.fanout is None or self.force or str(channel) in self.pending
             pending = uow.outbox.pending(channel, None if self.force else self.now) if maybe else []
-            resend = [(d.id, d.mark, self._recorded_digest(uow, channel, d)) for d in pending]
+            resend = [(d.id, d.mark, replace(self._recorded_digest(uow, channel, d), summary=summary)) for d in pending]
         sent_before = 0
         for delivery_id, mark, digest in resend:
             outcome = self._send(sender, channel, delivery_id, mark, digest, resume=True)
@@ -288,7 +289,7 @@ class _Pass:
             )
         for fresh in (False, True):
             with self.uow() as uow:
-                digest = self._digest(uow, channel, fresh, tz, row.upvotes)
+                digest = replace(self._digest(uow, channel, fresh, tz, row.upvotes), summary=summary)
                 if not digest.matches:
                     if slot is not None:
                         uow.outbox.handled_slot(channel, slot)

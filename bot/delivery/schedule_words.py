@@ -2,7 +2,8 @@
 
 `09:00`, `17:00 weekly fri`, `weekly fri 17:00`, `off`, `daily`, `08:30 Europe/Berlin weekdays`,
 `weekly mon 09:00 top`, `top 17:30 friday Europe/Paris only`, `top off`: every form help and the
-README show is read by `read_schedule`; what is left unsaid keeps its current value.
+README show is read by `read_schedule`; what is left unsaid keeps its current value. `summary on|off`
+(a forum channel's post of the day's list) goes with any of them, or alone (`read_summary`).
 """
 
 from __future__ import annotations
@@ -84,6 +85,21 @@ def read_schedule(args: str) -> ScheduleWords:
             "`only` goes with the week's best: `/papers schedule weekly fri 17:00 top only`.", usage=USAGE
         )
     return read
+
+
+def read_summary(args: str) -> tuple[bool | None, str]:
+    """`summary on|off` (a forum's post of the day's list, besides a post per paper) and the words left;
+    None when the words do not mention it."""
+    words = args.split()
+    at = [i for i, word in enumerate(words) if word.lower() == "summary"]
+    if not at:
+        return None, args
+    if len(at) > 1:
+        raise BadSchedule("Say `summary on` or `summary off` once.", usage=USAGE)
+    state = words[at[0] + 1].lower() if at[0] + 1 < len(words) else ""
+    if state not in ("on", "off"):
+        raise BadSchedule("`summary` takes on or off: `/papers schedule summary off`.", usage=USAGE)
+    return state == "on", " ".join(words[: at[0]] + words[at[0] + 2 :])
 
 
 def _joined_am_pm(words: list[str]) -> list[str]:

@@ -73,6 +73,17 @@ def part_slices(count: int) -> list[slice]:
     return [slice(0, 0)] + [slice(start, start + PER_MESSAGE) for start in range(0, count, PER_MESSAGE)]
 
 
+def posted_slices(papers: int, messages: int) -> list[slice]:
+    """Which papers each recorded message of a post shows, from how many papers and messages it has: the layout
+    above, or a post per paper (a Discord forum: adapters/discord/forums.py), after a summary when it has one.
+    They never have as many messages for the same papers (a thread holds four papers a message)."""
+    shared = part_slices(papers)
+    if messages == len(shared):
+        return shared
+    each = [slice(i, i + 1) for i in range(papers)]
+    return [slice(0, 0), *each] if messages == papers + 1 else each
+
+
 def mark_payload(mark: str, part: Part) -> dict[str, object]:
     """What each message carries so that it can be recognised after a crash (Slack metadata, Discord nonce map)."""
     return {"mark": mark, "part": part.index, "parts": part.count, "papers": [p.key for p in part.papers]}

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from bot.delivery.senders import part_slices
+from bot.delivery.senders import posted_slices
 from bot.domain import ChannelRef
 from storage.uow import UnitOfWork
 
@@ -63,7 +63,7 @@ def papers_on(
     posted = uow.outbox.posted_with(refs, message_id) if refs and message_id else None
     if posted is None:
         return None
-    slices = part_slices(len(posted.paper_keys))
+    slices = posted_slices(len(posted.paper_keys), len(posted.message_ids))
     index = posted.message_ids.index(message_id)
     shown = posted.paper_keys[slices[index]] if index < len(slices) else ()
     return ChannelRef.parse(posted.channel).base, tuple(shown)
