@@ -144,7 +144,8 @@ class DiscordStandIn(PollMessages):
             return answer(application(self.guild_count))
         if route == ("POST", "users", "@me", "channels") and isinstance(body, dict):  # the bot's DM with a user
             return answer(self._direct(str(body.get("recipient_id", ""))))
-        if route in (("GET", "channels", "#", "messages", "#"), ("POST", "channels", "#", "polls", "#", "expire")):
+        polled = route in (("GET", "channels", "#", "messages", "#"), ("POST", "channels", "#", "polls", "#", "expire"))
+        if polled and (parts[3] in self.polls or route[-1] == "expire"):  # other messages: a forum post's first
             status, found = self.poll_route(parts[3], ended=parts[-1] == "expire")
             return answer(found, status)
         if parts[0] == "channels":
