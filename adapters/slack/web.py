@@ -118,7 +118,9 @@ class SlackEndpoints:
     async def install(self, request: Request) -> Response:
         flow = self.bolt.oauth_flow
         assert flow is not None  # the route exists only with OAuth
-        return await self.in_thread(lambda: to_starlette_response(flow.handle_installation(to_bolt_request(request, b""))))
+        return await self.in_thread(
+            lambda: to_starlette_response(flow.handle_installation(to_bolt_request(request, b"")))
+        )
 
     async def oauth_redirect(self, request: Request) -> Response:
         flow = self.bolt.oauth_flow
