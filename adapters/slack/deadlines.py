@@ -12,23 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 import h11
-from uvicorn import Config
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = logging.getLogger(__name__)
 
 TOO_SLOW = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-
-
-class WebConfig(Config):
-    """uvicorn's Config with the headers' deadline (picklable: worker processes are spawned with it)."""
-
-    def __init__(self, *args: Any, header_timeout: float = 5.0, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.header_timeout = header_timeout
 
 
 class HeaderDeadlineProtocol(H11Protocol):
@@ -50,7 +40,7 @@ class HeaderDeadlineProtocol(H11Protocol):
         super().connection_lost(exc)
 
     def _header_seconds(self) -> float:
-        return float(getattr(self.config, "header_timeout", 5.0))
+        return float(getattr(self.config, "header_timeout", 5.0))  # server.WebConfig's
 
     def _arm(self, seconds: float) -> None:
         self._disarm()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-import signal
 import socket
 import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import FrameType
 
 import slack_bolt
 import uvicorn
@@ -17,8 +15,9 @@ from starlette.applications import Starlette
 from uvicorn.supervisors import Multiprocess
 
 from adapters.slack.app import build_slack_app
-from adapters.slack.deadlines import HeaderDeadlineProtocol, WebConfig
+from adapters.slack.deadlines import HeaderDeadlineProtocol
 from adapters.slack.web import EVENTS_PATH, HEALTH_PATH, build_web
+from adapters.slack.web_config import WebConfig, stop_quietly_after_sigterm
 from bot.app import App, build_app
 from bot.config import Settings, load_settings
 
@@ -102,6 +101,7 @@ def web_config(settings: Settings, web: Starlette | str, workers: int) -> WebCon
         factory=isinstance(web, str),
         http=HeaderDeadlineProtocol,
         header_timeout=settings.web_header_timeout,
+        log_setup=(logging.getLogger().level, settings.log_format),
         lifespan="off",
         log_config=None,  # its loggers propagate to ours: one format (LOG_FORMAT=json included)
         access_log=False,  # /slack/oauth_redirect's query holds a one-time code
@@ -109,6 +109,7 @@ def web_config(settings: Settings, web: Starlette | str, workers: int) -> WebCon
         limit_concurrency=settings.web_max_connections,
         timeout_keep_alive=5,
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        timeout_worker_healthcheck=60,  # a spawned worker imports the bot and builds its app before it answers
         h11_max_incomplete_event_size=HEADERS_MAX_BYTES,
         server_header=False,
     )
@@ -129,19 +130,6 @@ def listen(host: str, port: int) -> socket.socket:
         raise SystemExit(1) from None
     sock.set_inheritable(True)
     return sock
-
-
-def stop_quietly_after_sigterm() -> None:
-    """uvicorn raises SIGTERM again once it has finished the requests in hand: then return, not die.
-
-    Returning lets Python finish the threads that answer later (bolt's lazy listeners) before it exits.
-    """
-
-    def stopped(signum: int, _frame: FrameType | None) -> None:
-        log.warning("%s received: the requests in hand were answered; stopping", signal.Signals(signum).name)
-
-    signal.signal(signal.SIGTERM, stopped)
-    signal.signal(signal.SIGINT, stopped)
 
 
 def serve_http(app: App, in_worker: Callable[[], None] | None = None, workers: int | None = None) -> None:
@@ -169,11 +157,8 @@ def serve_http(app: App, in_worker: Callable[[], None] | None = None, workers: i
 
 
 def worker_web() -> Starlette:
-    """In a worker process uvicorn spawned: logging, the app from the environment's settings, the index warming."""
-    from adapters.logs import level_for, setup_logging
-
+    """In a worker process uvicorn spawned: the app from the environment's settings, and its find index warming."""
     settings = load_settings()
-    setup_logging(level_for("run", False, settings.log_level), settings.log_format)
     app = build_app(settings, seed=False)  # the supervisor's process made the schema and the bundled papers
     threading.Thread(target=app.finder.warm, name="find-warm", daemon=True).start()
     return web_app(app)
