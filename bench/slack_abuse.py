@@ -1,13 +1,13 @@
 """Benchmark: signed `/papers help` commands while slowloris clients hold connections to the `web` process; prints a table.
 
-    python bench/slack_abuse.py [--slow 0,20,100] [--commands 40] [--every 5] [--code DIR]
+    python bench/slack_abuse.py [--slow 0,20,100] [--commands 40] [--connections 5] [--every 5] [--code DIR]
 
 The web process is started as the Procfile starts it (`papers-bot run --only slack`) on a free port
 with a fresh SQLite database. For each number of slow clients, that many connections are opened
 and held: half send a request's headers a byte every `--every` seconds, half send complete headers
 promising a 1,000-byte body and then send it a byte at a time; one that the server closes is opened
 again at once, as an attacker would. Two seconds later `--commands` signed `/papers help` are sent
-from 5 connections at a time, each given 10 s; the table has the acknowledgement's latency (p50,
+from `--connections` connections at a time, each given 10 s; the table has the acknowledgement's latency (p50,
 p99) and the share answered 200 within Slack's 3 s. `--code DIR` runs another checkout's code
 (for example `git worktree add --detach /tmp/before 725b037`) with this one's tests and venv.
 """
@@ -113,11 +113,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def cell(web: WebProcess, slack: SlackAPI, slow: int, commands: int, every: float, first: int) -> str:
-    loris = Slowloris(web.host, web.port, slow, every)
+def cell(web: WebProcess, slack: SlackAPI, slow: int, args: argparse.Namespace, first: int) -> str:
+    commands = args.commands
+    loris = Slowloris(web.host, web.port, slow, args.every)
     try:
         time.sleep(2.0)  # let them take what they can take
-        with ThreadPoolExecutor(5) as pool:
+        with ThreadPoolExecutor(args.connections) as pool:
             times = list(pool.map(lambda n: ack(web.port, slack, n), range(first, first + commands)))
     finally:
         loris.close()
@@ -133,6 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slow", default="0,20,100", help="numbers of slowloris connections, one row each")
     parser.add_argument("--commands", type=int, default=40)
+    parser.add_argument("--connections", type=int, default=5, help="commands in flight at once")
     parser.add_argument("--every", type=float, default=5.0, help="seconds between a slow client's bytes")
     parser.add_argument("--code", type=Path, default=None, help="a checkout whose code the web process runs")
     parser.add_argument("--label", default=None)
@@ -150,10 +152,13 @@ def main() -> None:
             env["PYTHONPATH"] = str(args.code.resolve())
         with WebProcess(env, cwd=Path(tmp)) as web:
             for i, slow in enumerate(int(n) for n in args.slow.split(",")):
-                rows.append(cell(web, slack, slow, args.commands, args.every, first=i * args.commands))
+                rows.append(cell(web, slack, slow, args, first=i * args.commands))
 
     label = args.label or (f"code of {args.code}" if args.code else "this checkout")
-    print(f"\nslack_abuse: signed /papers help, 5 at a time, while slow clients trickle a byte every {args.every:g} s")
+    print(
+        f"\nslack_abuse: signed /papers help, {args.connections} at a time, "
+        f"while slow clients trickle a byte every {args.every:g} s"
+    )
     print(f"web process as the Procfile starts it ({label}), SQLite\n")
     print("| slow connections | commands | p50 ms | p99 ms | answered 200 < 3 s | slow ones reopened |")
     print("|---|---|---|---|---|---|")
