@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import select
@@ -15,7 +16,7 @@ import pytest
 
 from tests.slack_api import SlackAPI, signed_headers
 from tests.slack_web import WebProcess
-from tests.test_slack_http import command_body, web_env
+from tests.test_slack_http import command_body, eventually, web_env
 
 HEAD = b"POST /slack/events HTTP/1.1\r\nHost: papers\r\nContent-Type: application/x-www-form-urlencoded\r\n"
 
@@ -101,6 +102,12 @@ def threads_of(web: WebProcess) -> int:
     return len(os.listdir(f"/proc/{web.process.pid}/task"))
 
 
+def sockets_of(web: WebProcess) -> int:
+    """Its open sockets (the index's files open and close as it warms up: not counted)."""
+    folder = f"/proc/{web.process.pid}/fd"
+    return sum(1 for fd in os.listdir(folder) if os.readlink(f"{folder}/{fd}").startswith("socket:"))
+
+
 def timed(web: WebProcess, method: str, path: str, body: str = "", headers: dict[str, str] | None = None) -> tuple:
     began = time.monotonic()
     status, _, answer = web.request(method, path, body, headers)
@@ -112,10 +119,13 @@ def test_a_hundred_slow_clients_hold_no_thread_and_a_signed_command_is_answered_
     patient: WebProcess, slack: SlackAPI
 ) -> None:
     assert patient.request("GET", "/healthz")[0] == 200  # its threads for the database have started
-    before = threads_of(patient)
+    before, sockets = threads_of(patient), sockets_of(patient)
     with SlowClients(patient, 100) as slow:
         assert slow.still_open() == 100
-        assert threads_of(patient) <= before + 1  # a file descriptor each, no thread
+        assert threads_of(patient) <= before + 1  # no thread for them
+        assert eventually(lambda: sockets_of(patient) > 100)  # all accepted (and its listening socket)
+        assert sockets_of(patient) <= sockets + 100  # a file descriptor each, nothing more
+        assert threads_of(patient) <= before + 1
         body = command_body(slack, "help")
         status, answer, took = timed(patient, "POST", "/slack/events", body, signed_headers(body))
         assert status == 200 and took < 3.0
@@ -156,6 +166,22 @@ def test_headers_that_never_complete_are_answered_408_and_closed_after_the_heade
         received, took = answer_and_close(sock)
     assert received.startswith(b"HTTP/1.1 408 ")
     assert 0.9 < took < 5.0
+
+
+@pytest.mark.slow
+def test_a_kept_alive_connection_trickling_its_next_request_is_closed_after_keep_alive_and_the_header_timeout(
+    strict: WebProcess,
+) -> None:
+    connection = http.client.HTTPConnection(strict.host, strict.port, timeout=10)
+    connection.request("GET", "/healthz")
+    assert connection.getresponse().read() == b"ok: database answered\n"
+    assert connection.sock is not None  # kept alive
+    with SlowClients(strict, 0, every=0.2) as slow:
+        connection.sock.sendall(b"GET /healthz HTTP/1.1\r\nHo")  # each byte would disarm uvicorn's keep-alive timer
+        slow.sockets.append(connection.sock)
+        received, took = answer_and_close(connection.sock)
+    assert received.startswith(b"HTTP/1.1 408 ")
+    assert 5.0 < took < 10.0  # keep-alive 5 s, then 1 s for the headers
 
 
 def test_a_connection_that_says_nothing_is_closed_after_the_header_timeout(strict: WebProcess) -> None:

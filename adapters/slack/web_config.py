@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 from types import FrameType
 from typing import Any
@@ -19,11 +20,19 @@ log = logging.getLogger(__name__)
 def stop_quietly_after_sigterm() -> None:
     """uvicorn raises SIGTERM again once it has finished the requests in hand: then return, not die.
 
-    Returning lets Python finish the threads that answer later (bolt's lazy listeners) before it exits.
+    Returning lets Python finish the threads that answer later (bolt's lazy listeners) before it exits;
+    a second SIGTERM or Ctrl-C while they do ends the process at once.
     """
+
+    def now(signum: int, _frame: FrameType | None) -> None:
+        log.warning("%s received again: stopping now", signal.Signals(signum).name)
+        logging.shutdown()
+        os._exit(128 + signum)
 
     def stopped(signum: int, _frame: FrameType | None) -> None:
         log.warning("%s received: the requests in hand were answered; stopping", signal.Signals(signum).name)
+        signal.signal(signal.SIGTERM, now)
+        signal.signal(signal.SIGINT, now)
 
     signal.signal(signal.SIGTERM, stopped)
     signal.signal(signal.SIGINT, stopped)
