@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -182,6 +183,31 @@ def test_a_kept_alive_connection_trickling_its_next_request_is_closed_after_keep
         received, took = answer_and_close(connection.sock)
     assert received.startswith(b"HTTP/1.1 408 ")
     assert 5.0 < took < 10.0  # keep-alive 5 s, then 1 s for the headers
+
+
+@pytest.mark.slow
+def test_a_body_nobody_reads_trickled_after_its_answer_is_closed_after_keep_alive_and_the_header_timeout(
+    strict: WebProcess,
+) -> None:
+    sock = socket.create_connection((strict.host, strict.port), timeout=10)
+    sock.sendall(HEAD.replace(b"/slack/events", b"/nowhere") + b"Content-Length: 100000\r\n\r\nx")
+    assert sock.recv(4096).startswith(b"HTTP/1.1 404 ")  # answered without reading the body
+    stop = threading.Event()
+
+    def trickle() -> None:  # on and on, after the answer: each byte would disarm uvicorn's keep-alive timer
+        while not stop.wait(0.2):
+            with contextlib.suppress(OSError):
+                sock.send(b"x")
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        _, took = answer_and_close(sock)
+    finally:
+        stop.set()
+        thread.join(5)
+        sock.close()
+    assert 5.0 < took < 10.0
 
 
 def test_a_connection_that_says_nothing_is_closed_after_the_header_timeout(strict: WebProcess) -> None:

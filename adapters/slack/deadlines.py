@@ -5,7 +5,8 @@ every byte received: a client sending a header byte every few seconds keeps its 
 for ever. Each one costs only a file descriptor and a few KB here (no thread, no task), but they
 count against `limit_concurrency`. So each connection gets `header_timeout` seconds from when it
 opens (or from its previous answer, plus the keep-alive time) to finish its request's headers; past
-that it is answered 408 and closed. Once the headers are in, the app's own body deadline applies.
+that it is answered 408 and closed. Once the headers are in, the app's own body deadline applies
+(a body the app never reads, as for a 404, has until the deadline after that answer).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = logging.getLogger(__name__)
@@ -51,14 +51,14 @@ class HeaderDeadlineProtocol(H11Protocol):
             self.header_deadline.cancel()
             self.header_deadline = None
 
-    def waiting_for_headers(self) -> bool:
-        """No request in hand: the client has not finished the head of the next one (or sent nothing)."""
-        in_hand = self.cycle is not None and not self.cycle.response_complete
-        return not in_hand and self.conn.their_state is h11.IDLE
+    def nothing_in_hand(self) -> bool:
+        """No request being answered: the client has not finished the head of the next one, or sent nothing,
+        or is still sending the body of one already answered (a 404 does not read it)."""
+        return self.cycle is None or self.cycle.response_complete
 
     def _deadline_passed(self) -> None:
         self.header_deadline = None
-        if self.transport.is_closing() or not self.waiting_for_headers():
+        if self.transport.is_closing() or not self.nothing_in_hand():
             return
         log.debug("closed a connection whose request headers took too long")
         self.transport.write(TOO_SLOW)
