@@ -99,14 +99,23 @@ class SlowClients:
             sock.close()
 
 
+def processes_of(web: WebProcess) -> list[int]:
+    """The web process and its children (a server that forks workers serves from them)."""
+    children = Path(f"/proc/{web.process.pid}/task/{web.process.pid}/children")
+    return [web.process.pid, *(int(pid) for pid in children.read_text().split())]
+
+
 def threads_of(web: WebProcess) -> int:
-    return len(os.listdir(f"/proc/{web.process.pid}/task"))
+    return sum(len(os.listdir(f"/proc/{pid}/task")) for pid in processes_of(web))
 
 
 def sockets_of(web: WebProcess) -> int:
     """Its open sockets (the index's files open and close as it warms up: not counted)."""
-    folder = f"/proc/{web.process.pid}/fd"
-    return sum(1 for fd in os.listdir(folder) if os.readlink(f"{folder}/{fd}").startswith("socket:"))
+    count = 0
+    for pid in processes_of(web):
+        folder = f"/proc/{pid}/fd"
+        count += sum(1 for fd in os.listdir(folder) if os.readlink(f"{folder}/{fd}").startswith("socket:"))
+    return count
 
 
 def timed(web: WebProcess, method: str, path: str, body: str = "", headers: dict[str, str] | None = None) -> tuple:
@@ -115,7 +124,7 @@ def timed(web: WebProcess, method: str, path: str, body: str = "", headers: dict
     return status, answer, time.monotonic() - began
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads through /proc")
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads and sockets through /proc")
 def test_a_hundred_slow_clients_hold_no_thread_and_a_signed_command_is_answered_at_once(
     patient: WebProcess, slack: SlackAPI
 ) -> None:
@@ -123,10 +132,11 @@ def test_a_hundred_slow_clients_hold_no_thread_and_a_signed_command_is_answered_
     before, sockets = threads_of(patient), sockets_of(patient)
     with SlowClients(patient, 100) as slow:
         assert slow.still_open() == 100
-        assert threads_of(patient) <= before + 1  # no thread for them
-        assert eventually(lambda: sockets_of(patient) > 100)  # all accepted (and its listening socket)
-        assert sockets_of(patient) <= sockets + 100  # a file descriptor each, nothing more
-        assert threads_of(patient) <= before + 1
+        # all accepted: a file descriptor each, nothing more (the first count may have held the health
+        # check's connection, closing as it was counted)
+        assert eventually(lambda: sockets_of(patient) >= sockets + 99)
+        assert sockets_of(patient) <= sockets + 100
+        assert threads_of(patient) <= before  # and no thread
         body = command_body(slack, "help")
         status, answer, took = timed(patient, "POST", "/slack/events", body, signed_headers(body))
         assert status == 200 and took < 3.0
