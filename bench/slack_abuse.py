@@ -113,11 +113,22 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
+def resident_mb(pid: int) -> float:
+    """The process's resident memory and its children's (a server that forks serves from them), in MB."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    total = 0
+    for each in [str(pid), *children]:
+        status = Path(f"/proc/{each}/status").read_text()
+        total += int(status.split("VmRSS:")[1].split()[0])
+    return total / 1024
+
+
 def cell(web: WebProcess, slack: SlackAPI, slow: int, args: argparse.Namespace, first: int) -> str:
     commands = args.commands
     loris = Slowloris(web.host, web.port, slow, args.every)
     try:
         time.sleep(2.0)  # let them take what they can take
+        memory = resident_mb(web.process.pid)
         with ThreadPoolExecutor(args.connections) as pool:
             times = list(pool.map(lambda n: ack(web.port, slack, n), range(first, first + commands)))
     finally:
@@ -127,7 +138,8 @@ def cell(web: WebProcess, slack: SlackAPI, slow: int, args: argparse.Namespace, 
     quick = sum(1 for t in times if t is not None and t < ACK_BUDGET)
     p50, p99 = (percentile(latencies, q) for q in (0.5, 0.99))
     shown = [f"{1000 * p:.0f}" if p < CLIENT_TIMEOUT else f"> {CLIENT_TIMEOUT:.0f} s" for p in (p50, p99)]
-    return f"| {slow} | {commands} | {shown[0]} | {shown[1]} | {100 * quick / commands:.0f} % | {loris.reopened} |"
+    cells = [str(slow), str(commands), *shown, f"{100 * quick / commands:.0f} %", str(loris.reopened), f"{memory:.0f}"]
+    return "| " + " | ".join(cells) + " |"
 
 
 def main() -> None:
@@ -138,6 +150,7 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=5.0, help="seconds between a slow client's bytes")
     parser.add_argument("--code", type=Path, default=None, help="a checkout whose code the web process runs")
     parser.add_argument("--label", default=None)
+    parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the web process, repeatable")
     args = parser.parse_args()
 
     rows = []
@@ -148,6 +161,7 @@ def main() -> None:
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_API_URL": slack.url,
         }
+        env |= dict(pair.split("=", 1) for pair in args.env)
         if args.code is not None:
             env["PYTHONPATH"] = str(args.code.resolve())
         with WebProcess(env, cwd=Path(tmp)) as web:
@@ -160,8 +174,8 @@ def main() -> None:
         f"while slow clients trickle a byte every {args.every:g} s"
     )
     print(f"web process as the Procfile starts it ({label}), SQLite\n")
-    print("| slow connections | commands | p50 ms | p99 ms | answered 200 < 3 s | slow ones reopened |")
-    print("|---|---|---|---|---|---|")
+    print("| slow connections | commands | p50 ms | p99 ms | answered 200 < 3 s | slow ones reopened | web RSS MB |")
+    print("|---|---|---|---|---|---|---|")
     print("\n".join(rows))
 
 

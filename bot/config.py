@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     # seconds a request's whole body may take (Slack sends a few KB at once): then 408 and the connection closed
     web_body_timeout: float = Field(10.0, gt=0, le=300, examples=["10"])
     # open connections a web process holds at most; past it a new request gets 503 (slow clients count too)
-    web_max_connections: int = Field(1000, ge=10, le=100_000, examples=["1000"])
+    web_max_connections: int = Field(4000, ge=10, le=100_000, examples=["4000"])
 
     default_schedule_time: ClockTime = Field("09:00", examples=["09:00"])
     default_schedule_tz: TimeZone = Field("UTC", examples=["Europe/Paris"])

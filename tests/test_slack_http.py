@@ -6,6 +6,8 @@ import dataclasses
 import http.client
 import json
 import logging
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -75,6 +77,7 @@ def slack() -> Iterator[SlackAPI]:
 
 
 ONLY_HERE = "127.0.0.2"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -368,3 +371,17 @@ def test_an_app_token_means_socket_mode_through_the_configured_api_url(papers: A
 
 def test_the_procfile_web_line_is_the_one_these_tests_start() -> None:
     assert "web: papers-bot run --only slack" in (Path(__file__).parents[1] / "Procfile").read_text()
+
+
+def test_the_open_files_limit_is_raised_to_hold_the_connections_or_fewer_are_held(tmp_path: Path) -> None:
+    # In a process of its own: a hard limit, once lowered, cannot be raised again.
+    script = (
+        "import resource, sys\n"
+        "from adapters.slack.server import open_files_for\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (300, 2000))\n"
+        "print(open_files_for(1500), resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n"
+        "print(open_files_for(4000), resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert run.stdout.split("\n")[:2] == ["1500 1756", "1744 2000"], run.stderr
+    assert "the open-files limit (2000) holds 1744 connections, not WEB_MAX_CONNECTIONS=4000" in run.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import resource
 import socket
 import sys
 import threading
@@ -82,6 +83,7 @@ def start(app: App, *, process_before_response: bool = False) -> Running:
 GRACEFUL_SECONDS = 20  # on SIGTERM: requests in hand get this long, then are cancelled
 HEADERS_MAX_BYTES = 16 * 1024  # a request head bigger than this is refused (400) before the app sees it
 WORKER_WEB = "adapters.slack.server:worker_web"  # what each spawned worker process imports and calls
+SPARE_FILES = 256  # the process's own files: the database, the find index, logs, Slack's API
 
 
 def check_http(settings: Settings) -> None:
@@ -106,13 +108,35 @@ def web_config(settings: Settings, web: Starlette | str, workers: int) -> WebCon
         log_config=None,  # its loggers propagate to ours: one format (LOG_FORMAT=json included)
         access_log=False,  # /slack/oauth_redirect's query holds a one-time code
         workers=workers,
-        limit_concurrency=settings.web_max_connections,
+        limit_concurrency=open_files_for(settings.web_max_connections),
         timeout_keep_alive=5,
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
         timeout_worker_healthcheck=60,  # a spawned worker imports the bot and builds its app before it answers
         h11_max_incomplete_event_size=HEADERS_MAX_BYTES,
         server_header=False,
     )
+
+
+def open_files_for(connections: int) -> int:
+    """Raise the open-files limit to hold `connections` and the process's own files; the connections it holds.
+
+    Past the limit uvicorn answers new requests 503; past the open-files limit it could not even
+    accept them, so the first is kept below the second.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + SPARE_FILES
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        soft = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        log.warning(
+            "the open-files limit (%d) holds %d connections, not WEB_MAX_CONNECTIONS=%d: raise `ulimit -n`",
+            soft,
+            soft - SPARE_FILES,
+            connections,
+        )
+        return max(1, soft - SPARE_FILES)
+    return connections
 
 
 def bind(host: str, port: int) -> str:
