@@ -246,7 +246,7 @@ def run_everything(app: App, only: str | None = None) -> None:
         notes = [f"database: {shown_url(settings.database_url)}", f"log: {logged_to}"]
     log.info("database: %s", shown_url(settings.database_url))
     if "slack" in adapters and not slack_server.socket_mode(settings):
-        # gunicorn takes the main thread (and SIGTERM); the other parts run beside the web app, in its one worker.
+        # uvicorn takes the main thread (and SIGTERM); the other parts run beside the web app, in its one process.
         slack_server.check_http(settings)  # may refuse: before anything runs
         others = [p for p in adapters if p != "slack"] + (["scheduler"] if only is None else [])
         slack_server.serve_http(app, partial(_start_beside_web, app, others), workers=1 if others else None)

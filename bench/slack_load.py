@@ -2,7 +2,7 @@
 
     python bench/slack_load.py [--commands 500] [--connections 50] [--database-url URL] [--threads 16]
 
-The web process is started as the Procfile starts it (`papers-bot run --only slack`, gunicorn),
+The web process is started as the Procfile starts it (`papers-bot run --only slack`, uvicorn),
 on a free port, with a temporary SQLite database (or the PostgreSQL URL given, in a schema of its
 own) and a local stand-in of Slack's Web API for the answers sent later through response URLs.
 Commands are a mix of what people type: help, list and status answered in the acknowledgement,
@@ -176,7 +176,7 @@ def main() -> None:
     print(
         f"\nslack_load: {args.commands} signed /papers commands per round from {args.connections} concurrent connections,"
     )
-    print(f"web process as the Procfile starts it (gunicorn gthread, 1 worker, {args.threads} threads), {label}\n")
+    print(f"web process as the Procfile starts it (uvicorn, 1 process, {args.threads} threads for bolt), {label}\n")
     print(
         "| round | sent | answered | refused/reset | status | p50 ms | p90 ms | p99 ms | max ms | over 3 s | commands/s |"
     )

@@ -91,8 +91,16 @@ class Settings(BaseSettings):
     # where every server the bot starts listens (Slack HTTP mode: events, OAuth, /healthz, feeds)
     host: Host = Field("0.0.0.0", examples=["127.0.0.1"])
     port: int | None = Field(None, ge=0, le=65535, examples=["3000"])
-    # threads of each web process (gunicorn's gthread worker) in Slack HTTP mode
+    # Slack HTTP mode's web process (uvicorn): threads that run bolt's handlers (a slow client holds none)
     web_threads: int = Field(16, ge=1, le=256, examples=["16"])
+    # worker processes, each with its own find index; 1 serves in the process itself
+    web_concurrency: int = Field(1, ge=1, le=64, examples=["2"])
+    # seconds a request's headers may take from the connection (or the previous answer) before it is closed
+    web_header_timeout: float = Field(5.0, gt=0, le=300, examples=["5"])
+    # seconds a request's whole body may take (Slack sends a few KB at once): then 408 and the connection closed
+    web_body_timeout: float = Field(10.0, gt=0, le=300, examples=["10"])
+    # open connections a web process holds at most; past it a new request gets 503 (slow clients count too)
+    web_max_connections: int = Field(4000, ge=10, le=100_000, examples=["4000"])
     # the address people reach the web pages at (landing page, private feeds): `/papers feed` links there
     public_url: HttpUrl | None = Field(None, examples=["https://papers.example.org"])
 

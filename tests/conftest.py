@@ -47,6 +47,8 @@ CLOCK_MODULES = {
     "test_ingest",  # papers too old to count
     "test_process_lifecycle",  # heartbeats and the clock process's catch-up
     "test_slack_http",  # request timestamps within 5 minutes, in a process of its own
+    "test_slack_slow_clients",  # the same, while slow clients hold the web process
+    "test_web_process",  # the same, through SIGTERM and several workers
     "test_slack_history",  # finding posts from when they were recorded
     "test_slack_redelivery",  # replays remembered for a while
     "test_slack_oauth",  # install states expire

@@ -1,4 +1,4 @@
-"""The `web` process as the Procfile starts it (`papers-bot run --only slack`, gunicorn), for tests and bench/."""
+"""The `web` process as the Procfile starts it (`papers-bot run --only slack`, uvicorn), for tests and bench/."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ class WebProcess:
 
     def __exit__(self, *exc: object) -> None:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # gunicorn's graceful stop, as a platform sends it
+            self.process.send_signal(signal.SIGTERM)  # uvicorn's graceful stop, as a platform sends it
             try:
                 self.process.wait(30)
             except subprocess.TimeoutExpired:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import http.client
-import io
 import json
 import logging
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,17 +15,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
-from wsgiref.util import setup_testing_defaults
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
 from adapters.health import loop_problem
-from adapters.slack.server import NO_SIGNING_SECRET, gunicorn_options, serve_http, start, web_app
-from adapters.slack.wsgi import SlackWeb
+from adapters.slack.app import build_slack_app
+from adapters.slack.server import NO_SIGNING_SECRET, bind, serve_http, start, web_app
+from adapters.slack.web import SlackEndpoints
 from bot.app import App, build_app
 from bot.config import BadSettings, load_settings
 from storage.engine import make_engine
@@ -74,6 +77,7 @@ def slack() -> Iterator[SlackAPI]:
 
 
 ONLY_HERE = "127.0.0.2"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +111,8 @@ def test_it_listens_on_host_only_and_the_health_check_asks_there(web: WebProcess
 
 def test_host_is_every_interface_unless_set_and_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HOST", raising=False)
-    assert gunicorn_options(load_settings(database_url="sqlite://"), 3000, None)["bind"] == "0.0.0.0:3000"
-    assert gunicorn_options(load_settings(database_url="sqlite://", host="::1"), 3000, None)["bind"] == "[::1]:3000"
+    assert bind(load_settings(database_url="sqlite://").host, 3000) == "0.0.0.0:3000"
+    assert bind(load_settings(database_url="sqlite://", host="::1").host, 3000) == "[::1]:3000"
     assert load_settings(database_url="sqlite://", host="papers.internal").host == "papers.internal"
     with pytest.raises(BadSettings) as bad:
         load_settings(database_url="sqlite://", host="every interface")
@@ -229,47 +233,41 @@ def test_no_secret_reaches_the_output(web: WebProcess, slack: SlackAPI) -> None:
     assert "xoxb-test" not in web.stderr and SECRET not in web.stderr
 
 
-# --- the WSGI app in-process: the health check's failure, and any signed JSON at all ------------------
+# --- the ASGI app in-process: the health check's failure, and any signed JSON at all ------------------
 
 
 @pytest.fixture(scope="module")
 def papers(tmp_path_factory: pytest.TempPathFactory, slack: SlackAPI) -> Iterator[App]:
-    app = build_app(slack_settings(f"sqlite:///{tmp_path_factory.mktemp('wsgi') / 'papers.db'}", slack))
+    app = build_app(slack_settings(f"sqlite:///{tmp_path_factory.mktemp('asgi') / 'papers.db'}", slack))
     yield app
     app.engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def wsgi(papers: App) -> SlackWeb:
-    return web_app(papers)
+def asgi(papers: App) -> Iterator[TestClient]:
+    with TestClient(web_app(papers)) as client:
+        yield client
 
 
 def call(
-    wsgi: SlackWeb, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
-) -> tuple[str, bytes]:
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "SERVER_PROTOCOL": "HTTP/1.1",
-    }
-    for name, value in (headers or {}).items():
-        key = name.upper().replace("-", "_")
-        environ[key if key == "CONTENT_TYPE" else "HTTP_" + key] = value
-    setup_testing_defaults(environ)
-    answer: list[str] = []
-    chunks = wsgi(environ, lambda status, _headers, *_: answer.append(status))
-    return answer[0], b"".join(chunks)
+    asgi: TestClient, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    answer = asgi.request(method, path, content=body, headers=headers)
+    return answer.status_code, answer.content
 
 
-def test_the_health_check_says_when_the_database_does_not_answer(wsgi: SlackWeb) -> None:
-    unreachable = SlackWeb(
-        wsgi.bolt, make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"), SECRET
+def test_the_health_check_says_when_the_database_does_not_answer(asgi: TestClient, papers: App) -> None:
+    unreachable = SlackEndpoints(
+        build_slack_app(papers),
+        make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"),
+        SECRET,
+        threads=2,
+        body_seconds=5,
     )
-    assert call(unreachable, "GET", "/healthz") == ("503 Service Unavailable", b"database unreachable\n")
-    assert call(unreachable, "HEAD", "/healthz") == ("503 Service Unavailable", b"")
-    assert call(wsgi, "HEAD", "/healthz") == ("200 OK", b"")
+    with TestClient(Starlette(routes=unreachable.routes())) as client:
+        assert call(client, "GET", "/healthz") == (503, b"database unreachable\n")
+        assert call(client, "HEAD", "/healthz") == (503, b"")
+    assert call(asgi, "HEAD", "/healthz") == (200, b"")
 
 
 JSON = st.recursive(
@@ -309,12 +307,12 @@ JSON = st.recursive(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(payload=JSON, as_form=st.booleans())
-def test_any_signed_body_gets_an_answer_below_500(wsgi: SlackWeb, payload: object, as_form: bool) -> None:
+def test_any_signed_body_gets_an_answer_below_500(asgi: TestClient, payload: object, as_form: bool) -> None:
     text = json.dumps(payload)
     body = "payload=" + quote(text) if as_form else text
     kind = "application/x-www-form-urlencoded" if as_form else "application/json"
-    status, _ = call(wsgi, "POST", "/slack/events", body.encode(), signed_headers(body, content_type=kind))
-    assert int(status[:3]) < 500, (status, body[:300])
+    status, _ = call(asgi, "POST", "/slack/events", body.encode(), signed_headers(body, content_type=kind))
+    assert status < 500, (status, body[:300])
 
 
 SHAPES = {
@@ -344,13 +342,13 @@ SHAPES = {
 @pytest.mark.parametrize("payload", SHAPES.values(), ids=SHAPES.keys())
 @pytest.mark.parametrize("as_form", [False, True], ids=["json", "form"])
 def test_a_signed_body_bolt_would_trip_over_is_refused_with_400_and_no_traceback(
-    wsgi: SlackWeb, payload: dict[str, Any], as_form: bool, caplog: pytest.LogCaptureFixture
+    asgi: TestClient, payload: dict[str, Any], as_form: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
     text = json.dumps(payload)
     body = "payload=" + quote(text) if as_form else text
     kind = "application/x-www-form-urlencoded" if as_form else "application/json"
-    status, _ = call(wsgi, "POST", "/slack/events", body.encode(), signed_headers(body, content_type=kind))
-    assert status == "400 Bad Request"
+    status, _ = call(asgi, "POST", "/slack/events", body.encode(), signed_headers(body, content_type=kind))
+    assert status == 400
     assert [r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
 
 
@@ -373,3 +371,17 @@ def test_an_app_token_means_socket_mode_through_the_configured_api_url(papers: A
 
 def test_the_procfile_web_line_is_the_one_these_tests_start() -> None:
     assert "web: papers-bot run --only slack" in (Path(__file__).parents[1] / "Procfile").read_text()
+
+
+def test_the_open_files_limit_is_raised_to_hold_the_connections_or_fewer_are_held(tmp_path: Path) -> None:
+    # In a process of its own: a hard limit, once lowered, cannot be raised again.
+    script = (
+        "import resource, sys\n"
+        "from adapters.slack.server import open_files_for\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (300, 2000))\n"
+        "print(open_files_for(1500), resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n"
+        "print(open_files_for(4000), resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert run.stdout.split("\n")[:2] == ["1500 1756", "1744 2000"], run.stderr
+    assert "the open-files limit (2000) holds 1744 connections, not WEB_MAX_CONNECTIONS=4000" in run.stderr

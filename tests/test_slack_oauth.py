@@ -92,6 +92,7 @@ def test_an_install_is_stored_in_our_database_and_its_token_used_by_later_comman
     posted = eventually(lambda: [r for r in slack.state.responses if r["url"] == "respond/t9"])
     assert posted[0]["text"].startswith("<@U7> subscribed this channel to `robotics`")
     assert slack.state.token_for("users.info") == ["xoxb-installed-T9"]  # the admin check ran as that workspace's bot
+    assert "one-time-code" not in running.stderr  # no access log: the redirect's query holds the code
 
 
 def test_a_state_is_good_for_one_install_only(running: WebProcess, slack: SlackAPI) -> None:
