@@ -12,6 +12,7 @@ from storage.bulk import BulkRepository
 from storage.channels import AuditRepository, ChannelRepository, SubscriptionRepository
 from storage.evidence import EvidenceRepository
 from storage.feedback import FeedbackRepository
+from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
 from storage.papers import PaperRepository
 from storage.rates import RateRepository
@@ -39,6 +40,7 @@ class UnitOfWork:
         self.rates = RateRepository(self.session)
         self.seen_requests = SeenRequestRepository(self.session)
         self.feedback = FeedbackRepository(self.session)
+        self.inbox = InboxRepository(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

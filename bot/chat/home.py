@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -11,6 +12,7 @@ from storage.uow import UnitOfWork
 
 MAX_HOME_CHANNELS = 15  # each takes three blocks of the Home tab's hundred
 MAX_HOME_SAVED = 10
+MAX_SCANNED = 100  # channels asked whether the person may see them, for one Home
 
 
 @dataclass(frozen=True)
@@ -36,21 +38,37 @@ class Home:
 
 
 def build_home(
-    engine: Engine, platform: str, workspace: str, actor: Actor, may_change: bool, default: Schedule | None = None
+    engine: Engine,
+    platform: str,
+    workspace: str,
+    actor: Actor,
+    may_change: bool,
+    default: Schedule | None = None,
+    visible: Callable[[ChannelRef], bool] | None = None,
 ) -> Home:
-    """The Home of `actor` in one workspace: its channels that follow something, and what they saved."""
-    channels, total = channels_following(engine, platform, workspace, default)
+    """The Home of `actor` in one workspace: the channels they may see that follow something, and what they saved."""
+    channels, total = channels_following(engine, platform, workspace, default, visible)
     own = follows_of(engine, ChannelRef.person(platform, workspace, actor.id), default)
     saved = papers_saved_by(engine, platform, workspace, actor)
     return Home(actor, channels, total - len(channels), may_change, saved, own)
 
 
 def channels_following(
-    engine: Engine, platform: str, workspace: str, default: Schedule | None = None
+    engine: Engine,
+    platform: str,
+    workspace: str,
+    default: Schedule | None = None,
+    visible: Callable[[ChannelRef], bool] | None = None,
 ) -> tuple[tuple[ChannelFollows, ...], int]:
-    """The workspace's channels that follow something (the first MAX_HOME_CHANNELS), and how many there are."""
+    """The workspace's channels that follow something and that `visible` lets through (the first
+    MAX_HOME_CHANNELS), and how many there are; `visible` (a question to the platform, cached there) is asked of
+    the first MAX_SCANNED channels only."""
     with UnitOfWork(engine, default) as uow:
-        refs, total = uow.bulk.channels_in(f"{platform}:{workspace}:", MAX_HOME_CHANNELS)
+        refs, total = uow.bulk.channels_in(f"{platform}:{workspace}:", MAX_SCANNED if visible else MAX_HOME_CHANNELS)
+    if visible is not None:
+        shown = [ref for ref in refs if visible(ChannelRef.parse(ref))]
+        refs, total = shown[:MAX_HOME_CHANNELS], len(shown)
+    with UnitOfWork(engine, default) as uow:
         queries = uow.bulk.queries_of(refs)
         schedules = uow.bulk.schedules_of(refs)
         paused = {ref: row.paused_reason for ref, row in uow.channels.rows(refs).items()}
