@@ -131,8 +131,9 @@ class Inbox:
         self._sweeper = threading.Thread(target=loop, name="inbox-sweep", daemon=True)
         self._sweeper.start()
 
-    def stop(self) -> None:
-        """Stop taking work: what is not started yet is given back to the table at once, for another process."""
+    def stop(self, wait: bool = False) -> None:
+        """Stop taking work: what is not started yet is given back to the table at once, for another process;
+        `wait` for what is running to end."""
         self._stopped.set()
         for executor in dict.fromkeys(self._executors.values()):
             executor.shutdown(wait=False, cancel_futures=True)
@@ -144,12 +145,20 @@ class Inbox:
                     uow.inbox.release(work.id, self.clock())
                 uow.commit()
             log.info("stopping: %d requests given back to the inbox", len(left))
+        if wait:
+            for executor in dict.fromkeys(self._executors.values()):
+                executor.shutdown(wait=True)
 
     def forget_old(self) -> int:
         with UnitOfWork(self.engine) as uow:
             gone = uow.inbox.forget_before(self.clock() - KEEP)
             uow.commit()
         return gone
+
+    def has(self, key: str) -> bool:
+        """Whether a request with this key was written (carried out or not, within KEEP)."""
+        with UnitOfWork(self.engine) as uow:
+            return uow.inbox.has(key)
 
     def waiting(self) -> int:
         with UnitOfWork(self.engine) as uow:

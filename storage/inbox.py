@@ -78,6 +78,9 @@ class InboxRepository:
         t = self.table
         self.session.execute(update(t).where(t.c.id == work_id).values(done_at=now))
 
+    def has(self, key: str) -> bool:
+        return self.session.execute(select(self.table.c.id).where(self.table.c.key == key[:200])).first() is not None
+
     def waiting(self, kinds: list[str] | None = None) -> int:
         """How many requests are not done yet (held or not)."""
         t = self.table

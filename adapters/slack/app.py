@@ -189,7 +189,7 @@ def build_slack_app(
             atexit.register(inbox.stop)  # a SIGTERM: what is not started is given back at once, not after its lease
     jobs = Jobs(inbox, clients(settings, app.engine, client))
     bolt.error(_refused)
-    bolt.middleware(Replays(app.engine).middleware)  # after bolt's own signature and authorization checks
+    bolt.middleware(Replays(app.engine, kept=inbox.has).middleware)  # after bolt's signature and authorization checks
     handle_revocations(bolt, app.engine)
     translator = Translator(app, permissions or Permissions.from_settings(settings))
     register(bolt, translator, jobs)
