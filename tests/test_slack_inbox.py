@@ -28,7 +28,7 @@ from bot.inbox import LEASE, Inbox
 from bot.sources.parsed import Parsed
 from storage.uow import UnitOfWork
 from tests.slack_api import SlackAPI, event_body, mention, retried, signed_headers
-from tests.test_slack_app import RunAtOnce, Workspace, fresh_stand_in, slack_app
+from tests.test_slack_app import RunAtOnce, fresh_stand_in, slack_app
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
