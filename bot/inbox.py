@@ -69,6 +69,7 @@ class Inbox:
         }
         self._held: dict[str, int] = dict.fromkeys(self.pools, 0)  # requests held in memory, running or waiting
         self._queued: dict[int, Work] = {}  # handed to a pool, not started
+        self._running: set[int] = set()
         self._guard = threading.Lock()
         self._stopped = threading.Event()
         self._sweeper: threading.Thread | None = None
@@ -122,6 +123,7 @@ class Inbox:
         def loop() -> None:
             while not self._stopped.is_set():
                 try:
+                    self.renew()
                     self.sweep()
                     self.forget_old()
                 except SQLAlchemyError as error:  # the database away for a moment: the next sweep tries again
@@ -130,6 +132,17 @@ class Inbox:
 
         self._sweeper = threading.Thread(target=loop, name="inbox-sweep", daemon=True)
         self._sweeper.start()
+
+    def renew(self) -> int:
+        """Extend the lease of every request this process holds (a long one must not be taken by another)."""
+        with self._guard:
+            held = [*self._queued, *self._running]
+        if not held:
+            return 0
+        with UnitOfWork(self.engine) as uow:
+            renewed = uow.inbox.renew(held, self.owner, self.clock() + LEASE)
+            uow.commit()
+        return renewed
 
     def stop(self, wait: bool = False) -> None:
         """Stop taking work: what is not started yet is given back to the table at once, for another process;
@@ -179,6 +192,8 @@ class Inbox:
     def _run(self, work: Work) -> None:
         with self._guard:
             started = self._queued.pop(work.id, None) is not None
+            if started:
+                self._running.add(work.id)
         if not started:
             return  # given back by stop() already
         try:
@@ -191,6 +206,8 @@ class Inbox:
                 log.exception("carrying out %s (%s) failed", work.key, work.kind)
             self._finish(work, done=True)
         finally:
+            with self._guard:
+                self._running.discard(work.id)
             self._unreserve(work.kind)
 
     def _finish(self, work: Work, done: bool) -> None:

@@ -69,6 +69,12 @@ class InboxRepository:
         rows = self.session.execute(statement).all()
         return sorted((Work(*row) for row in rows), key=lambda work: work.id)
 
+    def renew(self, work_ids: list[int], owner: str, until: datetime) -> int:
+        """Extend `owner`'s lease on these requests (those another process took meanwhile are left to it)."""
+        t = self.table
+        held = (t.c.id.in_(work_ids)) & (t.c.owner == owner) & t.c.done_at.is_(None)
+        return int(self.session.execute(update(t).where(held).values(lease_until=until)).rowcount or 0)  # type: ignore[attr-defined]
+
     def release(self, work_id: int, now: datetime) -> None:
         """Give a held request back at once (the process is stopping before it started it)."""
         t = self.table

@@ -212,3 +212,16 @@ def test_an_event_recorded_by_a_process_that_died_before_its_ack_is_taken_when_s
     assert send(bolt, body, retried(headers, 1)).status == 200  # Slack, without an ack, retries
     assert send(bolt, body, retried(headers, 2)).status == 200
     assert len(answers_in(slack, "C7")) == 1
+
+
+def test_a_long_request_keeps_its_lease_so_no_other_process_takes_it(papers: App, slack: SlackAPI) -> None:
+    now = [T0]
+    gate = ShutGate()
+    first = Inbox(papers.engine, executor=gate, clock=lambda: now[0])
+    process(papers, first)
+    assert first.accept("event", "slack:event:long", {"job": "home", "team": "T1", "user": "U1"})
+    now[0] = T0 + LEASE * 0.9
+    assert first.renew() == 1  # the sweep loop renews what the process holds
+    other = Inbox(papers.engine, executor=RunAtOnce(), clock=lambda: T0 + LEASE * 1.5)
+    process(papers, other)
+    assert other.sweep() == 0

@@ -132,6 +132,19 @@ def _token_less(enterprise_id: str | None, team_id: str | None, **_: Any) -> Aut
     return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id)
 
 
+RUNNING: list[Inbox] = []  # this process's inboxes, started by build_slack_app
+
+
+def stop_work() -> None:
+    """For the web server's shutdown (SIGTERM): requests not started are given back to the inbox at once, for the
+    next process, instead of waiting out their lease; those running finish. Also run at exit."""
+    while RUNNING:
+        RUNNING.pop().stop()
+
+
+atexit.register(stop_work)
+
+
 def clients(settings: Settings, engine: Engine, client: WebClient) -> Callable[[str], WebClient]:
     """A workspace's client for work carried out after its request: its installation's token, or the one token."""
     if not settings.slack_uses_oauth:
@@ -186,7 +199,7 @@ def build_slack_app(
         inbox = Inbox(app.engine, executor=executor)
         if executor is None:
             inbox.start()
-            atexit.register(inbox.stop)  # a SIGTERM: what is not started is given back at once, not after its lease
+            RUNNING.append(inbox)
     jobs = Jobs(inbox, clients(settings, app.engine, client))
     bolt.error(_refused)
     bolt.middleware(Replays(app.engine, kept=inbox.has).middleware)  # after bolt's signature and authorization checks
