@@ -153,11 +153,14 @@ class Inbox:
         with self._guard:
             left, self._queued = list(self._queued.values()), {}
         if left:
-            with UnitOfWork(self.engine) as uow:
-                for work in left:
-                    uow.inbox.release(work.id, self.clock())
-                uow.commit()
-            log.info("stopping: %d requests given back to the inbox", len(left))
+            try:
+                with UnitOfWork(self.engine) as uow:
+                    for work in left:
+                        uow.inbox.release(work.id, self.clock())
+                    uow.commit()
+                log.info("stopping: %d requests given back to the inbox", len(left))
+            except SQLAlchemyError as error:  # the database away: they wait out their lease instead
+                log.warning("stopping: %d requests not given back (%s)", len(left), type(error).__name__)
         if wait:
             for executor in dict.fromkeys(self._executors.values()):
                 executor.shutdown(wait=True)

@@ -137,9 +137,9 @@ RUNNING: list[Inbox] = []  # this process's inboxes, started by build_slack_app
 
 def stop_work() -> None:
     """For the web server's shutdown (SIGTERM): requests not started are given back to the inbox at once, for the
-    next process, instead of waiting out their lease; those running finish. Also run at exit."""
+    next process, instead of waiting out their lease; those running are finished first. Also run at exit."""
     while RUNNING:
-        RUNNING.pop().stop()
+        RUNNING.pop().stop(wait=True)
 
 
 atexit.register(stop_work)
@@ -195,11 +195,8 @@ def build_slack_app(
             logger=log,
             user_facing_authorize_error_message=NOT_INSTALLED,
         )
-    if inbox is None:
-        inbox = Inbox(app.engine, executor=executor)
-        if executor is None:
-            inbox.start()
-            RUNNING.append(inbox)
+    sweeps = inbox is None and executor is None  # this process's own pools: swept for work left by others
+    inbox = inbox or Inbox(app.engine, executor=executor)
     jobs = Jobs(inbox, clients(settings, app.engine, client))
     bolt.error(_refused)
     bolt.middleware(Replays(app.engine, kept=inbox.has).middleware)  # after bolt's signature and authorization checks
@@ -209,6 +206,9 @@ def build_slack_app(
     register_unfurls(bolt, app, jobs)
     register_home(bolt, translator, jobs)
     register_reactions(bolt, app, jobs)
+    if sweeps:  # once every job is known: the first sweep takes what stopped processes left
+        inbox.start()
+        RUNNING.append(inbox)
     return bolt
 
 
