@@ -24,7 +24,7 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack.app import build_slack_app
 from bot.app import App
-from bot.inbox import LEASE, Inbox
+from bot.inbox import LEASE, Inbox, Pool
 from bot.sources.parsed import Parsed
 from storage.uow import UnitOfWork
 from tests.slack_api import SlackAPI, event_body, mention, retried, signed_headers
@@ -225,3 +225,14 @@ def test_a_long_request_keeps_its_lease_so_no_other_process_takes_it(papers: App
     other = Inbox(papers.engine, executor=RunAtOnce(), clock=lambda: T0 + LEASE * 1.5)
     process(papers, other)
     assert other.sweep() == 0
+
+
+def test_what_a_full_pool_has_no_room_for_is_left_in_the_table_for_any_process(papers: App, slack: SlackAPI) -> None:
+    small = {"command": Pool(1, 1), "unfurl": Pool(1, 1), "event": Pool(1, 1)}  # one running, one waiting
+    busy = Inbox(papers.engine, pools=small, executor=ShutGate(), clock=lambda: T0)
+    bolt = process(papers, busy)
+    for channel in ("C1", "C2", "C3", "C4"):
+        assert send(bolt, event_body(mention("help", channel=channel))).status == 200  # all acknowledged
+    other = Inbox(papers.engine, executor=RunAtOnce(), clock=lambda: T0)  # no lease has run out
+    process(papers, other)
+    assert other.sweep() == 2 and [len(answers_in(slack, c)) for c in ("C1", "C2", "C3", "C4")] == [0, 0, 1, 1]
