@@ -1,9 +1,9 @@
 """Benchmark: `/papers help` acknowledgements while link floods and subscribes pour in; prints a table.
 
-    python bench/slack_flood.py [--links 30] [--subscribes 40] [--helps 60] [--baseline 725b037]
+    python bench/slack_flood.py [--links 30] [--subscribes 40] [--helps 60] [--baseline 725b037] [--database-url URL]
 
 The bolt App is built as the web process builds it (`build_slack_app(app)`, the production thread
-pools), on a fresh SQLite database holding the bundled papers, its Web API client pointed at a local
+pools), on a fresh SQLite database (or a schema of its own on the PostgreSQL given) holding the bundled papers, its Web API client pointed at a local
 stand-in of Slack. arXiv is a stand-in that answers each lookup after 3 s, one at a time (the pace
 the real client keeps) and knows none of the ids. At once: `--links` `link_shared` events with
 unknown arXiv ids, `--subscribes` slash-command subscribes (each by another person) and, every
@@ -39,7 +39,21 @@ ACK_BUDGET = 3.0
 ARXIV_PACE = 3.0  # seconds per arXiv request, one at a time
 
 
-def measure(code: Path, links: int, subscribes: int, helps: int) -> dict[str, Any]:
+def fresh_database(url: str | None) -> tuple[str, str | None]:
+    """A new SQLite file, or a new schema of the PostgreSQL given: its URL, and the schema's name."""
+    if not url:
+        return f"sqlite:///{Path(tempfile.mkdtemp(prefix='slack-flood-')) / 'papers.db'}", None
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_flood_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema},public", schema
+
+
+def measure(code: Path, links: int, subscribes: int, helps: int, database_url: str) -> dict[str, Any]:
     """One run against the code in `code` (this checkout, or a baseline's archive)."""
     sys.path.insert(0, str(code))
     from slack_bolt.request import BoltRequest
@@ -50,11 +64,10 @@ def measure(code: Path, links: int, subscribes: int, helps: int) -> dict[str, An
     from bot.sources.parsed import Parsed
     from tests.slack_api import SECRET, SlackAPI, event_body, signed_headers
 
-    folder = Path(tempfile.mkdtemp(prefix="slack-flood-"))
     slack = SlackAPI().__enter__()
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite:///{folder / 'papers.db'}",
+        database_url=database_url,
         slack_bot_token="xoxb-test",
         slack_signing_secret=SECRET,
         slack_api_url=slack.url,
@@ -130,16 +143,31 @@ def measure(code: Path, links: int, subscribes: int, helps: int) -> dict[str, An
         os._exit(0)  # the flood's backlog (arXiv at 3 s a lookup) is not waited for
 
 
+def run_child(code: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """One measure in a process of its own, on a database of its own (a PostgreSQL schema is dropped after)."""
+    url, schema = fresh_database(args.database_url)
+    command = [sys.executable, __file__, "--code", str(code), "--database", url, "--links", str(args.links)]
+    command += ["--subscribes", str(args.subscribes), "--helps", str(args.helps)]
+    try:
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+    finally:
+        if schema:
+            from sqlalchemy import create_engine, text
+
+            admin = create_engine(args.database_url)
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def run_at(revision: str, args: argparse.Namespace) -> dict[str, Any]:
-    """The same measure on `revision` of this repository, in a process of its own."""
+    """The same measure on `revision` of this repository (`git archive` into a temporary folder)."""
     folder = Path(tempfile.mkdtemp(prefix="slack-flood-base-"))
     archive = subprocess.run(["git", "-C", str(HERE), "archive", revision], check=True, capture_output=True).stdout
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
-    command = [sys.executable, __file__, "--code", str(folder), "--links", str(args.links)]
-    command += ["--subscribes", str(args.subscribes), "--helps", str(args.helps)]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return run_child(folder, args)
 
 
 def main() -> None:
@@ -148,33 +176,19 @@ def main() -> None:
     parser.add_argument("--subscribes", type=int, default=40)
     parser.add_argument("--helps", type=int, default=60)
     parser.add_argument("--baseline", help="a commit to measure too (main's 725b037 before the inbox)")
-    parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)  # a run in a process of its own
+    parser.add_argument("--database-url", help="a PostgreSQL URL (each run gets a schema of its own)")
+    parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)  # a run in a process of its own, on:
+    parser.add_argument("--database", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.code:
-        measure(args.code, args.links, args.subscribes, args.helps)
+        measure(args.code, args.links, args.subscribes, args.helps, args.database)
         return
     rows = []
     if args.baseline:
         rows.append((args.baseline, run_at(args.baseline, args)))
-    here = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--code",
-            str(HERE),
-            "--links",
-            str(args.links),
-            "--subscribes",
-            str(args.subscribes),
-            "--helps",
-            str(args.helps),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    rows.append(("this checkout", json.loads(here.stdout.strip().splitlines()[-1])))
-    print(f"{args.links} link_shared (unknown ids, arXiv 3 s a lookup) + {args.subscribes} subscribes at once")
+    rows.append(("this checkout", run_child(HERE, args)))
+    where = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"{args.links} link_shared (unknown ids, arXiv 3 s a lookup) + {args.subscribes} subscribes at once, {where}")
     print("| code | helps | ack p50 | ack p99 | answered within 3 s | not 200 |")
     print("|---|---:|---:|---:|---:|---:|")
     for label, row in rows:

@@ -126,15 +126,32 @@ def one_run(how: str, database_url: str, events: int) -> dict[str, Any]:
         }
 
 
-def fresh_database(url: str | None, folder: Path) -> str:
+def fresh_database(url: str | None, folder: Path) -> tuple[str, str | None]:
+    """A new SQLite file, or a new schema of the PostgreSQL given: its URL, and the schema's name."""
     if not url:
-        return f"sqlite:///{folder / f'papers-{uuid.uuid4().hex[:6]}.db'}"
+        return f"sqlite:///{folder / f'papers-{uuid.uuid4().hex[:6]}.db'}", None
     schema = f"bench_restart_{uuid.uuid4().hex[:8]}"
     admin = make_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     admin.dispose()
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema},public"
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema},public", schema
+
+
+def drop(url: str | None, schema: str | None) -> None:
+    if url and schema:
+        admin = make_engine(url)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def measured(how: str, url: str | None, folder: Path, events: int) -> dict[str, Any]:
+    database_url, schema = fresh_database(url, folder)
+    try:
+        return one_run(how, database_url, events)
+    finally:
+        drop(url, schema)
 
 
 def main() -> None:
@@ -146,7 +163,7 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="slack-restart-"))
-    rows = [one_run(how, fresh_database(args.database_url, folder), args.events) for how in ("SIGTERM", "kill -9")]
+    rows = [measured(how, args.database_url, folder, args.events) for how in ("SIGTERM", "kill -9")]
     print(json.dumps(rows), file=sys.stderr)
     print("| stopped by | acknowledged | answered before the stop | then: once | twice | never | all answered after |")
     print("|---|---:|---:|---:|---:|---:|---:|")

@@ -47,6 +47,7 @@ class Pool:
 # Commands (and mentions, buttons) are what a person waits for; unfurls may be slow (arXiv is paced at one
 # request every 3 s); other events (Home opened, reactions) are quick.
 POOLS: Mapping[str, Pool] = {"command": Pool(8, 200), "unfurl": Pool(2, 50), "event": Pool(4, 200)}
+SQLITE_THREADS = 2
 
 
 class Inbox:
@@ -60,6 +61,8 @@ class Inbox:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         """`executor`, when given, runs every kind's work (tests: at once, or never: a process that died)."""
+        if engine.dialect.name == "sqlite":  # one writer at a time: more threads would only queue for its lock
+            pools = {kind: Pool(min(pool.threads, SQLITE_THREADS), pool.waiting) for kind, pool in pools.items()}
         self.engine, self.pools, self.clock = engine, dict(pools), clock
         self.owner = uuid.uuid4().hex[:16]  # this process, as the table's `owner` column names it
         self.handlers: dict[str, Handler] = {}
