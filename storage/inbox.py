@@ -96,7 +96,11 @@ class InboxRepository:
         return len(self.session.execute(query).all())
 
     def forget_before(self, moment: datetime) -> int:
-        """Drop requests done, or received and given up, before `moment`; returns how many."""
+        """Drop requests done, or given up and last held, before `moment`; returns how many."""
         t = self.table
-        gone = (t.c.done_at < moment) | ((t.c.received_at < moment) & (t.c.attempts >= MAX_ATTEMPTS))
-        return int(self.session.execute(delete(t).where(gone)).rowcount or 0)  # type: ignore[attr-defined]
+        done = delete(t).where(t.c.done_at < moment)  # each by an index: done_at, lease_until
+        given_up = delete(t).where(t.c.lease_until < moment, t.c.done_at.is_(None), t.c.attempts >= MAX_ATTEMPTS)
+        gone = 0
+        for statement in (done, given_up):
+            gone += int(self.session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+        return gone

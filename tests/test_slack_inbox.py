@@ -236,3 +236,15 @@ def test_what_a_full_pool_has_no_room_for_is_left_in_the_table_for_any_process(p
     other = Inbox(papers.engine, executor=RunAtOnce(), clock=lambda: T0)  # no lease has run out
     process(papers, other)
     assert other.sweep() == 2 and [len(answers_in(slack, c)) for c in ("C1", "C2", "C3", "C4")] == [0, 0, 1, 1]
+
+
+def test_requests_done_are_forgotten_after_an_hour_and_those_not_done_are_kept(papers: App, slack: SlackAPI) -> None:
+    with UnitOfWork(papers.engine) as uow:
+        done = uow.inbox.add("slack:event:done", "event", {}, T0, "p", T0)
+        uow.inbox.add("slack:event:waiting", "event", {}, T0, "p", T0)
+        assert done is not None
+        uow.inbox.done(done, T0)
+        uow.commit()
+    assert Inbox(papers.engine, clock=lambda: T0 + timedelta(minutes=59), executor=RunAtOnce()).forget_old() == 0
+    inbox = Inbox(papers.engine, clock=lambda: T0 + timedelta(minutes=61), executor=RunAtOnce())
+    assert inbox.forget_old() == 1 and inbox.has("slack:event:waiting") and not inbox.has("slack:event:done")
