@@ -1,8 +1,9 @@
-"""SQLModel tables: papers and their topic evidence, channels, subscriptions, the outbox, source runs, audit, feedback."""
+"""SQLModel tables: papers and their topic evidence, channels, subscriptions, the outbox, the inbox, audit, feedback."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Table, Text, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
@@ -232,3 +233,21 @@ class FeedTokenRow(SQLModel, table=True):
     owner: str = Field(max_length=200)  # who asked for it: `/papers feed reset` revokes the asker's own
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+
+
+class InboxRow(SQLModel, table=True):
+    """A Slack request acknowledged and not yet carried out (or carried out lately): the work outlives a restart.
+
+    `lease_until` says until when the process `owner` holds it; after that any process may claim it."""
+
+    __tablename__ = "inbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)  # the request's id (event_id, trigger_id): one row per request
+    kind: str = Field(max_length=16)  # which pool works it: command, unfurl, event
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow)
+    lease_until: datetime = Field(index=True)
+    owner: str = Field(default="", max_length=64)
+    attempts: int = 1
+    done_at: datetime | None = Field(default=None, index=True)

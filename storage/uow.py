@@ -14,6 +14,7 @@ from storage.clubs import ClubRepository
 from storage.evidence import EvidenceRepository
 from storage.feed_tokens import FeedTokenRepository
 from storage.feedback import FeedbackRepository
+from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
 from storage.papers import PaperRepository
 from storage.rates import RateRepository
@@ -45,6 +46,7 @@ class UnitOfWork:
         self.clubs = ClubRepository(self.session)
         self.words = WordsRepository(self.session)
         self.feed_tokens = FeedTokenRepository(self.session)
+        self.inbox = InboxRepository(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -1,6 +1,7 @@
 """The Web API stand-in of tests/slack_server.py, extended with what the app side needs.
 
-Adds `users.info`, `chat.postEphemeral`, `chat.update`, `oauth.v2.access` (answers with an installation),
+Adds `users.info`, `conversations.info` and `.members` (from `private` channels and `directs`; any
+other C… is public), `chat.postEphemeral`, `chat.update`, `oauth.v2.access` (answers with an installation),
 response URLs (`POST /respond/<id>`, recorded as `responses`), `chat.unfurl`, `views.publish`,
 `views.open`, `views.update`, the three steps of `files_upload_v2` (uploads kept in `uploads`),
 file downloads (`GET /files/<id>` with the bot token, from `files`), and bot tokens of installed
@@ -39,6 +40,8 @@ class SlackAppState(SlackState):
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> filename, content, channel
     files: dict[str, bytes] = field(default_factory=dict)  # file id -> what GET /files/<id> serves
     views: list[dict[str, Any]] = field(default_factory=list)  # every view published, opened or updated
+    private: dict[str, set[str]] = field(default_factory=dict)  # private channel id -> its members; other C… are public
+    directs: dict[str, str] = field(default_factory=dict)  # a DM's id (D…) -> the person the bot talks to there
 
     def token_for(self, method: str) -> list[str]:
         with self.lock:
@@ -195,6 +198,18 @@ class _AppHandler(_Handler):
                 return 200, {"ok": False, "error": "message_not_found"}
             found[0].update(text=params.get("text", found[0]["text"]), blocks=blocks)
         return 200, {"ok": True, "channel": channel, "ts": ts, "text": found[0]["text"]}
+
+    def _conversations_info(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        channel = str(params.get("channel", ""))
+        if channel.startswith("D"):
+            if channel not in self.state.directs:
+                return 200, {"ok": False, "error": "channel_not_found"}
+            return 200, {"ok": True, "channel": {"id": channel, "is_im": True, "user": self.state.directs[channel]}}
+        return 200, {"ok": True, "channel": {"id": channel, "is_private": channel in self.state.private}}
+
+    def _conversations_members(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        members = sorted(self.state.private.get(str(params.get("channel", "")), set()))
+        return 200, {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
 
     def _chat_postEphemeral(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         problem = blocks_problem(params.get("blocks"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from typing import Any
@@ -11,7 +12,17 @@ from slack_bolt.request import BoltRequest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from adapters.slack.home import CHANNEL, OPEN_SUBSCRIBE, QUERY, SUBSCRIBE_MODAL, UNSUBSCRIBE, home_view, subscribe_modal
+from adapters.slack.home import (
+    CHANNEL,
+    OPEN_SUBSCRIBE,
+    QUERY,
+    SUBSCRIBE_MODAL,
+    UNSUBSCRIBE,
+    home_view,
+    query_check,
+    subscribe_modal,
+)
+from adapters.slack.members import NOT_MEMBER
 from adapters.slack.translator import Permissions
 from bot.app import App
 from bot.chat import replies as r
@@ -212,3 +223,53 @@ def test_home_and_modal_views_of_hostile_and_oversized_content_validate() -> Non
     run = r.DryRun(nasty[:400], nasty, 40.0, 7, (Match(paper, 1.0, (nasty,)),) * 3, nasty)
     for shown in (run, r.Problem(nasty * 10), None):
         assert "<!channel>" not in texts(valid(subscribe_modal("C1", nasty * 3, shown)))
+
+
+def unsubscribe_option(channel: str, number: int, query: str) -> dict[str, Any]:
+    """An Unsubscribe menu's option as Slack sends it back: its value can be anything the sender wrote."""
+    return {"text": {"type": "plain_text", "text": query}, "value": f"{channel} {number} {query_check(query)}"}
+
+
+def test_a_private_channel_is_listed_only_to_its_members(papers: App, slack: SlackAPI) -> None:
+    lab = workspace_for(papers, slack)
+    lab.say("subscribe robotics")
+    slack.state.private[lab.channel] = {"U2"}
+    assert lab.channel not in json.dumps(open_home(lab, user="U1"))  # not even in a button's value
+    assert f"<#{lab.channel}> follows `robotics`" in texts(open_home(lab, user="U2"))
+
+
+def test_a_forged_unsubscribe_of_someone_elses_feed_is_refused(papers: App, slack: SlackAPI) -> None:
+    lab = workspace_for(papers, slack)
+    owner = "U" + uuid.uuid4().hex[:8].upper()
+    lab.say("subscribe robotics for me", user=owner)
+    home = open_home(lab)
+    forged = unsubscribe_option(f"@{owner}", 1, "robotics")
+    click(lab, {"type": "static_select", "action_id": UNSUBSCRIBE, "block_id": "b", "selected_option": forged}, home)
+    assert texts(last_view(slack, "views.publish")).startswith(":warning: " + NOT_MEMBER)
+    assert "You follow `robotics`\n" in texts(open_home(lab, user=owner))  # nothing changed
+    assert slack.state.calls_to("chat.postMessage") == []  # and nothing announced
+
+
+def test_a_forged_unsubscribe_in_a_private_channel_i_am_not_in_is_refused(papers: App, slack: SlackAPI) -> None:
+    lab = workspace_for(papers, slack)
+    lab.say("subscribe robotics", user="U2")
+    slack.state.private[lab.channel] = {"U2"}
+    forged = unsubscribe_option(lab.channel, 1, "robotics")
+    click(lab, {"type": "static_select", "action_id": UNSUBSCRIBE, "block_id": "b", "selected_option": forged}, {})
+    assert texts(last_view(slack, "views.publish")).startswith(":warning: " + NOT_MEMBER)
+    assert "1. `robotics`" in lab.say("list", user="U2")
+    assert [p for p in slack.state.calls_to("chat.postMessage") if p["channel"] == lab.channel] == []
+
+
+def test_the_modal_refuses_someone_elses_feed_and_a_private_channel_i_am_not_in(papers: App, slack: SlackAPI) -> None:
+    lab = workspace_for(papers, slack)
+    slack.state.private[lab.channel] = {"U2"}
+    for conversation in ("@U2", lab.channel, "D0NOTMINE"):
+        view = with_state(subscribe_modal(conversation), conversation, "robotics")
+        answer = json.loads(interact(lab, {"type": "view_submission", "view": view}).body)
+        assert answer == {"response_action": "errors", "errors": {CHANNEL: NOT_MEMBER}}
+    assert "1." not in lab.say("list", user="U2")
+    slack.state.private[lab.channel].add("U1")  # a member may (once the bot's short memory of members has passed)
+    later = dataclasses.replace(workspace_for(papers, slack), channel=lab.channel)
+    interact(later, {"type": "view_submission", "view": with_state(subscribe_modal(""), lab.channel, "robotics")})
+    assert "1. `robotics`" in lab.say("list")

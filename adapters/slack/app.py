@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from typing import Any
 
 import slack_bolt
-from slack_bolt import Ack, Respond, Say
+from slack_bolt import Ack
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.response import BoltResponse
@@ -25,9 +26,10 @@ from adapters.slack.club import opened, register_club
 from adapters.slack.files import imported, uploaded
 from adapters.slack.home_actions import register_home
 from adapters.slack.installations import EncryptedInstallationStore
+from adapters.slack.jobs import Jobs, respond_to, stored, team_of
 from adapters.slack.reactions import register_reactions
 from adapters.slack.render import PAGE_ACTION, SHOW_REST, WARMUP_ACTION
-from adapters.slack.replays import Replays
+from adapters.slack.replays import Replays, request_key
 from adapters.slack.replies import fallback, preview_page, render, render_pages
 from adapters.slack.translator import Permissions, Translator, is_slow, parsed, typed_text
 from adapters.slack.unfurls import register_unfurls
@@ -36,6 +38,7 @@ from bot.app import App
 from bot.chat import commands as c
 from bot.chat.replies import DigestPreview, Problem
 from bot.config import Settings
+from bot.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,10 @@ SCOPES = (
     "im:write",
     "im:history",
     "reactions:read",
+    "channels:read",
+    "groups:read",
+    "im:read",
+    "mpim:read",
 )  # the same list as slack/manifest.yml
 OAUTH_STATE_SECONDS = 600
 COMMAND = re.compile(r"^/papers[\w-]*$")  # `/papers`, and `/papers-dev` for a second app in development
@@ -126,18 +133,49 @@ def _token_less(enterprise_id: str | None, team_id: str | None, **_: Any) -> Aut
     return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id)
 
 
+RUNNING: list[Inbox] = []  # this process's inboxes, started by build_slack_app
+
+
+def stop_work() -> None:
+    """For the web server's shutdown (SIGTERM): requests not started are given back to the inbox at once, for the
+    next process, instead of waiting out their lease; those running are finished first. Also run at exit."""
+    while RUNNING:
+        RUNNING.pop().stop(wait=True)
+
+
+atexit.register(stop_work)
+
+
+def clients(settings: Settings, engine: Engine, client: WebClient) -> Callable[[str], WebClient]:
+    """A workspace's client for work carried out after its request: its installation's token, or the one token."""
+    if not settings.slack_uses_oauth:
+        return lambda _team: client
+    store = installation_store(settings, engine)
+
+    def client_for(team: str) -> WebClient:
+        bot = store.find_bot(enterprise_id=None, team_id=team)
+        return web_client(settings, bot.bot_token if bot else None)  # none: answered through response URLs only
+
+    return client_for
+
+
 def build_slack_app(
     app: App,
     *,
     client: WebClient | None = None,
-    process_before_response: bool = False,
+    process_before_response: bool = True,
     permissions: Permissions | None = None,
     executor: Executor | None = None,
+    inbox: Inbox | None = None,
 ) -> slack_bolt.App:
     """The bolt App for these settings: OAuth when a client id and secret are set, else one bot token.
 
-    `executor` runs the lazy listeners (bolt's thread pool by default); tests pass one that runs
-    them at once, so that `dispatch` returns with every reply already posted.
+    Every listener answers in its acknowledgement or writes its work to the inbox and acknowledges
+    (bolt's process_before_response: nothing runs after the ack in bolt's own threads, so an ack never
+    waits behind work). The inbox's pools carry the work out; without `executor` or `inbox` they are
+    this process's threads, swept for work left by stopped processes. Tests pass an `executor` that
+    runs work at once (so that `dispatch` returns with every reply posted), or an `inbox` of their own.
+    `process_before_response` is accepted for older callers and ignored: it is always on.
     """
     settings = app.settings
     use_oauth = settings.slack_uses_oauth
@@ -150,7 +188,7 @@ def build_slack_app(
         bolt = slack_bolt.App(
             client=client,  # with SLACK_API_URL and the retry handlers; its token is SLACK_BOT_TOKEN without OAuth
             signing_secret=secret,
-            process_before_response=process_before_response,
+            process_before_response=True,
             oauth_settings=oauth_settings(settings, app.engine) if use_oauth else None,
             authorize=None if (use_oauth or client.token) else _token_less,
             token_verification_enabled=False,  # no auth.test at start: the app must start while Slack is away
@@ -158,15 +196,21 @@ def build_slack_app(
             logger=log,
             user_facing_authorize_error_message=NOT_INSTALLED,
         )
+    sweeps = inbox is None and executor is None  # this process's own pools: swept for work left by others
+    inbox = inbox or Inbox(app.engine, executor=executor)
+    jobs = Jobs(inbox, clients(settings, app.engine, client))
     bolt.error(_refused)
-    bolt.middleware(Replays(app.engine).middleware)  # after bolt's own signature and authorization checks
+    bolt.middleware(Replays(app.engine, kept=inbox.has).middleware)  # after bolt's signature and authorization checks
     handle_revocations(bolt, app.engine)
     translator = Translator(app, permissions or Permissions.from_settings(settings))
-    register(bolt, translator)
-    register_unfurls(bolt, app)
-    register_home(bolt, translator)
-    register_reactions(bolt, app)
-    register_club(bolt, translator)
+    register(bolt, translator, jobs)
+    register_unfurls(bolt, app, jobs)
+    register_home(bolt, translator, jobs)
+    register_reactions(bolt, app, jobs)
+    register_club(bolt, translator, jobs)
+    if sweeps:  # once every job is known: the first sweep takes what stopped processes left
+        inbox.start()
+        RUNNING.append(inbox)
     return bolt
 
 
@@ -183,12 +227,48 @@ def _refused(error: Exception, request: Any) -> BoltResponse | None:
     return None
 
 
-def register(bolt: slack_bolt.App, translator: Translator) -> None:
-    """The listeners: fast commands answered in the ack, slow ones acked at once and answered lazily."""
+def _answer_later(translator: Translator, payload: dict[str, Any], client: WebClient) -> None:
+    """A slow command's answer, through its response_url (a file upload is its own answer)."""
+    body = payload["body"]
+    try:
+        reply = translator.from_command(body, client)
+        reply = opened(translator, client, body.get("channel_id", ""), reply) or reply  # a club's vote: posted
+        if uploaded(client, body.get("channel_id", ""), body.get("user_id", ""), reply):
+            return  # the file and its comment in the channel are the answer
+        messages = render_pages(reply, body.get("user_id"))
+    except Exception as error:  # noqa: BLE001 the same: a bug still answers in one sentence
+        messages = [render(_failed(error))]
+    respond = respond_to(body)
+    for page in messages:
+        respond(**page, replace_original=False)
 
-    def ack_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+
+def _page(translator: Translator, body: dict[str, Any], client: WebClient) -> dict[str, Any]:
+    user = body.get("user") or {}
+    action = (body.get("actions") or [{}])[0]
+    try:
+        page = int(action.get("value", "0"))
+        reply = translator.answer(
+            client,
+            (body.get("team") or {}).get("id", ""),
+            (body.get("channel") or {}).get("id", ""),
+            user.get("id", ""),
+            user.get("username", ""),
+            "digest",
+        )
+        blocks = preview_page(reply, page) if isinstance(reply, DigestPreview) else None
+        return render(reply) if blocks is None else {"text": fallback(blocks), "blocks": blocks}
+    except Exception as error:  # noqa: BLE001 a bug still answers in one sentence
+        return render(_failed(error))
+
+
+def register(bolt: slack_bolt.App, translator: Translator, jobs: Jobs) -> None:
+    """The listeners: fast commands answered in the ack, the others written to the inbox, acked, worked later."""
+
+    def ack_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         text = body.get("text", "")
         if is_slow(text):
+            jobs.defer("command", "command", request_key(body), team_of(body), {"body": stored(body)})
             # A search or preview says it is working; a change shows up in the channel when it is done.
             if isinstance(parsed(typed_text(text)), (c.Find, c.PreviewDigest)):
                 ack(text="Looking…", response_type="ephemeral")
@@ -199,53 +279,45 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
             first, *more = render_pages(translator.from_command(body, client), body.get("user_id"))
         except Exception as error:  # noqa: BLE001 a rendering bug must still answer within 3 s
             first, more = render(_failed(error)), []
+        if more:  # after the ack: Slack must have the first page before the others arrive
+            payload = {"response_url": body.get("response_url"), "pages": more}
+            jobs.defer("command", "pages", None, team_of(body), payload)
         ack(**first)
-        for page in more:  # after the ack: Slack already has the first page
-            respond(**page, replace_original=False)
 
-    def answer_later(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        if not is_slow(body.get("text", "")):
-            return
-        try:
-            reply = translator.from_command(body, client)
-            reply = opened(translator, client, body.get("channel_id", ""), reply) or reply  # a club's vote: posted
-            if uploaded(client, body.get("channel_id", ""), body.get("user_id", ""), reply):
-                return  # the file and its comment in the channel are the answer
-            messages = render_pages(reply, body.get("user_id"))
-        except Exception as error:  # noqa: BLE001 the same: a bug still answers in one sentence
-            messages = [render(_failed(error))]
-        for page in messages:
-            respond(**page, replace_original=False)
+    bolt.command(COMMAND)(ack_command)
 
-    bolt.command(COMMAND)(ack=ack_command, lazy=[answer_later])
+    @jobs.job("command")
+    def answer_later(payload: dict[str, Any], client: WebClient) -> None:
+        _answer_later(translator, payload, client)
+
+    @jobs.job("pages")
+    def more_pages(payload: dict[str, Any], client: WebClient) -> None:
+        respond = respond_to(payload)
+        for page in payload["pages"]:
+            respond(**page, replace_original=False)
 
     @bolt.action(re.compile(f"^{PAGE_ACTION}_"))
-    def on_page(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_page(ack: Ack, body: dict[str, Any]) -> None:
         """A preview's ◀ / ▶: the preview again (it may have changed), that page of it, in place; a post's
         "Show the other N": its first page in a message of the clicker's own, the post left as it is."""
+        jobs.defer("command", "page", request_key(body), team_of(body), {"body": stored(body)})
         ack()
-        user = body.get("user") or {}
+
+    @jobs.job("page")
+    def page(payload: dict[str, Any], client: WebClient) -> None:
+        body = payload["body"]
         action = (body.get("actions") or [{}])[0]
-        try:
-            page = int(action.get("value", "0"))
-            reply = translator.answer(
-                client,
-                (body.get("team") or {}).get("id", ""),
-                (body.get("channel") or {}).get("id", ""),
-                user.get("id", ""),
-                user.get("username", ""),
-                "digest",
-            )
-            blocks = preview_page(reply, page) if isinstance(reply, DigestPreview) else None
-            message = render(reply) if blocks is None else {"text": fallback(blocks), "blocks": blocks}
-        except Exception as error:  # noqa: BLE001 a bug still answers in one sentence
-            message = render(_failed(error))
-        respond(**message, replace_original=action.get("action_id") != SHOW_REST)
+        respond_to(body)(**_page(translator, body, client), replace_original=action.get("action_id") != SHOW_REST)
 
     @bolt.action(WARMUP_ACTION)
-    def on_warmup(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_warmup(ack: Ack, body: dict[str, Any]) -> None:
         """The first subscription's "Teach me with 5 papers": the same as `/papers warmup` typed by the clicker."""
+        jobs.defer("command", "warmup", request_key(body), team_of(body), {"body": stored(body)})
         ack()
+
+    @jobs.job("warmup")
+    def warmup(payload: dict[str, Any], client: WebClient) -> None:
+        body = payload["body"]
         user = body.get("user") or {}
         team, channel = (body.get("team") or {}).get("id", ""), (body.get("channel") or {}).get("id", "")
         try:
@@ -253,24 +325,37 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
             messages = render_pages(reply, user.get("id"))
         except Exception as error:  # noqa: BLE001 a bug still answers in one sentence
             messages = [render(_failed(error))]
+        respond = respond_to(body)
         for page in messages:
             respond(**page, replace_original=False)
 
     @bolt.action(FEEDBACK_ACTION)
-    def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()  # at once: the answer goes to the clicker alone, through the response_url
+    def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        # The answer goes to the clicker alone, through the response_url.
+        payload = {"body": stored(body), "action": action}
+        jobs.defer("command", "feedback", request_key(body), team_of(body), payload)
+        ack()
+
+    @jobs.job("feedback")
+    def feedback(payload: dict[str, Any], client: WebClient) -> None:
+        body, action = payload["body"], payload["action"]
         kind = FEEDBACK_ACTION.match(action.get("action_id", ""))
         try:
             reply = translator.from_button(body, kind[1] if kind else "", str(action.get("value", "")))
             message = render(reply, (body.get("user") or {}).get("id"))
         except Exception as error:  # noqa: BLE001 a bug still answers in one sentence
             message = render(_failed(error))
-        respond(**message, replace_original=False)
+        respond_to(body)(**message, replace_original=False)
 
     @bolt.event("app_mention")
-    def on_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, say: Say) -> None:
+    def on_mention(body: dict[str, Any]) -> None:
+        jobs.defer("command", "mention", request_key(body), team_of(body), {"event": body["event"]})
+
+    @jobs.job("mention")
+    def mention(payload: dict[str, Any], client: WebClient) -> None:
+        event = payload["event"]
         text = MENTION.sub("", event.get("text", "")).strip() or "help"
-        team, channel, user = body.get("team_id", ""), event.get("channel", ""), event.get("user", "")
+        team, channel, user = payload["team"], event.get("channel", ""), event.get("user", "")
         if event.get("files") and isinstance(parsed(typed_text(text)), c.Import):
             reply = imported(translator, client, team, channel, user, list(event["files"]))
         else:
@@ -283,4 +368,4 @@ def register(bolt: slack_bolt.App, translator: Translator) -> None:
             if reply.ephemeral:
                 client.chat_postEphemeral(channel=channel, user=user, **message)
             else:
-                say(thread_ts=event.get("thread_ts") or event.get("ts"), **message)
+                client.chat_postMessage(channel=channel, thread_ts=event.get("thread_ts") or event.get("ts"), **message)

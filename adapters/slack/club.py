@@ -9,11 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 import slack_bolt
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from adapters.slack.jobs import Jobs, respond_to, stored, team_of
 from adapters.slack.render import MAX_SECTION, line, safe_url
+from adapters.slack.replays import request_key
 from adapters.slack.translator import Translator
 from bot.chat.replies import Problem, Reply
 from bot.club.chat import posted, vote
@@ -79,12 +81,19 @@ def opened(translator: Translator, client: WebClient, channel_id: str, reply: Re
     return VoteNoted(f"The vote is open: {plural(len(reply.matches), 'paper')}, {reply.hours} hours.")
 
 
-def register_club(bolt: slack_bolt.App, translator: Translator) -> None:
-    """A click on a paper's Vote button: counted, the message updated for everyone, the voter told alone."""
+def register_club(bolt: slack_bolt.App, translator: Translator, jobs: Jobs) -> None:
+    """A click on a paper's Vote button: acked at once; then counted, the message updated for everyone, the voter
+    told alone (through the inbox, as every click: adapters/slack/jobs.py)."""
 
     @bolt.action(VOTE_ACTION)
-    def on_vote(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_vote(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        jobs.defer("command", "vote", request_key(body), team_of(body), {"body": stored(body), "action": action})
         ack()
+
+    @jobs.job("vote")
+    def counted(payload: dict[str, Any], client: WebClient) -> None:
+        body, action = payload["body"], payload["action"]
+        respond = respond_to(body)
         found = VALUE.match(str(action.get("value", "")))
         if found is None:
             respond(text="That button is not one of mine.", response_type="ephemeral", replace_original=False)

@@ -128,8 +128,12 @@ def _own(home: Home) -> list[Block]:
 HOME_SECTIONS: tuple[Callable[[Home], list[Block]], ...] = (_own, _saved, _channels)
 
 
-def home_view(home: Home) -> dict[str, Any]:
-    blocks = [section("*papers-bot* brings new research papers into your channels. `/papers help` lists the commands.")]
+def home_view(home: Home, notice: str | None = None) -> dict[str, Any]:
+    """The tab; `notice` (one sentence: why a change was refused) on top."""
+    blocks = [section(":warning: " + text(notice))] if notice else []
+    blocks.append(
+        section("*papers-bot* brings new research papers into your channels. `/papers help` lists the commands.")
+    )
     for draw in HOME_SECTIONS:
         blocks += draw(home)
     return {"type": "home", "blocks": blocks[:100]}

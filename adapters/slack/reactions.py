@@ -6,7 +6,10 @@ from typing import Any
 
 import slack_bolt
 from slack_bolt import BoltContext
+from slack_sdk import WebClient
 
+from adapters.slack.jobs import Jobs
+from adapters.slack.replays import request_key
 from bot.app import App
 from bot.domain import ChannelRef
 from bot.feedback.reactions import Reaction, count_reaction, kind_of
@@ -30,11 +33,20 @@ def reaction_of(event: dict[str, Any], team: str, bot_user: str | None) -> React
     return Reaction((feed,), str(item.get("ts", "")), user, str(event["reaction"]), added)
 
 
-def register_reactions(bolt: slack_bolt.App, app: App) -> None:
+def register_reactions(bolt: slack_bolt.App, app: App, jobs: Jobs) -> None:
     """A thumbs up on a message of a post likes its papers, a thumbs down dislikes them; removing it takes it back."""
 
     def on_reaction(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-        reaction = reaction_of(event, str(body.get("team_id") or context.team_id or ""), context.bot_user_id)
+        team = str(body.get("team_id") or context.team_id or "")
+        if (
+            reaction_of(event, team, context.bot_user_id) is not None
+        ):  # most reactions are on other messages: only the bot's are written to the inbox
+            payload = {"event": event, "bot_user": context.bot_user_id}
+            jobs.defer("event", "reaction", request_key(body), team, payload)
+
+    @jobs.job("reaction")
+    def count(payload: dict[str, Any], _client: WebClient) -> None:
+        reaction = reaction_of(payload["event"], str(payload["team"]), payload.get("bot_user"))
         if reaction is not None:
             count_reaction(app.engine, reaction, app.service.clock())
 

@@ -40,8 +40,13 @@ def utcnow() -> datetime:
 class Replays:
     """A bolt middleware (after signature checks) that lets each request id through once, in every process."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
-        self.engine, self.clock = engine, clock
+    def __init__(
+        self, engine: Engine, clock: Callable[[], datetime] = utcnow, kept: Callable[[str], bool] | None = None
+    ) -> None:
+        """`kept(key)`: whether the request's work is in the inbox; an event retried whose work is not was
+        recorded by a process that stopped before its acknowledgement (Slack retries it for that reason): it goes
+        through again, and the inbox's own key keeps it from being carried out twice."""
+        self.engine, self.clock, self.kept = engine, clock, kept
         self._pruned = 0.0
         self._guard = threading.Lock()
 
@@ -69,5 +74,8 @@ class Replays:
         if key is None or self.first_time(key):
             return next()
         retry = (request.headers.get("x-slack-retry-num") or ["0"])[0]
+        if retry != "0" and key.startswith("slack:event:") and self.kept is not None and not self.kept(key):
+            log.info("%s retried (%s) and not in the inbox: its first delivery was never acknowledged", key, retry)
+            return next()
         log.info("%s was handled already (retry %s); acknowledged, not acted on again", key, retry)
         return BoltResponse(status=200, body="")

@@ -9,7 +9,9 @@ import slack_bolt
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from adapters.slack.jobs import Jobs
 from adapters.slack.render import MAX_CONTEXT, fit, paper_text, text
+from adapters.slack.replays import request_key
 from bot.app import App
 from bot.chat.replies import PaperCard
 from bot.domain import Match
@@ -49,11 +51,17 @@ def unfurls_for(app: App, links: list[dict[str, Any]]) -> dict[str, dict[str, An
     return {url: {"blocks": card_blocks(cards[paper_id])} for url, paper_id in wanted.items() if paper_id in cards}
 
 
-def register_unfurls(bolt: slack_bolt.App, app: App) -> None:
-    """`link_shared` -> one `chat.unfurl` with a card per link we know (none when we know none)."""
+def register_unfurls(bolt: slack_bolt.App, app: App, jobs: Jobs) -> None:
+    """`link_shared` -> one `chat.unfurl` with a card per link we know (none when we know none), in the unfurl pool."""
 
     @bolt.event("link_shared")
-    def on_link_shared(event: dict[str, Any], client: WebClient) -> None:
+    def on_link_shared(body: dict[str, Any]) -> None:
+        team = str(body.get("team_id") or "")
+        jobs.defer("unfurl", "unfurl", request_key(body), team, {"event": body["event"]})
+
+    @jobs.job("unfurl")
+    def unfurl(payload: dict[str, Any], client: WebClient) -> None:
+        event = payload["event"]
         unfurls = unfurls_for(app, list(event.get("links") or []))
         if not unfurls:
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 MAX_HOME_CHANNELS = 15  # each takes three blocks of the Home tab's hundred
 MAX_HOME_SAVED = 10
+MAX_SCANNED = 100  # channels asked whether the person may see them, for one Home
 
 
 def query_check(query: str) -> str:
@@ -64,11 +66,12 @@ def build_home(
     may_change: bool,
     default: Schedule | None = None,
     most: int = MAX_HOME_CHANNELS,
+    visible: Callable[[ChannelRef], bool] | None = None,
 ) -> Home:
-    """The Home of `actor` in one workspace: its channels that follow something (the first `most`), the person's
-    own feed, and what they saved there. Without a workspace (a direct message, a server the bot is not in): the
-    person's own feed and what they saved in it alone."""
-    channels, total = channels_following(engine, platform, workspace, default, most) if workspace else ((), 0)
+    """The Home of `actor` in one workspace: its channels that follow something and that `visible` lets the person
+    see (the first `most`), the person's own feed, and what they saved there. Without a workspace (a direct message,
+    a server the bot is not in): the person's own feed and what they saved in it alone."""
+    channels, total = channels_following(engine, platform, workspace, default, most, visible) if workspace else ((), 0)
     own_feed = actor.own_feed(platform, workspace or "")
     own = follows_of(engine, own_feed, default)
     prefixes = [f"{own_feed}"] + ([f"{platform}:{workspace}:"] if workspace else [])
@@ -77,11 +80,21 @@ def build_home(
 
 
 def channels_following(
-    engine: Engine, platform: str, workspace: str, default: Schedule | None = None, most: int = MAX_HOME_CHANNELS
+    engine: Engine,
+    platform: str,
+    workspace: str,
+    default: Schedule | None = None,
+    most: int = MAX_HOME_CHANNELS,
+    visible: Callable[[ChannelRef], bool] | None = None,
 ) -> tuple[tuple[ChannelFollows, ...], int]:
-    """The workspace's channels that follow something (the first `most`), and how many there are."""
+    """The workspace's channels that follow something and that `visible` lets through (the first `most`), and how
+    many there are; `visible` (a question to the platform, cached there) is asked of the first MAX_SCANNED only."""
     with UnitOfWork(engine, default) as uow:
-        refs, total = uow.bulk.channels_in(f"{platform}:{workspace}:", most)
+        refs, total = uow.bulk.channels_in(f"{platform}:{workspace}:", max(MAX_SCANNED, most) if visible else most)
+    if visible is not None:
+        shown = [ref for ref in refs if visible(ChannelRef.parse(ref))]
+        refs, total = shown[:most], len(shown)
+    with UnitOfWork(engine, default) as uow:
         queries = uow.bulk.queries_of(refs)
         schedules = uow.bulk.schedules_of(refs)
         paused = {ref: row.paused_reason for ref, row in uow.channels.rows(refs).items()}
