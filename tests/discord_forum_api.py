@@ -10,7 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.discord_api import BOT_ID, Call, DiscordStandIn, answer, form_errors
+from tests.discord_api import BOT_ID, Call, DiscordStandIn, answer
+from tests.discord_form_errors import form_errors
 
 FORUM = "300"
 

@@ -18,7 +18,8 @@ from bot.delivery.passes import deliver_due
 from bot.domain import ChannelRef, Digest, Match, Paper
 from bot.errors import SendFailed
 from storage.uow import UnitOfWork
-from tests.discord_api import DiscordStandIn, form_errors
+from tests.discord_api import DiscordStandIn
+from tests.discord_form_errors import form_errors
 from tests.test_delivery import at, channel_row, deliveries
 from tests.test_discord_sender import api, sender  # noqa: F401  (the same fixtures)
 

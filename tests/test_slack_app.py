@@ -152,7 +152,7 @@ def papers(tmp_path_factory: pytest.TempPathFactory, slack_server: SlackAPI) -> 
 
 
 def workspace_for(papers: App, slack: SlackAPI, permissions: Permissions | None = None) -> Workspace:
-    bolt = build_slack_app(papers, process_before_response=True, permissions=permissions, executor=RunAtOnce())
+    bolt = build_slack_app(papers, permissions=permissions, executor=RunAtOnce())
     return Workspace(bolt, slack, channel="C" + uuid.uuid4().hex[:8].upper())
 
 

@@ -34,9 +34,7 @@ def papers(tmp_path: Any, slack: SlackAPI) -> Iterator[App]:
 
 @pytest.fixture
 def lab(papers: App, slack: SlackAPI) -> Workspace:
-    bolt = build_slack_app(
-        papers, process_before_response=True, permissions=Permissions("anyone", []), executor=RunAtOnce()
-    )
+    bolt = build_slack_app(papers, permissions=Permissions("anyone", []), executor=RunAtOnce())
     return Workspace(bolt, slack)
 
 

@@ -50,7 +50,7 @@ def click(papers: App, slack: SlackAPI, button: dict[str, Any], user: str = "U7"
         "actions": [{**button, "block_id": "papers_feedback:x", "type": "button", "action_ts": "1.2"}],
     }
     body = urlencode({"payload": json.dumps(payload)})
-    bolt = build_slack_app(papers, process_before_response=True, executor=RunAtOnce())
+    bolt = build_slack_app(papers, executor=RunAtOnce())
     before = len(slack.state.responses)
     response = bolt.dispatch(BoltRequest(body=body, headers=signed_headers(body)))
     assert response.status == 200

@@ -68,7 +68,7 @@ def react(
         "event_ts": "1764.999999",
     }
     body = event_body(event)
-    bolt = build_slack_app(papers, process_before_response=True, executor=RunAtOnce())
+    bolt = build_slack_app(papers, executor=RunAtOnce())
     response = bolt.dispatch(BoltRequest(body=body, headers=signed_headers(body, content_type="application/json")))
     assert response.status == 200
 

@@ -30,7 +30,7 @@ def papers(database_url: str, slack: SlackAPI) -> Iterator[App]:
 
 def web_process(papers: App, slack: SlackAPI) -> Workspace:
     """One web process's bolt App; two of them share nothing but the database."""
-    bolt = build_slack_app(papers, process_before_response=True, executor=RunAtOnce())
+    bolt = build_slack_app(papers, executor=RunAtOnce())
     return Workspace(bolt, slack)
 
 

@@ -60,7 +60,7 @@ def app(tmp_path: Path, slack: SlackAPI, arxiv: SourcesServer) -> Iterator[App]:
 
 @pytest.fixture
 def bolt(app: App) -> slack_bolt.App:
-    return build_slack_app(app, process_before_response=True, executor=RunAtOnce())
+    return build_slack_app(app, executor=RunAtOnce())
 
 
 def link_shared(*urls: str, channel: str = "C1", source: str = "conversations_history") -> dict[str, Any]:

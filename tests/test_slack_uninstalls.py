@@ -37,7 +37,7 @@ def papers(database_url: str, slack: SlackAPI) -> Iterator[App]:
 
 @pytest.fixture
 def bolt(papers: App) -> slack_bolt.App:
-    return build_slack_app(papers, process_before_response=True, executor=RunAtOnce())
+    return build_slack_app(papers, executor=RunAtOnce())
 
 
 def install(bolt: slack_bolt.App, code: str = "one-time-code") -> BoltResponse:
@@ -114,7 +114,7 @@ def test_revoking_the_bots_token_pauses_revoking_a_users_does_not(papers: App, b
 def test_with_one_bot_token_an_uninstall_is_answered_and_pauses_too(database_url: str, slack: SlackAPI) -> None:
     app = build_app(slack_settings(database_url, slack))
     try:
-        one = build_slack_app(app, process_before_response=True, executor=RunAtOnce())
+        one = build_slack_app(app, executor=RunAtOnce())
         subscribe(app, ELSEWHERE)
         assert send_event(one, app_uninstalled(), team="T1") == 200  # not 404: Slack would retry it
         assert paused(app, ELSEWHERE) == UNINSTALLED

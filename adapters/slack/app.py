@@ -163,7 +163,6 @@ def build_slack_app(
     app: App,
     *,
     client: WebClient | None = None,
-    process_before_response: bool = True,
     permissions: Permissions | None = None,
     executor: Executor | None = None,
     inbox: Inbox | None = None,
@@ -175,7 +174,6 @@ def build_slack_app(
     waits behind work). The inbox's pools carry the work out; without `executor` or `inbox` they are
     this process's threads, swept for work left by stopped processes. Tests pass an `executor` that
     runs work at once (so that `dispatch` returns with every reply posted), or an `inbox` of their own.
-    `process_before_response` is accepted for older callers and ignored: it is always on.
     """
     settings = app.settings
     use_oauth = settings.slack_uses_oauth

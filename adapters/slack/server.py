@@ -15,7 +15,7 @@ import uvicorn
 from starlette.applications import Starlette
 from uvicorn.supervisors import Multiprocess
 
-from adapters.slack.app import build_slack_app
+from adapters.slack.app import build_slack_app, stop_work
 from adapters.slack.deadlines import HeaderDeadlineProtocol
 from adapters.slack.web import EVENTS_PATH, HEALTH_PATH, build_web
 from adapters.slack.web_config import WebConfig, stop_quietly_after_sigterm
@@ -70,12 +70,12 @@ def start_socket_mode(bolt: slack_bolt.App, app_token: str) -> Running:
     return Running("socket", None, stop, stopped)
 
 
-def start(app: App, *, process_before_response: bool = False) -> Running:
+def start(app: App) -> Running:
     """Socket Mode (SLACK_APP_TOKEN): connect and return without blocking."""
     settings = app.settings
     if settings.slack_app_token is None:
         raise ValueError("Socket Mode needs SLACK_APP_TOKEN; HTTP mode is served by serve_http")
-    bolt = build_slack_app(app, process_before_response=process_before_response)
+    bolt = build_slack_app(app)
     return start_socket_mode(bolt, settings.slack_app_token.get_secret_value())
 
 
@@ -179,6 +179,7 @@ def serve_http(app: App, in_worker: Callable[[], None] | None = None, workers: i
         in_worker()
     stop_quietly_after_sigterm()
     uvicorn.Server(web_config(settings, web_app(app), 1)).run(sockets=[sock])
+    stop_work()  # the requests in hand were answered: work not started goes back to the inbox for the next process
 
 
 def worker_web() -> Starlette:
