@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from adapters.discord.sender import DiscordSender
 from bot.app import App
 from bot.delivery.passes import deliver_due
 from tests.chat import Chat
 from tests.discord_forum_api import FORUM, ForumStandIn
 from tests.test_delivery import at, build, channel_row, setup
-from tests.test_discord_forums import FORUM_FEED
-
-
-@pytest.fixture
-def api() -> Iterator[ForumStandIn]:
-    with ForumStandIn() as api:
-        yield api
-
-
-@pytest.fixture
-def sender(api: ForumStandIn) -> Iterator[DiscordSender]:
-    sender = DiscordSender.standalone("test-token", timeout=10)
-    yield sender
-    sender.close()
+from tests.test_discord_forums import FORUM_FEED, api, sender  # noqa: F401 the stand-in and sender fixtures
 
 
 def test_summary_off_then_on(app: App, api: ForumStandIn, sender: DiscordSender) -> None:
