@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import discord
@@ -132,6 +133,8 @@ def test_the_landing_page_installs_the_bot_on_slack_and_discord(sqlite_client: T
     allowed = discord.Permissions(int(query["permissions"][0]))
     assert allowed.send_messages and allowed.embed_links and allowed.read_message_history
     assert not (allowed.administrator or allowed.manage_messages or allowed.mention_everyone)
+    for guide in (Path("README.md"), Path("docs/discord.md")):  # the invite the set-up guides give is this one
+        assert f"permissions={allowed.value}" in (Path(__file__).parents[1] / guide).read_text()
     assert 'href="/privacy"' in page and "/papers subscribe &lt;query&gt;" in page  # the commands, escaped
 
 

@@ -17,7 +17,6 @@ DISCORD_NEEDS = {
     "view_channel": "see the channel it posts to",
     "send_messages": "post the papers and answer commands",
     "embed_links": "show each paper as a card",
-    "attach_files": "send the file /papers export makes",
     "create_public_threads": "put a long post's overflow in a thread under it",
     "send_messages_in_threads": "post into that thread",
     "read_message_history": "find its own earlier post after a restart, so nothing is posted twice",
