@@ -9,7 +9,7 @@ promising a 1,000-byte body and then send it a byte at a time; one that the serv
 again at once, as an attacker would. Two seconds later `--commands` signed `/papers help` are sent
 from `--connections` connections at a time, each given 10 s; the table has the acknowledgement's latency (p50,
 p99) and the share answered 200 within Slack's 3 s. `--code DIR` runs another checkout's code
-(for example `git worktree add --detach /tmp/before 725b037`) with this one's tests and venv.
+(for example `git worktree add --detach ../papers-bot-before 725b037`) with this one's tests and venv.
 """
 
 from __future__ import annotations
