@@ -25,7 +25,7 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[dict[str, Any]], None]
+Handler = Callable[[Work], None]  # the request, with its key and how many times it was claimed
 # A request runs in seconds; a lease this long is only ever waited out after a process died holding it.
 LEASE = timedelta(minutes=2)
 KEEP = timedelta(hours=1)  # done requests stay as long as the replay guard keeps their ids (adapters/slack/replays.py)
@@ -207,7 +207,7 @@ class Inbox:
                 self._finish(work, done=False)
                 return
             try:
-                self.handlers[work.kind](work.payload)
+                self.handlers[work.kind](work)
             except Exception:  # a bug in one request is logged; the request is not run again
                 log.exception("carrying out %s (%s) failed", work.key, work.kind)
             self._finish(work, done=True)

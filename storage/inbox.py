@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -37,11 +37,15 @@ class InboxRepository:
     def add(
         self, key: str, kind: str, payload: dict[str, Any], now: datetime, owner: str, until: datetime
     ) -> int | None:
-        """The new row's id, held by `owner` until `until`; None when the key is there already (a retry)."""
+        """The new row's id, held by `owner` until `until`; None when the key is there already (a retry).
+
+        A row held from the start counts as attempted once: claimed again, it says that a process may have
+        carried it out, in part, before it died (adapters/slack/jobs.py then looks before it posts)."""
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        values = {"key": key[:200], "kind": kind, "payload": payload, "received_at": now, "lease_until": until}
         statement = (
             insert(self.table)
-            .values(key=key[:200], kind=kind, payload=payload, received_at=now, lease_until=until, owner=owner)
+            .values(**values, owner=owner, attempts=1 if until > now else 0)
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(self.table.c.id)
         )
@@ -76,9 +80,12 @@ class InboxRepository:
         return int(self.session.execute(update(t).where(held).values(lease_until=until)).rowcount or 0)  # type: ignore[attr-defined]
 
     def release(self, work_id: int, now: datetime) -> None:
-        """Give a held request back at once (the process is stopping before it started it)."""
+        """Give a held request back at once (the process is stopping before it started it: not an attempt)."""
         t = self.table
-        self.session.execute(update(t).where(t.c.id == work_id, t.c.done_at.is_(None)).values(lease_until=now))
+        not_tried = case((t.c.attempts > 0, t.c.attempts - 1), else_=0)
+        self.session.execute(
+            update(t).where(t.c.id == work_id, t.c.done_at.is_(None)).values(lease_until=now, attempts=not_tried)
+        )
 
     def done(self, work_id: int, now: datetime) -> None:
         t = self.table

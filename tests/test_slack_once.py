@@ -1,0 +1,111 @@
+"""Exactly once after kill -9: a process that dies after Slack took its reply, before the inbox row was marked
+done, leaves the mention to the next process, which finds the reply in the thread and posts nothing more.
+
+"Dies" is a gate in the test: the first process's client lets Slack take the post, then its worker
+thread ends there (as a kill -9 would end it), and the row stays held until its lease runs out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
+
+from adapters.slack.app import build_slack_app
+from bot.app import App
+from bot.inbox import LEASE, Inbox
+from tests.slack_api import SlackAPI, event_body, mention, signed_headers
+from tests.slack_server import TOKEN
+from tests.test_slack_app import RunAtOnce, fresh_stand_in, slack_app
+from tests.test_slack_inbox import answers_in, send
+
+T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+LATER = T0 + LEASE + timedelta(seconds=1)
+
+
+class Killed(BaseException):
+    """The process is gone: nothing after this line of the worker runs (not even an `except Exception`)."""
+
+
+class DiesAfterPosting(WebClient):
+    """The first process's client: Slack takes the post, then the process dies before it hears the answer."""
+
+    def __init__(self, slack: SlackAPI, after: int = 1) -> None:
+        super().__init__(token=TOKEN, base_url=slack.url)
+        self.posts_left = after
+
+    def chat_postMessage(self, **kwargs: Any) -> SlackResponse:
+        answer = super().chat_postMessage(**kwargs)
+        self.posts_left -= 1
+        if self.posts_left == 0:
+            raise Killed
+        return answer
+
+
+class Dying(Executor):
+    """Runs the work at once, like RunAtOnce, and notes the worker that was killed in it."""
+
+    def __init__(self) -> None:
+        self.killed = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        try:
+            fn(*args, **kwargs)
+        except Killed:
+            self.killed += 1
+        return Future()
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackAPI]:
+    yield from fresh_stand_in()
+
+
+@pytest.fixture
+def papers(database_url: str, slack: SlackAPI) -> Iterator[App]:
+    yield from slack_app(database_url, slack)
+
+
+def reads_of_history(slack: SlackAPI) -> int:
+    return len(slack.state.calls_to("conversations.replies")) + len(slack.state.calls_to("conversations.history"))
+
+
+def test_a_reply_slack_took_before_the_process_died_is_not_posted_again(papers: App, slack: SlackAPI) -> None:
+    dying = Dying()
+    first = build_slack_app(
+        papers, client=DiesAfterPosting(slack), inbox=Inbox(papers.engine, executor=dying, clock=lambda: T0)
+    )
+    body = event_body(mention("subscribe reinforcement-learning", channel="C1", ts="1764.000100"))
+    assert send(first, body, signed_headers(body, content_type="application/json")).status == 200
+    assert dying.killed == 1
+    [answer] = answers_in(slack, "C1")  # in the thread, as Slack took it; the row is not done
+    assert "subscribed this channel" in answer and reads_of_history(slack) == 0  # a first attempt looks nowhere
+    second = Inbox(papers.engine, executor=RunAtOnce(), clock=lambda: LATER)  # the next process, after the lease
+    build_slack_app(papers, inbox=second)
+    assert second.sweep() == 1  # claimed again: it looks in the thread first
+    assert answers_in(slack, "C1") == [answer] and reads_of_history(slack) == 1
+    assert second.waiting() == 0 and second.sweep() == 0
+
+
+def test_a_process_that_died_before_slack_took_anything_gets_its_reply_posted_by_the_next(
+    papers: App, slack: SlackAPI
+) -> None:
+    gone = Inbox(papers.engine, executor=Dying(), clock=lambda: T0)
+
+    class DiesBeforePosting(WebClient):
+        def chat_postMessage(self, **kwargs: Any) -> SlackResponse:
+            raise Killed
+
+    first = build_slack_app(papers, client=DiesBeforePosting(token=TOKEN, base_url=slack.url), inbox=gone)
+    assert send(first, event_body(mention("subscribe robotics", channel="C2"))).status == 200
+    assert answers_in(slack, "C2") == []
+    second = Inbox(papers.engine, executor=RunAtOnce(), clock=lambda: LATER)
+    build_slack_app(papers, inbox=second)
+    assert second.sweep() == 1
+    [answer] = answers_in(slack, "C2")
+    assert "robotics" in answer  # the core said what it did or found; Slack got it once
