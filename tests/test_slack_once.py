@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
 from adapters.slack.app import build_slack_app
+from adapters.slack.marks import Marked
 from bot.app import App
 from bot.inbox import LEASE, Inbox
 from tests.slack_api import SlackAPI, event_body, mention, signed_headers
@@ -109,3 +110,15 @@ def test_a_process_that_died_before_slack_took_anything_gets_its_reply_posted_by
     assert second.sweep() == 1
     [answer] = answers_in(slack, "C2")
     assert "robotics" in answer  # the core said what it did or found; Slack got it once
+
+
+def test_a_job_run_again_posts_only_the_parts_the_channel_does_not_show_yet(slack: SlackAPI) -> None:
+    client = WebClient(token=TOKEN, base_url=slack.url)
+    first = Marked(client, "Ev1", again=False).as_client()
+    ts = first.chat_postMessage(channel="C5", text="page 1 of 2")["ts"]  # then the process died
+    again = Marked(client, "Ev1", again=True).as_client()
+    assert again.chat_postMessage(channel="C5", text="page 1 of 2")["ts"] == ts  # found: not posted again
+    again.chat_postMessage(channel="C5", text="page 2 of 2")
+    other = Marked(client, "Ev2", again=True).as_client()  # another request's mark is not this one's
+    other.chat_postMessage(channel="C5", text="another answer")
+    assert [m["text"] for m in slack.state.messages["C5"]] == ["page 1 of 2", "page 2 of 2", "another answer"]
