@@ -23,7 +23,7 @@ from bot.inbox import LEASE, Inbox
 from tests.slack_api import SlackAPI, event_body, mention, signed_headers
 from tests.slack_server import TOKEN
 from tests.test_slack_app import RunAtOnce, fresh_stand_in, slack_app
-from tests.test_slack_inbox import answers_in, send
+from tests.test_slack_inbox import ShutGate, answers_in, send
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 LATER = T0 + LEASE + timedelta(seconds=1)
@@ -122,3 +122,17 @@ def test_a_job_run_again_posts_only_the_parts_the_channel_does_not_show_yet(slac
     other = Marked(client, "Ev2", again=True).as_client()  # another request's mark is not this one's
     other.chat_postMessage(channel="C5", text="another answer")
     assert [m["text"] for m in slack.state.messages["C5"]] == ["page 1 of 2", "page 2 of 2", "another answer"]
+
+
+def test_a_mention_given_back_at_a_stop_is_answered_without_reading_the_channel_first(
+    papers: App, slack: SlackAPI
+) -> None:
+    stopping = Inbox(papers.engine, executor=ShutGate(), clock=lambda: T0)
+    first = build_slack_app(papers, inbox=stopping)
+    assert send(first, event_body(mention("subscribe robotics", channel="C3"))).status == 200
+    stopping.stop()  # SIGTERM before the worker started: given back, not an attempt
+    second = Inbox(papers.engine, executor=RunAtOnce(), clock=lambda: T0)
+    build_slack_app(papers, inbox=second)
+    assert second.sweep() == 1
+    [answer] = answers_in(slack, "C3")
+    assert "subscribed this channel" in answer and reads_of_history(slack) == 0  # Slack's history budget kept
