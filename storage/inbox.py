@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from storage.tables import InboxRow, table_of
 
-MAX_ATTEMPTS = 3  # a request that killed its worker three times is left alone (and logged), not retried forever
+MAX_ATTEMPTS = 3  # a request started three times and never done is left alone (and logged), not retried forever
 
 
 @dataclass(frozen=True)
@@ -37,15 +37,12 @@ class InboxRepository:
     def add(
         self, key: str, kind: str, payload: dict[str, Any], now: datetime, owner: str, until: datetime
     ) -> int | None:
-        """The new row's id, held by `owner` until `until`; None when the key is there already (a retry).
-
-        A row held from the start counts as attempted once: claimed again, it says that a process may have
-        carried it out, in part, before it died (adapters/slack/jobs.py then looks before it posts)."""
+        """The new row's id, held by `owner` until `until`; None when the key is there already (a retry)."""
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         values = {"key": key[:200], "kind": kind, "payload": payload, "received_at": now, "lease_until": until}
         statement = (
             insert(self.table)
-            .values(**values, owner=owner, attempts=1 if until > now else 0)
+            .values(**values, owner=owner, attempts=0)
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(self.table.c.id)
         )
@@ -67,7 +64,7 @@ class InboxRepository:
         statement = (
             update(t)
             .where(t.c.id.in_(waiting.scalar_subquery()), t.c.lease_until <= now, t.c.done_at.is_(None))
-            .values(owner=owner, lease_until=until, attempts=t.c.attempts + 1)
+            .values(owner=owner, lease_until=until)
             .returning(t.c.id, t.c.key, t.c.kind, t.c.payload, t.c.attempts)
         )
         rows = self.session.execute(statement).all()
@@ -80,12 +77,19 @@ class InboxRepository:
         return int(self.session.execute(update(t).where(held).values(lease_until=until)).rowcount or 0)  # type: ignore[attr-defined]
 
     def release(self, work_id: int, now: datetime) -> None:
-        """Give a held request back at once (the process is stopping before it started it: not an attempt)."""
+        """Give a held request back at once (the process is stopping before it started it)."""
         t = self.table
-        not_tried = case((t.c.attempts > 0, t.c.attempts - 1), else_=0)
-        self.session.execute(
-            update(t).where(t.c.id == work_id, t.c.done_at.is_(None)).values(lease_until=now, attempts=not_tried)
-        )
+        self.session.execute(update(t).where(t.c.id == work_id, t.c.done_at.is_(None)).values(lease_until=now))
+
+    def start(self, work_id: int) -> int:
+        """Count a start of the request (held, about to run); how many there have been, this one included.
+
+        More than one: a process started it before and died, perhaps after part of it was done
+        (adapters/slack/jobs.py then looks for its posts before it posts). Held but never started
+        (queued when its process died, or given back) does not count."""
+        t = self.table
+        statement = update(t).where(t.c.id == work_id).values(attempts=t.c.attempts + 1).returning(t.c.attempts)
+        return int(self.session.execute(statement).scalar() or 1)
 
     def done(self, work_id: int, now: datetime) -> None:
         t = self.table

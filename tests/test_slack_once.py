@@ -136,3 +136,16 @@ def test_a_mention_given_back_at_a_stop_is_answered_without_reading_the_channel_
     assert second.sweep() == 1
     [answer] = answers_in(slack, "C3")
     assert "subscribed this channel" in answer and reads_of_history(slack) == 0  # Slack's history budget kept
+
+
+def test_mentions_waiting_in_a_killed_process_are_answered_without_reading_the_channel_first(
+    papers: App, slack: SlackAPI
+) -> None:
+    killed = build_slack_app(papers, inbox=Inbox(papers.engine, executor=ShutGate(), clock=lambda: T0))
+    for channel in ("C4", "C5"):
+        assert send(killed, event_body(mention("subscribe robotics", channel=channel))).status == 200
+    # kill -9 with both still waiting for a worker: held, never started; the lease runs out
+    second = Inbox(papers.engine, executor=RunAtOnce(), clock=lambda: LATER)
+    build_slack_app(papers, inbox=second)
+    assert second.sweep() == 2
+    assert [len(answers_in(slack, c)) for c in ("C4", "C5")] == [1, 1] and reads_of_history(slack) == 0
