@@ -25,7 +25,7 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Work], None]  # the request, with its key and how many times it was claimed
+Handler = Callable[[Work], None]  # the request, with its key and how many times it was started (this one included)
 # A request runs in seconds; a lease this long is only ever waited out after a process died holding it.
 LEASE = timedelta(minutes=2)
 KEEP = timedelta(hours=1)  # done requests stay as long as the replay guard keeps their ids (adapters/slack/replays.py)

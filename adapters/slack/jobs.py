@@ -82,7 +82,7 @@ class Jobs:
         if job is None:
             log.error("no job %r (a request written by another version?); dropped", payload.get("job"))
             return
-        # Claimed before (attempts > 1): a process may have died after Slack took a post and before the row
+        # Started before (attempts > 1, this start included): a process may have died after Slack took a post, before the row
         # was marked done. The job's posts carry its key: found where the job answers, the job is not run
         # again (its command ran before the answer was posted); a part found elsewhere is not posted again.
         client = Marked(self.clients(str(payload.get("team") or "")), work.key, again=work.attempts > 1)
