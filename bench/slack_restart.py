@@ -3,8 +3,8 @@
     python bench/slack_restart.py [--events 200] [--database-url URL]
 
 A process of its own builds the Slack app as the web process does (`build_slack_app(app)`: the
-inbox and its pools), acknowledges `--events` signed `app_mention` events (each in a channel of its
-own) and starts working them off against a Slack stand-in that takes 0.5 s a message. Right after
+inbox and its pools), acknowledges `--events` signed `app_mention` events (each a subscribe, in a
+channel of its own, by a person of its own, answered in the channel's thread) and starts working them off against a Slack stand-in that takes 0.5 s a message. Right after
 the last acknowledgement it is stopped: kill -9, or SIGTERM (its handler calls the web server's
 shutdown hook `stop_work()`, then exits). A second process is started on the same database and
 does nothing but start; the table says how many mentions were answered once, twice, or never.
@@ -69,7 +69,11 @@ def child(database_url: str, slack_url: str, events: int, first: bool) -> None:
     signal.signal(signal.SIGTERM, terminate)
     if first:
         for n in range(events):
-            body = event_body(mention("status", channel=f"C{n:04d}"))
+            # A change, answered in the channel's thread (chat.postMessage, marked): what a retry can look up;
+            # each by a person of its own (one person's 200 mentions a minute would meet the command rate limit,
+            # whose ephemeral warnings no retry can look up).
+            where = {"channel": f"C{n:04d}", "user": f"U{n:04d}"}
+            body = event_body(mention("subscribe reinforcement-learning", **where))
             response = bolt.dispatch(
                 BoltRequest(body=body, headers=signed_headers(body, content_type="application/json"))
             )

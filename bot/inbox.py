@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +25,7 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[dict[str, Any]], None]
+Handler = Callable[[Work], None]  # the request, with its key and how many times it was started (this one included)
 # A request runs in seconds; a lease this long is only ever waited out after a process died holding it.
 LEASE = timedelta(minutes=2)
 KEEP = timedelta(hours=1)  # done requests stay as long as the replay guard keeps their ids (adapters/slack/replays.py)
@@ -96,7 +96,7 @@ class Inbox:
                 self._unreserve(kind)
             return False
         if room:
-            self._submit(Work(work_id, key, kind, payload, 1))
+            self._submit(Work(work_id, key, kind, payload, 0))
         else:  # left for the next sweep, of this process or another one, when a pool has room
             log.warning("%s pool full: %s left in the inbox for the next sweep", kind, key)
         return True
@@ -113,7 +113,7 @@ class Inbox:
                 claimed = uow.inbox.claim([kind], now, self.owner, now + LEASE, room)
                 uow.commit()
             for work in claimed:
-                log.info("carrying out %s (%s), attempt %d", work.key, kind, work.attempts)
+                log.info("carrying out %s (%s), started %d times before", work.key, kind, work.attempts)
                 with self._guard:
                     self._held[kind] += 1
                 self._submit(work)
@@ -206,8 +206,11 @@ class Inbox:
             if self._stopped.is_set():  # stopping before it started: give it back at once
                 self._finish(work, done=False)
                 return
+            with UnitOfWork(self.engine) as uow:  # counted before it runs: a kill -9 in it leaves the count
+                work = replace(work, attempts=uow.inbox.start(work.id))
+                uow.commit()
             try:
-                self.handlers[work.kind](work.payload)
+                self.handlers[work.kind](work)
             except Exception:  # a bug in one request is logged; the request is not run again
                 log.exception("carrying out %s (%s) failed", work.key, work.kind)
             self._finish(work, done=True)

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from storage.tables import InboxRow, table_of
 
-MAX_ATTEMPTS = 3  # a request that killed its worker three times is left alone (and logged), not retried forever
+MAX_ATTEMPTS = 3  # a request started three times and never done is left alone (and logged), not retried forever
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,10 @@ class InboxRepository:
     ) -> int | None:
         """The new row's id, held by `owner` until `until`; None when the key is there already (a retry)."""
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        values = {"key": key[:200], "kind": kind, "payload": payload, "received_at": now, "lease_until": until}
         statement = (
             insert(self.table)
-            .values(key=key[:200], kind=kind, payload=payload, received_at=now, lease_until=until, owner=owner)
+            .values(**values, owner=owner, attempts=0)
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(self.table.c.id)
         )
@@ -63,7 +64,7 @@ class InboxRepository:
         statement = (
             update(t)
             .where(t.c.id.in_(waiting.scalar_subquery()), t.c.lease_until <= now, t.c.done_at.is_(None))
-            .values(owner=owner, lease_until=until, attempts=t.c.attempts + 1)
+            .values(owner=owner, lease_until=until)
             .returning(t.c.id, t.c.key, t.c.kind, t.c.payload, t.c.attempts)
         )
         rows = self.session.execute(statement).all()
@@ -79,6 +80,16 @@ class InboxRepository:
         """Give a held request back at once (the process is stopping before it started it)."""
         t = self.table
         self.session.execute(update(t).where(t.c.id == work_id, t.c.done_at.is_(None)).values(lease_until=now))
+
+    def start(self, work_id: int) -> int:
+        """Count a start of the request (held, about to run); how many there have been, this one included.
+
+        More than one: a process started it before and died, perhaps after part of it was done
+        (adapters/slack/jobs.py then looks for its posts before it posts). Held but never started
+        (queued when its process died, or given back) does not count."""
+        t = self.table
+        statement = update(t).where(t.c.id == work_id).values(attempts=t.c.attempts + 1).returning(t.c.attempts)
+        return int(self.session.execute(statement).scalar() or 1)
 
     def done(self, work_id: int, now: datetime) -> None:
         t = self.table
