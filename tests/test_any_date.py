@@ -25,7 +25,7 @@ def ahead() -> float:
 
 def test_ci_runs_the_readme_test_command_which_ends_with_the_clock_tests_a_year_ahead() -> None:
     lines = (ROOT / ".ci" / "run").read_text().splitlines()
-    assert lines[-1].endswith(" && PAPERS_TEST_CLOCK_SHIFT_DAYS=365 .venv/bin/python -m pytest -q -m clock")
+    assert lines[-1].endswith(" && PAPERS_TEST_CLOCK_SHIFT_DAYS=365 .venv/bin/python -m pytest -q -n auto -m clock")
     assert f"    {lines[-1]}\n" in (ROOT / "README.md").read_text()  # verbatim, as its test command
     assert [name for name in sorted(CLOCK_MODULES) if not (ROOT / "tests" / f"{name}.py").is_file()] == []
 
