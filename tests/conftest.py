@@ -68,8 +68,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """With PAPERS_TEST_CLOCK_SHIFT_DAYS=365 the whole run, from collection on, and every process it starts with
     its environment, lives that many days ahead (the clock keeps ticking): the suite must pass on any date."""
-    if not CLOCK_SHIFT_DAYS:
-        return
+    if not CLOCK_SHIFT_DAYS or os.environ.get("PAPERS_TEST_CLOCK_MOVED") == str(os.getpid()):
+        return  # not moved, or a pytest-xdist worker, which tests/clock_shift/sitecustomize.py moved as it started
     import time_machine
 
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CHILD_CLOCK), os.environ.get("PYTHONPATH")]))

@@ -16,4 +16,5 @@ if days := os.environ.get("PAPERS_TEST_CLOCK_SHIFT_DAYS"):
     import time_machine
 
     time_machine.travel(timedelta(days=float(days)), tick=True).start()
+    os.environ["PAPERS_TEST_CLOCK_MOVED"] = str(os.getpid())  # this process: its own conftest must not move it again
     time.time()  # time-machine's clock starts ticking at its first reading: now, not after seconds of imports
