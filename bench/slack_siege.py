@@ -23,7 +23,6 @@ import json
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -31,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.slack_abuse import ACK_BUDGET, CLIENT_TIMEOUT, Slowloris, command, percentile  # noqa: E402
+from bench.slack_restart import drop, fresh_database  # noqa: E402
 from tests.slack_api import SECRET, SlackAPI, event_body, signed_headers  # noqa: E402
 from tests.slack_web import WebProcess  # noqa: E402
 from tests.sources_server import Reply, SourcesServer  # noqa: E402
@@ -99,30 +99,6 @@ def siege(web: WebProcess, slack: SlackAPI, args: argparse.Namespace) -> dict[st
         "links": linked,
         "reopened": loris.reopened,
     }
-
-
-def fresh_database(url: str | None, folder: Path) -> tuple[str, str | None]:
-    """A new SQLite file, or a new schema of the PostgreSQL given: its URL, and the schema's name."""
-    if not url:
-        return f"sqlite:///{folder / 'papers.db'}", None
-    from sqlalchemy import create_engine, text
-
-    schema = f"bench_siege_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    admin.dispose()
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema},public", schema
-
-
-def drop(url: str | None, schema: str | None) -> None:
-    if url and schema:
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(url)
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def main() -> None:
