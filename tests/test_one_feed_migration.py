@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, text
 
@@ -109,7 +109,7 @@ def test_run_again_it_changes_nothing(empty: Engine) -> None:
     add(
         empty,
         "INSERT INTO subscription (channel, query, min_upvotes, created_at) VALUES (:c, 'robotics', 0, :at)",
-        [{"c": "discord:1:@300", "at": datetime.now(UTC)}],
+        [{"c": "discord:1:@300", "at": T0}],
     )
     upgrade_to(empty, "head")
     before = rows(empty, "SELECT channel, query FROM subscription")
