@@ -71,7 +71,7 @@ class Service:
     def answer(self, channel: ChannelRef, actor: Actor, text: str, limited: bool = True) -> r.Reply:
         """Parse and handle chat text; never raises: bad input becomes a Problem reply. `limited=False` for
         someone who runs the bot (its terminal): the command rate stops floods from chat, not its owner."""
-        if limited and (flooding := self._flooding(channel, actor)):
+        if limited and (flooding := self.flooding(channel, actor)):
             return flooding
         try:
             command = c.parse_command(text)
@@ -82,9 +82,10 @@ class Service:
     def click(self, channel: ChannelRef, actor: Actor, command: c.Command) -> r.Reply:
         """A button someone clicked (a paper's More like this, Less like this, Save): counted by the command rate
         as the same command typed is, so that 300 clicks a minute are refused as 300 commands are."""
-        return self._flooding(channel, actor) or self.run(channel, actor, command)
+        return self.flooding(channel, actor) or self.run(channel, actor, command)
 
-    def _flooding(self, channel: ChannelRef, actor: Actor) -> r.Problem | None:
+    def flooding(self, channel: ChannelRef, actor: Actor) -> r.Problem | None:
+        """The refusal when `actor` has used up the commands of this minute (typed, clicked or voted), else None."""
         if self.rate.allow(f"{channel.platform}:{channel.workspace}:{actor.id}"):
             return None
         return r.Problem(f"That is more than {self.rate.per_minute} commands in a minute; please wait a moment.")

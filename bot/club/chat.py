@@ -76,7 +76,7 @@ def posted(service: Service, club_id: int, message_ids: list[str]) -> bool:
 
 def vote(service: Service, channel: ChannelRef, club_id: int, person: str, choice: int) -> VoteNoted:
     """One click in `channel` on paper `choice` (0-based) of an open club: a vote, a move, or taken back."""
-    if flooding := service._flooding(channel, Actor(person)):
+    if flooding := service.flooding(channel, Actor(person)):
         return VoteNoted(flooding.message)  # clicks count as commands do: a flood of them is refused
     with service.uow() as uow:
         club = uow.clubs.lock(club_id)
