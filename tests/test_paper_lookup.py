@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from bot.app import App
 from bot.domain import Paper
 from bot.errors import PapersError
@@ -73,3 +75,20 @@ def test_the_same_link_pasted_in_many_messages_at_once_is_asked_once(app: App) -
         arxiv.hold.set()
         titles = {future.result().title for future in answers}  # type: ignore[union-attr]
     assert titles == {KNOWN.title} and arxiv.asked == ["1901.10995"]
+
+
+def test_a_paste_that_looked_before_another_paste_stored_the_paper_does_not_ask_again(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arxiv, clock = Arxiv(), Clock()
+    lookup = lookup_on(app, arxiv, clock)
+    claim = lookup._to_ask
+
+    def claim_after_another_paste_is_answered(ids: list[str]) -> tuple[list[str], list[threading.Event]]:
+        monkeypatch.setattr(lookup, "_to_ask", claim)
+        assert lookup.paper("1901.10995") is not None  # the other paste asks, stores and lets go in between
+        return claim(ids)
+
+    monkeypatch.setattr(lookup, "_to_ask", claim_after_another_paste_is_answered)
+    found = lookup.paper("1901.10995")
+    assert found is not None and found.title == KNOWN.title and arxiv.asked == ["1901.10995"]

@@ -81,12 +81,15 @@ class PaperLookup:
         papers = self._stored(ids)
         unknown = [paper_id for paper_id in ids if paper_id not in papers]
         if unknown and self.fetch is not None:
-            mine, theirs = self._to_ask(unknown)
+            claimed, theirs = self._to_ask(unknown)
             try:
+                # another thread may have asked, stored and let go of an id since this one looked: look again
+                stored = self._stored(claimed) if claimed else {}
+                mine = [paper_id for paper_id in claimed if paper_id not in stored]
                 if mine and self._fetch(mine):
                     self._remember_unknown([paper_id for paper_id in mine if paper_id not in self._stored(mine)])
             finally:
-                self._asked(mine)
+                self._asked(claimed)
             for asked in theirs:
                 asked.wait(ASK_WAIT)
             papers.update(self._stored(unknown))
