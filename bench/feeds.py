@@ -1,11 +1,12 @@
 """Benchmark: one private feed asked for 10,000 times from 50 connections, against the site under uvicorn; a table.
 
     python bench/feeds.py [--requests 10000] [--connections 50] [--database sqlite|postgresql|URL] [--posts 22]
+                          [--state-for SECONDS] [--only N]
 
 The database holds the bundled papers and a month of one channel's posts (POSTS weekday posts of 8 papers, all
 sent by the delivery pass), and one feed token. uvicorn serves adapters/web's routes in a process of its own
 (one worker, as `site_routes` would be mounted). Each scenario sends REQUESTS requests from CONNECTIONS
-keep-alive connections (httpx, asyncio):
+keep-alive connections (aiohttp, asyncio, in a process of its own):
 - polling readers: each connection's first request is plain, the next ones send the ETag it got (If-None-Match),
   as feed readers do: 304s;
 - full fetches: no validator, every answer is the whole document (Atom, JSON Feed, the page);
@@ -33,9 +34,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import aiohttp  # noqa: E402
 import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from adapters.web.feed_routes import STATE_FOR  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 
 POSTGRES = os.environ.get("PAPERS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -89,7 +92,7 @@ def prepare(url: str, posts: int) -> tuple[str, int]:
     return reply.page.rsplit("/", 1)[1], listed
 
 
-def serve(url: str, port: int) -> None:
+def serve(url: str, port: int, state_for: float) -> None:
     import logging
 
     import uvicorn
@@ -100,28 +103,37 @@ def serve(url: str, port: int) -> None:
 
     logging.disable(logging.INFO)
     app = build_app(settings(url), seed=False, clock=lambda: NOW)  # type: ignore[arg-type]
-    uvicorn.run(Starlette(routes=site_routes(app)), host="127.0.0.1", port=port, log_level="warning")
+    routes = site_routes(app, feed_state_for=state_for)
+    uvicorn.run(Starlette(routes=routes), host="127.0.0.1", port=port, log_level="warning")
 
 
 async def load(base: str, path: str, requests: int, connections: int, conditional: bool) -> tuple[Counter, list]:
-    """REQUESTS requests over CONNECTIONS connections; status counts and each latency in ms."""
+    """REQUESTS requests over CONNECTIONS keep-alive connections; status counts and each latency in ms."""
     statuses: Counter[int] = Counter()
     latencies: list[float] = []
     per_connection = [requests // connections + (i < requests % connections) for i in range(connections)]
 
     async def reader(count: int) -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        async with aiohttp.ClientSession(base, connector=aiohttp.TCPConnector(limit=1)) as session:
             etag = None
             for _ in range(count):
                 headers = {"If-None-Match": etag} if conditional and etag else {}
                 started = time.perf_counter()
-                answer = await client.get(path, headers=headers)
-                latencies.append((time.perf_counter() - started) * 1000)
-                statuses[answer.status_code] += 1
-                etag = answer.headers.get("etag", etag)
+                async with session.get(path, headers=headers) as answer:
+                    await answer.read()
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    statuses[answer.status] += 1
+                    etag = answer.headers.get("etag", etag)
 
     await asyncio.gather(*(reader(count) for count in per_connection))
     return statuses, latencies
+
+
+def client(base: str, path: str, count: int, connections: int, conditional: bool, out: mp.Queue) -> None:
+    """One load run in a process of its own: the client does not share the benchmark's interpreter."""
+    started = time.perf_counter()
+    statuses, latencies = asyncio.run(load(base, path, count, connections, conditional))
+    out.put((statuses, latencies, time.perf_counter() - started))
 
 
 def step_costs(url: str, token: str) -> list[tuple[str, float]]:
@@ -174,6 +186,7 @@ def main() -> None:
     parser.add_argument("--database", default="sqlite")
     parser.add_argument("--posts", type=int, default=22)
     parser.add_argument("--only", type=int, default=0, help="run the first N scenarios only")
+    parser.add_argument("--state-for", type=float, default=STATE_FOR, help="seconds a token's state is reused")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url, schema = scratch(args.database, folder)
@@ -184,7 +197,8 @@ def main() -> None:
             print(f"| {name} | {ms:.3f} |")
         print(f"\nload average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         port = 20000 + os.getpid() % 20000
-        server = mp.get_context("spawn").Process(target=serve, args=(url, port), daemon=True)
+        spawn = mp.get_context("spawn")
+        server = spawn.Process(target=serve, args=(url, port, args.state_for), daemon=True)
         server.start()
         base = f"http://127.0.0.1:{port}"
         while True:  # until it listens
@@ -203,14 +217,16 @@ def main() -> None:
             ("unknown token (well-formed)", "/feeds/" + "A" * 43 + ".atom", False, args.requests // 5),
             ("unknown token (wrong shape)", "/feeds/nope.atom", False, args.requests // 5),
         ]
-        print(f"over HTTP, uvicorn (1 worker), {args.connections} connections:")
+        print(f"over HTTP, uvicorn (1 worker), {args.connections} connections, state kept {args.state_for} s:")
         print("| scenario | requests | 200 | 304 | 404 | other | p50 ms | p99 ms | req/s |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         try:
             for name, path, conditional, count in scenarios[: args.only or None]:
-                started = time.perf_counter()
-                statuses, latencies = asyncio.run(load(base, path, count, args.connections, conditional))
-                elapsed = time.perf_counter() - started
+                results: mp.Queue = spawn.Queue()
+                loader = spawn.Process(target=client, args=(base, path, count, args.connections, conditional, results))
+                loader.start()
+                statuses, latencies, elapsed = results.get()
+                loader.join()
                 other = sum(n for status, n in statuses.items() if status not in (200, 304, 404))
                 print(
                     f"| {name} | {count:,} | {statuses[200]:,} | {statuses[304]:,} | {statuses[404]:,} | {other} "

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -92,8 +93,9 @@ def sqlite_app(tmp_path: Path) -> Iterator[App]:
     built.engine.dispose()
 
 
-def web_client(app: App) -> TestClient:
-    return TestClient(Starlette(routes=site_routes(app)), base_url=PUBLIC)
+def web_client(app: App, feed_state_for: float = 0.0, clock: Callable[[], float] = time.monotonic) -> TestClient:
+    """A client of the site; each request reads its feed's state anew unless `feed_state_for` says otherwise."""
+    return TestClient(Starlette(routes=site_routes(app, feed_state_for, clock)), base_url=PUBLIC)
 
 
 @pytest.fixture

@@ -12,7 +12,18 @@ from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from bot.app import App
-from tests.feed_site import LAB, NOW, client, feed_path, paper, post, site_app, sqlite_app, sqlite_client  # noqa: F401 (fixtures)
+from tests.feed_site import (  # noqa: F401 (fixtures)
+    LAB,
+    NOW,
+    client,
+    feed_path,
+    paper,
+    post,
+    site_app,
+    sqlite_app,
+    sqlite_client,
+    web_client,
+)
 
 PAGES = ["/", "/privacy", "/robots.txt", "/static/site.css", "/static/search.js"]
 
@@ -93,6 +104,27 @@ def test_unknown_and_revoked_tokens_are_404_after_one_key_lookup(site_app: App, 
 
     feed_path(site_app, text="/papers feed reset")
     assert client.get(path).status_code == 404
+
+
+def test_a_poll_within_a_second_of_another_is_answered_from_memory(site_app: App) -> None:
+    seconds = [100.0]
+    post(site_app, LAB, [paper(1)], NOW - timedelta(days=2))
+    path = feed_path(site_app)
+    with web_client(site_app, feed_state_for=1.0, clock=lambda: seconds[0]) as client:
+        etag = client.get(path + ".atom").headers["etag"]
+        statements: list[str] = []
+        event.listen(site_app.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        assert client.get(path + ".atom", headers={"If-None-Match": etag}).status_code == 304 and statements == []
+
+        post(site_app, LAB, [paper(2)], NOW)
+        assert client.get(path + ".atom", headers={"If-None-Match": etag}).status_code == 304  # the same second
+        seconds[0] += 1.0
+        fresh = client.get(path + ".atom", headers={"If-None-Match": etag})
+        assert fresh.status_code == 200 and "Paper 2 on reward shaping" in fresh.text
+
+        feed_path(site_app, text="/papers feed reset")
+        seconds[0] += 1.0
+        assert client.get(path + ".atom").status_code == 404  # revoked: within a second in every web process
 
 
 def test_a_private_channel_never_shows_in_its_feed(site_app: App, client: TestClient) -> None:

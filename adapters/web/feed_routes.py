@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
+import time
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -13,9 +12,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from adapters.web.feed_formats import FeedUrls, atom, json_feed
+from adapters.web.kept import InFlight, Kept
 from adapters.web.pages import TEMPLATES
 from bot.app import App
-from bot.delivery.private_feed import FEED_DAYS, Feed, feed_state, read_feed, token_hash
+from bot.delivery.private_feed import FEED_DAYS, Feed, FeedState, feed_state, read_feed, token_hash
 
 CACHE = "private, max-age=300"  # a reader may reuse it for 5 minutes; no shared cache may keep a private feed
 ATOM = "application/atom+xml; charset=utf-8"
@@ -23,47 +23,35 @@ JSON_FEED = "application/feed+json; charset=utf-8"
 MAX_QUERY = 200
 NOT_FOUND = "No such feed: the link is mistyped, or it was revoked with /papers feed reset."
 KEPT_BODIES = 256  # rendered answers kept per process: a feed changes once a day, its readers poll all day
-
-
-class Bodies:
-    """Rendered answers by (token hash, feed version, view): a feed is read from the database and rendered once
-    per version, not once per reader. Keyed by the token's hash because a body holds the token's own URLs."""
-
-    def __init__(self, size: int = KEPT_BODIES) -> None:
-        self.size = size
-        self.kept: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
-        self.lock = threading.Lock()  # endpoints run in the server's thread pool
-
-    def get(self, key: tuple[str, str, str], make: Callable[[], bytes]) -> bytes:
-        with self.lock:
-            if key in self.kept:
-                self.kept.move_to_end(key)
-                return self.kept[key]
-        body = make()  # outside the lock: two threads may both render a new version, once each
-        with self.lock:
-            self.kept[key] = body
-            while len(self.kept) > self.size:
-                self.kept.popitem(last=False)
-        return body
+KEPT_STATES = 10_000  # tokens whose state a process remembers (about 3 MB)
+# A reader's poll within this many seconds of another one for the same token is answered from the process's memory,
+# without the database: a new post, or a revocation by /papers feed reset, shows within a second.
+STATE_FOR = 1.0
 
 
 class FeedRoutes:
-    """The three views of one feed; an unknown or revoked token is a 404 after one primary-key read."""
+    """The three views of one feed; an unknown or revoked token is a 404 after one primary-key read.
 
-    def __init__(self, app: App) -> None:
+    The endpoints run on the event loop and hand only database reads and renders to threads: a poll answered
+    from memory costs no thread hop at all."""
+
+    def __init__(self, app: App, state_for: float = STATE_FOR, clock: Callable[[], float] = time.monotonic) -> None:
         self.app = app
-        self.bodies = Bodies()
+        self.states: Kept[str, FeedState] = Kept(KEPT_STATES, state_for, clock)
+        self.bodies: Kept[tuple[str, str, str], bytes] = Kept(KEPT_BODIES)  # a version's body never changes
+        self.reading: InFlight[str, FeedState | None] = InFlight()
+        self.rendering: InFlight[tuple[str, str, str], bytes] = InFlight()
 
-    def atom(self, request: Request) -> Response:
-        return self._answer(request, "atom", ATOM, lambda feed, urls: atom(feed, urls, TEMPLATES.env))
+    async def atom(self, request: Request) -> Response:
+        return await self._answer(request, "atom", ATOM, lambda feed, urls: atom(feed, urls, TEMPLATES.env))
 
-    def json(self, request: Request) -> Response:
+    async def json(self, request: Request) -> Response:
         def render(feed: Feed, urls: FeedUrls) -> bytes:
             return json.dumps(json_feed(feed, urls, TEMPLATES.env), ensure_ascii=False).encode()
 
-        return self._answer(request, "json", JSON_FEED, render)
+        return await self._answer(request, "json", JSON_FEED, render)
 
-    def page(self, request: Request) -> Response:
+    async def page(self, request: Request) -> Response:
         query = " ".join(request.query_params.get("q", "").split())[:MAX_QUERY]
 
         def render(feed: Feed, urls: FeedUrls) -> bytes:
@@ -71,13 +59,16 @@ class FeedRoutes:
             context = {"feed": feed, "items": items, "q": query, "urls": urls, "days": FEED_DAYS}
             return TEMPLATES.get_template("feed.html").render(context).encode()
 
-        return self._answer(request, "page:" + query, "text/html; charset=utf-8", render)
+        return await self._answer(request, "page:" + query, "text/html; charset=utf-8", render)
 
-    def _answer(self, request: Request, view: str, media: str, render: Callable[[Feed, FeedUrls], bytes]) -> Response:
+    async def _answer(
+        self, request: Request, view: str, media: str, render: Callable[[Feed, FeedUrls], bytes]
+    ) -> Response:
         token, now = request.path_params["token"], self.app.service.clock()
-        state = feed_state(self.app.engine, token, now)
+        state = self.states.get(token) or await self.reading.run(token, lambda: feed_state(self.app.engine, token, now))
         if state is None:
             return PlainTextResponse(NOT_FOUND, status_code=404, headers={"Cache-Control": "no-store"})
+        self.states.put(token, state)
         tag = f'W/"{state.version}-{token_hash(view)[:8]}"'
         headers = {
             "ETag": tag,
@@ -88,11 +79,16 @@ class FeedRoutes:
         if not_modified(request, tag, state.updated):
             return Response(status_code=304, headers=headers)
         urls = self._urls(request, token)
-        body = self.bodies.get(
-            (urls.key, state.version, view + urls.page),
-            lambda: render(read_feed(self.app.engine, self.app.taxonomy, state, now), urls),
-        )
+        key = (urls.key, state.version, view + urls.page)
+        body = self.bodies.get(key)
+        if body is None:
+            body = self.bodies.put(key, await self.rendering.run(key, lambda: self._render(state, now, render, urls)))
         return Response(body, media_type=media, headers=headers)
+
+    def _render(
+        self, state: FeedState, now: datetime, render: Callable[[Feed, FeedUrls], bytes], urls: FeedUrls
+    ) -> bytes:
+        return render(read_feed(self.app.engine, self.app.taxonomy, state, now), urls)
 
     def _urls(self, request: Request, token: str) -> FeedUrls:
         base = (self.app.settings.public_url or str(request.base_url)).rstrip("/")

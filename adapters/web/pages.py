@@ -39,7 +39,7 @@ class Pages:
     def __init__(self, app: App) -> None:
         self.settings = app.settings
 
-    def landing(self, request: Request) -> Response:
+    async def landing(self, request: Request) -> Response:
         return TEMPLATES.TemplateResponse(
             request,
             "landing.html",
@@ -50,13 +50,13 @@ class Pages:
             },
         )
 
-    def privacy(self, request: Request) -> Response:
+    async def privacy(self, request: Request) -> Response:
         return TEMPLATES.TemplateResponse(request, "privacy.html", {"discord_needs": DISCORD_NEEDS})
 
-    def robots(self, request: Request) -> Response:
+    async def robots(self, request: Request) -> Response:
         return PlainTextResponse(ROBOTS)
 
-    def static(self, request: Request) -> Response:
+    async def static(self, request: Request) -> Response:
         found = STATIC.get(request.path_params["name"])
         if found is None:
             return PlainTextResponse("Not found.", status_code=404)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,15 +23,15 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 
-Endpoint = Callable[[Request], Response]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def secured(endpoint: Endpoint) -> Endpoint:
     """The endpoint with the security headers on every response it gives (a 404 too)."""
 
     @functools.wraps(endpoint)
-    def wrapped(request: Request) -> Response:
-        response = endpoint(request)
+    async def wrapped(request: Request) -> Response:
+        response = await endpoint(request)
         response.headers.update(HEADERS)
         return response
 
