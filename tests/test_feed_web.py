@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import discord
+import httpx
 import pytest
 from sqlalchemy import event
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from adapters.web import feed_routes, site_routes
 from bot.app import App
+from bot.delivery.private_feed import read_feed
 from tests.feed_site import (  # noqa: F401 (fixtures)
     LAB,
     NOW,
+    PUBLIC,
     client,
     feed_path,
     paper,
@@ -179,3 +185,26 @@ def test_hostile_titles_and_links_stay_text(sqlite_app: App, sqlite_client: Test
     json_text = sqlite_client.get(path + ".json").text
     assert "javascript:" not in page and "javascript:" not in atom and "javascript:" not in json_text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Attention</title>" in atom  # the vertical tab is gone: XML 1.0
+
+
+def test_fifty_readers_of_a_new_version_at_once_have_it_read_and_rendered_once(
+    site_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    post(site_app, LAB, [paper(1)], NOW)
+    path = feed_path(site_app)
+    reads: list[str] = []
+
+    def counted(*args: object) -> object:
+        reads.append("read")
+        return read_feed(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feed_routes, "read_feed", counted)
+    site = Starlette(routes=site_routes(site_app))
+
+    async def fifty_readers() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=site), base_url=PUBLIC) as readers:
+            return await asyncio.gather(*(readers.get(path + ".atom") for _ in range(50)))
+
+    answers = asyncio.run(fifty_readers())
+    assert {answer.status_code for answer in answers} == {200} and len({a.content for a in answers}) == 1
+    assert reads == ["read"]
