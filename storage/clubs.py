@@ -39,14 +39,31 @@ class ClubRepository:
 
     def posted(self, club_id: int, message_ids: list[str]) -> bool:
         """The platform shows the vote: it is open, and these are its messages (the vote's first); again, once
-        more of them are posted (Discord's links after the poll)."""
+        more of them are posted (Discord's links after the poll).
+
+        A vote message that is another club's already is a retried request's (it found its earlier post by mark
+        and posted nothing): this club is abandoned, never shown, so the channel has one club and one winner."""
         table = table_of(ClubRow)
+        if message_ids and self._shown_by_another(club_id, message_ids[0]):
+            self.session.execute(
+                update(table).where(table.c.id == club_id, table.c.status == "opening").values(status="abandoned")
+            )
+            return False
         done = self.session.execute(
             update(table)
             .where(table.c.id == club_id, table.c.status.in_(("opening", "open")))
             .values(status="open", message_ids=list(message_ids))
         )
         return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    def _shown_by_another(self, club_id: int, message_id: str) -> bool:
+        row = self.get(club_id)
+        if row is None:
+            return False
+        others = select(ClubRow).where(
+            col(ClubRow.channel) == row.channel, col(ClubRow.id) != club_id, col(ClubRow.status) != "abandoned"
+        )
+        return any(other.message_ids[:1] == [message_id] for other in self.session.execute(others).scalars())
 
     def lock(self, club_id: int) -> ClubRow | None:
         """This transaction alone changes the club's votes until it ends: a write first (SQLite's one write lock,

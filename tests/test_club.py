@@ -194,6 +194,18 @@ def test_a_platforms_count_not_yet_final_is_asked_again_at_a_later_tick(app: App
     assert shown.closed and shown.counts == (0, 4, 6)
 
 
+def test_a_retried_request_that_found_its_vote_posted_opens_no_second_club(app: App) -> None:
+    ballot = opened(app)  # the vote is posted; the process dies before its reply in the mention's thread
+    retried = app.service.answer(LAB, ANA, "/papers club 3 24")  # the request again: the vote is found by mark
+    assert isinstance(retried, ClubBallot) and retried.club_id != ballot.club_id
+    assert not posted(app.service, retried.club_id, ["1700000000.000100"])  # the first club's message
+    assert club_row(app.engine, retried.club_id).status == "abandoned"
+    vote(app.service, LAB, ballot.club_id, BO.id, 1)
+    sender = RecordingSender()
+    assert close_due(app.engine, {"slack": sender}, {}, closes_at(app.engine, ballot.club_id)) == [ballot.club_id]
+    assert [m.title for m in sender.messages] == ["Journal club: paper 2 won with 1 vote of 1."]
+
+
 def test_a_club_never_shown_is_abandoned_not_announced(app: App) -> None:
     app.service.answer(LAB, ANA, "/papers subscribe reinforcement-learning")
     ballot = app.service.answer(LAB, ANA, "/papers club")  # the platform refused the post: posted() never came
