@@ -55,16 +55,16 @@ class WordCounts:
         self.size = size
         self._kept: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._fresh: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}
+        self._hashed: dict[tuple[str, str, str, tuple[str, ...]], str] = {}  # (key, title, abstract, keywords)
         self._guard = threading.Lock()
 
     def counts(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
-        texts = paper_texts(papers)
-        names = [(p.key, text_hash(text)) for p, text in zip(papers, texts, strict=True)]
+        names = self._names(papers)
         with self._guard:
             rows = [self._kept.get(name) for name in names]
         missing = [i for i, row in enumerate(rows) if row is None]
         if missing:
-            made = WORDS.transform([texts[i] for i in missing])
+            made = WORDS.transform(paper_texts([papers[i] for i in missing]))
             for at, i in enumerate(missing):
                 start, end = made.indptr[at], made.indptr[at + 1]
                 rows[i] = (made.indices[start:end].astype(np.int32), made.data[start:end].copy())
@@ -80,12 +80,26 @@ class WordCounts:
 
     def missing(self, papers: Sequence[Paper]) -> list[Paper]:
         """The papers whose counts are not kept here (for their current text)."""
+        names = self._names(papers)
         with self._guard:
-            return [
-                p
-                for p, text in zip(papers, paper_texts(papers), strict=True)
-                if (p.key, text_hash(text)) not in self._kept
-            ]
+            return [p for p, name in zip(papers, names, strict=True) if name not in self._kept]
+
+    def _names(self, papers: Sequence[Paper]) -> list[tuple[str, str]]:
+        """Each paper's (key, hash of its text). The hashes are kept by the text's own strings, whose Python
+        hashes are cached: a pass asks for the same candidates in channel after channel, and hashing their
+        texts again each time cost a channel with feedback more than its model's fit."""
+        texts = [(p.key, p.title, p.abstract, tuple(p.ai_keywords)) for p in papers]
+        with self._guard:
+            known = [self._hashed.get(text) for text in texts]
+        new = [i for i, digest in enumerate(known) if digest is None]
+        if new:
+            made = [text_hash(text) for text in paper_texts([papers[i] for i in new])]
+            with self._guard:
+                for i, digest in zip(new, made, strict=True):
+                    known[i] = self._hashed[texts[i]] = digest
+                while len(self._hashed) > self.size:
+                    del self._hashed[next(iter(self._hashed))]  # the oldest first (dicts keep their order)
+        return [(p.key, digest or "") for p, digest in zip(papers, known, strict=True)]
 
     def recall(self, stored: Mapping[str, tuple[str, bytes, bytes]]) -> None:
         """Take in stored counts: paper key -> (text hash, int32 columns, float32 counts)."""
@@ -113,6 +127,7 @@ class WordCounts:
         with self._guard:
             self._kept.clear()
             self._fresh.clear()
+            self._hashed.clear()
 
 
 def text_hash(text: str) -> str:
