@@ -138,8 +138,32 @@ def text_hash(text: str) -> str:
 WORD_COUNTS = WordCounts()  # one per process, as the models (bot/feedback/rerank.py)
 
 
+class Idf:
+    """A fitted TfidfTransformer's weights, kept small: its idf is one value for every column the labelled papers
+    lack, so only the few thousand they have are kept (the full array, a megabyte a model, made 512 kept models a
+    pass's largest memory). The same float32 operations as scikit-learn's `transform`: the same vectors."""
+
+    def __init__(self, counts: sparse.csr_matrix) -> None:
+        fitted = TfidfTransformer(sublinear_tf=True).fit(counts)
+        self.seen = np.unique(counts.indices)
+        self.values = fitted.idf_[self.seen]
+        absent = int(np.flatnonzero(np.isin(np.arange(len(self.seen) + 1), self.seen, invert=True))[0])
+        self.absent = fitted.idf_[absent]
+
+    def transform(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        made = counts.astype(np.float32, copy=True)
+        np.log(made.data, made.data)
+        made.data += 1.0
+        if len(self.seen):
+            at = np.minimum(np.searchsorted(self.seen, made.indices), len(self.seen) - 1)
+            made.data *= np.where(self.seen[at] == made.indices, self.values[at], self.absent)
+        else:
+            made.data *= self.absent
+        return normalize(made)
+
+
 def _vectors(
-    papers: Sequence[Paper], evidence: Evidence, weights: TfidfTransformer, counts: sparse.csr_matrix | None = None
+    papers: Sequence[Paper], evidence: Evidence, weights: Idf, counts: sparse.csr_matrix | None = None
 ) -> sparse.csr_matrix:
     counts = WORD_COUNTS.counts(papers) if counts is None else counts
     words = normalize(weights.transform(counts))
@@ -156,7 +180,7 @@ class Taste:
     """A trained model for one channel, and the liked papers that explain it."""
 
     model: LogisticRegression
-    weights: TfidfTransformer
+    weights: Idf
     liked: tuple[Paper, ...]
     columns: np.ndarray  # the hashed features the labelled papers have: the only ones the model can weigh
     liked_vectors: sparse.csr_matrix
@@ -189,7 +213,7 @@ def train(labels: Labels, evidence: Evidence) -> Taste | None:
     if not labels.liked or len(papers) == len(labels.liked):
         return None
     counts = WORD_COUNTS.counts(papers)
-    weights = TfidfTransformer(sublinear_tf=True).fit(counts)
+    weights = Idf(counts)
     every = _vectors(papers, evidence, weights, counts)
     columns = np.unique(every.indices)  # a few thousand of the hashed 263,168: liblinear's cost follows columns
     vectors = every[:, columns]
