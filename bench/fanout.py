@@ -1,7 +1,7 @@
 """Benchmark: a delivery pass at 1k-100k channels sharing a few hundred distinct subscriptions; prints tables.
 
     python bench/fanout.py [--channels 1000,10000,100000] [--papers 2000] [--database sqlite|postgresql|URL]
-                           [--workers 1,4] [--build-only] [--e2e CHANNELS]
+                           [--workers 1,4] [--build-only] [--e2e CHANNELS] [--feedback N --signals S]
 
 Each row starts from an empty database: PAPERS new papers from the 20k arXiv corpus, their topic
 evidence stored as ingest does, and CHANNELS channels imported with `subscriptions import` (1-3
@@ -11,6 +11,12 @@ all due now. Then, each in processes of their own (peak RSS is theirs):
 - pass: `deliver_due` with a sender that appends each (channel, paper) posted to a file, in WORKERS
   processes at once; pairs posted and repeats (a pair posted twice) are read from those files;
 - e2e: `papers-bot deliver --now` against a local Slack stand-in with no latency.
+
+With --feedback N, two such databases, the same but for feedback: in both, N channels (among those with at
+least S + 20 matches) were shown their first S + 10 matches in earlier posts of 10 (recorded and confirmed
+through the outbox as a pass records them); in the second, each of them then likes or dislikes S of those
+papers (`uow.feedback.give`, what the buttons, `/papers like` and reactions store). The pass runs on each:
+a row without feedback, a row with it, and their ratio.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import multiprocessing as mp
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -138,6 +145,76 @@ class FileSender:
         return None
 
 
+# --- feedback: earlier posts and the signals on them ----------------------------------------------
+
+
+def show_history(url: str, feedback: int, signals: int, seed: int = 11) -> list[tuple[str, list[str]]]:
+    """N channels' earlier posts: each chosen channel was sent its first S + 10 matches (the same ones a digest
+    built now ranks first), in posts of 10. Returns each chosen channel and the keys it was shown."""
+    from bot.delivery.passes import shared_fanout
+    from bot.relevance.matching import Matcher
+    from bot.relevance.paper_topics import PaperTopics
+    from bot.relevance.topics import Taxonomy
+    from storage.uow import UnitOfWork
+
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    fanout = shared_fanout(engine, PaperTopics(engine, Matcher(Taxonomy.load())), now)
+    shown_each = signals + 10
+    chosen: list[tuple[str, list[str]]] = []
+    with UnitOfWork(engine) as uow:
+        channels = uow.subscriptions.channels()
+        random.Random(seed).shuffle(channels)
+        following = uow.bulk.queries_of([str(c) for c in channels])
+        for channel in channels:
+            subscriptions = [Subscription(channel, q) for q in following.get(str(channel), ())]
+            matches = fanout.digest(channel, subscriptions, set(), now, None).matches
+            if len(matches) < shown_each + 10:
+                continue  # a channel that would have little left to post today
+            keys = [m.paper.key for m in matches[:shown_each]]
+            for start in range(0, shown_each, 10):
+                post = [(m.paper.key, m.score, tuple(m.why)) for m in matches[start : start + 10]]
+                mark = uuid.uuid4().hex
+                delivery = uow.outbox.record(channel, mark, "earlier post", post)
+                uow.outbox.sent(delivery, [f"{mark}:1"], now - timedelta(days=1))
+            chosen.append((str(channel), keys))
+            if len(chosen) == feedback:
+                break
+        uow.commit()
+    engine.dispose()
+    assert len(chosen) == feedback, f"only {len(chosen)} channels have {shown_each + 10} matches"
+    return chosen
+
+
+def give_signals(url: str, chosen: list[tuple[str, list[str]]], signals: int, seed: int = 13) -> None:
+    """Each chosen channel likes or dislikes `signals` of the papers it was shown (about two likes to a dislike,
+    at least one of each); the rest of what it was shown it ignored."""
+    from storage.uow import UnitOfWork
+
+    rng = random.Random(seed)
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    with UnitOfWork(engine) as uow:
+        for channel, keys in chosen:
+            said = rng.sample(keys, signals)
+            kinds = ["like", "dislike"] + [rng.choice(("like", "like", "dislike")) for _ in said[2:]]
+            for key, kind in zip(said, kinds, strict=True):
+                uow.feedback.give(channel, key, "U-bench", kind, now)
+        uow.commit()
+    engine.dispose()
+
+
+def copy_database(url: str, database: str, folder: str, papers: int, channels: int) -> tuple[str, str | None]:
+    """A second database like `url`: the SQLite file copied, or on PostgreSQL one prepared the same way."""
+    if database == "sqlite":
+        copy = f"{folder}/fanout-{uuid.uuid4().hex[:6]}.db"
+        shutil.copyfile(url.removeprefix("sqlite:///"), copy)
+        return f"sqlite:///{copy}", None
+    other, schema = scratch(database, folder)
+    prepare(other, papers, channels)
+    return other, schema
+
+
 def build_worker(url: str, queue: mp.Queue) -> None:
     """What a pass does to know every channel's digest: the shared fan-out, then per batch of channels their
     subscriptions and what they were lately sent in two reads, then each channel's digest (as `deliver_due`,
@@ -250,7 +327,13 @@ def main() -> None:
     parser.add_argument("--workers", default="1", help="delivery processes sharing the pass, e.g. 1,4")
     parser.add_argument("--build-only", action="store_true", help="only the digest building, nothing sent")
     parser.add_argument("--e2e", action="store_true", help="papers-bot deliver --now against a Slack stand-in")
+    parser.add_argument("--feedback", type=int, default=0, help="channels with feedback: a pass without and with")
+    parser.add_argument("--signals", type=int, default=20, help="likes and dislikes each of those channels gave")
     args = parser.parse_args()
+    if args.feedback:
+        for channels in (int(n) for n in args.channels.split(",")):
+            with_feedback(args.database, channels, args.papers, args.feedback, args.signals)
+        return
     folder = tempfile.mkdtemp(prefix="fanout-")
     print(
         "| database | channels | subscriptions | papers | mode | workers | wall s | ms/channel | peak RSS MB "
@@ -293,6 +376,44 @@ def main() -> None:
                 )
             finally:
                 drop(args.database, schema)
+
+
+def pass_row(url: str, folder: str) -> dict[str, float]:
+    out = f"{folder}/posted-{uuid.uuid4().hex[:6]}"
+    result = spawn(pass_worker, url, out, count=1)[0]
+    posted = pairs(out, 1)
+    return {**result, "pairs": sum(posted.values()), "repeats": sum(n - 1 for n in posted.values() if n > 1)}
+
+
+def with_feedback(database: str, channels: int, papers: int, feedback: int, signals: int) -> None:
+    """A pass over the same database without feedback and with it (N channels with S signals each)."""
+    folder = tempfile.mkdtemp(prefix="fanout-")
+    print(
+        "| database | channels | papers | feedback | wall s | ms/channel | peak RSS MB | pairs posted | repeats "
+        "| with / without |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    url, schema = scratch(database, folder)
+    other, other_schema = None, None
+    try:
+        prepare(url, papers, channels)
+        chosen = show_history(url, feedback, signals)
+        other, other_schema = copy_database(url, database, folder, papers, channels)
+        if other_schema is not None:
+            assert show_history(other, feedback, signals) == chosen
+        give_signals(other, chosen, signals)
+        dialect = make_engine(url).dialect.name
+        rows = [("none", pass_row(url, folder)), (f"{feedback} channels x {signals} signals", pass_row(other, folder))]
+        for name, row in rows:
+            ratio = row["wall"] / rows[0][1]["wall"]
+            print(
+                f"| {dialect} | {channels} | {papers} | {name} | {row['wall']:.1f} | {row['wall'] * 1000 / channels:.2f} "
+                f"| {row['rss']:.0f} | {int(row['pairs'])} | {int(row['repeats'])} | {ratio:.2f} |",
+                flush=True,
+            )
+    finally:
+        drop(database, schema)
+        drop(database, other_schema)
 
 
 if __name__ == "__main__":

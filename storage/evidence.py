@@ -52,6 +52,18 @@ class EvidenceRepository:
                 found[key][topic] = (points, tuple(why))
         return found
 
+    def points(self, keys: Sequence[str]) -> dict[str, dict[str, tuple[float, tuple[str, ...]]]]:
+        """As `load` without the reasons (each empty): what a channel's model reads (bot/feedback/learned.py).
+        Decoding the reasons' JSON was half of what a channel with feedback cost a pass."""
+        found: dict[str, dict[str, tuple[float, tuple[str, ...]]]] = {key: {} for key in keys}
+        for chunk in _chunks(list(keys)):
+            query = select(col(PaperTopicRow.paper_key), col(PaperTopicRow.topic), col(PaperTopicRow.points)).where(
+                col(PaperTopicRow.paper_key).in_(chunk)
+            )
+            for key, topic, points in self.session.execute(query):
+                found[key][topic] = (points, ())
+        return found
+
     def store(self, version: str, items: Iterable[tuple[str, int, Evidence]], now: datetime | None = None) -> int:
         """Replace the evidence of each (paper key, text crc, evidence); returns how many papers."""
         items = sorted(items, key=lambda item: item[0])

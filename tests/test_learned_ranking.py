@@ -184,3 +184,27 @@ def test_a_channel_learns_from_its_most_recent_signals_only(
     for labels in taught:
         assert sorted(p.arxiv_id or "" for p in labels.liked) == [f"2605.{10 + i:05d}" for i in range(4)]
         assert sorted(p.arxiv_id or "" for p in labels.disliked) == ["2605.00014", "2605.00015"]
+
+
+def test_the_model_reads_stored_topic_points_alone_and_posts_the_same_order(lab: Chat) -> None:
+    """A pass with feedback reads each candidate's topic points without decoding their reasons (its costliest
+    read): the order is the one the full evidence gives."""
+    from bot.delivery.digest import build_digest
+    from bot.feedback.learned import train
+    from bot.feedback.rerank import rerank as reranked
+    from bot.feedback.signals import labels, with_background
+
+    teach(lab, likes=5, dislikes=2)
+    with UnitOfWork(lab.app.engine) as uow:
+        digest = build_digest(uow, lab.app.matcher, lab.channel, NOW, cap=None)
+        taught = with_background(labels(uow, lab.channel), digest.papers)
+        keys = [p.key for p in (*taught.liked, *taught.disliked, *digest.papers)]
+        full, points = uow.evidence.load(keys), uow.evidence.points(keys)
+    assert points == {k: {t: (found, ()) for t, (found, _) in topics.items()} for k, topics in full.items()}
+    assert any(points.values())
+    orders = []
+    for evidence in (full, points):
+        taste = train(taught, evidence)
+        assert taste is not None
+        orders.append([(m.paper.key, m.why) for m in reranked(digest.matches, taste, evidence, 10)])
+    assert orders[0] == orders[1]

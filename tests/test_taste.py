@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -157,6 +158,25 @@ def test_a_papers_words_are_counted_once_for_every_model_that_needs_them(monkeyp
     assert counted == [6, 1]
     assert (first != transform(learned.paper_texts(papers))).nnz == 0
     assert (again[:-1] != first[2:]).nnz == 0
+    changed = replace(papers[0], abstract="A new abstract on market making with limit order books.")
+    assert (counts.counts([changed]) != transform(learned.paper_texts([changed]))).nnz == 0
+    assert counted == [6, 1, 1]  # a changed text is counted again, under its own hash
+
+
+def test_a_kept_model_keeps_only_the_idf_of_its_papers_words_and_weighs_every_paper_as_before() -> None:
+    """A model kept in memory holds the idf of the columns its papers have, not of all 263,168: the same vectors."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    from bot.feedback import learned
+
+    taught = learned.WORD_COUNTS.counts([trading(i, 1) for i in range(4)] + [locomotion(i, 1) for i in range(2)])
+    others = learned.WORD_COUNTS.counts([trading(i, 1) for i in range(3, 9)] + [locomotion(i, 1) for i in range(7)])
+    full = TfidfTransformer(sublinear_tf=True).fit(taught)
+    kept = learned.Idf(taught)
+    assert len(kept.values) < 1_000
+    for counts in (taught, others):
+        expected, made = full.transform(counts), kept.transform(counts)
+        assert made.dtype == expected.dtype and (made != expected).nnz == 0
 
 
 def test_warmup_offers_five_different_papers_to_rate(lab: Chat) -> None:

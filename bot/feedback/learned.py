@@ -55,16 +55,16 @@ class WordCounts:
         self.size = size
         self._kept: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._fresh: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}
+        self._hashed: dict[tuple[str, str, str, tuple[str, ...]], str] = {}  # (key, title, abstract, keywords)
         self._guard = threading.Lock()
 
     def counts(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
-        texts = paper_texts(papers)
-        names = [(p.key, text_hash(text)) for p, text in zip(papers, texts, strict=True)]
+        names = self._names(papers)
         with self._guard:
             rows = [self._kept.get(name) for name in names]
         missing = [i for i, row in enumerate(rows) if row is None]
         if missing:
-            made = WORDS.transform([texts[i] for i in missing])
+            made = WORDS.transform(paper_texts([papers[i] for i in missing]))
             for at, i in enumerate(missing):
                 start, end = made.indptr[at], made.indptr[at + 1]
                 rows[i] = (made.indices[start:end].astype(np.int32), made.data[start:end].copy())
@@ -80,12 +80,26 @@ class WordCounts:
 
     def missing(self, papers: Sequence[Paper]) -> list[Paper]:
         """The papers whose counts are not kept here (for their current text)."""
+        names = self._names(papers)
         with self._guard:
-            return [
-                p
-                for p, text in zip(papers, paper_texts(papers), strict=True)
-                if (p.key, text_hash(text)) not in self._kept
-            ]
+            return [p for p, name in zip(papers, names, strict=True) if name not in self._kept]
+
+    def _names(self, papers: Sequence[Paper]) -> list[tuple[str, str]]:
+        """Each paper's (key, hash of its text). The hashes are kept by the text's own strings, whose Python
+        hashes are cached: a pass asks for the same candidates in channel after channel, and hashing their
+        texts again each time cost a channel with feedback more than its model's fit."""
+        texts = [(p.key, p.title, p.abstract, tuple(p.ai_keywords)) for p in papers]
+        with self._guard:
+            known = [self._hashed.get(text) for text in texts]
+        new = [i for i, digest in enumerate(known) if digest is None]
+        if new:
+            made = [text_hash(text) for text in paper_texts([papers[i] for i in new])]
+            with self._guard:
+                for i, digest in zip(new, made, strict=True):
+                    known[i] = self._hashed[texts[i]] = digest
+                while len(self._hashed) > self.size:
+                    del self._hashed[next(iter(self._hashed))]  # the oldest first (dicts keep their order)
+        return [(p.key, digest or "") for p, digest in zip(papers, known, strict=True)]
 
     def recall(self, stored: Mapping[str, tuple[str, bytes, bytes]]) -> None:
         """Take in stored counts: paper key -> (text hash, int32 columns, float32 counts)."""
@@ -113,6 +127,7 @@ class WordCounts:
         with self._guard:
             self._kept.clear()
             self._fresh.clear()
+            self._hashed.clear()
 
 
 def text_hash(text: str) -> str:
@@ -123,8 +138,32 @@ def text_hash(text: str) -> str:
 WORD_COUNTS = WordCounts()  # one per process, as the models (bot/feedback/rerank.py)
 
 
+class Idf:
+    """A fitted TfidfTransformer's weights, kept small: its idf is one value for every column the labelled papers
+    lack, so only the few thousand they have are kept (the full array, a megabyte a model, made 512 kept models a
+    pass's largest memory). The same float32 operations as scikit-learn's `transform`: the same vectors."""
+
+    def __init__(self, counts: sparse.csr_matrix) -> None:
+        fitted = TfidfTransformer(sublinear_tf=True).fit(counts)
+        self.seen = np.unique(counts.indices)
+        self.values = fitted.idf_[self.seen]
+        absent = int(np.flatnonzero(np.isin(np.arange(len(self.seen) + 1), self.seen, invert=True))[0])
+        self.absent = fitted.idf_[absent]
+
+    def transform(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        made = counts.astype(np.float32, copy=True)
+        np.log(made.data, made.data)
+        made.data += 1.0
+        if len(self.seen):
+            at = np.minimum(np.searchsorted(self.seen, made.indices), len(self.seen) - 1)
+            made.data *= np.where(self.seen[at] == made.indices, self.values[at], self.absent)
+        else:
+            made.data *= self.absent
+        return normalize(made)
+
+
 def _vectors(
-    papers: Sequence[Paper], evidence: Evidence, weights: TfidfTransformer, counts: sparse.csr_matrix | None = None
+    papers: Sequence[Paper], evidence: Evidence, weights: Idf, counts: sparse.csr_matrix | None = None
 ) -> sparse.csr_matrix:
     counts = WORD_COUNTS.counts(papers) if counts is None else counts
     words = normalize(weights.transform(counts))
@@ -141,7 +180,7 @@ class Taste:
     """A trained model for one channel, and the liked papers that explain it."""
 
     model: LogisticRegression
-    weights: TfidfTransformer
+    weights: Idf
     liked: tuple[Paper, ...]
     columns: np.ndarray  # the hashed features the labelled papers have: the only ones the model can weigh
     liked_vectors: sparse.csr_matrix
@@ -174,7 +213,7 @@ def train(labels: Labels, evidence: Evidence) -> Taste | None:
     if not labels.liked or len(papers) == len(labels.liked):
         return None
     counts = WORD_COUNTS.counts(papers)
-    weights = TfidfTransformer(sublinear_tf=True).fit(counts)
+    weights = Idf(counts)
     every = _vectors(papers, evidence, weights, counts)
     columns = np.unique(every.indices)  # a few thousand of the hashed 263,168: liblinear's cost follows columns
     vectors = every[:, columns]

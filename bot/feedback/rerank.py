@@ -226,7 +226,7 @@ def channel_taste(
 def _taste_for(uow: UnitOfWork, channel: ChannelRef, full: Digest, kept: int) -> tuple[Taste | None, dict]:
     taught = with_background(labels(uow, channel, kept), full.papers)
     keys = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored, *full.papers)]
-    evidence = uow.evidence.load(list(dict.fromkeys(keys)))
+    evidence = uow.evidence.points(list(dict.fromkeys(keys)))  # the model reads no reasons
     if not full.matches:
         return None, evidence
     _recall_counts(uow, [*taught.liked, *taught.disliked, *taught.ignored, *full.papers])
