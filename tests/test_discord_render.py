@@ -9,9 +9,10 @@ from typing import Any
 import discord
 import pytest
 
+from adapters.discord.marks import read_mark
 from adapters.discord.render import Message, escape, fit
 from adapters.discord.replies import render
-from adapters.discord.sender import digest_part, read_mark
+from adapters.discord.sender import digest_part
 from bot.chat import replies as r
 from bot.delivery.senders import parts
 from bot.domain import ChannelRef, Digest, Found, Match, Paper, Schedule

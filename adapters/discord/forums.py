@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from adapters.discord.limits import as_plain, fit_message
+from adapters.discord.marks import mark_footer, read_mark
 from adapters.discord.render import COLOUR, DESCRIPTION, Message, fit, fit_lines, inert, match_embed, plain
 from adapters.discord.views import feedback_view
 from bot.delivery.senders import Part
@@ -89,12 +90,6 @@ class ForumPost:
     topics: tuple[str, ...] = ()
 
 
-def footer(mark: str, part: Part) -> str:
-    from adapters.discord.sender import mark_footer  # the one footer format read_mark reads
-
-    return mark_footer(mark, part)
-
-
 def paper_posts(digest: Digest, mark: str, topics_of: TopicsOf) -> list[ForumPost]:
     """The papers' posts; their parts count the summary (part 0) whether or not it is posted,
     so a post cut short lines up with the same digest whatever the summary setting is now."""
@@ -102,7 +97,7 @@ def paper_posts(digest: Digest, mark: str, topics_of: TopicsOf) -> list[ForumPos
     posts = []
     for i, match in enumerate(digest.matches, 1):
         part = Part(i, count, (match.paper,))
-        card = Message("", [match_embed(match, footer(mark, part))], ephemeral=False, feedback=(match.paper.key,))
+        card = Message("", [match_embed(match, mark_footer(mark, part))], ephemeral=False, feedback=(match.paper.key,))
         topics = tuple(dict.fromkeys(tag_name(t) for t in topics_of(match.paper)))
         posts.append(ForumPost(part, post_name(match.paper.title), card, topics))
     return posts
@@ -116,7 +111,7 @@ def summary_post(digest: Digest, mark: str, ids: dict[int, str]) -> ForumPost:
         for i, m in enumerate(digest.matches, 1)
     ]
     embed = discord.Embed(description=fit_lines(lines, DESCRIPTION), colour=COLOUR)
-    embed.set_footer(text=footer(mark, part) + " · each paper is a post of its own")
+    embed.set_footer(text=mark_footer(mark, part) + " · each paper is a post of its own")
     more = f"\n… and {digest.more} more: `/papers digest` shows them." if digest.more else ""
     content = f"**{fit(digest.title, 300)}**{more}"
     return ForumPost(part, post_name(digest.title), Message(content, [embed], ephemeral=False))
@@ -196,7 +191,6 @@ class Forums:
 
     async def found(self, forum: discord.ForumChannel, mark: str) -> tuple[dict[int, str], int]:
         """Part index -> thread id of this mark's posts among the bot's active and recently archived posts."""
-        from adapters.discord.sender import read_mark
 
         bot = self.client.user.id if self.client.user else None
         data = await self.client.http.get_active_threads(forum.guild.id)

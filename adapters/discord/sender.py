@@ -6,7 +6,6 @@ import asyncio
 import concurrent.futures
 import hashlib
 import logging
-import re
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -16,6 +15,7 @@ import discord
 
 from adapters.discord.forums import Forums
 from adapters.discord.limits import as_plain, fit_message
+from adapters.discord.marks import mark_footer, read_mark
 from adapters.discord.render import (
     COLOUR,
     DESCRIPTION,
@@ -39,25 +39,11 @@ T = TypeVar("T")
 HISTORY = 100  # recent messages looked through for a mark; a post is confirmed within hours, not days
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 INVALID_FORM = 50035  # "Invalid Form Body": the same payload is refused every time
-_MARK = re.compile(r"papers-bot ([\w-]{1,64}) · part (\d+)/(\d+)")
 
 
 def nonce(mark: str, part: Part) -> str:
     """Discord refuses a second message with the same nonce (with enforce_nonce): 24 chars, under its 25."""
     return hashlib.blake2b(f"{mark}:{part.index}".encode(), digest_size=12).hexdigest()
-
-
-def mark_footer(mark: str, part: Part) -> str:
-    return f"papers-bot {mark} · part {part.index + 1}/{part.count}"
-
-
-def read_mark(message: discord.Message | Message) -> tuple[str, int, int] | None:
-    """(mark, part index, part count) from one of our messages, read from its embeds' footers."""
-    for embed in message.embeds:
-        found = _MARK.search(embed.footer.text or "")
-        if found:
-            return found.group(1), int(found.group(2)) - 1, int(found.group(3))
-    return None
 
 
 def headline(digest: Digest) -> str:
