@@ -176,15 +176,23 @@ def ranked(matches: list[Match], labels: Labels, evidence: dict) -> list[Match]:
 
 
 def simulate(
-    channel: Channel, by_day: dict[str, list[Match]], train_days: list[str], evidence: dict, dislikes: int
+    channel: Channel,
+    by_day: dict[str, list[Match]],
+    train_days: list[str],
+    evidence: dict,
+    dislikes: int,
+    start: tuple[tuple[Paper, int], ...] = (),
 ) -> Run:
-    run, shown = Run(), []
+    """`start`: votes given before the first post (a warm-up's); a paper voted on is not voted on again."""
+    run, shown = Run(list(start), [[] for _ in start]), []
     for day in train_days:
         matches = by_day.get(day, [])
         post = ranked(matches, labels_at(run, len(run.signals)), evidence)[:POST]
         shown = shown + [m.paper for m in post]
         disliked = 0
         for match in post:
+            if any(match.paper.key == p.key for p, _ in start):
+                continue
             if channel.wants(match.paper):
                 run.signals.append((match.paper, 1))
             elif disliked < dislikes:
@@ -209,6 +217,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="arXiv JSONL (default: ../shared/data/arxiv/…)")
     parser.add_argument("--two-interests", action="store_true", help="only the table of channels with two interests")
     parser.add_argument("--warmup", action="store_true", help="only the table of warm-ups against ordinary signals")
+    parser.add_argument("--kinds", action="store_true", help="only the tables of warm-ups that ask for kinds")
     parser.add_argument("--timings", action="store_true", help="only the table of what a channel's model costs")
     args = parser.parse_args()
     papers, days = load(args.corpus)
@@ -223,6 +232,11 @@ def main() -> None:
     chosen = CHANNELS if args.channels == "all" else [c for c in CHANNELS if c.name in args.channels.split(",")]
     if args.warmup:
         warmups(chosen, matcher, texts, days, train_days, test_days, evidence, args.dislikes)
+        return
+    if args.kinds:
+        from feedback_kinds import kinds_tables  # its own module: this one holds the ordinary signals
+
+        kinds_tables(chosen, matcher, texts, days, train_days, test_days, evidence, args.dislikes)
         return
     if args.two_interests:
         two_interests(matcher, texts, days, train_days, test_days, evidence, args.dislikes)

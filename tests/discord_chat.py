@@ -171,6 +171,12 @@ class Chat:
         data = {"custom_id": button["custom_id"], "component_type": 2}
         return await self._inject(interaction(3, data, EVERYONE, message))
 
+    async def pick(self, message: dict[str, Any], values: list[str]) -> list[Call]:
+        """Choose `values` in the message's select menu (component type 3), as Discord sends it."""
+        menu = next(m for row in message["components"] for m in row["components"] if m["type"] == 3)
+        data = {"custom_id": menu["custom_id"], "component_type": 3, "values": values}
+        return await self._inject(interaction(3, data, EVERYONE, message))
+
 
 @pytest.fixture
 def api() -> Iterator[DiscordStandIn]:

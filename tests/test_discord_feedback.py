@@ -7,6 +7,7 @@ from typing import Any
 from adapters.discord.sender import DiscordSender
 from bot.chat import commands as c
 from bot.chat import replies as r
+from bot.feedback.paper_kinds import Kind
 from tests.discord_api import Call, DiscordStandIn
 from tests.discord_chat import Chat, chat_test, sent
 from tests.test_discord_sender import CHANNEL, api, digest, paper, sender
@@ -58,3 +59,20 @@ async def test_like_dislike_save_and_forget_are_slash_commands_that_suggest_pape
         assert chat.core.seen[-1][2] == c.Feedback(kind, "2401.00001")
     await chat.say("saved")
     assert chat.core.seen[-1][2] == c.ListSaved()
+
+
+@chat_test
+async def test_the_warmup_offers_its_kinds_in_a_select_and_a_choice_is_the_pickers_pick(chat: Chat) -> None:
+    kinds = tuple(Kind(("portfolio", "trading", f"stocks {n}"), (), 40) for n in range(1, 8))
+    chat.core.replies[c.WarmUp] = r.WarmUpKinds(kinds, "1a2b3c4d")
+    [answer] = await chat.say("warmup")
+    [row] = sent(answer)["components"]
+    [menu] = row["components"]
+    assert menu["custom_id"] == "papers:kinds:1a2b3c4d" and (menu["min_values"], menu["max_values"]) == (0, 7)
+    first = menu["options"][0]
+    assert (first["label"], first["value"]) == ("1. portfolio, trading, stocks 1 (40 papers)", "1")
+    chat.core.replies[c.WarmUp] = r.KindsPicked("Ada", (kinds[0].words, kinds[2].words), 6, 15)
+    message = chat.api.message_from(Call("POST", "/channels/200/messages", sent(answer), {}))
+    [picked] = await chat.pick(message, ["1", "3"])
+    assert chat.core.seen[-1][2] == c.WarmUp(True, (1, 3), "1a2b3c4d")
+    assert sent(picked)["content"].startswith("**Ada** picked 2 kinds (portfolio, trading, stocks 1;")

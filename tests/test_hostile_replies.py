@@ -142,7 +142,8 @@ def test_every_answer_is_a_reply_that_fits_every_platform(
         | r.TasteShown
         | r.TasteReset
         | r.RankingSet
-        | r.WarmUpPapers
+        | r.WarmUpKinds
+        | r.KindsPicked
         | r.ClubBallot,
     )
     if isinstance(reply, r.Problem):

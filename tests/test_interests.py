@@ -104,12 +104,12 @@ def test_every_platform_offers_the_warmup_as_a_line(settings: Settings) -> None:
     app = build_app(settings, seed=False)
     chat = Chat(app)
     said = chat.say("/papers subscribe reinforcement-learning")
-    assert said.splitlines()[-1] == "Teach me what you like: /papers warmup shows 5 papers to rate with like / dislike."
+    offer = "Teach me what you like: /papers warmup shows the kinds of papers this channel gets, to pick from."
+    assert said.splitlines()[-1] == offer
     offered = r.Subscribed("robotics", "robotics", "ana", 1.0, 7, (), offers_warmup=True)
-    offer = "Teach me what you like: /papers warmup shows 5 papers to rate with More / Less."
     *_, line, button = slack_replies.render(offered, "U1")["blocks"]
     assert line["elements"][0]["text"] == ":mortar_board: " + offer
-    assert button["elements"][0]["text"]["text"] == "Teach me with 5 papers"  # tests/test_slack_feedback.py clicks it
+    assert button["elements"][0]["text"]["text"] == "Pick the kinds you want"  # tests/test_slack_feedback.py clicks it
     assert discord_replies.render(offered, 0).content.splitlines()[-1] == offer
     app.engine.dispose()
 

@@ -25,6 +25,7 @@ from bot.app import App, build_app
 from bot.chat import replies as r
 from bot.config import Settings
 from bot.domain import ChannelRef, Digest, Found, Match, Paper, Schedule
+from bot.feedback.paper_kinds import Kind
 from bot.sources.ingest import merge_papers
 from storage.uow import UnitOfWork
 from tests.slack_api import SECRET, SlackAPI, signed_headers
@@ -322,6 +323,8 @@ def hostile_replies() -> list[r.Reply]:
         r.FeedbackNoted("like", paper, NASTY, True, 3),
         r.SavedList(((paper, when, NASTY),) * 40),
         r.Explained(paper, ((NASTY, (HUGE, NASTY)),) * 25),
+        r.WarmUpKinds(tuple(Kind((NASTY, HUGE, NASTY), (match,) * 3, 9) for _ in range(10)), "1a2b3c4d"),
+        r.KindsPicked(NASTY, ((NASTY, HUGE),) * 10, 30, 3),
     ]
 
 

@@ -36,7 +36,9 @@ def papers(tmp_path: Any, slack: SlackAPI) -> Iterator[App]:
     yield from app_holding(f"sqlite:///{tmp_path / 'papers.db'}", slack, [PAPER])
 
 
-def click(papers: App, slack: SlackAPI, button: dict[str, Any], user: str = "U7") -> list[dict[str, Any]]:
+def click(
+    papers: App, slack: SlackAPI, button: dict[str, Any], user: str = "U7", state: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """A signed block_actions payload as Slack sends it for a click in channel C1; returns what the clicker read."""
     payload = {
         "type": "block_actions",
@@ -49,6 +51,8 @@ def click(papers: App, slack: SlackAPI, button: dict[str, Any], user: str = "U7"
         "response_url": slack.response_url(uuid.uuid4().hex[:6]),
         "actions": [{**button, "block_id": "papers_feedback:x", "type": "button", "action_ts": "1.2"}],
     }
+    if state is not None:
+        payload["state"] = {"values": state}  # what the message's inputs hold (ticked checkboxes)
     body = urlencode({"payload": json.dumps(payload)})
     bolt = build_slack_app(papers, executor=RunAtOnce())
     before = len(slack.state.responses)
@@ -113,4 +117,17 @@ def test_the_first_subscriptions_button_shows_the_warmup_to_whoever_clicked(pape
     [answer] = click(papers, slack, offer["elements"][0])
     assert answer["replace_original"] is False
     # The warm-up of channel C1, which follows world-models (and holds no new paper): not "follows nothing yet".
-    assert message_text(answer) == "No new paper matches this channel's subscriptions to rate yet."
+    assert message_text(answer) == "No new paper matches this channel's subscriptions to learn from yet."
+
+
+def test_the_warmups_done_picks_the_kinds_ticked(papers: App, slack: SlackAPI) -> None:
+    """Ticking kinds sends nothing; Done sends `/papers warmup pick` with them and the offer's name."""
+    channel, actor = ChannelRef("slack", "T1", "C1"), Actor("U7", "ana", True)
+    papers.service.answer(channel, actor, "subscribe world-models")
+    done = {"action_id": "papers_kinds_done", "value": "0badc0de", "text": {"type": "plain_text", "text": "Done"}}
+    ticked = {"papers_kinds": {"papers_kinds_pick": {"type": "checkboxes", "selected_options": [{"value": "2"}]}}}
+    [answer] = click(papers, slack, done, state=ticked)
+    # C1's recent papers changed since that offer (there was none): the pick is refused, not applied to others.
+    assert message_text(answer).startswith(":warning: Those kinds were answered or have changed since")
+    with UnitOfWork(papers.engine) as uow:
+        assert uow.feedback.votes("slack:T1:C1") == {}

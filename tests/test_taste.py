@@ -179,29 +179,51 @@ def test_a_kept_model_keeps_only_the_idf_of_its_papers_words_and_weighs_every_pa
         assert made.dtype == expected.dtype and (made != expected).nnz == 0
 
 
-def test_warmup_offers_five_different_papers_to_rate(lab: Chat) -> None:
-    """Today's order leads with six legged-robot papers; five to rate should not all be of one kind."""
+def test_warmup_shows_the_kinds_of_recent_papers_and_a_pick_teaches_the_post(lab: Chat) -> None:
+    """Today's order leads with six legged-robot papers; the channel wants the trading ones and says so in one pick."""
     reply = lab.reply("/papers warmup")
-    assert isinstance(reply, r.WarmUpPapers)
-    titles = [m.paper.title for m in reply.matches]
-    assert len(titles) == 5
-    assert any(t.startswith("Reinforcement learning for legged") for t in titles)
-    assert any(t.startswith("Deep reinforcement learning for portfolio") for t in titles)
-    said = lab.say("/papers warmup")
-    assert said.startswith(
-        "5 papers to teach this channel's posts what it wants: like or dislike any of them (one click each, "
-        "no need to rate all).\n\n1. "
+    assert isinstance(reply, r.WarmUpKinds) and len(reply.kinds) == 2  # 12 papers make two kinds, not twelve
+    said = lab.say("/papers warmup").splitlines()
+    assert said[0] == "This channel's recent papers are of 2 kinds: which does it want?"
+    trading = next(n for n, kind in enumerate(reply.kinds, 1) if "portfolio" in kind.words)
+    assert said[-1] == (
+        "Pick the ones it wants with /papers warmup pick 1 3: the papers shown of each kind picked count as likes, "
+        "the others' as dislikes."
     )
-    first = reply.matches[0].paper.arxiv_id
-    assert f"/papers like {first}  ·  /papers dislike {first}" in said
-    slack = slack_replies.render(reply, "U1")["blocks"]
-    assert [b["block_id"] for b in slack if b["type"] == "actions"] == [
-        f"papers_feedback:{m.paper.key}" for m in reply.matches
-    ]  # 👍 More like this, 👎 Less like this, 🔖 Save under each
-    assert discord_replies.render(reply, 0).feedback == tuple(m.paper.key for m in reply.matches)
-    lab.say(f"/papers like {first}")
-    again = lab.reply("/papers warmup")
-    assert isinstance(again, r.WarmUpPapers) and first not in [m.paper.arxiv_id for m in again.matches]
+    assert [t.startswith("Reinforcement learning for legged") for t, _ in preview(lab)[:6]] == [True] * 6
+    picked = lab.say(f"/papers warmup pick {trading}")
+    assert picked.startswith("ana picked 1 kind (") and picked.endswith(
+        "3 likes and 3 dislikes noted; this channel's posts follow them."
+    )
+    after = [title.startswith("Deep reinforcement learning for portfolio") for title, _ in preview(lab)[:6]]
+    assert sum(after) >= 2  # six signals, three of them likes: the model has some of its say (rerank.weight)
+    with UnitOfWork(lab.app.engine) as uow:
+        votes = uow.feedback.votes(str(lab.channel))
+    assert sorted(votes.values()) == [-1, -1, -1, 1, 1, 1]  # the buttons' path: the picker's votes, once each
+
+
+def test_a_pick_of_kinds_that_changed_is_refused(lab: Chat) -> None:
+    reply = lab.reply("/papers warmup")
+    assert isinstance(reply, r.WarmUpKinds)
+    lab.say(f"/papers warmup pick 1 #{reply.offer}")
+    again = lab.say(f"/papers warmup pick 1 #{reply.offer}")  # a second click on the same Done
+    assert again.startswith("Those kinds were answered or have changed since: /papers warmup shows them anew.")
+    with UnitOfWork(lab.app.engine) as uow:
+        assert len(uow.feedback.votes(str(lab.channel))) == 6
+    assert lab.say("/papers warmup pick 9").startswith("There is no kind 9 to pick: /papers warmup shows them.")
+    assert lab.say("/papers warmup please").startswith("warmup takes nothing, or pick and the kinds' numbers")
+
+
+def test_slack_and_discord_offer_the_kinds_to_pick(lab: Chat) -> None:
+    reply = lab.reply("/papers warmup")
+    assert isinstance(reply, r.WarmUpKinds)
+    blocks = slack_replies.render(reply, "U1")["blocks"]
+    [picker] = [b for b in blocks if b["type"] == "actions"]
+    boxes, done = picker["elements"]
+    assert boxes["type"] == "checkboxes" and [o["value"] for o in boxes["options"]] == ["1", "2"]
+    assert done["action_id"] == "papers_kinds_done" and done["value"] == reply.offer
+    message = discord_replies.render(reply, 0)
+    assert message.kinds[0].startswith("1. ") and message.offer == reply.offer
 
 
 def test_warmup_needs_a_subscription(settings: Settings) -> None:

@@ -31,6 +31,7 @@ from adapters.discord.views import (
     channel_of,
     digest_key,
     feedback_view,
+    kinds_view,
     pager,
     query_hash,
     respond,
@@ -102,7 +103,9 @@ class Papers(app_commands.Group):
         elif isinstance(command, c.PreviewDigest):
             view = pager("digest", digest_key(interaction, command.personal), message.page, message.pages)
         elif message.feedback:
-            view = feedback_view(message.feedback)  # a warm-up's papers: More / Less / Save under each
+            view = feedback_view(message.feedback)  # a paper's More / Less / Save
+        elif message.kinds:
+            view = kinds_view(message.kinds, message.offer)  # the warm-up's kinds to pick from
         await respond(interaction, message, view)
 
     @app_commands.command(description='Follow a topic slug, "a phrase", cat:cs.LG or author:"Name"; -word excludes')

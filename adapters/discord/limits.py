@@ -7,6 +7,7 @@ same payload is refused every time: so every answer and every digest post passes
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import discord
 
@@ -101,9 +102,7 @@ def fit_message(message: Message, view: discord.ui.View | None = None) -> Messag
         if isinstance(item, discord.ui.Button) and item.label and len(item.label) > LABEL:
             item.label = item.label[: LABEL - 1] + "…"
     content = _cut(message.content, CONTENT) or ""
-    return Message(
-        content, embeds, message.ephemeral, message.page, message.pages, message.attachment, message.feedback
-    )
+    return replace(message, content=content, embeds=embeds)
 
 
 def as_plain(message: Message) -> Message:

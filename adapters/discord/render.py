@@ -35,6 +35,8 @@ class Message:
     pages: int = 1
     attachment: tuple[str, bytes] | None = None  # (file name, content): an export
     feedback: tuple[str, ...] = ()  # paper keys that get More / Less / Save buttons (views.feedback_view)
+    kinds: tuple[str, ...] = ()  # the warm-up's kinds, a select to pick them from (views.kinds_view)
+    offer: str = ""  # which kinds those are, for the pick to name
 
     def kwargs(self) -> dict[str, Any]:
         files = {"files": [discord.File(io.BytesIO(self.attachment[1]), self.attachment[0])]} if self.attachment else {}

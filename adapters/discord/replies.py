@@ -218,10 +218,19 @@ def _taste_reset(reply: r.TasteReset, page: int) -> Message:
     return Message(f"**{fit(reply.actor, 100)}** {escape(reply.describe())}", ephemeral=reply.ephemeral)
 
 
-def _warmup(reply: r.WarmUpPapers, page: int) -> Message:
-    embeds = [match_embed(match) for match in reply.matches]
-    keys = tuple(match.paper.key for match in reply.matches)
-    return Message(escape(reply.heading()), embeds, reply.ephemeral, feedback=keys)
+def _warmup(reply: r.WarmUpKinds, page: int) -> Message:
+    lines = [escape(reply.heading())]
+    for number, kind in enumerate(reply.kinds, 1):
+        shown = "".join(f"\n“{fit(m.paper.title, 150)}”" for m in kind.typical[:1])
+        lines.append(f"**{fit(reply.kind_line(number, kind), 300)}**{shown}")
+    if reply.kinds:
+        lines.append(escape(reply.how_to_pick("Pick the ones it wants below")))
+    labels = tuple(reply.kind_line(number, kind) for number, kind in enumerate(reply.kinds, 1))
+    return Message(fit_lines(lines, 1900), ephemeral=reply.ephemeral, kinds=labels, offer=reply.offer)
+
+
+def _kinds_picked(reply: r.KindsPicked, page: int) -> Message:
+    return Message(f"**{fit(reply.actor, 100)}** {escape(reply.describe())}", ephemeral=reply.ephemeral)
 
 
 def _ranking(reply: r.RankingSet, page: int) -> Message:
@@ -272,7 +281,8 @@ RENDERERS: dict[type, Callable[[Any, int], Message]] = {
     r.TasteShown: _taste,
     r.TasteReset: _taste_reset,
     r.RankingSet: _ranking,
-    r.WarmUpPapers: _warmup,
+    r.WarmUpKinds: _warmup,
+    r.KindsPicked: _kinds_picked,
     r.ClubBallot: _club,
     r.VoteNoted: lambda reply, page: Message(escape(reply.message), ephemeral=reply.ephemeral),
     r.FeedLink: _feed_link,

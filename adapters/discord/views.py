@@ -198,4 +198,37 @@ def feedback_view(keys: tuple[str, ...]) -> discord.ui.View | None:
     return view if view.children else None
 
 
-PAGE_ITEMS = (FindPage, DigestPage, FeedbackButton)
+class KindsSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"papers:kinds:(?P<offer>[0-9a-f]{1,16})"):
+    """`papers:kinds:<offer>` under the warm-up's kinds: the ones picked, as `/papers warmup pick …` by the picker."""
+
+    def __init__(self, offer: str, labels: tuple[str, ...] = ()) -> None:
+        options = [discord.SelectOption(label=label[:100], value=str(n)) for n, label in enumerate(labels[:25], 1)]
+        picker = discord.ui.Select[Any](
+            custom_id=f"papers:kinds:{offer}",
+            placeholder="Pick the kinds this channel wants",
+            min_values=0,  # none of them is an answer too
+            max_values=max(len(options), 1),
+            options=options or [discord.SelectOption(label="none", value="0")],
+        )
+        super().__init__(picker)
+        self.offer = offer
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> KindsSelect:
+        return cls(match["offer"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        picked = tuple(int(v) for v in data.get("values") or [] if str(v).isdigit())
+        await respond(interaction, await ask(interaction, c.WarmUp(True, picked, self.offer), clicked=True))
+
+
+def kinds_view(labels: tuple[str, ...], offer: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(KindsSelect(offer, labels))
+    return view
+
+
+PAGE_ITEMS = (FindPage, DigestPage, FeedbackButton, KindsSelect)

@@ -28,7 +28,7 @@ from adapters.slack.home_actions import register_home
 from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.jobs import Jobs, respond_to, stored, team_of
 from adapters.slack.reactions import register_reactions
-from adapters.slack.render import PAGE_ACTION, SHOW_REST, WARMUP_ACTION
+from adapters.slack.render import KINDS_DONE, KINDS_PICK, PAGE_ACTION, SHOW_REST, WARMUP_ACTION, picked_command
 from adapters.slack.replays import Replays, request_key
 from adapters.slack.replies import fallback, preview_page, render, render_pages
 from adapters.slack.translator import Permissions, Translator, is_slow, parsed, typed_text
@@ -307,11 +307,16 @@ def register(bolt: slack_bolt.App, translator: Translator, jobs: Jobs) -> None:
         action = (body.get("actions") or [{}])[0]
         respond_to(body)(**_page(translator, body, client), replace_original=action.get("action_id") != SHOW_REST)
 
-    @bolt.action(WARMUP_ACTION)
+    @bolt.action(re.compile(f"^(?:{WARMUP_ACTION}|{KINDS_DONE})$"))
     def on_warmup(ack: Ack, body: dict[str, Any]) -> None:
-        """The first subscription's "Teach me with 5 papers": the same as `/papers warmup` typed by the clicker."""
+        """The first subscription's "Pick the kinds you want": the same as `/papers warmup` typed by the clicker;
+        the warm-up's Done: `/papers warmup pick` with the kinds ticked."""
         jobs.defer("command", "warmup", request_key(body), team_of(body), {"body": stored(body)})
         ack()
+
+    @bolt.action(KINDS_PICK)
+    def on_tick(ack: Ack) -> None:
+        ack()  # a kind ticked or not: nothing happens until Done
 
     @jobs.job("warmup")
     def warmup(payload: dict[str, Any], client: WebClient) -> None:
@@ -319,7 +324,9 @@ def register(bolt: slack_bolt.App, translator: Translator, jobs: Jobs) -> None:
         user = body.get("user") or {}
         team, channel = (body.get("team") or {}).get("id", ""), (body.get("channel") or {}).get("id", "")
         try:
-            reply = translator.answer(client, team, channel, user.get("id", ""), user.get("username", ""), "warmup")
+            done = any(a.get("action_id") == KINDS_DONE for a in body.get("actions") or [])
+            said = picked_command(body) if done else "warmup"
+            reply = translator.answer(client, team, channel, user.get("id", ""), user.get("username", ""), said)
             messages = render_pages(reply, user.get("id"))
         except Exception as error:  # noqa: BLE001 a bug still answers in one sentence
             messages = [render(_failed(error))]

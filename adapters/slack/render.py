@@ -129,12 +129,34 @@ def feedback_buttons(key: str) -> list[dict[str, object]]:
     return [{"type": "actions", "block_id": f"papers_feedback:{key}", "elements": buttons}]
 
 
-WARMUP_ACTION = "papers_warmup"  # the first subscription's "Teach me with 5 papers" (adapters/slack/app.py)
+WARMUP_ACTION = "papers_warmup"  # the first subscription's "Pick the kinds you want" (adapters/slack/app.py)
 
 
 def warmup_button(label: str) -> dict[str, object]:
     button = {"type": "button", "action_id": WARMUP_ACTION, "text": {"type": "plain_text", "text": label}}
     return {"type": "actions", "block_id": WARMUP_ACTION, "elements": [{**button, "value": "warmup"}]}
+
+
+KINDS_BLOCK, KINDS_PICK, KINDS_DONE = "papers_kinds", "papers_kinds_pick", "papers_kinds_done"  # the warm-up's
+
+
+def kinds_picker(kinds: list[str], offer: str) -> dict[str, object]:
+    """Checkboxes, one a kind (its number and words), and a Done button that sends the ticked ones."""
+    options = [
+        {"text": {"type": "plain_text", "text": fit(label, 75)}, "value": str(number)}
+        for number, label in enumerate(kinds, 1)
+    ]
+    done = {"type": "button", "action_id": KINDS_DONE, "text": {"type": "plain_text", "text": "Done"}, "value": offer}
+    picks = {"type": "checkboxes", "action_id": KINDS_PICK, "options": options[:10]}  # Slack's most
+    return {"type": "actions", "block_id": KINDS_BLOCK, "elements": [picks, {**done, "style": "primary"}]}
+
+
+def picked_command(body: dict) -> str:
+    """The command a Done click stands for: `warmup pick` with the ticked kinds' numbers and the offer's name."""
+    ticked = (((body.get("state") or {}).get("values") or {}).get(KINDS_BLOCK) or {}).get(KINDS_PICK) or {}
+    numbers = [str(option.get("value", "")) for option in ticked.get("selected_options") or []]
+    offer = next((str(a.get("value", "")) for a in body.get("actions") or [] if a.get("action_id") == KINDS_DONE), "")
+    return " ".join(["warmup pick", *numbers, f"#{offer}" if offer else ""]).strip()
 
 
 PAGE_ACTION = "papers_digest_page"  # action_id prefix of the preview's page buttons (adapters/slack/app.py)

@@ -16,8 +16,8 @@ from adapters.slack.render import (  # one escape, one cut, one paper layout
     MAX_SECTION,
     MAX_TITLE,
     PAGE_ACTION,
-    feedback_buttons,
     fit,
+    kinds_picker,
     paper_text,
     render_part,
     text,
@@ -259,11 +259,22 @@ def _taste_reset(reply: r.TasteReset, who: str) -> list[Block]:
     return [section(f"{who} {text(reply.describe(), 500)}")]
 
 
-def _warmup(reply: r.WarmUpPapers, who: str) -> list[Block]:
+def _warmup(reply: r.WarmUpKinds, who: str) -> list[Block]:
     blocks = [section(text(reply.heading(), 500))]
-    for match in reply.matches:
-        blocks += [section(paper_text(match, compact=False)), *feedback_buttons(match.paper.key)]
+    for number, kind in enumerate(reply.kinds, 1):
+        shown = "".join(f"\n“{text(one_line(m.paper.title, 150))}”" for m in kind.typical[:1])
+        blocks.append(section(f"*{text(reply.kind_line(number, kind), 300)}*{shown}"))
+    if reply.kinds:
+        labels = [reply.kind_line(number, kind) for number, kind in enumerate(reply.kinds, 1)]
+        blocks += [
+            kinds_picker(labels, reply.offer),
+            context(text(reply.how_to_pick("Tick the ones it wants, then Done"))),
+        ]
     return blocks
+
+
+def _kinds_picked(reply: r.KindsPicked, who: str) -> list[Block]:
+    return [section(f"{who} {text(reply.describe(), 1000)}")]
 
 
 def _ranking(reply: r.RankingSet, who: str) -> list[Block]:
@@ -313,7 +324,8 @@ RENDERERS: dict[type, Callable[[Any, str], list[Block]]] = {
     r.TasteShown: _taste,
     r.TasteReset: _taste_reset,
     r.RankingSet: _ranking,
-    r.WarmUpPapers: _warmup,
+    r.WarmUpKinds: _warmup,
+    r.KindsPicked: _kinds_picked,
     r.ClubBallot: lambda reply, who: ballot_blocks(reply),
     r.VoteNoted: lambda reply, who: [section(text(reply.message))],
     r.FeedLink: _feed_link,

@@ -82,7 +82,7 @@ def _subscribed(reply: r.Subscribed) -> str:
         lines.append("Top matches:")
         lines += [match_block(m, i) for i, m in enumerate(reply.top, 1)]
     if reply.offers_warmup:
-        lines.append(r.WARMUP_OFFER.replace("More / Less", "like / dislike"))
+        lines.append(r.WARMUP_OFFER)
     return "\n".join(lines)
 
 
@@ -205,12 +205,17 @@ def _short(title: str) -> str:
     return title if len(title) <= 80 else title[:79] + "…"
 
 
-def _warmup(reply: r.WarmUpPapers) -> str:
-    blocks = [reply.heading()]
-    for i, match in enumerate(reply.matches, 1):
-        key = match.paper.arxiv_id or match.paper.key
-        blocks.append(paper_block(match.paper, i, f"/papers like {key}  ·  /papers dislike {key}"))
-    return "\n\n".join(blocks)
+def _warmup(reply: r.WarmUpKinds) -> str:
+    if not reply.kinds:
+        return reply.heading()
+    lines = [reply.heading(), ""]
+    for number, kind in enumerate(reply.kinds, 1):
+        lines += [reply.kind_line(number, kind), *(f"   “{_short(m.paper.title)}”" for m in kind.typical[:1]), ""]
+    return "\n".join([*lines, reply.how_to_pick("Pick the ones it wants with /papers warmup pick 1 3")])
+
+
+def _kinds_picked(reply: r.KindsPicked) -> str:
+    return f"{reply.actor} {reply.describe()}"
 
 
 def _ranking(reply: r.RankingSet) -> str:
@@ -251,7 +256,8 @@ RENDERERS: dict[type, Callable[[Any], str]] = {
     r.TasteShown: _taste,
     r.TasteReset: _taste_reset,
     r.RankingSet: _ranking,
-    r.WarmUpPapers: _warmup,
+    r.WarmUpKinds: _warmup,
+    r.KindsPicked: _kinds_picked,
     r.ClubBallot: _club,
     r.VoteNoted: lambda reply: reply.message,
     r.FeedLink: _feed_link,

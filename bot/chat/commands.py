@@ -132,9 +132,12 @@ class SetRanking:
 
 @dataclass(frozen=True)
 class WarmUp:
-    """`warmup`: five papers to like or dislike, chosen to teach the channel's posts the most."""
+    """`warmup`: the kinds of the channel's recent matches to pick from; `warmup pick 1 3 [#offer]`: the picks."""
 
     name: ClassVar[str] = "warmup"
+    picking: bool = False
+    picked: tuple[int, ...] = ()  # the kinds' numbers as shown (none: the channel wants none of them)
+    offer: str = ""  # which kinds were shown (the buttons send it): a pick of kinds since changed is refused
 
 
 @dataclass(frozen=True)
@@ -238,6 +241,21 @@ def _none(kind: str, rest: str) -> None:
         raise BadCommand(f"{echo(kind)} takes no arguments.", usage=kind)
 
 
+def _bare(kind: str, make: Callable[..., Command], for_me: bool = False) -> Callable[[str], Command]:
+    """The parser of a command that takes no arguments (`for_me`: but `for me` at the end)."""
+
+    def parse(rest: str) -> Command:
+        if not for_me:
+            _none(kind, rest)
+            return make()
+        nothing_after_for_me(rest, kind)
+        rest, mine = personal(rest)
+        _none(kind, rest)
+        return make(mine)
+
+    return parse
+
+
 _PERSONAL = re.compile(r"(?:^|\s+)(?:for\s+me|mine)$", re.I)
 _FOR_ME_INSIDE = re.compile(r"(?:^|\s)for\s+me\s+\S", re.I)
 _QUOTED = re.compile(r"[\"“”„«»][^\"“”„«»]*[\"“”„«»]")
@@ -262,27 +280,6 @@ def nothing_after_for_me(text: str, kind: str) -> None:
         )
 
 
-def _list(rest: str) -> Command:
-    nothing_after_for_me(rest, "list")
-    rest, mine = personal(rest)
-    _none("list", rest)
-    return ListSubscriptions(mine)
-
-
-def _digest(rest: str) -> Command:
-    nothing_after_for_me(rest, "digest")
-    rest, mine = personal(rest)
-    _none("digest", rest)
-    return PreviewDigest(mine)
-
-
-def _status(rest: str) -> Command:
-    nothing_after_for_me(rest, "status")
-    rest, mine = personal(rest)
-    _none("status", rest)
-    return Status(mine)
-
-
 def _subscribe(rest: str) -> Command:
     rest, mine = personal(rest)
     return Subscribe(_needs("subscribe", rest, "a query, such as a topic slug"), mine)
@@ -298,19 +295,9 @@ def _schedule(rest: str) -> Command:
     return SetSchedule(_needs("schedule", rest, "a time such as 09:00"), mine)
 
 
-def _export(rest: str) -> Command:
-    _none("export", rest)
-    return Export()
-
-
 def _import(rest: str) -> Command:
     # On the terminal the lines may follow the word; chat adapters attach a file instead.
     return Import(tuple(line for line in rest.splitlines() if line.strip()))
-
-
-def _saved(rest: str) -> Command:
-    _none("saved", rest)
-    return ListSaved()
 
 
 def _taste(rest: str) -> Command:
@@ -335,8 +322,11 @@ def _ranking(rest: str) -> Command:
 
 
 def _warmup(rest: str) -> Command:
-    _none("warmup", rest)
-    return WarmUp()
+    words = rest.split()
+    offer = words.pop()[1:] if words and words[-1].startswith("#") else ""
+    if words and (words[0].lower() != "pick" or not all(w.isascii() and w.isdigit() for w in words[1:])):
+        raise BadCommand(f"warmup takes nothing, or pick and the kinds' numbers, not {echo(rest)}.", usage="warmup")
+    return WarmUp(bool(words), tuple(dict.fromkeys(int(w) for w in words[1:])), offer) if words else WarmUp()
 
 
 CLUB_PAPERS = (2, 10)  # a vote needs two papers; a Discord poll holds ten answers
@@ -373,19 +363,19 @@ def _feedback(kind: str) -> Callable[[str], Command]:
 _BUILDERS: dict[str, Callable[[str], Command]] = {
     "subscribe": _subscribe,
     "unsubscribe": _unsubscribe,
-    "list": _list,
+    "list": _bare("list", ListSubscriptions, for_me=True),
     "find": lambda rest: Find(_needs("find", rest, "some text to look for")),
-    "digest": _digest,
+    "digest": _bare("digest", PreviewDigest, for_me=True),
     "schedule": _schedule,
     "topics": lambda rest: BrowseTopics(rest),
-    "status": _status,
-    "export": _export,
+    "status": _bare("status", Status, for_me=True),
+    "export": _bare("export", Export),
     "import": _import,
     "like": _feedback("like"),
     "dislike": _feedback("dislike"),
     "save": _feedback("save"),
     "forget": _feedback("forget"),
-    "saved": _saved,
+    "saved": _bare("saved", ListSaved),
     "why": lambda rest: Explain(_needs("why", rest, "a paper's arXiv id or link, such as 2401.12345")),
     "taste": _taste,
     "ranking": _ranking,

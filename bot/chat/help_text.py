@@ -45,7 +45,7 @@ USAGE: dict[str, tuple[str, str]] = {
         "/papers taste [reset]",
         "the words, topics and papers this channel's likes and dislikes taught its posts; reset forgets them",
     ),
-    "warmup": ("/papers warmup", "five papers to like or dislike, chosen to teach this channel's posts the most"),
+    "warmup": ("/papers warmup [pick 1 3]", "the kinds of this channel's recent papers: pick the ones it wants"),
     "club": (
         "/papers club [papers 2-10] [hours 1-168]",
         "journal club: this week's top matches (5) put to a vote (24 hours); the winner is announced with its card",
@@ -117,7 +117,7 @@ EXAMPLES: dict[str, tuple[str, str, str]] = {
     ),
     "taste": ("/papers taste", "/papers taste reset", "/papers taste reset confirm"),
     "ranking": ("/papers ranking", "/papers ranking upvotes high", "/papers ranking upvotes off"),
-    "warmup": ("/papers warmup", "/papers warmup", "/papers warmup"),
+    "warmup": ("/papers warmup", "/papers warmup pick 2", "/papers warmup pick 1 3"),
     "club": ("/papers club", "/papers club 3", "/papers club 8 48"),
     "feed": ("/papers feed", "/papers feed for me", "/papers feed reset"),
     "help": ("/papers help", "/papers help subscribe", "/papers help schedule"),

@@ -8,11 +8,12 @@ from datetime import datetime
 from bot.chat.teaching_replies import (
     Explained,
     FeedbackNoted,
+    KindsPicked,
     RankingSet,
     SavedList,
     TasteReset,
     TasteShown,
-    WarmUpPapers,
+    WarmUpKinds,
     upvotes_line,
 )
 from bot.club.replies import ClubBallot, VoteNoted
@@ -54,8 +55,10 @@ class Subscribed:
         return estimate(self.per_day, self.days)
 
 
-WARMUP_OFFER = "Teach me what you like: /papers warmup shows 5 papers to rate with More / Less."  # once
-WARMUP_BUTTON = "Teach me with 5 papers"  # the offer's button where a platform has one (Slack)
+WARMUP_OFFER = (
+    "Teach me what you like: /papers warmup shows the kinds of papers this channel gets, to pick from."  # once
+)
+WARMUP_BUTTON = "Pick the kinds you want"  # the offer's button where a platform has one (Slack)
 
 
 @dataclass(frozen=True)
@@ -286,7 +289,8 @@ Reply = (
     | TasteShown
     | TasteReset
     | RankingSet
-    | WarmUpPapers
+    | WarmUpKinds
+    | KindsPicked
     | ClubBallot
     | VoteNoted
     | FeedLink

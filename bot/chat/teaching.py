@@ -103,18 +103,35 @@ def ranking(service: Service, channel: ChannelRef, actor: Actor, command: c.SetR
 
 
 def warmup(service: Service, channel: ChannelRef, actor: Actor, command: c.WarmUp) -> r.Reply:
+    """The kinds of the channel's recent matches it has not voted on, or (`pick`) its picks of them as votes."""
     with service.uow() as uow:
         if not uow.subscriptions.count(channel):
-            return r.WarmUpPapers((), has_subscriptions=False)
+            return r.WarmUpKinds((), has_subscriptions=False)
         digest = build_digest(uow, service.matcher, channel, service.clock(), cap=None)
-        taste, _, evidence = taste_now(uow, service.matcher, channel, service.clock(), service.signals_kept)
         said = set(uow.feedback.votes(str(channel)))
-    pool = [m for m in digest.matches if m.paper.key not in said]
-    if not pool:
-        return r.WarmUpPapers(())
-    from bot.feedback.warmup import warmup  # scikit-learn's: only for this command and a trained model
+    from bot.feedback.paper_kinds import offer_of, paper_kinds  # scikit-learn's: only for this command
 
-    return r.WarmUpPapers(tuple(warmup(pool, taste, evidence)))
+    kinds = tuple(paper_kinds([m for m in digest.matches if m.paper.key not in said]))
+    if not command.picking:
+        return r.WarmUpKinds(kinds, offer_of(kinds))
+    if command.offer and command.offer != offer_of(kinds):
+        raise BadCommand("Those kinds were answered or have changed since: /papers warmup shows them anew.")
+    wrong = [n for n in command.picked if not 1 <= n <= len(kinds)]
+    if wrong or not kinds:
+        raise BadCommand(
+            f"There is no kind {wrong[0] if wrong else ''} to pick: /papers warmup shows them.", usage="warmup"
+        )
+    votes = [
+        (m.paper.key, "like" if number in command.picked else "dislike")
+        for number, kind in enumerate(kinds, 1)
+        for m in kind.typical
+    ]
+    with service.uow() as uow:  # the buttons' path: each vote is the picker's, once (a repeated pick adds none)
+        for key, vote in votes:
+            uow.feedback.give(str(channel), key, actor.id, vote, service.clock())
+        uow.commit()
+    likes = sum(vote == "like" for _, vote in votes)
+    return r.KindsPicked(actor.name, tuple(kinds[n - 1].words for n in command.picked), likes, len(votes) - likes)
 
 
 def forget_taste(service: Service, channel: ChannelRef, actor: Actor, command: c.ResetTaste) -> r.Reply:

@@ -6,9 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from bot.domain import Match, Paper
+from bot.domain import Paper
 from bot.wording import plural
+
+if TYPE_CHECKING:
+    from bot.feedback.paper_kinds import Kind  # numpy's and scikit-learn's: loaded by the warm-up alone
 
 
 @dataclass(frozen=True)
@@ -105,21 +109,48 @@ class RankingSet:
 
 
 @dataclass(frozen=True)
-class WarmUpPapers:
-    """Papers to like or dislike (`/papers warmup`), chosen to teach the channel's posts the most."""
+class WarmUpKinds:
+    """The kinds of the channel's recent papers (`/papers warmup`), each named by its words and shown by its
+    typical papers, for the channel to pick the ones it wants (bench/feedback.py --kinds: that teaches its posts
+    more than rating five papers or eight ordinary likes and dislikes)."""
 
-    matches: tuple[Match, ...]
+    kinds: tuple[Kind, ...]
+    offer: str = ""  # which kinds these are (bot/feedback/paper_kinds.py: offer_of), for a pick to name
     has_subscriptions: bool = True
     ephemeral: bool = True
 
     def heading(self) -> str:
         if not self.has_subscriptions:
             return "This channel follows nothing yet: /papers subscribe a topic first, then /papers warmup."
-        if not self.matches:
-            return "No new paper matches this channel's subscriptions to rate yet."
+        if not self.kinds:
+            return "No new paper matches this channel's subscriptions to learn from yet."
+        return f"This channel's recent papers are of {plural(len(self.kinds), 'kind')}: which does it want?"
+
+    def kind_line(self, number: int, kind: Kind) -> str:
+        return f"{number}. {', '.join(kind.words)} ({plural(kind.size, 'paper')})"
+
+    def how_to_pick(self, how: str) -> str:
+        return f"{how}: the papers shown of each kind picked count as likes, the others' as dislikes."
+
+
+@dataclass(frozen=True)
+class KindsPicked:
+    """The kinds someone picked (`/papers warmup pick`), recorded as their likes and dislikes of the kinds' papers."""
+
+    actor: str
+    picked: tuple[tuple[str, ...], ...]  # each picked kind's words
+    likes: int
+    dislikes: int
+    ephemeral: bool = False  # the channel sees what its posts will follow
+
+    def describe(self) -> str:
+        """The sentence, after who picked (the renderer writes the name)."""
+        if not self.picked:
+            return f"picked none of the kinds: {plural(self.dislikes, 'dislike')} noted for this channel's posts."
+        kinds = "; ".join(", ".join(words) for words in self.picked)
         return (
-            f"{plural(len(self.matches), 'paper')} to teach this channel's posts what it wants: "
-            "like or dislike any of them (one click each, no need to rate all)."
+            f"picked {plural(len(self.picked), 'kind')} ({kinds}): {plural(self.likes, 'like')} and "
+            f"{plural(self.dislikes, 'dislike')} noted; this channel's posts follow them."
         )
 
 
