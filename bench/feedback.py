@@ -36,12 +36,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from feedback_timings import timings  # noqa: E402
+from feedback_warmup import warmup  # noqa: E402
 
 from bot.domain import Match, Paper  # noqa: E402
 from bot.feedback.learned import train  # noqa: E402
 from bot.feedback.rerank import rerank  # noqa: E402
 from bot.feedback.signals import Labels, with_background  # noqa: E402
-from bot.feedback.warmup import warmup  # noqa: E402
 from bot.relevance.matching import Matcher, rank_key  # noqa: E402
 from bot.relevance.paper_text import PaperText  # noqa: E402
 from bot.relevance.query import parse_query  # noqa: E402

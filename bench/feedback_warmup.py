@@ -1,4 +1,6 @@
-"""Five papers for a channel to rate (`/papers warmup`): those its answers would teach its model most about.
+"""The five-paper warm-up `/papers warmup` offered before it asked for kinds: kept as bench/feedback.py's comparison.
+
+Five papers for a channel to rate: those its answers would teach its model most about.
 
 Active learning in its plainest form: with a model, each pick is the paper the model is least sure of,
 less its likeness to the papers picked already, so that five clicks cover five different kinds of
