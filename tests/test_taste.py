@@ -187,8 +187,8 @@ def test_warmup_shows_the_kinds_of_recent_papers_and_a_pick_teaches_the_post(lab
     assert said[0] == "This channel's recent papers are of 2 kinds: which does it want?"
     trading = next(n for n, kind in enumerate(reply.kinds, 1) if "portfolio" in kind.words)
     assert said[-1] == (
-        "Pick the ones it wants with /papers warmup pick 1 3: the papers shown of each kind picked count as likes, "
-        "the others' as dislikes."
+        "Pick the ones it wants with /papers warmup pick 1 3: each kind picked counts its three most typical papers "
+        "as likes, each other kind its three as dislikes."
     )
     assert [t.startswith("Reinforcement learning for legged") for t, _ in preview(lab)[:6]] == [True] * 6
     picked = lab.say(f"/papers warmup pick {trading}")

@@ -221,7 +221,7 @@ def _taste_reset(reply: r.TasteReset, page: int) -> Message:
 def _warmup(reply: r.WarmUpKinds, page: int) -> Message:
     lines = [escape(reply.heading())]
     for number, kind in enumerate(reply.kinds, 1):
-        shown = "".join(f"\n“{fit(m.paper.title, 150)}”" for m in kind.typical[:1])
+        shown = "".join(f"\n“{fit(m.paper.title, 60)}”" for m in kind.typical)  # 7 kinds of 3 titles in 1,900
         lines.append(f"**{fit(reply.kind_line(number, kind), 300)}**{shown}")
     if reply.kinds:
         lines.append(escape(reply.how_to_pick("Pick the ones it wants below")))

@@ -262,7 +262,7 @@ def _taste_reset(reply: r.TasteReset, who: str) -> list[Block]:
 def _warmup(reply: r.WarmUpKinds, who: str) -> list[Block]:
     blocks = [section(text(reply.heading(), 500))]
     for number, kind in enumerate(reply.kinds, 1):
-        shown = "".join(f"\n“{text(one_line(m.paper.title, 150))}”" for m in kind.typical[:1])
+        shown = "".join(f"\n“{text(one_line(m.paper.title, 150))}”" for m in kind.typical)
         blocks.append(section(f"*{text(reply.kind_line(number, kind), 300)}*{shown}"))
     if reply.kinds:
         labels = [reply.kind_line(number, kind) for number, kind in enumerate(reply.kinds, 1)]

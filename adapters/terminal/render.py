@@ -210,7 +210,7 @@ def _warmup(reply: r.WarmUpKinds) -> str:
         return reply.heading()
     lines = [reply.heading(), ""]
     for number, kind in enumerate(reply.kinds, 1):
-        lines += [reply.kind_line(number, kind), *(f"   “{_short(m.paper.title)}”" for m in kind.typical[:1]), ""]
+        lines += [reply.kind_line(number, kind), *(f"   “{_short(m.paper.title)}”" for m in kind.typical), ""]
     return "\n".join([*lines, reply.how_to_pick("Pick the ones it wants with /papers warmup pick 1 3")])
 
 

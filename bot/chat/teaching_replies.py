@@ -130,7 +130,7 @@ class WarmUpKinds:
         return f"{number}. {', '.join(kind.words)} ({plural(kind.size, 'paper')})"
 
     def how_to_pick(self, how: str) -> str:
-        return f"{how}: the papers shown of each kind picked count as likes, the others' as dislikes."
+        return f"{how}: each kind picked counts its three most typical papers as likes, each other kind its three as dislikes."
 
 
 @dataclass(frozen=True)
