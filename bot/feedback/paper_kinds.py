@@ -9,6 +9,7 @@ most often ("splatting", not the stem "splat").
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -44,10 +45,13 @@ class Kind:
 
 def paper_kinds(matches: Sequence[Match], count: int = KINDS, shown: int = SHOWN) -> list[Kind]:
     """The matches in at most `count` kinds, the largest first (no kind without papers)."""
+    return list(_kinds(tuple(matches), count, shown)) if matches else []
+
+
+@functools.lru_cache(maxsize=64)  # the offer, then the pick that checks it: the same matches, one clustering
+def _kinds(matches: tuple[Match, ...], count: int, shown: int) -> tuple[Kind, ...]:
     from sklearn.cluster import KMeans  # scikit-learn's clustering: only for the warm-up
 
-    if not matches:
-        return []
     papers = [m.paper for m in matches]
     words = words_matrix(papers)
     count = max(1, min(count, len(matches) // (2 * shown)))  # a few papers make few kinds, not one paper each
@@ -64,7 +68,7 @@ def paper_kinds(matches: Sequence[Match], count: int = KINDS, shown: int = SHOWN
         apart = found.cluster_centers_[kind] - mean
         named = named_by(np.argsort(-apart)[:LOOKED_AT], [papers[i] for i in nearest])
         made.append(Kind(named, tuple(matches[i] for i in nearest[:shown]), len(members)))
-    return made
+    return tuple(made)
 
 
 def named_by(columns: np.ndarray, papers: Sequence[Paper]) -> tuple[str, ...]:
