@@ -204,7 +204,7 @@ def test_a_thousand_channels_on_20k_papers_get_the_per_channel_digests_on_sqlite
 @pytest.mark.slow
 def test_channels_on_a_day_of_new_papers_get_the_per_channel_digests_on_both_databases(engine: Engine) -> None:
     papers = corpus(2_000)
-    assert_same_digests(engine, papers, serve(engine, papers, 400, seed=11))
+    assert_same_digests(engine, papers, serve(engine, papers, 250, seed=11))
 
 
 def test_the_bundled_papers_give_every_channel_its_per_channel_digest(engine: Engine) -> None:

@@ -1,6 +1,6 @@
 """Find over any Unicode at all, on SQLite: what is typed reaches FTS5 as words it tokenises alike, never as an error.
 
-10,000 queries from a seeded generator: real title words glued to characters from every plane
+3,000 queries from a seeded generator: real title words glued to characters from every plane
 (letters Python and SQLite disagree about among them), FTS5 syntax, controls and lone surrogates.
 """
 
@@ -22,7 +22,7 @@ from storage.search import _FTS5, abstract_candidates
 from storage.uow import UnitOfWork
 
 PAPERS_BOT = Path(sys.executable).parent / "papers-bot"
-QUERIES = 10_000
+QUERIES = 3_000
 # Letters to Python, separators to SQLite's unicode61 (Unicode 6.1 tables): U+19B0..U+19C0 and U+19C8, U+19C9
 # (New Tai Lue vowels, Mc until Unicode 8), U+0D4E, U+A9E0.. (later additions), and the like.
 DISAGREED = "\u19b0\u19b5\u19c8\u0d4e\ua9e5\U00011000\U0001e900"
@@ -78,8 +78,8 @@ def test_a_letter_sqlite_splits_is_split_before_it_reaches_fts5(seeded: App) -> 
         assert found == abstract_candidates(uow.session, [["reinforcement"], ["learning"]], 5) != []
 
 
-@pytest.mark.slow  # about 35 s: a search costs 3-4 ms whatever it is given
-def test_ten_thousand_random_unicode_queries_never_fail(seeded: App) -> None:
+@pytest.mark.slow  # about 10 s: a search costs 3-4 ms whatever it is given
+def test_three_thousand_random_unicode_queries_never_fail(seeded: App) -> None:
     failures = []
     for query in queries(QUERIES):
         try:
