@@ -83,7 +83,7 @@ def taste_for(
     if found:
         return taste, _scored(uow, full.papers, points)
     taught = with_background(labels(uow, channel, kept), full.papers)
-    if taught.background:  # learned against the candidates: it holds for these candidates only
+    if not (taught.disliked or taught.ignored):  # learned against the candidates: it holds for these only
         name += ":" + hashlib.blake2b(" ".join(p.key for p in taught.background).encode(), digest_size=8).hexdigest()
         found, taste = _kept(uow, str(channel), name)
         if found:

@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.feedback.interests import centroids, kinds
 from bot.feedback.signals import Labels
-from bot.feedback.taste import N_TOPICS, TOPIC_WEIGHT, Idf, Taste, vectors
+from bot.feedback.taste import N_TOPICS, TOPIC_WEIGHT, Idf, Taste, select_columns, vectors
 from bot.feedback.word_counts import WORD_COUNTS, WordCounts, paper_texts, text_hash, words_hasher
 
 Evidence = Mapping[str, Mapping[str, tuple[float, tuple[str, ...]]]]  # paper key -> topic -> (points, why)
@@ -43,7 +43,7 @@ def train(labels: Labels, evidence: Evidence) -> Taste | None:
     weights = Idf.fitted(counts)
     every = vectors(papers, evidence, weights, counts)
     columns = np.unique(every.indices)  # a few thousand of the hashed 263,168: liblinear's cost follows columns
-    made = every[:, columns]
+    made = select_columns(every, columns)
     model = LogisticRegression(C=C, solver="liblinear", dual=True, random_state=0)
     liked = len(labels.liked)
     target = np.r_[np.ones(liked), np.zeros(len(papers) - liked)]

@@ -130,6 +130,16 @@ def vectors(
     return sparse.hstack([words, TOPIC_WEIGHT * topics(papers, evidence)], format="csr")
 
 
+def select_columns(matrix: sparse.csr_matrix, columns: np.ndarray) -> sparse.csr_matrix:
+    """`matrix[:, columns]` for sorted, distinct columns: scipy's indexing builds a selection matrix as wide as
+    the 263,168 hashed columns for every call, which made scoring a kept model cost more than training it."""
+    at = np.minimum(np.searchsorted(columns, matrix.indices), max(len(columns) - 1, 0))
+    kept = columns[at] == matrix.indices if len(columns) else np.zeros(len(matrix.indices), dtype=bool)
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))[kept]
+    indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=matrix.shape[0]))]
+    return sparse.csr_matrix((matrix.data[kept], at[kept], indptr), shape=(matrix.shape[0], len(columns)))
+
+
 @dataclass
 class Taste:
     """A trained model for one channel, and the liked papers that explain it."""
@@ -154,7 +164,7 @@ class Taste:
         return len(self.liked_keys)
 
     def vectors(self, papers: Sequence[Paper], evidence: Evidence) -> sparse.csr_matrix:
-        return vectors(papers, evidence, self.weights)[:, self.columns]
+        return select_columns(vectors(papers, evidence, self.weights), self.columns)
 
     def score(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """The probability that the channel likes each paper (as LogisticRegression's `predict_proba`)."""
