@@ -16,7 +16,9 @@ With --feedback N, two such databases, the same but for feedback: in both, N cha
 least S + 20 matches) were shown their first S + 10 matches in earlier posts of 10 (recorded and confirmed
 through the outbox as a pass records them); in the second, each of them then likes or dislikes S of those
 papers (`uow.feedback.give`, what the buttons, `/papers like` and reactions store). The pass runs on each:
-a row without feedback, a row with it, and their ratio.
+a row without feedback, a row with it (the first pass after the signals: it trains every model and keeps it),
+a row on a copy of the database with feedback as it was before that pass plus the models and word counts that
+pass stored (a later pass: every model kept, only scored), and each row's ratio to the first.
 """
 
 from __future__ import annotations
