@@ -16,7 +16,9 @@ With --feedback N, two such databases, the same but for feedback: in both, N cha
 least S + 20 matches) were shown their first S + 10 matches in earlier posts of 10 (recorded and confirmed
 through the outbox as a pass records them); in the second, each of them then likes or dislikes S of those
 papers (`uow.feedback.give`, what the buttons, `/papers like` and reactions store). The pass runs on each:
-a row without feedback, a row with it, and their ratio.
+a row without feedback, a row with it (the first pass after the signals: it trains every model and keeps it),
+a row on a copy of the database with feedback as it was before that pass plus the models and word counts that
+pass stored (a later pass: every model kept, only scored), and each row's ratio to the first.
 """
 
 from __future__ import annotations
@@ -385,6 +387,22 @@ def pass_row(url: str, folder: str) -> dict[str, float]:
     return {**result, "pairs": sum(posted.values()), "repeats": sum(n - 1 for n in posted.values() if n > 1)}
 
 
+def keep_models(source: str, target: str) -> None:
+    """Copy the kept models and word counts a pass stored into a database as it was before that pass."""
+    from sqlalchemy import insert, select
+
+    from storage.tables import ChannelModelRow, PaperWordsRow, table_of
+
+    reading, writing = make_engine(source), make_engine(target)
+    with reading.connect() as read, writing.begin() as write:
+        for table in (table_of(ChannelModelRow), table_of(PaperWordsRow)):
+            rows = [dict(row._mapping) for row in read.execute(select(table))]
+            if rows:
+                write.execute(insert(table), rows)
+    reading.dispose()
+    writing.dispose()
+
+
 def with_feedback(database: str, channels: int, papers: int, feedback: int, signals: int) -> None:
     """A pass over the same database without feedback and with it (N channels with S signals each)."""
     folder = tempfile.mkdtemp(prefix="fanout-")
@@ -394,7 +412,7 @@ def with_feedback(database: str, channels: int, papers: int, feedback: int, sign
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     url, schema = scratch(database, folder)
-    other, other_schema = None, None
+    other, other_schema, later_schema = None, None, None
     try:
         prepare(url, papers, channels)
         chosen = show_history(url, feedback, signals)
@@ -402,8 +420,15 @@ def with_feedback(database: str, channels: int, papers: int, feedback: int, sign
         if other_schema is not None:
             assert show_history(other, feedback, signals) == chosen
         give_signals(other, chosen, signals)
+        later, later_schema = copy_database(other, database, folder, papers, channels)
+        if later_schema is not None:
+            assert show_history(later, feedback, signals) == chosen
+            give_signals(later, chosen, signals)
         dialect = make_engine(url).dialect.name
-        rows = [("none", pass_row(url, folder)), (f"{feedback} channels x {signals} signals", pass_row(other, folder))]
+        taught = f"{feedback} channels x {signals} signals"
+        rows = [("none", pass_row(url, folder)), (f"{taught}, models trained", pass_row(other, folder))]
+        keep_models(other, later)  # as the trained pass left them: a later pass finds every model kept
+        rows.append((f"{taught}, models kept (only scored)", pass_row(later, folder)))
         for name, row in rows:
             ratio = row["wall"] / rows[0][1]["wall"]
             print(
@@ -414,6 +439,7 @@ def with_feedback(database: str, channels: int, papers: int, feedback: int, sign
     finally:
         drop(database, schema)
         drop(database, other_schema)
+        drop(database, later_schema)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,16 @@ class FeedbackRepository:
             found.update({channel: int(count) for channel, count in self.session.execute(query)})
         return found
 
+    def learned_from(self, channel: str) -> tuple[int, datetime] | None:
+        """How many likes and dislikes the channel has and when the latest was given (None: none): what its model
+        learns from, since a paper counts as ignored only when it was posted before that latest one."""
+        table = table_of(FeedbackRow)
+        query = select(func.count(), func.max(table.c.at)).where(
+            table.c.channel == channel, table.c.kind.in_(["like", "dislike"])
+        )
+        count, latest = self.session.execute(query).one()
+        return None if not count or latest is None else (int(count), latest)
+
     def saved_by(self, actor: str, prefixes: Sequence[str], limit: int) -> list[str]:
         """Keys of the papers `actor` saved in feeds whose ref starts with one of `prefixes` (a workspace, the
         person's own feed), newest first."""

@@ -55,14 +55,19 @@ class OutboxRepository:
         query = select(col(DeliveredRow.paper_key)).where(col(DeliveredRow.channel) == str(channel))
         return {row[0] for row in self.session.execute(query)}
 
-    def recent_keys(self, channel: ChannelRef, limit: int) -> list[str]:
-        """The last `limit` papers the channel was sent, newest post first (what it may have ignored)."""
+    def recent_keys(self, channel: ChannelRef, limit: int, until: datetime | None = None) -> list[str]:
+        """The last `limit` papers the channel was sent (in posts recorded at `until` or before), newest post
+        first (what it may have ignored)."""
         query = (
             select(col(DeliveredRow.paper_key))
             .where(col(DeliveredRow.channel) == str(channel))
             .order_by(col(DeliveredRow.delivery_id).desc(), col(DeliveredRow.position))
             .limit(limit)
         )
+        if until is not None:
+            query = query.join(DeliveryRow, col(DeliveryRow.id) == col(DeliveredRow.delivery_id)).where(
+                col(DeliveryRow.created_at) <= until
+            )
         return [row[0] for row in self.session.execute(query)]
 
     def recently_delivered(self, refs: list[str], since: datetime) -> dict[str, set[str]]:
@@ -81,7 +86,12 @@ class OutboxRepository:
         return found
 
     def record(
-        self, channel: ChannelRef, mark: str, title: str, papers: Iterable[tuple[str, float, tuple[str, ...]]]
+        self,
+        channel: ChannelRef,
+        mark: str,
+        title: str,
+        papers: Iterable[tuple[str, float, tuple[str, ...]]],
+        now: datetime | None = None,
     ) -> int:
         """Insert a pending delivery and its (channel, paper) rows; a paper already delivered raises IntegrityError.
 
@@ -96,7 +106,7 @@ class OutboxRepository:
                 status="pending",
                 message_ids=[],
                 attempts=0,
-                created_at=utcnow(),
+                created_at=now or utcnow(),
             )
             .returning(table_of(DeliveryRow).c.id)
         )

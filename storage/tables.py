@@ -1,4 +1,5 @@
-"""SQLModel tables: papers and their topic evidence, channels, subscriptions, the outbox, the inbox, audit, feedback."""
+"""SQLModel tables: papers and their topic evidence, channels, subscriptions, the outbox, the inbox, audit, feedback
+and the models learned from it."""
 
 from __future__ import annotations
 
@@ -220,6 +221,17 @@ class PaperWordsRow(SQLModel, table=True):
     text_hash: str = Field(max_length=32)  # of the text counted: a paper whose title or abstract changed counts again
     columns: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # int32, the hashed columns
     counts: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # float32, each column's count
+
+
+class ChannelModelRow(SQLModel, table=True):
+    """A channel's trained model (bot/feedback/taste.py), kept between passes: a pass loads and scores it instead
+    of training again, until the signals it learned from change (`learned_from` names them)."""
+
+    __tablename__ = "channel_model"
+
+    channel: str = Field(primary_key=True, max_length=200)
+    learned_from: str = Field(max_length=200)  # its signals' count and latest time: another value, train again
+    model: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # np.savez arrays; empty: no model to train
 
 
 class FeedTokenRow(SQLModel, table=True):

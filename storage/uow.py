@@ -15,6 +15,7 @@ from storage.evidence import EvidenceRepository
 from storage.feed_tokens import FeedTokenRepository
 from storage.feedback import FeedbackRepository
 from storage.inbox import InboxRepository
+from storage.models import ModelRepository
 from storage.outbox import OutboxRepository
 from storage.papers import PaperRepository
 from storage.rates import RateRepository
@@ -47,6 +48,7 @@ class UnitOfWork:
         self.words = WordsRepository(self.session)
         self.feed_tokens = FeedTokenRepository(self.session)
         self.inbox = InboxRepository(self.session)
+        self.models = ModelRepository(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

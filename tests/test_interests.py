@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.delivery.passes import deliver_due
 from bot.delivery.senders import RecordingSender
 from bot.domain import Paper
-from bot.feedback import rerank
+from bot.feedback import kept
 from bot.feedback.interests import kinds, share
 from storage.uow import UnitOfWork
 from tests.chat import Chat
@@ -135,7 +135,7 @@ def test_a_new_process_reads_the_words_a_post_counted_instead_of_counting_them_a
     transform = learned.WORDS.transform
     monkeypatch.setattr(learned.WORDS, "transform", lambda texts: counted.append(len(texts)) or transform(texts))
     learned.WORD_COUNTS.clear()  # the restart
-    rerank.TASTES.forget(lab.channel)
+    kept.TASTES.forget(lab.channel)
     again = preview(lab)
     assert counted == [] and again and posted
     with UnitOfWork(lab.app.engine) as uow:

@@ -16,11 +16,12 @@ from bot.chat import replies as r
 from bot.config import Settings
 from bot.delivery.passes import deliver_due
 from bot.delivery.senders import RecordingSender
-from bot.domain import ChannelRef, Paper
-from bot.feedback import rerank
-from bot.feedback.learned import Taste
-from bot.feedback.rerank import Tastes, blend, weight
+from bot.domain import Paper
+from bot.feedback import kept
+from bot.feedback.kept import Tastes
+from bot.feedback.rerank import blend, weight
 from bot.feedback.signals import Labels
+from bot.feedback.taste import Taste
 from storage.tables import DeliveryRow
 from storage.uow import UnitOfWork
 from tests.chat import Chat
@@ -122,7 +123,7 @@ def test_a_channels_model_is_trained_once_and_again_only_when_its_feedback_chang
     lab: Chat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tastes = Tastes()
-    monkeypatch.setattr(rerank, "TASTES", tastes)
+    monkeypatch.setattr(kept, "TASTES", tastes)
     teach(lab, likes=4, dislikes=4)
     first = preview(lab)
     assert tastes.trained == 1
@@ -161,14 +162,14 @@ def test_a_channel_learns_from_its_most_recent_signals_only(
     lab.app.service.clock = lambda: NOW + timedelta(seconds=next(ticks))  # each signal a second after the last
     taught: list[Labels] = []
     tastes = Tastes()
-    train = tastes.taste
+    train = tastes.train
 
-    def training(channel: ChannelRef, labels: Labels, evidence: Mapping) -> Taste | None:
+    def training(labels: Labels, evidence: Mapping) -> Taste | None:
         taught.append(labels)
-        return train(channel, labels, evidence)
+        return train(labels, evidence)
 
-    monkeypatch.setattr(tastes, "taste", training)
-    monkeypatch.setattr(rerank, "TASTES", tastes)
+    monkeypatch.setattr(tastes, "train", training)
+    monkeypatch.setattr(kept, "TASTES", tastes)
     for i in range(6):  # long ago: locomotion
         lab.say(f"/papers like 2605.{50 + i:05d}")
     teach(lab, likes=4, dislikes=0)  # lately: trading, and two trading papers it did not want
@@ -180,7 +181,7 @@ def test_a_channel_learns_from_its_most_recent_signals_only(
         lab.app.engine, lab.app.matcher, {"terminal": RecordingSender(delay=0)}, NOW, force=True, signals_kept=6
     )
 
-    assert len(taught) == 2
+    assert len(taught) == 1  # the preview trained it; the post loaded it
     for labels in taught:
         assert sorted(p.arxiv_id or "" for p in labels.liked) == [f"2605.{10 + i:05d}" for i in range(4)]
         assert sorted(p.arxiv_id or "" for p in labels.disliked) == ["2605.00014", "2605.00015"]

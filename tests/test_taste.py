@@ -172,7 +172,7 @@ def test_a_kept_model_keeps_only_the_idf_of_its_papers_words_and_weighs_every_pa
     taught = learned.WORD_COUNTS.counts([trading(i, 1) for i in range(4)] + [locomotion(i, 1) for i in range(2)])
     others = learned.WORD_COUNTS.counts([trading(i, 1) for i in range(3, 9)] + [locomotion(i, 1) for i in range(7)])
     full = TfidfTransformer(sublinear_tf=True).fit(taught)
-    kept = learned.Idf(taught)
+    kept = learned.Idf.fitted(taught)
     assert len(kept.values) < 1_000
     for counts in (taught, others):
         expected, made = full.transform(counts), kept.transform(counts)

@@ -293,6 +293,7 @@ class Service:
             has_subs = uow.subscriptions.count(channel) > 0
             # The preview is where the post's "and N more" points: it lists every match.
             digest = build_digest(uow, self.matcher, channel, self.clock(), cap=None, kept=self.signals_kept)
+            uow.commit()  # a model trained for the preview, and papers' word counts, are kept for the next post
         return r.DigestPreview(digest, has_subs)
 
     def _schedule(self, channel: ChannelRef, actor: Actor, command: c.SetSchedule) -> r.Reply:

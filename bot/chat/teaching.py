@@ -12,7 +12,7 @@ from bot.delivery.digest import build_digest, taste_now
 from bot.delivery.schedule import local
 from bot.domain import Actor, ChannelRef
 from bot.errors import BadCommand, echo
-from bot.feedback.rerank import TASTES
+from bot.feedback.kept import TASTES
 from bot.feedback.signals import MIN_SIGNALS, paper_named, saved_papers
 from bot.relevance.query import parse_query
 from bot.wording import plural
@@ -68,6 +68,7 @@ def saved(service: Service, channel: ChannelRef, actor: Actor, command: c.ListSa
 def taste(service: Service, channel: ChannelRef, actor: Actor, command: c.ShowTaste) -> r.Reply:
     with service.uow() as uow:
         taste, taught, evidence = taste_now(uow, service.matcher, channel, service.clock(), service.signals_kept)
+        uow.commit()  # a model trained for it is kept for the next post
     likes, dislikes = len(taught.liked), len(taught.disliked)
     if taste is None:
         return r.TasteShown(likes, dislikes, MIN_SIGNALS)
@@ -145,6 +146,7 @@ def forget_taste(service: Service, channel: ChannelRef, actor: Actor, command: c
                 usage="taste",
             )
         uow.feedback.forget_votes(str(channel))
+        uow.models.forget(str(channel))
         uow.audit.record(channel, actor.name, "reset the channel's taste")
         uow.commit()
     TASTES.forget(channel)

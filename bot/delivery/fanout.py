@@ -73,6 +73,7 @@ class FanOut:
         self.matcher = matcher
         self.papers = list(papers)
         self._texts = [(paper, texts[paper.key]) for paper in self.papers]
+        self._by_key = {paper.key: text for paper, text in self._texts}
         self._signal = {paper.key: ranking.signal(paper, now) for paper in self.papers}
         self._tie = {paper.key: _tie(paper) for paper in self.papers}
         self._bonuses: dict[tuple[int, ...], tuple[tuple[str, ...], bool]] = {}  # (best keys, all of them?)
@@ -86,6 +87,16 @@ class FanOut:
     def load(cls, uow: UnitOfWork, paper_topics: PaperTopics, now: datetime) -> FanOut:
         papers = news(uow, now)
         return cls(paper_topics.matcher, papers, paper_topics.texts(papers), now)
+
+    def points(self, keys: Iterable[str]) -> dict[str, dict[str, tuple[float, tuple[str, ...]]]]:
+        """The stored topic points (no reasons) of those of `keys` this pass holds: a channel's model scores its
+        candidates by them (bot/feedback/kept.py), and reading them again per channel was most of its cost."""
+        found: dict[str, dict[str, tuple[float, tuple[str, ...]]]] = {}
+        for key in keys:
+            text = self._by_key.get(key)
+            if text is not None:
+                found[key] = {topic: (points, ()) for topic, (points, _) in text.evidence.items()}
+        return found
 
     def prepare(self, queries: Iterable[str]) -> int:
         """Evaluate these subscriptions ahead (before threads share the results); returns how many distinct.

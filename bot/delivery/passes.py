@@ -302,7 +302,7 @@ class _Pass:
                 mark = uuid.uuid4().hex
                 try:
                     papers = [(m.paper.key, m.score, tuple(m.why)) for m in digest.matches]
-                    delivery_id = uow.outbox.record(channel, mark, digest.title, papers)
+                    delivery_id = uow.outbox.record(channel, mark, digest.title, papers, self.now)
                     if slot is not None:
                         uow.outbox.handled_slot(channel, slot)
                     uow.commit()
@@ -337,9 +337,8 @@ class _Pass:
             return weekly_best(fanout, channel, subscriptions, sent, now, self.cap)
         # Learned re-ranking (bot/feedback): the ranked digest re-ordered by the channel's likes and dislikes.
         build = lambda cap: fanout.digest(channel, subscriptions, sent, now, cap)  # noqa: E731
-        return learned_digest(
-            uow, channel, build, self.cap, self.signals.get(str(channel), 0), self.signals_kept, upvotes
-        )
+        signals = self.signals.get(str(channel), 0)
+        return learned_digest(uow, channel, build, self.cap, signals, self.signals_kept, upvotes, fanout.points)
 
     def _recorded_digest(self, uow: UnitOfWork, channel: ChannelRef, delivery: Row[Any]) -> Digest:
         """The digest exactly as recorded: same papers, same order, so that its parts line up with a partial post."""

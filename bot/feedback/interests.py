@@ -15,9 +15,8 @@ from collections import Counter
 
 import numpy as np
 from scipy import sparse
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
-from sklearn.preprocessing import normalize
+
+from bot.feedback.taste import normalize, unit_rows
 
 # Tuned with bench/feedback.py --two-interests: two kinds of likes are two interests when their papers are, on
 # average, less alike than this (the same subscription's papers share its topic evidence: about 0.3 apart).
@@ -31,6 +30,9 @@ PAGE = 10  # ... of each so many: a post's usual size, and a preview's page
 def kinds(liked: sparse.csr_matrix) -> np.ndarray:
     """Each liked paper's interest: 0 the kind with the most likes, then 1, 2; -1 for a kind beyond MOST or with
     fewer than LEAST likes."""
+    from scipy.cluster.hierarchy import fcluster, linkage  # training only: scoring a kept model needs neither
+    from scipy.spatial.distance import squareform
+
     count = liked.shape[0]
     if count < 2:
         return np.zeros(count, dtype=int)
@@ -49,7 +51,7 @@ def centroids(vectors: sparse.csr_matrix, kind: np.ndarray) -> np.ndarray:
     the papers of kind -2: what the channel did not like (disliked, ignored, the background)."""
     unit = normalize(vectors)
     wanted = [*range(int(kind.max(initial=-1)) + 1), -2]
-    return normalize(np.vstack([np.asarray(unit[kind == k].mean(axis=0)).ravel() for k in wanted]))
+    return unit_rows(np.vstack([np.asarray(unit[kind == k].mean(axis=0)).ravel() for k in wanted]))
 
 
 def belongs(vectors: sparse.csr_matrix, centres: np.ndarray) -> np.ndarray:

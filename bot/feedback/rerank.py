@@ -11,22 +11,21 @@ order stays an order.
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from bot.domain import ChannelRef, Digest, Match, Paper
-from bot.feedback.signals import MIN_SIGNALS, SIGNALS_KEPT, Labels, labels, with_background
+from bot.domain import ChannelRef, Digest, Match
+from bot.feedback.kept import TASTES, Points, store_counts, taste_for
+from bot.feedback.signals import MIN_SIGNALS, SIGNALS_KEPT, Labels, labels
 from bot.wording import plural
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from bot.feedback.learned import Taste
+    from bot.feedback.taste import Taste
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +67,9 @@ def rerank(matches: Sequence[Match], taste: Taste, evidence: dict, shown: int) -
         return []
     papers = [m.paper for m in matches]
     vectors = taste.vectors(papers, evidence)
-    order = blend(taste.score(vectors), taste.signals, len(taste.liked))
+    order = blend(taste.score(vectors), taste.signals, taste.likes)
     interest = None
-    if taste.interests > 1 and weight(taste.signals, len(taste.liked)) > 0:
+    if taste.interests > 1 and weight(taste.signals, taste.likes) > 0:
         from bot.feedback.interests import belongs, share
 
         interest = belongs(vectors, taste.centres)
@@ -93,7 +92,7 @@ def _cut(title: str) -> str:
 
 
 def _why(taste: Taste, alike: list[int]) -> str:
-    title = _cut(taste.liked[alike[0]].title)
+    title = _cut(taste.liked_titles[alike[0]])
     if len(alike) == 1:
         return f"ranked up: like “{title}”, which this channel liked"
     return f"ranked up: like {plural(len(alike), 'paper')} this channel liked, such as “{title}”"
@@ -102,53 +101,7 @@ def _why(taste: Taste, alike: list[int]) -> str:
 def _interest_why(taste: Taste, alike: list[int], interest: int) -> str:
     """Which of the channel's interests placed the paper: the liked paper of that interest it is most like."""
     own = [i for i in alike if taste.kind[i] == interest] or alike
-    return f"ranked up: like your 👍 on “{_cut(taste.liked[own[0]].title)}”"
-
-
-class Tastes:
-    """The last model trained for each channel, kept while what it learned from is unchanged: training (and
-    the first time, importing scikit-learn) costs seconds, and most passes find no new like, dislike or post."""
-
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self._kept: OrderedDict[str, tuple[object, Taste | None]] = OrderedDict()
-        self._guard = threading.Lock()
-        self.trained = 0  # how many models were trained (a test reads it)
-
-    def taste(self, channel: ChannelRef, taught: Labels, evidence: Mapping) -> Taste | None:
-        """The channel's model for these labels and their topic evidence, trained only when they changed."""
-        version = _version(taught, evidence)
-        with self._guard:
-            kept = self._kept.get(str(channel))
-            if kept is not None and kept[0] == version:
-                self._kept.move_to_end(str(channel))
-                return kept[1]
-        from bot.feedback.learned import train  # scikit-learn takes most of a second to import: only when needed
-
-        taste = train(taught, evidence)
-        with self._guard:
-            self.trained += 1
-            self._kept[str(channel)] = (version, taste)
-            self._kept.move_to_end(str(channel))
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-        return taste
-
-    def forget(self, channel: ChannelRef) -> None:
-        """Drop the channel's model (`/papers taste reset`): nothing of it may outlive its signals."""
-        with self._guard:
-            self._kept.pop(str(channel), None)
-
-
-def _version(taught: Labels, evidence: Mapping) -> object:
-    """What a model learns from: the labelled papers (their text included) and their stored topic evidence."""
-    groups = (taught.liked, taught.disliked, taught.ignored, taught.background)
-    papers = tuple(tuple((p.key, p.title, p.abstract, tuple(p.ai_keywords)) for p in group) for group in groups)
-    shown = {p.key for group in groups for p in group}
-    return papers, repr(sorted((key, repr(found)) for key, found in evidence.items() if key in shown))
-
-
-TASTES = Tastes()  # one per process: every pass and preview of a channel shares its model
+    return f"ranked up: like your 👍 on “{_cut(taste.liked_titles[own[0]])}”"
 
 
 def warm(engine: Engine) -> bool:
@@ -171,20 +124,22 @@ def learned_digest(
     signals: int,
     kept: int = SIGNALS_KEPT,
     upvotes: str = "normal",
+    points: Points | None = None,
 ) -> Digest:
     """The channel's digest re-ranked by its feedback (`digest(cap)` builds the incoming one, scored again
     with the channel's `upvotes` level when it set one), learned from its `kept` most recent signals; with
-    fewer than MIN_SIGNALS likes and dislikes, or no model to train, exactly the incoming digest."""
+    fewer than MIN_SIGNALS likes and dislikes, or no model to train, exactly the incoming digest. `points` gives
+    the topic points a pass already holds (the rest are read)."""
     if upvotes != "normal":
         digest = _reweighed(digest, upvotes)
     if signals < MIN_SIGNALS:
         return digest(cap)
     full = digest(None)  # every match: a paper the model likes may sit below the cap
-    taste, evidence = _taste_for(uow, channel, full, kept)
+    taste, evidence = taste_for(uow, channel, full, kept, points)
     if taste is None:
         return digest(cap)
     matches = rerank(full.matches, taste, evidence, cap or len(full.matches))
-    _store_counts(uow)
+    store_counts(uow)
     shown = matches if cap is None else matches[:cap]
     log.debug("%s: digest re-ranked by %d signals", channel, taste.signals)
     return Digest(channel, tuple(shown), full.more + len(matches) - len(shown), full.title, full.created_at)
@@ -217,38 +172,13 @@ def channel_taste(
 ) -> tuple[Taste | None, Labels, Mapping]:
     """The model the channel's next post is re-ranked by (None: it keeps the incoming order), what it learned
     from and their topic evidence: what `/papers taste` shows."""
+    taught = labels(uow, channel, kept)
     if signals < MIN_SIGNALS:
-        return None, labels(uow, channel, kept), {}
-    taste, evidence = _taste_for(uow, channel, digest(None), kept)
-    return taste, labels(uow, channel, kept), evidence
+        return None, taught, {}
+    taste, evidence = taste_for(uow, channel, digest(None), kept)
+    said = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored) if p.key not in evidence]
+    evidence.update(uow.evidence.points(said))  # a kept model's candidates came with theirs: what it weighs
+    return taste, taught, evidence
 
 
-def _taste_for(uow: UnitOfWork, channel: ChannelRef, full: Digest, kept: int) -> tuple[Taste | None, dict]:
-    taught = with_background(labels(uow, channel, kept), full.papers)
-    keys = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored, *full.papers)]
-    evidence = uow.evidence.points(list(dict.fromkeys(keys)))  # the model reads no reasons
-    if not full.matches:
-        return None, evidence
-    _recall_counts(uow, [*taught.liked, *taught.disliked, *taught.ignored, *full.papers])
-    return TASTES.taste(channel, taught, evidence), evidence
-
-
-def _recall_counts(uow: UnitOfWork, papers: Sequence[Paper]) -> None:
-    """Read the stored word counts of the papers this process has not counted: a new process (a restart, another
-    worker) then trains and scores without stemming them again, which was most of its first post's cost."""
-    from bot.feedback.learned import WORD_COUNTS
-
-    missing = list(dict.fromkeys(p.key for p in WORD_COUNTS.missing(papers)))
-    if missing:
-        WORD_COUNTS.recall(uow.words.load(missing))
-
-
-def _store_counts(uow: UnitOfWork) -> None:
-    """Store the counts this process made, with whatever the caller commits (a post commits; a preview does
-    not: its counts stay in this process only); a transaction of their own could wait on the caller's on SQLite."""
-    from bot.feedback.learned import WORD_COUNTS
-
-    uow.words.store(WORD_COUNTS.fresh().items())
-
-
-__all__ = ["MIN_SIGNALS", "blend", "channel_taste", "learned_digest", "rerank", "weight"]
+__all__ = ["MIN_SIGNALS", "TASTES", "blend", "channel_taste", "learned_digest", "rerank", "weight"]

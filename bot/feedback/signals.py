@@ -48,9 +48,13 @@ class Labels:
 
 def labels(uow: UnitOfWork, channel: ChannelRef, kept: int = SIGNALS_KEPT) -> Labels:
     """The channel's labelled papers: net likes are liked, net dislikes disliked (of its `kept` most recent
-    signals: training costs grow with them, and tastes change); the rest it was shown, ignored."""
+    signals: training costs grow with them, and tastes change); the rest it was shown before its latest
+    signal, ignored."""
     votes = uow.feedback.votes(str(channel), kept)
-    shown = uow.outbox.recent_keys(channel, SHOWN_FOR)
+    learned = uow.feedback.learned_from(str(channel))
+    # Posted after the latest like or dislike, a paper was not ignored but not read yet: left out, the model
+    # depends on the signals alone and is kept until they change (bot/feedback/kept.py).
+    shown = uow.outbox.recent_keys(channel, SHOWN_FOR, until=learned[1]) if learned is not None else []
     keys = list(dict.fromkeys([*votes, *shown]))
     papers = {paper.key: paper for paper in uow.papers.by_keys(keys)}
     liked = tuple(papers[k] for k, v in votes.items() if v > 0 and k in papers)

@@ -43,7 +43,7 @@ class Weighing:
 
 def weighing(taste: Taste, labels: Labels, evidence: Evidence) -> Weighing:
     """The words, topics and papers that weigh most in `taste`, learned from `labels`."""
-    coef = taste.model.coef_[0]
+    coef = taste.coef
     said = (*labels.liked, *labels.disliked)
     made = sorted({token for text in paper_texts(said) for token in stems_and_pairs(text)})
     words = _weights(made, _BY_TOKEN.transform([[t] for t in made]).indices, taste, coef) if made else {}

@@ -1,0 +1,224 @@
+"""A channel's trained model as numbers: what scores a post's candidates, kept in the database between passes.
+
+Training needs scikit-learn (bot/feedback/learned.py); scoring does not: a paper's vector is its tf-idf
+word counts and its topic points, hashed as scikit-learn hashes them, and the model is a logistic
+regression's weights over the columns its labelled papers have. So a pass whose models are all kept
+scores in numpy and never imports scikit-learn (about 2 s a process). Stored with `np.savez`, no pickle.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import sparse
+
+from bot.domain import Paper
+from bot.feedback.word_counts import N_WORDS, WORD_COUNTS
+
+if TYPE_CHECKING:
+    from bot.feedback.learned import Evidence
+
+N_TOPICS = 2**10  # hashed topic columns, after the words'
+TOPIC_WEIGHT = 0.5  # the topic part's share of a paper's vector, beside its words
+
+
+def normalize(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Each row at unit length, in scikit-learn's `normalize` arithmetic (squares in the data's type, summed and
+    divided in float64): the same vectors to the last bit. Rows of zeros stay zeros."""
+    made = sparse.csr_matrix(matrix, copy=True)
+    lengths = np.diff(made.indptr)
+    rows = np.repeat(np.arange(made.shape[0]), lengths)
+    norms = np.sqrt(np.bincount(rows, weights=made.data * made.data, minlength=made.shape[0]))
+    norms[norms == 0] = 1
+    made.data = (made.data / np.repeat(norms, lengths)).astype(made.dtype)
+    return made
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Dense rows at unit length (rows of zeros stay zeros)."""
+    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
+    norms[norms == 0] = 1
+    return matrix / norms[:, None]
+
+
+@lru_cache(maxsize=8192)
+def topic_column(topic: str) -> int:
+    """The column scikit-learn's FeatureHasher gives the topic (MurmurHash3, 32 bits, seed 0): topics are few,
+    and computing it here keeps scoring free of scikit-learn."""
+    data, mask = topic.encode(), 0xFFFFFFFF
+    h, whole = 0, len(data) // 4 * 4
+    for at in range(0, whole + 4, 4):
+        if at == whole:
+            k = int.from_bytes(data[whole:], "little")  # the tail: 0 to 3 bytes
+            if whole == len(data):
+                break
+        else:
+            k = int.from_bytes(data[at : at + 4], "little")
+        k = (k * 0xCC9E2D51) & mask
+        k = ((k << 15) | (k >> 17)) & mask
+        h ^= (k * 0x1B873593) & mask
+        if at < whole:
+            h = ((h << 13) | (h >> 19)) & mask
+            h = (h * 5 + 0xE6546B64) & mask
+    h ^= len(data)
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & mask
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & mask
+    h ^= h >> 16
+    signed = h - (1 << 32) if h >= 1 << 31 else h
+    if signed == -(1 << 31):
+        return (2147483647 - (N_TOPICS - 1)) % N_TOPICS
+    return abs(signed) % N_TOPICS
+
+
+def topics(papers: Sequence[Paper], evidence: Evidence) -> sparse.csr_matrix:
+    """Each paper's topic points (log scale), hashed, at unit length."""
+    rows: list[dict[int, float]] = []
+    for paper in papers:
+        row: dict[int, float] = {}
+        for topic, (points, _) in evidence.get(paper.key, {}).items():
+            column = topic_column(topic)
+            row[column] = row.get(column, 0.0) + float(np.float32(math.log1p(points)))
+        rows.append(row)
+    indptr = np.r_[0, np.cumsum([len(row) for row in rows])]
+    indices = np.fromiter((c for row in rows for c in sorted(row)), np.int32, count=int(indptr[-1]))
+    data = np.fromiter((row[c] for row in rows for c in sorted(row)), np.float32, count=int(indptr[-1]))
+    return normalize(sparse.csr_matrix((data, indices, indptr), shape=(len(papers), N_TOPICS)))
+
+
+class Idf:
+    """A fitted TfidfTransformer's weights, kept small: its idf is one value for every column the labelled papers
+    lack, so only the few thousand they have are kept. The same float32 operations as scikit-learn's `transform`."""
+
+    def __init__(self, seen: np.ndarray, values: np.ndarray, absent: float) -> None:
+        self.seen, self.values, self.absent = seen, values, absent
+
+    @classmethod
+    def fitted(cls, counts: sparse.csr_matrix) -> Idf:
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        fitted = TfidfTransformer(sublinear_tf=True).fit(counts)
+        seen = np.unique(counts.indices)
+        absent = int(np.flatnonzero(np.isin(np.arange(len(seen) + 1), seen, invert=True))[0])
+        return cls(seen, fitted.idf_[seen], fitted.idf_[absent])
+
+    def transform(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        made = counts.astype(np.float32, copy=True)
+        np.log(made.data, made.data)
+        made.data += 1.0
+        if len(self.seen):
+            at = np.minimum(np.searchsorted(self.seen, made.indices), len(self.seen) - 1)
+            made.data *= np.where(self.seen[at] == made.indices, self.values[at], self.absent)
+        else:
+            made.data *= self.absent
+        return normalize(made)
+
+
+def vectors(
+    papers: Sequence[Paper], evidence: Evidence, weights: Idf, counts: sparse.csr_matrix | None = None
+) -> sparse.csr_matrix:
+    """Each paper's vector: its words' tf-idf and, after them, its topic points (at TOPIC_WEIGHT)."""
+    counts = WORD_COUNTS.counts(papers) if counts is None else counts
+    words = normalize(weights.transform(counts))
+    return sparse.hstack([words, TOPIC_WEIGHT * topics(papers, evidence)], format="csr")
+
+
+def select_columns(matrix: sparse.csr_matrix, columns: np.ndarray) -> sparse.csr_matrix:
+    """`matrix[:, columns]` for sorted, distinct columns: scipy's indexing builds a selection matrix as wide as
+    the 263,168 hashed columns for every call, which made scoring a kept model cost more than training it."""
+    at = np.minimum(np.searchsorted(columns, matrix.indices), max(len(columns) - 1, 0))
+    kept = columns[at] == matrix.indices if len(columns) else np.zeros(len(matrix.indices), dtype=bool)
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))[kept]
+    indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=matrix.shape[0]))]
+    return sparse.csr_matrix((matrix.data[kept], at[kept], indptr), shape=(matrix.shape[0], len(columns)))
+
+
+@dataclass
+class Taste:
+    """A trained model for one channel, and the liked papers that explain it."""
+
+    coef: np.ndarray  # the logistic regression's weight of each of `columns`
+    intercept: float
+    weights: Idf
+    liked_keys: tuple[str, ...]
+    liked_titles: tuple[str, ...]
+    columns: np.ndarray  # the hashed features the labelled papers have: the only ones the model can weigh
+    liked_vectors: sparse.csr_matrix
+    signals: int
+    kind: np.ndarray  # each liked paper's interest (bot/feedback/interests.py), -1 for one not kept
+    centres: np.ndarray  # each interest's centroid, and last the centroid of what the channel did not like
+
+    @property
+    def interests(self) -> int:
+        return len(self.centres) - 1
+
+    @property
+    def likes(self) -> int:
+        return len(self.liked_keys)
+
+    def vectors(self, papers: Sequence[Paper], evidence: Evidence) -> sparse.csr_matrix:
+        return select_columns(vectors(papers, evidence, self.weights), self.columns)
+
+    def score(self, vectors: sparse.csr_matrix) -> np.ndarray:
+        """The probability that the channel likes each paper (as LogisticRegression's `predict_proba`)."""
+        decision = np.asarray(vectors @ self.coef, dtype=np.float64) + self.intercept
+        return 1.0 / (1.0 + np.exp(-decision))
+
+    def alike(self, vectors: sparse.csr_matrix, least: float = 0.1) -> list[list[int]]:
+        """For each paper, the liked papers (indexes into `liked_keys`) it resembles most, most alike first."""
+        similar = (vectors @ self.liked_vectors.T).toarray()
+        return [[int(i) for i in np.argsort(-row)[:3] if row[i] >= least] for row in similar]
+
+    def dump(self) -> bytes:
+        """The model as `np.savez` bytes (arrays only: loading needs no pickle)."""
+        out = io.BytesIO()
+        liked = self.liked_vectors
+        np.savez(
+            out,
+            coef=self.coef,
+            intercept=np.float64(self.intercept),
+            seen=self.weights.seen,
+            values=self.weights.values,
+            absent=np.float64(self.weights.absent),
+            liked_keys=np.array(self.liked_keys, dtype=str),
+            liked_titles=np.array(self.liked_titles, dtype=str),
+            columns=self.columns,
+            liked_data=liked.data,
+            liked_indices=liked.indices,
+            liked_indptr=liked.indptr,
+            signals=np.int64(self.signals),
+            kind=self.kind,
+            centres=self.centres,
+        )
+        return out.getvalue()
+
+    @classmethod
+    def load(cls, stored: bytes) -> Taste:
+        found = np.load(io.BytesIO(stored), allow_pickle=False)
+        columns = found["columns"]
+        liked = sparse.csr_matrix(
+            (found["liked_data"], found["liked_indices"], found["liked_indptr"]),
+            shape=(len(found["liked_indptr"]) - 1, len(columns)),
+        )
+        return cls(
+            found["coef"],
+            float(found["intercept"]),
+            Idf(found["seen"], found["values"], float(found["absent"])),
+            tuple(str(k) for k in found["liked_keys"]),
+            tuple(str(t) for t in found["liked_titles"]),
+            columns,
+            liked,
+            int(found["signals"]),
+            found["kind"],
+            found["centres"],
+        )
+
+
+__all__ = ["N_WORDS", "TOPIC_WEIGHT", "Idf", "Taste", "normalize", "topic_column", "topics", "vectors"]
