@@ -15,11 +15,14 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from bot.domain import ChannelRef, Digest, Paper
 from bot.feedback.signals import Labels, labels, with_background
-from bot.feedback.taste import Taste
 from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:  # numpy and scipy: a command that builds no digest (`say … /papers list`) never imports them
+    from bot.feedback.taste import Taste
 
 FORMAT = "1"  # what a stored model holds: another value when that changes, and every model is trained again
 Points = Callable[[Iterable[str]], dict]  # paper keys -> the topic points a pass already holds (bot/delivery/fanout.py)
@@ -105,6 +108,8 @@ def _kept(uow: UnitOfWork, channel: str, name: str) -> tuple[bool, Taste | None]
     stored = uow.models.load(channel)
     if stored is None or stored[0] != name:
         return False, None
+    from bot.feedback.taste import Taste
+
     taste = Taste.load(stored[1]) if stored[1] else None  # empty: nothing to tell apart, nothing to train
     TASTES.keep(channel, name, taste)
     return True, taste
