@@ -96,6 +96,45 @@ PAIRS = [
 ]
 
 
+@dataclass(frozen=True)
+class Replay:
+    """The corpus replayed: its matcher, its papers' texts and days, the days learnt from and those held out."""
+
+    matcher: Matcher
+    texts: list
+    days: dict[str, str]
+    train_days: list[str]
+    test_days: list[str]
+    evidence: dict
+    dislikes: int
+
+    def matches(self, channel: Channel) -> list[Match]:
+        """The channel's matches over the whole corpus, best first."""
+        query = parse_query(channel.subscription, self.matcher.taxonomy)
+        return sorted(self.matcher.evaluate(query, self.texts), key=rank_key)
+
+    def by_day(self, matches: list[Match]) -> dict[str, list[Match]]:
+        """The matches (best first) by the day they were announced."""
+        by_day: dict[str, list[Match]] = defaultdict(list)
+        for match in matches:
+            by_day[self.days[match.paper.key]].append(match)
+        return by_day
+
+    def held(self, by_day: dict[str, list[Match]]) -> list[str]:
+        """The held-out days with a full post of matches."""
+        return [d for d in self.test_days if len(by_day[d]) >= POST]
+
+    def simulate(self, channel: Channel, by_day: dict[str, list[Match]], start: tuple = ()) -> Run:
+        return simulate(channel, by_day, self.train_days, self.evidence, self.dislikes, start)
+
+
+def pair(first: Channel, second: Channel) -> Channel:
+    """A channel that wants both interests, on both subscriptions."""
+    a, b = first, second
+    subscription = a.subscription if a.subscription == b.subscription else f"{a.subscription} OR {b.subscription}"
+    return Channel(f"{a.name} + {b.name}", subscription, f"(?:{a.interest})|(?:{b.interest})")
+
+
 def load(corpus: Path = CORPUS) -> tuple[list[Paper], dict[str, str]]:
     papers, days = [], {}
     for line in corpus.read_text(encoding="utf-8").splitlines():
@@ -230,16 +269,17 @@ def main() -> None:
     all_days = sorted(set(days.values()))
     train_days, test_days = all_days[: -args.test_days], all_days[-args.test_days :]
     chosen = CHANNELS if args.channels == "all" else [c for c in CHANNELS if c.name in args.channels.split(",")]
+    replay = Replay(matcher, texts, days, train_days, test_days, evidence, args.dislikes)
     if args.warmup:
-        warmups(chosen, matcher, texts, days, train_days, test_days, evidence, args.dislikes)
+        warmups(chosen, replay)
         return
     if args.kinds:
         from feedback_kinds import kinds_tables  # its own module: this one holds the ordinary signals
 
-        kinds_tables(chosen, matcher, texts, days, train_days, test_days, evidence, args.dislikes)
+        kinds_tables(chosen, replay)
         return
     if args.two_interests:
-        two_interests(matcher, texts, days, train_days, test_days, evidence, args.dislikes)
+        two_interests(replay)
         return
 
     print(
@@ -251,13 +291,11 @@ def main() -> None:
     before, after = defaultdict(list), defaultdict(list)
     scenario: dict[str, list[float]] = defaultdict(list)
     for channel in chosen:
-        found = sorted(matcher.evaluate(parse_query(channel.subscription, matcher.taxonomy), texts), key=rank_key)
-        by_day: dict[str, list[Match]] = defaultdict(list)
-        for match in found:
-            by_day[days[match.paper.key]].append(match)
-        run = simulate(channel, by_day, train_days, evidence, args.dislikes)
+        found = replay.matches(channel)
+        by_day = replay.by_day(found)
+        run = replay.simulate(channel, by_day)
         share = sum(channel.wants(m.paper) for m in found) / max(len(found), 1)
-        held = [d for d in test_days if len(by_day[d]) >= POST]
+        held = replay.held(by_day)
         best = statistics.mean(min(POST, sum(channel.wants(m.paper) for m in by_day[d])) / POST for d in held)
         row = []
         for count in (0, 5, 10, 20):
@@ -294,16 +332,7 @@ def main() -> None:
     timings(papers, evidence)
 
 
-def warmups(
-    chosen: list[Channel],
-    matcher: Matcher,
-    texts: list,
-    days: dict[str, str],
-    train_days: list[str],
-    test_days: list[str],
-    evidence: dict,
-    dislikes: int,
-) -> None:
+def warmups(chosen: list[Channel], replay: Replay) -> None:
     """A warm-up's 5 clicks (`/papers warmup` on the matches of the last WARMUP_DAYS days before the held-out
     ones, each paper liked if it fits the hidden interest, else disliked) against 5 and 8 ordinary signals."""
     print(
@@ -312,15 +341,14 @@ def warmups(
     )
     print("|---|---|---|---|---|---|")
     rows = []
+    evidence = replay.evidence
     for channel in chosen:
-        found = sorted(matcher.evaluate(parse_query(channel.subscription, matcher.taxonomy), texts), key=rank_key)
-        by_day: dict[str, list[Match]] = defaultdict(list)
-        for match in found:
-            by_day[days[match.paper.key]].append(match)
-        run = simulate(channel, by_day, train_days, evidence, dislikes)
-        held = [d for d in test_days if len(by_day[d]) >= POST]
-        recent = set(train_days[-WARMUP_DAYS:])
-        picked = warmup([m for m in found if days[m.paper.key] in recent], None, evidence)
+        found = replay.matches(channel)
+        by_day = replay.by_day(found)
+        run = replay.simulate(channel, by_day)
+        held = replay.held(by_day)
+        recent = set(replay.train_days[-WARMUP_DAYS:])
+        picked = warmup([m for m in found if replay.days[m.paper.key] in recent], None, evidence)
         fits = [channel.wants(m.paper) for m in picked]
         taught = Labels(
             tuple(m.paper for m, ok in zip(picked, fits, strict=True) if ok),
@@ -335,15 +363,7 @@ def warmups(
     print(f"| **mean of {len(rows)}** | | " + " | ".join(f"**{v:.2f}**" for v in means) + " |")
 
 
-def two_interests(
-    matcher: Matcher,
-    texts: list,
-    days: dict[str, str],
-    train_days: list[str],
-    test_days: list[str],
-    evidence: dict,
-    dislikes: int,
-) -> None:
+def two_interests(replay: Replay) -> None:
     """Channels that want two of the interests above: how many of each its post holds, before and after 10."""
     named = {c.name: c for c in CHANNELS}
     print(
@@ -353,26 +373,22 @@ def two_interests(
     print("|---|---|---|---|---|---|")
     for first, second in PAIRS:
         a, b = named[first], named[second]
-        subscription = a.subscription if a.subscription == b.subscription else f"{a.subscription} OR {b.subscription}"
-        both = Channel(f"{first} + {second}", subscription, f"(?:{a.interest})|(?:{b.interest})")
-        found = sorted(matcher.evaluate(parse_query(both.subscription, matcher.taxonomy), texts), key=rank_key)
-        by_day: dict[str, list[Match]] = defaultdict(list)
-        for match in found:
-            by_day[days[match.paper.key]].append(match)
-        run = simulate(both, by_day, train_days, evidence, dislikes)
-        held = [d for d in test_days if len(by_day[d]) >= POST]
+        both = pair(a, b)
+        by_day = replay.by_day(replay.matches(both))
+        run = replay.simulate(both, by_day)
+        held = replay.held(by_day)
         could = [d for d in held if all(sum(c.wants(m.paper) for m in by_day[d]) >= 3 for c in (a, b))]
         supply = [statistics.mean(sum(c.wants(m.paper) for m in by_day[d]) for d in held) for c in (a, b)]
         cells, kept = [], []
         for count in (0, 10, 20):
             labels = labels_at(run, min(count, len(run.signals)))
-            posts = {d: ranked(by_day[d], labels, evidence)[:POST] for d in held}
+            posts = {d: ranked(by_day[d], labels, replay.evidence)[:POST] for d in held}
             held_a = statistics.mean(sum(a.wants(m.paper) for m in posts[d]) for d in held)
             held_b = statistics.mean(sum(b.wants(m.paper) for m in posts[d]) for d in held)
             cells.append(f"{held_a:.1f} / {held_b:.1f}")
             kept.append(sum(all(sum(c.wants(m.paper) for m in posts[d]) >= 3 for c in (a, b)) for d in could))
         print(
-            f"| {both.name} ({subscription}) | {supply[0]:.1f} / {supply[1]:.1f} | {' | '.join(cells)} "
+            f"| {both.name} ({both.subscription}) | {supply[0]:.1f} / {supply[1]:.1f} | {' | '.join(cells)} "
             f"| {kept[1]} / {kept[2]} of {len(could)} |"
         )
 

@@ -9,16 +9,13 @@ kind shows is what it wants); each picked kind's typical papers count as likes, 
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
 from collections.abc import Sequence
 
 import feedback as fb
 
-from bot.domain import Match, Paper
+from bot.domain import Paper
 from bot.feedback.paper_kinds import KINDS, SHOWN, Kind, paper_kinds
 from bot.feedback.signals import Labels
-from bot.relevance.matching import Matcher, rank_key
-from bot.relevance.query import parse_query
 
 COUNTS = (6, 7, 8, 9, 10)  # K tried
 PICK = 2  # typical papers of a kind (of SHOWN) that must fit for the channel to pick it
@@ -39,26 +36,9 @@ def as_labels(votes: Sequence[tuple[Paper, int]]) -> Labels:
     return Labels(tuple(p for p, v in votes if v > 0), tuple(p for p, v in votes if v < 0), ())
 
 
-def by_day_of(channel: fb.Channel, matcher: Matcher, texts: list, days: dict[str, str]) -> dict[str, list[Match]]:
-    found = sorted(matcher.evaluate(parse_query(channel.subscription, matcher.taxonomy), texts), key=rank_key)
-    by_day: dict[str, list[Match]] = defaultdict(list)
-    for match in found:
-        by_day[days[match.paper.key]].append(match)
-    return by_day
-
-
-def kinds_tables(
-    chosen: list[fb.Channel],
-    matcher: Matcher,
-    texts: list,
-    days: dict[str, str],
-    train_days: list[str],
-    test_days: list[str],
-    evidence: dict,
-    dislikes: int,
-    count: int = KINDS,
-) -> None:
-    recent = train_days[-fb.WARMUP_DAYS :]
+def kinds_tables(chosen: list[fb.Channel], replay: fb.Replay, count: int = KINDS) -> None:
+    evidence = replay.evidence
+    recent = replay.train_days[-fb.WARMUP_DAYS :]
     print(
         f"\n| channel | p@10 before | after kinds, K = {' / '.join(map(str, COUNTS))} (kinds picked) "
         f"| K = {count}, one of {SHOWN} fits (picked) | after 5 ordinary signals | after 8 |"
@@ -66,10 +46,10 @@ def kinds_tables(
     print("|---|---|---|---|---|---|")
     rows: list[list[float]] = []
     for channel in chosen:
-        by_day = by_day_of(channel, matcher, texts, days)
-        held = [d for d in test_days if len(by_day[d]) >= fb.POST]
+        by_day = replay.by_day(replay.matches(channel))
+        held = replay.held(by_day)
         pool = [m for d in recent for m in by_day[d]]
-        run = fb.simulate(channel, by_day, train_days, evidence, dislikes)
+        run = replay.simulate(channel, by_day)
 
         def p10(labels: Labels, days_: list[str] = held, by: dict = by_day, who: fb.Channel = channel) -> float:
             return statistics.mean(fb.precision(who, by[d], labels, evidence) for d in days_)
@@ -94,7 +74,7 @@ def kinds_tables(
         f"| **mean of {len(rows)}** | **{means[0]:.2f}** | **{' / '.join(f'{v:.2f}' for v in means[1:-3])}** "
         f"| **{means[-3]:.2f}** | **{means[-2]:.2f}** | **{means[-1]:.2f}** |"
     )
-    two_interests(matcher, texts, days, train_days, test_days, evidence, dislikes, count)
+    two_interests(replay, count)
 
 
 def show(channel: fb.Channel, kinds: Sequence[Kind]) -> None:
@@ -107,16 +87,7 @@ def show(channel: fb.Channel, kinds: Sequence[Kind]) -> None:
         )
 
 
-def two_interests(
-    matcher: Matcher,
-    texts: list,
-    days: dict[str, str],
-    train_days: list[str],
-    test_days: list[str],
-    evidence: dict,
-    dislikes: int,
-    count: int,
-) -> None:
+def two_interests(replay: fb.Replay, count: int) -> None:
     """Channels with two interests: each interest's places in the top 10 after the kinds, and after the kinds and
     10 / 20 ordinary signals (posts re-ranked by what it taught from the kinds on), against 10 ordinary signals."""
     named = {c.name: c for c in fb.CHANNELS}
@@ -126,21 +97,20 @@ def two_interests(
         "| days both hold ≥ 3: 10 signals / kinds / kinds + 10 (of days both could) |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    recent = train_days[-fb.WARMUP_DAYS :]
+    recent = replay.train_days[-fb.WARMUP_DAYS :]
     for first, second in fb.PAIRS:
         a, b = named[first], named[second]
-        subscription = a.subscription if a.subscription == b.subscription else f"{a.subscription} OR {b.subscription}"
-        both = fb.Channel(f"{first} + {second}", subscription, f"(?:{a.interest})|(?:{b.interest})")
-        by_day = by_day_of(both, matcher, texts, days)
-        held = [d for d in test_days if len(by_day[d]) >= fb.POST]
+        both = fb.pair(a, b)
+        by_day = replay.by_day(replay.matches(both))
+        held = replay.held(by_day)
         could = [d for d in held if all(sum(c.wants(m.paper) for m in by_day[d]) >= 3 for c in (a, b))]
         kinds = paper_kinds([m for d in recent for m in by_day[d]], count)
         votes = picks(both, kinds, PICK)
         picked = [k for k in kinds if sum(both.wants(m.paper) for m in k.typical) >= PICK]
         fits = [[sum(c.wants(m.paper) for m in k.typical) >= PICK for c in (a, b)] for k in picked]
         sorts = [sum(f[0] for f in fits), sum(f[1] for f in fits), sum(not any(f) for f in fits)]
-        plain = fb.simulate(both, by_day, train_days, evidence, dislikes)
-        taught = fb.simulate(both, by_day, train_days, evidence, dislikes, votes)
+        plain = replay.simulate(both, by_day)
+        taught = replay.simulate(both, by_day, votes)
         start = len(votes)
         given = [
             Labels((), (), ()),
@@ -151,7 +121,7 @@ def two_interests(
         ]
         cells, kept = [], []
         for labels in given:
-            posts = {d: fb.ranked(by_day[d], labels, evidence)[: fb.POST] for d in held}
+            posts = {d: fb.ranked(by_day[d], labels, replay.evidence)[: fb.POST] for d in held}
             places = [statistics.mean(sum(c.wants(m.paper) for m in posts[d]) for d in held) for c in (a, b)]
             cells.append(f"{places[0]:.1f} / {places[1]:.1f}")
             kept.append(sum(all(sum(c.wants(m.paper) for m in posts[d]) >= 3 for c in (a, b)) for d in could))
