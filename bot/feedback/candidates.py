@@ -48,6 +48,7 @@ class Candidates:
     def __init__(self) -> None:
         self._rows: dict[str, Row] = {}
         self._guard = threading.Lock()
+        self._building = threading.Lock()
         self.built = 0  # how many papers' rows were built (a test reads it)
 
     def missing(self, papers: Sequence[Paper]) -> list[Paper]:
@@ -59,14 +60,16 @@ class Candidates:
         """The papers' sublinear word counts and their topic parts (at TOPIC_WEIGHT), built for those not kept."""
         from bot.feedback.taste import N_TOPICS, TOPIC_WEIGHT, topics  # here: taste.py builds its vectors with these
 
-        new = list({p.key: p for p in self.missing(papers)}.values())
-        if new:
-            words = sublinear(WORD_COUNTS.counts(new))
-            topical = sparse.csr_matrix(TOPIC_WEIGHT * topics(new, evidence))
-            made = {p.key: (*_row(words, i), *_row(topical, i)) for i, p in enumerate(new)}
-            with self._guard:
-                self.built += len(made)
-                self._rows.update(made)
+        if self.missing(papers):
+            with self._building:  # channels in other threads meet the same new papers: one builds, the rest wait
+                new = list({p.key: p for p in self.missing(papers)}.values())
+                if new:
+                    words = sublinear(WORD_COUNTS.counts(new))
+                    topical = sparse.csr_matrix(TOPIC_WEIGHT * topics(new, evidence))
+                    made = {p.key: (*_row(words, i), *_row(topical, i)) for i, p in enumerate(new)}
+                    with self._guard:
+                        self.built += len(made)
+                        self._rows.update(made)
         with self._guard:
             kept = [self._rows[p.key] for p in papers]
         words = _stacked([(r[0], r[1]) for r in kept], N_WORDS, np.float32)
