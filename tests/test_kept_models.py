@@ -11,9 +11,12 @@ import numpy as np
 import pytest
 from sqlmodel import delete, select
 
+from bot.delivery import passes as delivery_passes
 from bot.delivery.passes import deliver_due
 from bot.delivery.senders import RecordingSender
+from bot.domain import ChannelRef
 from bot.feedback import kept
+from bot.feedback.candidates import Candidates
 from bot.feedback.kept import Tastes
 from bot.feedback.taste import Taste, topic_column
 from bot.feedback.word_counts import WORD_COUNTS
@@ -70,6 +73,28 @@ def test_the_post_a_kept_model_orders_is_the_one_a_freshly_trained_model_orders(
     loading = fresh_process(monkeypatch)  # another process: the stored model, not trained again
     assert post(lab) == fresh and loading.trained == 0
     assert [title for title, _ in preview(lab)] and loading.trained == 0  # a preview loads it too
+
+
+def test_a_pass_builds_each_candidates_vector_once_for_every_channel_that_scores_it(
+    lab: Chat,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two channels taught the bot and share this week's 12 papers: the pass builds each paper's rows once, and
+    each channel only weighs them by its own model's idf."""
+    office = Chat(lab.app, ChannelRef("terminal", "local", "office"))
+    office.say("/papers subscribe reinforcement-learning")
+    teach(lab, likes=5, dislikes=2)
+    teach(office, likes=4, dislikes=3)
+    passes: list[Candidates] = []
+    monkeypatch.setattr(delivery_passes, "Candidates", lambda: passes.append(Candidates()) or passes[-1])
+    for chat in (lab, office):
+        with UnitOfWork(chat.app.engine) as uow:
+            uow.channels.set_schedule(chat.channel, uow.channels.schedule(chat.channel))
+            uow.commit()
+
+    report = deliver_due(lab.app.engine, lab.app.matcher, {"terminal": RecordingSender(delay=0)}, NOW, force=True)
+    assert report.posted == 2
+    assert len(passes) == 1 and passes[0].built == 12  # not 24: the second channel found every row built
 
 
 def test_a_new_like_trains_the_model_again_under_another_name(

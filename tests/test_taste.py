@@ -179,6 +179,27 @@ def test_a_kept_model_keeps_only_the_idf_of_its_papers_words_and_weighs_every_pa
         assert made.dtype == expected.dtype and (made != expected).nnz == 0
 
 
+def test_a_model_weighs_the_rows_a_pass_shares_into_the_vectors_it_would_build_alone() -> None:
+    """A pass builds each candidate's rows once (bot/feedback/candidates.py); each model's idf then makes of them
+    the very vectors it would build from the papers' counts on its own: what is posted does not change."""
+    from bot.feedback.candidates import Candidates
+    from bot.feedback.learned import train
+    from bot.feedback.signals import Labels
+    from bot.feedback.taste import select_columns, vectors
+
+    liked, disliked = [trading(i, 1) for i in range(4)], [locomotion(i, 1) for i in range(3)]
+    taste = train(Labels(tuple(liked), tuple(disliked), ()), {liked[0].key: {"reinforcement-learning": (3.0, ())}})
+    assert taste is not None
+    papers = [trading(i, 2) for i in range(4, 12)] + [locomotion(i, 2) for i in range(4, 9)]
+    evidence = {p.key: {"reinforcement-learning": (2.0, ()), "robotics": (1.0, ())} for p in papers[:5]}
+    alone = select_columns(vectors(papers, evidence, taste.weights), taste.columns)
+    shared = Candidates()
+    for some in (papers, papers[3:]):
+        made = taste.vectors(some, evidence, shared)
+        assert made.dtype == alone.dtype and (made != alone[len(papers) - len(some) :]).nnz == 0
+    assert shared.built == len(papers)
+
+
 def test_warmup_shows_the_kinds_of_recent_papers_and_a_pick_teaches_the_post(lab: Chat) -> None:
     """Today's order leads with six legged-robot papers; the channel wants the trading ones and says so in one pick."""
     reply = lab.reply("/papers warmup")

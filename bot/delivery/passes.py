@@ -20,6 +20,7 @@ from bot.delivery.senders import ResumingSender, Sender, layout, sender_for
 from bot.delivery.weekly import weekly_best
 from bot.domain import WEEKLY_BEST, ChannelRef, Digest, Match, Schedule, Subscription
 from bot.errors import PapersError, SendFailed
+from bot.feedback.candidates import Candidates
 from bot.feedback.rerank import learned_digest
 from bot.feedback.signals import SIGNALS_KEPT
 from bot.relevance.matching import Matcher
@@ -91,6 +92,7 @@ def deliver_due(
     if jobs and build is None:
         assert isinstance(matcher, Matcher)
         pass_.fanout = shared_fanout(engine, paper_topics or PaperTopics(engine, matcher), now)
+        pass_.candidates = Candidates()
     # Workers sharing a pass start in different places, and re-read a batch just before delivering it.
     random.shuffle(jobs)
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="deliver") as pool:
@@ -146,6 +148,7 @@ class _Pass:
     default_schedule: Schedule | None
     signals_kept: int
     fanout: FanOut | None = None
+    candidates: Candidates | None = None  # the model-free rows of the candidates' vectors, shared by the channels
     following: dict[str, list[str]] = field(default_factory=dict)  # channel -> its queries, read a batch at a time
     sent: dict[str, set[str]] = field(default_factory=dict)  # channel -> papers lately sent, read a batch at a time
     pending: set[str] = field(default_factory=set)  # channels with unconfirmed posts, read a batch at a time
@@ -338,7 +341,9 @@ class _Pass:
         # Learned re-ranking (bot/feedback): the ranked digest re-ordered by the channel's likes and dislikes.
         build = lambda cap: fanout.digest(channel, subscriptions, sent, now, cap)  # noqa: E731
         signals = self.signals.get(str(channel), 0)
-        return learned_digest(uow, channel, build, self.cap, signals, self.signals_kept, upvotes, fanout.points)
+        return learned_digest(
+            uow, channel, build, self.cap, signals, self.signals_kept, upvotes, fanout.points, self.candidates
+        )
 
     def _recorded_digest(self, uow: UnitOfWork, channel: ChannelRef, delivery: Row[Any]) -> Digest:
         """The digest exactly as recorded: same papers, same order, so that its parts line up with a partial post."""

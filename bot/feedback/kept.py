@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from bot.domain import ChannelRef, Digest, Paper
+from bot.feedback.candidates import Candidates
 from bot.feedback.signals import Labels, labels, with_background
 from storage.uow import UnitOfWork
 
@@ -75,22 +76,28 @@ def learned_from(uow: UnitOfWork, channel: ChannelRef, kept: int) -> str | None:
 
 
 def taste_for(
-    uow: UnitOfWork, channel: ChannelRef, full: Digest, kept: int, points: Points | None = None
+    uow: UnitOfWork,
+    channel: ChannelRef,
+    full: Digest,
+    kept: int,
+    points: Points | None = None,
+    candidates: Candidates | None = None,
 ) -> tuple[Taste | None, dict]:
     """The channel's model (kept, stored, or trained now and stored with the caller's transaction) and the topic
-    points of the candidates (and, when it trained, of its labelled papers)."""
+    points of the candidates (and, when it trained, of its labelled papers); of a kept model's candidates, only
+    those whose rows `candidates` (the pass's) has not built yet."""
     name = learned_from(uow, channel, kept)
     if name is None or not full.matches:
         return None, {}
     found, taste = _kept(uow, str(channel), name)
     if found:
-        return taste, _scored(uow, full.papers, points)
+        return taste, _scored(uow, full.papers, points, candidates)
     taught = with_background(labels(uow, channel, kept), full.papers)
     if not (taught.disliked or taught.ignored):  # learned against the candidates: it holds for these only
         name += ":" + hashlib.blake2b(" ".join(p.key for p in taught.background).encode(), digest_size=8).hexdigest()
         found, taste = _kept(uow, str(channel), name)
         if found:
-            return taste, _scored(uow, full.papers, points)
+            return taste, _scored(uow, full.papers, points, candidates)
     said = [*taught.liked, *taught.disliked, *taught.ignored]
     evidence = _points(uow, [p.key for p in (*said, *full.papers)], points)
     _recall_counts(uow, [*said, *full.papers])
@@ -115,7 +122,8 @@ def _kept(uow: UnitOfWork, channel: str, name: str) -> tuple[bool, Taste | None]
     return True, taste
 
 
-def _scored(uow: UnitOfWork, papers: Sequence[Paper], points: Points | None) -> dict:
+def _scored(uow: UnitOfWork, papers: Sequence[Paper], points: Points | None, candidates: Candidates | None) -> dict:
+    papers = candidates.missing(papers) if candidates is not None else papers  # the rest are built: nothing to read
     _recall_counts(uow, papers)
     return _points(uow, [p.key for p in papers], points)
 

@@ -25,6 +25,7 @@ from storage.uow import UnitOfWork
 if TYPE_CHECKING:
     import numpy as np
 
+    from bot.feedback.candidates import Candidates
     from bot.feedback.taste import Taste
 
 log = logging.getLogger(__name__)
@@ -60,13 +61,15 @@ def blend(liking: np.ndarray, signals: int, likes: int) -> np.ndarray:
     return np.argsort(-score, kind="stable")
 
 
-def rerank(matches: Sequence[Match], taste: Taste, evidence: dict, shown: int) -> list[Match]:
+def rerank(
+    matches: Sequence[Match], taste: Taste, evidence: dict, shown: int, candidates: Candidates | None = None
+) -> list[Match]:
     """The matches in the blended order, each of the channel's interests keeping places in the first `shown`;
-    those that climbed into them say which likes moved them."""
+    those that climbed into them say which likes moved them. `candidates`: the rows a pass shares."""
     if not matches:
         return []
     papers = [m.paper for m in matches]
-    vectors = taste.vectors(papers, evidence)
+    vectors = taste.vectors(papers, evidence, candidates)
     order = blend(taste.score(vectors), taste.signals, taste.likes)
     interest = None
     if taste.interests > 1 and weight(taste.signals, taste.likes) > 0:
@@ -125,20 +128,22 @@ def learned_digest(
     kept: int = SIGNALS_KEPT,
     upvotes: str = "normal",
     points: Points | None = None,
+    candidates: Candidates | None = None,
 ) -> Digest:
     """The channel's digest re-ranked by its feedback (`digest(cap)` builds the incoming one, scored again
     with the channel's `upvotes` level when it set one), learned from its `kept` most recent signals; with
     fewer than MIN_SIGNALS likes and dislikes, or no model to train, exactly the incoming digest. `points` gives
-    the topic points a pass already holds (the rest are read)."""
+    the topic points a pass already holds (the rest are read), `candidates` the rows of the candidates' vectors
+    it already built (bot/feedback/candidates.py)."""
     if upvotes != "normal":
         digest = _reweighed(digest, upvotes)
     if signals < MIN_SIGNALS:
         return digest(cap)
     full = digest(None)  # every match: a paper the model likes may sit below the cap
-    taste, evidence = taste_for(uow, channel, full, kept, points)
+    taste, evidence = taste_for(uow, channel, full, kept, points, candidates)
     if taste is None:
         return digest(cap)
-    matches = rerank(full.matches, taste, evidence, cap or len(full.matches))
+    matches = rerank(full.matches, taste, evidence, cap or len(full.matches), candidates)
     store_counts(uow)
     shown = matches if cap is None else matches[:cap]
     log.debug("%s: digest re-ranked by %d signals", channel, taste.signals)

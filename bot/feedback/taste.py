@@ -19,6 +19,7 @@ import numpy as np
 from scipy import sparse
 
 from bot.domain import Paper
+from bot.feedback.candidates import Candidates, sublinear
 from bot.feedback.word_counts import N_WORDS, WORD_COUNTS
 
 if TYPE_CHECKING:
@@ -110,14 +111,14 @@ class Idf:
         return cls(seen, fitted.idf_[seen], fitted.idf_[absent])
 
     def transform(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
-        made = counts.astype(np.float32, copy=True)
-        np.log(made.data, made.data)
-        made.data += 1.0
-        if len(self.seen):
-            at = np.minimum(np.searchsorted(self.seen, made.indices), len(self.seen) - 1)
-            made.data *= np.where(self.seen[at] == made.indices, self.values[at], self.absent)
-        else:
-            made.data *= self.absent
+        return self.weigh(sublinear(counts))
+
+    def weigh(self, sublinear_counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Sublinear counts (bot/feedback/candidates.py) times this idf, at unit length."""
+        made = sublinear_counts.copy()
+        idf = np.full(made.shape[1], self.absent)  # looked up by column: a search per word cost a channel 10 ms
+        idf[self.seen] = self.values
+        made.data *= idf[made.indices]
         return normalize(made)
 
 
@@ -133,8 +134,10 @@ def vectors(
 def select_columns(matrix: sparse.csr_matrix, columns: np.ndarray) -> sparse.csr_matrix:
     """`matrix[:, columns]` for sorted, distinct columns: scipy's indexing builds a selection matrix as wide as
     the 263,168 hashed columns for every call, which made scoring a kept model cost more than training it."""
-    at = np.minimum(np.searchsorted(columns, matrix.indices), max(len(columns) - 1, 0))
-    kept = columns[at] == matrix.indices if len(columns) else np.zeros(len(matrix.indices), dtype=bool)
+    place = np.full(matrix.shape[1], -1, dtype=np.int32)  # each column's place among `columns`: looked up, not
+    place[columns] = np.arange(len(columns), dtype=np.int32)  # searched, for each of the candidates' words
+    at = place[matrix.indices]
+    kept = at >= 0
     rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))[kept]
     indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=matrix.shape[0]))]
     return sparse.csr_matrix((matrix.data[kept], at[kept], indptr), shape=(matrix.shape[0], len(columns)))
@@ -163,8 +166,15 @@ class Taste:
     def likes(self) -> int:
         return len(self.liked_keys)
 
-    def vectors(self, papers: Sequence[Paper], evidence: Evidence) -> sparse.csr_matrix:
-        return select_columns(vectors(papers, evidence, self.weights), self.columns)
+    def vectors(
+        self, papers: Sequence[Paper], evidence: Evidence, candidates: Candidates | None = None
+    ) -> sparse.csr_matrix:
+        """The papers' vectors over this model's columns (those `vectors` gives, picked): the model-free rows come
+        from `candidates` (a pass's, each paper's built once for every channel), weighed here by this idf."""
+        words, topical = (candidates or Candidates()).rows(papers, evidence)
+        split = int(np.searchsorted(self.columns, N_WORDS))
+        picked = select_columns(normalize(self.weights.weigh(words)), self.columns[:split])
+        return sparse.hstack([picked, select_columns(topical, self.columns[split:] - N_WORDS)], format="csr")
 
     def score(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """The probability that the channel likes each paper (as LogisticRegression's `predict_proba`)."""
