@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, Row
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,6 @@ from bot.delivery.senders import ResumingSender, Sender, layout, sender_for
 from bot.delivery.weekly import weekly_best
 from bot.domain import WEEKLY_BEST, ChannelRef, Digest, Match, Schedule, Subscription
 from bot.errors import PapersError, SendFailed
-from bot.feedback.candidates import Candidates
 from bot.feedback.rerank import learned_digest
 from bot.feedback.signals import SIGNALS_KEPT
 from bot.relevance.matching import Matcher
@@ -30,6 +29,9 @@ from storage.channels import schedule_of
 from storage.outbox import try_lock
 from storage.tables import ChannelRow, DeliveryRow
 from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.feedback.candidates import Candidates
 
 __all__ = ["PassReport", "deliver_due", "layout"]
 
@@ -92,6 +94,8 @@ def deliver_due(
     if jobs and build is None:
         assert isinstance(matcher, Matcher)
         pass_.fanout = shared_fanout(engine, paper_topics or PaperTopics(engine, matcher), now)
+        from bot.feedback.candidates import Candidates  # numpy: only for a pass that has channels to serve
+
         pass_.candidates = Candidates()
     # Workers sharing a pass start in different places, and re-read a batch just before delivering it.
     random.shuffle(jobs)

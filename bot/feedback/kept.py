@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from bot.domain import ChannelRef, Digest, Paper
-from bot.feedback.candidates import Candidates
 from bot.feedback.signals import Labels, labels, with_background
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:  # numpy and scipy: a command that builds no digest (`say … /papers list`) never imports them
+    from bot.feedback.candidates import Candidates
     from bot.feedback.taste import Taste
 
 FORMAT = "1"  # what a stored model holds: another value when that changes, and every model is trained again
