@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 from sqlmodel import delete, select
 
-from bot.delivery import passes as delivery_passes
 from bot.delivery.passes import deliver_due
 from bot.delivery.senders import RecordingSender
 from bot.domain import ChannelRef
-from bot.feedback import kept
+from bot.feedback import candidates, kept
 from bot.feedback.candidates import Candidates
 from bot.feedback.kept import Tastes
 from bot.feedback.taste import Taste, topic_column
@@ -86,7 +85,7 @@ def test_a_pass_builds_each_candidates_vector_once_for_every_channel_that_scores
     teach(lab, likes=5, dislikes=2)
     teach(office, likes=4, dislikes=3)
     passes: list[Candidates] = []
-    monkeypatch.setattr(delivery_passes, "Candidates", lambda: passes.append(Candidates()) or passes[-1])
+    monkeypatch.setattr(candidates, "Candidates", lambda: passes.append(Candidates()) or passes[-1])
     for chat in (lab, office):
         with UnitOfWork(chat.app.engine) as uow:
             uow.channels.set_schedule(chat.channel, uow.channels.schedule(chat.channel))
