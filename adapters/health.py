@@ -112,9 +112,10 @@ def part_of(process: str) -> str | None:
     return process if process in PROCESSES.values() else None
 
 
-def health_problem(settings: Settings, parts: list[str]) -> str | None:
-    """The first thing wrong: the database, then each part's loop; None when all is well."""
+def health_problem(settings: Settings, parts: list[str], now: float | None = None) -> str | None:
+    """The first thing wrong: the database, then each part's loop (its heartbeat's age at `now`, by default the
+    clock's); None when all is well."""
     problem = database_problem(settings)
     for part in parts:
-        problem = problem or loop_problem(settings, part)
+        problem = problem or loop_problem(settings, part, now)
     return problem

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,6 +29,7 @@ from tests.sources_server import Reply, SourcesServer
 
 PAPERS_BOT = Path(sys.executable).parent / "papers-bot"
 SOURCES = Path(__file__).parent / "data" / "sources"
+SUBSCRIBED = datetime(2026, 1, 1, tzinfo=UTC)  # before any day the suite runs on
 OURS = ("SLACK_", "DISCORD_", "PORT", "DATABASE_URL", "LOG_", "RUNTIME_DIR", "DEFAULT_SCHEDULE_", "HF_", "ARXIV_")
 
 
@@ -140,8 +141,8 @@ def test_the_clock_catches_up_reports_health_logs_json_and_stops_cleanly_on_sigt
     subscribed = papers_bot(["say", "slack:T1:C1", "/papers subscribe reinforcement-learning"], env, tmp_path)
     assert subscribed.returncode == 0, subscribed.stderr
     engine = make_engine(env["DATABASE_URL"])
-    with engine.begin() as conn:  # subscribed yesterday: today's 00:00 post is due
-        conn.execute(update(ChannelRow).values(created_at=datetime.now(UTC) - timedelta(days=1)))
+    with engine.begin() as conn:  # subscribed long before today, whatever day it is: today's 00:00 post is due
+        conn.execute(update(ChannelRow).values(created_at=SUBSCRIBED))
     before = papers_bot(["health", "clock"], env, tmp_path)
     assert (before.returncode, before.stderr) == (
         1,
@@ -211,9 +212,8 @@ def test_health_needs_a_fresh_heartbeat_and_a_database_that_answers(tmp_path: Pa
     beat = Heartbeat(tmp_path / "run", "discord")
     beat.beat()
     assert health_problem(settings, ["discord"]) is None
-    old = time.time() - STALE_SECONDS - 60
-    os.utime(beat.path, (old, old))
-    assert health_problem(settings, ["discord"]) == (
+    stuck = beat.path.stat().st_mtime + STALE_SECONDS + 60  # three minutes after its last beat
+    assert health_problem(settings, ["discord"], now=stuck) == (
         "The worker process last beat 180 s ago (more than 120 s): its loop is stuck."
     )
 

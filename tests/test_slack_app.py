@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,6 +29,8 @@ from bot.feedback.paper_kinds import Kind
 from bot.sources.ingest import merge_papers
 from storage.uow import UnitOfWork
 from tests.slack_api import SECRET, SlackAPI, signed_headers
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # the app's clock where a test gives it one
 
 HOSTILE = "<!channel> Attention <https://x|click> & *bold* world-model agents"
 
@@ -221,7 +223,10 @@ def test_only_admins_and_listed_people_may_change_when_the_setting_says_admins(p
     assert [call["user"] for call in slack.state.calls_to("users.info")] == ["U2", "U3"]
 
 
-def test_a_hostile_title_is_harmless_text_in_every_answer(papers: App, workspace: Workspace) -> None:
+def test_a_hostile_title_is_harmless_text_in_every_answer(tmp_path: Path, slack: SlackAPI) -> None:
+    settings = slack_settings(f"sqlite:///{tmp_path / 'papers.db'}", slack)
+    papers = build_app(settings, clock=lambda: NOW)  # the bundled papers, and a paper new on the app's day
+    workspace = workspace_for(papers, slack)
     merge_papers(
         papers.engine,
         [
@@ -231,7 +236,7 @@ def test_a_hostile_title_is_harmless_text_in_every_answer(papers: App, workspace
                 arxiv_id="2601.00001",
                 authors=("<!everyone>", "Eve & Mallory"),
                 upvotes=7,
-                published_at=datetime.now(UTC),
+                published_at=NOW,
                 code_url="https://x|click>",
             )
         ],
@@ -246,6 +251,7 @@ def test_a_hostile_title_is_harmless_text_in_every_answer(papers: App, workspace
     for danger in ("<!channel>", "<!here>", "<!everyone>", "<@U999>", "<https://x|click>", "|click>"):
         assert danger not in raw
     assert "&lt;!channel&gt; Attention &lt;https://x|click&gt; &amp; *bold*" in raw
+    papers.engine.dispose()
 
 
 def test_what_slack_wraps_or_escapes_reaches_the_core_as_typed(workspace: Workspace) -> None:
@@ -263,7 +269,7 @@ def test_a_mention_answers_in_a_thread_through_chat_post_message(workspace: Work
             "api_app_id": "A1",
             "type": "event_callback",
             "event_id": "Ev1",
-            "event_time": int(time.time()),
+            "event_time": int(NOW.timestamp()),
             "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
             "event": {
                 "type": "app_mention",
