@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.slack_api import SECRET, SlackAPI, signed_headers  # noqa: E402
+from tests.slack_api import SECRET, SlackAPI, signed_headers, slash_command  # noqa: E402
 from tests.slack_web import WebProcess  # noqa: E402
 
 ACK_BUDGET = 3.0  # seconds: Slack shows the user an error after this
@@ -75,21 +75,8 @@ class Slowloris:
 
 
 def command(slack: SlackAPI, n: int) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(
-        {
-            "team_id": "T1",
-            "channel_id": f"C{n % 20:02d}",
-            "user_id": f"U{n % 40:02d}",
-            "user_name": "ana",
-            "command": "/papers",
-            "text": "help",
-            "response_url": f"{slack.url}respond/{n}",
-            "trigger_id": f"abuse-{n}-{time.monotonic_ns()}",
-            "api_app_id": "A1",
-        }
-    )
+    reply, trigger = f"{slack.url}respond/{n}", f"abuse-{n}-{time.monotonic_ns()}"
+    return slash_command("help", reply, channel=f"C{n % 20:02d}", user=f"U{n % 40:02d}", trigger=trigger)
 
 
 def ack(port: int, slack: SlackAPI, n: int) -> float | None:

@@ -32,7 +32,6 @@ from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent.parent
 ACK_BUDGET = 3.0
@@ -62,7 +61,7 @@ def measure(code: Path, links: int, subscribes: int, helps: int, database_url: s
     from bot.app import build_app
     from bot.config import Settings
     from bot.sources.parsed import Parsed
-    from tests.slack_api import SECRET, SlackAPI, event_body, signed_headers
+    from tests.slack_api import SECRET, SlackAPI, link_shared, signed_headers, slash_command
 
     slack = SlackAPI().__enter__()
     settings = Settings(
@@ -90,31 +89,10 @@ def measure(code: Path, links: int, subscribes: int, helps: int, database_url: s
         return time.monotonic() - began, response.status, response.body
 
     def command(text: str, n: int) -> str:
-        fields = {
-            "team_id": "T1",
-            "channel_id": f"C{n % 10}",
-            "user_id": f"U{n:04d}",
-            "user_name": "ana",
-            "command": "/papers",
-            "text": text,
-            "response_url": slack.response_url(f"flood/{n}"),
-            "trigger_id": uuid.uuid4().hex,
-            "api_app_id": "A1",
-        }
-        return urlencode(fields)
+        return slash_command(text, slack.response_url(f"flood/{n}"), channel=f"C{n % 10}", user=f"U{n:04d}")
 
     def link(n: int) -> str:
-        url = f"https://arxiv.org/abs/2612.{90000 + n:05d}"
-        event = {
-            "type": "link_shared",
-            "channel": "C1",
-            "user": "U1",
-            "message_ts": f"1764000000.{n:06d}",
-            "source": "conversations_history",
-            "links": [{"domain": "arxiv.org", "url": url}],
-            "event_ts": f"1764000000.{n:06d}",
-        }
-        return event_body(event)
+        return link_shared(f"https://arxiv.org/abs/2612.{90000 + n:05d}", n)
 
     with ThreadPoolExecutor(links + subscribes + helps) as web:  # a thread per request: the server is not measured
         for n in range(links):

@@ -23,7 +23,6 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from storage.engine import make_engine  # noqa: E402
-from tests.slack_api import SECRET, SlackAPI, signed_headers  # noqa: E402
+from tests.slack_api import SECRET, SlackAPI, signed_headers, slash_command  # noqa: E402
 from tests.slack_web import WebProcess  # noqa: E402
 
 MIX = (
@@ -44,19 +43,8 @@ ACK_BUDGET = 3.0  # seconds: Slack shows the user an error after this
 
 
 def command(slack: SlackAPI, n: int) -> str:
-    return urlencode(
-        {
-            "team_id": "T1",
-            "channel_id": f"C{n % 20:02d}",
-            "user_id": f"U{n % 40:02d}",
-            "user_name": "ana",
-            "command": "/papers",
-            "text": MIX[n % len(MIX)],
-            "response_url": f"{slack.url}respond/{n}",
-            "trigger_id": uuid.uuid4().hex,
-            "api_app_id": "A1",
-        }
-    )
+    text, reply = MIX[n % len(MIX)], f"{slack.url}respond/{n}"
+    return slash_command(text, reply, channel=f"C{n % 20:02d}", user=f"U{n % 40:02d}")
 
 
 class Round:

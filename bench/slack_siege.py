@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.slack_abuse import ACK_BUDGET, CLIENT_TIMEOUT, Slowloris, command, percentile  # noqa: E402
 from bench.slack_restart import drop, fresh_database  # noqa: E402
-from tests.slack_api import SECRET, SlackAPI, event_body, signed_headers  # noqa: E402
+from tests.slack_api import SECRET, SlackAPI, link_shared, signed_headers  # noqa: E402
 from tests.slack_web import WebProcess  # noqa: E402
 from tests.sources_server import Reply, SourcesServer  # noqa: E402
 
@@ -60,17 +60,7 @@ def help_answered(port: int, slack: SlackAPI, n: int, people: int) -> tuple[floa
 
 
 def link(n: int) -> str:
-    url = f"https://arxiv.org/abs/2612.{90000 + n:05d}"
-    event = {
-        "type": "link_shared",
-        "channel": "C01",
-        "user": "U01",
-        "message_ts": f"1764000000.{n:06d}",
-        "source": "conversations_history",
-        "links": [{"domain": "arxiv.org", "url": url}],
-        "event_ts": f"1764000000.{n:06d}",
-    }
-    return event_body(event)
+    return link_shared(f"https://arxiv.org/abs/2612.{90000 + n:05d}", n, channel="C01", user="U01")
 
 
 def siege(web: WebProcess, slack: SlackAPI, args: argparse.Namespace) -> dict[str, object]:

@@ -16,9 +16,10 @@ import itertools
 import json
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlparse
+from urllib.parse import parse_qsl, urlencode, urlparse
 
 from slack_sdk.signature import SignatureVerifier
 
@@ -275,6 +276,40 @@ def event_body(event: dict[str, Any], team: str = "T1", event_id: str | None = N
             "event": event,
         }
     )
+
+
+def slash_command(
+    text: str, response_url: str, team: str = "T1", channel: str = "C1", user: str = "U1", trigger: str = ""
+) -> str:
+    """A `/papers` slash command as Slack posts it (form-encoded) to /slack/events."""
+    return urlencode(
+        {
+            "team_id": team,
+            "channel_id": channel,
+            "user_id": user,
+            "user_name": "ana",
+            "command": "/papers",
+            "text": text,
+            "response_url": response_url,
+            "trigger_id": trigger or uuid.uuid4().hex,
+            "api_app_id": "A1",
+        }
+    )
+
+
+def link_shared(url: str, n: int, channel: str = "C1", user: str = "U1") -> str:
+    """A `link_shared` event for one link pasted in the channel's n-th message, as Slack posts it."""
+    ts = f"1764000000.{n:06d}"
+    event = {
+        "type": "link_shared",
+        "channel": channel,
+        "user": user,
+        "message_ts": ts,
+        "source": "conversations_history",
+        "links": [{"domain": urlparse(url).hostname, "url": url}],
+        "event_ts": ts,
+    }
+    return event_body(event)
 
 
 def mention(text: str, channel: str = "C1", user: str = "U1", ts: str = "1764.000100") -> dict[str, Any]:

@@ -9,12 +9,11 @@ import logging
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,7 +30,7 @@ from adapters.slack.web import SlackEndpoints
 from bot.app import App, build_app
 from bot.config import BadSettings, load_settings
 from storage.engine import make_engine
-from tests.slack_api import SECRET, SlackAPI, signed_headers
+from tests.slack_api import SECRET, SlackAPI, signed_headers, slash_command
 from tests.slack_web import WebProcess
 from tests.test_slack_app import slack_settings
 
@@ -45,19 +44,7 @@ def eventually(check: Callable[[], Any], seconds: float = 10.0) -> Any:
 
 
 def command_body(slack: SlackAPI, text: str, team: str = "T1", user: str = "U1", name: str = "respond/1") -> str:
-    return urlencode(
-        {
-            "team_id": team,
-            "channel_id": "C1",
-            "user_id": user,
-            "user_name": "ana",
-            "command": "/papers",
-            "text": text,
-            "response_url": slack.url + name,
-            "trigger_id": uuid.uuid4().hex,
-            "api_app_id": "A1",
-        }
-    )
+    return slash_command(text, slack.url + name, team=team, user=user)
 
 
 def web_env(database_url: str, slack: SlackAPI, **extra: str) -> dict[str, str]:

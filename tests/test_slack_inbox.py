@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 import slack_bolt
@@ -27,10 +25,11 @@ from bot.app import App
 from bot.inbox import LEASE, Inbox, Pool
 from bot.sources.parsed import Parsed
 from storage.uow import UnitOfWork
-from tests.slack_api import SlackAPI, event_body, mention, retried, signed_headers
+from tests.slack_api import SlackAPI, event_body, link_shared, mention, retried, signed_headers, slash_command
 from tests.test_slack_app import RunAtOnce, fresh_stand_in, slack_app
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+ARXIV = "https://arxiv.org/abs/"
 
 
 @pytest.fixture
@@ -128,33 +127,8 @@ def test_two_processes_sweeping_at_once_take_each_request_once(papers: App, slac
 
 
 def slash(slack: SlackAPI, text: str, n: int) -> str:
-    return urlencode(
-        {
-            "team_id": "T1",
-            "channel_id": f"C{n % 5}",
-            "user_id": f"U{n:03d}",  # one command each: the per-person rate limit is not what is tested
-            "user_name": "ana",
-            "command": "/papers",
-            "text": text,
-            "response_url": slack.response_url(f"flood/{n}"),
-            "trigger_id": uuid.uuid4().hex,
-            "api_app_id": "A1",
-        }
-    )
-
-
-def link_shared(paper_id: str, n: int) -> str:
-    url = f"https://arxiv.org/abs/{paper_id}"
-    event = {
-        "type": "link_shared",
-        "channel": "C1",
-        "user": "U1",
-        "message_ts": f"1764000000.{n:06d}",
-        "source": "conversations_history",
-        "links": [{"domain": "arxiv.org", "url": url}],
-        "event_ts": f"1764000000.{n:06d}",
-    }
-    return event_body(event)
+    # one command each: the per-person rate limit is not what is tested
+    return slash_command(text, slack.response_url(f"flood/{n}"), channel=f"C{n % 5}", user=f"U{n:03d}")
 
 
 def test_help_is_answered_at_once_while_link_floods_and_subscribes_wait(papers: App, slack: SlackAPI) -> None:
@@ -172,7 +146,7 @@ def test_help_is_answered_at_once_while_link_floods_and_subscribes_wait(papers: 
     try:
         unknown = ["2612.99991", "2612.99992", "2612.99993"]
         with ThreadPoolExecutor(16) as senders:
-            floods = list(senders.map(lambda n: send(bolt, link_shared(unknown[n % 3], n)).status, range(30)))
+            floods = list(senders.map(lambda n: send(bolt, link_shared(ARXIV + unknown[n % 3], n)).status, range(30)))
             bodies = [slash(slack, f"subscribe robotics-{n}", n) for n in range(40)]
             subscribes = list(senders.map(lambda b: send(bolt, b, signed_headers(b)).status, bodies))
         assert floods == [200] * 30 and subscribes == [200] * 40
@@ -184,7 +158,7 @@ def test_help_is_answered_at_once_while_link_floods_and_subscribes_wait(papers: 
         arxiv_answers.set()
         wait_for(lambda: inbox.waiting() == 0)
         assert sorted(asked) == unknown  # each unknown id asked once: in flight once, then remembered
-        send(bolt, link_shared(unknown[0], 100))
+        send(bolt, link_shared(ARXIV + unknown[0], 100))
         wait_for(lambda: inbox.waiting() == 0)
         assert sorted(asked) == unknown  # pasted again: not asked again
     finally:
