@@ -42,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scratch import drop_database, fresh_database, server_of  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from bot.domain import ChannelRef, Digest, Subscription  # noqa: E402
@@ -50,7 +51,6 @@ from storage.engine import make_engine  # noqa: E402
 from find_corpus import load_real  # noqa: E402  (beside this file)
 
 QUERIES = (ROOT / "tests" / "data" / "fanout" / "queries.txt").read_text().split("\n")[:-1]
-POSTGRES = os.environ.get("PAPERS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def peak_mb() -> float:
@@ -58,23 +58,6 @@ def peak_mb() -> float:
 
 
 # --- the database ---------------------------------------------------------------------------
-
-
-def scratch(database: str, folder: str) -> tuple[str, str | None]:
-    """A database of its own: a SQLite file, or a schema on the PostgreSQL server (dropped afterwards)."""
-    if database == "sqlite":
-        return f"sqlite:///{folder}/fanout-{uuid.uuid4().hex[:6]}.db", None
-    base = POSTGRES if database == "postgresql" else database
-    schema = f"papers_fanout_{uuid.uuid4().hex[:8]}"
-    with make_engine(base).begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema},public", schema
-
-
-def drop(database: str, schema: str | None) -> None:
-    if schema:
-        with make_engine(POSTGRES if database == "postgresql" else database).begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
 def subscription_lines(channels: int, seed: int = 7) -> list[str]:
@@ -275,7 +258,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for channels in (int(n) for n in args.channels.split(",")):
         for workers in (int(n) for n in args.workers.split(",")):
-            url, schema = scratch(args.database, folder)
+            url, schema = fresh_database(server_of(args.database), folder, "fanout")
             try:
                 setup = prepare(url, args.papers, channels)
                 dialect = make_engine(url).dialect.name
@@ -308,7 +291,7 @@ def main() -> None:
                     flush=True,
                 )
             finally:
-                drop(args.database, schema)
+                drop_database(server_of(args.database), schema)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from fanout import drop, pairs, pass_worker, prepare, scratch, spawn  # beside this file
+from fanout import pairs, pass_worker, prepare, spawn  # beside this file
+from scratch import drop_database, fresh_database, server_of
 
 from bot.domain import Subscription
 from storage.engine import make_engine
@@ -77,7 +78,7 @@ def copy_database(url: str, database: str, folder: str, papers: int, channels: i
         copy = f"{folder}/fanout-{uuid.uuid4().hex[:6]}.db"
         shutil.copyfile(url.removeprefix("sqlite:///"), copy)
         return f"sqlite:///{copy}", None
-    other, schema = scratch(database, folder)
+    other, schema = fresh_database(server_of(database), folder, "fanout")
     prepare(other, papers, channels)
     return other, schema
 
@@ -113,7 +114,7 @@ def with_feedback(database: str, channels: int, papers: int, feedback: int, sign
         "| with / without |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
-    url, schema = scratch(database, folder)
+    url, schema = fresh_database(server_of(database), folder, "fanout")
     other, other_schema, later_schema = None, None, None
     try:
         prepare(url, papers, channels)
@@ -139,6 +140,6 @@ def with_feedback(database: str, channels: int, papers: int, feedback: int, sign
                 flush=True,
             )
     finally:
-        drop(database, schema)
-        drop(database, other_schema)
-        drop(database, later_schema)
+        drop_database(server_of(database), schema)
+        drop_database(server_of(database), other_schema)
+        drop_database(server_of(database), later_schema)

@@ -26,7 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,25 +35,12 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 import httpx  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from scratch import drop_database, fresh_database, server_of  # noqa: E402  (beside this file)
 
 from adapters.web.feed_routes import STATE_FOR  # noqa: E402
-from storage.engine import make_engine  # noqa: E402
 
-POSTGRES = os.environ.get("PAPERS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 PER_POST = 8
-
-
-def scratch(database: str, folder: str) -> tuple[str, str | None]:
-    """A database of its own: a SQLite file, or a schema on the PostgreSQL server (dropped afterwards)."""
-    if database == "sqlite":
-        return f"sqlite:///{folder}/feeds.db", None
-    base = POSTGRES if database == "postgresql" else database
-    schema = f"papers_feeds_{uuid.uuid4().hex[:8]}"
-    with make_engine(base).begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema},public", schema
 
 
 def settings(url: str) -> object:
@@ -189,7 +175,7 @@ def main() -> None:
     parser.add_argument("--state-for", type=float, default=STATE_FOR, help="seconds a token's state is reused")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url, schema = scratch(args.database, folder)
+        url, schema = fresh_database(server_of(args.database), folder, "feeds")
         token, listed = prepare(url, args.posts)
         print(f"one feed of {listed} papers ({args.posts} posts), {args.database}; each step in this process:")
         print("| step | ms (median) |\n|---|---:|")
@@ -235,9 +221,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.join(10)
-            if schema:
-                with make_engine(POSTGRES if args.database == "postgresql" else args.database).begin() as conn:
-                    conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            drop_database(server_of(args.database), schema)
 
 
 if __name__ == "__main__":

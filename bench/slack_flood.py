@@ -27,7 +27,6 @@ import tarfile
 import tempfile
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
@@ -36,20 +35,6 @@ from typing import Any
 HERE = Path(__file__).resolve().parent.parent
 ACK_BUDGET = 3.0
 ARXIV_PACE = 3.0  # seconds per arXiv request, one at a time
-
-
-def fresh_database(url: str | None) -> tuple[str, str | None]:
-    """A new SQLite file, or a new schema of the PostgreSQL given: its URL, and the schema's name."""
-    if not url:
-        return f"sqlite:///{Path(tempfile.mkdtemp(prefix='slack-flood-')) / 'papers.db'}", None
-    from sqlalchemy import create_engine, text
-
-    schema = f"bench_flood_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    admin.dispose()
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema},public", schema
 
 
 def measure(code: Path, links: int, subscribes: int, helps: int, database_url: str) -> dict[str, Any]:
@@ -123,19 +108,15 @@ def measure(code: Path, links: int, subscribes: int, helps: int, database_url: s
 
 def run_child(code: Path, args: argparse.Namespace) -> dict[str, Any]:
     """One measure in a process of its own, on a database of its own (a PostgreSQL schema is dropped after)."""
-    url, schema = fresh_database(args.database_url)
+    from scratch import drop_database, fresh_database  # here: a measure's own process imports only `code`'s
+
+    url, schema = fresh_database(args.database_url, tempfile.mkdtemp(prefix="slack-flood-"), "flood")
     command = [sys.executable, __file__, "--code", str(code), "--database", url, "--links", str(args.links)]
     command += ["--subscribes", str(args.subscribes), "--helps", str(args.helps)]
     try:
         done = subprocess.run(command, check=True, capture_output=True, text=True)
     finally:
-        if schema:
-            from sqlalchemy import create_engine, text
-
-            admin = create_engine(args.database_url)
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
+        drop_database(args.database_url, schema)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 

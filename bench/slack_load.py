@@ -20,16 +20,15 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
 
-from storage.engine import make_engine  # noqa: E402
+from scratch import drop_database, fresh_database  # noqa: E402  (beside this file)
+
 from tests.slack_api import SECRET, SlackAPI, signed_headers, slash_command  # noqa: E402
 from tests.slack_web import WebProcess  # noqa: E402
 
@@ -105,27 +104,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def database(url: str | None, folder: Path) -> tuple[str, str]:
-    """The URL the web process gets, and a label: a fresh SQLite file, or a fresh schema of the PostgreSQL given."""
-    if not url:
-        return f"sqlite:///{folder / 'papers.db'}", "SQLite"
-    schema = f"bench_slack_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    admin.dispose()
-    sep = "&" if "?" in url else "?"
-    return f"{url}{sep}options=-csearch_path%3D{schema},public", f"PostgreSQL (schema {schema})"
-
-
-def drop(url: str | None, label: str) -> None:
-    if url and "schema " in label:
-        admin = make_engine(url)
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {label.split('schema ')[1].rstrip(')')} CASCADE"))
-        admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commands", type=int, default=500)
@@ -137,7 +115,8 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, SlackAPI() as slack:
-        url, label = database(args.database_url, Path(tmp))
+        url, schema = fresh_database(args.database_url, Path(tmp), "slack")
+        label = f"PostgreSQL (schema {schema})" if schema else "SQLite"
         env = {
             "DATABASE_URL": url,
             "SLACK_SIGNING_SECRET": SECRET,
@@ -159,7 +138,7 @@ def main() -> None:
                     time.sleep(0.2)
                 answered = len(slack.state.responses)
         finally:
-            drop(args.database_url, label)
+            drop_database(args.database_url, schema)
 
     print(
         f"\nslack_load: {args.commands} signed /papers commands per round from {args.connections} concurrent connections,"

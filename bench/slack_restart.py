@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -30,9 +29,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
 
-from storage.engine import make_engine  # noqa: E402
+from scratch import drop_database, fresh_database  # noqa: E402  (beside this file)
+
 from tests.slack_api import SECRET, SlackAPI  # noqa: E402
 
 POST_SECONDS = 0.5  # per message: the 200 take 12 s on 8 threads, longer than the acknowledgements
@@ -130,32 +129,12 @@ def one_run(how: str, database_url: str, events: int) -> dict[str, Any]:
         }
 
 
-def fresh_database(url: str | None, folder: Path) -> tuple[str, str | None]:
-    """A new SQLite file, or a new schema of the PostgreSQL given: its URL, and the schema's name."""
-    if not url:
-        return f"sqlite:///{folder / f'papers-{uuid.uuid4().hex[:6]}.db'}", None
-    schema = f"bench_restart_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    admin.dispose()
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema},public", schema
-
-
-def drop(url: str | None, schema: str | None) -> None:
-    if url and schema:
-        admin = make_engine(url)
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 def measured(how: str, url: str | None, folder: Path, events: int) -> dict[str, Any]:
-    database_url, schema = fresh_database(url, folder)
+    database_url, schema = fresh_database(url, folder, "restart")
     try:
         return one_run(how, database_url, events)
     finally:
-        drop(url, schema)
+        drop_database(url, schema)
 
 
 def main() -> None:

@@ -29,8 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scratch import drop_database, fresh_database  # noqa: E402  (beside this file)
+
 from bench.slack_abuse import ACK_BUDGET, CLIENT_TIMEOUT, Slowloris, command, percentile  # noqa: E402
-from bench.slack_restart import drop, fresh_database  # noqa: E402
 from tests.slack_api import SECRET, SlackAPI, link_shared, signed_headers  # noqa: E402
 from tests.slack_web import WebProcess  # noqa: E402
 from tests.sources_server import Reply, SourcesServer  # noqa: E402
@@ -103,7 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, SlackAPI() as slack, SourcesServer() as arxiv:
         arxiv.script("/api/query", Reply(200, EMPTY_FEED.read_bytes(), delay=args.arxiv_delay))
-        database_url, schema = fresh_database(args.database_url, Path(tmp))
+        database_url, schema = fresh_database(args.database_url, Path(tmp), "siege")
         env = {
             "DATABASE_URL": database_url,
             "SLACK_SIGNING_SECRET": SECRET,
@@ -117,7 +118,7 @@ def main() -> None:
                 time.sleep(min(args.arxiv_delay * 2, 10))  # the first lookups reach arXiv
                 row["arxiv"] = len(arxiv.requests)
         finally:
-            drop(args.database_url, schema)
+            drop_database(args.database_url, schema)
     print(json.dumps(row), file=sys.stderr)
     where = "PostgreSQL" if args.database_url else "SQLite"
     print(
