@@ -6,7 +6,7 @@ is neither required nor penalised: matching it is a true positive, missing it co
 So precision = matched relevant-or-partial / matched, recall = matched relevant / relevant.
 
     .venv/bin/python bench/relevance.py [--set tests/data/relevance/labelled.jsonl] [--misses]
-        [--split all|tune|held-out]
+        [--split all|tune|held-out] [--rules-only]
 
 The held-out part is the papers whose id's CRC-32 is divisible by 4: rules are changed from the
 misses of the other part (`--split tune --misses`) and only scored on the held-out one.
@@ -54,10 +54,12 @@ def load(path: Path, split: str = "all") -> list[tuple[Paper, dict[str, str]]]:
     return rows
 
 
-def evaluate(rows: list[tuple[Paper, dict[str, str]]], show_misses: bool = False) -> float:
-    """Print the table; return macro F1 over the labelled topics."""
+def evaluate(
+    rows: list[tuple[Paper, dict[str, str]]], show_misses: bool = False, matcher: Matcher | None = None
+) -> float:
+    """Print the table; return macro F1 over the labelled topics (the bundled topic models too, unless a matcher is given)."""
     taxonomy = default_taxonomy()
-    matcher = Matcher(taxonomy)
+    matcher = matcher or Matcher(taxonomy)
     topics = sorted({t for _, labels in rows for t in labels})
     print(f"{'topic':<26}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}{'partial':>9}{'matched':>9}")
     ps, rs, f1s = [], [], []
@@ -99,8 +101,12 @@ def main() -> None:
     parser.add_argument("--set", type=Path, default=DEFAULT_SET, help="labelled JSONL file")
     parser.add_argument("--misses", action="store_true", help="list false positives and negatives")
     parser.add_argument("--split", choices=("all", "tune", "held-out"), default="all", help="which papers to score")
+    parser.add_argument(
+        "--rules-only", action="store_true", help="without the topic models (bot/relevance/topic_model.py)"
+    )
     args = parser.parse_args()
-    evaluate(load(args.set, args.split), args.misses)
+    matcher = Matcher(default_taxonomy(), topic_model=None) if args.rules_only else None
+    evaluate(load(args.set, args.split), args.misses, matcher)
 
 
 if __name__ == "__main__":

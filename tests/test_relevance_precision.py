@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import zlib
-from pathlib import Path
-
 from bot.domain import Paper
 from bot.relevance.matching import Matcher
 from bot.relevance.query import parse_query
 from bot.relevance.topics import default_taxonomy
+from tests.labelled import held_out, labelled, macro_f1
 
 TAXONOMY = default_taxonomy()
 MATCHER = Matcher(TAXONOMY)
-LABELLED = Path(__file__).parent / "data" / "relevance" / "labelled.jsonl"
 
 
 def matches(topic: str, paper: Paper) -> bool:
@@ -98,36 +94,8 @@ def test_asr_in_a_jailbreak_paper_is_an_attack_success_rate_not_speech() -> None
     assert matches("speech-and-audio", speech)
 
 
-def _macro_f1(rows: list[tuple[Paper, dict[str, str]]]) -> float:
-    """The scoring of bench/relevance.py: partial labels are neither required nor penalised."""
-    f1s = []
-    for topic in sorted({t for _, labels in rows for t in labels}):
-        query = parse_query(topic, TAXONOMY)
-        hits = [(MATCHER.match(query, paper) is not None, labels.get(topic, "not")) for paper, labels in rows]
-        tp = sum(hit and label != "not" for hit, label in hits)
-        fp = sum(hit and label == "not" for hit, label in hits)
-        relevant = sum(label == "relevant" for _, label in hits)
-        found = sum(hit and label == "relevant" for hit, label in hits)
-        precision = tp / (tp + fp) if tp + fp else 1.0
-        recall = found / relevant if relevant else 1.0
-        f1s.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-    return sum(f1s) / len(f1s)
-
-
 def test_the_labelled_papers_keep_macro_f1_at_or_above_095_and_the_held_out_quarter_above_093() -> None:
-    rows, held_out = [], []
-    for line in LABELLED.read_text(encoding="utf-8").splitlines():
-        d = json.loads(line)
-        paper = Paper(
-            d["title"],
-            d["abstract"],
-            arxiv_id=d["id"],
-            categories=tuple(d["categories"] or ()),
-            ai_keywords=tuple(d["ai_keywords"] or ()),
-        )
-        rows.append((paper, d["labels"]))
-        if zlib.crc32(d["id"].encode()) % 4 == 0:
-            held_out.append((paper, d["labels"]))
-    assert len(rows) == 515 and len(held_out) == 120
-    assert _macro_f1(rows) >= 0.95
-    assert _macro_f1(held_out) >= 0.93
+    rows = labelled()
+    assert len(rows) == 515 and len(held_out(rows)) == 120
+    assert macro_f1(MATCHER, rows) >= 0.95
+    assert macro_f1(MATCHER, held_out(rows)) >= 0.93

@@ -12,7 +12,9 @@ points / (points + 1), so it lies in [0, 1) and the threshold is 0.5. For a topi
 - an arXiv category of the topic is 0.6 when it is the paper's first, narrow category, 0.4
   when cross-listed, 0.1 for a broad one (cs.LG, cs.AI, cs.CL ...); it counts only next to
   words from the text, so a category alone is never enough;
-- phrases the topic excludes ("visual exploration", "hate speech") are blanked first.
+- phrases the topic excludes ("visual exploration", "hate speech") are blanked first;
+- a topic no rule reaches the floor for, but whose model reads the paper as one of its own
+  (`topic_model.py`, probability at its threshold or above), gets just the floor, and says so.
 A subscription to a topic takes the best of the topic and its descendants. A quoted phrase,
 cat: or author: term that is present is worth 1.0-2.0 points and matches on its own.
 """
@@ -29,6 +31,7 @@ from bot.relevance.evidence import BROAD_CATEGORIES, CompiledTopic
 from bot.relevance.paper_text import FIELDS, RAW_TOKEN, PaperText, TextCache
 from bot.relevance.query import AuthorTerm, CategoryTerm, LikeTerm, PhraseTerm, Query, Term, TopicTerm
 from bot.relevance.topic_index import TopicIndex
+from bot.relevance.topic_model import TopicModel, bundled
 from bot.relevance.topics import Taxonomy, fold, phrase_keys
 
 THRESHOLD = 1.0
@@ -44,13 +47,15 @@ _Taxonomy = tuple[  # each topic compiled; each one's subtree, and its slugs; th
     dict[str, CompiledTopic], dict[str, tuple[CompiledTopic, ...]], dict[str, frozenset[str]], TopicIndex
 ]
 _Compiled = tuple[tuple[tuple[Scorer, ...], ...], tuple[Scorer, ...]]  # groups of scorers, exclusions
+BUNDLED = "bundled"  # the topic models shipped in the package, loaded when matching first reads a paper
 
 
 class Matcher:
     """Scores papers against subscriptions; reads each paper once and each topic once."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, topic_model: TopicModel | str | None = BUNDLED) -> None:
         self.taxonomy = taxonomy
+        self._model = topic_model  # None: the rules alone
         self._taxonomy: _Taxonomy | None = None
         self._compiling = threading.Lock()
         self._texts = TextCache(self._read, _CACHE_LIMIT)
@@ -84,23 +89,45 @@ class Matcher:
                 subtrees = {t.slug: tuple(topics[d.slug] for d in self.taxonomy.subtree(t.slug)) for t in self.taxonomy}
                 slugs = {slug: frozenset(c.topic.slug for c in sub) for slug, sub in subtrees.items()}
                 self._taxonomy = (topics, subtrees, slugs, TopicIndex(topics.values()))
+                if self._model == BUNDLED:
+                    self._model = bundled()
             return self._taxonomy
+
+    @property
+    def topic_model(self) -> TopicModel | None:
+        """The topic models matching reads papers with (None: the rules alone)."""
+        self._taxonomy_compiled()
+        return self._model if isinstance(self._model, TopicModel) else None
 
     def _read(self, paper: Paper) -> PaperText:
         tokens: list[str] = []
         spaced: list[str | None] = []
         text = PaperText(paper, tokens, spaced)
         self._index.scan(text, tokens, spaced)
+        model = self.topic_model
+        if model is not None:
+            text.read_as = {s: p for s, p in model.read(text.keys, text.categories).items() if s in self._topics}
+            text.live = text.live | text.read_as.keys()
         return text
+
+    def _own(self, compiled: CompiledTopic, text: PaperText) -> tuple[float, tuple[str, ...]]:
+        """A topic's own points and reasons: its rules', or the floor where only its model reads the paper as its."""
+        evidence = compiled.evidence(text)
+        points, why = evidence.points, tuple(evidence.why)
+        read_as = text.read_as.get(compiled.topic.slug)
+        if read_as is not None and points < TOPIC_FLOOR:
+            said = f"reads like its papers ({read_as:.0%})" + ("" if why else ", though it names none of its phrases")
+            return TOPIC_FLOOR, (said, *why)
+        return points, why
 
     def own_evidence(self, paper: Paper) -> dict[str, tuple[float, tuple[str, ...]]]:
         """Every topic's own evidence on a paper (the topics that scored), read afresh: what is stored."""
         text = self._read(paper)
         found = {}
         for slug in sorted(text.live):
-            evidence = self._topics[slug].evidence(text)
-            if evidence.points > 0:
-                found[slug] = (evidence.points, tuple(evidence.why))
+            points, why = self._own(self._topics[slug], text)
+            if points > 0:
+                found[slug] = (points, why)
         return found
 
     def prepare(self, papers: Iterable[Paper]) -> None:
@@ -125,8 +152,7 @@ class Matcher:
                 continue
             own = text.evidence.get(topic.slug)
             if own is None:
-                evidence = compiled.evidence(text)
-                own = text.evidence[topic.slug] = (evidence.points, tuple(evidence.why))
+                own = text.evidence[topic.slug] = self._own(compiled, text)
             points, why = own
             if points > best:
                 label = topic.slug if topic.slug == slug else f"{topic.slug} (under {slug})"

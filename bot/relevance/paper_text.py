@@ -78,6 +78,7 @@ class PaperText:
         "found",
         "live",
         "present",
+        "read_as",
         "texts",
     )
 
@@ -109,6 +110,7 @@ class PaperText:
         self.anchor_words: frozenset[str] = _NONE
         self.acronyms: frozenset[str] = _NONE
         self.live: frozenset[str] = _NONE
+        self.read_as: dict[str, float] = {}  # the topics whose model reads the paper as theirs (set by Matcher)
         # results kept for the next subscription that asks: by subscribed slug (best of its
         # subtree), and each topic's own evidence (a topic sits in its ancestors' subtrees too)
         self.found: dict[str, tuple[float, tuple[str, ...]]] = {}

@@ -7,6 +7,7 @@ is never used; it is read again (at once for the papers asked about, in the back
 
 from __future__ import annotations
 
+import functools
 import logging
 import zlib
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-RULES = "3"  # bump when evidence.py or matching.py change how points and reasons come out
+RULES = "4"  # bump when evidence.py or matching.py change how points and reasons come out
 BATCH = 500
 
 
@@ -37,7 +38,12 @@ class PaperTopics:
     def __init__(self, engine: Engine, matcher: Matcher) -> None:
         self.engine = engine
         self.matcher = matcher
-        self.version = f"{matcher.taxonomy.fingerprint}.{RULES}"
+
+    @functools.cached_property
+    def version(self) -> str:
+        """The taxonomy, the rules and the topic models evidence was computed with (loads the models: not at start)."""
+        model = self.matcher.topic_model
+        return f"{self.matcher.taxonomy.fingerprint}.{RULES}.{model.revision if model else 'rules'}"
 
     def texts(self, papers: Sequence[Paper]) -> dict[str, PaperText]:
         """Each paper ready for matching from its stored evidence; what is missing or stale is computed and stored."""
