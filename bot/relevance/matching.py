@@ -31,7 +31,7 @@ from bot.relevance.evidence import BROAD_CATEGORIES, CompiledTopic
 from bot.relevance.paper_text import FIELDS, RAW_TOKEN, PaperText, TextCache
 from bot.relevance.query import AuthorTerm, CategoryTerm, LikeTerm, PhraseTerm, Query, Term, TopicTerm
 from bot.relevance.topic_index import TopicIndex
-from bot.relevance.topic_model import TopicModel, bundled
+from bot.relevance.topic_model import TopicModel, bundled, bundled_revision
 from bot.relevance.topics import Taxonomy, fold, phrase_keys
 
 THRESHOLD = 1.0
@@ -89,15 +89,23 @@ class Matcher:
                 subtrees = {t.slug: tuple(topics[d.slug] for d in self.taxonomy.subtree(t.slug)) for t in self.taxonomy}
                 slugs = {slug: frozenset(c.topic.slug for c in sub) for slug, sub in subtrees.items()}
                 self._taxonomy = (topics, subtrees, slugs, TopicIndex(topics.values()))
-                if self._model == BUNDLED:
-                    self._model = bundled()
             return self._taxonomy
 
     @property
     def topic_model(self) -> TopicModel | None:
-        """The topic models matching reads papers with (None: the rules alone)."""
-        self._taxonomy_compiled()
+        """The topic models matching reads papers with (None: the rules alone); loaded when a paper is first read,
+        so that matching from stored evidence alone (a preview, a pass) never loads them."""
+        with self._compiling:
+            if self._model == BUNDLED:
+                self._model = bundled()
         return self._model if isinstance(self._model, TopicModel) else None
+
+    @property
+    def topic_model_revision(self) -> str | None:
+        """The revision of the topic models matching reads with, known without loading them (stored evidence's stamp)."""
+        if self._model == BUNDLED:
+            return bundled_revision()
+        return self._model.revision if isinstance(self._model, TopicModel) else None
 
     def _read(self, paper: Paper) -> PaperText:
         tokens: list[str] = []

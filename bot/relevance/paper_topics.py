@@ -41,9 +41,8 @@ class PaperTopics:
 
     @functools.cached_property
     def version(self) -> str:
-        """The taxonomy, the rules and the topic models evidence was computed with (loads the models: not at start)."""
-        model = self.matcher.topic_model
-        return f"{self.matcher.taxonomy.fingerprint}.{RULES}.{model.revision if model else 'rules'}"
+        """The taxonomy, the rules and the topic models evidence was computed with."""
+        return f"{self.matcher.taxonomy.fingerprint}.{RULES}.{self.matcher.topic_model_revision or 'rules'}"
 
     def texts(self, papers: Sequence[Paper]) -> dict[str, PaperText]:
         """Each paper ready for matching from its stored evidence; what is missing or stale is computed and stored."""

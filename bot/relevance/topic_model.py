@@ -98,10 +98,14 @@ class TopicModel:
         )
 
 
+def revision(path: Path) -> str:
+    """What a model file's evidence is stamped with: its checksum (read without numpy: a light command needs it)."""
+    return f"{zlib.crc32(path.read_bytes()):08x}"
+
+
 def load(path: Path) -> TopicModel:
     import numpy as np
 
-    raw = path.read_bytes()
     with np.load(path, allow_pickle=False) as stored:
         words = stored["vocabulary"].tobytes().decode().split("\n")
         return TopicModel(
@@ -111,7 +115,7 @@ def load(path: Path) -> TopicModel:
             weights=stored["weights"],  # float32: a topic's probability moves by less than 1e-6
             intercepts=stored["intercepts"],
             threshold=float(stored["threshold"]),
-            revision=f"{zlib.crc32(raw):08x}",
+            revision=revision(path),
         )
 
 
@@ -128,4 +132,9 @@ def bundled() -> TopicModel | None:
         return _bundled
 
 
-__all__ = ["MODEL_FILE", "THRESHOLD", "TopicModel", "bundled", "features", "load"]
+def bundled_revision() -> str | None:
+    """The bundled model's revision without loading it (None if the file is missing)."""
+    return revision(MODEL_FILE) if MODEL_FILE.exists() else None
+
+
+__all__ = ["MODEL_FILE", "THRESHOLD", "TopicModel", "bundled", "bundled_revision", "features", "load", "revision"]
