@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-import feedback as fb
+import feedback_replay as fb
 
 from bot.domain import Paper
 from bot.feedback.paper_kinds import KINDS, SHOWN, Kind, paper_kinds

@@ -18,7 +18,8 @@ from bot.delivery.passes import deliver_due
 from bot.delivery.senders import RecordingSender
 from bot.domain import Paper
 from bot.feedback import kept
-from bot.feedback.interests import kinds, share
+from bot.feedback.interests import belongs, kinds, share, voices
+from bot.feedback.taste import Idf, Taste
 from storage.uow import UnitOfWork
 from tests.chat import Chat
 from tests.test_learned_ranking import NOW, locomotion, preview, trading
@@ -85,6 +86,52 @@ def test_each_interest_keeps_three_places_taken_from_the_one_that_holds_most() -
     shared = share(order, interest, shown=5)
     assert shared[:5].tolist() == [0, 1, 2, 9, 10] and sorted(shared.tolist()) == list(range(12))
     assert share(order, np.zeros(12, dtype=int), shown=5).tolist() == list(range(12))  # one interest: as it was
+
+
+def test_likes_little_alike_within_a_kind_and_not_at_all_across_are_two_interests() -> None:
+    """As the model's words have them, one interest's likes are 0.10-0.25 alike: they stay one interest, not
+    single likes that no interest keeps."""
+    rows = np.zeros((5, 7))
+    rows[[0, 2, 4], 0] = 0.37  # what the first kind's likes share: 0.12 alike, each with words of its own
+    rows[[1, 3], 1] = 0.37
+    rows[np.arange(5), np.arange(2, 7)] = 1.0
+    assert kinds(_sparse(rows)).tolist() == [0, 1, 0, 1, 0]
+
+
+def test_a_paper_belongs_to_the_interest_whose_likes_words_speak_for_it() -> None:
+    """Columns: trading, locomotion, games, reinforcement (held by every like). Each interest speaks with the
+    model less the words only the other's likes hold; a games paper, whose own word counts against it, belongs to
+    no interest."""
+    taste = _taste(coef=[2.0, 1.5, -1.0, 0.1], liked=[[1, 0, 0, 1], [1, 0, 0, 1], [0, 1, 0, 1]], kind=[0, 0, 1])
+    papers = _sparse(np.array([[1.0, 0, 0, 1], [0, 1.0, 0, 1], [0, 0, 1.0, 1], [0.2, 0, 0, 0]]))
+    voice = voices(papers, taste)
+    assert voice.tolist() == [[2.1, 0.1], [0.1, 1.6], [-0.9, -0.9], [0.4, 0.0]]
+    assert belongs(voice).tolist() == [0, 1, -1, 0]
+
+
+def test_an_interests_places_go_to_its_best_papers_by_its_own_voice() -> None:
+    """The one model places papers 9 and 10 first of the second interest; its own likes speak most for 11."""
+    order = np.arange(12)
+    interest = np.array([0] * 9 + [1] * 3)
+    own = [order, np.array([11, 3, 10, 9, 0, 1, 2, 4, 5, 6, 7, 8])]
+    shared = share(order, interest, shown=5, own=own)
+    assert shared[:5].tolist() == [0, 1, 2, 11, 10] and sorted(shared.tolist()) == list(range(12))
+
+
+def _taste(coef: list[float], liked: list[list[float]], kind: list[int]) -> Taste:
+    count = len(coef)
+    return Taste(
+        np.array(coef),
+        0.0,
+        Idf(np.arange(count), np.ones(count), 1.0),
+        tuple(f"liked {i}" for i in range(len(liked))),
+        tuple(f"Liked paper {i}" for i in range(len(liked))),
+        np.arange(count),
+        _sparse(np.array(liked)),
+        len(liked),
+        np.array(kind),
+        np.zeros((max(kind) + 2, count)),  # the interests' centroids and what the channel did not like
+    )
 
 
 def test_the_first_subscription_offers_the_warmup_once(settings: Settings) -> None:

@@ -73,10 +73,12 @@ def rerank(
     order = blend(taste.score(vectors), taste.signals, taste.likes)
     interest = None
     if taste.interests > 1 and weight(taste.signals, taste.likes) > 0:
-        from bot.feedback.interests import belongs, share
+        from bot.feedback.interests import belongs, share, voices
 
-        interest = belongs(vectors, taste.centres)
-        order = share(order, interest, shown)
+        voice = voices(vectors, taste)  # each interest's own say: its best papers keep places, not the larger's
+        interest = belongs(voice)
+        own = [blend(voice[:, k], taste.signals, taste.likes) for k in range(taste.interests)]
+        order = share(order, interest, shown, own=own)
     climbed = [i for new, i in enumerate(order) if new < shown and i - new >= MOVED_UP]
     alike = dict(zip(climbed, taste.alike(vectors[climbed]), strict=True)) if climbed else {}
     result = []
