@@ -146,12 +146,12 @@ def test_ranking_takes_upvotes_and_a_level(lab: Chat) -> None:
 
 def test_a_papers_words_are_counted_once_for_every_model_that_needs_them(monkeypatch: pytest.MonkeyPatch) -> None:
     """Finding stems is most of what training costs: a pass meets the same papers in channel after channel."""
-    from bot.feedback import learned
+    from bot.feedback import learned, word_counts
 
     papers = [trading(i, 1) for i in range(3)] + [locomotion(i, 1) for i in range(3)]
     counted: list[int] = []
-    transform = learned.WORDS.transform
-    monkeypatch.setattr(learned.WORDS, "transform", lambda texts: counted.append(len(texts)) or transform(texts))
+    transform, count = learned.WORDS.transform, word_counts.count_words
+    monkeypatch.setattr(word_counts, "count_words", lambda texts: counted.append(len(texts)) or count(texts))
     counts = learned.WordCounts()
     first = counts.counts(papers)
     again = counts.counts([*papers[2:], trading(9, 1)])

@@ -106,8 +106,9 @@ class Idf:
         from sklearn.feature_extraction.text import TfidfTransformer
 
         fitted = TfidfTransformer(sublinear_tf=True).fit(counts)
-        seen = np.unique(counts.indices)
-        absent = int(np.flatnonzero(np.isin(np.arange(len(seen) + 1), seen, invert=True))[0])
+        present = _present(counts)
+        seen = np.flatnonzero(present).astype(counts.indices.dtype)
+        absent = int(np.argmin(present))  # the first column no paper has
         return cls(seen, fitted.idf_[seen], fitted.idf_[absent])
 
     def transform(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -129,6 +130,19 @@ def vectors(
     counts = WORD_COUNTS.counts(papers) if counts is None else counts
     words = normalize(weights.transform(counts))
     return sparse.hstack([words, TOPIC_WEIGHT * topics(papers, evidence)], format="csr")
+
+
+def _present(matrix: sparse.csr_matrix) -> np.ndarray:
+    """Which columns some row has: a mask as wide as the matrix, which numpy fills far faster than `np.unique`
+    sorts (or hashes) a thousand papers' column numbers (25 ms a call)."""
+    present = np.zeros(matrix.shape[1], dtype=bool)
+    present[matrix.indices] = True
+    return present
+
+
+def taken_columns(matrix: sparse.csr_matrix) -> np.ndarray:
+    """The columns some row has, in order: `np.unique(matrix.indices)`."""
+    return np.flatnonzero(_present(matrix)).astype(matrix.indices.dtype)
 
 
 def select_columns(matrix: sparse.csr_matrix, columns: np.ndarray) -> sparse.csr_matrix:
