@@ -19,7 +19,7 @@ import numpy as np
 from scipy import sparse
 
 from bot.domain import Paper
-from bot.feedback.candidates import Candidates, sublinear
+from bot.feedback.candidates import Candidates, side_by_side, sublinear, weighed
 from bot.feedback.word_counts import N_WORDS, WORD_COUNTS
 
 if TYPE_CHECKING:
@@ -187,8 +187,9 @@ class Taste:
         from `candidates` (a pass's, each paper's built once for every channel), weighed here by this idf."""
         words, topical = (candidates or Candidates()).rows(papers, evidence)
         split = int(np.searchsorted(self.columns, N_WORDS))
-        picked = select_columns(normalize(self.weights.weigh(words)), self.columns[:split])
-        return sparse.hstack([picked, select_columns(topical, self.columns[split:] - N_WORDS)], format="csr")
+        idf = self.weights
+        picked = weighed(words, idf.seen, idf.values, idf.absent, self.columns[:split])
+        return side_by_side(picked, select_columns(topical, self.columns[split:] - N_WORDS))
 
     def score(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """The probability that the channel likes each paper (as LogisticRegression's `predict_proba`)."""
