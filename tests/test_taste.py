@@ -194,9 +194,10 @@ def test_a_model_weighs_the_rows_a_pass_shares_into_the_vectors_it_would_build_a
     evidence = {p.key: {"reinforcement-learning": (2.0, ()), "robotics": (1.0, ())} for p in papers[:5]}
     alone = select_columns(vectors(papers, evidence, taste.weights), taste.columns)
     shared = Candidates()
-    for some in (papers, papers[3:]):
+    for some in (papers[:6], papers, papers[3:], papers[::-1]):  # the rows built in two goes, then stacked
         made = taste.vectors(some, evidence, shared)
-        assert made.dtype == alone.dtype and (made != alone[len(papers) - len(some) :]).nnz == 0
+        expected = alone[[papers.index(p) for p in some]]
+        assert made.dtype == alone.dtype and made.shape == expected.shape and (made != expected).nnz == 0
     assert shared.built == len(papers)
 
 
