@@ -146,12 +146,12 @@ def test_ranking_takes_upvotes_and_a_level(lab: Chat) -> None:
 
 def test_a_papers_words_are_counted_once_for_every_model_that_needs_them(monkeypatch: pytest.MonkeyPatch) -> None:
     """Finding stems is most of what training costs: a pass meets the same papers in channel after channel."""
-    from bot.feedback import learned
+    from bot.feedback import learned, word_counts
 
     papers = [trading(i, 1) for i in range(3)] + [locomotion(i, 1) for i in range(3)]
     counted: list[int] = []
-    transform = learned.WORDS.transform
-    monkeypatch.setattr(learned.WORDS, "transform", lambda texts: counted.append(len(texts)) or transform(texts))
+    transform, count = learned.WORDS.transform, word_counts.count_words
+    monkeypatch.setattr(word_counts, "count_words", lambda texts: counted.append(len(texts)) or count(texts))
     counts = learned.WordCounts()
     first = counts.counts(papers)
     again = counts.counts([*papers[2:], trading(9, 1)])
@@ -194,9 +194,10 @@ def test_a_model_weighs_the_rows_a_pass_shares_into_the_vectors_it_would_build_a
     evidence = {p.key: {"reinforcement-learning": (2.0, ()), "robotics": (1.0, ())} for p in papers[:5]}
     alone = select_columns(vectors(papers, evidence, taste.weights), taste.columns)
     shared = Candidates()
-    for some in (papers, papers[3:]):
+    for some in (papers[:6], papers, papers[3:], papers[::-1]):  # the rows built in two goes, then stacked
         made = taste.vectors(some, evidence, shared)
-        assert made.dtype == alone.dtype and (made != alone[len(papers) - len(some) :]).nnz == 0
+        expected = alone[[papers.index(p) for p in some]]
+        assert made.dtype == alone.dtype and made.shape == expected.shape and (made != expected).nnz == 0
     assert shared.built == len(papers)
 
 

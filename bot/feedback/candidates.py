@@ -23,8 +23,6 @@ from bot.feedback.word_counts import N_WORDS, WORD_COUNTS
 if TYPE_CHECKING:
     from bot.feedback.learned import Evidence
 
-Row = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # word columns, 1 + log counts, topic columns, topic part
-
 
 def sublinear(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     """1 + log of each count, in float32 (scikit-learn's `sublinear_tf`, the same operations as its `transform`)."""
@@ -34,19 +32,14 @@ def sublinear(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     return made
 
 
-def _stacked(parts: Sequence[tuple[np.ndarray, np.ndarray]], width: int, dtype: type) -> sparse.csr_matrix:
-    indptr = np.r_[0, np.cumsum([len(indices) for indices, _ in parts])]
-    indices = np.concatenate([i for i, _ in parts]) if parts else np.zeros(0, np.int32)
-    data = np.concatenate([d for _, d in parts]) if parts else np.zeros(0, dtype)
-    return sparse.csr_matrix((data.astype(dtype, copy=False), indices, indptr), shape=(len(parts), width))
-
-
 class Candidates:
     """The model-free part of each paper's vector, by paper key: a pass's papers keep their text and topic points
-    for the whole pass, so the key names the row."""
+    for the whole pass, so the key names the row. The rows are kept stacked, and a channel's are taken from the
+    stack by row numbers in one call (gathering each paper's arrays in Python cost a channel 2 ms)."""
 
     def __init__(self) -> None:
-        self._rows: dict[str, Row] = {}
+        self._index: dict[str, int] = {}  # paper key -> its row in the stack
+        self._parts: list[tuple[sparse.csr_matrix, sparse.csr_matrix]] = []  # words and topic parts, in row order
         self._guard = threading.Lock()
         self._building = threading.Lock()
         self.built = 0  # how many papers' rows were built (a test reads it)
@@ -54,11 +47,11 @@ class Candidates:
     def missing(self, papers: Sequence[Paper]) -> list[Paper]:
         """The papers whose rows are not built yet: only they need their counts and topic points."""
         with self._guard:
-            return [p for p in papers if p.key not in self._rows]
+            return [p for p in papers if p.key not in self._index]
 
     def rows(self, papers: Sequence[Paper], evidence: Evidence) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         """The papers' sublinear word counts and their topic parts (at TOPIC_WEIGHT), built for those not kept."""
-        from bot.feedback.taste import N_TOPICS, TOPIC_WEIGHT, topics  # here: taste.py builds its vectors with these
+        from bot.feedback.taste import TOPIC_WEIGHT, topics  # here: taste.py builds its vectors with these
 
         if self.missing(papers):
             with self._building:  # channels in other threads meet the same new papers: one builds, the rest wait
@@ -66,19 +59,87 @@ class Candidates:
                 if new:
                     words = sublinear(WORD_COUNTS.counts(new))
                     topical = sparse.csr_matrix(TOPIC_WEIGHT * topics(new, evidence))
-                    made = {p.key: (*_row(words, i), *_row(topical, i)) for i, p in enumerate(new)}
                     with self._guard:
-                        self.built += len(made)
-                        self._rows.update(made)
+                        first = len(self._index)
+                        self._index.update((p.key, first + i) for i, p in enumerate(new))
+                        self._parts.append((words, topical))
+                        self.built += len(new)
         with self._guard:
-            kept = [self._rows[p.key] for p in papers]
-        words = _stacked([(r[0], r[1]) for r in kept], N_WORDS, np.float32)
-        return words, _stacked([(r[2], r[3]) for r in kept], N_TOPICS, np.float32)
+            at = np.fromiter((self._index[p.key] for p in papers), np.int64, count=len(papers))
+            if len(self._parts) > 1:  # stacked again only after new papers came
+                self._parts = [(sparse.vstack([w for w, _ in self._parts]), sparse.vstack([t for _, t in self._parts]))]
+            words, topical = self._parts[0] if self._parts else _empty()
+        return words[at], topical[at]
 
 
-def _row(matrix: sparse.csr_matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
-    start, end = matrix.indptr[i], matrix.indptr[i + 1]
-    return matrix.indices[start:end].astype(np.int32), matrix.data[start:end].copy()
+def _empty() -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    from bot.feedback.taste import N_TOPICS
+
+    return sparse.csr_matrix((0, N_WORDS), dtype=np.float32), sparse.csr_matrix((0, N_TOPICS), dtype=np.float32)
 
 
-__all__ = ["Candidates", "sublinear"]
+class _Places(threading.local):
+    """A table as wide as the hashed word columns, one per thread and reused by every model: filled at a model's
+    few thousand columns with their places, read, and emptied again."""
+
+    def __init__(self) -> None:
+        self.place = np.full(N_WORDS, -1, dtype=np.int32)
+
+
+_PLACES = _Places()
+
+
+def weighed(
+    words: sparse.csr_matrix, seen: np.ndarray, values: np.ndarray, absent: float, picked: np.ndarray
+) -> sparse.csr_matrix:
+    """Sublinear counts times a model's idf (`values` at its `seen` columns, `absent` elsewhere), each row at unit
+    length twice over (as the model was trained: scikit-learn's tf-idf normalises, then the model's vectors do),
+    and only the `picked` columns kept (sorted, distinct, under N_WORDS). The very numbers bot/feedback/taste.py's
+    `normalize` and `select_columns` give, in the same float32 and float64 steps, in fewer passes over the
+    candidates' words: each step writes its float32 result at once instead of a float64 copy first."""
+    count = words.shape[0]
+    lengths = np.diff(words.indptr)
+    rows = np.repeat(np.arange(count), lengths)
+    at = _places(seen, words.indices)  # each word's place among the model's columns, -1 for one it lacks
+    data = np.empty_like(words.data)
+    idf = np.r_[values, absent]  # at -1: `absent`
+    np.multiply(words.data, idf[at], out=data, casting="same_kind")  # in float64, kept in float32
+    for _ in range(2):
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=count))
+        norms[norms == 0] = 1
+        np.divide(data, norms[rows], out=data, casting="same_kind")
+    if not np.array_equal(picked, seen):  # a model picks the columns its papers have: these are the same
+        at = _places(picked, words.indices)
+    kept = np.flatnonzero(at >= 0)
+    indptr = np.searchsorted(kept, words.indptr).astype(np.int32)  # kept entries before each row's start
+    return sparse.csr_matrix((data[kept], at[kept], indptr), shape=(count, len(picked)))
+
+
+def _places(columns: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """Each of `indices`' place among `columns` (sorted, distinct), -1 for one not among them: looked up in a
+    table, not searched (a `searchsorted` of every candidate word cost a channel 3 ms)."""
+    places = _PLACES.place
+    places[columns] = np.arange(len(columns), dtype=np.int32)
+    try:
+        return places[indices]
+    finally:
+        places[columns] = -1
+
+
+def side_by_side(left: sparse.csr_matrix, right: sparse.csr_matrix) -> sparse.csr_matrix:
+    """`sparse.hstack([left, right], format="csr")`, each row's entries in the same order, without scipy's detour
+    through coordinates."""
+    indptr = left.indptr + right.indptr
+    size = int(indptr[-1])
+    rows_left = np.repeat(np.arange(left.shape[0]), np.diff(left.indptr))
+    rows_right = np.repeat(np.arange(right.shape[0]), np.diff(right.indptr))
+    at_left = np.arange(left.nnz) + right.indptr[rows_left]
+    at_right = np.arange(right.nnz) + left.indptr[rows_right + 1]
+    indices = np.empty(size, dtype=np.int32)
+    data = np.empty(size, dtype=np.result_type(left.dtype, right.dtype))
+    indices[at_left], indices[at_right] = left.indices, right.indices + left.shape[1]
+    data[at_left], data[at_right] = left.data, right.data
+    return sparse.csr_matrix((data, indices, indptr), shape=(left.shape[0], left.shape[1] + right.shape[1]))
+
+
+__all__ = ["Candidates", "side_by_side", "sublinear", "weighed"]

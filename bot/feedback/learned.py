@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.feedback.interests import centroids, kinds
 from bot.feedback.signals import Labels
-from bot.feedback.taste import N_TOPICS, TOPIC_WEIGHT, Idf, Taste, select_columns, vectors
+from bot.feedback.taste import N_TOPICS, TOPIC_WEIGHT, Idf, Taste, select_columns, taken_columns, vectors
 from bot.feedback.word_counts import WORD_COUNTS, WordCounts, paper_texts, text_hash, words_hasher
 
 Evidence = Mapping[str, Mapping[str, tuple[float, tuple[str, ...]]]]  # paper key -> topic -> (points, why)
@@ -42,7 +42,7 @@ def train(labels: Labels, evidence: Evidence) -> Taste | None:
     counts = WORD_COUNTS.counts(papers)
     weights = Idf.fitted(counts)
     every = vectors(papers, evidence, weights, counts)
-    columns = np.unique(every.indices)  # a few thousand of the hashed 263,168: liblinear's cost follows columns
+    columns = taken_columns(every)  # a few thousand of the hashed 263,168: liblinear's cost follows columns
     made = select_columns(every, columns)
     model = LogisticRegression(C=C, solver="liblinear", dual=True, random_state=0)
     liked = len(labels.liked)

@@ -8,6 +8,7 @@ paper no process counted yet needs scikit-learn's hasher: a pass whose models ar
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +21,7 @@ from scipy import sparse
 from bot.domain import Paper
 
 if TYPE_CHECKING:
+    from sklearn.feature_extraction import FeatureHasher
     from sklearn.feature_extraction.text import HashingVectorizer
 
 N_WORDS = 2**18  # hashed word and word-pair columns
@@ -36,6 +38,28 @@ def words_hasher() -> HashingVectorizer:
     return HashingVectorizer(
         n_features=N_WORDS, analyzer=stems_and_pairs, alternate_sign=False, norm=None, dtype=np.float32
     )
+
+
+@lru_cache(maxsize=1)
+def _pairs_hasher() -> FeatureHasher:
+    """`words_hasher`'s hashing, fed (token, 1) pairs: the same columns and counts, from tokens made beforehand."""
+    from sklearn.feature_extraction import FeatureHasher
+
+    return FeatureHasher(n_features=N_WORDS, input_type="pair", alternate_sign=False, dtype=np.float32)
+
+
+def count_words(texts: Sequence[str]) -> sparse.csr_matrix:
+    """`words_hasher().transform(texts)`, the same matrix to the bit, at about half its cost: each piece of text
+    stemmed once for the batch (`Stemmer`), and the tokens handed to the hasher without a generator per token."""
+    from bot.retrieval.features import Stemmer
+
+    stemmer = Stemmer()
+
+    def tokens(text: str) -> Iterable[tuple[str, int]]:
+        words = stemmer.stems(text)
+        return zip(itertools.chain(words, map(" ".join, itertools.pairwise(words))), itertools.repeat(1))
+
+    return _pairs_hasher().transform(map(tokens, texts))
 
 
 def paper_texts(papers: Sequence[Paper]) -> list[str]:
@@ -61,7 +85,7 @@ class WordCounts:
             rows = [self._kept.get(name) for name in names]
         missing = [i for i, row in enumerate(rows) if row is None]
         if missing:
-            made = words_hasher().transform(paper_texts([papers[i] for i in missing]))
+            made = count_words(paper_texts([papers[i] for i in missing]))
             for at, i in enumerate(missing):
                 start, end = made.indptr[at], made.indptr[at + 1]
                 rows[i] = (made.indices[start:end].astype(np.int32), made.data[start:end].copy())
