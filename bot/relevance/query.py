@@ -190,7 +190,7 @@ class _Parser:
         if value and key.lower() == "author":
             return AuthorTerm(value)
         if value and not re.match(r"^\d", value):  # "foo:bar" is a typo for a field, not a word
-            raise _fail(f'`{key}:` is not a field I know; use cat:cs.LG or author:"Name".')
+            raise _fail(f'{echo(key + ":")} is not a field I know; use cat:cs.LG or author:"Name".')
         bad = sorted(set(token) & _FORBIDDEN)
         if bad or not _BARE.match(token):
             shown = bad[0] if bad else token
