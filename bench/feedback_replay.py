@@ -23,7 +23,7 @@ from bot.feedback.learned import train
 from bot.feedback.rerank import rerank
 from bot.feedback.signals import Labels, with_background
 from bot.relevance.matching import Matcher, rank_key
-from bot.relevance.paper_topics import RULES
+from bot.relevance.paper_topics import evidence_version
 from bot.relevance.query import parse_query
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,7 +137,7 @@ def load(corpus: Path = CORPUS) -> tuple[list[Paper], dict[str, str]]:
 
 def evidence_of(matcher: Matcher, papers: list[Paper]) -> dict[str, dict[str, tuple[float, tuple[str, ...]]]]:
     """Every paper's topic evidence as ingest stores it (cached between runs: it takes a few minutes)."""
-    version = f"{matcher.taxonomy.fingerprint}.{RULES}.{matcher.topic_model_revision or 'rules'}"  # as stored evidence
+    version = evidence_version(matcher)  # as stored evidence is: a rule or model change is not measured on old evidence
     if CACHE.exists():
         cached_version, evidence = pickle.loads(CACHE.read_bytes())
         if cached_version == version and len(evidence) == len(papers):

@@ -18,6 +18,7 @@ import argparse
 import json
 import sys
 import zlib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,46 +55,61 @@ def load(path: Path, split: str = "all") -> list[tuple[Paper, dict[str, str]]]:
     return rows
 
 
+Score = tuple[float, float, float]  # precision, recall, F1
+
+
+def prf(hits: Iterable[tuple[bool, str]]) -> Score:
+    """P, R and F1 of (matched, label) pairs, by the rule above: a partial label is neither required nor penalised."""
+    tp = fp = fn = support = 0
+    for hit, label in hits:
+        tp += hit and label != "not"
+        fp += hit and label == "not"
+        fn += not hit and label == "relevant"
+        support += label == "relevant"
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = (support - fn) / support if support else 1.0
+    return precision, recall, 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def macro(per_topic: Mapping[str, Score]) -> Score:
+    """The mean of each of P, R and F1 over the topics."""
+    n = len(per_topic)
+    p, r, f1 = (sum(v[i] for v in per_topic.values()) / n for i in range(3))
+    return p, r, f1
+
+
+def hits(rows: list[tuple[Paper, dict[str, str]]], topic: str, matcher: Matcher) -> list[tuple[bool, str]]:
+    """Each labelled paper: whether the matcher matches it to the topic, and its label for the topic."""
+    query = parse_query(topic, matcher.taxonomy)
+    return [(matcher.match(query, paper) is not None, labels.get(topic, "not")) for paper, labels in rows]
+
+
+def topic_scores(rows: list[tuple[Paper, dict[str, str]]], matcher: Matcher) -> dict[str, Score]:
+    """P, R and F1 of each labelled topic."""
+    return {topic: prf(hits(rows, topic, matcher)) for topic in sorted({t for _, labels in rows for t in labels})}
+
+
 def evaluate(
     rows: list[tuple[Paper, dict[str, str]]], show_misses: bool = False, matcher: Matcher | None = None
 ) -> float:
     """Print the table; return macro F1 over the labelled topics (the bundled topic models too, unless a matcher is given)."""
-    taxonomy = default_taxonomy()
-    matcher = matcher or Matcher(taxonomy)
+    matcher = matcher or Matcher(default_taxonomy())
     topics = sorted({t for _, labels in rows for t in labels})
     print(f"{'topic':<26}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}{'partial':>9}{'matched':>9}")
-    ps, rs, f1s = [], [], []
+    scored = {}
     for topic in topics:
-        query = parse_query(topic, taxonomy)
-        tp = fp = fn = matched = 0
-        misses: list[str] = []
-        for paper, labels in rows:
-            label = labels.get(topic, "not")
-            hit = matcher.match(query, paper) is not None
-            matched += hit
-            if hit and label != "not":
-                tp += 1
-            elif hit:
-                fp += 1
-                misses.append(f"  FP {paper.title[:90]}")
-            elif label == "relevant":
-                fn += 1
-                misses.append(f"  FN {paper.title[:90]}")
-        support = sum(labels.get(topic) == "relevant" for _, labels in rows)
-        partial = sum(labels.get(topic) == "partial" for _, labels in rows)
-        precision = tp / (tp + fp) if tp + fp else 1.0
-        recall = (support - fn) / support if support else 1.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        ps.append(precision)
-        rs.append(recall)
-        f1s.append(f1)
-        print(f"{topic:<26}{precision:>7.3f}{recall:>7.3f}{f1:>7.3f}{support:>9}{partial:>9}{matched:>9}")
+        found = hits(rows, topic, matcher)
+        precision, recall, f1 = scored[topic] = prf(found)
+        labels = [label for _, label in found]
+        counts = f"{labels.count('relevant'):>9}{labels.count('partial'):>9}{sum(hit for hit, _ in found):>9}"
+        print(f"{topic:<26}{precision:>7.3f}{recall:>7.3f}{f1:>7.3f}{counts}")
         if show_misses:
-            print("\n".join(misses))
-    macro = sum(f1s) / len(f1s)
-    mp, mr = sum(ps) / len(ps), sum(rs) / len(rs)
-    print(f"{'macro':<26}{mp:>7.3f}{mr:>7.3f}{macro:>7.3f}   ({len(rows)} papers, {len(topics)} topics)")
-    return macro
+            for (paper, _), (hit, label) in zip(rows, found, strict=True):
+                if hit != (label != "not") and (hit or label == "relevant"):
+                    print(f"  {'FP' if hit else 'FN'} {paper.title[:90]}")
+    mp, mr, mf = macro(scored)
+    print(f"{'macro':<26}{mp:>7.3f}{mr:>7.3f}{mf:>7.3f}   ({len(rows)} papers, {len(topics)} topics)")
+    return mf
 
 
 def main() -> None:

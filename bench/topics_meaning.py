@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.matching import load as load_corpus  # noqa: E402
-from bench.relevance import DEFAULT_SET, held_out, load  # noqa: E402
+from bench.relevance import DEFAULT_SET, Score, held_out, load, macro, prf  # noqa: E402
 from bot.domain import Paper  # noqa: E402
 from bot.relevance.matching import Matcher  # noqa: E402
 from bot.relevance.query import parse_query  # noqa: E402
@@ -111,7 +111,10 @@ def joined(stems: list[str]) -> str:
 
 def gather(wordllama: bool) -> dict[str, TopicData]:
     started = time.perf_counter()
-    taxonomy, matcher = default_taxonomy(), Matcher(default_taxonomy())
+    taxonomy, matcher = (
+        default_taxonomy(),
+        Matcher(default_taxonomy(), topic_model=None),
+    )  # the rules alone: what the variants add to
     rows = load(DEFAULT_SET)
     labelled = {p.arxiv_id for p, _ in rows}
     papers = [p for p in load_corpus() if p.arxiv_id not in labelled] + [p for p, _ in rows]
@@ -184,21 +187,11 @@ def scores(
     data: dict[str, TopicData], held: bool, condition: Condition
 ) -> tuple[dict[str, tuple[float, ...]], tuple[float, ...]]:
     """Per topic and macro (P, R, F1) of "the rules, or the condition" on one part."""
-    per_topic = {}
-    for slug, topic in data.items():
-        tp = fp = fn = support = 0
-        for pair in (p for p in topic.pairs if p.held == held):
-            hit = pair.rule or condition(slug, topic, pair)
-            tp += hit and pair.label != "not"
-            fp += hit and pair.label == "not"
-            fn += not hit and pair.label == "relevant"
-            support += pair.label == "relevant"
-        precision = tp / (tp + fp) if tp + fp else 1.0
-        recall = (support - fn) / support if support else 1.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_topic[slug] = (precision, recall, f1)
-    macro = tuple(sum(v[i] for v in per_topic.values()) / len(per_topic) for i in range(3))
-    return per_topic, macro
+    per_topic: dict[str, Score] = {
+        slug: prf((pair.rule or condition(slug, topic, pair), pair.label) for pair in topic.pairs if pair.held == held)
+        for slug, topic in data.items()
+    }
+    return dict(per_topic), macro(per_topic)
 
 
 def features(topic: TopicData, pair: Pair, n_papers: int, cosine: bool) -> list[float]:

@@ -22,15 +22,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench.matching import CORPUS  # noqa: E402
 from bench.matching import load as load_corpus  # noqa: E402
-from bench.relevance import DEFAULT_SET, held_out, load  # noqa: E402
+from bench.relevance import DEFAULT_SET, Score, load, macro, topic_scores  # noqa: E402
 from bot.domain import Paper  # noqa: E402
 from bot.relevance import topic_model  # noqa: E402
 from bot.relevance.matching import Matcher  # noqa: E402
 from bot.relevance.paper_text import PaperText  # noqa: E402
 from bot.relevance.query import parse_query  # noqa: E402
 from bot.relevance.topics import default_taxonomy  # noqa: E402
-
-Rows = list[tuple[Paper, dict[str, str]]]
 
 
 def features(paper: Paper) -> list[str]:
@@ -70,49 +68,27 @@ def train(corpus: list[Paper], slugs: list[str], c: float, threshold: float) -> 
     )
 
 
-def scores(rows: Rows, slugs: list[str], matcher: Matcher, part: str) -> dict[str, tuple[float, float, float]]:
-    """P, R, F1 per topic on one part of the set, as bench/relevance.py counts them."""
-    taxonomy = default_taxonomy()
-    found = {}
-    for slug in slugs:
-        query = parse_query(slug, taxonomy)
-        tp = fp = fn = support = 0
-        for paper, labels in rows:
-            if part != "all" and held_out(paper.arxiv_id or "") != (part == "held-out"):
-                continue
-            label, hit = labels.get(slug, "not"), matcher.match(query, paper) is not None
-            support += label == "relevant"
-            tp += hit and label != "not"
-            fp += hit and label == "not"
-            fn += not hit and label == "relevant"
-        p = tp / (tp + fp) if tp + fp else 1.0
-        r = (support - fn) / support if support else 1.0
-        found[slug] = (p, r, 2 * p * r / (p + r) if p + r else 0.0)
-    return found
-
-
-def macro(per_topic: dict[str, tuple[float, float, float]]) -> tuple[float, float, float]:
-    n = len(per_topic)
-    return tuple(sum(v[i] for v in per_topic.values()) / n for i in range(3))  # type: ignore[return-value]
-
-
-def report(rows: Rows, slugs: list[str], model: topic_model.TopicModel) -> None:
+def report(model: topic_model.TopicModel) -> None:
+    """The labelled set's macro P / R / F1 on each part, and each topic's on the whole set, without and with the models."""
     taxonomy = default_taxonomy()
     matchers = {
         "the rules alone": Matcher(taxonomy, topic_model=None),
         "rules + topic models": Matcher(taxonomy, topic_model=model),
     }
+    parts = {part: load(DEFAULT_SET, part) for part in ("all", "tune", "held-out")}
     print("\n| matcher | whole set P / R / F1 | tune part P / R / F1 | held-out part P / R / F1 |\n|---|---|---|---|")
     tables = {}
     for name, matcher in matchers.items():
-        parts = {part: scores(rows, slugs, matcher, part) for part in ("all", "tune", "held-out")}
-        tables[name] = parts["all"]
-        cells = [" / ".join(f"{v:.3f}" for v in macro(parts[part])) for part in ("all", "tune", "held-out")]
-        print(f"| {name} | " + " | ".join(cells) + " |")
+        scored = {part: topic_scores(rows, matcher) for part, rows in parts.items()}
+        tables[name] = scored["all"]
+        print(f"| {name} | " + " | ".join(cell(macro(table)) for table in scored.values()) + " |")
     print("\n| topic (whole set) | rules P / R / F1 | with models P / R / F1 |\n|---|---|---|")
-    for slug in slugs:
-        cells = [" / ".join(f"{v:.3f}" for v in table[slug]) for table in tables.values()]
-        print(f"| {slug} | " + " | ".join(cells) + " |")
+    for slug in model.slugs:
+        print(f"| {slug} | " + " | ".join(cell(table[slug]) for table in tables.values()) + " |")
+
+
+def cell(score: Score) -> str:
+    return " / ".join(f"{v:.3f}" for v in score)
 
 
 def main() -> None:
@@ -135,7 +111,7 @@ def main() -> None:
         print(
             f"wrote {topic_model.MODEL_FILE.relative_to(ROOT)} ({topic_model.MODEL_FILE.stat().st_size / 1e6:.1f} MB)"
         )
-    report(rows, slugs, model)
+    report(model)
 
 
 if __name__ == "__main__":

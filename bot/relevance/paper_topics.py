@@ -32,6 +32,11 @@ def text_crc(paper: Paper) -> int:
     return zlib.crc32(text.encode("utf-8", "surrogatepass"))
 
 
+def evidence_version(matcher: Matcher) -> str:
+    """What stored evidence is stamped with: the taxonomy, the rules and the topic models it was computed with."""
+    return f"{matcher.taxonomy.fingerprint}.{RULES}.{matcher.topic_model_revision or 'rules'}"
+
+
 class PaperTopics:
     """Stored topic evidence for a matcher's taxonomy: `texts` for matching, `refresh` for new or stale papers."""
 
@@ -41,8 +46,7 @@ class PaperTopics:
 
     @functools.cached_property
     def version(self) -> str:
-        """The taxonomy, the rules and the topic models evidence was computed with."""
-        return f"{self.matcher.taxonomy.fingerprint}.{RULES}.{self.matcher.topic_model_revision or 'rules'}"
+        return evidence_version(self.matcher)
 
     def texts(self, papers: Sequence[Paper]) -> dict[str, PaperText]:
         """Each paper ready for matching from its stored evidence; what is missing or stale is computed and stored."""
@@ -90,4 +94,4 @@ class PaperTopics:
         return total
 
 
-__all__ = ["RULES", "PaperTopics", "text_crc"]
+__all__ = ["RULES", "PaperTopics", "evidence_version", "text_crc"]

@@ -10,6 +10,8 @@ in the package (`bot/data/topic_model.npz`: vocabulary, idf, one column of weigh
 
 from __future__ import annotations
 
+import functools
+import io
 import itertools
 import math
 import threading
@@ -40,7 +42,7 @@ def features(keys: dict[str, str], categories: Iterable[str]) -> list[str]:
     found: list[str] = []
     for name, weight in _FIELDS:
         field = keys[name].split()
-        words = [w for w in field if w != "|" and len(w) > 1 and w not in STOP_WORDS]
+        words = [w for w in field if len(w) > 1 and _content(w)]
         pairs = [f"{a} {b}" for a, b in itertools.pairwise(field) if _content(a) and _content(b)]
         found.extend((words + pairs) * weight)
     found.extend(f"cat:{category}" for category in categories)
@@ -98,15 +100,16 @@ class TopicModel:
         )
 
 
-def revision(path: Path) -> str:
-    """What a model file's evidence is stamped with: its checksum (read without numpy: a light command needs it)."""
-    return f"{zlib.crc32(path.read_bytes()):08x}"
+def _checksum(raw: bytes) -> str:
+    """What evidence read with a model file is stamped with (computed without numpy: a light command needs it)."""
+    return f"{zlib.crc32(raw):08x}"
 
 
 def load(path: Path) -> TopicModel:
     import numpy as np
 
-    with np.load(path, allow_pickle=False) as stored:
+    raw = path.read_bytes()  # read once: for the arrays and for the checksum
+    with np.load(io.BytesIO(raw), allow_pickle=False) as stored:
         words = stored["vocabulary"].tobytes().decode().split("\n")
         return TopicModel(
             slugs=tuple(str(s) for s in stored["slugs"]),
@@ -115,7 +118,7 @@ def load(path: Path) -> TopicModel:
             weights=stored["weights"],  # float32: a topic's probability moves by less than 1e-6
             intercepts=stored["intercepts"],
             threshold=float(stored["threshold"]),
-            revision=revision(path),
+            revision=_checksum(raw),
         )
 
 
@@ -132,9 +135,10 @@ def bundled() -> TopicModel | None:
         return _bundled
 
 
+@functools.cache
 def bundled_revision() -> str | None:
-    """The bundled model's revision without loading it (None if the file is missing)."""
-    return revision(MODEL_FILE) if MODEL_FILE.exists() else None
+    """The bundled model's revision without loading it, read once per process (None if the file is missing)."""
+    return _checksum(MODEL_FILE.read_bytes()) if MODEL_FILE.exists() else None
 
 
-__all__ = ["MODEL_FILE", "THRESHOLD", "TopicModel", "bundled", "bundled_revision", "features", "load", "revision"]
+__all__ = ["MODEL_FILE", "THRESHOLD", "TopicModel", "bundled", "bundled_revision", "features", "load"]
