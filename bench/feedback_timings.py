@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from bot.domain import Paper
+from bot.feedback.candidates import Candidates
 from bot.feedback.learned import WORD_COUNTS, train
 from bot.feedback.signals import Labels
 from storage.engine import create_schema, make_engine
@@ -48,7 +49,7 @@ def timings(papers: list[Paper], evidence: dict) -> None:
                 taste = train(labels, evidence)
                 trained = time.perf_counter()
                 assert taste is not None
-                taste.score(taste.vectors(candidates, evidence))
+                taste.liking(Candidates().rows(candidates, evidence))
                 times[f"train {state}"].append(trained - started)
                 times[f"score {state}"].append(time.perf_counter() - trained)
         t = {name: statistics.median(values) * 1000 for name, values in times.items()}

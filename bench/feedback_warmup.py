@@ -20,6 +20,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.preprocessing import normalize
 
 from bot.domain import Match
+from bot.feedback.candidates import Candidates
 from bot.feedback.learned import WORD_COUNTS, Taste
 
 WARMUP = 5
@@ -35,7 +36,7 @@ def warmup(matches: Sequence[Match], taste: Taste | None, evidence: Mapping, cou
     if taste is None:
         return [matches[i] for i in typical(words, count)]
     alike = (words @ words.T).toarray()
-    worth = 1.0 - 2.0 * np.abs(taste.score(taste.vectors(papers, evidence)) - 0.5)
+    worth = 1.0 - 2.0 * np.abs(taste.liking(Candidates().rows(papers, evidence))[0] - 0.5)
     chosen = [int(np.argmax(worth))]
     while len(chosen) < count:
         value = worth - ALIKE * alike[:, chosen].max(axis=1)

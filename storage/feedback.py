@@ -97,12 +97,21 @@ class FeedbackRepository:
     def learned_from(self, channel: str) -> tuple[int, datetime] | None:
         """How many likes and dislikes the channel has and when the latest was given (None: none): what its model
         learns from, since a paper counts as ignored only when it was posted before that latest one."""
+        return self.learned_from_each([channel]).get(channel)
+
+    def learned_from_each(self, channels: Sequence[str]) -> dict[str, tuple[int, datetime]]:
+        """`learned_from` of each of these channels, in a query a chunk (channels with none are left out)."""
         table = table_of(FeedbackRow)
-        query = select(func.count(), func.max(table.c.at)).where(
-            table.c.channel == channel, table.c.kind.in_(["like", "dislike"])
-        )
-        count, latest = self.session.execute(query).one()
-        return None if not count or latest is None else (int(count), latest)
+        found: dict[str, tuple[int, datetime]] = {}
+        for start in range(0, len(channels), CHUNK):
+            chunk = list(channels[start : start + CHUNK])
+            query = (
+                select(table.c.channel, func.count(), func.max(table.c.at))
+                .where(and_(table.c.channel.in_(chunk), table.c.kind.in_(["like", "dislike"])))
+                .group_by(table.c.channel)
+            )
+            found.update({c: (int(n), at) for c, n, at in self.session.execute(query) if n and at is not None})
+        return found
 
     def saved_by(self, actor: str, prefixes: Sequence[str], limit: int) -> list[str]:
         """Keys of the papers `actor` saved in feeds whose ref starts with one of `prefixes` (a workspace, the

@@ -130,7 +130,6 @@ def _taste(coef: list[float], liked: list[list[float]], kind: list[int]) -> Tast
         _sparse(np.array(liked)),
         len(liked),
         np.array(kind),
-        np.zeros((max(kind) + 2, count)),  # the interests' centroids and what the channel did not like
     )
 
 

@@ -162,12 +162,12 @@ def test_a_kept_model_is_stored_as_arrays_and_hashes_topics_as_scikit_learn() ->
         np.array([1, 7, 262145]),
         liked,
         7,
-        np.array([0, 0]),
-        np.eye(2, 3),
+        np.array([0, 1]),
     )
     again = Taste.load(taste.dump())
     assert again.liked_keys == taste.liked_keys and again.liked_titles == taste.liked_titles
     assert again.intercept == taste.intercept and again.signals == 7 and again.weights.absent == 2.5
-    for name in ("coef", "columns", "kind", "centres"):
+    assert again.interests == 2 and again.spoken.shape == (3, 2)  # each interest's weights, made when trained
+    for name in ("coef", "columns", "kind", "spoken"):
         assert np.array_equal(getattr(again, name), getattr(taste, name))
     assert (again.liked_vectors != liked).nnz == 0

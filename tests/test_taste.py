@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from adapters.discord import replies as discord_replies
@@ -199,6 +200,29 @@ def test_a_model_weighs_the_rows_a_pass_shares_into_the_vectors_it_would_build_a
         expected = alone[[papers.index(p) for p in some]]
         assert made.dtype == alone.dtype and made.shape == expected.shape and (made != expected).nnz == 0
     assert shared.built == len(papers)
+
+
+def test_a_model_reads_each_papers_liking_and_its_interests_voices_as_its_vectors_give_them() -> None:
+    """A post reads its candidates' liking without building their vectors (bot/feedback/candidates.py: `read`):
+    the same probabilities and interests' voices as the vectors give, to float32's precision, in the same order."""
+    from bot.feedback.candidates import Candidates
+    from bot.feedback.interests import voices
+    from bot.feedback.learned import train
+    from bot.feedback.signals import Labels
+
+    liked = [trading(i, 1) for i in range(3)] + [locomotion(i, 1) for i in range(3)]
+    taste = train(Labels(tuple(liked), tuple(trading(i, 3) for i in range(5, 8)), ()), {})
+    assert taste is not None
+    taste = replace(taste, kind=np.array([0, 0, 0, 1, 1, 1]))  # two interests, whatever the clustering says
+    papers = [trading(i, 2) for i in range(4, 12)] + [locomotion(i, 2) for i in range(4, 9)]
+    evidence = {p.key: {"reinforcement-learning": (2.0, ()), "robotics": (1.0, ())} for p in papers[:5]}
+    vectors = taste.vectors(papers, evidence)
+    expected = 1.0 / (1.0 + np.exp(-(vectors @ taste.coef + taste.intercept)))
+    for shared in (None, Candidates()):
+        liking, voice = taste.liking((shared or Candidates()).rows(papers, evidence))
+        assert np.allclose(liking, expected, rtol=0, atol=1e-6) and np.ptp(liking) > 0.1
+        assert np.allclose(voice, voices(vectors, taste), rtol=0, atol=1e-6) and voice.shape == (len(papers), 2)
+        assert (np.argsort(-liking) == np.argsort(-expected)).all()
 
 
 def test_warmup_shows_the_kinds_of_recent_papers_and_a_pick_teaches_the_post(lab: Chat) -> None:

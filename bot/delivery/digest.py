@@ -35,9 +35,9 @@ def build_digest(
     if ranked is None:
         return Digest(channel, (), 0, "", now)
     # Learned re-ranking (bot/feedback): the ranked digest re-ordered by the channel's likes and dislikes.
-    signals = uow.feedback.signals([str(channel)]).get(str(channel), 0)
+    learned = uow.feedback.learned_from(str(channel))
     row = uow.channels.get(channel)
-    return learned_digest(uow, channel, ranked, cap, signals, kept, row.upvotes if row is not None else "normal")
+    return learned_digest(uow, channel, ranked, cap, learned, kept, row.upvotes if row is not None else "normal")
 
 
 def taste_now(
@@ -45,8 +45,8 @@ def taste_now(
 ) -> tuple[Taste | None, Labels, Mapping]:
     """The model the channel's next post is re-ranked by, what it learned from, and their topic evidence."""
     ranked = _ranked(uow, matcher, channel, now)
-    signals = uow.feedback.signals([str(channel)]).get(str(channel), 0) if ranked else 0
-    return channel_taste(uow, channel, ranked or (lambda cap: Digest(channel, (), 0, "", now)), signals, kept)
+    learned = uow.feedback.learned_from(str(channel)) if ranked else None
+    return channel_taste(uow, channel, ranked or (lambda cap: Digest(channel, (), 0, "", now)), learned, kept)
 
 
 def _ranked(

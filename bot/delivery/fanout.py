@@ -79,6 +79,7 @@ class FanOut:
         self._bonuses: dict[tuple[int, ...], tuple[tuple[str, ...], bool]] = {}  # (best keys, all of them?)
         self._numbers: dict[int, int] = {}  # a result's number: small ints, so a combination's key costs a tuple
         self._why: dict[tuple[str, str], str] = {}  # (subscription, paper) -> its why line: channels share it
+        self._alone: dict[tuple[str, str], Match] = {}  # ... and its match, when no other subscription found it
         self._parsed: dict[str, Query | None] = {}
         self._results: dict[tuple, Result] = {}
         self._guard = threading.Lock()
@@ -160,8 +161,9 @@ class FanOut:
             return Digest(channel, (), 0, "", now)
         asked = [(q.text, r) for q, r in filter(None, map(self.query, (s.query for s in subscriptions)))]
         keys = set().union(*(r.matches.keys() for _, r in asked)) - delivered
-        chosen = sorted(keys, key=lambda k: self._final(k, asked)) if cap is None else self._top(asked, delivered, cap)
-        matches = tuple(self._merged(key, asked) for key in chosen)
+        matches = tuple(
+            self._merged(key, asked) for key in self._top(asked, delivered, len(keys) if cap is None else cap)
+        )
         return Digest(channel, matches, len(keys) - len(matches), digest_title(len(keys), subscriptions, now), now)
 
     def _final(self, key: str, asked: list[tuple[str, Result]]) -> Final:
@@ -215,6 +217,12 @@ class FanOut:
         """One paper's match in the channel: the best subscription's score, and one short why line for each
         subscription that found it, the best one's first (the full reasons: `papers-bot match --json`)."""
         found = [(text, match) for text, result in asked if (match := result.matches.get(key)) is not None]
+        if len(found) == 1:  # most papers: one subscription found it, and every channel that follows it shares this
+            text, match = found[0]
+            alone = self._alone.get((text, key))
+            if alone is None:
+                alone = self._alone[(text, key)] = Match(match.paper, match.score, (self._short(text, match),), text)
+            return alone
         best_text, best = found[0]
         for text, match in found[1:]:
             if match.score > best.score:  # the first of equals

@@ -32,6 +32,7 @@ from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from bot.feedback.candidates import Candidates
+    from bot.feedback.kept import Learned
 
 __all__ = ["PassReport", "deliver_due", "layout"]
 
@@ -156,7 +157,8 @@ class _Pass:
     following: dict[str, list[str]] = field(default_factory=dict)  # channel -> its queries, read a batch at a time
     sent: dict[str, set[str]] = field(default_factory=dict)  # channel -> papers lately sent, read a batch at a time
     pending: set[str] = field(default_factory=set)  # channels with unconfirmed posts, read a batch at a time
-    signals: dict[str, int] = field(default_factory=dict)  # channel -> its likes and dislikes, read a batch at a time
+    learned: dict[str, Learned] = field(default_factory=dict)  # channel -> its likes and dislikes (how many, when the
+    # latest came), read a batch at a time
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.default_schedule)
@@ -237,7 +239,7 @@ class _Pass:
                     if ref.removesuffix(WEEKLY_BEST) in queries
                 )
                 self.sent.update(uow.outbox.recently_delivered(refs, self.now - NEW_FOR - timedelta(days=1)))
-                self.signals.update(uow.feedback.signals(refs))
+                self.learned.update(uow.feedback.learned_from_each(refs))
             pending = uow.outbox.channels_with_pending(refs)
             self.pending.update(pending)
             if self.force or len(batch) < 2:
@@ -344,9 +346,9 @@ class _Pass:
             return weekly_best(fanout, channel, subscriptions, sent, now, self.cap)
         # Learned re-ranking (bot/feedback): the ranked digest re-ordered by the channel's likes and dislikes.
         build = lambda cap: fanout.digest(channel, subscriptions, sent, now, cap)  # noqa: E731
-        signals = self.signals.get(str(channel), 0)
+        learned = self.learned.get(str(channel))
         return learned_digest(
-            uow, channel, build, self.cap, signals, self.signals_kept, upvotes, fanout.points, self.candidates
+            uow, channel, build, self.cap, learned, self.signals_kept, upvotes, fanout.points, self.candidates
         )
 
     def _recorded_digest(self, uow: UnitOfWork, channel: ChannelRef, delivery: Row[Any]) -> Digest:

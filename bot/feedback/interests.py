@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import sparse
 
-from bot.feedback.taste import normalize, unit_rows
+from bot.feedback.taste import normalize
 
 if TYPE_CHECKING:
     from bot.feedback.taste import Taste
@@ -53,18 +53,11 @@ def kinds(liked: sparse.csr_matrix) -> np.ndarray:
     return np.array([renamed[k] for k in found.tolist()], dtype=int)
 
 
-def centroids(vectors: sparse.csr_matrix, kind: np.ndarray) -> np.ndarray:
-    """Each interest's centroid (rows, unit length) from its papers' unit vectors, and last the centroid of
-    the papers of kind -2: what the channel did not like (disliked, ignored, the background)."""
-    unit = normalize(vectors)
-    wanted = [*range(int(kind.max(initial=-1)) + 1), -2]
-    return unit_rows(np.vstack([np.asarray(unit[kind == k].mean(axis=0)).ravel() for k in wanted]))
-
-
 def voices(vectors: sparse.csr_matrix, taste: Taste) -> np.ndarray:
     """How much each interest speaks for each paper (a column an interest): the model's score of it without the
-    weights of the columns only the other interests' likes hold. One model, each interest its own part of it."""
-    return np.asarray(vectors @ spoken(taste))
+    weights of the columns only the other interests' likes hold. One model, each interest its own part of it.
+    (A post reads it with the model's liking: `Taste.liking`.)"""
+    return np.asarray(vectors @ taste.spoken)
 
 
 def belongs(voice: np.ndarray) -> np.ndarray:
@@ -73,13 +66,14 @@ def belongs(voice: np.ndarray) -> np.ndarray:
     return np.where(voice[np.arange(len(best)), best] > 0, best, -1)
 
 
-def spoken(taste: Taste) -> np.ndarray:
+def spoken(coef: np.ndarray, liked: sparse.csr_matrix, kind: np.ndarray) -> np.ndarray:
     """The model's weights as each interest speaks them (a column an interest): all of them but those of the
     columns that only other interests' likes hold (what is said against a paper, every interest says)."""
-    liked = taste.liked_vectors.tocsr()
-    weights = np.repeat(taste.coef[:, None], taste.interests, axis=1)
-    for k in range(taste.interests):
-        others = np.setdiff1d(np.unique(liked[taste.kind != k].indices), np.unique(liked[taste.kind == k].indices))
+    liked = liked.tocsr()
+    interests = int(kind.max(initial=-1)) + 1
+    weights = np.repeat(coef[:, None], interests, axis=1)
+    for k in range(interests):
+        others = np.setdiff1d(np.unique(liked[kind != k].indices), np.unique(liked[kind == k].indices))
         weights[others, k] = 0.0
     return weights
 
@@ -124,4 +118,4 @@ def _shared(
     return top, rest
 
 
-__all__ = ["APART", "KEPT", "MOST", "belongs", "centroids", "kinds", "share", "voices"]
+__all__ = ["APART", "KEPT", "MOST", "belongs", "kinds", "share", "spoken", "voices"]

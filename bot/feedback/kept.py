@@ -15,6 +15,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.domain import ChannelRef, Digest, Paper
@@ -25,7 +26,8 @@ if TYPE_CHECKING:  # numpy and scipy: a command that builds no digest (`say … 
     from bot.feedback.candidates import Candidates
     from bot.feedback.taste import Taste
 
-FORMAT = "1"  # what a stored model holds: another value when that changes, and every model is trained again
+FORMAT = "2"  # what a stored model holds: another value when that changes, and every model is trained again
+Learned = tuple[int, datetime]  # a channel's number of likes and dislikes, and when the latest came
 Points = Callable[[Iterable[str]], dict]  # paper keys -> the topic points a pass already holds (bot/delivery/fanout.py)
 
 
@@ -69,10 +71,10 @@ class Tastes:
 TASTES = Tastes()  # one per process: every pass and preview of a channel shares its model
 
 
-def learned_from(uow: UnitOfWork, channel: ChannelRef, kept: int) -> str | None:
-    """The name of what the channel's model learns from (None: no like or dislike, no model)."""
-    found = uow.feedback.learned_from(str(channel))
-    return None if found is None else f"{FORMAT}:{kept}:{found[0]}:{found[1].isoformat()}"
+def learned_from(learned: Learned | None, kept: int) -> str | None:
+    """The name of what the channel's model learns from (None: no like or dislike, no model): its number of likes
+    and dislikes and when the latest came (`uow.feedback.learned_from`, which a pass reads a batch at a time)."""
+    return None if learned is None else f"{FORMAT}:{kept}:{learned[0]}:{learned[1].isoformat()}"
 
 
 def taste_for(
@@ -80,13 +82,14 @@ def taste_for(
     channel: ChannelRef,
     full: Digest,
     kept: int,
+    learned: Learned | None,
     points: Points | None = None,
     candidates: Candidates | None = None,
 ) -> tuple[Taste | None, dict]:
     """The channel's model (kept, stored, or trained now and stored with the caller's transaction) and the topic
     points of the candidates (and, when it trained, of its labelled papers); of a kept model's candidates, only
     those whose rows `candidates` (the pass's) has not built yet."""
-    name = learned_from(uow, channel, kept)
+    name = learned_from(learned, kept)
     if name is None or not full.matches:
         return None, {}
     found, taste = _kept(uow, str(channel), name)
@@ -156,4 +159,4 @@ def store_counts(uow: UnitOfWork) -> None:
     uow.words.store(WORD_COUNTS.fresh().items())
 
 
-__all__ = ["TASTES", "Tastes", "learned_from", "store_counts", "taste_for"]
+__all__ = ["TASTES", "Learned", "Tastes", "learned_from", "store_counts", "taste_for"]

@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.linear_model import LogisticRegression
 
-from bot.feedback.interests import centroids, kinds
+from bot.feedback.interests import kinds
 from bot.feedback.signals import Labels
 from bot.feedback.taste import N_TOPICS, TOPIC_WEIGHT, Idf, Taste, select_columns, taken_columns, vectors
 from bot.feedback.word_counts import WORD_COUNTS, WordCounts, paper_texts, text_hash, words_hasher
@@ -49,10 +49,9 @@ def train(labels: Labels, evidence: Evidence) -> Taste | None:
     target = np.r_[np.ones(liked), np.zeros(len(papers) - liked)]
     model.fit(made, target, sample_weight=_weights(labels))
     kind = kinds(made[:liked])
-    centres = centroids(made, np.r_[kind, np.full(len(papers) - liked, -2)])
     keys, titles = tuple(p.key for p in labels.liked), tuple(p.title for p in labels.liked)
     coef, intercept = model.coef_[0], float(model.intercept_[0])
-    return Taste(coef, intercept, weights, keys, titles, columns, made[:liked], labels.signals, kind, centres)
+    return Taste(coef, intercept, weights, keys, titles, columns, made[:liked], labels.signals, kind)
 
 
 def _weights(labels: Labels) -> np.ndarray:

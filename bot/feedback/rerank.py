@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from bot.domain import ChannelRef, Digest, Match
-from bot.feedback.kept import TASTES, Points, store_counts, taste_for
+from bot.feedback.kept import TASTES, Learned, Points, store_counts, taste_for
 from bot.feedback.signals import MIN_SIGNALS, SIGNALS_KEPT, Labels, labels
 from bot.wording import plural
 from storage.uow import UnitOfWork
@@ -68,19 +68,23 @@ def rerank(
     those that climbed into them say which likes moved them. `candidates`: the rows a pass shares."""
     if not matches:
         return []
+    from bot.feedback.candidates import Candidates
+
     papers = [m.paper for m in matches]
-    vectors = taste.vectors(papers, evidence, candidates)
-    order = blend(taste.score(vectors), taste.signals, taste.likes)
+    words, topical = rows = (candidates or Candidates()).rows(papers, evidence)
+    liking, voice = taste.liking(rows)  # and each interest's own say: `voice`, a column each
+    order = blend(liking, taste.signals, taste.likes)
     interest = None
     if taste.interests > 1 and weight(taste.signals, taste.likes) > 0:
-        from bot.feedback.interests import belongs, share, voices
+        from bot.feedback.interests import belongs, share
 
-        voice = voices(vectors, taste)  # each interest's own say: its best papers keep places, not the larger's
-        interest = belongs(voice)
+        interest = belongs(voice)  # its best papers keep places, not the larger interest's
         own = [blend(voice[:, k], taste.signals, taste.likes) for k in range(taste.interests)]
         order = share(order, interest, shown, own=own)
     climbed = [i for new, i in enumerate(order) if new < shown and i - new >= MOVED_UP]
-    alike = dict(zip(climbed, taste.alike(vectors[climbed]), strict=True)) if climbed else {}
+    alike = {}
+    if climbed:  # only these say which likes moved them: only their vectors are built
+        alike = dict(zip(climbed, taste.alike(taste.weighed((words[climbed], topical[climbed]))), strict=True))
     result = []
     for i in order:
         match = matches[i]
@@ -126,23 +130,24 @@ def learned_digest(
     channel: ChannelRef,
     digest: Callable[[int | None], Digest],
     cap: int | None,
-    signals: int,
+    learned: Learned | None,
     kept: int = SIGNALS_KEPT,
     upvotes: str = "normal",
     points: Points | None = None,
     candidates: Candidates | None = None,
 ) -> Digest:
     """The channel's digest re-ranked by its feedback (`digest(cap)` builds the incoming one, scored again
-    with the channel's `upvotes` level when it set one), learned from its `kept` most recent signals; with
-    fewer than MIN_SIGNALS likes and dislikes, or no model to train, exactly the incoming digest. `points` gives
+    with the channel's `upvotes` level when it set one), learned from its `kept` most recent signals (`learned`:
+    how many it has and when the latest came); with fewer than MIN_SIGNALS likes and dislikes, or no model to
+    train, exactly the incoming digest. `points` gives
     the topic points a pass already holds (the rest are read), `candidates` the rows of the candidates' vectors
     it already built (bot/feedback/candidates.py)."""
     if upvotes != "normal":
         digest = _reweighed(digest, upvotes)
-    if signals < MIN_SIGNALS:
+    if learned is None or learned[0] < MIN_SIGNALS:
         return digest(cap)
     full = digest(None)  # every match: a paper the model likes may sit below the cap
-    taste, evidence = taste_for(uow, channel, full, kept, points, candidates)
+    taste, evidence = taste_for(uow, channel, full, kept, learned, points, candidates)
     if taste is None:
         return digest(cap)
     matches = rerank(full.matches, taste, evidence, cap or len(full.matches), candidates)
@@ -174,15 +179,15 @@ def channel_taste(
     uow: UnitOfWork,
     channel: ChannelRef,
     digest: Callable[[int | None], Digest],
-    signals: int,
+    learned: Learned | None,
     kept: int = SIGNALS_KEPT,
 ) -> tuple[Taste | None, Labels, Mapping]:
     """The model the channel's next post is re-ranked by (None: it keeps the incoming order), what it learned
     from and their topic evidence: what `/papers taste` shows."""
     taught = labels(uow, channel, kept)
-    if signals < MIN_SIGNALS:
+    if learned is None or learned[0] < MIN_SIGNALS:
         return None, taught, {}
-    taste, evidence = taste_for(uow, channel, digest(None), kept)
+    taste, evidence = taste_for(uow, channel, digest(None), kept, learned)
     said = [p.key for p in (*taught.liked, *taught.disliked, *taught.ignored) if p.key not in evidence]
     evidence.update(uow.evidence.points(said))  # a kept model's candidates came with theirs: what it weighs
     return taste, taught, evidence

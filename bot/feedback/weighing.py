@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from bot.domain import Paper
+from bot.feedback.candidates import Candidates
 from bot.feedback.learned import TOPICS, WORDS, Evidence, Taste, paper_texts
 from bot.feedback.signals import Labels
 from bot.retrieval.features import stems, stems_and_pairs
@@ -99,6 +100,6 @@ def _named(made: list[str], spelled: dict[str, str]) -> tuple[str, ...]:
 def _surest(taste: Taste, papers: Sequence[Paper], evidence: Evidence, sign: int) -> tuple[Paper, ...]:
     if not papers:
         return ()
-    liking = taste.score(taste.vectors(papers, evidence))
+    liking, _ = taste.liking(Candidates().rows(papers, evidence))
     order = np.argsort(-sign * liking, kind="stable")[:PAPERS]
     return tuple(papers[int(i)] for i in order)
