@@ -92,7 +92,7 @@ def pass_row(url: str, folder: str) -> dict[str, float]:
 
 def keep_models(source: str, target: str) -> None:
     """Copy the kept models and word counts a pass stored into a database as it was before that pass."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import delete, insert, select
 
     from storage.tables import ChannelModelRow, PaperWordsRow, table_of
 
@@ -100,6 +100,7 @@ def keep_models(source: str, target: str) -> None:
     with reading.connect() as read, writing.begin() as write:
         for table in (table_of(ChannelModelRow), table_of(PaperWordsRow)):
             rows = [dict(row._mapping) for row in read.execute(select(table))]
+            write.execute(delete(table))  # the papers' counts, stored when they arrived: the same rows again
             if rows:
                 write.execute(insert(table), rows)
     reading.dispose()

@@ -55,6 +55,22 @@ def test_arriving_papers_get_their_topics_stored_once(engine: Engine) -> None:
     assert "reinforcement-learning" not in stored_topics(engine, VISION.key)
 
 
+def test_arriving_papers_get_their_word_counts_stored_so_no_model_stems_them(engine: Engine) -> None:
+    """A channel's model trains from each paper's word counts: counted when the paper arrives, not by a post."""
+    from bot.feedback.kept import count_words
+    from bot.feedback.word_counts import WORD_COUNTS
+
+    store(engine, RL, VISION)
+    WORD_COUNTS.clear()
+    assess_news(engine, PaperTopics(engine, Matcher(default_taxonomy())), NOW)
+    with UnitOfWork(engine) as uow:
+        assert set(uow.words.load([RL.key, VISION.key])) == {RL.key, VISION.key}
+        WORD_COUNTS.clear()  # another process
+        assert count_words(uow, [RL, VISION]) == 0  # read back, none counted again
+        changed = Paper(RL.title, "A new abstract: offline RL from logged trades.", arxiv_id=RL.arxiv_id)
+        assert count_words(uow, [changed, VISION]) == 1  # a changed text is counted again
+
+
 def test_matching_from_stored_evidence_reads_no_paper_again(engine: Engine) -> None:
     store(engine, RL, VISION)
     topics = PaperTopics(engine, Matcher(default_taxonomy()))

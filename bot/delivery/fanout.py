@@ -60,10 +60,17 @@ def news(uow: UnitOfWork, now: datetime) -> list[Paper]:
 
 
 def assess_news(engine: Engine, paper_topics: PaperTopics, now: datetime) -> int:
-    """Store the evidence of every paper a post may hold now (after a fetch), so no pass waits for it."""
+    """Store the evidence and word counts of every paper a post may hold now (after a fetch), so no pass waits
+    for them: matching reads the evidence, a channel's model the counts (bot/feedback/kept.py)."""
+    from bot.feedback.kept import count_words
+
     with UnitOfWork(engine) as uow:
         papers = news(uow, now)
-    return len(paper_topics.texts(papers))
+    assessed = len(paper_topics.texts(papers))
+    with UnitOfWork(engine) as uow:
+        count_words(uow, papers)
+        uow.commit()
+    return assessed
 
 
 class FanOut:

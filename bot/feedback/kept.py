@@ -151,6 +151,21 @@ def _recall_counts(uow: UnitOfWork, papers: Sequence[Paper]) -> None:
         WORD_COUNTS.recall(uow.words.load(missing))
 
 
+def count_words(uow: UnitOfWork, papers: Sequence[Paper]) -> int:
+    """Count the words of those of `papers` whose counts are not stored yet and store them with what the caller
+    commits (after a fetch, beside their topic evidence): a channel's model then trains and scores from stored
+    counts, and no post waits for a paper to be stemmed (0.2 ms a paper, most of what a cold model cost).
+    Returns how many papers were counted."""
+    from bot.feedback.word_counts import WORD_COUNTS
+
+    _recall_counts(uow, papers)
+    missing = WORD_COUNTS.missing(papers)
+    if missing:
+        WORD_COUNTS.counts(missing)
+        store_counts(uow)
+    return len(missing)
+
+
 def store_counts(uow: UnitOfWork) -> None:
     """Store the counts this process made, with whatever the caller commits (a post and a preview commit); a
     transaction of their own could wait on the caller's on SQLite."""
@@ -159,4 +174,4 @@ def store_counts(uow: UnitOfWork) -> None:
     uow.words.store(WORD_COUNTS.fresh().items())
 
 
-__all__ = ["TASTES", "Learned", "Tastes", "learned_from", "store_counts", "taste_for"]
+__all__ = ["TASTES", "Learned", "Tastes", "count_words", "learned_from", "store_counts", "taste_for"]
