@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.delivery.fanout import assess_news
@@ -69,6 +70,21 @@ def test_arriving_papers_get_their_word_counts_stored_so_no_model_stems_them(eng
         assert count_words(uow, [RL, VISION]) == 0  # read back, none counted again
         changed = Paper(RL.title, "A new abstract: offline RL from logged trades.", arxiv_id=RL.arxiv_id)
         assert count_words(uow, [changed, VISION]) == 1  # a changed text is counted again
+
+
+def test_a_large_arrival_has_every_papers_words_stored(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process keeps a bounded number of counts to store: a large ingest counts and stores a batch at a time."""
+    from bot.feedback import kept
+    from bot.feedback.word_counts import WORD_COUNTS
+
+    monkeypatch.setattr(WORD_COUNTS, "size", 1)  # as 10,000 against an ingest of 20,000 recent papers
+    monkeypatch.setattr(kept, "COUNT_BATCH", 1)
+    WORD_COUNTS.clear()
+    with UnitOfWork(engine) as uow:
+        assert kept.count_words(uow, [RL, VISION]) == 2
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        assert set(uow.words.load([RL.key, VISION.key])) == {RL.key, VISION.key}
 
 
 def test_matching_from_stored_evidence_reads_no_paper_again(engine: Engine) -> None:

@@ -138,7 +138,8 @@ def read(
     squares = sparse.csr_matrix((np.square(words.data, dtype=np.float64), words.indices, words.indptr), words.shape)
     try:
         table[seen] = np.square(values) - absent * absent  # each word's idf squared, less `absent`'s (added below)
-        lengths = np.sqrt(squares @ table + absent * absent * np.asarray(squares.sum(axis=1)).ravel())
+        squared = squares @ table + absent * absent * np.asarray(squares.sum(axis=1)).ravel()
+        lengths = np.sqrt(np.maximum(squared, 0.0))  # a difference of sums: never below 0 by rounding
         table[seen] = 0.0
         lengths[lengths == 0] = 1.0
         own = _idf_at(columns[:split], seen, values, absent)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # numpy and scipy: a command that builds no digest (`say … 
     from bot.feedback.taste import Taste
 
 FORMAT = "2"  # what a stored model holds: another value when that changes, and every model is trained again
+COUNT_BATCH = 2_000  # papers counted and stored at a time when they arrive (bot/feedback/word_counts.py keeps 10,000)
 Learned = tuple[int, datetime]  # a channel's number of likes and dislikes, and when the latest came
 Points = Callable[[Iterable[str]], dict]  # paper keys -> the topic points a pass already holds (bot/delivery/fanout.py)
 
@@ -158,12 +159,16 @@ def count_words(uow: UnitOfWork, papers: Sequence[Paper]) -> int:
     Returns how many papers were counted."""
     from bot.feedback.word_counts import WORD_COUNTS
 
-    _recall_counts(uow, papers)
-    missing = WORD_COUNTS.missing(papers)
-    if missing:
-        WORD_COUNTS.counts(missing)
-        store_counts(uow)
-    return len(missing)
+    counted = 0
+    for start in range(0, len(papers), COUNT_BATCH):  # what a process keeps to store is bounded: a batch at a time
+        batch = papers[start : start + COUNT_BATCH]
+        _recall_counts(uow, batch)
+        missing = WORD_COUNTS.missing(batch)
+        if missing:
+            WORD_COUNTS.counts(missing)
+            store_counts(uow)
+            counted += len(missing)
+    return counted
 
 
 def store_counts(uow: UnitOfWork) -> None:
