@@ -54,14 +54,13 @@ def show_history(url: str, feedback: int, signals: int, seed: int = 11) -> list[
     return chosen
 
 
-def give_signals(url: str, chosen: list[tuple[str, list[str]]], signals: int, seed: int = 13) -> None:
+def give_signals(url: str, chosen: list[tuple[str, list[str]]], signals: int, now: datetime, seed: int = 13) -> None:
     """Each chosen channel likes or dislikes `signals` of the papers it was shown (about two likes to a dislike,
     at least one of each); the rest of what it was shown it ignored."""
     from storage.uow import UnitOfWork
 
     rng = random.Random(seed)
     engine = make_engine(url)
-    now = datetime.now(UTC)
     with UnitOfWork(engine) as uow:
         for channel, keys in chosen:
             said = rng.sample(keys, signals)
@@ -123,11 +122,12 @@ def with_feedback(database: str, channels: int, papers: int, feedback: int, sign
         other, other_schema = copy_database(url, database, folder, papers, channels)
         if other_schema is not None:
             assert show_history(other, feedback, signals) == chosen
-        give_signals(other, chosen, signals)
+        given = datetime.now(UTC)  # one moment for both: a model's name holds its latest signal's
+        give_signals(other, chosen, signals, given)
         later, later_schema = copy_database(other, database, folder, papers, channels)
         if later_schema is not None:
             assert show_history(later, feedback, signals) == chosen
-            give_signals(later, chosen, signals)
+            give_signals(later, chosen, signals, given)
         dialect = make_engine(url).dialect.name
         taught = f"{feedback} channels x {signals} signals"
         rows = [("none", pass_row(url, folder)), (f"{taught}, models trained", pass_row(other, folder))]
