@@ -92,6 +92,20 @@ def test_a_due_channel_gets_its_papers_once(engine: Engine) -> None:
     assert row.last_slot_at is not None and row.last_slot_at.replace(tzinfo=UTC) == at(0, 9)
 
 
+def test_a_pass_lets_its_threads_take_turns_often(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A channel's model must not hold up the threads waiting on the database for Python's default 5 ms."""
+    import sys
+
+    from bot.delivery.switching import SWITCH_INTERVAL
+
+    monkeypatch.setattr(sys, "setswitchinterval", lambda seconds: switched.append(seconds))
+    monkeypatch.setattr(sys, "getswitchinterval", lambda: 0.005)
+    switched: list[float] = []
+    setup(engine, LAB, range(3))
+    assert run(engine, RecordingSender(), at(0, 9, 1), {str(LAB): [0, 1, 2]}).posted == 1
+    assert switched == [SWITCH_INTERVAL] and SWITCH_INTERVAL <= 0.001
+
+
 def test_new_papers_next_day_and_nothing_repeated(engine: Engine) -> None:
     setup(engine, LAB, range(5))
     sender, wants = RecordingSender(), {str(LAB): [0, 1]}

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.delivery.fanout import NEW_FOR, FanOut
 from bot.delivery.schedule import due_slot, local, next_slot
 from bot.delivery.senders import ResumingSender, Sender, layout, sender_for
+from bot.delivery.switching import quick_switches
 from bot.delivery.weekly import weekly_best
 from bot.domain import WEEKLY_BEST, ChannelRef, Digest, Match, Schedule, Subscription
 from bot.errors import PapersError, SendFailed
@@ -100,6 +101,7 @@ def deliver_due(
         pass_.candidates = Candidates()
     # Workers sharing a pass start in different places, and re-read a batch just before delivering it.
     random.shuffle(jobs)
+    quick_switches()  # its threads mostly wait on the database: none should wait on another's model for long
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="deliver") as pool:
         for batch in _batches(jobs, RECHECK):
             for outcome, detail in pool.map(pass_.channel, pass_.still_due(batch)):
