@@ -82,17 +82,7 @@ class FeedbackRepository:
 
     def signals(self, channels: Sequence[str]) -> dict[str, int]:
         """How many likes and dislikes each of these channels gave (channels with none are left out)."""
-        table = table_of(FeedbackRow)
-        found: dict[str, int] = {}
-        for start in range(0, len(channels), CHUNK):
-            chunk = list(channels[start : start + CHUNK])
-            query = (
-                select(table.c.channel, func.count())
-                .where(and_(table.c.channel.in_(chunk), table.c.kind.in_(["like", "dislike"])))
-                .group_by(table.c.channel)
-            )
-            found.update({channel: int(count) for channel, count in self.session.execute(query)})
-        return found
+        return {channel: count for channel, (count, _) in self.learned_from_each(channels).items()}
 
     def learned_from(self, channel: str) -> tuple[int, datetime] | None:
         """How many likes and dislikes the channel has and when the latest was given (None: none): what its model

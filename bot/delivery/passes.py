@@ -159,8 +159,7 @@ class _Pass:
     following: dict[str, list[str]] = field(default_factory=dict)  # channel -> its queries, read a batch at a time
     sent: dict[str, set[str]] = field(default_factory=dict)  # channel -> papers lately sent, read a batch at a time
     pending: set[str] = field(default_factory=set)  # channels with unconfirmed posts, read a batch at a time
-    learned: dict[str, Learned] = field(default_factory=dict)  # channel -> its likes and dislikes (how many, when the
-    # latest came), read a batch at a time
+    learned: dict[str, Learned] = field(default_factory=dict)  # channel -> its votes and latest, read a batch at a time
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.default_schedule)

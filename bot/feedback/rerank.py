@@ -139,9 +139,8 @@ def learned_digest(
     """The channel's digest re-ranked by its feedback (`digest(cap)` builds the incoming one, scored again
     with the channel's `upvotes` level when it set one), learned from its `kept` most recent signals (`learned`:
     how many it has and when the latest came); with fewer than MIN_SIGNALS likes and dislikes, or no model to
-    train, exactly the incoming digest. `points` gives
-    the topic points a pass already holds (the rest are read), `candidates` the rows of the candidates' vectors
-    it already built (bot/feedback/candidates.py)."""
+    train, exactly the incoming digest. `points` gives the topic points a pass already holds (the rest are read),
+    `candidates` the rows of the candidates' vectors it already built (bot/feedback/candidates.py)."""
     if upvotes != "normal":
         digest = _reweighed(digest, upvotes)
     if learned is None or learned[0] < MIN_SIGNALS:
